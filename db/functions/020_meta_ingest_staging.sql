@@ -1,0 +1,44 @@
+-- Staging tables the Webhook API flusher fills by binary COPY, one set per connection, emptied at commit.
+-- Their column order is the COPY order in WebhookApi/Ingestion/StagingWriter.cs: change both together.
+create or replace function meta.create_ingest_staging() returns void
+language plpgsql as $$
+begin
+    create temp table if not exists stg_events (
+        seq int not null, event_hash bytea not null, app_id bigint, received_at timestamptz not null,
+        body bytea not null, object_kind text, parse_status text not null, parse_error text
+    ) on commit delete rows;
+    create temp table if not exists stg_messages (
+        seq int not null, channel text not null, account_external_id text not null, waba_id text,
+        customer_external_id text not null, customer_bsuid text, customer_name text, direction text not null,
+        is_echo boolean not null, provider_message_id text, type text not null, body text, reply_to text,
+        payload text not null, occurred_at timestamptz, error_code int, error_title text
+    ) on commit delete rows;
+    create temp table if not exists stg_media (
+        seq int not null, channel text not null, account_external_id text not null, provider_message_id text not null,
+        ordinal int not null, kind text not null, provider_media_id text, mime_type text, sha256 text, url text,
+        file_name text, caption text
+    ) on commit delete rows;
+    create temp table if not exists stg_statuses (
+        seq int not null, channel text not null, account_external_id text not null, waba_id text,
+        provider_message_id text, status text not null, customer_external_id text, watermark timestamptz,
+        occurred_at timestamptz, error_code int, error_title text, error_details text, pricing text,
+        conversation text, payload text not null
+    ) on commit delete rows;
+    create temp table if not exists stg_business (
+        seq int not null, kind text not null, field text not null, waba_id text, account_external_id text,
+        event text, template_id text, template_name text, language text, reason text,
+        display_phone_number text, current_limit text, occurred_at timestamptz, payload text not null
+    ) on commit delete rows;
+    -- work tables of meta.ingest_staged
+    create temp table if not exists stg_new_events (seq int primary key, event_id bigint not null, received_at timestamptz not null)
+        on commit delete rows;
+    create temp table if not exists stg_new_messages (
+        id bigint, project_id bigint, conversation_id bigint, account_id bigint, provider_message_id text,
+        direction text, type text, body text, occurred_at timestamptz
+    ) on commit delete rows;
+    create temp table if not exists stg_new_statuses (
+        project_id bigint, account_id bigint, provider_message_id text, status text, customer_external_id text,
+        watermark timestamptz, occurred_at timestamptz
+    ) on commit delete rows;
+end
+$$;

@@ -1,0 +1,61 @@
+using DbUp;
+using DbUp.Engine;
+using DbUp.Support;
+using Npgsql;
+
+namespace MultichannelMessages.Migrator;
+
+/// <summary>
+/// Applies db/migrations (forward-only, each once, journaled in ops.schema_migrations) and then re-applies every
+/// db/functions file (CREATE OR REPLACE) — all under one PostgreSQL advisory lock, so two migrators started at once
+/// run one after the other and the second finds nothing to do. DbUp does the journaling and ordering; the lock is
+/// the one thing it lacks.
+/// </summary>
+public static class DatabaseMigrator
+{
+    // Arbitrary constant shared by every migrator of this product: "MM-MIGRATE".
+    private const long AdvisoryLockKey = 0x4D4D_4D49_4752_4154;
+
+    public static async Task<IReadOnlyList<string>> MigrateAsync(string connectionString, string dbFolder, TextWriter? log = null)
+    {
+        var migrations = Path.Combine(dbFolder, "migrations");
+        var functions = Path.Combine(dbFolder, "functions");
+        if (!Directory.Exists(migrations)) throw new DirectoryNotFoundException($"No migrations folder at {migrations}");
+
+        await using var lockConnection = new NpgsqlConnection(connectionString);
+        await lockConnection.OpenAsync();
+        await using (var take = new NpgsqlCommand($"select pg_advisory_lock({AdvisoryLockKey}); create schema if not exists ops;", lockConnection))
+            await take.ExecuteNonQueryAsync();
+        try
+        {
+            var upgrader = DeployChanges.To.PostgresqlDatabase(connectionString)
+                .WithScriptsFromFileSystem(migrations, new SqlScriptOptions { ScriptType = ScriptType.RunOnce, RunGroupOrder = 1 })
+                .WithScriptsFromFileSystem(functions, new SqlScriptOptions { ScriptType = ScriptType.RunAlways, RunGroupOrder = 2 })
+                .JournalToPostgresqlTable("ops", "schema_migrations")
+                .WithTransactionPerScript()
+                // DbUp would read $name$ inside dollar-quoted function bodies as its own variables.
+                .WithVariablesDisabled()
+                .LogTo(new DbUpLog(log ?? TextWriter.Null))
+                .Build();
+            var result = upgrader.PerformUpgrade();
+            if (!result.Successful)
+                throw new InvalidOperationException($"Migration failed in {result.ErrorScript?.Name}: {result.Error.Message}", result.Error);
+            return result.Scripts.Where(s => s.SqlScriptOptions.ScriptType == ScriptType.RunOnce).Select(s => s.Name).ToList();
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand($"select pg_advisory_unlock({AdvisoryLockKey})", lockConnection);
+            await release.ExecuteNonQueryAsync();
+        }
+    }
+
+    private sealed class DbUpLog(TextWriter writer) : DbUp.Engine.Output.IUpgradeLog
+    {
+        public void LogTrace(string format, params object[] args) { }
+        public void LogDebug(string format, params object[] args) { }
+        public void LogInformation(string format, params object[] args) => writer.WriteLine(string.Format(format, args));
+        public void LogWarning(string format, params object[] args) => writer.WriteLine("warning: " + string.Format(format, args));
+        public void LogError(string format, params object[] args) => writer.WriteLine("error: " + string.Format(format, args));
+        public void LogError(Exception ex, string format, params object[] args) => writer.WriteLine("error: " + string.Format(format, args) + " " + ex.Message);
+    }
+}

@@ -1,0 +1,22 @@
+using MultichannelMessages.WebhookApi.Ingestion;
+using MultichannelMessages.WebhookApi.Signatures;
+
+namespace MultichannelMessages.WebhookApi.Extensions;
+
+public static class WebhookExtensions
+{
+    public static WebApplicationBuilder AddWebhookIngestion(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IngestMetrics>();
+        builder.Services.AddSingleton<IngestQueue>();
+        builder.Services.AddSingleton<StagingWriter>();
+        builder.Services.AddHostedService<IngestFlusher>();
+        builder.Services.AddSingleton<AppSecrets>();
+        builder.Services.AddSingleton<Apis.WebhookServices>();
+        builder.Services.AddHostedService<AppSecretsRefresher>();
+        builder.Services.AddHealthChecks().AddCheck<QueueHealthCheck>("ingest_queue");
+        return builder;
+    }
+}

@@ -1,0 +1,22 @@
+namespace MultichannelMessages.WebhookApi.Ingestion;
+
+internal static partial class IngestLog
+{
+    [LoggerMessage(1, LogLevel.Error, "Flush of {BatchSize} events failed (attempt {Attempt})")]
+    public static partial void FlushFailed(ILogger logger, int batchSize, int attempt, Exception exception);
+
+    [LoggerMessage(2, LogLevel.Warning, "Batch of {BatchSize} refused by the database ({SqlState}: {Reason}); storing its events one by one")]
+    public static partial void BatchDataError(ILogger logger, int batchSize, string sqlState, string reason);
+
+    [LoggerMessage(3, LogLevel.Information, "Drained {Count} queued events on shutdown")]
+    public static partial void Drained(ILogger logger, int count);
+
+    [LoggerMessage(4, LogLevel.Error, "Shutdown drain timed out with {Count} events not written")]
+    public static partial void DrainAbandoned(ILogger logger, int count);
+
+    [LoggerMessage(5, LogLevel.Warning, "Webhook rejected: {Reason}")]
+    public static partial void Rejected(ILogger logger, string reason);
+
+    [LoggerMessage(6, LogLevel.Warning, "Durable ack failed; answering 503 so Meta redelivers")]
+    public static partial void DurableAckFailed(ILogger logger, Exception exception);
+}

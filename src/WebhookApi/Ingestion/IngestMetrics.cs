@@ -1,0 +1,41 @@
+using System.Diagnostics.Metrics;
+
+namespace MultichannelMessages.WebhookApi.Ingestion;
+
+/// <summary>Counters of the ingestion boundary, exported at /metrics (Prometheus text format).</summary>
+public sealed class IngestMetrics
+{
+    public const string MeterName = "MultichannelMessages.Webhook";
+
+    private readonly Counter<long> _received;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _flushed;
+    private readonly Counter<long> _flushFailures;
+    private readonly Histogram<double> _flushLatency;
+    private readonly Histogram<int> _batchSize;
+
+    public IngestMetrics(IMeterFactory meterFactory, IngestQueue queue)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _received = meter.CreateCounter<long>("webhook.received", "{event}", "Signed webhook POSTs accepted");
+        _rejected = meter.CreateCounter<long>("webhook.rejected", "{request}", "POSTs refused (bad signature, too large, queue full)");
+        _duplicates = meter.CreateCounter<long>("webhook.duplicates", "{event}", "Redelivered events ignored by event hash");
+        _flushed = meter.CreateCounter<long>("webhook.flushed", "{event}", "Events committed to the database");
+        _flushFailures = meter.CreateCounter<long>("webhook.flush.failures", "{batch}", "Batches whose commit failed");
+        _flushLatency = meter.CreateHistogram<double>("webhook.flush.duration", "ms", "Time to COPY, normalize and commit one batch");
+        _batchSize = meter.CreateHistogram<int>("webhook.flush.batch_size", "{event}", "Events per committed batch");
+        meter.CreateObservableGauge("webhook.queue.depth", () => queue.Depth, "{event}", "Events waiting for the flusher");
+    }
+
+    public void Received() => _received.Add(1);
+    public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    public void Flushed(int events, int duplicates, double milliseconds)
+    {
+        _flushed.Add(events);
+        if (duplicates > 0) _duplicates.Add(duplicates);
+        _flushLatency.Record(milliseconds);
+        _batchSize.Record(events);
+    }
+    public void FlushFailed() => _flushFailures.Add(1);
+}

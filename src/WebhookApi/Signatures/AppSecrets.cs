@@ -1,0 +1,108 @@
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using MultichannelMessages.Platform.Secrets;
+using Npgsql;
+
+namespace MultichannelMessages.WebhookApi.Signatures;
+
+/// <summary>
+/// The configured Meta apps with their secrets decrypted in memory only. Meta does not say in the request which
+/// app signed it, so a POST is checked against every active app (a handful; one HMAC each), or against one app
+/// when the route names it (/webhook/{metaAppId}).
+/// </summary>
+public sealed class AppSecrets(NpgsqlDataSource dataSource, SecretProtector protector, ILogger<AppSecrets> logger)
+{
+    private static readonly TimeSpan MissRefreshInterval = TimeSpan.FromSeconds(5);
+    private volatile IReadOnlyList<MetaApp> _apps = [];
+    private long _lastLoadTicks;
+    private readonly SemaphoreSlim _loading = new(1, 1);
+
+    public sealed record MetaApp(long Id, string MetaAppId, byte[] AppSecret, byte[] VerifyToken);
+
+    public async Task LoadAsync(CancellationToken ct)
+    {
+        await _loading.WaitAsync(ct);
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            var rows = await connection.QueryAsync<(long Id, string MetaAppId, byte[] AppSecretEnc, byte[] VerifyTokenEnc)>(
+                new CommandDefinition("select id, meta_app_id, app_secret_enc, verify_token_enc from meta.list_active_apps()", cancellationToken: ct));
+            var apps = new List<MetaApp>();
+            foreach (var r in rows)
+            {
+                try { apps.Add(new MetaApp(r.Id, r.MetaAppId, protector.UnprotectBytes(r.AppSecretEnc), protector.UnprotectBytes(r.VerifyTokenEnc))); }
+                catch (CryptographicException ex) { SignatureLog.UndecryptableApp(logger, r.MetaAppId, ex.Message); }
+            }
+            _apps = apps;
+            Interlocked.Exchange(ref _lastLoadTicks, Environment.TickCount64);
+        }
+        finally { _loading.Release(); }
+    }
+
+    /// <summary>The app whose secret produced this signature, or null. Constant-time per comparison.</summary>
+    public async Task<MetaApp?> FindSignerAsync(string? signatureHeader, ReadOnlyMemory<byte> body, string? metaAppId, CancellationToken ct)
+    {
+        if (!TryParseSignature(signatureHeader, out var signature)) return null;
+        var signer = Match(signature, body.Span, metaAppId);
+        // A miss may mean an app was added since the last load: reload, but not more often than every 5 s,
+        // so a flood of forged requests cannot turn into a flood of queries.
+        if (signer is null && Environment.TickCount64 - Interlocked.Read(ref _lastLoadTicks) > MissRefreshInterval.TotalMilliseconds)
+        {
+            await LoadAsync(ct);
+            signer = Match(signature, body.Span, metaAppId);
+        }
+        return signer;
+    }
+
+    public MetaApp? FindByVerifyToken(string token)
+    {
+        var bytes = Encoding.UTF8.GetBytes(token);
+        return _apps.FirstOrDefault(a => CryptographicOperations.FixedTimeEquals(a.VerifyToken, bytes));
+    }
+
+    private MetaApp? Match(ReadOnlySpan<byte> signature, ReadOnlySpan<byte> body, string? metaAppId)
+    {
+        Span<byte> computed = stackalloc byte[32];
+        foreach (var app in _apps)
+        {
+            if (metaAppId is not null && app.MetaAppId != metaAppId) continue;
+            HMACSHA256.HashData(app.AppSecret, body, computed);
+            if (CryptographicOperations.FixedTimeEquals(computed, signature)) return app;
+        }
+        return null;
+    }
+
+    /// <summary>"sha256=" followed by 64 hex digits (Meta sends lowercase; either case is accepted).</summary>
+    private static bool TryParseSignature(string? header, out byte[] signature)
+    {
+        signature = [];
+        const string prefix = "sha256=";
+        if (header is null || header.Length != prefix.Length + 64 || !header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            return false;
+        try { signature = Convert.FromHexString(header.AsSpan(prefix.Length)); return true; }
+        catch (FormatException) { return false; }
+    }
+}
+
+public sealed class AppSecretsRefresher(AppSecrets secrets, ILogger<AppSecretsRefresher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(30));
+        do
+        {
+            try { await secrets.LoadAsync(stoppingToken); }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException) { SignatureLog.LoadFailed(logger, ex); }
+        } while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}
+
+internal static partial class SignatureLog
+{
+    [LoggerMessage(100, LogLevel.Error, "Meta app {MetaAppId} has secrets that cannot be decrypted with the configured master key: {Reason}")]
+    public static partial void UndecryptableApp(ILogger logger, string metaAppId, string reason);
+
+    [LoggerMessage(101, LogLevel.Warning, "Loading Meta app secrets failed; keeping the previous set")]
+    public static partial void LoadFailed(ILogger logger, Exception exception);
+}

@@ -1,33 +1,41 @@
-using MultichannelMessages.Migrator;
 using MultichannelMessages.Platform.Secrets;
 
 // Usage:
 //   Migrator migrate                 apply db/migrations and re-apply db/functions
 //   Migrator seed-demo               seed the demo project (needs MM_DEMO_APP_SECRET, MM_DEMO_VERIFY_TOKEN)
 // Connection string: MM_Database__ConnectionString. Master key: MM_Secrets__MasterKey.
-var command = args.FirstOrDefault() ?? "migrate";
-var connectionString = Required("MM_Database__ConnectionString");
-var dbFolder = Environment.GetEnvironmentVariable("MM_DB_FOLDER") ?? Path.Combine(AppContext.BaseDirectory, "db");
 
-switch (command)
+namespace MultichannelMessages.Migrator;
+
+public static class MigratorProgram
 {
-    case "migrate":
-        var applied = await DatabaseMigrator.MigrateAsync(connectionString, dbFolder, Console.Out);
-        Console.WriteLine(applied.Count == 0 ? "Database is up to date." : $"Applied {applied.Count} migration(s).");
-        return 0;
-    case "seed-demo":
-        var protector = new SecretProtector(Required("MM_Secrets__MasterKey"));
-        var projectId = await DemoSeeder.SeedAsync(connectionString, protector,
-            Environment.GetEnvironmentVariable("MM_DEMO_META_APP_ID") ?? "100000000000001",
-            Required("MM_DEMO_APP_SECRET"), Required("MM_DEMO_VERIFY_TOKEN"));
-        Console.WriteLine($"Demo project seeded (id {projectId}).");
-        return 0;
-    default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Use: migrate | seed-demo");
-        return 2;
-}
+    public static async Task<int> Main(string[] args)
+    {
+        var command = args.FirstOrDefault() ?? "migrate";
+        var connectionString = Required("MM_Database__ConnectionString");
+        var dbFolder = Environment.GetEnvironmentVariable("MM_DB_FOLDER") ?? Path.Combine(AppContext.BaseDirectory, "db");
 
-static string Required(string name) =>
-    Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
-        ? value
-        : throw new InvalidOperationException($"Environment variable {name} is required.");
+        switch (command)
+        {
+            case "migrate":
+                var applied = await DatabaseMigrator.MigrateAsync(connectionString, dbFolder, Console.Out);
+                Console.WriteLine(applied.Count == 0 ? "Database is up to date." : $"Applied {applied.Count} migration(s).");
+                return 0;
+            case "seed-demo":
+                var protector = new SecretProtector(Required("MM_Secrets__MasterKey"));
+                var projectId = await DemoSeeder.SeedAsync(connectionString, protector,
+                    Environment.GetEnvironmentVariable("MM_DEMO_META_APP_ID") ?? "100000000000001",
+                    Required("MM_DEMO_APP_SECRET"), Required("MM_DEMO_VERIFY_TOKEN"));
+                Console.WriteLine($"Demo project seeded (id {projectId}).");
+                return 0;
+            default:
+                Console.Error.WriteLine($"Unknown command '{command}'. Use: migrate | seed-demo");
+                return 2;
+        }
+    }
+
+    private static string Required(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"Environment variable {name} is required.");
+}

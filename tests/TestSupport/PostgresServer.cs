@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using MultichannelMessages.Migrator;
+using Npgsql;
+
+namespace MultichannelMessages.TestSupport;
+
+/// <summary>
+/// The PostgreSQL every test of this process talks to: a throwaway cluster started on first use (initdb in a temp
+/// folder, a free port, stopped when the process exits), or the server named by MM_TEST_POSTGRES (a connection
+/// string whose user may create databases). The schema is migrated once into a template database; each test class
+/// then gets its own copy (CREATE DATABASE … TEMPLATE), which takes milliseconds.
+/// </summary>
+public sealed class PostgresServer
+{
+    private const string TemplateName = "mm_template";
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    private static readonly SemaphoreSlim CreateLock = new(1, 1);
+    private static int _counter;
+
+    private readonly string _adminConnectionString;
+
+    private PostgresServer(string adminConnectionString) => _adminConnectionString = adminConnectionString;
+
+    public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    /// <summary>A new database with the full schema, private to the caller.</summary>
+    public async Task<string> CreateDatabaseAsync(string label)
+    {
+        var name = $"t_{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}_{new string(label.ToLowerInvariant().Where(char.IsLetterOrDigit).Take(30).ToArray())}";
+        await CreateLock.WaitAsync();
+        try { await ExecuteAsync(_adminConnectionString, $"create database \"{name}\" template {TemplateName}"); }
+        finally { CreateLock.Release(); }
+        return WithDatabase(_adminConnectionString, name);
+    }
+
+    /// <summary>An empty database (no schema), for migrator tests.</summary>
+    public async Task<string> CreateEmptyDatabaseAsync(string label)
+    {
+        var name = $"e_{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}_{new string(label.ToLowerInvariant().Where(char.IsLetterOrDigit).Take(30).ToArray())}";
+        await ExecuteAsync(_adminConnectionString, $"create database \"{name}\"");
+        return WithDatabase(_adminConnectionString, name);
+    }
+
+    private static async Task<PostgresServer> StartAsync()
+    {
+        var admin = Environment.GetEnvironmentVariable("MM_TEST_POSTGRES") is { Length: > 0 } given
+            ? given
+            : await LocalCluster.StartAsync();
+        await ExecuteAsync(admin, $"drop database if exists {TemplateName}");
+        await ExecuteAsync(admin, $"create database {TemplateName}");
+        var template = WithDatabase(admin, TemplateName);
+        await DatabaseMigrator.MigrateAsync(template, DbFolder());
+        NpgsqlConnection.ClearAllPools();
+        return new PostgresServer(admin);
+    }
+
+    public static string DbFolder()
+    {
+        var beside = Path.Combine(AppContext.BaseDirectory, "db");
+        if (Directory.Exists(Path.Combine(beside, "migrations"))) return beside;
+        return Path.Combine(RepoRoot(), "db");
+    }
+
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MultichannelMessages.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Repository root (MultichannelMessages.sln) not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string WithDatabase(string connectionString, string database) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Database = database, Pooling = true }.ConnectionString;
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>initdb + postgres in a temp folder. As root they must run as the postgres user (they refuse root).</summary>
+    private static class LocalCluster
+    {
+        public static async Task<string> StartAsync()
+        {
+            var bin = FindBinDir();
+            var root = Directory.CreateTempSubdirectory("mm-test-pg-").FullName;
+            var data = Path.Combine(root, "data");
+            var asPostgres = Environment.UserName == "root";
+            if (asPostgres) Run("chown", $"postgres {root}", null);
+            Run(Path.Combine(bin, "initdb"), $"-D {data} -A trust -U postgres --no-sync -E UTF8 --locale=C.UTF-8", asPostgres ? "postgres" : null);
+            var port = FreePort();
+            // fsync off: the tests kill services, not PostgreSQL, so its own durability is not what they measure.
+            Run(Path.Combine(bin, "pg_ctl"),
+                $"-D {data} -l {root}/log -w -t 60 -o \"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start",
+                asPostgres ? "postgres" : null);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                try { Run(Path.Combine(bin, "pg_ctl"), $"-D {data} -m immediate stop", asPostgres ? "postgres" : null); } catch (InvalidOperationException) { }
+                try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            };
+            return $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=30;Command Timeout=120";
+        }
+
+        private static string FindBinDir()
+        {
+            var candidates = Directory.Exists("/usr/lib/postgresql")
+                ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var v) ? v : 0)
+                    .Select(d => Path.Combine(d, "bin"))
+                : [];
+            return candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
+                ?? throw new InvalidOperationException("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin; install postgresql-15 or set MM_TEST_POSTGRES.");
+        }
+
+        private static int FreePort()
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        private static void Run(string file, string arguments, string? asUser)
+        {
+            var info = asUser is null
+                ? new ProcessStartInfo(file, arguments)
+                : new ProcessStartInfo("runuser", $"-u {asUser} -- {file} {arguments}");
+            info.RedirectStandardOutput = true;
+            info.RedirectStandardError = true;
+            info.WorkingDirectory = "/tmp";
+            using var process = Process.Start(info)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+                throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {error} {output.Result}");
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Dapper;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using MultichannelMessages.Migrator;
+using MultichannelMessages.Platform.Secrets;
+using MultichannelMessages.TestSupport;
+using Npgsql;
+
+namespace MultichannelMessages.WebhookApi.Tests;
+
+/// <summary>
+/// A Webhook API in memory (WebApplicationFactory) on its own migrated database with the demo project seeded:
+/// the demo app (secret <see cref="AppSecret"/>) and a second app whose secret is the pywa test vector's.
+/// </summary>
+public class WebhookHost : IAsyncLifetime
+{
+    public const string AppSecret = "test-app-secret-5f1c";
+    public const string VerifyToken = "test-verify-token";
+    public const string PywaSecret = "1222e786b144d0e85b9f365372d93676";
+    public static readonly string MasterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    private WebApplicationFactory<Program>? _factory;
+
+    /// <summary>Configuration a derived host overrides (e.g. Fast ack mode).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>();
+
+    public string ConnectionString { get; private set; } = "";
+    public HttpClient Client { get; private set; } = null!;
+    public WebApplicationFactory<Program> Factory => _factory!;
+
+    public async Task InitializeAsync()
+    {
+        var server = await PostgresServer.GetAsync();
+        ConnectionString = await server.CreateDatabaseAsync(GetType().Name);
+        await SeedAsync(ConnectionString);
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Database:ConnectionString", ConnectionString);
+            b.UseSetting("Secrets:MasterKey", MasterKey);
+            foreach (var (key, value) in Settings) b.UseSetting(key, value);
+        });
+        Client = _factory.CreateClient();
+    }
+
+    public static async Task SeedAsync(string connectionString)
+    {
+        var protector = new SecretProtector(MasterKey);
+        await DemoSeeder.SeedAsync(connectionString, protector, "100000000000001", AppSecret, VerifyToken);
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.ExecuteAsync("select meta.upsert_app('200000000000002', 'pywa vector app', @S, @T)",
+            new { S = protector.Protect(PywaSecret), T = protector.Protect("other-token") });
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client?.Dispose();
+        if (_factory is not null) await _factory.DisposeAsync();
+    }
+
+    public Task<HttpResponseMessage> PostAsync(byte[] body, string? secret = AppSecret, string path = "/webhook") =>
+        Client.SendAsync(Signed(body, secret, path));
+
+    public Task<HttpResponseMessage> PostAsync(string json, string? secret = AppSecret) =>
+        PostAsync(System.Text.Encoding.UTF8.GetBytes(json), secret);
+
+    public static HttpRequestMessage Signed(byte[] body, string? secret, string path = "/webhook")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        if (secret is not null) request.Headers.Add("X-Hub-Signature-256", Signing.Sign(body, secret));
+        return request;
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, object? args = null)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        return await connection.ExecuteScalarAsync<T>(sql, args) ?? throw new InvalidOperationException("null scalar: " + sql);
+    }
+
+    public async Task<List<T>> QueryAsync<T>(string sql, object? args = null)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        return (await connection.QueryAsync<T>(sql, args)).ToList();
+    }
+
+    public async Task<dynamic?> RowAsync(string sql, object? args = null)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        return await connection.QueryFirstOrDefaultAsync(sql, args);
+    }
+}
+
+public static class Fixture
+{
+    public static byte[] Bytes(string relative) =>
+        File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "fixtures", "meta", relative));
+}

@@ -53,13 +53,14 @@ public sealed record LoadOptions
           --allow-remote            allow a --url that is not a loopback address
         """;
 
-    /// <returns>The options, or null after printing the problem (or the usage for --help).</returns>
+    public static bool WantsHelp(string[] args) => args.Any(a => a is "--help" or "-h");
+
+    /// <returns>The options, or null after printing the problem.</returns>
     public static LoadOptions? Parse(string[] args, TextWriter error)
     {
         try
         {
             var options = ParseCore(args);
-            if (options is null) { Console.WriteLine(Usage); return null; }
             options.Validate();
             return options;
         }
@@ -71,7 +72,7 @@ public sealed record LoadOptions
         }
     }
 
-    private static LoadOptions? ParseCore(string[] args)
+    private static LoadOptions ParseCore(string[] args)
     {
         var o = new LoadOptions { Secret = Environment.GetEnvironmentVariable(SecretVariable) ?? "" };
         for (var i = 0; i < args.Length; i++)
@@ -80,7 +81,6 @@ public sealed record LoadOptions
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
             o = name switch
             {
-                "--help" or "-h" => null,
                 "--url" => o with { Url = ParseUrl(Value()) },
                 "--bare" => o with { Bare = true },
                 "--allow-remote" => o with { AllowRemote = true },
@@ -101,7 +101,6 @@ public sealed record LoadOptions
                 "--acked-file" => o with { AckedFile = Value() },
                 _ => throw new ArgumentException($"unknown option {name}."),
             };
-            if (o is null) return null;
         }
         return o;
     }

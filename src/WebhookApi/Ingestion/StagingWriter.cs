@@ -5,45 +5,102 @@ using NpgsqlTypes;
 namespace MultichannelMessages.WebhookApi.Ingestion;
 
 /// <summary>
-/// Writes one batch into the stg_* tables by binary COPY. Column order is the one of meta.create_ingest_staging
-/// (db/functions/020_meta_ingest_staging.sql): change both together. seq is the event's position in the batch,
-/// linking every normalized row to its raw event.
+/// Writes one batch into the stg_* tables by binary COPY. The column lists below are the shapes of the tables
+/// created by meta.create_ingest_staging (db/functions/020_meta_ingest_staging.sql): change both together.
+/// Every row starts with seq, the event's position in the batch, which links it to its raw event.
 /// </summary>
 public sealed class StagingWriter
 {
+    private sealed record Column<T>(string Name, NpgsqlDbType Type, Func<T, object?> Value);
+
+    private static readonly Column<WebhookEnvelope>[] EventColumns =
+    [
+        new("event_hash", NpgsqlDbType.Bytea, e => e.EventHash),
+        new("app_id", NpgsqlDbType.Bigint, e => e.AppId),
+        new("received_at", NpgsqlDbType.TimestampTz, e => e.ReceivedAt),
+        new("body", NpgsqlDbType.Bytea, e => e.Body),
+        new("object_kind", NpgsqlDbType.Text, e => e.Parsed.ObjectKind),
+        new("parse_status", NpgsqlDbType.Text, e => ParseStatus(e).Status),
+        new("parse_error", NpgsqlDbType.Text, e => ParseStatus(e).Error),
+    ];
+
+    private static readonly Column<MessageRow>[] MessageColumns =
+    [
+        new("channel", NpgsqlDbType.Text, m => m.Channel),
+        new("account_external_id", NpgsqlDbType.Text, m => m.AccountExternalId),
+        new("waba_id", NpgsqlDbType.Text, m => m.BusinessAccountId),
+        new("customer_external_id", NpgsqlDbType.Text, m => m.CustomerExternalId),
+        new("customer_bsuid", NpgsqlDbType.Text, m => m.CustomerBsuid),
+        new("customer_name", NpgsqlDbType.Text, m => m.CustomerName),
+        new("direction", NpgsqlDbType.Text, m => m.Direction),
+        new("is_echo", NpgsqlDbType.Boolean, m => m.IsEcho),
+        new("provider_message_id", NpgsqlDbType.Text, m => m.ProviderMessageId),
+        new("type", NpgsqlDbType.Text, m => m.Type),
+        new("body", NpgsqlDbType.Text, m => m.Body),
+        new("reply_to", NpgsqlDbType.Text, m => m.ReplyToProviderId),
+        new("payload", NpgsqlDbType.Text, m => m.PayloadJson),
+        new("occurred_at", NpgsqlDbType.TimestampTz, m => m.OccurredAt),
+        new("error_code", NpgsqlDbType.Integer, m => m.ErrorCode),
+        new("error_title", NpgsqlDbType.Text, m => m.ErrorTitle),
+    ];
+
+    private static readonly Column<MediaRow>[] MediaColumns =
+    [
+        new("channel", NpgsqlDbType.Text, m => m.Channel),
+        new("account_external_id", NpgsqlDbType.Text, m => m.AccountExternalId),
+        new("provider_message_id", NpgsqlDbType.Text, m => m.ProviderMessageId),
+        new("ordinal", NpgsqlDbType.Integer, m => m.Ordinal),
+        new("kind", NpgsqlDbType.Text, m => m.Kind),
+        new("provider_media_id", NpgsqlDbType.Text, m => m.ProviderMediaId),
+        new("mime_type", NpgsqlDbType.Text, m => m.MimeType),
+        new("sha256", NpgsqlDbType.Text, m => m.Sha256),
+        new("url", NpgsqlDbType.Text, m => m.Url),
+        new("file_name", NpgsqlDbType.Text, m => m.FileName),
+        new("caption", NpgsqlDbType.Text, m => m.Caption),
+    ];
+
+    private static readonly Column<StatusRow>[] StatusColumns =
+    [
+        new("channel", NpgsqlDbType.Text, s => s.Channel),
+        new("account_external_id", NpgsqlDbType.Text, s => s.AccountExternalId),
+        new("waba_id", NpgsqlDbType.Text, s => s.BusinessAccountId),
+        new("provider_message_id", NpgsqlDbType.Text, s => s.ProviderMessageId),
+        new("status", NpgsqlDbType.Text, s => s.Status),
+        new("customer_external_id", NpgsqlDbType.Text, s => s.CustomerExternalId),
+        new("watermark", NpgsqlDbType.TimestampTz, s => s.Watermark),
+        new("occurred_at", NpgsqlDbType.TimestampTz, s => s.OccurredAt),
+        new("error_code", NpgsqlDbType.Integer, s => s.ErrorCode),
+        new("error_title", NpgsqlDbType.Text, s => s.ErrorTitle),
+        new("error_details", NpgsqlDbType.Text, s => s.ErrorDetails),
+        new("pricing", NpgsqlDbType.Text, s => s.PricingJson),
+        new("conversation", NpgsqlDbType.Text, s => s.ConversationJson),
+        new("payload", NpgsqlDbType.Text, s => s.PayloadJson),
+    ];
+
+    private static readonly Column<BusinessEventRow>[] BusinessColumns =
+    [
+        new("kind", NpgsqlDbType.Text, b => b.Kind),
+        new("field", NpgsqlDbType.Text, b => b.Field),
+        new("waba_id", NpgsqlDbType.Text, b => b.BusinessAccountId),
+        new("account_external_id", NpgsqlDbType.Text, b => b.AccountExternalId),
+        new("event", NpgsqlDbType.Text, b => b.Event),
+        new("template_id", NpgsqlDbType.Text, b => b.TemplateId),
+        new("template_name", NpgsqlDbType.Text, b => b.TemplateName),
+        new("language", NpgsqlDbType.Text, b => b.Language),
+        new("reason", NpgsqlDbType.Text, b => b.Reason),
+        new("display_phone_number", NpgsqlDbType.Text, b => b.DisplayPhoneNumber),
+        new("current_limit", NpgsqlDbType.Text, b => b.CurrentLimit),
+        new("occurred_at", NpgsqlDbType.TimestampTz, b => b.OccurredAt),
+        new("payload", NpgsqlDbType.Text, b => b.PayloadJson),
+    ];
+
     public async Task WriteAsync(NpgsqlConnection connection, IReadOnlyList<WebhookEnvelope> batch, CancellationToken ct)
     {
-        await WriteEventsAsync(connection, batch, ct);
-        // An envelope whose rows failed once (IngestError set) is retried raw-only.
-        if (batch.Any(e => e.IngestError is null && e.Parsed.Messages.Count > 0))
-            await WriteMessagesAsync(connection, batch, ct);
-        if (batch.Any(e => e.IngestError is null && e.Parsed.Media.Count > 0))
-            await WriteMediaAsync(connection, batch, ct);
-        if (batch.Any(e => e.IngestError is null && e.Parsed.Statuses.Count > 0))
-            await WriteStatusesAsync(connection, batch, ct);
-        if (batch.Any(e => e.IngestError is null && e.Parsed.BusinessEvents.Count > 0))
-            await WriteBusinessEventsAsync(connection, batch, ct);
-    }
-
-    private static async Task WriteEventsAsync(NpgsqlConnection connection, IReadOnlyList<WebhookEnvelope> batch, CancellationToken ct)
-    {
-        await using var copy = await connection.BeginBinaryImportAsync(
-            "copy stg_events (seq, event_hash, app_id, received_at, body, object_kind, parse_status, parse_error) from stdin (format binary)", ct);
-        for (var seq = 0; seq < batch.Count; seq++)
-        {
-            var e = batch[seq];
-            var (status, error) = ParseStatus(e);
-            await copy.StartRowAsync(ct);
-            await copy.WriteAsync(seq, NpgsqlDbType.Integer, ct);
-            await copy.WriteAsync(e.EventHash, NpgsqlDbType.Bytea, ct);
-            await WriteNullableAsync(copy, e.AppId, NpgsqlDbType.Bigint, ct);
-            await copy.WriteAsync(e.ReceivedAt, NpgsqlDbType.TimestampTz, ct);
-            await copy.WriteAsync(e.Body, NpgsqlDbType.Bytea, ct);
-            await WriteTextAsync(copy, e.Parsed.ObjectKind, ct);
-            await copy.WriteAsync(status, NpgsqlDbType.Text, ct);
-            await WriteTextAsync(copy, error, ct);
-        }
-        await copy.CompleteAsync(ct);
+        await CopyAsync(connection, "stg_events", EventColumns, batch.Select((e, seq) => (seq, e)), ct);
+        await CopyAsync(connection, "stg_messages", MessageColumns, Rows(batch, p => p.Messages), ct);
+        await CopyAsync(connection, "stg_media", MediaColumns, Rows(batch, p => p.Media), ct);
+        await CopyAsync(connection, "stg_statuses", StatusColumns, Rows(batch, p => p.Statuses), ct);
+        await CopyAsync(connection, "stg_business", BusinessColumns, Rows(batch, p => p.BusinessEvents), ct);
     }
 
     internal static (string Status, string? Error) ParseStatus(WebhookEnvelope e) => e switch
@@ -54,112 +111,7 @@ public sealed class StagingWriter
         _ => ("normalized", null),
     };
 
-    private static async Task WriteMessagesAsync(NpgsqlConnection connection, IReadOnlyList<WebhookEnvelope> batch, CancellationToken ct)
-    {
-        await using var copy = await connection.BeginBinaryImportAsync(
-            "copy stg_messages (seq, channel, account_external_id, waba_id, customer_external_id, customer_bsuid, customer_name, " +
-            "direction, is_echo, provider_message_id, type, body, reply_to, payload, occurred_at, error_code, error_title) from stdin (format binary)", ct);
-        foreach (var (seq, m) in Rows(batch, p => p.Messages))
-        {
-            await copy.StartRowAsync(ct);
-            await copy.WriteAsync(seq, NpgsqlDbType.Integer, ct);
-            await copy.WriteAsync(m.Channel, NpgsqlDbType.Text, ct);
-            await copy.WriteAsync(m.AccountExternalId, NpgsqlDbType.Text, ct);
-            await WriteTextAsync(copy, m.BusinessAccountId, ct);
-            await copy.WriteAsync(m.CustomerExternalId, NpgsqlDbType.Text, ct);
-            await WriteTextAsync(copy, m.CustomerBsuid, ct);
-            await WriteTextAsync(copy, m.CustomerName, ct);
-            await copy.WriteAsync(m.Direction, NpgsqlDbType.Text, ct);
-            await copy.WriteAsync(m.IsEcho, NpgsqlDbType.Boolean, ct);
-            await WriteTextAsync(copy, m.ProviderMessageId, ct);
-            await copy.WriteAsync(m.Type, NpgsqlDbType.Text, ct);
-            await WriteTextAsync(copy, m.Body, ct);
-            await WriteTextAsync(copy, m.ReplyToProviderId, ct);
-            await copy.WriteAsync(m.PayloadJson, NpgsqlDbType.Text, ct);
-            await WriteNullableAsync(copy, m.OccurredAt, NpgsqlDbType.TimestampTz, ct);
-            await WriteNullableAsync(copy, m.ErrorCode, NpgsqlDbType.Integer, ct);
-            await WriteTextAsync(copy, m.ErrorTitle, ct);
-        }
-        await copy.CompleteAsync(ct);
-    }
-
-    private static async Task WriteMediaAsync(NpgsqlConnection connection, IReadOnlyList<WebhookEnvelope> batch, CancellationToken ct)
-    {
-        await using var copy = await connection.BeginBinaryImportAsync(
-            "copy stg_media (seq, channel, account_external_id, provider_message_id, ordinal, kind, provider_media_id, mime_type, " +
-            "sha256, url, file_name, caption) from stdin (format binary)", ct);
-        foreach (var (seq, m) in Rows(batch, p => p.Media))
-        {
-            await copy.StartRowAsync(ct);
-            await copy.WriteAsync(seq, NpgsqlDbType.Integer, ct);
-            await copy.WriteAsync(m.Channel, NpgsqlDbType.Text, ct);
-            await copy.WriteAsync(m.AccountExternalId, NpgsqlDbType.Text, ct);
-            await copy.WriteAsync(m.ProviderMessageId, NpgsqlDbType.Text, ct);
-            await copy.WriteAsync(m.Ordinal, NpgsqlDbType.Integer, ct);
-            await copy.WriteAsync(m.Kind, NpgsqlDbType.Text, ct);
-            await WriteTextAsync(copy, m.ProviderMediaId, ct);
-            await WriteTextAsync(copy, m.MimeType, ct);
-            await WriteTextAsync(copy, m.Sha256, ct);
-            await WriteTextAsync(copy, m.Url, ct);
-            await WriteTextAsync(copy, m.FileName, ct);
-            await WriteTextAsync(copy, m.Caption, ct);
-        }
-        await copy.CompleteAsync(ct);
-    }
-
-    private static async Task WriteStatusesAsync(NpgsqlConnection connection, IReadOnlyList<WebhookEnvelope> batch, CancellationToken ct)
-    {
-        await using var copy = await connection.BeginBinaryImportAsync(
-            "copy stg_statuses (seq, channel, account_external_id, waba_id, provider_message_id, status, customer_external_id, " +
-            "watermark, occurred_at, error_code, error_title, error_details, pricing, conversation, payload) from stdin (format binary)", ct);
-        foreach (var (seq, s) in Rows(batch, p => p.Statuses))
-        {
-            await copy.StartRowAsync(ct);
-            await copy.WriteAsync(seq, NpgsqlDbType.Integer, ct);
-            await copy.WriteAsync(s.Channel, NpgsqlDbType.Text, ct);
-            await copy.WriteAsync(s.AccountExternalId, NpgsqlDbType.Text, ct);
-            await WriteTextAsync(copy, s.BusinessAccountId, ct);
-            await WriteTextAsync(copy, s.ProviderMessageId, ct);
-            await copy.WriteAsync(s.Status, NpgsqlDbType.Text, ct);
-            await WriteTextAsync(copy, s.CustomerExternalId, ct);
-            await WriteNullableAsync(copy, s.Watermark, NpgsqlDbType.TimestampTz, ct);
-            await WriteNullableAsync(copy, s.OccurredAt, NpgsqlDbType.TimestampTz, ct);
-            await WriteNullableAsync(copy, s.ErrorCode, NpgsqlDbType.Integer, ct);
-            await WriteTextAsync(copy, s.ErrorTitle, ct);
-            await WriteTextAsync(copy, s.ErrorDetails, ct);
-            await WriteTextAsync(copy, s.PricingJson, ct);
-            await WriteTextAsync(copy, s.ConversationJson, ct);
-            await copy.WriteAsync(s.PayloadJson, NpgsqlDbType.Text, ct);
-        }
-        await copy.CompleteAsync(ct);
-    }
-
-    private static async Task WriteBusinessEventsAsync(NpgsqlConnection connection, IReadOnlyList<WebhookEnvelope> batch, CancellationToken ct)
-    {
-        await using var copy = await connection.BeginBinaryImportAsync(
-            "copy stg_business (seq, kind, field, waba_id, account_external_id, event, template_id, template_name, language, reason, " +
-            "display_phone_number, current_limit, occurred_at, payload) from stdin (format binary)", ct);
-        foreach (var (seq, b) in Rows(batch, p => p.BusinessEvents))
-        {
-            await copy.StartRowAsync(ct);
-            await copy.WriteAsync(seq, NpgsqlDbType.Integer, ct);
-            await copy.WriteAsync(b.Kind, NpgsqlDbType.Text, ct);
-            await copy.WriteAsync(b.Field, NpgsqlDbType.Text, ct);
-            await WriteTextAsync(copy, b.BusinessAccountId, ct);
-            await WriteTextAsync(copy, b.AccountExternalId, ct);
-            await WriteTextAsync(copy, b.Event, ct);
-            await WriteTextAsync(copy, b.TemplateId, ct);
-            await WriteTextAsync(copy, b.TemplateName, ct);
-            await WriteTextAsync(copy, b.Language, ct);
-            await WriteTextAsync(copy, b.Reason, ct);
-            await WriteTextAsync(copy, b.DisplayPhoneNumber, ct);
-            await WriteTextAsync(copy, b.CurrentLimit, ct);
-            await WriteNullableAsync(copy, b.OccurredAt, NpgsqlDbType.TimestampTz, ct);
-            await copy.WriteAsync(b.PayloadJson, NpgsqlDbType.Text, ct);
-        }
-        await copy.CompleteAsync(ct);
-    }
-
+    /// <summary>Normalized rows of the batch; an envelope whose rows were refused once (IngestError) is stored raw-only.</summary>
     private static IEnumerable<(int Seq, T Row)> Rows<T>(IReadOnlyList<WebhookEnvelope> batch, Func<ParsedWebhook, List<T>> select)
     {
         for (var seq = 0; seq < batch.Count; seq++)
@@ -169,9 +121,24 @@ public sealed class StagingWriter
         }
     }
 
-    private static Task WriteTextAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken ct) =>
-        value is null ? copy.WriteNullAsync(ct) : copy.WriteAsync(value, NpgsqlDbType.Text, ct);
-
-    private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken ct) where T : struct =>
-        value is { } v ? copy.WriteAsync(v, type, ct) : copy.WriteNullAsync(ct);
+    private static async Task CopyAsync<T>(NpgsqlConnection connection, string table, Column<T>[] columns,
+        IEnumerable<(int Seq, T Row)> rows, CancellationToken ct)
+    {
+        using var enumerator = rows.GetEnumerator();
+        if (!enumerator.MoveNext()) return; // no COPY round trip for a table with nothing to stage
+        var sql = $"copy {table} (seq, {string.Join(", ", columns.Select(c => c.Name))}) from stdin (format binary)";
+        await using var copy = await connection.BeginBinaryImportAsync(sql, ct);
+        do
+        {
+            var (seq, row) = enumerator.Current;
+            await copy.StartRowAsync(ct);
+            await copy.WriteAsync(seq, NpgsqlDbType.Integer, ct);
+            foreach (var column in columns)
+            {
+                if (column.Value(row) is { } value) await copy.WriteAsync(value, column.Type, ct);
+                else await copy.WriteNullAsync(ct);
+            }
+        } while (enumerator.MoveNext());
+        await copy.CompleteAsync(ct);
+    }
 }

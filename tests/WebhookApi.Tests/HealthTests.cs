@@ -1,0 +1,3 @@
+namespace MultichannelMessages.WebhookApi.Tests;
+
+public sealed class HealthTests : MultichannelMessages.TestSupport.ServiceHealthTests<Program>;

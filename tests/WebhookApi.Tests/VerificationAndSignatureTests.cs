@@ -13,6 +13,15 @@ public sealed class VerificationAndSignatureTests(WebhookHost host) : IClassFixt
         Assert.Equal("1158201444", await response.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task Per_app_callback_url_verifies_against_that_apps_token_only()
+    {
+        var ok = await host.Client.GetAsync($"/webhook/100000000000001?hub.mode=subscribe&hub.challenge=7&hub.verify_token={WebhookHost.VerifyToken}");
+        Assert.Equal("7", await ok.Content.ReadAsStringAsync());
+        var other = await host.Client.GetAsync($"/webhook/200000000000002?hub.mode=subscribe&hub.challenge=7&hub.verify_token={WebhookHost.VerifyToken}");
+        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+    }
+
     [Theory]
     [InlineData("subscribe", "wrong-token")]
     [InlineData("unsubscribe", WebhookHost.VerifyToken)]

@@ -11,20 +11,21 @@ public static class WebhookApi
 {
     public static IEndpointRouteBuilder MapWebhookApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/webhook", Verify);
+        app.MapGet("/webhook", (HttpRequest request, AppSecrets secrets) => Verify(request, null, secrets));
         app.MapPost("/webhook", (HttpContext http, WebhookServices services) => Receive(http, null, services));
-        // Optional per-app route: checks the body against that app's secret only.
+        // Optional per-app callback URL: checks the token and the body against that app's secrets only.
+        app.MapGet("/webhook/{metaAppId}", (HttpRequest request, string metaAppId, AppSecrets secrets) => Verify(request, metaAppId, secrets));
         app.MapPost("/webhook/{metaAppId}", (HttpContext http, string metaAppId, WebhookServices services) => Receive(http, metaAppId, services));
         return app;
     }
 
     /// <summary>Meta's subscription handshake: echo hub.challenge when hub.mode is subscribe and the token is ours.</summary>
-    public static Results<ContentHttpResult, StatusCodeHttpResult> Verify(HttpRequest request, AppSecrets secrets)
+    public static Results<ContentHttpResult, StatusCodeHttpResult> Verify(HttpRequest request, string? metaAppId, AppSecrets secrets)
     {
         var mode = request.Query["hub.mode"].ToString();
         var token = request.Query["hub.verify_token"].ToString();
         var challenge = request.Query["hub.challenge"].ToString();
-        if (mode == "subscribe" && token.Length > 0 && challenge.Length > 0 && secrets.FindByVerifyToken(token) is not null)
+        if (mode == "subscribe" && token.Length > 0 && challenge.Length > 0 && secrets.FindByVerifyToken(token, metaAppId) is not null)
             return TypedResults.Text(challenge, "text/plain");
         return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
     }
@@ -32,7 +33,9 @@ public static class WebhookApi
     public static async Task<IResult> Receive(HttpContext http, string? metaAppId, WebhookServices s)
     {
         var ct = http.RequestAborted;
-        var body = await RawBody.ReadAsync(http.Request, s.Options.MaxBodyBytes, ct);
+        byte[]? body;
+        try { body = await RawBody.ReadAsync(http.Request, s.Options.MaxBodyBytes, ct); }
+        catch (EndOfStreamException) { return Reject(s, "truncated", StatusCodes.Status400BadRequest); }
         if (body is null) return Reject(s, "too_large", StatusCodes.Status413PayloadTooLarge);
 
         var signer = await s.Secrets.FindSignerAsync(http.Request.Headers["X-Hub-Signature-256"], body, metaAppId, ct);

@@ -55,10 +55,11 @@ public sealed class AppSecrets(NpgsqlDataSource dataSource, SecretProtector prot
         return signer;
     }
 
-    public MetaApp? FindByVerifyToken(string token)
+    public MetaApp? FindByVerifyToken(string token, string? metaAppId)
     {
         var bytes = Encoding.UTF8.GetBytes(token);
-        return _apps.FirstOrDefault(a => CryptographicOperations.FixedTimeEquals(a.VerifyToken, bytes));
+        return _apps.FirstOrDefault(a => (metaAppId is null || a.MetaAppId == metaAppId)
+            && CryptographicOperations.FixedTimeEquals(a.VerifyToken, bytes));
     }
 
     private MetaApp? Match(ReadOnlySpan<byte> signature, ReadOnlySpan<byte> body, string? metaAppId)

@@ -28,6 +28,7 @@ public static class OpenLoop
 
     private static void Schedule(LoadOptions options, WebhookSender sender, RunWindow window, long total, long warmupCount)
     {
+        PreciseSleep.TightenTimerSlack();
         var interval = Stopwatch.Frequency / options.Rate;
         // Not disposed: sends still in flight release it after this method returns.
         var slots = new SemaphoreSlim(options.Concurrency);

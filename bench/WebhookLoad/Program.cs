@@ -18,12 +18,12 @@ var recorder = new RunRecorder(keepAcked: options.AckedFile is not null);
 using var sender = new WebhookSender(options, target, payloads, recorder);
 var window = RunWindow.Starting(TimeSpan.FromMilliseconds(100),
     TimeSpan.FromSeconds(options.WarmupSeconds), TimeSpan.FromSeconds(options.DurationSeconds));
-var cpu = CpuMeter.MeasureAsync(window);
+var cost = GeneratorCost.MeasureAsync(window);
 await (options.ClosedLoop
     ? ClosedLoop.RunAsync(options, sender, recorder, window)
     : OpenLoop.RunAsync(options, sender, recorder, window));
 
-var report = RunReport.Create(options, target, payload, payloads, recorder, await cpu);
+var report = RunReport.Create(options, target, payload, payloads, recorder, await cost);
 report.WriteSummary(Console.Out);
 if (options.JsonFile is { } json) await report.WriteJsonAsync(json);
 if (options.AckedFile is { } acked)

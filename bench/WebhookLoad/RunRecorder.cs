@@ -31,6 +31,8 @@ public sealed class RunRecorder(bool keepAcked)
     public LatencyHistogram Latency { get; } = new();
     /// <summary>From the moment the request was handed to the HTTP client.</summary>
     public LatencyHistogram ServiceTime { get; } = new();
+    /// <summary>Scheduled → handed to the client: high when every slot is busy or the generator is starved of CPU.</summary>
+    public LatencyHistogram SendLag { get; } = new();
 
     public long MeasuredScheduled => Interlocked.Read(ref _measuredScheduled);
     public long MeasuredSent => Interlocked.Read(ref _measuredSent);
@@ -57,6 +59,7 @@ public sealed class RunRecorder(bool keepAcked)
         }
         if (!measured) return;
         Interlocked.Increment(ref _status[Math.Clamp(status, 0, _status.Length - 1)]);
+        SendLag.Record(Stopwatch.GetElapsedTime(scheduled, sent).Ticks / TimeSpan.TicksPerMicrosecond);
         if (status != 200) return;
         Latency.Record(Stopwatch.GetElapsedTime(scheduled, done).Ticks / TimeSpan.TicksPerMicrosecond);
         ServiceTime.Record(Stopwatch.GetElapsedTime(sent, done).Ticks / TimeSpan.TicksPerMicrosecond);

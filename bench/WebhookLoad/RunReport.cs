@@ -23,9 +23,10 @@ public sealed record RunReport(
     double DurationSeconds, int Concurrency, double AchievedRate, MeasuredCounts Measured,
     [property: JsonPropertyName("latency_ms")] LatencySummary Latency,
     [property: JsonPropertyName("service_time_ms")] LatencySummary ServiceTime,
-    long TotalSent, long TotalOk, double GeneratorCpuPercent, long Pregenerated, string? AckedFile, string? FirstError)
+    [property: JsonPropertyName("send_lag_ms")] LatencySummary SendLag,
+    long TotalSent, long TotalOk, GeneratorCost Generator, long Pregenerated, string? AckedFile, string? FirstError)
 {
-    public static RunReport Create(LoadOptions o, Uri target, WhatsAppPayload payload, PayloadSource payloads, RunRecorder r, double cpuPercent)
+    public static RunReport Create(LoadOptions o, Uri target, WhatsAppPayload payload, PayloadSource payloads, RunRecorder r, GeneratorCost cost)
     {
         var status = r.StatusCounts();
         var measured = new MeasuredCounts(r.MeasuredScheduled, r.MeasuredSent, Math.Max(0, r.MeasuredScheduled - r.MeasuredSent),
@@ -33,7 +34,7 @@ public sealed record RunReport(
             r.Errors, r.Timeouts);
         return new RunReport(o.RunId, payload.WamidPrefix, target.ToString(), o.Bare, o.ClosedLoop ? "closed_loop" : "open_loop",
             o.Rate, o.WarmupSeconds, o.DurationSeconds, o.Concurrency, Math.Round(status[200] / o.DurationSeconds, 1), measured,
-            LatencySummary.Of(r.Latency), LatencySummary.Of(r.ServiceTime), r.TotalSent, r.TotalOk, Math.Round(cpuPercent, 1),
+            LatencySummary.Of(r.Latency), LatencySummary.Of(r.ServiceTime), LatencySummary.Of(r.SendLag), r.TotalSent, r.TotalOk, cost,
             payloads.Pregenerated, o.AckedFile, r.FirstError);
     }
 
@@ -46,10 +47,14 @@ public sealed record RunReport(
             + string.Join(", ", Measured.Status.Select(s => $"{s.Key}: {s.Value}")) + $", errors: {Measured.Errors}, timeouts: {Measured.Timeouts}");
         w.WriteLine($"  latency    {Line(Latency)}   (200s, from the scheduled send time)");
         w.WriteLine($"  service    {Line(ServiceTime)}   (200s, from the actual send)");
-        w.WriteLine($"  generator  {GeneratorCpuPercent:0.0} % of one core during the measured phase{(Bare ? " (bare server included)" : "")}; {Pregenerated} bodies pre-signed");
-        w.WriteLine($"  all phases {TotalSent} sent, {TotalOk} acknowledged; wamids {WamidPrefix}<n>");
+        w.WriteLine($"  send lag   {Line(SendLag)}   (all answered, scheduled → sent)");
+        w.WriteLine($"  generator  {Generator.CpuPercent:0.0} % of one core{(Bare ? " (bare server included)" : "")}; GCs gen0/1/2 "
+            + $"{Generator.Gen0Collections}/{Generator.Gen1Collections}/{Generator.Gen2Collections}, {Generator.GcPauseMs:0.0} ms paused (measured phase)");
+        w.WriteLine($"  all phases {TotalSent} sent, {TotalOk} acknowledged, {Pregenerated} bodies pre-signed; wamids {WamidPrefix}<n>");
         if (FirstError is not null) w.WriteLine($"  first error: {FirstError}");
-        if (Measured.Unsent > 0) w.WriteLine("  warning: the client could not keep the schedule (every slot busy until the end); latencies understate the backlog.");
+        if (Measured.Unsent > 0)
+            w.WriteLine($"  warning: the offered rate was not sustained: {Measured.Unsent} due requests never left because all {Concurrency} slots "
+                + "stayed busy to the end. The server is slower than --rate; the latencies above leave that backlog out.");
 
         static string Line(LatencySummary l) =>
             $"ms p50 {l.P50:0.000}  p90 {l.P90:0.000}  p99 {l.P99:0.000}  p99.9 {l.P999:0.000}  max {l.Max:0.000}  (n={l.Count})";

@@ -11,18 +11,23 @@ begin
         seq int not null, channel text not null, account_external_id text not null, waba_id text,
         customer_external_id text not null, customer_bsuid text, customer_name text, direction text not null,
         is_echo boolean not null, provider_message_id text, type text not null, body text, reply_to text,
-        payload text not null, occurred_at timestamptz, error_code int, error_title text
+        payload text not null, occurred_at timestamptz, error_code int, error_title text,
+        -- resolved by meta.ingest_staged, step by step
+        event_id bigint, received_at timestamptz, project_id bigint, account_id bigint, contact_id bigint,
+        conversation_id bigint
     ) on commit delete rows;
     create temp table if not exists stg_media (
         seq int not null, channel text not null, account_external_id text not null, provider_message_id text not null,
         ordinal int not null, kind text not null, provider_media_id text, mime_type text, sha256 text, url text,
-        file_name text, caption text
+        file_name text, caption text,
+        account_id bigint
     ) on commit delete rows;
     create temp table if not exists stg_statuses (
         seq int not null, channel text not null, account_external_id text not null, waba_id text,
         provider_message_id text, status text not null, customer_external_id text, watermark timestamptz,
         occurred_at timestamptz, error_code int, error_title text, error_details text, pricing text,
-        conversation text, payload text not null
+        conversation text, payload text not null,
+        event_id bigint, received_at timestamptz, project_id bigint, account_id bigint
     ) on commit delete rows;
     create temp table if not exists stg_business (
         seq int not null, kind text not null, field text not null, waba_id text, account_external_id text,

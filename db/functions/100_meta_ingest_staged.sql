@@ -6,6 +6,10 @@ create or replace function meta.ingest_staged(
     out events_inserted int, out events_duplicate int, out messages_inserted int, out statuses_inserted int)
 language plpgsql as $$
 begin
+    -- Temp tables have no statistics: without them the planner assumes one row each and picks plans that scan
+    -- whole index ranges per staged row. ANALYZE of ~100 rows is cheap.
+    analyze stg_events, stg_messages, stg_statuses;
+
     -- 1. Raw events. The first copy of a body within the batch wins; copies already stored are duplicates.
     with firsts as (
         select distinct on (event_hash) * from stg_events order by event_hash, seq
@@ -20,37 +24,44 @@ begin
     get diagnostics events_inserted = row_count;
     events_duplicate := (select count(*) from stg_events) - events_inserted;
 
-    -- 2. Flag events that name an account no project owns: kept raw, never normalized into a project.
-    with refs as (
-        select seq, channel, account_external_id as ext from stg_messages
-        union select seq, channel, account_external_id from stg_statuses
-        union select seq, 'whatsapp', account_external_id from stg_business where account_external_id is not null
-    ), missing as (
-        select n.event_id, array_agg(distinct r.channel || ':' || r.ext) as ids
-        from refs r join stg_new_events n using (seq)
-        where not exists (select 1 from meta.accounts a where a.channel = r.channel and a.external_id = r.ext)
-        group by n.event_id
-        union all
-        select n.event_id, array_agg(distinct 'waba:' || b.waba_id)
+    -- 2. Resolve ids into the staging rows one join at a time. Each step joins one staged table to one indexed
+    --    table, so every lookup uses its whole unique index (a single multi-way join let the planner probe
+    --    chat.contacts by project and channel only: 25 ms of a 66 ms batch, measured with auto_explain).
+    --    Rows of duplicate events stay without event_id and are skipped from here on.
+    update stg_messages m set event_id = n.event_id, received_at = n.received_at from stg_new_events n where n.seq = m.seq;
+    update stg_messages m set account_id = a.id, project_id = a.project_id
+    from meta.accounts a where a.channel = m.channel and a.external_id = m.account_external_id and m.event_id is not null;
+    update stg_statuses s set event_id = n.event_id, received_at = n.received_at from stg_new_events n where n.seq = s.seq;
+    update stg_statuses s set account_id = a.id, project_id = a.project_id
+    from meta.accounts a where a.channel = s.channel and a.external_id = s.account_external_id and s.event_id is not null;
+    update stg_media md set account_id = a.id
+    from meta.accounts a where a.channel = md.channel and a.external_id = md.account_external_id;
+
+    -- Flag events that name an account no project owns: kept raw, never normalized into a project.
+    with missing as (
+        select event_id, channel || ':' || account_external_id as ref from stg_messages where event_id is not null and account_id is null
+        union
+        select event_id, channel || ':' || account_external_id from stg_statuses where event_id is not null and account_id is null
+        union
+        select n.event_id, coalesce('whatsapp:' || b.account_external_id, 'waba:' || b.waba_id)
         from stg_business b join stg_new_events n using (seq)
-        where b.waba_id is not null and b.account_external_id is null
-          and not exists (select 1 from meta.accounts a where a.waba_id = b.waba_id)
-        group by n.event_id
+        where case when b.account_external_id is not null
+                   then not exists (select 1 from meta.accounts a where a.channel = 'whatsapp' and a.external_id = b.account_external_id)
+                   else b.waba_id is not null and not exists (select 1 from meta.accounts a where a.waba_id = b.waba_id) end
     )
     update meta.webhook_events e
-    set is_unowned = true, unowned_account_ids = m.ids
-    from (select event_id, array_agg(distinct x) as ids from missing, unnest(ids) x group by event_id) m
+    set is_unowned = true, unowned_account_ids = m.refs
+    from (select event_id, array_agg(ref order by ref) as refs from missing group by event_id) m
     where e.id = m.event_id;
 
     -- 3. Contacts and conversations, found or created per project, account and customer.
     insert into chat.contacts as c (project_id, channel, external_id, bsuid, display_name, phone)
-    select distinct on (a.project_id, m.channel, m.customer_external_id)
-           a.project_id, m.channel, m.customer_external_id, m.customer_bsuid, m.customer_name,
+    select distinct on (m.project_id, m.channel, m.customer_external_id)
+           m.project_id, m.channel, m.customer_external_id, m.customer_bsuid, m.customer_name,
            case when m.channel = 'whatsapp' and m.customer_external_id ~ '^[0-9]+$' then m.customer_external_id end
     from stg_messages m
-    join stg_new_events n using (seq)
-    join meta.accounts a on a.channel = m.channel and a.external_id = m.account_external_id
-    order by a.project_id, m.channel, m.customer_external_id, m.customer_name is null, m.seq desc
+    where m.project_id is not null
+    order by m.project_id, m.channel, m.customer_external_id, m.customer_name is null, m.seq desc
     on conflict (project_id, channel, external_id) do update
         set display_name = coalesce(excluded.display_name, c.display_name),
             bsuid = coalesce(excluded.bsuid, c.bsuid),
@@ -58,77 +69,86 @@ begin
         where excluded.display_name is distinct from c.display_name and excluded.display_name is not null
            or excluded.bsuid is distinct from c.bsuid and excluded.bsuid is not null;
 
+    update stg_messages m set contact_id = c.id
+    from chat.contacts c
+    where c.project_id = m.project_id and c.channel = m.channel and c.external_id = m.customer_external_id;
+
     insert into chat.conversations (project_id, account_id, contact_id, channel)
-    select distinct a.project_id, a.id, c.id, m.channel
-    from stg_messages m
-    join stg_new_events n using (seq)
-    join meta.accounts a on a.channel = m.channel and a.external_id = m.account_external_id
-    join chat.contacts c on c.project_id = a.project_id and c.channel = m.channel and c.external_id = m.customer_external_id
-    order by a.id, c.id
+    select distinct project_id, account_id, contact_id, channel from stg_messages
+    where contact_id is not null
+    order by account_id, contact_id
     on conflict (account_id, contact_id) do nothing;
+
+    update stg_messages m set conversation_id = cv.id
+    from chat.conversations cv
+    where cv.account_id = m.account_id and cv.contact_id = m.contact_id;
 
     -- 4. Messages.
     with ins as (
         insert into chat.messages (project_id, conversation_id, account_id, direction, is_echo, provider_message_id,
                                    type, body, reply_to_provider_id, payload, status, status_rank, occurred_at,
                                    error_code, error_title, event_id)
-        select a.project_id, cv.id, a.id, m.direction, m.is_echo, m.provider_message_id,
+        select m.project_id, m.conversation_id, m.account_id, m.direction, m.is_echo, m.provider_message_id,
                m.type, m.body, m.reply_to, m.payload::jsonb,
                case when m.direction = 'in' then 'received' else 'sent' end,
                chat.status_rank(case when m.direction = 'in' then 'received' else 'sent' end),
-               coalesce(m.occurred_at, n.received_at), m.error_code, m.error_title, n.event_id
+               coalesce(m.occurred_at, m.received_at), m.error_code, m.error_title, m.event_id
         from stg_messages m
-        join stg_new_events n using (seq)
-        join meta.accounts a on a.channel = m.channel and a.external_id = m.account_external_id
-        join chat.contacts c on c.project_id = a.project_id and c.channel = m.channel and c.external_id = m.customer_external_id
-        join chat.conversations cv on cv.account_id = a.id and cv.contact_id = c.id
+        where m.conversation_id is not null
         order by m.seq
         on conflict (account_id, provider_message_id) where provider_message_id is not null do nothing
         returning id, project_id, conversation_id, account_id, provider_message_id, direction, type, body, occurred_at
     )
     insert into stg_new_messages select * from ins;
     get diagnostics messages_inserted = row_count;
+    analyze stg_new_messages;
 
     insert into chat.media (project_id, message_id, ordinal, kind, provider_media_id, mime_type, sha256, url, file_name, caption)
     select nm.project_id, nm.id, md.ordinal, md.kind, md.provider_media_id, md.mime_type, md.sha256, md.url, md.file_name, md.caption
     from stg_media md
-    join meta.accounts a on a.channel = md.channel and a.external_id = md.account_external_id
-    join stg_new_messages nm on nm.account_id = a.id and nm.provider_message_id = md.provider_message_id
+    join stg_new_messages nm on nm.account_id = md.account_id and nm.provider_message_id = md.provider_message_id
     on conflict (message_id, ordinal) do nothing;
 
-    -- 5. Latest-message fields, window start and unread count. A late-arriving older message never
-    --    replaces a newer latest message. Reactions do not become the preview.
+    -- 5. Latest-message fields, window start and unread count, in one update per conversation. A late-arriving
+    --    older message never replaces a newer latest message; reactions do not become the preview.
     update chat.conversations cv
-    set last_message_id = l.id, last_message_at = l.occurred_at, last_message_direction = l.direction,
-        last_message_type = l.type, last_message_preview = left(coalesce(l.body, '[' || l.type || ']'), 280)
-    from (select distinct on (conversation_id) * from stg_new_messages where type <> 'reaction'
-          order by conversation_id, occurred_at desc, id desc) l
-    where cv.id = l.conversation_id
-      and (cv.last_message_at is null or (l.occurred_at, l.id) > (cv.last_message_at, cv.last_message_id));
-
-    update chat.conversations cv
-    set last_inbound_at = greatest(cv.last_inbound_at, x.last_in), unread_count = cv.unread_count + x.n
-    from (select conversation_id, max(occurred_at) as last_in, count(*)::int as n
-          from stg_new_messages where direction = 'in' group by conversation_id) x
-    where cv.id = x.conversation_id;
+    set last_message_id = case when u.newer then u.id else cv.last_message_id end,
+        last_message_at = case when u.newer then u.occurred_at else cv.last_message_at end,
+        last_message_direction = case when u.newer then u.direction else cv.last_message_direction end,
+        last_message_type = case when u.newer then u.type else cv.last_message_type end,
+        last_message_preview = case when u.newer then left(coalesce(u.body, '[' || u.type || ']'), 280) else cv.last_message_preview end,
+        last_inbound_at = greatest(cv.last_inbound_at, u.last_in),
+        unread_count = cv.unread_count + u.inbound
+    from (select x.conversation_id, x.last_in, x.inbound, l.*,
+                 l.id is not null and (cur.last_message_at is null
+                     or (l.occurred_at, l.id) > (cur.last_message_at, cur.last_message_id)) as newer
+          from (select conversation_id, max(occurred_at) filter (where direction = 'in') as last_in,
+                       (count(*) filter (where direction = 'in'))::int as inbound
+                from stg_new_messages group by conversation_id) x
+          join chat.conversations cur on cur.id = x.conversation_id
+          left join lateral (
+              select nm.id, nm.occurred_at, nm.direction, nm.type, nm.body from stg_new_messages nm
+              where nm.conversation_id = x.conversation_id and nm.type <> 'reaction'
+              order by nm.occurred_at desc, nm.id desc limit 1) l on true) u
+    where cv.id = u.conversation_id;
 
     -- 6. Status history: every status kept, even before its message exists.
     with ins as (
         insert into chat.message_status_events (project_id, account_id, event_id, provider_message_id, status,
                                                 customer_external_id, watermark, occurred_at, error_code, error_title,
                                                 error_details, pricing, conversation, payload)
-        select a.project_id, a.id, n.event_id, s.provider_message_id, s.status, s.customer_external_id, s.watermark,
-               coalesce(s.occurred_at, n.received_at), s.error_code, s.error_title, s.error_details,
+        select s.project_id, s.account_id, s.event_id, s.provider_message_id, s.status, s.customer_external_id, s.watermark,
+               coalesce(s.occurred_at, s.received_at), s.error_code, s.error_title, s.error_details,
                s.pricing::jsonb, s.conversation::jsonb, s.payload::jsonb
         from stg_statuses s
-        join stg_new_events n using (seq)
-        join meta.accounts a on a.channel = s.channel and a.external_id = s.account_external_id
+        where s.account_id is not null
         order by s.seq
         on conflict (account_id, provider_message_id, status) where provider_message_id is not null do nothing
         returning project_id, account_id, provider_message_id, status, customer_external_id, watermark, occurred_at
     )
     insert into stg_new_statuses select * from ins;
     get diagnostics statuses_inserted = row_count;
+    analyze stg_new_statuses;
 
     -- 7. Apply statuses by message id: for messages that got a new status and for new messages whose
     --    statuses came first. The best-ranked status in history wins, and only ever moves forward.
@@ -154,13 +174,19 @@ begin
     where m.account_id = b.account_id and m.provider_message_id = b.provider_message_id and b.rank > m.status_rank;
 
     -- Deletions (WhatsApp revoke, Instagram unsend), also when the deletion arrived before the message.
+    if exists (select 1 from stg_new_statuses where status = 'deleted') then
+        update chat.messages m
+        set deleted_at = s.occurred_at
+        from stg_new_statuses s
+        where s.status = 'deleted' and m.account_id = s.account_id and m.provider_message_id = s.provider_message_id
+          and m.deleted_at is null;
+    end if;
     update chat.messages m
     set deleted_at = h.occurred_at
-    from chat.message_status_events h
-    where h.status = 'deleted' and m.deleted_at is null
-      and h.account_id = m.account_id and h.provider_message_id = m.provider_message_id
-      and (exists (select 1 from stg_new_statuses s where s.account_id = h.account_id and s.provider_message_id = h.provider_message_id and s.status = 'deleted')
-           or exists (select 1 from stg_new_messages nm where nm.id = m.id));
+    from stg_new_messages nm
+    join chat.message_status_events h
+      on h.account_id = nm.account_id and h.provider_message_id = nm.provider_message_id and h.status = 'deleted'
+    where m.id = nm.id;
 
     -- 8. Messenger watermarks: every outbound message sent before the watermark reached that status.
     update chat.messages m

@@ -19,10 +19,12 @@ create index webhook_events_received_brin on meta.webhook_events using brin (rec
 create index webhook_events_attention_idx on meta.webhook_events (id)
     where parse_status <> 'normalized' or is_unowned;
 
+-- event_id columns below (and in chat.*) point at the raw event without a foreign key on purpose: raw bodies
+-- will be moved out by a retention job, and the normalized rows must outlive them.
 create table meta.template_events (
     id             bigint generated always as identity primary key,
     project_id     bigint references core.projects,
-    event_id       bigint not null references meta.webhook_events,
+    event_id       bigint not null,
     waba_id        text,
     field          text not null,
     event          text,
@@ -38,7 +40,7 @@ create index template_events_template_idx on meta.template_events (waba_id, temp
 create table meta.number_quality_events (
     id                    bigint generated always as identity primary key,
     project_id            bigint references core.projects,
-    event_id              bigint not null references meta.webhook_events,
+    event_id              bigint not null,
     waba_id               text,
     display_phone_number  text,
     event                 text,
@@ -52,7 +54,7 @@ create index number_quality_events_waba_idx on meta.number_quality_events (waba_
 create table meta.account_events (
     id                   bigint generated always as identity primary key,
     project_id           bigint references core.projects,
-    event_id             bigint not null references meta.webhook_events,
+    event_id             bigint not null,
     waba_id              text,
     account_external_id  text,
     field                text not null,

@@ -55,7 +55,7 @@ create table chat.messages (
     occurred_at           timestamptz not null,
     created_at            timestamptz not null default now(),
     deleted_at            timestamptz,
-    event_id              bigint references meta.webhook_events
+    event_id              bigint
 );
 create unique index messages_provider_id_key on chat.messages (account_id, provider_message_id)
     where provider_message_id is not null;
@@ -84,7 +84,7 @@ create table chat.message_status_events (
     id                    bigint generated always as identity primary key,
     project_id            bigint not null references core.projects,
     account_id            bigint not null references meta.accounts,
-    event_id              bigint not null references meta.webhook_events,
+    event_id              bigint not null,
     provider_message_id   text,
     status                text not null,
     customer_external_id  text,

@@ -40,11 +40,15 @@ cleanup() {
   as_pg "$(pg_bin)/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-MM_Logging__Json=false ASPNETCORE_ENVIRONMENT=Production \
-  dotnet "$ROOT/src/WebhookApi/bin/Release/net10.0/WebhookApi.dll" --urls "http://127.0.0.1:$PORT" \
-  --contentRoot "$ROOT/src/WebhookApi/bin/Release/net10.0" > "$OUT/webhook-api.log" 2>&1 &
-API_PID=$!
-for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.2; done
+start_api() { # ack mode
+  MM_Ingest__AckMode="$1" MM_Logging__Json=false ASPNETCORE_ENVIRONMENT=Production \
+    dotnet "$ROOT/src/WebhookApi/bin/Release/net10.0/WebhookApi.dll" --urls "http://127.0.0.1:$PORT" \
+    --contentRoot "$ROOT/src/WebhookApi/bin/Release/net10.0" > "$OUT/webhook-api-$1.log" 2>&1 &
+  API_PID=$!
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  die "Webhook API did not start (see $OUT/webhook-api-$1.log)"
+}
+stop_api() { kill -TERM "$API_PID"; wait "$API_PID" 2>/dev/null || true; API_PID=; }
 
 verify() { # every acknowledged wamid stored exactly once
   local run=$1 acked=$2
@@ -65,17 +69,25 @@ run_load() { # name, extra args...
     --json "$OUT/$name.json" "$@" | tee "$OUT/$name.txt"
 }
 
+start_api Durable
 for rate in "${RATES[@]}"; do
   log "durable, open loop at $rate events/s"
   run_load "r$rate" --url "http://127.0.0.1:$PORT/webhook" --rate "$rate" --acked-file "$OUT/r$rate.acked"
   verify "r$rate" "$OUT/r$rate.acked" | tee -a "$OUT/verify.txt"
 done
-
 log "durable, closed loop (sustained maximum)"
 run_load "max" --url "http://127.0.0.1:$PORT/webhook" --rate 0 --concurrency 256 --acked-file "$OUT/max.acked"
 verify "max" "$OUT/max.acked" | tee -a "$OUT/verify.txt"
+stop_api
 
-kill -TERM "$API_PID"; wait "$API_PID" 2>/dev/null || true; API_PID=
+log "fast ack mode (the case study's): open loop at the highest rate, then closed loop"
+start_api Fast
+run_load "fast-r${RATES[-1]}" --url "http://127.0.0.1:$PORT/webhook" --rate "${RATES[-1]}" --acked-file "$OUT/fast.acked"
+run_load "fast-max" --url "http://127.0.0.1:$PORT/webhook" --rate 0 --concurrency 256 --acked-file "$OUT/fast-max.acked"
+stop_api   # SIGTERM drains the queue before the check
+verify "fast-r${RATES[-1]}" "$OUT/fast.acked" | tee -a "$OUT/verify.txt"
+verify "fast-max" "$OUT/fast-max.acked" | tee -a "$OUT/verify.txt"
+
 log "bare endpoint (ceiling), same loads"
 for rate in "${RATES[@]}"; do run_load "bare-r$rate" --bare --rate "$rate"; done
 run_load "bare-max" --bare --rate 0 --concurrency 256

@@ -20,6 +20,9 @@ public sealed class IngestFlusher(
 {
     private readonly IngestOptions _options = options.Value;
     private NpgsqlConnection? _connection;
+    private int _analyzedAtBatchSize;
+    private bool _stagingHoldsRows;
+    private int _resetsSinceVacuum;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -65,7 +68,7 @@ public sealed class IngestFlusher(
             {
                 await FlushAsync(batch, ct);
                 foreach (var e in batch) e.Committed?.TrySetResult();
-                return;
+                break;
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
@@ -79,6 +82,14 @@ public sealed class IngestFlusher(
                 }
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * Math.Pow(2, Math.Min(attempt, 6)))), ct);
             }
+        }
+
+        // After the acknowledgements, not before: emptying staging costs a few ms nobody should wait for.
+        try { await ResetStagingAsync(ct); }
+        catch (NpgsqlException ex)
+        {
+            IngestLog.StagingResetFailed(logger, ex);
+            await ResetConnectionAsync();
         }
     }
 
@@ -111,13 +122,44 @@ public sealed class IngestFlusher(
     private async Task<IngestResult> WriteAsync(IReadOnlyList<WebhookEnvelope> batch, CancellationToken ct)
     {
         var connection = await GetConnectionAsync(ct);
+        await ResetStagingAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await writer.WriteAsync(connection, batch, ct);
-        var result = await connection.QuerySingleAsync<IngestResult>(
-            new CommandDefinition("select events_inserted as EventsInserted, events_duplicate as EventsDuplicate, messages_inserted as MessagesInserted, statuses_inserted as StatusesInserted from meta.ingest_staged()", transaction: tx, cancellationToken: ct));
+        var analyze = NeedsFreshStatistics(batch.Count);
+        var result = await connection.QuerySingleAsync<IngestResult>(new CommandDefinition(
+            """
+            select events_inserted as EventsInserted, events_duplicate as EventsDuplicate,
+                   messages_inserted as MessagesInserted, statuses_inserted as StatusesInserted
+            from meta.ingest_staged(@analyze)
+            """, new { analyze }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
+        if (analyze) _analyzedAtBatchSize = batch.Count;
+        _stagingHoldsRows = true;
         return result;
     }
+
+    /// <summary>Committed batches leave their rows in the staging tables (see db/functions/020_meta_ingest_staging.sql).</summary>
+    private async Task ResetStagingAsync(CancellationToken ct)
+    {
+        if (!_stagingHoldsRows || _connection is null) return;
+        await using var reset = new NpgsqlCommand("select meta.reset_ingest_staging()", _connection);
+        await reset.ExecuteNonQueryAsync(ct);
+        if (++_resetsSinceVacuum >= 50)
+        {
+            // Temp tables are never autovacuumed; without this the deleted rows pile up and every scan slows.
+            await using var vacuum = new NpgsqlCommand(
+                "vacuum stg_events, stg_messages, stg_media, stg_statuses, stg_business, stg_new_events, stg_new_messages, stg_new_statuses",
+                _connection);
+            await vacuum.ExecuteNonQueryAsync(ct);
+            _resetsSinceVacuum = 0;
+        }
+        _stagingHoldsRows = false;
+    }
+
+    /// <summary>Staging statistics are refreshed when the batch size moved by 4x since they were taken: plans then
+    /// follow the load, but are not rebuilt on every batch (see db/functions/100_meta_ingest_staged.sql).</summary>
+    private bool NeedsFreshStatistics(int batchSize) =>
+        _analyzedAtBatchSize == 0 || batchSize >= 4 * _analyzedAtBatchSize || 4 * batchSize <= _analyzedAtBatchSize;
 
     private static bool IsDataError(PostgresException ex) =>
         ex.SqlState.StartsWith("22", StringComparison.Ordinal) || ex.SqlState.StartsWith("23", StringComparison.Ordinal);
@@ -137,6 +179,8 @@ public sealed class IngestFlusher(
         if (_connection is null) return;
         try { await _connection.DisposeAsync(); } catch (NpgsqlException) { }
         _connection = null;
+        _analyzedAtBatchSize = 0;
+        _stagingHoldsRows = false;
     }
 
     /// <summary>Graceful shutdown: everything still queued is written before the process exits.</summary>

@@ -17,6 +17,9 @@ internal static partial class IngestLog
     [LoggerMessage(5, LogLevel.Warning, "Webhook rejected: {Reason}")]
     public static partial void Rejected(ILogger logger, string reason);
 
+    [LoggerMessage(7, LogLevel.Warning, "Emptying the staging tables failed; reconnecting")]
+    public static partial void StagingResetFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(6, LogLevel.Warning, "Durable ack failed; answering 503 so Meta redelivers")]
     public static partial void DurableAckFailed(ILogger logger, Exception exception);
 }

@@ -87,6 +87,7 @@ public sealed class PostgresServer
         public static async Task<string> StartAsync()
         {
             var bin = FindBinDir();
+            RemoveAbandonedClusters();
             var root = Directory.CreateTempSubdirectory("mm-test-pg-").FullName;
             var data = Path.Combine(root, "data");
             var asPostgres = Environment.UserName == "root";
@@ -103,6 +104,30 @@ public sealed class PostgresServer
                 try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             };
             return $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=30;Command Timeout=120";
+        }
+
+        /// <summary>A test host killed by its runner never runs its exit handler: sweep what such runs left behind
+        /// (older than 10 minutes, no live postmaster), so repeated runs do not fill the disk.</summary>
+        private static void RemoveAbandonedClusters()
+        {
+            foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "mm-test-pg-*"))
+            {
+                try
+                {
+                    if (Directory.GetCreationTimeUtc(dir) > DateTime.UtcNow.AddMinutes(-10)) continue;
+                    var pidFile = Path.Combine(dir, "data", "postmaster.pid");
+                    if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).First(), out var pid) && IsAlive(pid)) continue;
+                    Directory.Delete(dir, recursive: true);
+                }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+            }
+        }
+
+        private static bool IsAlive(int pid)
+        {
+            try { return !Process.GetProcessById(pid).HasExited; }
+            catch (ArgumentException) { return false; }
         }
 
         private static string FindBinDir()

@@ -1,13 +1,24 @@
+using MultichannelMessages.CoreApi.Auth;
+using MultichannelMessages.CoreApi.Conversations;
+using MultichannelMessages.CoreApi.Extensions;
+using MultichannelMessages.CoreApi.Projects;
 using MultichannelMessages.Platform.Hosting;
 
-// Shell of the CoreApi: starts, connects to the database and answers /health. Its capabilities arrive with the
-// issues that build on the ingestion foundation (see README "Roadmap").
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddCoreApi();
 
 var app = builder.Build();
 app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
 app.MapDefaultEndpoints();
+app.MapOpenApi();
+app.MapAuthApi();
+app.MapProjectsApi();
+app.MapConversationsApi();
 app.Run();
 
 public partial class Program;

@@ -22,8 +22,17 @@ public static class DemoSeeder
         new(Channels.Instagram, "17841400000000001", null, null, "Demo Instagram"),
     ];
 
+    /// <summary>Demo sign-ins, one per role (password given by the caller, stored hashed).</summary>
+    public static readonly (string Email, string Name, string Role)[] Users =
+    [
+        ("agent@demo.local", "Ana Agent", "agent"),
+        ("supervisor@demo.local", "Sam Supervisor", "supervisor"),
+        ("admin@demo.local", "Ada Admin", "admin"),
+        ("dev@demo.local", "Dev Ops", "dev"),
+    ];
+
     public static async Task<long> SeedAsync(string connectionString, SecretProtector protector, string metaAppId,
-        string appSecret, string verifyToken)
+        string appSecret, string verifyToken, string? demoPassword = null)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -39,7 +48,25 @@ public static class DemoSeeder
                 "select meta.upsert_account(@ProjectId, @AppId, @Channel, @ExternalId, @WabaId, @DisplayPhoneNumber, @Name)",
                 new { ProjectId = projectId, AppId = appId, a.Channel, a.ExternalId, a.WabaId, a.DisplayPhoneNumber, a.Name }, tx);
         }
+        if (demoPassword is not null) await SeedUsersAsync(connection, tx, projectId, demoPassword);
         await tx.CommitAsync();
         return projectId;
+    }
+
+    private static async Task SeedUsersAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long projectId, string password)
+    {
+        var hasher = new Microsoft.AspNetCore.Identity.PasswordHasher<string>();
+        var queueId = await connection.ExecuteScalarAsync<long>("""
+            insert into core.queues (project_id, name) values (@projectId, 'General')
+            on conflict (project_id, name) do update set name = excluded.name returning id
+            """, new { projectId }, tx);
+        foreach (var (email, name, role) in Users)
+        {
+            var userId = await connection.ExecuteScalarAsync<long>("select core.create_user(@email, @name, @hash)",
+                new { email, name, hash = hasher.HashPassword(email, password) }, tx);
+            await connection.ExecuteAsync("select core.grant_role(@projectId, @userId, @role)", new { projectId, userId, role }, tx);
+            await connection.ExecuteAsync("insert into core.queue_members (queue_id, user_id) values (@queueId, @userId) on conflict do nothing",
+                new { queueId, userId }, tx);
+        }
     }
 }

@@ -25,7 +25,8 @@ public static class MigratorProgram
                 var protector = new SecretProtector(Required("MM_Secrets__MasterKey"));
                 var projectId = await DemoSeeder.SeedAsync(connectionString, protector,
                     Environment.GetEnvironmentVariable("MM_DEMO_META_APP_ID") ?? "100000000000001",
-                    Required("MM_DEMO_APP_SECRET"), Required("MM_DEMO_VERIFY_TOKEN"));
+                    Required("MM_DEMO_APP_SECRET"), Required("MM_DEMO_VERIFY_TOKEN"),
+                    Environment.GetEnvironmentVariable("MM_DEMO_PASSWORD") is { Length: > 0 } password ? password : null);
                 Console.WriteLine($"Demo project seeded (id {projectId}).");
                 return 0;
             default:

@@ -13,6 +13,7 @@ public abstract class ServiceHealthTests<TProgram> where TProgram : class
         {
             b.UseSetting("Database:ConnectionString", connectionString);
             b.UseSetting("Secrets:MasterKey", Convert.ToBase64String(new byte[32]));
+            b.UseSetting("Jwt:SigningKey", Convert.ToBase64String(new byte[32]));
         });
 
     [Fact]

@@ -18,6 +18,8 @@ public static class DatabaseExtensions
     /// <summary>One NpgsqlDataSource per service (STYLE.md §7): pooled connections, one place to configure them.</summary>
     public static IServiceCollection AddPlatformDatabase(this IServiceCollection services)
     {
+        // Database functions return snake_case columns; records and classes use PascalCase.
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp =>

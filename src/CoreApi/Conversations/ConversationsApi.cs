@@ -1,0 +1,75 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.CoreApi.Access;
+using MultichannelMessages.CoreApi.Errors;
+using Npgsql;
+
+namespace MultichannelMessages.CoreApi.Conversations;
+
+public static class ConversationsApi
+{
+    // DateTime, not DateTimeOffset: Npgsql reads timestamptz as UTC DateTime, and Dapper matches constructor types exactly.
+    public sealed record ConversationItem(long Id, string Channel, long AccountId, string AccountName, long ContactId, string? ContactName,
+        string ContactExternalId, long? QueueId, long? AssignedUserId, string Status, DateTime LastMessageAt,
+        string? LastMessagePreview, string? LastMessageDirection, string? LastMessageType, int UnreadCount, DateTime? LastInboundAt)
+    {
+        /// <summary>When Meta's 24-hour customer-service window closes (null: the customer never wrote).</summary>
+        public DateTime? WindowClosesAt => LastInboundAt?.AddHours(24);
+    }
+
+    public sealed record Page<T>(T[] Items, string? Next);
+
+    public static IEndpointRouteBuilder MapConversationsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/projects/{projectId:long}/conversations", List).WithTags("Conversations").RequireAuthorization();
+        var group = app.MapGroup("/conversations/{conversationId:long}").WithTags("Conversations").RequireAuthorization();
+        group.MapGet("/messages", ThreadApi.Page);
+        group.MapPost("/messages", SendApi.Send);
+        group.MapPost("/read", SendApi.MarkRead);
+        return app;
+    }
+
+    public static async Task<Results<Ok<Page<ConversationItem>>, ProblemHttpResult>> List(
+        long projectId, string? channel, long? queueId, string? status, bool? unread, bool? mine, string? before, int? limit,
+        HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var user = await access.ForAsync(http.User, ct);
+        if (user?.In(projectId) is not { } project || !project.Can(Permissions.ReadConversations)) return Refusals.NotFound();
+        if (!Cursor.TryParse(before, out var cursor)) return Refusals.Invalid("before", "invalid_cursor", "The cursor is not one this API gave.");
+        if (channel is not (null or "whatsapp" or "messenger" or "instagram"))
+            return Refusals.Invalid("channel", "invalid_channel", "Channel must be whatsapp, messenger or instagram.");
+        var size = Math.Clamp(limit ?? 50, 1, 200);
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<ConversationItem>(new CommandDefinition("""
+            select id, channel, account_id, account_name, contact_id, contact_name, contact_external_id, queue_id, assigned_user_id,
+                   status, last_message_at, last_message_preview, last_message_direction, last_message_type, unread_count, last_inbound_at
+            from chat.list_conversations(@projectId, @userId, @allQueues, @queueIds, @channel, @queueId, @status, @unread, @mine,
+                                         @beforeAt, @beforeId, @size)
+            """,
+            new
+            {
+                projectId, userId = user.UserId, allQueues = project.Can(Permissions.ReadAllQueues), queueIds = project.QueueIds,
+                channel, queueId, status, unread = unread ?? false, mine = mine ?? false,
+                beforeAt = cursor?.At, beforeId = cursor?.Id, size,
+            }, cancellationToken: ct))).ToArray();
+        var next = rows.Length == size ? new Cursor(new DateTimeOffset(rows[^1].LastMessageAt, TimeSpan.Zero), rows[^1].Id).ToString() : null;
+        return TypedResults.Ok(new Page<ConversationItem>(rows, next));
+    }
+
+    /// <summary>The conversation, if the caller may see it (else null, and the caller answers 404).</summary>
+    internal static async Task<(ConversationScope Scope, ProjectAccess Project, long UserId)?> VisibleAsync(
+        long conversationId, HttpContext http, AccessService access, NpgsqlConnection connection, CancellationToken ct)
+    {
+        var user = await access.ForAsync(http.User, ct);
+        if (user is null) return null;
+        var scope = await connection.QuerySingleOrDefaultAsync<ConversationScope>(new CommandDefinition(
+            "select project_id, queue_id, assigned_user_id, channel, last_inbound_at from chat.conversation_scope(@conversationId)",
+            new { conversationId }, cancellationToken: ct));
+        if (scope is null || user.In(scope.ProjectId) is not { } project || !project.CanSee(scope.QueueId, scope.AssignedUserId, user.UserId))
+            return null;
+        return (scope, project, user.UserId);
+    }
+
+    internal sealed record ConversationScope(long ProjectId, long? QueueId, long? AssignedUserId, string Channel, DateTime? LastInboundAt);
+}

@@ -1,0 +1,46 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.CoreApi.Access;
+using MultichannelMessages.CoreApi.Errors;
+using Npgsql;
+
+namespace MultichannelMessages.CoreApi.Conversations;
+
+public static class SendApi
+{
+    public sealed record SendRequest(string? Text, string? ClientMessageId);
+    public sealed record SendResponse(long MessageId, bool Created, string Status);
+
+    /// <summary>Writes the message (queued) and its outbox row in one transaction; the Worker sends it. The client's
+    /// idempotency key (body clientMessageId or the Idempotency-Key header) makes a retried request create one message.</summary>
+    public static async Task<Results<Created<SendResponse>, Ok<SendResponse>, ProblemHttpResult>> Send(
+        long conversationId, SendRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } visible) return Refusals.NotFound();
+        if (!visible.Project.Can(Permissions.Reply)) return Refusals.Forbidden(Permissions.Reply);
+
+        var text = request.Text;
+        if (string.IsNullOrWhiteSpace(text)) return Refusals.Invalid("text", "empty_message", "Write something before sending.");
+        var max = MessageLimits.MaxTextLength(visible.Scope.Channel);
+        if (text.Length > max)
+            return Refusals.Invalid("text", "message_too_long", $"{visible.Scope.Channel} allows at most {max} characters; this has {text.Length}.");
+        var clientId = request.ClientMessageId ?? http.Request.Headers["Idempotency-Key"].FirstOrDefault();
+        if (clientId is { Length: > 100 }) return Refusals.Invalid("clientMessageId", "invalid_client_message_id", "At most 100 characters.");
+
+        var (messageId, created) = await connection.QuerySingleAsync<(long MessageId, bool Created)>(new CommandDefinition(
+            "select message_id, created from chat.send_text(@conversationId, @userId, @clientId, @text)",
+            new { conversationId, userId = visible.UserId, clientId, text }, cancellationToken: ct));
+        var response = new SendResponse(messageId, created, "queued");
+        return created ? TypedResults.Created($"/conversations/{conversationId}/messages/{messageId}", response) : TypedResults.Ok(response);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> MarkRead(
+        long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is null) return Refusals.NotFound();
+        await connection.ExecuteAsync(new CommandDefinition("select chat.mark_read(@conversationId)", new { conversationId }, cancellationToken: ct));
+        return TypedResults.NoContent();
+    }
+}

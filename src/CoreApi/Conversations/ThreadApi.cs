@@ -1,0 +1,31 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.CoreApi.Access;
+using MultichannelMessages.CoreApi.Errors;
+using Npgsql;
+
+namespace MultichannelMessages.CoreApi.Conversations;
+
+public static class ThreadApi
+{
+    public sealed record MessageItem(long Id, string Direction, string Type, string? Body, string Status, DateTime OccurredAt,
+        int? ErrorCode, string? ErrorTitle, string? ReplyToProviderId, DateTime? DeletedAt, string? ClientMessageId,
+        long? SentByUserId, string Media);
+
+    /// <summary>Messages oldest first; <c>next</c> is the cursor for the page before this one ("load older").</summary>
+    public static async Task<Results<Ok<ConversationsApi.Page<MessageItem>>, ProblemHttpResult>> Page(
+        long conversationId, string? before, int? limit, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is null) return Refusals.NotFound();
+        if (!Cursor.TryParse(before, out var cursor)) return Refusals.Invalid("before", "invalid_cursor", "The cursor is not one this API gave.");
+        var size = Math.Clamp(limit ?? 50, 1, 200);
+        var rows = (await connection.QueryAsync<MessageItem>(new CommandDefinition("""
+            select id, direction, type, body, status, occurred_at, error_code, error_title, reply_to_provider_id, deleted_at,
+                   client_message_id, sent_by_user_id, media::text as media
+            from chat.thread_page(@conversationId, @beforeAt, @beforeId, @size)
+            """, new { conversationId, beforeAt = cursor?.At, beforeId = cursor?.Id, size }, cancellationToken: ct))).ToArray();
+        var next = rows.Length == size ? new Cursor(new DateTimeOffset(rows[0].OccurredAt, TimeSpan.Zero), rows[0].Id).ToString() : null;
+        return TypedResults.Ok(new ConversationsApi.Page<MessageItem>(rows, next));
+    }
+}

@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace MultichannelMessages.CoreApi.Errors;
+
+/// <summary>
+/// Every refusal is a ProblemDetails with a stable <c>code</c> the console translates (and, for validation, the
+/// <c>field</c> at fault). Something outside the caller's grants is 404 <c>not_found</c>, never 403, so existence
+/// does not leak.
+/// </summary>
+public static class Refusals
+{
+    public static ProblemHttpResult NotFound() =>
+        Problem(StatusCodes.Status404NotFound, "not_found", "Not found.");
+
+    public static ProblemHttpResult Forbidden(string permission) =>
+        Problem(StatusCodes.Status403Forbidden, "forbidden", $"Your role in this project does not allow this ({permission}).");
+
+    public static ProblemHttpResult Invalid(string field, string code, string detail) =>
+        Problem(StatusCodes.Status400BadRequest, code, detail, field);
+
+    public static ProblemHttpResult Unauthorized(string code, string detail) =>
+        Problem(StatusCodes.Status401Unauthorized, code, detail);
+
+    public static ProblemHttpResult Problem(int status, string code, string detail, string? field = null)
+    {
+        var problem = new ProblemDetails { Status = status, Title = code, Detail = detail };
+        problem.Extensions["code"] = code;
+        if (field is not null) problem.Extensions["field"] = field;
+        return TypedResults.Problem(problem);
+    }
+
+    public static async ValueTask WriteAsync(HttpContext http, int status, string code, string detail, CancellationToken ct)
+    {
+        http.Response.StatusCode = status;
+        var problem = new ProblemDetails { Status = status, Title = code, Detail = detail };
+        problem.Extensions["code"] = code;
+        await http.Response.WriteAsJsonAsync(problem, ct);
+    }
+
+    /// <summary>Framework-made problems (unhandled exceptions, 404 routes, 401 from the bearer handler) get a code too.</summary>
+    public static void AddTraceId(ProblemDetailsContext context)
+    {
+        context.ProblemDetails.Extensions.TryAdd("code", context.ProblemDetails.Status switch
+        {
+            401 => "unauthenticated",
+            404 => "not_found",
+            >= 500 => "internal_error",
+            _ => "bad_request",
+        });
+        context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
+    }
+}

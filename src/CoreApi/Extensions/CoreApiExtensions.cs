@@ -1,0 +1,45 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Identity;
+using MultichannelMessages.CoreApi.Access;
+using MultichannelMessages.CoreApi.Auth;
+using MultichannelMessages.CoreApi.Errors;
+
+namespace MultichannelMessages.CoreApi.Extensions;
+
+public static class CoreApiExtensions
+{
+    public static WebApplicationBuilder AddCoreApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section)
+            .ValidateDataAnnotations().Validate(o => o.KeyBytes().Length >= 32, "Jwt:SigningKey must be base64 of at least 32 random bytes.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<TokenService>();
+        builder.Services.AddSingleton<IPasswordHasher<AppUser>, PasswordHasher<AppUser>>();
+        builder.Services.AddSingleton<AccessService>();
+        builder.Services.AddMemoryCache();
+        builder.Services.AddOpenApi();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Refusals.AddTraceId);
+
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<TokenService>((options, tokens) =>
+            {
+                options.TokenValidationParameters = tokens.ValidationParameters;
+                options.MapInboundClaims = false;
+            });
+        builder.Services.AddAuthorization();
+
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = (context, ct) => Refusals.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests,
+                "rate_limited", "Too many sign-in attempts. Wait a minute and try again.", ct);
+            // Sign-in is limited per client address: enough for a person, too few for password guessing.
+            options.AddPolicy(AuthApi.LoginRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,51 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.CoreApi.Access;
+using MultichannelMessages.CoreApi.Errors;
+using Npgsql;
+
+namespace MultichannelMessages.CoreApi.Projects;
+
+public static class ProjectsApi
+{
+    public sealed record ProjectItem(long Id, string Name, string Role, IReadOnlyCollection<string> Permissions);
+    public sealed record AccountItem(long Id, string Channel, string Name, string? DisplayPhoneNumber, string? QualityRating, string? MessagingLimit);
+    public sealed record QueueItem(long Id, string Name);
+
+    public static IEndpointRouteBuilder MapProjectsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/projects").WithTags("Projects").RequireAuthorization();
+        group.MapGet("/", List);
+        group.MapGet("/{projectId:long}/accounts", Accounts);
+        group.MapGet("/{projectId:long}/queues", Queues);
+        return app;
+    }
+
+    public static async Task<Results<Ok<ProjectItem[]>, ProblemHttpResult>> List(HttpContext http, AccessService access, CancellationToken ct)
+    {
+        if (await access.ForAsync(http.User, ct) is not { } user) return Refusals.Unauthorized("unauthenticated", "Sign in.");
+        return TypedResults.Ok(user.Projects.Values.OrderBy(p => p.ProjectName)
+            .Select(p => new ProjectItem(p.ProjectId, p.ProjectName, p.Role, p.Granted.Order().ToArray())).ToArray());
+    }
+
+    public static async Task<Results<Ok<AccountItem[]>, ProblemHttpResult>> Accounts(
+        long projectId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if ((await access.ForAsync(http.User, ct))?.In(projectId) is null) return Refusals.NotFound();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<AccountItem>(new CommandDefinition(
+            "select id, channel, name, display_phone_number, quality_rating, messaging_limit from core.list_accounts(@projectId)",
+            new { projectId }, cancellationToken: ct));
+        return TypedResults.Ok(rows.ToArray());
+    }
+
+    public static async Task<Results<Ok<QueueItem[]>, ProblemHttpResult>> Queues(
+        long projectId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if ((await access.ForAsync(http.User, ct))?.In(projectId) is null) return Refusals.NotFound();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<QueueItem>(new CommandDefinition(
+            "select id, name from core.list_queues(@projectId)", new { projectId }, cancellationToken: ct));
+        return TypedResults.Ok(rows.ToArray());
+    }
+}

@@ -39,14 +39,18 @@ begin
         join touched t on t.account_id = h.account_id and t.provider_message_id = h.provider_message_id
         where chat.status_rank(h.status) is not null
         order by h.account_id, h.provider_message_id, chat.status_rank(h.status) desc, h.occurred_at desc
+    ), applied as (
+        update chat.messages m
+        set status = b.status, status_rank = b.rank, status_at = b.occurred_at,
+            error_code = case when b.status = 'failed' then b.error_code else m.error_code end,
+            error_title = case when b.status = 'failed' then b.error_title else m.error_title end,
+            error_details = case when b.status = 'failed' then b.error_details else m.error_details end
+        from best b
+        where m.account_id = b.account_id and m.provider_message_id = b.provider_message_id and b.rank > m.status_rank
+        returning m.project_id, m.conversation_id, m.id
     )
-    update chat.messages m
-    set status = b.status, status_rank = b.rank, status_at = b.occurred_at,
-        error_code = case when b.status = 'failed' then b.error_code else m.error_code end,
-        error_title = case when b.status = 'failed' then b.error_title else m.error_title end,
-        error_details = case when b.status = 'failed' then b.error_details else m.error_details end
-    from best b
-    where m.account_id = b.account_id and m.provider_message_id = b.provider_message_id and b.rank > m.status_rank;
+    insert into ops.change_feed (project_id, kind, conversation_id, message_id)
+    select project_id, 'message_status', conversation_id, id from applied order by id;
 
     -- Deletions (WhatsApp revoke, Instagram unsend), also when the deletion arrived before the message.
     if exists (select 1 from stg_new_statuses where status = 'deleted') then

@@ -2,6 +2,7 @@ using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Extensions;
 using MultichannelMessages.CoreApi.Projects;
+using MultichannelMessages.CoreApi.Realtime;
 using MultichannelMessages.Platform.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -19,6 +20,7 @@ app.MapOpenApi();
 app.MapAuthApi();
 app.MapProjectsApi();
 app.MapConversationsApi();
+app.MapHub<ConsoleHub>(ConsoleHub.Path);
 app.Run();
 
 public partial class Program;

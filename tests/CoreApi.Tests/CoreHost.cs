@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Microsoft.AspNetCore.SignalR.Client;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Dapper;
@@ -62,6 +63,31 @@ public class CoreHost : IAsyncLifetime
     /// <summary>A client signed in as this user (one login per user per host: sign-in is rate limited).</summary>
     public async Task<HttpClient> As(string email)
     {
+        var client = _factory!.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(email));
+        return client;
+    }
+
+    /// <summary>A SignalR connection to /hubs/console as this user, over the in-memory server (long polling: the
+    /// test server has no WebSockets).</summary>
+    public async Task<Microsoft.AspNetCore.SignalR.Client.HubConnection> HubAsync(string email)
+    {
+        var token = await TokenAsync(email);
+        var server = _factory!.Server;
+        var connection = new Microsoft.AspNetCore.SignalR.Client.HubConnectionBuilder()
+            .WithUrl(new Uri(server.BaseAddress, "/hubs/console"), options =>
+            {
+                options.HttpMessageHandlerFactory = _ => server.CreateHandler();
+                options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
+                options.AccessTokenProvider = () => Task.FromResult<string?>(token);
+            })
+            .Build();
+        await connection.StartAsync();
+        return connection;
+    }
+
+    private async Task<string> TokenAsync(string email)
+    {
         if (!_tokens.TryGetValue(email, out var token))
         {
             var response = await Anonymous().PostAsJsonAsync("/auth/login", new { email, password = Password });
@@ -69,9 +95,7 @@ public class CoreHost : IAsyncLifetime
             token = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("accessToken").GetString()!;
             _tokens[email] = token;
         }
-        var client = _factory!.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
+        return token;
     }
 
     /// <summary>A conversation with one inbound message, as ingestion would leave it.</summary>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Errors;
+using MultichannelMessages.CoreApi.Realtime;
 
 namespace MultichannelMessages.CoreApi.Extensions;
 
@@ -27,8 +28,21 @@ public static class CoreApiExtensions
             {
                 options.TokenValidationParameters = tokens.ValidationParameters;
                 options.MapInboundClaims = false;
+                // Browsers cannot set headers on WebSocket/SSE requests: the hub takes the token from the query.
+                options.Events = new JwtBearerEvents
+                {
+                    OnMessageReceived = context =>
+                    {
+                        if (context.HttpContext.Request.Path.StartsWithSegments(ConsoleHub.Path)
+                            && context.Request.Query["access_token"].FirstOrDefault() is { Length: > 0 } token)
+                            context.Token = token;
+                        return Task.CompletedTask;
+                    },
+                };
             });
         builder.Services.AddAuthorization();
+        builder.Services.AddSignalR();
+        builder.Services.AddHostedService<ChangeFeedReader>();
 
         builder.Services.AddRateLimiter(options =>
         {

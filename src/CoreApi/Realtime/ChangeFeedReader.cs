@@ -1,0 +1,81 @@
+using Dapper;
+using Microsoft.AspNetCore.SignalR;
+using Npgsql;
+
+namespace MultichannelMessages.CoreApi.Realtime;
+
+/// <summary>
+/// Pushes ops.change_feed to the consoles. LISTEN change_feed only wakes it up; it reads rows after the last id it
+/// pushed, so a missed or coalesced notification loses nothing, and it also polls every second in case the
+/// listening connection dropped. Every Core API instance runs one and pushes to its own connections.
+/// </summary>
+public sealed partial class ChangeFeedReader(NpgsqlDataSource db, IHubContext<ConsoleHub> hub, ILogger<ChangeFeedReader> logger)
+    : BackgroundService
+{
+    private const int PageSize = 500;
+    private readonly SemaphoreSlim _wake = new(0);
+
+    public static async Task<ChangeItem[]> ReadAsync(NpgsqlDataSource db, long afterId, int limit, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<ChangeItem>(new CommandDefinition("""
+            select id, project_id, kind, conversation_id, message_id, queue_id, assigned_user_id, message_status, message_direction,
+                   message_body, message_occurred_at, error_code, error_title, unread_count, last_message_preview, last_message_at
+            from ops.read_change_feed(@afterId, @limit)
+            """, new { afterId, limit }, cancellationToken: ct))).ToArray();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        long? last = null;
+        _ = ListenAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                // Start at the head: consoles that connect later ask for history with GetChangesSince.
+                if (last is null)
+                {
+                    await using var connection = await db.OpenConnectionAsync(stoppingToken);
+                    last = await connection.ExecuteScalarAsync<long>("select ops.change_feed_head()");
+                }
+                ChangeItem[] page;
+                do
+                {
+                    page = await ReadAsync(db, last.Value, PageSize, stoppingToken);
+                    foreach (var change in page)
+                        await hub.Clients.Groups(ChangeGroups.For(change)).SendAsync("change", change, stoppingToken);
+                    if (page.Length > 0) last = page[^1].Id;
+                } while (page.Length == PageSize);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException) { LogReadFailed(logger, ex); }
+            await _wake.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+        }
+    }
+
+    private async Task ListenAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await db.OpenConnectionAsync(ct);
+                connection.Notification += (_, _) => _wake.Release();
+                await using (var listen = new NpgsqlCommand("listen change_feed", connection)) await listen.ExecuteNonQueryAsync(ct);
+                while (!ct.IsCancellationRequested) await connection.WaitAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (NpgsqlException ex)
+            {
+                LogListenFailed(logger, ex);
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            }
+        }
+    }
+
+    [LoggerMessage(200, LogLevel.Warning, "Reading the change feed failed; retrying")]
+    private static partial void LogReadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(201, LogLevel.Warning, "LISTEN change_feed connection lost; reconnecting (polling continues meanwhile)")]
+    private static partial void LogListenFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,50 @@
+using Dapper;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using MultichannelMessages.CoreApi.Access;
+using Npgsql;
+
+namespace MultichannelMessages.CoreApi.Realtime;
+
+/// <summary>
+/// /hubs/console. A console joins the projects it shows; the server adds the connection to exactly the groups its
+/// grants allow (see ChangeGroups), so pushes never reach someone who could not read the same data over HTTP.
+/// Clients receive "change" with a ChangeItem.
+/// </summary>
+[Authorize]
+public sealed class ConsoleHub(AccessService access, NpgsqlDataSource db) : Hub
+{
+    public const string Path = "/hubs/console";
+
+    /// <returns>The feed position now: pass it to GetChangesSince after a reconnect.</returns>
+    public async Task<long> JoinProject(long projectId)
+    {
+        var project = await ProjectAsync(projectId);
+        var userId = (await access.ForAsync(Context.User!, Context.ConnectionAborted))!.UserId;
+        var groups = new List<string> { ChangeGroups.Unrouted(projectId), ChangeGroups.Assignee(projectId, userId) };
+        if (project.Can(Permissions.ReadAllQueues)) groups.Add(ChangeGroups.AllQueues(projectId));
+        else groups.AddRange(project.QueueIds.Select(q => ChangeGroups.Queue(projectId, q)));
+        foreach (var group in groups) await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
+
+        await using var connection = await db.OpenConnectionAsync(Context.ConnectionAborted);
+        return await connection.ExecuteScalarAsync<long>("select ops.change_feed_head()");
+    }
+
+    /// <summary>What this user may see of the project's changes after <paramref name="afterId"/> (at most 500; call
+    /// again with the last id while a full page comes back).</summary>
+    public async Task<ChangeItem[]> GetChangesSince(long projectId, long afterId)
+    {
+        var project = await ProjectAsync(projectId);
+        var userId = (await access.ForAsync(Context.User!, Context.ConnectionAborted))!.UserId;
+        var changes = await ChangeFeedReader.ReadAsync(db, afterId, 500, Context.ConnectionAborted);
+        return changes.Where(c => c.ProjectId == projectId && project.CanSee(c.QueueId, c.AssignedUserId, userId)).ToArray();
+    }
+
+    private async Task<ProjectAccess> ProjectAsync(long projectId)
+    {
+        var user = await access.ForAsync(Context.User!, Context.ConnectionAborted);
+        return user?.In(projectId) is { } project && project.Can(Permissions.ReadConversations)
+            ? project
+            : throw new HubException("not_found");
+    }
+}

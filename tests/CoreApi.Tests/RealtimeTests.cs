@@ -1,0 +1,77 @@
+using System.Net.Http.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using MultichannelMessages.CoreApi.Realtime;
+
+namespace MultichannelMessages.CoreApi.Tests;
+
+public sealed class RealtimeTests(CoreHost host) : IClassFixture<CoreHost>
+{
+    private static Channel<ChangeItem> Collect(HubConnection hub)
+    {
+        var changes = Channel.CreateUnbounded<ChangeItem>();
+        hub.On<ChangeItem>("change", c => changes.Writer.TryWrite(c));
+        return changes;
+    }
+
+    private static async Task<ChangeItem> NextAsync(Channel<ChangeItem> changes, Func<ChangeItem, bool> match)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            var change = await changes.Reader.ReadAsync(timeout.Token);
+            if (match(change)) return change;
+        }
+    }
+
+    [Fact]
+    public async Task A_reply_is_pushed_to_the_consoles_that_may_see_the_conversation()
+    {
+        var conversation = await host.ConversationAsync(host.DemoAccountId, "34940000001", "anyone there?", host.GeneralQueueId);
+        await using var agentHub = await host.HubAsync("agent@demo.local");
+        var agentChanges = Collect(agentHub);
+        await agentHub.InvokeAsync<long>("JoinProject", host.DemoProjectId);
+        await using var outsiderHub = await host.HubAsync("outsider@other.local");
+        var outsiderChanges = Collect(outsiderHub);
+        await outsiderHub.InvokeAsync<long>("JoinProject", host.OtherProjectId);
+
+        var response = await (await host.As("supervisor@demo.local")).PostAsJsonAsync($"/conversations/{conversation}/messages", new { text = "On it!" });
+        response.EnsureSuccessStatusCode();
+
+        var pushed = await NextAsync(agentChanges, c => c.ConversationId == conversation && c.Kind == "message_created");
+        Assert.Equal("On it!", pushed.MessageBody);
+        Assert.Equal("queued", pushed.MessageStatus);
+        Assert.False(outsiderChanges.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task Joining_a_project_one_is_not_in_is_refused()
+    {
+        await using var hub = await host.HubAsync("agent@demo.local");
+        var error = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<long>("JoinProject", host.OtherProjectId));
+        Assert.Contains("not_found", error.Message);
+    }
+
+    [Fact]
+    public async Task A_reconnecting_console_gets_what_it_missed_and_only_what_it_may_see()
+    {
+        var vipQueue = await host.ScalarAsync<long>("insert into core.queues (project_id, name) values (@DemoProjectId, 'Realtime VIP') returning id", new { host.DemoProjectId });
+        var general = await host.ConversationAsync(host.DemoAccountId, "34940000011", "general", host.GeneralQueueId);
+        var vip = await host.ConversationAsync(host.DemoAccountId, "34940000012", "vip", vipQueue);
+
+        long position;
+        await using (var hub = await host.HubAsync("agent@demo.local"))
+            position = await hub.InvokeAsync<long>("JoinProject", host.DemoProjectId);
+
+        var supervisor = await host.As("supervisor@demo.local");
+        (await supervisor.PostAsJsonAsync($"/conversations/{general}/messages", new { text = "missed 1" })).EnsureSuccessStatusCode();
+        (await supervisor.PostAsJsonAsync($"/conversations/{vip}/messages", new { text = "not for agents" })).EnsureSuccessStatusCode();
+
+        await using var again = await host.HubAsync("agent@demo.local");
+        var missed = await again.InvokeAsync<ChangeItem[]>("GetChangesSince", host.DemoProjectId, position);
+        Assert.Contains(missed, c => c.ConversationId == general && c.MessageBody == "missed 1");
+        Assert.DoesNotContain(missed, c => c.ConversationId == vip);
+        Assert.True(missed.Select(c => c.Id).SequenceEqual(missed.Select(c => c.Id).Order()));
+    }
+}

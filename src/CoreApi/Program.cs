@@ -1,6 +1,7 @@
 using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Extensions;
+using MultichannelMessages.CoreApi.Operations;
 using MultichannelMessages.CoreApi.Projects;
 using MultichannelMessages.CoreApi.Realtime;
 using MultichannelMessages.Platform.Hosting;
@@ -20,6 +21,7 @@ app.MapOpenApi();
 app.MapAuthApi();
 app.MapProjectsApi();
 app.MapConversationsApi();
+app.MapOperationsApi();
 app.MapHub<ConsoleHub>(ConsoleHub.Path);
 app.Run();
 

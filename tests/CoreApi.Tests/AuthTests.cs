@@ -59,6 +59,8 @@ public sealed class AuthTests(CoreHost host) : IClassFixture<CoreHost>
     [InlineData("GET", "/conversations/1/messages")]
     [InlineData("POST", "/conversations/1/messages")]
     [InlineData("POST", "/conversations/1/read")]
+    [InlineData("GET", "/ops/workers")]
+    [InlineData("GET", "/projects/1/dead-letters")]
     public async Task Every_endpoint_refuses_a_request_without_a_token(string method, string path)
     {
         var response = await host.Anonymous().SendAsync(new HttpRequestMessage(new HttpMethod(method), path)

@@ -21,3 +21,11 @@ create or replace function ops.change_feed_head() returns bigint
 language sql stable as $$
     select coalesce(max(id), 0) from ops.change_feed
 $$;
+
+-- A project's data version: the last change-feed id of the project (one index probe on change_feed_project_idx).
+-- Cached reads are stored with the version they were read at and served only while it is still current, so no
+-- Core API instance can serve a page older than the last write, whichever instance took the write.
+create or replace function ops.project_version(p_project_id bigint) returns bigint
+language sql stable as $$
+    select coalesce(max(id), 0) from ops.change_feed where project_id = p_project_id
+$$;

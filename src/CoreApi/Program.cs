@@ -1,4 +1,5 @@
 using MultichannelMessages.CoreApi.Auth;
+using MultichannelMessages.CoreApi.Caching;
 using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Extensions;
 using MultichannelMessages.CoreApi.Operations;
@@ -7,7 +8,7 @@ using MultichannelMessages.CoreApi.Realtime;
 using MultichannelMessages.Platform.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
+builder.AddServiceDefaults(VersionedCache.MeterName);
 builder.AddCoreApi();
 
 var app = builder.Build();

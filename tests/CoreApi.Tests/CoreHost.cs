@@ -45,13 +45,21 @@ public class CoreHost : IAsyncLifetime
         DemoAccountId = await connection.ExecuteScalarAsync<long>("select id from meta.accounts where external_id = '1122334455667'");
         GeneralQueueId = await connection.ExecuteScalarAsync<long>("select id from core.queues where project_id = @DemoProjectId", new { DemoProjectId });
 
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        _factory = NewInstance();
+    }
+
+    private readonly string _jwtKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+
+    /// <summary>Another Core API instance on the same database and signing key (what a second replica would be).</summary>
+    public WebApplicationFactory<Program> NewInstance() =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             b.UseSetting("Database:ConnectionString", ConnectionString);
             b.UseSetting("Secrets:MasterKey", MasterKey);
-            b.UseSetting("Jwt:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)));
+            b.UseSetting("Jwt:SigningKey", _jwtKey);
         });
-    }
+
+    public async Task<string> BearerAsync(string email) => await TokenAsync(email);
 
     public async Task DisposeAsync()
     {

@@ -19,6 +19,7 @@ public static class CoreApiExtensions
         builder.Services.AddSingleton<IPasswordHasher<AppUser>, PasswordHasher<AppUser>>();
         builder.Services.AddSingleton<AccessService>();
         builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<Caching.VersionedCache>();
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Refusals.AddTraceId);
 

@@ -36,7 +36,9 @@ public static class ServiceDefaults
 
         builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
         {
-            metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddPrometheusExporter();
+            metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation()
+                // No scrape cache: a scrape shows the counters as they are (the default caches them for 300 ms).
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
             foreach (var meter in meters) metrics.AddMeter(meter);
         });
 

@@ -35,3 +35,8 @@ returns table (id bigint, meta_app_id text, app_secret_enc bytea, verify_token_e
 language sql stable as $$
     select id, meta_app_id, app_secret_enc, verify_token_enc from meta.apps where is_active order by id
 $$;
+
+create or replace function meta.set_access_token(p_account_id bigint, p_access_token_enc bytea) returns void
+language sql as $$
+    update meta.accounts set access_token_enc = p_access_token_enc, updated_at = now() where id = p_account_id
+$$;

@@ -32,7 +32,7 @@ public static class DemoSeeder
     ];
 
     public static async Task<long> SeedAsync(string connectionString, SecretProtector protector, string metaAppId,
-        string appSecret, string verifyToken, string? demoPassword = null)
+        string appSecret, string verifyToken, string? demoPassword = null, string? accessToken = null)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -44,9 +44,12 @@ public static class DemoSeeder
             new { MetaAppId = metaAppId, Name = "Demo Meta app", Secret = protector.Protect(appSecret), Token = protector.Protect(verifyToken) }, tx);
         foreach (var a in Accounts)
         {
-            await connection.ExecuteScalarAsync<long>(
+            var accountId = await connection.ExecuteScalarAsync<long>(
                 "select meta.upsert_account(@ProjectId, @AppId, @Channel, @ExternalId, @WabaId, @DisplayPhoneNumber, @Name)",
                 new { ProjectId = projectId, AppId = appId, a.Channel, a.ExternalId, a.WabaId, a.DisplayPhoneNumber, a.Name }, tx);
+            if (accessToken is not null)
+                await connection.ExecuteAsync("select meta.set_access_token(@accountId, @token)",
+                    new { accountId, token = protector.Protect(accessToken) }, tx);
         }
         if (demoPassword is not null) await SeedUsersAsync(connection, tx, projectId, demoPassword);
         await tx.CommitAsync();

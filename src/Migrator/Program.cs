@@ -26,7 +26,8 @@ public static class MigratorProgram
                 var projectId = await DemoSeeder.SeedAsync(connectionString, protector,
                     Environment.GetEnvironmentVariable("MM_DEMO_META_APP_ID") ?? "100000000000001",
                     Required("MM_DEMO_APP_SECRET"), Required("MM_DEMO_VERIFY_TOKEN"),
-                    Environment.GetEnvironmentVariable("MM_DEMO_PASSWORD") is { Length: > 0 } password ? password : null);
+                    Environment.GetEnvironmentVariable("MM_DEMO_PASSWORD") is { Length: > 0 } password ? password : null,
+                    Environment.GetEnvironmentVariable("MM_DEMO_ACCESS_TOKEN") is { Length: > 0 } token ? token : null);
                 Console.WriteLine($"Demo project seeded (id {projectId}).");
                 return 0;
             default:

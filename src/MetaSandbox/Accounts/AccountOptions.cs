@@ -1,0 +1,52 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MultichannelMessages.MetaSandbox.Accounts;
+
+/// <summary>One entry of <c>Sandbox:Accounts</c>, and the body of <c>POST /sandbox/accounts</c>.</summary>
+public sealed class AccountOptions : IValidatableObject
+{
+    /// <summary>Phone number id (WhatsApp), page id (Messenger) or Instagram account id.</summary>
+    [Required, RegularExpression("^[0-9A-Za-z_.-]{1,64}$", ErrorMessage = "Account Id must be 1-64 letters, digits, '_', '.' or '-'.")]
+    public string Id { get; set; } = "";
+
+    [Required, RegularExpression("(?i)^(whatsapp|messenger|instagram)$", ErrorMessage = "Account Kind must be whatsapp, messenger or instagram.")]
+    public string Kind { get; set; } = "whatsapp";
+
+    [Required(ErrorMessage = "Every sandbox account needs an AccessToken (the Bearer token its calls must carry).")]
+    public string AccessToken { get; set; } = "";
+
+    public string? WabaId { get; set; }
+    public string? DisplayPhoneNumber { get; set; }
+    public string? Name { get; set; }
+
+    [RegularExpression("^(GREEN|YELLOW|RED|UNKNOWN)$")]
+    public string? QualityRating { get; set; }
+
+    [RegularExpression("^TIER_(50|250|1K|2K|10K|100K|UNLIMITED)$")]
+    public string? MessagingLimitTier { get; set; }
+
+    public AccountKind ParsedKind => Enum.Parse<AccountKind>(Kind, ignoreCase: true);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Kind.Equals("whatsapp", StringComparison.OrdinalIgnoreCase))
+            yield break;
+        // Every WhatsApp webhook carries entry.id (the WABA) and metadata.display_phone_number.
+        if (string.IsNullOrWhiteSpace(WabaId))
+            yield return new ValidationResult($"WhatsApp account {Id} needs a WabaId.", [nameof(WabaId)]);
+        if (string.IsNullOrWhiteSpace(DisplayPhoneNumber))
+            yield return new ValidationResult($"WhatsApp account {Id} needs a DisplayPhoneNumber.", [nameof(DisplayPhoneNumber)]);
+    }
+
+    public SandboxAccount ToAccount() => new()
+    {
+        Id = Id,
+        Kind = ParsedKind,
+        AccessToken = AccessToken,
+        WabaId = WabaId,
+        DisplayPhoneNumber = DisplayPhoneNumber,
+        Name = Name ?? "Sandbox business",
+        QualityRating = QualityRating ?? "GREEN",
+        MessagingLimitTier = MessagingLimitTier ?? "TIER_1K",
+    };
+}

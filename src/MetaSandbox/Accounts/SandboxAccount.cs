@@ -1,0 +1,45 @@
+using System.Text.Json.Serialization;
+
+namespace MultichannelMessages.MetaSandbox.Accounts;
+
+public enum AccountKind
+{
+    [JsonStringEnumMemberName("whatsapp")] WhatsApp,
+    [JsonStringEnumMemberName("messenger")] Messenger,
+    [JsonStringEnumMemberName("instagram")] Instagram,
+}
+
+/// <summary>
+/// A WhatsApp business number, Facebook page or Instagram account the sandbox answers for. Immutable: a quality
+/// change replaces the record in the <see cref="AccountRegistry"/>.
+/// </summary>
+public sealed record SandboxAccount
+{
+    /// <summary>Phone number id (WhatsApp), page id (Messenger) or Instagram account id: the Graph object id.</summary>
+    public required string Id { get; init; }
+    public required AccountKind Kind { get; init; }
+    public required string AccessToken { get; init; }
+    /// <summary>WhatsApp Business Account id: entry.id of every WhatsApp webhook. Null for pages.</summary>
+    public string? WabaId { get; init; }
+    public string? DisplayPhoneNumber { get; init; }
+    public string Name { get; init; } = "Sandbox business";
+    public string QualityRating { get; init; } = "GREEN";
+    public string MessagingLimitTier { get; init; } = "TIER_1K";
+    public string ThroughputLevel { get; init; } = "STANDARD";
+
+    /// <summary>The webhook <c>object</c> Meta posts for this account.</summary>
+    public string WebhookObject => Kind switch
+    {
+        AccountKind.WhatsApp => "whatsapp_business_account",
+        AccountKind.Messenger => "page",
+        _ => "instagram",
+    };
+}
+
+/// <summary>What the sandbox shows of an account: everything but the token.</summary>
+public sealed record AccountView(string Id, AccountKind Kind, string? WabaId, string? DisplayPhoneNumber, string Name,
+    string QualityRating, string MessagingLimitTier)
+{
+    public static AccountView Of(SandboxAccount a) =>
+        new(a.Id, a.Kind, a.WabaId, a.DisplayPhoneNumber, a.Name, a.QualityRating, a.MessagingLimitTier);
+}

@@ -1,0 +1,40 @@
+using MultichannelMessages.MetaSandbox.Accounts;
+using MultichannelMessages.MetaSandbox.Customers;
+using MultichannelMessages.MetaSandbox.Demo;
+using MultichannelMessages.MetaSandbox.Faults;
+using MultichannelMessages.MetaSandbox.Messages;
+using MultichannelMessages.MetaSandbox.Webhooks;
+
+namespace MultichannelMessages.MetaSandbox.Apis;
+
+/// <summary>The sandbox's own control and inspection API: nothing Meta has, everything a test or demo needs.</summary>
+public static class SandboxApi
+{
+    public static IEndpointRouteBuilder MapSandboxApi(this IEndpointRouteBuilder app)
+    {
+        var sandbox = app.MapGroup("/sandbox").WithTags("Sandbox");
+
+        sandbox.MapGet("/accounts", AccountEndpoints.List);
+        sandbox.MapPost("/accounts", AccountEndpoints.Register);
+        sandbox.MapPost("/accounts/{id}/quality", AccountEndpoints.ChangeQuality);
+
+        sandbox.MapPost("/customers/{phoneNumberId}/messages", CustomerEndpoints.WhatsApp);
+        sandbox.MapPost("/pages/{pageId}/messages", CustomerEndpoints.Page);
+
+        sandbox.MapGet("/faults", FaultEndpoints.List);
+        sandbox.MapPost("/faults", FaultEndpoints.Add);
+        sandbox.MapDelete("/faults", FaultEndpoints.Clear);
+        sandbox.MapDelete("/faults/{id}", FaultEndpoints.Remove);
+
+        sandbox.MapGet("/sent", SentEndpoints.List);
+        sandbox.MapGet("/sent/count", SentEndpoints.Count);
+        sandbox.MapDelete("/sent", SentEndpoints.Clear);
+
+        sandbox.MapGet("/webhooks", (WebhookStats stats) => TypedResults.Ok(stats.Snapshot()));
+
+        sandbox.MapGet("/demo", DemoEndpoints.Status);
+        sandbox.MapPost("/demo/start", DemoEndpoints.Start);
+        sandbox.MapPost("/demo/stop", DemoEndpoints.Stop);
+        return app;
+    }
+}

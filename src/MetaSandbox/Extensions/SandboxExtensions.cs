@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using MultichannelMessages.MetaSandbox.Accounts;
+using MultichannelMessages.MetaSandbox.Customers;
+using MultichannelMessages.MetaSandbox.Demo;
+using MultichannelMessages.MetaSandbox.Faults;
+using MultichannelMessages.MetaSandbox.Graph;
+using MultichannelMessages.MetaSandbox.Media;
+using MultichannelMessages.MetaSandbox.Messages;
+using MultichannelMessages.MetaSandbox.Templates;
+using MultichannelMessages.MetaSandbox.Webhooks;
+
+namespace MultichannelMessages.MetaSandbox.Extensions;
+
+public static class SandboxExtensions
+{
+    public static WebApplicationBuilder AddMetaSandbox(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        AddValidatedOptions<SandboxOptions>(services, SandboxOptions.Section);
+        AddValidatedOptions<StatusOptions>(services, StatusOptions.Section);
+        AddValidatedOptions<WebhookOptions>(services, WebhookOptions.Section);
+        AddValidatedOptions<TemplateOptions>(services, TemplateOptions.Section);
+        AddValidatedOptions<MediaOptions>(services, MediaOptions.Section);
+        AddValidatedOptions<FaultOptions>(services, FaultOptions.Section);
+        AddValidatedOptions<DemoOptions>(services, DemoOptions.Section);
+
+        // Meta's JSON is snake_case; the control API follows it so one client serializer fits both.
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        });
+        services.AddProblemDetails();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<MediaOptions>>((kestrel, media) =>
+            kestrel.Limits.MaxRequestBodySize = media.Value.MaxBytes + 1024 * 1024);
+        services.AddOptions<FormOptions>().Configure<IOptions<MediaOptions>>((form, media) =>
+            form.MultipartBodyLengthLimit = media.Value.MaxBytes + 1024 * 1024);
+
+        services.AddSingleton<AccountRegistry>();
+        services.AddSingleton<SentStore>();
+        services.AddSingleton<MediaStore>();
+        services.AddSingleton<TemplateStore>();
+        services.AddSingleton<CustomerWindows>();
+        services.AddSingleton<CustomerMessages>();
+        services.AddSingleton<FaultInjector>();
+        services.AddSingleton<FaultEffects>();
+        services.AddSingleton<DeliverySimulator>();
+        services.AddSingleton<MessageServices>();
+        services.AddSingleton<MediaServices>();
+        services.AddSingleton<TemplateServices>();
+        services.AddSingleton<NodeServices>();
+
+        AddWebhooks(services);
+        services.AddSingleton<DemoTraffic>();
+        services.AddHostedService(sp => sp.GetRequiredService<DemoTraffic>());
+        return builder;
+    }
+
+    private static void AddWebhooks(IServiceCollection services)
+    {
+        services.AddHttpClient(WebhookSender.HttpClientName).ConfigureHttpClient((sp, client) =>
+            client.Timeout = TimeSpan.FromMilliseconds(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.TimeoutMs));
+        services.AddSingleton<WebhookStats>();
+        services.AddSingleton<WebhookQueue>();
+        services.AddSingleton<WebhookSender>();
+        services.AddSingleton<WebhookScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookScheduler>());
+        services.AddHostedService<WebhookDispatcher>();
+        services.AddHealthChecks().AddCheck<WebhookHealthCheck>("webhooks");
+    }
+
+    private static void AddValidatedOptions<T>(IServiceCollection services, string section) where T : class =>
+        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+}

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Options;
+using MultichannelMessages.MetaSandbox.Accounts;
+using MultichannelMessages.MetaSandbox.Graph;
+
+namespace MultichannelMessages.MetaSandbox.Faults;
+
+/// <summary>How a call proceeds once the faults had their say: answered by the fault, or accepted with a failure
+/// to report later in a status webhook (WhatsApp's way for 131047 and 131026), or untouched.</summary>
+public sealed record FaultEffect(IResult? Answer, int? FailureCode)
+{
+    public static readonly FaultEffect None = new(null, null);
+}
+
+public sealed class FaultEffects(FaultInjector faults, IOptions<FaultOptions> options)
+{
+    public async Task<FaultEffect> ApplyAsync(string endpoint, SandboxAccount account, HttpContext http)
+    {
+        var decision = faults.Decide(endpoint, account.Id);
+        if (decision.Latency > TimeSpan.Zero)
+            await Task.Delay(decision.Latency, http.RequestAborted);
+        if (decision.Outcome is not { } fault)
+            return FaultEffect.None;
+
+        var whatsApp = account.Kind == AccountKind.WhatsApp;
+        var sends = endpoint == "messages";
+        return fault.Kind switch
+        {
+            FaultKind.RateLimit => Answer(whatsApp ? GraphErrors.RateLimit() : GraphErrors.PageRateLimit(), fault, http),
+            FaultKind.PairRateLimit => Answer(whatsApp ? GraphErrors.PairRateLimit() : GraphErrors.PageRateLimit(), fault, http),
+            FaultKind.ServerError => Answer(GraphErrors.Unknown(), fault, http),
+            FaultKind.ServiceUnavailable => Answer(GraphErrors.Temporary(), fault, http),
+            FaultKind.WindowClosed when sends => whatsApp ? new FaultEffect(null, 131047) : Answer(GraphErrors.OutsideWindow(), fault, http),
+            FaultKind.Undeliverable when sends => whatsApp ? new FaultEffect(null, 131026) : Answer(GraphErrors.UserUnavailable(), fault, http),
+            FaultKind.Timeout => await HoldAsync(fault, http),
+            _ => FaultEffect.None,
+        };
+    }
+
+    private static FaultEffect Answer(GraphError error, FaultView fault, HttpContext http) =>
+        new((error with { HttpStatus = fault.HttpStatus ?? error.HttpStatus }).ToResult(http.Response), null);
+
+    private async Task<FaultEffect> HoldAsync(FaultView fault, HttpContext http)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(fault.DelayMs ?? options.Value.TimeoutHoldMs), http.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller gave up first, as a caller with a sane timeout does.
+        }
+        if (fault.AcceptAfterTimeout)
+            return FaultEffect.None;
+        http.Abort();
+        return new FaultEffect(Results.Empty, null);
+    }
+}

@@ -1,0 +1,102 @@
+namespace MultichannelMessages.MetaSandbox.Graph;
+
+/// <summary>
+/// The synchronous errors the sandbox answers, worded and coded as Meta's Graph API and Cloud API error tables give
+/// them. HTTP statuses follow that table (190 → 401, 130429/131056 → 429, 1 → 500, 2 → 503, the rest 400).
+/// </summary>
+public static class GraphErrors
+{
+    public const string GraphDocs = "Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api";
+
+    public static GraphError InvalidToken() => new()
+    {
+        Message = "Invalid OAuth access token - Cannot parse access token",
+        Code = 190,
+        HttpStatus = StatusCodes.Status401Unauthorized,
+    };
+
+    /// <summary>Unknown id, or an id the token may not use: Meta does not tell the two apart.</summary>
+    public static GraphError UnknownObject(string id, string verb) => new()
+    {
+        Message = $"Unsupported {verb} request. Object with ID '{id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. {GraphDocs}",
+        Type = "GraphMethodException",
+        Code = 100,
+        ErrorSubcode = 33,
+    };
+
+    /// <summary>Code 100, the Cloud API's "Invalid parameter", with the offending parameter in the details.</summary>
+    public static GraphError InvalidParameter(string details, bool whatsApp = true) => new()
+    {
+        Message = $"(#100) {details}",
+        Code = 100,
+        ErrorData = whatsApp ? new GraphErrorData("whatsapp", details) : null,
+    };
+
+    public static GraphError NonexistingField(string field, string nodeType) => new()
+    {
+        Message = $"(#100) Tried accessing nonexisting field ({field}) on node type ({nodeType})",
+        Code = 100,
+    };
+
+    public static GraphError RateLimit() => WhatsApp(130429, "Rate limit hit",
+        "Cloud API message throughput has been reached.", StatusCodes.Status429TooManyRequests);
+
+    public static GraphError PairRateLimit() => WhatsApp(131056, "(Business Account, Consumer Account) pair rate limit hit",
+        "Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.",
+        StatusCodes.Status429TooManyRequests);
+
+    public static GraphError TemplateNotFound(string name, string language) => WhatsApp(132001,
+        "Template name does not exist in the translation",
+        $"template name ({name}) does not exist in {language}", StatusCodes.Status404NotFound);
+
+    public static GraphError MediaUpload(string details) => WhatsApp(131053, "Media upload error", details, 400);
+
+    public static GraphError Unknown() => new()
+    {
+        Message = "An unknown error occurred",
+        Code = 1,
+        ErrorSubcode = 99,
+        IsTransient = true,
+        HttpStatus = StatusCodes.Status500InternalServerError,
+    };
+
+    public static GraphError Temporary() => new()
+    {
+        Message = "An unexpected error has occurred. Please retry your request later.",
+        Code = 2,
+        IsTransient = true,
+        HttpStatus = StatusCodes.Status503ServiceUnavailable,
+    };
+
+    /// <summary>Messenger/Instagram Send API throttling (the page-level limit).</summary>
+    public static GraphError PageRateLimit() => new()
+    {
+        Message = "(#613) Calls to this api have exceeded the rate limit.",
+        Code = 613,
+        IsTransient = true,
+    };
+
+    /// <summary>Messenger/Instagram refuse a send outside the messaging window synchronously (WhatsApp reports it
+    /// later in a failed status).</summary>
+    public static GraphError OutsideWindow() => new()
+    {
+        Message = "(#10) This message is sent outside of allowed window. Learn more about the new policy here: https://developers.facebook.com/docs/messenger-platform/policy-overview",
+        Code = 10,
+        ErrorSubcode = 2018278,
+    };
+
+    public static GraphError UserUnavailable() => new()
+    {
+        Message = "(#551) This person isn't available right now.",
+        Code = 551,
+        ErrorSubcode = 1545041,
+    };
+
+    private static GraphError WhatsApp(int code, string title, string details, int httpStatus) => new()
+    {
+        Message = $"(#{code}) {title}",
+        Code = code,
+        ErrorData = new GraphErrorData("whatsapp", details),
+        HttpStatus = httpStatus,
+    };
+}

@@ -1,0 +1,62 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using MultichannelMessages.MetaSandbox.Accounts;
+using MultichannelMessages.MetaSandbox.Media;
+using MultichannelMessages.MetaSandbox.Templates;
+
+namespace MultichannelMessages.MetaSandbox.Graph;
+
+/// <summary><c>GET /{version}/{id}</c>: a media node, a template, a phone number (with ?fields=) or a page; and the
+/// WABA's <c>phone_numbers</c> edge.</summary>
+public static class GraphNodes
+{
+    public static IResult Get(string id, HttpContext http, NodeServices s)
+    {
+        var request = http.Request;
+        if (s.Media.Find(id) is { } media)
+        {
+            return GraphAuth.AuthorizeOwner(request, s.Accounts, id, s.Accounts.All.Where(a => a.Id == media.AccountId), "get") is { } denied
+                ? denied.ToResult(http.Response)
+                : MediaEndpoints.Node(media, request, s.Options.PublicUrl);
+        }
+        if (s.Templates.Find(id) is { } template)
+        {
+            return GraphAuth.AuthorizeOwner(request, s.Accounts, id, s.Accounts.ForWaba(template.WabaId), "get") is { } denied
+                ? denied.ToResult(http.Response)
+                : TypedResults.Json(TemplateView.Of(template));
+        }
+
+        var caller = GraphAuth.Authorize(request, s.Accounts, id, "get");
+        if (caller.Error is { } error)
+            return error.ToResult(http.Response);
+        var account = caller.Account!;
+        if (account.Kind != AccountKind.WhatsApp)
+            return TypedResults.Json(new JsonObject { ["name"] = account.Name, ["id"] = account.Id });
+        var (node, invalid) = PhoneNumberFields.Select(account, request.Query["fields"]);
+        return invalid is not null ? invalid.ToResult() : TypedResults.Json(node);
+    }
+
+    public static IResult PhoneNumbers(string wabaId, HttpContext http, NodeServices s)
+    {
+        var numbers = s.Accounts.ForWaba(wabaId).ToList();
+        if (GraphAuth.AuthorizeOwner(http.Request, s.Accounts, wabaId, numbers, "get") is { } denied)
+            return denied.ToResult(http.Response);
+        var data = new JsonArray();
+        foreach (var number in numbers)
+        {
+            var (node, invalid) = PhoneNumberFields.Select(number, http.Request.Query["fields"]);
+            if (invalid is not null)
+                return invalid.ToResult();
+            data.Add(node);
+        }
+        return TypedResults.Json(new JsonObject { ["data"] = data });
+    }
+}
+
+public sealed class NodeServices(AccountRegistry accounts, MediaStore media, TemplateStore templates, IOptions<SandboxOptions> options)
+{
+    public AccountRegistry Accounts { get; } = accounts;
+    public MediaStore Media { get; } = media;
+    public TemplateStore Templates { get; } = templates;
+    public SandboxOptions Options { get; } = options.Value;
+}

@@ -1,0 +1,128 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using MultichannelMessages.MetaSandbox.Accounts;
+using MultichannelMessages.MetaSandbox.Customers;
+using MultichannelMessages.MetaSandbox.Faults;
+using MultichannelMessages.MetaSandbox.Graph;
+using MultichannelMessages.MetaSandbox.Templates;
+
+namespace MultichannelMessages.MetaSandbox.Messages;
+
+public sealed record WhatsAppSendResponse(string MessagingProduct, IReadOnlyList<SendContact> Contacts, IReadOnlyList<SendMessageId> Messages);
+public sealed record SendContact(string Input, string WaId);
+public sealed record SendMessageId(string Id, string? MessageStatus);
+public sealed record MessengerSendResponse(string RecipientId, string? MessageId);
+public sealed record SuccessResponse(bool Success);
+
+/// <summary><c>POST /{version}/{id}/messages</c>: the Cloud API for WhatsApp numbers, the Send API for pages and
+/// Instagram accounts (the account's configured kind decides).</summary>
+public static class MessageEndpoints
+{
+    public static async Task<IResult> SendAsync(string id, HttpContext http, MessageServices s)
+    {
+        var caller = GraphAuth.Authorize(http.Request, s.Accounts, id, "post");
+        if (caller.Error is { } denied)
+            return denied.ToResult(http.Response);
+        var account = caller.Account!;
+        var whatsApp = account.Kind == AccountKind.WhatsApp;
+        if (await JsonFields.ReadObjectAsync(http.Request) is not { } body)
+            return GraphErrors.InvalidParameter("The request body must be a JSON object.", whatsApp).ToResult();
+        return whatsApp
+            ? await WhatsAppAsync(account, caller.Token, body, http, s)
+            : await MessengerAsync(account, caller.Token, body, http, s);
+    }
+
+    private static async Task<IResult> WhatsAppAsync(SandboxAccount account, string token, JsonObject body, HttpContext http, MessageServices s)
+    {
+        // Marking an inbound message read (and the typing indicator riding on it) is a call to the same endpoint.
+        if (body.Text("status") == "read" && body.Text("message_id") is not null)
+            return TypedResults.Json(new SuccessResponse(true));
+
+        var (send, invalid) = WhatsAppSendRules.Validate(body);
+        var template = send?.Type == "template" ? s.Templates.Find(account.WabaId!, send.TemplateName!, send.TemplateLanguage!) : null;
+        if (invalid is null && send!.Type == "template" && s.TemplateOptions.RequireKnown && template?.Status != "APPROVED")
+            invalid = GraphErrors.TemplateNotFound(send.TemplateName!, send.TemplateLanguage!);
+        if (invalid is not null)
+            return Refuse(s, account, invalid);
+
+        var fault = await s.Faults.ApplyAsync("messages", account, http);
+        if (fault.Answer is not null)
+            return fault.Answer;
+
+        var message = new SentRecord
+        {
+            Id = GraphIds.Wamid(send!.WaId),
+            AccountId = account.Id,
+            Channel = account.Kind,
+            To = send.To,
+            RecipientId = send.WaId,
+            Type = send.Type,
+            Text = send.Text,
+            TemplateName = send.TemplateName,
+            CallbackData = send.CallbackData,
+            Body = body,
+            AccessToken = token,
+            SentAt = s.Time.GetUtcNow(),
+            ConversationId = GraphIds.ConversationId(),
+            PricingCategory = send.Type == "template" ? (template?.Category ?? "MARKETING").ToLowerInvariant() : "service",
+        };
+        var windowClosed = s.StatusOptions.EnforceWindow && send.Type != "template" && !s.Windows.IsOpen(account.Id, send.WaId);
+        s.Sent.Add(message);
+        s.Delivery.WhatsApp(account, message, fault.FailureCode ?? (windowClosed ? 131047 : null));
+        return TypedResults.Json(new WhatsAppSendResponse("whatsapp", [new SendContact(send.To, send.WaId)],
+            [new SendMessageId(message.Id, send.Type == "template" ? "accepted" : null)]));
+    }
+
+    private static async Task<IResult> MessengerAsync(SandboxAccount account, string token, JsonObject body, HttpContext http, MessageServices s)
+    {
+        var (send, invalid) = MessengerSendRules.Validate(body);
+        if (invalid is not null)
+            return Refuse(s, account, invalid);
+        if (send!.Type is null)
+            return TypedResults.Json(new MessengerSendResponse(send.RecipientId, null));
+
+        var fault = await s.Faults.ApplyAsync("messages", account, http);
+        if (fault.Answer is not null)
+            return fault.Answer;
+
+        var message = new SentRecord
+        {
+            Id = account.Kind == AccountKind.Instagram ? GraphIds.InstagramMid() : GraphIds.MessengerMid(),
+            AccountId = account.Id,
+            Channel = account.Kind,
+            To = send.RecipientId,
+            RecipientId = send.RecipientId,
+            Type = send.Type,
+            Text = send.Text,
+            Body = body,
+            AccessToken = token,
+            SentAt = s.Time.GetUtcNow(),
+        };
+        s.Sent.Add(message);
+        s.Delivery.Messenger(account, message);
+        return TypedResults.Json(new MessengerSendResponse(send.RecipientId, message.Id));
+    }
+
+    private static IResult Refuse(MessageServices s, SandboxAccount account, GraphError error)
+    {
+        SandboxLog.SendRefused(s.Logger, account.Id, error.Code);
+        return error.ToResult();
+    }
+}
+
+/// <summary>What the send handlers need, resolved once.</summary>
+public sealed class MessageServices(AccountRegistry accounts, SentStore sent, DeliverySimulator delivery, FaultEffects faults,
+    CustomerWindows windows, TemplateStore templates, IOptions<TemplateOptions> templateOptions,
+    IOptions<StatusOptions> statusOptions, TimeProvider time, ILogger<MessageServices> logger)
+{
+    public AccountRegistry Accounts { get; } = accounts;
+    public SentStore Sent { get; } = sent;
+    public DeliverySimulator Delivery { get; } = delivery;
+    public FaultEffects Faults { get; } = faults;
+    public CustomerWindows Windows { get; } = windows;
+    public TemplateStore Templates { get; } = templates;
+    public TemplateOptions TemplateOptions { get; } = templateOptions.Value;
+    public StatusOptions StatusOptions { get; } = statusOptions.Value;
+    public TimeProvider Time { get; } = time;
+    public ILogger Logger { get; } = logger;
+}

@@ -1,0 +1,48 @@
+using System.Text.Json.Nodes;
+using MultichannelMessages.MetaSandbox.Accounts;
+
+namespace MultichannelMessages.MetaSandbox.Webhooks;
+
+/// <summary>Messenger (object "page") and Instagram (object "instagram") messaging[] events; timestamps are Unix
+/// milliseconds as numbers.</summary>
+public static class MessengerPayloads
+{
+    public static WebhookItem Message(SandboxAccount account, string psid, string mid, DateTimeOffset at, string? text, string? imageUrl)
+    {
+        var message = new JsonObject { ["mid"] = mid };
+        if (text is not null)
+            message["text"] = text;
+        if (imageUrl is not null)
+        {
+            message["attachments"] = new JsonArray(new JsonObject
+            {
+                ["type"] = "image",
+                ["payload"] = new JsonObject { ["url"] = imageUrl },
+            });
+        }
+        return Event(account, psid, at, "message", message);
+    }
+
+    /// <summary>Messenger only: Instagram sends no delivery receipts.</summary>
+    public static WebhookItem Delivery(SandboxAccount account, string psid, string mid, DateTimeOffset at) =>
+        Event(account, psid, at, "delivery", new JsonObject
+        {
+            ["mids"] = new JsonArray(mid),
+            ["watermark"] = at.ToUnixTimeMilliseconds(),
+        });
+
+    /// <summary>Messenger reads carry a watermark; Instagram reads (messaging_seen) name the message.</summary>
+    public static WebhookItem Read(SandboxAccount account, string psid, string mid, DateTimeOffset at) =>
+        Event(account, psid, at, "read", account.Kind == AccountKind.Instagram
+            ? new JsonObject { ["mid"] = mid }
+            : new JsonObject { ["watermark"] = at.ToUnixTimeMilliseconds() });
+
+    private static WebhookItem Event(SandboxAccount account, string psid, DateTimeOffset at, string kind, JsonObject body) =>
+        WebhookItem.Messaging(account.WebhookObject, account.Id, new JsonObject
+        {
+            ["sender"] = new JsonObject { ["id"] = psid },
+            ["recipient"] = new JsonObject { ["id"] = account.Id },
+            ["timestamp"] = at.ToUnixTimeMilliseconds(),
+            [kind] = body,
+        });
+}

@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using MultichannelMessages.MetaSandbox.Accounts;
+using MultichannelMessages.MetaSandbox.Graph;
+using MultichannelMessages.MetaSandbox.Messages;
+
+namespace MultichannelMessages.MetaSandbox.Webhooks;
+
+/// <summary>WhatsApp webhook changes, shaped as Meta's webhook reference shows them (timestamps are strings of
+/// Unix seconds; ids and numbers as Meta types them).</summary>
+public static class WhatsAppPayloads
+{
+    /// <summary>A statuses[] item: sent and delivered carry conversation and pricing (PMP), read carries neither,
+    /// failed carries errors[].</summary>
+    public static WebhookItem Status(SandboxAccount account, SentRecord message, string status, DateTimeOffset at, int? errorCode)
+    {
+        var item = new JsonObject
+        {
+            ["id"] = message.Id,
+            ["status"] = status,
+            ["timestamp"] = Seconds(at),
+            ["recipient_id"] = message.RecipientId,
+        };
+        if (message.CallbackData is not null)
+            item["biz_opaque_callback_data"] = message.CallbackData;
+        if (status is "sent" or "delivered")
+        {
+            var conversation = new JsonObject { ["id"] = message.ConversationId };
+            if (status == "sent")
+                conversation["expiration_timestamp"] = Seconds(message.SentAt.AddHours(24));
+            conversation["origin"] = new JsonObject { ["type"] = message.PricingCategory };
+            item["conversation"] = conversation;
+            var service = message.PricingCategory == "service";
+            item["pricing"] = new JsonObject
+            {
+                ["billable"] = !service,
+                ["pricing_model"] = "PMP",
+                ["type"] = service ? "free_customer_service" : "regular",
+                ["category"] = message.PricingCategory,
+            };
+        }
+        if (errorCode is { } code)
+            item["errors"] = new JsonArray(StatusErrors.For(code));
+        return Messages(account, "statuses", item, contact: null);
+    }
+
+    /// <summary>A customer's message: contacts[] with the profile name, messages[] with the typed content.</summary>
+    public static WebhookItem Inbound(SandboxAccount account, string from, string name, string id, DateTimeOffset at,
+        string type, JsonObject content, string? replyTo)
+    {
+        var message = new JsonObject { ["from"] = from, ["id"] = id, ["timestamp"] = Seconds(at) };
+        if (replyTo is not null)
+            message["context"] = new JsonObject { ["from"] = account.DisplayPhoneNumber, ["id"] = replyTo };
+        message[type] = content;
+        message["type"] = type;
+        var contact = new JsonObject { ["profile"] = new JsonObject { ["name"] = name }, ["wa_id"] = from };
+        return Messages(account, "messages", message, contact);
+    }
+
+    public static WebhookItem TemplateStatus(string wabaId, string templateId, string name, string language,
+        string @event, string reason, string category) =>
+        WebhookItem.WhatsApp(wabaId, "message_template_status_update", new JsonObject
+        {
+            ["event"] = @event,
+            ["message_template_id"] = long.Parse(templateId, System.Globalization.CultureInfo.InvariantCulture),
+            ["message_template_name"] = name,
+            ["message_template_language"] = language,
+            ["reason"] = reason,
+            ["message_template_category"] = category,
+        });
+
+    /// <summary>phone_number_quality_update names the number by its display number only.</summary>
+    public static WebhookItem QualityUpdate(SandboxAccount account, string @event, string? oldLimit)
+    {
+        var value = new JsonObject { ["display_phone_number"] = account.DisplayPhoneNumber, ["event"] = @event };
+        if (oldLimit is not null && oldLimit != account.MessagingLimitTier)
+            value["old_limit"] = oldLimit;
+        value["current_limit"] = account.MessagingLimitTier;
+        return WebhookItem.WhatsApp(account.WabaId!, "phone_number_quality_update", value);
+    }
+
+    private static WebhookItem Messages(SandboxAccount account, string list, JsonObject item, JsonObject? contact)
+    {
+        var value = new JsonObject
+        {
+            ["messaging_product"] = "whatsapp",
+            ["metadata"] = new JsonObject
+            {
+                ["display_phone_number"] = account.DisplayPhoneNumber,
+                ["phone_number_id"] = account.Id,
+            },
+        };
+        if (contact is not null)
+            value["contacts"] = new JsonArray(contact);
+        value[list] = new JsonArray(item);
+        return WebhookItem.WhatsApp(account.WabaId!, "messages", value);
+    }
+
+    private static string Seconds(DateTimeOffset at) =>
+        at.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

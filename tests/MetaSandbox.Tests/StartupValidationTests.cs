@@ -1,0 +1,22 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+
+namespace MultichannelMessages.MetaSandbox.Tests;
+
+public class StartupValidationTests
+{
+    [Theory]
+    [InlineData("Sandbox:WebhookUrl", "http://127.0.0.1:1/webhook", "Sandbox:AppSecret is required")]
+    [InlineData("Sandbox:WebhookUrl", "not a url", "absolute http(s) URL")]
+    [InlineData("Sandbox:Statuses:DeliveredDelayMs", "1", "sent <= delivered <= read")]
+    public void Bad_setting_stops_the_sandbox_at_start_with_a_sentence(string key, string value, string sentence)
+    {
+        using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.ConfigureAppConfiguration((_, c) =>
+            c.AddInMemoryCollection(new Dictionary<string, string?> { [key] = value })));
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains(sentence, error.ToString());
+    }
+}

@@ -2,10 +2,12 @@
 -- a Worker whose lease expired (and was taken over) cannot overwrite what the new owner did.
 
 -- Claims up to p_limit due rows: never-claimed or lease-expired, oldest first, skipping rows another Worker holds.
-create or replace function ops.claim_outbox(p_worker text, p_limit int, p_lease_seconds int)
+-- in_doubt: a previous holder started sending and never recorded the outcome.
+drop function if exists ops.claim_outbox(text, int, int);
+create function ops.claim_outbox(p_worker text, p_limit int, p_lease_seconds int)
 returns table (outbox_id bigint, attempt_count int, project_id bigint, message_id bigint, account_id bigint,
                channel text, account_external_id text, access_token_enc bytea, recipient text, type text, body text,
-               payload jsonb, client_message_id text)
+               payload jsonb, client_message_id text, due_at timestamptz, in_doubt boolean)
 language sql as $$
     with claimed as (
         update ops.outbox o
@@ -17,16 +19,27 @@ language sql as $$
             order by next_attempt_at, id
             for update skip locked
             limit p_limit)
-        returning o.id, o.attempt_count, o.project_id, o.message_id, o.account_id
+        returning o.id, o.attempt_count, o.project_id, o.message_id, o.account_id, o.next_attempt_at,
+                  o.send_started_at is not null as in_doubt
     )
     select c.id, c.attempt_count, c.project_id, c.message_id, c.account_id, a.channel, a.external_id, a.access_token_enc,
-           ct.external_id, m.type, m.body, m.payload, m.client_message_id
+           ct.external_id, m.type, m.body, m.payload, m.client_message_id, c.next_attempt_at, c.in_doubt
     from claimed c
     join meta.accounts a on a.id = c.account_id
     join chat.messages m on m.id = c.message_id
     join chat.conversations cv on cv.id = m.conversation_id
     join chat.contacts ct on ct.id = cv.contact_id
     order by c.id
+$$;
+
+-- Just before the Graph request: records that a send is under way, and checks the lease is still ours and still
+-- running (false: do not send).
+create or replace function ops.start_outbox_send(p_outbox_id bigint, p_worker text)
+returns boolean
+language sql as $$
+    update ops.outbox set send_started_at = now()
+    where id = p_outbox_id and locked_by = p_worker and completed_at is null and locked_until > now()
+    returning true
 $$;
 
 -- Meta accepted the send: record its id on the message (status sent) and apply any status webhook that beat us to
@@ -76,12 +89,25 @@ begin
 end
 $$;
 
--- A transient failure: release the lease and try again after p_delay_ms.
+-- A transient failure: release the lease and try again after p_delay_ms (the outcome is known: not sent).
 create or replace function ops.retry_outbox(p_outbox_id bigint, p_worker text, p_error text, p_delay_ms int)
 returns boolean
 language sql as $$
     update ops.outbox
-    set locked_by = null, locked_until = null, last_error = p_error,
+    set locked_by = null, locked_until = null, last_error = p_error, send_started_at = null,
+        next_attempt_at = now() + make_interval(secs => p_delay_ms / 1000.0)
+    where id = p_outbox_id and locked_by = p_worker and completed_at is null
+    returning true
+$$;
+
+-- Hands a claimed row back unsent (pacing turn too far off, lease too short for a request, shutdown): the claim
+-- did not become an attempt, so it does not count towards the attempt limit, and the last real error is kept.
+create or replace function ops.defer_outbox(p_outbox_id bigint, p_worker text, p_delay_ms int)
+returns boolean
+language sql as $$
+    update ops.outbox
+    set locked_by = null, locked_until = null, send_started_at = null,
+        attempt_count = greatest(attempt_count - 1, 0),
         next_attempt_at = now() + make_interval(secs => p_delay_ms / 1000.0)
     where id = p_outbox_id and locked_by = p_worker and completed_at is null
     returning true

@@ -24,15 +24,26 @@ public sealed class ServiceProcess : IAsyncDisposable
     public string Output { get { lock (_output) return _output.ToString(); } }
     public bool HasExited => _process.HasExited;
 
-    public static async Task<ServiceProcess> StartAsync(string assemblyName, IReadOnlyDictionary<string, string> environment, int? port = null)
+    /// <summary>Runs src/{project} from its own build output (same configuration as the tests), so each service
+    /// reads its own appsettings.json. Reference the project with ReferenceOutputAssembly="false" to have it built.</summary>
+    public static Task<ServiceProcess> StartProjectAsync(string project, IReadOnlyDictionary<string, string> environment, int? port = null)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, assemblyName + ".dll");
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name; // bin/<Configuration>/net10.0
+        var dll = Path.Combine(PostgresServer.RepoRoot(), "src", project, "bin", configuration, "net10.0", project + ".dll");
+        return StartDllAsync(dll, environment, port);
+    }
+
+    public static Task<ServiceProcess> StartAsync(string assemblyName, IReadOnlyDictionary<string, string> environment, int? port = null) =>
+        StartDllAsync(Path.Combine(AppContext.BaseDirectory, assemblyName + ".dll"), environment, port);
+
+    private static async Task<ServiceProcess> StartDllAsync(string dll, IReadOnlyDictionary<string, string> environment, int? port)
+    {
         var url = new Uri($"http://127.0.0.1:{port ?? FreePort()}");
         var info = new ProcessStartInfo("dotnet", $"\"{dll}\" --urls {url.ToString().TrimEnd('/')}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
         foreach (var (key, value) in environment) info.Environment[key] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + dll);

@@ -1,9 +1,14 @@
 using MultichannelMessages.Platform.Hosting;
+using MultichannelMessages.Worker.Extensions;
+using MultichannelMessages.Worker.Outbox;
 
-// Shell of the Worker: starts, connects to the database and answers /health. Its capabilities arrive with the
-// issues that build on the ingestion foundation (see README "Roadmap").
+// The Worker: everything outbound and scheduled, the only process that calls Meta. Loops so far: the outbox pump
+// (sends with pacing, retries, dead letters) and the heartbeats that report each loop's liveness.
 var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
+builder.AddServiceDefaults(OutboxMetrics.MeterName);
+builder.AddGraphClient();
+builder.AddOutboxPump();
+builder.AddHeartbeats();
 
 var app = builder.Build();
 app.UseExceptionHandler();

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Options;
+using MultichannelMessages.Worker.Graph;
+using MultichannelMessages.Worker.Heartbeats;
+using MultichannelMessages.Worker.Outbox;
+using MultichannelMessages.Worker.Pacing;
+
+namespace MultichannelMessages.Worker.Extensions;
+
+public static class WorkerExtensions
+{
+    public static WebApplicationBuilder AddGraphClient(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<GraphOptions>().BindConfiguration(GraphOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHttpClient<GraphClient>((sp, http) =>
+            {
+                var options = sp.GetRequiredService<IOptions<GraphOptions>>().Value;
+                http.BaseAddress = new Uri(options.BaseAddress.TrimEnd('/') + "/");
+                http.Timeout = options.Timeout;
+            })
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                MaxConnectionsPerServer = sp.GetRequiredService<IOptions<GraphOptions>>().Value.MaxConnections,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            })
+            // The sender holds its client for the process lifetime; PooledConnectionLifetime renews DNS instead.
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            // One Information line per request would flood the log at 1,000 sends/s.
+            .RemoveAllLoggers();
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddOutboxPump(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<OutboxOptions>, OutboxLeaseValidation>();
+        builder.Services.AddOptions<PacingOptions>().BindConfiguration(PacingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<WorkerIdentity>();
+        builder.Services.AddSingleton<SendPacer>();
+        builder.Services.AddSingleton<OutboxMetrics>();
+        builder.Services.AddSingleton<OutboxStore>();
+        builder.Services.AddSingleton<OutboxWriteQueue>();
+        builder.Services.AddSingleton<OutboxRecorder>();
+        builder.Services.AddSingleton<OutboxSender>();
+        builder.Services.AddSingleton<OutboxWakeup>();
+        builder.Services.AddHostedService<OutboxListener>();
+        builder.Services.AddHostedService<OutboxPump>();
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddHeartbeats(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<HeartbeatOptions>().BindConfiguration(HeartbeatOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<WorkerLoops>();
+        builder.Services.AddHostedService<HeartbeatService>();
+        builder.Services.AddHealthChecks().AddCheck<LoopHealthCheck>("loops");
+        return builder;
+    }
+}

@@ -1,0 +1,43 @@
+namespace MultichannelMessages.Worker.Graph;
+
+/// <summary>Why a send did not return a message id: Meta's error envelope, or no answer at all.</summary>
+/// <param name="HttpStatus">0 when no response arrived (network error or timeout).</param>
+/// <param name="Code">Meta's <c>error.code</c>; null when the body was not Meta's envelope.</param>
+/// <param name="Title">Meta's <c>error.message</c> without its "(#code) " prefix.</param>
+/// <param name="Details"><c>error.error_data.details</c> (WhatsApp) or the raw body when it was not an envelope.</param>
+public sealed record MetaError(int HttpStatus, int? Code, int? Subcode, string Title, string? Details,
+    MetaErrorSource Source = MetaErrorSource.Response, TimeSpan? RetryAfter = null)
+{
+    public static MetaError Network(string message) => new(0, null, null, "Network error", message, MetaErrorSource.Network);
+    public static MetaError Timeout(TimeSpan after) => new(0, null, null, "Timeout", $"no answer within {after.TotalSeconds:0.#} s", MetaErrorSource.Timeout);
+
+    /// <summary>One line for last_error and dead-letter reasons: code, title, details, HTTP status. No token, no body
+    /// of the message sent.</summary>
+    public override string ToString()
+    {
+        var code = Code is { } c ? Subcode is { } s ? $"{c}/{s} " : $"{c} " : "";
+        var details = string.IsNullOrWhiteSpace(Details) ? "" : ": " + Truncate(Details, 300);
+        var status = HttpStatus > 0 ? $" (HTTP {HttpStatus})" : "";
+        return $"{code}{Title}{details}{status}";
+    }
+
+    private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length] + "…";
+}
+
+public enum MetaErrorSource
+{
+    /// <summary>Meta answered (an error envelope, or an HTTP error without one).</summary>
+    Response,
+    Network,
+    Timeout,
+    /// <summary>Refused before any request: the message cannot be expressed for its channel.</summary>
+    Unsendable,
+}
+
+/// <summary>What Meta answered to one send: its message id, or an error.</summary>
+public readonly record struct GraphSendResult(string? ProviderMessageId, MetaError? Error)
+{
+    public bool Succeeded => ProviderMessageId is not null;
+    public static GraphSendResult Sent(string providerMessageId) => new(providerMessageId, null);
+    public static GraphSendResult Failed(MetaError error) => new(null, error);
+}

@@ -1,0 +1,35 @@
+namespace MultichannelMessages.Worker.Outbox;
+
+/// <summary>Structured log lines of the outbox. Never a token or a message body.</summary>
+internal static partial class OutboxLog
+{
+    [LoggerMessage(200, LogLevel.Information, "Outbox pump {WorkerId} started: batch {BatchSize}, {MaxParallelSends} parallel sends, lease {LeaseSeconds} s")]
+    public static partial void Started(ILogger logger, string workerId, int batchSize, int maxParallelSends, int leaseSeconds);
+
+    [LoggerMessage(201, LogLevel.Warning, "Claiming from the outbox failed: {Reason}")]
+    public static partial void ClaimFailed(ILogger logger, string reason);
+
+    [LoggerMessage(202, LogLevel.Warning, "Send of message {MessageId} (outbox {OutboxId}) failed transiently, attempt {Attempt}: {Error}; retry in {DelayMs} ms")]
+    public static partial void Retrying(ILogger logger, long messageId, long outboxId, int attempt, string error, long delayMs);
+
+    [LoggerMessage(203, LogLevel.Warning, "Message {MessageId} (project {ProjectId}, outbox {OutboxId}) failed: {Reason}")]
+    public static partial void Failed(ILogger logger, long messageId, long projectId, long outboxId, string reason);
+
+    [LoggerMessage(204, LogLevel.Warning, "Lease on outbox {OutboxId} (message {MessageId}) was lost before its result was recorded: {Outcome}")]
+    public static partial void LeaseLost(ILogger logger, long outboxId, long messageId, string outcome);
+
+    [LoggerMessage(205, LogLevel.Error, "Recording the result of outbox {OutboxId} (message {MessageId}, provider id {ProviderMessageId}) failed; attempt {Attempt}")]
+    public static partial void RecordFailed(ILogger logger, long outboxId, long messageId, string? providerMessageId, int attempt, Exception exception);
+
+    [LoggerMessage(206, LogLevel.Warning, "LISTEN on 'outbox' failed ({Reason}); polling only until it reconnects")]
+    public static partial void ListenFailed(ILogger logger, string reason);
+
+    [LoggerMessage(207, LogLevel.Debug, "Message {MessageId} sent as {ProviderMessageId}")]
+    public static partial void Sent(ILogger logger, long messageId, string providerMessageId);
+
+    [LoggerMessage(208, LogLevel.Error, "Unexpected error processing outbox {OutboxId} (message {MessageId})")]
+    public static partial void Unexpected(ILogger logger, long outboxId, long messageId, Exception exception);
+
+    [LoggerMessage(209, LogLevel.Information, "Outbox pump {WorkerId} stopped; {InFlight} sends finished on the way out")]
+    public static partial void Stopped(ILogger logger, string workerId, int inFlight);
+}

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Options;
+using MultichannelMessages.Worker.Graph;
+using MultichannelMessages.Worker.Heartbeats;
+using MultichannelMessages.Worker.Pacing;
+using Npgsql;
+
+namespace MultichannelMessages.Worker.Outbox;
+
+/// <summary>
+/// Writes what happened to a claimed row: complete, retry with backoff, fail (dead letter), or defer unsent.
+/// A write that fails is tried again while the lease lasts: losing a "sent" would let the row expire and be sent
+/// a second time by whoever claims it next.
+/// </summary>
+public sealed class OutboxRecorder(
+    OutboxWriteQueue writes,
+    SendPacer pacer,
+    OutboxMetrics metrics,
+    WorkerIdentity identity,
+    TimeProvider time,
+    IOptions<OutboxOptions> options,
+    ILogger<OutboxRecorder> logger)
+{
+    private static readonly TimeSpan[] WriteRetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3)];
+    private readonly OutboxOptions _options = options.Value;
+    private readonly Backoff _backoff = new(options.Value);
+
+    public async Task RecordAsync(OutboxItem item, LoopStatus status, GraphSendResult result)
+    {
+        if (result.ProviderMessageId is { } providerId)
+        {
+            if (await WriteAsync(item, providerId, new CompleteSend(item.OutboxId, identity.Id, providerId)))
+            {
+                metrics.Sent(item.Channel);
+                status.CountSent();
+                OutboxLog.Sent(logger, item.MessageId, providerId);
+            }
+            else LeaseLost(item, status, "sent as " + providerId);
+            return;
+        }
+
+        var error = result.Error!;
+        var decision = MetaErrorClassifier.Classify(error);
+        if (decision.IsPermanent)
+        {
+            await FailAsync(item, status, error.Code, error.Title, error.Details, $"permanent: {decision.Reason}: {error}");
+            return;
+        }
+        if (item.AttemptCount >= _options.MaxAttempts)
+        {
+            await FailAsync(item, status, error.Code, error.Title, error.Details, $"attempts_exhausted: {error}");
+            return;
+        }
+
+        var delay = _backoff.Delay(item.AttemptCount, decision.Retry, error.RetryAfter);
+        if (decision.Retry is RetryClass.Throughput or RetryClass.PairRate)
+            pacer.Throttled(item.AccountId, item.Recipient, decision.Retry, Backoff.Minimum(decision.Retry));
+        if (await WriteAsync(item, null, new RetrySend(item.OutboxId, identity.Id, error.ToString(), delay)))
+        {
+            metrics.Retried(decision.Reason);
+            status.CountRetried();
+            status.Error(error.ToString());
+            OutboxLog.Retrying(logger, item.MessageId, item.OutboxId, item.AttemptCount, error.ToString(), (long)delay.TotalMilliseconds);
+        }
+        else LeaseLost(item, status, "retry");
+    }
+
+    public async Task FailAsync(OutboxItem item, LoopStatus status, int? code, string? title, string? details, string reason)
+    {
+        if (await WriteAsync(item, null, new FailSend(item.OutboxId, identity.Id, code, title, details, reason)))
+        {
+            metrics.Failed(reason.Split(':', 2)[0]);
+            metrics.DeadLettered();
+            status.CountFailed();
+            status.CountDeadLettered();
+            OutboxLog.Failed(logger, item.MessageId, item.ProjectId, item.OutboxId, reason);
+        }
+        else LeaseLost(item, status, "failed: " + reason);
+    }
+
+    /// <summary>Marks the send as under way right before the request; false (do not send) when the lease is gone.</summary>
+    public async Task<bool> TryStartSendAsync(OutboxItem item, LoopStatus status)
+    {
+        if (await WriteAsync(item, null, new StartSend(item.OutboxId, identity.Id))) return true;
+        LeaseLost(item, status, "not sent");
+        return false;
+    }
+
+    /// <summary>Hands the row back unsent (pacing turn too far off, lease too short for a request, shutdown).</summary>
+    public async Task DeferAsync(OutboxItem item, LoopStatus status, string why, TimeSpan delay)
+    {
+        if (await WriteAsync(item, null, new DeferSend(item.OutboxId, identity.Id, delay)))
+        {
+            metrics.Deferred(why);
+            status.CountDeferred();
+        }
+    }
+
+    private void LeaseLost(OutboxItem item, LoopStatus status, string outcome)
+    {
+        metrics.LeaseLost();
+        status.CountLeaseLost();
+        OutboxLog.LeaseLost(logger, item.OutboxId, item.MessageId, outcome);
+    }
+
+    /// <summary>False when the lease was lost (or the database stayed unreachable until it ran out).</summary>
+    private async Task<bool> WriteAsync(OutboxItem item, string? providerId, OutboxWrite write)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try { return await writes.WriteAsync(write); }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                OutboxLog.RecordFailed(logger, item.OutboxId, item.MessageId, providerId, attempt + 1, ex);
+                var leaseLeft = _options.Lease - time.GetElapsedTime(item.ClaimStartedAt);
+                if (attempt >= WriteRetryDelays.Length || leaseLeft < WriteRetryDelays[attempt]) return false;
+                await Task.Delay(WriteRetryDelays[attempt], time);
+            }
+        }
+    }
+}

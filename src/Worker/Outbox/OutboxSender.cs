@@ -1,0 +1,133 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using MultichannelMessages.Platform.Secrets;
+using MultichannelMessages.Worker.Graph;
+using MultichannelMessages.Worker.Heartbeats;
+using MultichannelMessages.Worker.Pacing;
+
+namespace MultichannelMessages.Worker.Outbox;
+
+/// <summary>
+/// Sends one claimed row and records the outcome: complete (Meta's id), retry later (transient, with backoff), or
+/// fail with Meta's code and title (permanent, or attempts exhausted → dead letter).
+/// Three rules keep a message from going out twice: a request starts only while the lease outlasts the Graph timeout
+/// (so no other Worker can claim the row while it is in flight) and after the row is marked as being sent; a request
+/// once started is never cancelled by shutdown (its result is recorded); and a row whose previous holder died
+/// mid-send is not resent but dead-lettered as in doubt.
+/// </summary>
+public sealed class OutboxSender
+{
+    private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(2);
+    private readonly GraphClient _graph;
+    private readonly SendPacer _pacer;
+    private readonly SecretProtector _protector;
+    private readonly OutboxMetrics _metrics;
+    private readonly OutboxRecorder _recorder;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _lease;
+    private readonly TimeSpan _requestBudget;
+    private readonly SemaphoreSlim _slots;
+
+    public OutboxSender(GraphClient graph, SendPacer pacer, SecretProtector protector, OutboxMetrics metrics, OutboxRecorder recorder,
+        TimeProvider time, IOptions<OutboxOptions> outbox, IOptions<GraphOptions> graphOptions, ILogger<OutboxSender> logger)
+    {
+        (_graph, _pacer, _protector, _metrics, _recorder, _time, _logger) = (graph, pacer, protector, metrics, recorder, time, logger);
+        _lease = outbox.Value.Lease;
+        _requestBudget = graphOptions.Value.Timeout + LeaseMargin;
+        _slots = new SemaphoreSlim(outbox.Value.MaxParallelSends);
+    }
+
+    public async Task ProcessAsync(OutboxItem item, LoopStatus status, CancellationToken stopping)
+    {
+        status.Started();
+        try
+        {
+            await ProcessCoreAsync(item, status, stopping);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Not sent yet: hand it back now rather than let it wait for the lease to expire.
+            await _recorder.DeferAsync(item, status, "shutdown", TimeSpan.Zero);
+        }
+        catch (Exception ex)
+        {
+            // The row stays leased until its lease expires, then another attempt takes it (in doubt if its send
+            // had started): nothing is lost, and the pump goes on.
+            OutboxLog.Unexpected(_logger, item.OutboxId, item.MessageId, ex);
+            status.Error(ex.Message);
+        }
+        finally
+        {
+            status.Finished();
+        }
+    }
+
+    private async Task ProcessCoreAsync(OutboxItem item, LoopStatus status, CancellationToken stopping)
+    {
+        if (item.InDoubt)
+        {
+            // Meta has no idempotency key for sends: resending could deliver the message twice. The agent sees it
+            // failed with this reason and can send it again knowingly.
+            await _recorder.FailAsync(item, status, null, "Send outcome unknown",
+                "The Worker sending this message stopped before Meta's answer was recorded; it may or may not have been delivered.",
+                "in_doubt: a previous send attempt was interrupted before its outcome was recorded; not resent to avoid a duplicate");
+            return;
+        }
+        if (!TryDecryptToken(item, out var token, out var problem))
+        {
+            await _recorder.FailAsync(item, status, null, "Access token unavailable", problem, "no_access_token: " + problem);
+            return;
+        }
+
+        var turn = _pacer.Reserve(item.AccountId, item.AccountExternalId, item.Channel, item.Recipient);
+        if (!turn.Granted)
+        {
+            await _recorder.DeferAsync(item, status, "paced", turn.Wait);
+            return;
+        }
+        if (turn.Wait > TimeSpan.Zero) await Task.Delay(turn.Wait, _time, stopping);
+
+        await _slots.WaitAsync(stopping);
+        GraphSendResult result;
+        try
+        {
+            if (_lease - _time.GetElapsedTime(item.ClaimStartedAt) < _requestBudget)
+            {
+                await _recorder.DeferAsync(item, status, "lease_budget", TimeSpan.Zero);
+                return;
+            }
+            if (!await _recorder.TryStartSendAsync(item, status)) return;
+            _metrics.ClaimToRequest(_time.GetElapsedTime(item.ClaimedAt));
+            var started = _time.GetTimestamp();
+            result = await _graph.SendAsync(item.ToMessage(), token, CancellationToken.None);
+            _metrics.Request(item.Channel, result.Succeeded, _time.GetElapsedTime(started));
+        }
+        finally
+        {
+            _slots.Release();
+        }
+        await _recorder.RecordAsync(item, status, result);
+    }
+
+    private bool TryDecryptToken(OutboxItem item, out string token, out string? problem)
+    {
+        token = "";
+        problem = null;
+        if (item.AccessTokenEnc is not { Length: > 0 } encrypted)
+        {
+            problem = $"account {item.AccountId} has no access token";
+            return false;
+        }
+        try
+        {
+            token = _protector.Unprotect(encrypted);
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            problem = $"the access token of account {item.AccountId} cannot be decrypted with this master key";
+            return false;
+        }
+    }
+}

@@ -4,9 +4,11 @@
 
 -- Conversation list, newest first by latest message, keyset-paginated on (last_message_at, id) along
 -- conversations_inbox_idx.
+drop function if exists chat.list_conversations(bigint, bigint, boolean, bigint[], text, bigint, text, boolean, boolean,
+                                                timestamptz, bigint, int);
 create or replace function chat.list_conversations(
     p_project_id bigint, p_user_id bigint, p_all_queues boolean, p_queue_ids bigint[],
-    p_channel text, p_queue_id bigint, p_status text, p_unread_only boolean, p_mine_only boolean,
+    p_account_id bigint, p_channel text, p_queue_id bigint, p_status text, p_unread_only boolean, p_mine_only boolean,
     p_before_at timestamptz, p_before_id bigint, p_limit int)
 returns table (id bigint, channel text, account_id bigint, account_name text, contact_id bigint, contact_name text,
                contact_external_id text, queue_id bigint, assigned_user_id bigint, status text,
@@ -22,6 +24,7 @@ language sql stable as $$
     where cv.project_id = p_project_id
       and cv.last_message_at is not null
       and (p_all_queues or cv.queue_id is null or cv.queue_id = any (p_queue_ids) or cv.assigned_user_id = p_user_id)
+      and (p_account_id is null or cv.account_id = p_account_id)
       and (p_channel is null or cv.channel = p_channel)
       and (p_queue_id is null or cv.queue_id = p_queue_id)
       and (p_status is null or cv.status = p_status)

@@ -89,6 +89,19 @@ public sealed class ConversationTests(CoreHost host) : IClassFixture<CoreHost>
     }
 
     [Fact]
+    public async Task Filters_by_account()
+    {
+        var mine = await host.ConversationAsync(host.DemoAccountId, "34960000001", "on the demo number", host.GeneralQueueId);
+        var page = await Json(await (await host.As("supervisor@demo.local"))
+            .GetAsync($"/projects/{host.DemoProjectId}/conversations?accountId={host.DemoAccountId}&limit=200"));
+        Assert.Contains(mine, Ids(page));
+        Assert.All(page.GetProperty("items").EnumerateArray(), i => Assert.Equal(host.DemoAccountId, i.GetProperty("accountId").GetInt64()));
+        var other = await Json(await (await host.As("supervisor@demo.local"))
+            .GetAsync($"/projects/{host.DemoProjectId}/conversations?accountId={host.OtherAccountId}&limit=200"));
+        Assert.Empty(other.GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Filters_by_channel_and_unread()
     {
         var page = await Json(await (await host.As("supervisor@demo.local"))

@@ -31,7 +31,7 @@ public static class ConversationsApi
     }
 
     public static async Task<Results<Ok<Page<ConversationItem>>, ProblemHttpResult>> List(
-        long projectId, string? channel, long? queueId, string? status, bool? unread, bool? mine, string? before, int? limit,
+        long projectId, long? accountId, string? channel, long? queueId, string? status, bool? unread, bool? mine, string? before, int? limit,
         HttpContext http, AccessService access, VersionedCache cache, NpgsqlDataSource db, CancellationToken ct)
     {
         var user = await access.ForAsync(http.User, ct);
@@ -45,14 +45,14 @@ public static class ConversationsApi
         var args = new
         {
             projectId, userId = user.UserId, allQueues = project.Can(Permissions.ReadAllQueues), queueIds = project.QueueIds,
-            channel, queueId, status, unread = unread ?? false, mine = mine ?? false,
+            accountId, channel, queueId, status, unread = unread ?? false, mine = mine ?? false,
             beforeAt = cursor?.At, beforeId = cursor?.Id, size,
         };
         Task<ConversationItem[]> Read() => ReadPageAsync(connection, args, ct);
         // First pages are what every console asks for again and again; deeper pages are read through. The key holds
         // everything the page depends on: who may see what (all queues, or this user's queues) and the filters.
         var audience = args.allQueues ? "all" : $"{user.UserId}:{string.Join(',', project.QueueIds)}";
-        var key = $"list:{audience}:{channel}:{queueId}:{status}:{args.unread}:{args.mine}:{size}";
+        var key = $"list:{audience}:{accountId}:{channel}:{queueId}:{status}:{args.unread}:{args.mine}:{size}";
         var rows = cursor is null ? await cache.GetOrReadAsync(connection, projectId, key, Read, ct) : await Read();
         var next = rows.Length == size ? new Cursor(new DateTimeOffset(rows[^1].LastMessageAt, TimeSpan.Zero), rows[^1].Id).ToString() : null;
         return TypedResults.Ok(new Page<ConversationItem>(rows, next));
@@ -62,7 +62,7 @@ public static class ConversationsApi
         (await connection.QueryAsync<ConversationItem>(new CommandDefinition("""
             select id, channel, account_id, account_name, contact_id, contact_name, contact_external_id, queue_id, assigned_user_id,
                    status, last_message_at, last_message_preview, last_message_direction, last_message_type, unread_count, last_inbound_at
-            from chat.list_conversations(@projectId, @userId, @allQueues, @queueIds, @channel, @queueId, @status, @unread, @mine,
+            from chat.list_conversations(@projectId, @userId, @allQueues, @queueIds, @accountId, @channel, @queueId, @status, @unread, @mine,
                                          @beforeAt, @beforeId, @size)
             """, args, cancellationToken: ct))).ToArray();
 

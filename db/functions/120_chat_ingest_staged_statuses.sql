@@ -69,18 +69,23 @@ begin
 
     -- 3. Messenger watermarks: every outbound message sent before the watermark reached that status.
     if exists (select 1 from stg_new_statuses where watermark is not null and provider_message_id is null) then
-        update chat.messages m
-        set status = w.status, status_rank = chat.status_rank(w.status), status_at = w.occurred_at
-        from (select s.account_id, s.project_id, s.customer_external_id, s.status, max(s.watermark) as watermark,
-                     max(s.occurred_at) as occurred_at
-              from stg_new_statuses s
-              where s.provider_message_id is null and s.watermark is not null and s.customer_external_id is not null
-              group by 1, 2, 3, 4) w
-        join meta.accounts a on a.id = w.account_id
-        join chat.contacts c on c.project_id = w.project_id and c.channel = a.channel and c.external_id = w.customer_external_id
-        join chat.conversations cv on cv.account_id = w.account_id and cv.contact_id = c.id
-        where m.conversation_id = cv.id and m.direction = 'out' and m.occurred_at <= w.watermark
-          and m.status_rank < chat.status_rank(w.status);
+        with applied as (
+            update chat.messages m
+            set status = w.status, status_rank = chat.status_rank(w.status), status_at = w.occurred_at
+            from (select s.account_id, s.project_id, s.customer_external_id, s.status, max(s.watermark) as watermark,
+                         max(s.occurred_at) as occurred_at
+                  from stg_new_statuses s
+                  where s.provider_message_id is null and s.watermark is not null and s.customer_external_id is not null
+                  group by 1, 2, 3, 4) w
+            join meta.accounts a on a.id = w.account_id
+            join chat.contacts c on c.project_id = w.project_id and c.channel = a.channel and c.external_id = w.customer_external_id
+            join chat.conversations cv on cv.account_id = w.account_id and cv.contact_id = c.id
+            where m.conversation_id = cv.id and m.direction = 'out' and m.occurred_at <= w.watermark
+              and m.status_rank < chat.status_rank(w.status)
+            returning m.project_id, m.conversation_id, m.id
+        )
+        insert into ops.change_feed (project_id, kind, conversation_id, message_id)
+        select project_id, 'message_status', conversation_id, id from applied order by id;
     end if;
 
     return inserted;

@@ -37,6 +37,10 @@ public sealed class MessengerInstagramTests(WebhookHost host) : IClassFixture<We
 
         await host.PostAsync(Payloads.Messenger($$$"""{"sender":{"id":"{{{customer}}}"},"recipient":{"id":"{{{Payloads.PageId}}}"},"timestamp":1700000010000,"read":{"watermark":1700000006000}}"""));
         Assert.Equal("read", await host.ScalarAsync<string>("select status from chat.messages where provider_message_id = 'm_echo-3'"));
+        Assert.Equal(1L, await host.ScalarAsync<long>("""
+            select count(*) from ops.change_feed f join chat.messages m on m.id = f.message_id
+            where m.provider_message_id = 'm_echo-3' and f.kind = 'message_status'
+            """));
         Assert.Equal("sent", await host.ScalarAsync<string>("select status from chat.messages where provider_message_id = 'm_echo-4'"));
         Assert.Equal(1L, await host.ScalarAsync<long>("""
             select count(*) from chat.conversations cv join chat.contacts c on c.id = cv.contact_id where c.external_id = @Customer

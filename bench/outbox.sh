@@ -34,25 +34,15 @@ from cv, generate_series(1, 10) g;
 insert into ops.outbox (project_id, account_id, message_id) select project_id, account_id, id from chat.messages where direction = 'out';
 SQL
 
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  as_pg "$(pg_bin)/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-start() { # project port
-  ASPNETCORE_ENVIRONMENT=Production dotnet "$ROOT/src/$1/bin/Release/net10.0/$1.dll" --urls "http://127.0.0.1:$2" \
-    --contentRoot "$ROOT/src/$1/bin/Release/net10.0" > "$ROOT/.local/bench-$1.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$2/health" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  die "$1 did not start"
-}
+# shellcheck source=lib.sh
+. "$ROOT/bench/lib.sh"
+trap bench_cleanup EXIT
 SANDBOX="$(free_port 5390)"
 for i in 0 1 2 3; do export "MM_Sandbox__Accounts__${i}__AccessToken=$MM_DEMO_ACCESS_TOKEN"; done
-MM_Sandbox__WebhookUrl="" start MetaSandbox "$SANDBOX"
+MM_Sandbox__WebhookUrl="" bench_start MetaSandbox "$SANDBOX"
 WORKER="$(free_port 5382)"
 started=$(date +%s.%N)
-MM_Graph__BaseAddress="http://127.0.0.1:$SANDBOX" MM_Pacing__Enabled=false start Worker "$WORKER"
+MM_Graph__BaseAddress="http://127.0.0.1:$SANDBOX" MM_Pacing__Enabled=false bench_start Worker "$WORKER"
 while [ "$("${PSQL[@]}" -d mm -tAc "select count(*) from ops.outbox where completed_at is null")" != 0 ]; do sleep 0.5; done
 ended=$(date +%s.%N)
 sent=$(curl -s "http://127.0.0.1:$SANDBOX/sandbox/sent/count" | sed -E 's/.*"count":([0-9]+).*/\1/')

@@ -21,21 +21,11 @@ start_postgres
 dotnet "$ROOT/src/Migrator/bin/Release/net10.0/Migrator.dll" migrate >/dev/null
 dotnet "$ROOT/src/Migrator/bin/Release/net10.0/Migrator.dll" seed-demo >/dev/null
 
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  as_pg "$(pg_bin)/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-start() { # project port
-  ASPNETCORE_ENVIRONMENT=Production dotnet "$ROOT/src/$1/bin/Release/net10.0/$1.dll" --urls "http://127.0.0.1:$2" \
-    --contentRoot "$ROOT/src/$1/bin/Release/net10.0" > "$ROOT/.local/bench-$1.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$2/health" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  die "$1 did not start"
-}
-WEBHOOK="$(free_port 5280)"; start WebhookApi "$WEBHOOK"
-CORE="$(free_port 5281)"; start CoreApi "$CORE"
+# shellcheck source=lib.sh
+. "$ROOT/bench/lib.sh"
+trap bench_cleanup EXIT
+WEBHOOK="$(free_port 5280)"; bench_start WebhookApi "$WEBHOOK"
+CORE="$(free_port 5281)"; bench_start CoreApi "$CORE"
 
 set -- "${RUNS[@]}"
 while [ $# -ge 2 ]; do

@@ -17,10 +17,22 @@ language sql as $$
     returning id
 $$;
 
+-- Grant changes record a cache invalidation: every Core API instance drops the user's cached access at once.
 create or replace function core.grant_role(p_project_id bigint, p_user_id bigint, p_role text) returns void
-language sql as $$
+language plpgsql as $$
+begin
     insert into core.project_members (project_id, user_id, role) values (p_project_id, p_user_id, p_role)
-    on conflict (project_id, user_id) do update set role = excluded.role
+    on conflict (project_id, user_id) do update set role = excluded.role;
+    perform ops.invalidate(p_project_id, 'access', p_user_id::text);
+end
+$$;
+
+create or replace function core.revoke_role(p_project_id bigint, p_user_id bigint) returns void
+language plpgsql as $$
+begin
+    delete from core.project_members where project_id = p_project_id and user_id = p_user_id;
+    perform ops.invalidate(p_project_id, 'access', p_user_id::text);
+end
 $$;
 
 -- What a user may do, per project: the permissions of their role there, and the queues they belong to.

@@ -53,3 +53,29 @@ public sealed class CacheTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal("new from a webhook", await PreviewAsync(client, host.DemoProjectId, conversation));
     }
 }
+
+public sealed class GrantInvalidationTests(CoreHost host) : IClassFixture<CoreHost>
+{
+    [Fact]
+    public async Task A_revoked_grant_is_applied_by_every_instance_at_once()
+    {
+        await using var second = host.NewInstance();
+        var b = second.CreateClient();
+        b.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await host.BearerAsync("agent@demo.local"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await b.GetAsync($"/projects/{host.DemoProjectId}/queues")).StatusCode); // cached now
+
+        var agentId = await host.ScalarAsync<long>("select id from core.users where email = 'agent@demo.local'");
+        await host.ScalarAsync<object>("select core.revoke_role(@DemoProjectId, @agentId)", new { host.DemoProjectId, agentId });
+
+        // Well inside the 10 s cache lifetime: only the invalidation can make this 404.
+        var deadline = DateTime.UtcNow.AddSeconds(3);
+        System.Net.HttpStatusCode status;
+        do
+        {
+            status = (await b.GetAsync($"/projects/{host.DemoProjectId}/queues")).StatusCode;
+            if (status == System.Net.HttpStatusCode.NotFound) break;
+            await Task.Delay(50);
+        } while (DateTime.UtcNow < deadline);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, status);
+    }
+}

@@ -22,10 +22,16 @@ public sealed record UserAccess(long UserId, IReadOnlyDictionary<long, ProjectAc
     public ProjectAccess? In(long projectId) => Projects.GetValueOrDefault(projectId);
 }
 
+public static class AccessKeys
+{
+    public static object For(long userId) => ("access", userId);
+    public static void Evict(IMemoryCache cache, long userId) => cache.Remove(For(userId));
+}
+
 /// <summary>
-/// A user's grants, per project, from core.user_access. Cached briefly per user: a grant change reaches every
-/// Core API instance within the cache lifetime (cross-instance invalidation through ops.cache_invalidations is
-/// the next step).
+/// A user's grants, per project, from core.user_access. Cached per user; a grant change records an
+/// ops.cache_invalidations row that every instance applies (CacheInvalidationReader), and the short lifetime bounds
+/// the damage if an instance misses it.
 /// </summary>
 public sealed class AccessService(NpgsqlDataSource db, IMemoryCache cache)
 {
@@ -34,7 +40,7 @@ public sealed class AccessService(NpgsqlDataSource db, IMemoryCache cache)
     public async Task<UserAccess?> ForAsync(ClaimsPrincipal principal, CancellationToken ct)
     {
         if (TokenService.UserId(principal) is not { } userId) return null;
-        return await cache.GetOrCreateAsync(("access", userId), async entry =>
+        return await cache.GetOrCreateAsync(AccessKeys.For(userId), async entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = Lifetime;
             await using var connection = await db.OpenConnectionAsync(ct);

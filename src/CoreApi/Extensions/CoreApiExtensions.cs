@@ -20,6 +20,7 @@ public static class CoreApiExtensions
         builder.Services.AddSingleton<AccessService>();
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<Caching.VersionedCache>();
+        builder.Services.AddHostedService<Caching.CacheInvalidationReader>();
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Refusals.AddTraceId);
 

@@ -1,13 +1,13 @@
 using Dapper;
 using Microsoft.AspNetCore.SignalR;
+using MultichannelMessages.Platform.Database;
 using Npgsql;
 
 namespace MultichannelMessages.CoreApi.Realtime;
 
 /// <summary>
-/// Pushes ops.change_feed to the consoles. LISTEN change_feed only wakes it up; it reads rows after the last id it
-/// pushed, so a missed or coalesced notification loses nothing, and it also polls every second in case the
-/// listening connection dropped. Every Core API instance runs one and pushes to its own connections.
+/// Pushes ops.change_feed to the consoles. LISTEN change_feed (NotificationListener) only wakes it up; it reads rows after
+/// the last id it pushed, so a missed or coalesced notification loses nothing, and it also polls every second. Every Core API instance runs one and pushes to its own connections.
 /// </summary>
 public sealed partial class ChangeFeedReader(NpgsqlDataSource db, IHubContext<ConsoleHub> hub, ILogger<ChangeFeedReader> logger)
     : BackgroundService
@@ -28,7 +28,7 @@ public sealed partial class ChangeFeedReader(NpgsqlDataSource db, IHubContext<Co
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         long? last = null;
-        _ = ListenAsync(stoppingToken);
+        _ = NotificationListener.RunAsync(db, "change_feed", () => _wake.Release(), logger, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -53,29 +53,7 @@ public sealed partial class ChangeFeedReader(NpgsqlDataSource db, IHubContext<Co
         }
     }
 
-    private async Task ListenAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await db.OpenConnectionAsync(ct);
-                connection.Notification += (_, _) => _wake.Release();
-                await using (var listen = new NpgsqlCommand("listen change_feed", connection)) await listen.ExecuteNonQueryAsync(ct);
-                while (!ct.IsCancellationRequested) await connection.WaitAsync(ct);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
-            catch (NpgsqlException ex)
-            {
-                LogListenFailed(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), ct);
-            }
-        }
-    }
-
     [LoggerMessage(200, LogLevel.Warning, "Reading the change feed failed; retrying")]
     private static partial void LogReadFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(201, LogLevel.Warning, "LISTEN change_feed connection lost; reconnecting (polling continues meanwhile)")]
-    private static partial void LogListenFailed(ILogger logger, Exception exception);
 }

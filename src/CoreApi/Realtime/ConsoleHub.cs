@@ -19,8 +19,7 @@ public sealed class ConsoleHub(AccessService access, NpgsqlDataSource db) : Hub
     /// <returns>The feed position now: pass it to GetChangesSince after a reconnect.</returns>
     public async Task<long> JoinProject(long projectId)
     {
-        var project = await ProjectAsync(projectId);
-        var userId = (await access.ForAsync(Context.User!, Context.ConnectionAborted))!.UserId;
+        var (project, userId) = await ProjectAsync(projectId);
         var groups = new List<string> { ChangeGroups.Unrouted(projectId), ChangeGroups.Assignee(projectId, userId) };
         if (project.Can(Permissions.ReadAllQueues)) groups.Add(ChangeGroups.AllQueues(projectId));
         else groups.AddRange(project.QueueIds.Select(q => ChangeGroups.Queue(projectId, q)));
@@ -34,17 +33,16 @@ public sealed class ConsoleHub(AccessService access, NpgsqlDataSource db) : Hub
     /// again with the last id while a full page comes back).</summary>
     public async Task<ChangeItem[]> GetChangesSince(long projectId, long afterId)
     {
-        var project = await ProjectAsync(projectId);
-        var userId = (await access.ForAsync(Context.User!, Context.ConnectionAborted))!.UserId;
+        var (project, userId) = await ProjectAsync(projectId);
         var changes = await ChangeFeedReader.ReadAsync(db, afterId, 500, Context.ConnectionAborted);
         return changes.Where(c => c.ProjectId == projectId && project.CanSee(c.QueueId, c.AssignedUserId, userId)).ToArray();
     }
 
-    private async Task<ProjectAccess> ProjectAsync(long projectId)
+    private async Task<(ProjectAccess Project, long UserId)> ProjectAsync(long projectId)
     {
         var user = await access.ForAsync(Context.User!, Context.ConnectionAborted);
         return user?.In(projectId) is { } project && project.Can(Permissions.ReadConversations)
-            ? project
+            ? (project, user.UserId)
             : throw new HubException("not_found");
     }
 }

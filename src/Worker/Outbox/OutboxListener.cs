@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using MultichannelMessages.Platform.Database;
 using Npgsql;
 
 namespace MultichannelMessages.Worker.Outbox;
@@ -16,26 +17,8 @@ public sealed class OutboxListener(
 {
     public const string Channel = "outbox";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.Enabled || !options.Value.ListenForNotifications) return;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => wakeup.Signal();
-                await using (var listen = new NpgsqlCommand("listen " + Channel, connection))
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                while (!stoppingToken.IsCancellationRequested) await connection.WaitAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
-            {
-                OutboxLog.ListenFailed(logger, ex.Message);
-                try { await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken); }
-                catch (OperationCanceledException) { }
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        options.Value is { Enabled: true, ListenForNotifications: true }
+            ? NotificationListener.RunAsync(dataSource, Channel, wakeup.Signal, logger, stoppingToken)
+            : Task.CompletedTask;
 }

@@ -21,9 +21,6 @@ internal static partial class OutboxLog
     [LoggerMessage(205, LogLevel.Error, "Recording the result of outbox {OutboxId} (message {MessageId}, provider id {ProviderMessageId}) failed; attempt {Attempt}")]
     public static partial void RecordFailed(ILogger logger, long outboxId, long messageId, string? providerMessageId, int attempt, Exception exception);
 
-    [LoggerMessage(206, LogLevel.Warning, "LISTEN on 'outbox' failed ({Reason}); polling only until it reconnects")]
-    public static partial void ListenFailed(ILogger logger, string reason);
-
     [LoggerMessage(207, LogLevel.Debug, "Message {MessageId} sent as {ProviderMessageId}")]
     public static partial void Sent(ILogger logger, long messageId, string providerMessageId);
 

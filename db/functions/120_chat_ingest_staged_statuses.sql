@@ -25,6 +25,41 @@ begin
         if p_analyze then analyze stg_new_statuses; end if;
     end if;
 
+    -- 1b. Confirmation of sends whose answer was never recorded (the request timed out, or its Worker died): the
+    --     Worker sets WhatsApp's biz_opaque_callback_data to our message id and Meta echoes it in every status. The
+    --     message adopts Meta's id (step 2 then applies the best status), its outbox row is completed, and an
+    --     in-doubt dead letter is marked resolved. Only an outbound message still without a provider id, sent to the
+    --     customer the status names, qualifies; the raw payload is searched before any JSON is read.
+    if exists (select 1 from stg_statuses where strpos(payload, 'biz_opaque_callback_data') > 0) then
+        with candidates as (
+            select distinct on (message_id) *
+            from (select s.account_id, s.provider_message_id, s.customer_external_id,
+                         substring(s.payload from '"biz_opaque_callback_data"\s*:\s*"([0-9]{1,18})"')::bigint as message_id
+                  from stg_statuses s
+                  where s.account_id is not null and s.provider_message_id is not null
+                    and strpos(s.payload, 'biz_opaque_callback_data') > 0) c
+            where message_id is not null
+            order by message_id
+        ), adopted as (
+            update chat.messages m
+            set provider_message_id = c.provider_message_id, status = 'queued', status_rank = chat.status_rank('queued'),
+                error_code = null, error_title = null, error_details = null
+            from candidates c
+            where m.id = c.message_id and m.account_id = c.account_id and m.direction = 'out'
+              and m.provider_message_id is null
+              and exists (select 1 from chat.conversations cv join chat.contacts ct on ct.id = cv.contact_id
+                          where cv.id = m.conversation_id and ct.external_id = c.customer_external_id)
+              and not exists (select 1 from chat.messages o
+                              where o.account_id = c.account_id and o.provider_message_id = c.provider_message_id)
+            returning m.id
+        ), completed as (
+            update ops.outbox o set completed_at = now(), locked_until = null, last_error = null
+            where o.message_id in (select id from adopted) and o.completed_at is null
+        )
+        update ops.dead_letters d set resolved_at = now(), resolution = 'confirmed_by_status'
+        where d.message_id in (select id from adopted) and d.resolved_at is null;
+    end if;
+
     -- 2. Apply statuses by message id: for messages that got a new status and for new messages whose
     --    statuses came first. The best-ranked status in history wins, and only ever moves forward.
     with touched as (

@@ -2,12 +2,15 @@
 -- a Worker whose lease expired (and was taken over) cannot overwrite what the new owner did.
 
 -- Claims up to p_limit due rows: never-claimed or lease-expired, oldest first, skipping rows another Worker holds.
--- in_doubt: a previous holder started sending and never recorded the outcome.
+-- in_doubt: a previous attempt started sending and its outcome was never recorded (its Worker died, or the request
+-- timed out); in_doubt_age_ms says how long ago it started, so the Worker can wait for Meta's confirming status.
+-- messages_per_second: the account's throughput (null: the Worker's default).
 drop function if exists ops.claim_outbox(text, int, int);
 create function ops.claim_outbox(p_worker text, p_limit int, p_lease_seconds int)
 returns table (outbox_id bigint, attempt_count int, project_id bigint, message_id bigint, account_id bigint,
-               channel text, account_external_id text, access_token_enc bytea, recipient text, type text, body text,
-               payload jsonb, client_message_id text, due_at timestamptz, in_doubt boolean)
+               channel text, account_external_id text, access_token_enc bytea, messages_per_second double precision,
+               recipient text, type text, body text, payload jsonb, client_message_id text, due_at timestamptz,
+               in_doubt boolean, in_doubt_age_ms bigint)
 language sql as $$
     with claimed as (
         update ops.outbox o
@@ -19,11 +22,12 @@ language sql as $$
             order by next_attempt_at, id
             for update skip locked
             limit p_limit)
-        returning o.id, o.attempt_count, o.project_id, o.message_id, o.account_id, o.next_attempt_at,
-                  o.send_started_at is not null as in_doubt
+        returning o.id, o.attempt_count, o.project_id, o.message_id, o.account_id, o.next_attempt_at, o.send_started_at
     )
     select c.id, c.attempt_count, c.project_id, c.message_id, c.account_id, a.channel, a.external_id, a.access_token_enc,
-           ct.external_id, m.type, m.body, m.payload, m.client_message_id, c.next_attempt_at, c.in_doubt
+           a.messages_per_second::double precision, ct.external_id, m.type, m.body, m.payload, m.client_message_id,
+           c.next_attempt_at, c.send_started_at is not null,
+           (extract(epoch from now() - c.send_started_at) * 1000)::bigint
     from claimed c
     join meta.accounts a on a.id = c.account_id
     join chat.messages m on m.id = c.message_id
@@ -55,7 +59,13 @@ declare
 begin
     update ops.outbox set completed_at = now(), locked_until = null, last_error = null
     where id = p_outbox_id and locked_by = p_worker and completed_at is null;
-    if not found then return false; end if;
+    if not found then
+        -- A status webhook carrying our callback data may have confirmed this very send while its answer was on
+        -- the way (chat.ingest_staged_statuses): that is success, not a lost lease.
+        return exists (select 1 from ops.outbox o join chat.messages m on m.id = o.message_id
+                       where o.id = p_outbox_id and o.completed_at is not null
+                         and m.provider_message_id = p_provider_message_id);
+    end if;
     select m.* into v_message from chat.messages m join ops.outbox o on o.message_id = m.id where o.id = p_outbox_id;
 
     select id into v_echo_id from chat.messages
@@ -98,6 +108,31 @@ language sql as $$
         next_attempt_at = now() + make_interval(secs => p_delay_ms / 1000.0)
     where id = p_outbox_id and locked_by = p_worker and completed_at is null
     returning true
+$$;
+
+-- The request's outcome is unknown (it timed out, or the connection broke after it was sent): Meta may have the
+-- message. The row is released with its send mark kept, so whoever claims it next knows it is in doubt, and waits
+-- until p_delay_ms for a status webhook to confirm it (which completes the row) before deciding.
+-- p_refund_attempt: this claim only found the row still waiting (no request made), so it is not an attempt.
+drop function if exists ops.await_outbox_confirmation(bigint, text, text, int);
+create function ops.await_outbox_confirmation(p_outbox_id bigint, p_worker text, p_error text, p_delay_ms int,
+                                              p_refund_attempt boolean)
+returns boolean
+language sql as $$
+    update ops.outbox
+    set locked_by = null, locked_until = null, last_error = coalesce(p_error, last_error),
+        attempt_count = case when p_refund_attempt then greatest(attempt_count - 1, 0) else attempt_count end,
+        next_attempt_at = now() + make_interval(secs => p_delay_ms / 1000.0)
+    where id = p_outbox_id and locked_by = p_worker and completed_at is null and send_started_at is not null
+    returning true
+$$;
+
+-- How many Workers beat for a loop recently: each paces an account at its throughput divided by this number.
+create or replace function ops.live_workers(p_loop text, p_within_seconds int)
+returns int
+language sql stable as $$
+    select count(*)::int from ops.worker_heartbeats
+    where loop = p_loop and beat_at > now() - make_interval(secs => p_within_seconds)
 $$;
 
 -- Hands a claimed row back unsent (pacing turn too far off, lease too short for a request, shutdown): the claim

@@ -48,7 +48,11 @@ public sealed class PlatformProcesses : IAsyncLifetime
         for (var i = 0; i < DemoSeeder.Accounts.Length; i++) sandboxEnv[$"MM_Sandbox__Accounts__{i}__AccessToken"] = AccessToken;
         Sandbox = await StartAsync("MetaSandbox", sandboxEnv);
         CoreApi = await StartAsync("CoreApi", common);
-        Worker = await StartAsync("Worker", new Dictionary<string, string>(common) { ["MM_Graph__BaseAddress"] = Sandbox.BaseAddress.ToString().TrimEnd('/') });
+        Worker = await StartAsync("Worker", new Dictionary<string, string>(common)
+        {
+            ["MM_Graph__BaseAddress"] = Sandbox.BaseAddress.ToString().TrimEnd('/'),
+            ["MM_Graph__TimeoutSeconds"] = "2",
+        });
     }
 
     private async Task<ServiceProcess> StartAsync(string project, IReadOnlyDictionary<string, string> env)

@@ -17,9 +17,10 @@ public static class Payloads
             "messages":[{"from":"{{{from}}}","id":"{{{wamid}}}","timestamp":"{{{timestamp}}}","type":"text","text":{"body":"{{{body}}}"}}]
             """, phoneNumberId);
 
-    public static string Status(string wamid, string status, string recipient, long timestamp = 1700000100, string? errorsJson = null) =>
+    public static string Status(string wamid, string status, string recipient, long timestamp = 1700000100, string? errorsJson = null,
+        string? callbackData = null) =>
         WhatsAppValue($$$"""
-            "statuses":[{"id":"{{{wamid}}}","status":"{{{status}}}","timestamp":"{{{timestamp}}}","recipient_id":"{{{recipient}}}"{{{(errorsJson is null ? "" : ",\"errors\":" + errorsJson)}}}}]
+            "statuses":[{"id":"{{{wamid}}}","status":"{{{status}}}","timestamp":"{{{timestamp}}}","recipient_id":"{{{recipient}}}"{{{(errorsJson is null ? "" : ",\"errors\":" + errorsJson)}}}{{{(callbackData is null ? "" : ",\"biz_opaque_callback_data\":\"" + callbackData + "\"")}}}}]
             """);
 
     /// <summary>What the business sent from the WhatsApp Business app (coexistence): an outbound message.</summary>

@@ -87,4 +87,64 @@ public sealed class StatusTests(WebhookHost host) : IClassFixture<WebhookHost>
         await host.PostAsync(revoke);
         Assert.True(await host.ScalarAsync<bool>("select deleted_at is not null from chat.messages where provider_message_id = 'wamid.rv-1'"));
     }
+
+    private async Task<long> ReplyAsync(string customer, string clientId)
+    {
+        var conversation = await host.ScalarAsync<long>("""
+            select cv.id from chat.conversations cv join chat.contacts c on c.id = cv.contact_id where c.external_id = @customer
+            """, new { customer });
+        return await host.ScalarAsync<long>("select message_id from chat.send_text(@conversation, null, @clientId, 'reply')",
+            new { conversation, clientId });
+    }
+
+    [Fact]
+    public async Task A_status_carrying_our_callback_data_confirms_a_send_whose_answer_was_never_recorded()
+    {
+        await host.PostAsync(Payloads.Text("wamid.cb-in-1", "34710000021", "hi"));
+        await host.PostAsync(Payloads.Text("wamid.cb-in-2", "34710000022", "hi"));
+        var inFlight = await ReplyAsync("34710000021", "cb-1");
+        var deadLettered = await ReplyAsync("34710000021", "cb-2");
+        var otherCustomers = await ReplyAsync("34710000022", "cb-3");
+        // cb-1: its request is out and unanswered (timed out, or its Worker died). cb-2: already failed as in doubt.
+        await host.ScalarAsync<int>("""
+            update ops.outbox set send_started_at = now(), locked_by = 'w', locked_until = now() + interval '1 minute'
+            where message_id = @inFlight
+            returning 1
+            """, new { inFlight });
+        await host.ScalarAsync<int>("""
+            update ops.outbox set locked_by = 'w', locked_until = now() + interval '1 minute', send_started_at = now() where message_id = @deadLettered returning 1
+            """, new { deadLettered });
+        Assert.True(await host.ScalarAsync<bool>("select ops.fail_outbox(id, 'w', null, 'Send outcome unknown', null, 'in_doubt: test') from ops.outbox where message_id = @deadLettered",
+            new { deadLettered }));
+
+        await host.PostAsync(Payloads.Status("wamid.cb-out-1", "delivered", "34710000021", callbackData: inFlight.ToString()));
+        await host.PostAsync(Payloads.Status("wamid.cb-out-2", "sent", "34710000021", callbackData: deadLettered.ToString()));
+        // Callback data naming a message to another customer adopts nothing.
+        await host.PostAsync(Payloads.Status("wamid.cb-out-3", "sent", "34710000021", callbackData: otherCustomers.ToString()));
+
+        var first = await host.RowAsync("""
+            select m.provider_message_id, m.status, o.completed_at is not null as completed
+            from chat.messages m join ops.outbox o on o.message_id = m.id where m.id = @inFlight
+            """, new { inFlight });
+        Assert.Equal("wamid.cb-out-1", (string)first!.provider_message_id);
+        Assert.Equal("delivered", (string)first.status);
+        Assert.True((bool)first.completed);
+        // The Worker's own answer may still arrive: recording the same id is success, not a lost lease.
+        Assert.True(await host.ScalarAsync<bool>("select ops.complete_outbox(id, 'w', 'wamid.cb-out-1') from ops.outbox where message_id = @inFlight", new { inFlight }));
+
+        var second = await host.RowAsync("""
+            select m.provider_message_id, m.status, m.error_title, d.resolution
+            from chat.messages m join ops.dead_letters d on d.message_id = m.id where m.id = @deadLettered
+            """, new { deadLettered });
+        Assert.Equal("wamid.cb-out-2", (string)second!.provider_message_id);
+        Assert.Equal("sent", (string)second.status);
+        Assert.Null((string?)second.error_title);
+        Assert.Equal("confirmed_by_status", (string)second.resolution);
+
+        Assert.Equal("queued", await host.ScalarAsync<string>("select status from chat.messages where id = @otherCustomers", new { otherCustomers }));
+        Assert.Equal(0L, await host.ScalarAsync<long>("select count(*) from chat.messages where provider_message_id = 'wamid.cb-out-3'"));
+        // Consoles hear of it: the failure, then the confirmation.
+        Assert.Equal(2L, await host.ScalarAsync<long>("select count(*) from ops.change_feed where message_id = @deadLettered and kind = 'message_status'",
+            new { deadLettered }));
+    }
 }

@@ -34,9 +34,16 @@ public sealed class GraphClient(HttpClient http, IOptions<GraphOptions> options)
         {
             return GraphSendResult.Failed(MetaError.Timeout(_timeout));
         }
+        catch (HttpRequestException ex) when (ex.HttpRequestError is HttpRequestError.ConnectionError
+                                                  or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError
+                                                  or HttpRequestError.ProxyTunnelError)
+        {
+            // No connection was made: the request never left.
+            return GraphSendResult.Failed(MetaError.Network(ex.HttpRequestError + ": " + ex.Message));
+        }
         catch (HttpRequestException ex)
         {
-            return GraphSendResult.Failed(MetaError.Network(ex.HttpRequestError + ": " + ex.Message));
+            return GraphSendResult.Failed(MetaError.Interrupted(ex.HttpRequestError + ": " + ex.Message));
         }
     }
 

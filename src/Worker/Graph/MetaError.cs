@@ -10,6 +10,11 @@ public sealed record MetaError(int HttpStatus, int? Code, int? Subcode, string T
 {
     public static MetaError Network(string message) => new(0, null, null, "Network error", message, MetaErrorSource.Network);
     public static MetaError Timeout(TimeSpan after) => new(0, null, null, "Timeout", $"no answer within {after.TotalSeconds:0.#} s", MetaErrorSource.Timeout);
+    public static MetaError Interrupted(string message) => new(0, null, null, "Connection interrupted", message, MetaErrorSource.Interrupted);
+
+    /// <summary>The request may have reached Meta and been accepted: no answer came back (timeout, or the connection
+    /// broke after the request was written).</summary>
+    public bool OutcomeUnknown => Source is MetaErrorSource.Timeout or MetaErrorSource.Interrupted;
 
     /// <summary>One line for last_error and dead-letter reasons: code, title, details, HTTP status. No token, no body
     /// of the message sent.</summary>
@@ -28,8 +33,12 @@ public enum MetaErrorSource
 {
     /// <summary>Meta answered (an error envelope, or an HTTP error without one).</summary>
     Response,
+    /// <summary>No connection could be made: the request certainly did not reach Meta.</summary>
     Network,
+    /// <summary>No answer in time: Meta may have accepted the request.</summary>
     Timeout,
+    /// <summary>The connection broke after the request was written: Meta may have accepted it.</summary>
+    Interrupted,
     /// <summary>Refused before any request: the message cannot be expressed for its channel.</summary>
     Unsendable,
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Options;
 using MultichannelMessages.Worker.Outbox;
+using MultichannelMessages.Worker.Pacing;
 using Npgsql;
 
 namespace MultichannelMessages.Worker.Heartbeats;
@@ -12,6 +13,7 @@ public sealed class HeartbeatService(
     NpgsqlDataSource dataSource,
     WorkerLoops loops,
     WorkerIdentity identity,
+    SendPacer pacer,
     TimeProvider time,
     IOptions<HeartbeatOptions> options,
     ILogger<HeartbeatService> logger) : BackgroundService
@@ -43,6 +45,14 @@ public sealed class HeartbeatService(
             await connection.ExecuteAsync(new CommandDefinition(
                 "select ops.beat(@worker, @loop, @details::jsonb)",
                 new { worker = identity.Id, loop = loop.Name, details }, cancellationToken: ct));
+        }
+        if (all.Any(l => l.Name == OutboxPump.LoopName))
+        {
+            // Workers that beat within three intervals share each number's throughput with this one. A Worker that
+            // died stops counting after that, so the survivors take its share back within half a minute.
+            var window = (int)Math.Ceiling(options.Value.Interval.TotalSeconds * 3);
+            pacer.SetWorkerCount(await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                "select ops.live_workers(@loop, @window)", new { loop = OutboxPump.LoopName, window }, cancellationToken: ct)));
         }
     }
 

@@ -15,6 +15,8 @@ public sealed class OutboxItem
     public string AccountExternalId { get; init; } = "";
     /// <summary>AES-GCM ciphertext; decrypted only for the request, never logged.</summary>
     public byte[]? AccessTokenEnc { get; init; }
+    /// <summary>The account's throughput from meta.accounts; null: the configured default.</summary>
+    public double? MessagesPerSecond { get; init; }
     public string Recipient { get; init; } = "";
     public string Type { get; init; } = "";
     public string? Body { get; init; }
@@ -25,6 +27,8 @@ public sealed class OutboxItem
     /// <summary>A previous holder started a send and never recorded its outcome (it died mid-request): Meta may
     /// have the message already.</summary>
     public bool InDoubt { get; init; }
+    /// <summary>Milliseconds since the in-doubt send started (database clock).</summary>
+    public long? InDoubtAgeMs { get; init; }
 
     /// <summary>Monotonic timestamp (TimeProvider) taken before the claim query was sent: the lease certainly
     /// lasts until this plus the lease length, whatever the query's latency.</summary>

@@ -27,6 +27,12 @@ internal static partial class OutboxLog
     [LoggerMessage(208, LogLevel.Error, "Unexpected error processing outbox {OutboxId} (message {MessageId})")]
     public static partial void Unexpected(ILogger logger, long outboxId, long messageId, Exception exception);
 
+    [LoggerMessage(210, LogLevel.Warning, "Outcome of message {MessageId} (outbox {OutboxId}) unknown ({Error}): waiting up to {WaitMs} ms for Meta's confirming status")]
+    public static partial void AwaitingConfirmation(ILogger logger, long messageId, long outboxId, string error, long waitMs);
+
+    [LoggerMessage(211, LogLevel.Warning, "Message {MessageId} (outbox {OutboxId}) was not confirmed by any status within the window: sending it again")]
+    public static partial void ResendingUnconfirmed(ILogger logger, long messageId, long outboxId);
+
     [LoggerMessage(209, LogLevel.Information, "Outbox pump {WorkerId} stopped; {InFlight} sends finished on the way out")]
     public static partial void Stopped(ILogger logger, string workerId, int inFlight);
 }

@@ -15,6 +15,7 @@ public sealed class OutboxMetrics
     private readonly Counter<long> _deadLettered;
     private readonly Counter<long> _deferred;
     private readonly Counter<long> _leaseLost;
+    private readonly Counter<long> _awaitingConfirmation;
     private readonly Histogram<double> _claimToRequest;
     private readonly Histogram<double> _requestDuration;
 
@@ -28,6 +29,7 @@ public sealed class OutboxMetrics
         _deadLettered = meter.CreateCounter<long>("outbox.dead_lettered", "{message}", "Rows moved to ops.dead_letters (permanent or attempts exhausted)");
         _deferred = meter.CreateCounter<long>("outbox.deferred", "{message}", "Rows released unsent: pacing turn too far, lease too short, shutdown");
         _leaseLost = meter.CreateCounter<long>("outbox.lease_lost", "{message}", "Results not recorded because the lease had passed to another Worker");
+        _awaitingConfirmation = meter.CreateCounter<long>("outbox.awaiting_confirmation", "{message}", "In-doubt sends released to wait for Meta's confirming status");
         _claimToRequest = meter.CreateHistogram<double>("outbox.claim_to_request", "ms", "From claim to the Graph request (pacing holds included)");
         _requestDuration = meter.CreateHistogram<double>("graph.request.duration", "ms", "Graph send round trip");
     }
@@ -39,6 +41,7 @@ public sealed class OutboxMetrics
     public void DeadLettered() => _deadLettered.Add(1);
     public void Deferred(string why) => _deferred.Add(1, new KeyValuePair<string, object?>("why", why));
     public void LeaseLost() => _leaseLost.Add(1);
+    public void AwaitingConfirmation() => _awaitingConfirmation.Add(1);
     public void ClaimToRequest(TimeSpan elapsed) => _claimToRequest.Record(elapsed.TotalMilliseconds);
     public void Request(string channel, bool succeeded, TimeSpan elapsed) => _requestDuration.Record(elapsed.TotalMilliseconds,
         new KeyValuePair<string, object?>("channel", channel), new KeyValuePair<string, object?>("outcome", succeeded ? "sent" : "error"));

@@ -46,6 +46,18 @@ public sealed class OutboxOptions
     [Range(100, 86_400_000)]
     public int RetryMaxDelayMs { get; set; } = 300_000;
 
+    /// <summary>How long a WhatsApp send whose outcome is unknown (timeout, connection broken mid-request, Worker died)
+    /// waits for Meta's status webhook, which carries our message id as biz_opaque_callback_data and confirms it.
+    /// Meta posts the "sent" status within seconds; the default allows for webhooks delayed by minutes.</summary>
+    [Range(1, 86_400)]
+    public int ConfirmationWindowSeconds { get; set; } = 300;
+
+    /// <summary>A WhatsApp send still unconfirmed after the window is sent again (true: with status webhooks flowing,
+    /// silence means Meta never took it) or failed as in doubt for the agent to decide (false). Messenger and
+    /// Instagram statuses carry no callback data: their in-doubt sends always fail as in doubt.</summary>
+    public bool ResendUnconfirmed { get; set; } = true;
+
+    public TimeSpan ConfirmationWindow => TimeSpan.FromSeconds(ConfirmationWindowSeconds);
     public TimeSpan PollInterval => TimeSpan.FromMilliseconds(PollIntervalMs);
     public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
 }

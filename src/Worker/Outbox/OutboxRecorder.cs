@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using MultichannelMessages.Platform.Meta;
 using MultichannelMessages.Worker.Graph;
 using MultichannelMessages.Worker.Heartbeats;
 using MultichannelMessages.Worker.Pacing;
@@ -39,6 +40,13 @@ public sealed class OutboxRecorder(
         }
 
         var error = result.Error!;
+        if (error.OutcomeUnknown && item.Channel == Channels.WhatsApp)
+        {
+            // Meta may have the message: a retry now could deliver it twice. Its status webhook (carrying our message
+            // id) will confirm it if so; the row comes back after the window only if none did.
+            await AwaitConfirmationAsync(item, status, error.ToString(), _options.ConfirmationWindow, refundAttempt: false);
+            return;
+        }
         var decision = MetaErrorClassifier.Classify(error);
         if (decision.IsPermanent)
         {
@@ -83,6 +91,19 @@ public sealed class OutboxRecorder(
         if (await WriteAsync(item, null, new StartSend(item.OutboxId, identity.Id))) return true;
         LeaseLost(item, status, "not sent");
         return false;
+    }
+
+    /// <summary>Releases an in-doubt row, kept marked as sent-started, until Meta's status confirms it or
+    /// <paramref name="wait"/> passes.</summary>
+    public async Task AwaitConfirmationAsync(OutboxItem item, LoopStatus status, string? error, TimeSpan wait, bool refundAttempt)
+    {
+        if (await WriteAsync(item, null, new AwaitConfirmation(item.OutboxId, identity.Id, error, wait, refundAttempt)))
+        {
+            metrics.AwaitingConfirmation();
+            status.CountDeferred();
+            OutboxLog.AwaitingConfirmation(logger, item.MessageId, item.OutboxId, error ?? "in doubt", (long)wait.TotalMilliseconds);
+        }
+        else LeaseLost(item, status, "awaiting confirmation");
     }
 
     /// <summary>Hands the row back unsent (pacing turn too far off, lease too short for a request, shutdown).</summary>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using MultichannelMessages.Platform.Meta;
 using MultichannelMessages.Platform.Secrets;
 using MultichannelMessages.Worker.Graph;
 using MultichannelMessages.Worker.Heartbeats;
@@ -12,8 +13,8 @@ namespace MultichannelMessages.Worker.Outbox;
 /// fail with Meta's code and title (permanent, or attempts exhausted → dead letter).
 /// Three rules keep a message from going out twice: a request starts only while the lease outlasts the Graph timeout
 /// (so no other Worker can claim the row while it is in flight) and after the row is marked as being sent; a request
-/// once started is never cancelled by shutdown (its result is recorded); and a row whose previous holder died
-/// mid-send is not resent but dead-lettered as in doubt.
+/// once started is never cancelled by shutdown (its result is recorded); and a row whose previous send started without
+/// an outcome is resent only once Meta's own statuses have had time to confirm it (see <see cref="SettleInDoubtAsync"/>).
 /// </summary>
 public sealed class OutboxSender
 {
@@ -26,6 +27,7 @@ public sealed class OutboxSender
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _lease;
+    private readonly OutboxOptions _outbox;
     private readonly TimeSpan _requestBudget;
     private readonly SemaphoreSlim _slots;
 
@@ -33,6 +35,7 @@ public sealed class OutboxSender
         TimeProvider time, IOptions<OutboxOptions> outbox, IOptions<GraphOptions> graphOptions, ILogger<OutboxSender> logger)
     {
         (_graph, _pacer, _protector, _metrics, _recorder, _time, _logger) = (graph, pacer, protector, metrics, recorder, time, logger);
+        _outbox = outbox.Value;
         _lease = outbox.Value.Lease;
         _requestBudget = graphOptions.Value.Timeout + LeaseMargin;
         _slots = new SemaphoreSlim(outbox.Value.MaxParallelSends);
@@ -65,22 +68,14 @@ public sealed class OutboxSender
 
     private async Task ProcessCoreAsync(OutboxItem item, LoopStatus status, CancellationToken stopping)
     {
-        if (item.InDoubt)
-        {
-            // Meta has no idempotency key for sends: resending could deliver the message twice. The agent sees it
-            // failed with this reason and can send it again knowingly.
-            await _recorder.FailAsync(item, status, null, "Send outcome unknown",
-                "The Worker sending this message stopped before Meta's answer was recorded; it may or may not have been delivered.",
-                "in_doubt: a previous send attempt was interrupted before its outcome was recorded; not resent to avoid a duplicate");
-            return;
-        }
+        if (item.InDoubt && !await SettleInDoubtAsync(item, status)) return;
         if (!TryDecryptToken(item, out var token, out var problem))
         {
             await _recorder.FailAsync(item, status, null, "Access token unavailable", problem, "no_access_token: " + problem);
             return;
         }
 
-        var turn = _pacer.Reserve(item.AccountId, item.AccountExternalId, item.Channel, item.Recipient);
+        var turn = _pacer.Reserve(item.AccountId, item.AccountExternalId, item.MessagesPerSecond, item.Channel, item.Recipient);
         if (!turn.Granted)
         {
             await _recorder.DeferAsync(item, status, "paced", turn.Wait);
@@ -108,6 +103,36 @@ public sealed class OutboxSender
             _slots.Release();
         }
         await _recorder.RecordAsync(item, status, result);
+    }
+
+    /// <summary>
+    /// A row whose previous send started and never recorded its outcome: Meta may have the message, and has no
+    /// idempotency key. On WhatsApp its status webhook carries our message id and confirms it (completing the row,
+    /// see chat.ingest_staged_statuses), so the row waits out the confirmation window; still unconfirmed after it,
+    /// Meta never took it and it is sent again (unless configured not to). Messenger and Instagram statuses cannot
+    /// confirm a send: the message fails as in doubt, and the agent sees why and can send it again knowingly.
+    /// True: go on and send.
+    /// </summary>
+    private async Task<bool> SettleInDoubtAsync(OutboxItem item, LoopStatus status)
+    {
+        if (item.Channel == Channels.WhatsApp)
+        {
+            var waited = TimeSpan.FromMilliseconds(item.InDoubtAgeMs ?? 0);
+            if (waited < _outbox.ConfirmationWindow)
+            {
+                await _recorder.AwaitConfirmationAsync(item, status, null, _outbox.ConfirmationWindow - waited, refundAttempt: true);
+                return false;
+            }
+            if (_outbox.ResendUnconfirmed)
+            {
+                OutboxLog.ResendingUnconfirmed(_logger, item.MessageId, item.OutboxId);
+                return true;
+            }
+        }
+        await _recorder.FailAsync(item, status, null, "Send outcome unknown",
+            "The send was interrupted before Meta's answer was recorded, and no status confirmed it; it may or may not have been delivered.",
+            "in_doubt: a previous send attempt was interrupted before its outcome was recorded; not resent to avoid a duplicate");
+        return false;
     }
 
     private bool TryDecryptToken(OutboxItem item, out string token, out string? problem)

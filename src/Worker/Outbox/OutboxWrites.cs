@@ -22,6 +22,7 @@ public abstract record OutboxWrite(long OutboxId, string Worker)
             {
                 null => new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
                 int i => new NpgsqlParameter<int> { TypedValue = i },
+                bool b => new NpgsqlParameter<bool> { TypedValue = b },
                 string s => new NpgsqlParameter<string> { TypedValue = s },
                 _ => throw new ArgumentException("unexpected parameter type " + value.GetType()),
             });
@@ -46,6 +47,17 @@ public sealed record RetrySend(long OutboxId, string Worker, string Error, TimeS
 {
     internal override NpgsqlBatchCommand ToCommand() =>
         Command("select coalesce(ops.retry_outbox($1, $2, $3, $4), false)", Error, (int)Math.Clamp(Delay.TotalMilliseconds, 0, int.MaxValue));
+}
+
+/// <summary>The outcome is unknown (timeout, connection broken mid-request): the row is released still marked as
+/// sent-started, due again after <paramref name="Delay"/> unless Meta's status confirms it first. A claim that only
+/// found the row still waiting refunds its attempt.</summary>
+public sealed record AwaitConfirmation(long OutboxId, string Worker, string? Error, TimeSpan Delay, bool RefundAttempt)
+    : OutboxWrite(OutboxId, Worker)
+{
+    internal override NpgsqlBatchCommand ToCommand() =>
+        Command("select coalesce(ops.await_outbox_confirmation($1, $2, $3, $4, $5), false)",
+            Error, (int)Math.Clamp(Delay.TotalMilliseconds, 0, int.MaxValue), RefundAttempt);
 }
 
 /// <summary>Hands the row back unsent: the claim does not count as an attempt.</summary>

@@ -9,8 +9,12 @@ public readonly record struct PacingDecision(bool Granted, TimeSpan Wait);
 
 /// <summary>
 /// Paces sends per account (the number's throughput) and, on WhatsApp, per recipient (the pair rate, 131056).
-/// A send reserves a token in both buckets at once; the wait is the later of the two turns. The limits are this
-/// process's: Workers sharing one number should split its throughput between them (Pacing:Accounts).
+/// A send reserves a token in both buckets at once; the wait is the later of the two turns. An account's throughput
+/// (meta.accounts.messages_per_second, else Pacing:Accounts, else the default) is shared by the Workers alive on the
+/// outbox: each paces at its share (<see cref="SetWorkerCount"/>, from the heartbeats). Claims spread rows evenly
+/// between Workers, so the shares add up to the number's rate without a database round trip per send. The pair
+/// rate stays per process: messages to one customer rarely run on two Workers at once, and a 131056 answer pauses
+/// that pair (<see cref="Throttled"/>).
 /// </summary>
 public sealed class SendPacer
 {
@@ -22,6 +26,7 @@ public sealed class SendPacer
     private readonly Dictionary<long, TokenBucket> _accounts = [];
     private readonly Dictionary<(long Account, string Recipient), TokenBucket> _recipients = [];
     private TimeSpan _lastSweep;
+    private int _workers = 1;
 
     public SendPacer(IOptions<PacingOptions> options, TimeProvider time)
     {
@@ -32,14 +37,28 @@ public sealed class SendPacer
 
     public int TrackedRecipients { get { lock (_lock) return _recipients.Count; } }
 
-    public PacingDecision Reserve(long accountId, string accountExternalId, string channel, string recipient)
+    /// <summary>Workers currently sharing the outbox (this one included); the account rates are divided by it.</summary>
+    public int WorkerCount { get { lock (_lock) return _workers; } }
+
+    public void SetWorkerCount(int workers)
+    {
+        lock (_lock) _workers = Math.Max(1, workers);
+    }
+
+    /// <summary>This Worker's share of the account's throughput, in messages per second.</summary>
+    public double ShareOf(string accountExternalId, double? accountRate)
+    {
+        lock (_lock) return ShareOfLocked(accountExternalId, accountRate);
+    }
+
+    public PacingDecision Reserve(long accountId, string accountExternalId, double? accountRate, string channel, string recipient)
     {
         if (!_options.Enabled) return new(true, TimeSpan.Zero);
         var now = Now();
         lock (_lock)
         {
             Sweep(now);
-            var account = AccountBucket(accountId, accountExternalId, now);
+            var account = AccountBucket(accountId, ShareOfLocked(accountExternalId, accountRate), now);
             var pair = channel == Channels.WhatsApp ? RecipientBucket(accountId, recipient, now) : null;
             var wait = account.TimeUntilAvailable(now);
             if (pair?.TimeUntilAvailable(now) is { } pairWait && pairWait > wait) wait = pairWait;
@@ -67,14 +86,16 @@ public sealed class SendPacer
 
     private TimeSpan Now() => _time.GetElapsedTime(_start);
 
-    private TokenBucket AccountBucket(long accountId, string externalId, TimeSpan now)
+    private double ShareOfLocked(string accountExternalId, double? accountRate) =>
+        (accountRate is > 0 ? accountRate.Value : _options.RateFor(accountExternalId)) / _workers;
+
+    private TokenBucket AccountBucket(long accountId, double rate, TimeSpan now)
     {
+        // One second's worth of burst: a quiet number may send a batch at once, then settles at its rate.
         if (!_accounts.TryGetValue(accountId, out var bucket))
-        {
-            var rate = _options.RateFor(externalId);
-            // One second's worth of burst: a quiet number may send a batch at once, then settles at its rate.
             _accounts[accountId] = bucket = new TokenBucket(rate, Math.Max(1, rate), now);
-        }
+        else if (bucket.RatePerSecond != rate)
+            bucket.Resize(rate, Math.Max(1, rate), now);
         return bucket;
     }
 

@@ -7,17 +7,28 @@ namespace MultichannelMessages.Worker.Pacing;
 /// </summary>
 public sealed class TokenBucket(double ratePerSecond, double capacity, TimeSpan now)
 {
-    private readonly double _capacity = capacity;
+    private double _rate = ratePerSecond;
+    private double _capacity = capacity;
     private double _tokens = capacity;
     private TimeSpan _updatedAt = now;
 
-    public double RatePerSecond => ratePerSecond;
+    public double RatePerSecond => _rate;
+
+    /// <summary>A new rate and capacity from now on (the account was upgraded, or the Workers sharing it changed);
+    /// tokens already earned are kept up to the new capacity, and a debt stays a debt.</summary>
+    public void Resize(double rate, double capacity, TimeSpan now)
+    {
+        Refill(now);
+        _rate = rate;
+        _capacity = capacity;
+        _tokens = Math.Min(_tokens, capacity);
+    }
 
     /// <summary>How long until a token is free (zero when one is free now).</summary>
     public TimeSpan TimeUntilAvailable(TimeSpan now)
     {
         Refill(now);
-        return _tokens >= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds((1 - _tokens) / ratePerSecond);
+        return _tokens >= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds((1 - _tokens) / _rate);
     }
 
     /// <summary>Takes one token, borrowing if none is free.</summary>
@@ -31,7 +42,7 @@ public sealed class TokenBucket(double ratePerSecond, double capacity, TimeSpan 
     public void PauseFor(TimeSpan duration, TimeSpan now)
     {
         Refill(now);
-        _tokens = Math.Min(_tokens, 1 - duration.TotalSeconds * ratePerSecond);
+        _tokens = Math.Min(_tokens, 1 - duration.TotalSeconds * _rate);
     }
 
     /// <summary>Full: as if never used, so it can be forgotten.</summary>
@@ -44,7 +55,7 @@ public sealed class TokenBucket(double ratePerSecond, double capacity, TimeSpan 
     private void Refill(TimeSpan now)
     {
         if (now <= _updatedAt) return;
-        _tokens = Math.Min(_capacity, _tokens + (now - _updatedAt).TotalSeconds * ratePerSecond);
+        _tokens = Math.Min(_capacity, _tokens + (now - _updatedAt).TotalSeconds * _rate);
         _updatedAt = now;
     }
 }

@@ -50,10 +50,12 @@ public sealed class FailureTests
     }
 
     [Fact]
-    public async Task A_timeout_is_retried_and_the_message_sent_once()
+    public async Task A_messenger_timeout_is_retried_and_the_message_sent_once()
     {
+        // Messenger statuses cannot confirm a send (no callback data), so a timeout is retried after the backoff;
+        // WhatsApp waits for confirmation instead (TakeoverTests).
         var db = await WorkerDatabase.CreateAsync("timeout");
-        var queued = (await db.QueueTextsAsync(WorkerDatabase.WhatsApp, 1, "3466000"))[0];
+        var queued = (await db.QueueTextsAsync(WorkerDatabase.Page, 1, "3466000"))[0];
         await using var sandbox = await SandboxHost.StartInMemoryAsync();
         await sandbox.AddFaultAsync(new { kind = "timeout", count = 1, delay_ms = 5_000 });
         await using var worker = WorkerHost.Start(db, sandbox, ("Graph:TimeoutSeconds", "1"), ("Outbox:LeaseSeconds", "10"));

@@ -21,6 +21,9 @@ public sealed class MultiWorkerProcessTests(ITestOutputHelper output)
         ["MM_Outbox__LeaseSeconds"] = "10",
         ["MM_Outbox__PollIntervalMs"] = "100",
         ["MM_Pacing__MaxHoldMs"] = "1000",
+        // No Webhook API here, so no status can confirm an in-doubt send: it must be dead-lettered, never resent.
+        ["MM_Outbox__ResendUnconfirmed"] = "false",
+        ["MM_Outbox__ConfirmationWindowSeconds"] = "1",
         // One number, thousands of recipients: the test is about leases, not about Meta's throughput.
         ["MM_Pacing__MessagesPerSecond"] = "100000",
         ["MM_Serilog__MinimumLevel__Default"] = "Warning",

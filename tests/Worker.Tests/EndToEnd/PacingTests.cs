@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using MultichannelMessages.Worker.Outbox;
+using MultichannelMessages.Worker.Pacing;
 using MultichannelMessages.Worker.Tests.Support;
 
 namespace MultichannelMessages.Worker.Tests.EndToEnd;
@@ -24,5 +27,33 @@ public sealed class PacingTests
         // milliseconds). The margin is for the first request, which may reach the sandbox late (cold start).
         Assert.True(sent[^1].SentAt - sent[0].SentAt >= TimeSpan.FromSeconds(1.2), $"spread {sent[^1].SentAt - sent[0].SentAt}");
         Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from ops.dead_letters"));
+    }
+
+    [Fact]
+    public async Task A_worker_takes_its_share_of_the_number_s_throughput_from_the_database()
+    {
+        var db = await WorkerDatabase.CreateAsync("sharedpacing");
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await db.ExecuteAsync("update meta.accounts set messages_per_second = 1000 where external_id = @id", new { id = WorkerDatabase.WhatsApp });
+        // Another Worker beats on the outbox loop; a third stopped beating a minute ago and no longer counts.
+        await db.ExecuteAsync("""
+            insert into ops.worker_heartbeats (worker_id, loop, beat_at) values
+                ('other', 'outbox', now() + interval '1 hour'), ('gone', 'outbox', now() - interval '1 minute')
+            """);
+        await db.QueueTextsAsync(WorkerDatabase.WhatsApp, 1, "3469400");
+        await using (var dataSource = db.CreateDataSource())
+        {
+            var claimed = Assert.Single(await new OutboxStore(dataSource).ClaimAsync("probe", 10, 1, CancellationToken.None));
+            Assert.Equal(1000, claimed.MessagesPerSecond);
+        }
+        await using var worker = WorkerHost.Start(db, sandbox);
+        var pacer = worker.Services.GetRequiredService<SendPacer>();
+
+        await Eventually.TrueAsync(() => Task.FromResult(pacer.WorkerCount == 2), TimeSpan.FromSeconds(10), "two live Workers counted");
+        Assert.Equal(500, pacer.ShareOf(WorkerDatabase.WhatsApp, 1000));
+        Assert.Equal(40, pacer.ShareOf(WorkerDatabase.WhatsApp, null));
+
+        await db.ExecuteAsync("delete from ops.worker_heartbeats where worker_id = 'other'");
+        await Eventually.TrueAsync(() => Task.FromResult(pacer.WorkerCount == 1), TimeSpan.FromSeconds(10), "alone again");
     }
 }

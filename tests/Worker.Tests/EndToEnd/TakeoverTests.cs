@@ -3,7 +3,8 @@ using MultichannelMessages.Worker.Tests.Support;
 
 namespace MultichannelMessages.Worker.Tests.EndToEnd;
 
-/// <summary>Rows left behind by a Worker that died: claimed-but-unsent ones are sent, in-doubt ones are not resent.</summary>
+/// <summary>Rows left behind by a Worker that died: claimed-but-unsent ones are sent; in-doubt
+/// ones wait for Meta's confirmation and are resent only when none can have come.</summary>
 public sealed class TakeoverTests
 {
     [Fact]
@@ -26,20 +27,27 @@ public sealed class TakeoverTests
             new { ids = queued.Select(q => q.MessageId).ToArray() }));
     }
 
-    [Fact]
-    public async Task A_send_interrupted_mid_request_is_dead_lettered_as_in_doubt_not_resent()
+    /// <summary>Claims the account's next messages as a Worker that got as far as the request for the first one,
+    /// then died.</summary>
+    private static async Task<IReadOnlyList<QueuedMessage>> QueueWithFirstInDoubtAsync(WorkerDatabase db, string account, string prefix)
+    {
+        var queued = await db.QueueTextsAsync(account, 2, prefix);
+        await using var dataSource = db.CreateDataSource();
+        var store = new OutboxStore(dataSource);
+        var claimed = await store.ClaimAsync("worker-that-died", 10, 1, CancellationToken.None);
+        Assert.True(await store.StartSendAsync(claimed.Single(c => c.MessageId == queued[0].MessageId).OutboxId, "worker-that-died", CancellationToken.None));
+        return queued;
+    }
+
+    [Theory]
+    [InlineData(WorkerDatabase.Page, "ResendUnconfirmed", "true")]
+    [InlineData(WorkerDatabase.WhatsApp, "ResendUnconfirmed", "false")]
+    public async Task An_in_doubt_send_no_status_can_confirm_is_dead_lettered_as_in_doubt_not_resent(string account, string setting, string value)
     {
         var db = await WorkerDatabase.CreateAsync("indoubte2e");
-        var queued = (await db.QueueTextsAsync(WorkerDatabase.WhatsApp, 2, "3469100"));
-        await using (var dataSource = db.CreateDataSource())
-        {
-            var store = new OutboxStore(dataSource);
-            var claimed = await store.ClaimAsync("worker-that-died", 10, 1, CancellationToken.None);
-            // It got as far as the request for the first one, then died.
-            Assert.True(await store.StartSendAsync(claimed.Single(c => c.MessageId == queued[0].MessageId).OutboxId, "worker-that-died", CancellationToken.None));
-        }
+        var queued = await QueueWithFirstInDoubtAsync(db, account, "3469100");
         await using var sandbox = await SandboxHost.StartInMemoryAsync();
-        await using var worker = WorkerHost.Start(db, sandbox);
+        await using var worker = WorkerHost.Start(db, sandbox, ("Outbox:ConfirmationWindowSeconds", "1"), ("Outbox:" + setting, value));
 
         Assert.Equal(0L, await db.WaitForOutboxDrainedAsync(TimeSpan.FromSeconds(15)));
 
@@ -47,5 +55,49 @@ public sealed class TakeoverTests
         Assert.StartsWith("in_doubt: ", await db.ScalarAsync<string>("select reason from ops.dead_letters where message_id = @id", new { id = queued[0].MessageId }));
         Assert.Equal("sent", await db.ScalarAsync<string>("select status from chat.messages where id = @id", new { id = queued[1].MessageId }));
         Assert.Equal("message " + queued[1].ClientMessageId, Assert.Single(await sandbox.SentAsync()).Text);
+    }
+
+    [Fact]
+    public async Task An_in_doubt_whatsapp_send_waits_out_the_confirmation_window_then_is_sent_once()
+    {
+        var db = await WorkerDatabase.CreateAsync("indoubtresend");
+        var queued = await QueueWithFirstInDoubtAsync(db, WorkerDatabase.WhatsApp, "3469200");
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await using var worker = WorkerHost.Start(db, sandbox, ("Outbox:ConfirmationWindowSeconds", "3"));
+
+        // The other message goes at once; the in-doubt one is held back, still marked as sent-started, its claim
+        // refunded.
+        await Eventually.TrueAsync(async () => await sandbox.SentCountAsync() == 1, TimeSpan.FromSeconds(10), "the clear message sent");
+        await Eventually.TrueAsync(async () => await db.ScalarAsync<bool>("""
+            select send_started_at is not null and locked_by is null and next_attempt_at > now() and attempt_count = 1
+            from ops.outbox where message_id = @id
+            """, new { id = queued[0].MessageId }), TimeSpan.FromSeconds(10), "the in-doubt send waiting for confirmation");
+        Assert.Equal("message " + queued[1].ClientMessageId, Assert.Single(await sandbox.SentAsync()).Text);
+
+        // No status named it within the window: Meta never took it, so it goes now, once.
+        Assert.Equal(0L, await db.WaitForOutboxDrainedAsync(TimeSpan.FromSeconds(15)));
+        Assert.Equal("sent", await db.ScalarAsync<string>("select status from chat.messages where id = @id", new { id = queued[0].MessageId }));
+        Assert.Single(await sandbox.SentAsync(), s => s.Text == "message " + queued[0].ClientMessageId);
+        Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from ops.dead_letters"));
+    }
+
+    [Fact]
+    public async Task A_timed_out_whatsapp_send_is_not_retried_at_once_but_after_the_confirmation_window()
+    {
+        var db = await WorkerDatabase.CreateAsync("timeoutconfirm");
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await sandbox.AddFaultAsync(new { kind = "timeout", count = 1, delay_ms = 5_000 });
+        await using var worker = WorkerHost.Start(db, sandbox, ("Graph:TimeoutSeconds", "1"), ("Outbox:ConfirmationWindowSeconds", "2"));
+        var queued = await db.QueueTextsAsync(WorkerDatabase.WhatsApp, 1, "3469300");
+
+        await Eventually.TrueAsync(async () => (await db.ScalarAsync<string>(
+            "select coalesce(last_error, '') from ops.outbox where message_id = @id", new { id = queued[0].MessageId })).StartsWith("Timeout"),
+            TimeSpan.FromSeconds(10), "the timeout recorded");
+        Assert.True(await db.ScalarAsync<bool>("select send_started_at is not null and next_attempt_at > now() + interval '1 second' from ops.outbox where message_id = @id",
+            new { id = queued[0].MessageId }), "held for the confirmation window, still marked in doubt");
+
+        Assert.Equal(0L, await db.WaitForOutboxDrainedAsync(TimeSpan.FromSeconds(15)));
+        Assert.Equal("sent", await db.ScalarAsync<string>("select status from chat.messages where id = @id", new { id = queued[0].MessageId }));
+        Assert.Single(await sandbox.SentAsync());
     }
 }

@@ -1,5 +1,6 @@
 using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Caching;
+using MultichannelMessages.CoreApi.Collaboration;
 using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Extensions;
 using MultichannelMessages.CoreApi.Operations;
@@ -23,6 +24,9 @@ app.MapAuthApi();
 app.MapProjectsApi();
 app.MapConversationsApi();
 app.MapOperationsApi();
+app.MapConversationWorkApi();
+app.MapTeamApi();
+app.MapInternalChatApi();
 app.MapHub<ConsoleHub>(ConsoleHub.Path);
 app.Run();
 

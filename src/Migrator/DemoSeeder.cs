@@ -63,6 +63,9 @@ public static class DemoSeeder
             insert into core.queues (project_id, name) values (@projectId, 'General')
             on conflict (project_id, name) do update set name = excluded.name returning id
             """, new { projectId }, tx);
+        // New conversations are routed to General unless a routing rule says otherwise.
+        await connection.ExecuteAsync("update meta.accounts set default_queue_id = @queueId where project_id = @projectId and default_queue_id is null",
+            new { queueId, projectId }, tx);
         foreach (var (email, name, role) in Users)
         {
             var userId = await connection.ExecuteScalarAsync<long>("select core.create_user(@email, @name, @hash)",

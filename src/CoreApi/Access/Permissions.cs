@@ -8,4 +8,14 @@ public static class Permissions
     public const string ReadAllQueues = "conversations.read_all_queues";
     public const string ConfigureProject = "project.configure";
     public const string ReadOps = "ops.read";
+    /// <summary>Take (self-assign) and transfer conversations one works.</summary>
+    public const string Take = "conversations.take";
+    /// <summary>Assign anyone, transfer anything.</summary>
+    public const string Assign = "conversations.assign";
+    public const string ManageQueues = "queues.manage";
+    public const string ManageTags = "tags.manage";
+    public const string ReadPresence = "presence.read";
+    /// <summary>Revoke a lock someone else holds.</summary>
+    public const string RevokeLocks = "locks.revoke";
+    public const string InternalChat = "internal_chat.use";
 }

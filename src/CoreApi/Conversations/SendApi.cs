@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.CoreApi.Access;
+using MultichannelMessages.CoreApi.Collaboration;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
@@ -28,9 +29,18 @@ public static class SendApi
         var clientId = request.ClientMessageId ?? http.Request.Headers["Idempotency-Key"].FirstOrDefault();
         if (clientId is { Length: > 100 }) return Refusals.Invalid("clientMessageId", "invalid_client_message_id", "At most 100 characters.");
 
-        var (messageId, created) = await connection.QuerySingleAsync<(long MessageId, bool Created)>(new CommandDefinition(
-            "select message_id, created from chat.send_text(@conversationId, @userId, @clientId, @text)",
-            new { conversationId, userId = visible.UserId, clientId, text }, cancellationToken: ct));
+        long messageId;
+        bool created;
+        try
+        {
+            (messageId, created) = await connection.QuerySingleAsync<(long MessageId, bool Created)>(new CommandDefinition(
+                "select message_id, created from chat.send_text(@conversationId, @userId, @clientId, @text)",
+                new { conversationId, userId = visible.UserId, clientId, text }, cancellationToken: ct));
+        }
+        catch (PostgresException ex) when (SendLock.IsLockHeld(ex))
+        {
+            return await SendLock.RefusalAsync(connection, conversationId, ct);
+        }
         var response = new SendResponse(messageId, created, "queued");
         return created ? TypedResults.Created($"/conversations/{conversationId}/messages/{messageId}", response) : TypedResults.Ok(response);
     }

@@ -19,6 +19,12 @@ public static class Refusals
     public static ProblemHttpResult Invalid(string field, string code, string detail) =>
         Problem(StatusCodes.Status400BadRequest, code, detail, field);
 
+    /// <summary>Someone else holds the conversation's lock: nobody else may send in it until it is released, revoked
+    /// or expires.</summary>
+    public static ProblemHttpResult LockHeld(string? ownerName) =>
+        Problem(StatusCodes.Status409Conflict, "lock_held",
+            ownerName is null ? "Another agent holds the lock on this conversation." : $"{ownerName} holds the lock on this conversation.");
+
     public static ProblemHttpResult Unauthorized(string code, string detail) =>
         Problem(StatusCodes.Status401Unauthorized, code, detail);
 

@@ -18,11 +18,13 @@ public sealed partial class ChangeFeedReader(NpgsqlDataSource db, IHubContext<Co
     public static async Task<ChangeItem[]> ReadAsync(NpgsqlDataSource db, long afterId, int limit, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        return (await connection.QueryAsync<ChangeItem>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<ChangeRow>(new CommandDefinition("""
             select id, project_id, kind, conversation_id, message_id, queue_id, assigned_user_id, message_status, message_direction,
-                   message_body, message_occurred_at, error_code, error_title, unread_count, last_message_preview, last_message_at
+                   message_body, message_occurred_at, error_code, error_title, unread_count, last_message_preview, last_message_at,
+                   details::text, recipient_user_ids
             from ops.read_change_feed(@afterId, @limit)
-            """, new { afterId, limit }, cancellationToken: ct))).ToArray();
+            """, new { afterId, limit }, cancellationToken: ct));
+        return rows.Select(r => r.ToItem()).ToArray();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

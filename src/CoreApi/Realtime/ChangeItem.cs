@@ -1,10 +1,34 @@
+using System.Text.Json;
+
 namespace MultichannelMessages.CoreApi.Realtime;
 
 /// <summary>One ops.change_feed row as the console receives it. Id is the feed sequence: a client that reconnects
-/// asks for what it missed after the last id it saw, and drops ids it already has.</summary>
+/// asks for what it missed after the last id it saw, and drops ids it already has. Details carries what a kind
+/// needs beyond the conversation and message (lock_changed: action and owner; note_added: the note id;
+/// internal_message: the message). RecipientUserIds is set for internal chat: only they receive it.</summary>
 public sealed record ChangeItem(long Id, long ProjectId, string Kind, long? ConversationId, long? MessageId, long? QueueId,
     long? AssignedUserId, string? MessageStatus, string? MessageDirection, string? MessageBody, DateTime? MessageOccurredAt,
-    int? ErrorCode, string? ErrorTitle, int? UnreadCount, string? LastMessagePreview, DateTime? LastMessageAt);
+    int? ErrorCode, string? ErrorTitle, int? UnreadCount, string? LastMessagePreview, DateTime? LastMessageAt,
+    JsonElement? Details = null, long[]? RecipientUserIds = null)
+{
+    /// <summary>Whether this user may receive the change: internal chat by membership, everything else by the same
+    /// rule as the conversation list.</summary>
+    public bool VisibleTo(Access.ProjectAccess project, long userId) =>
+        RecipientUserIds is { } recipients
+            ? recipients.Contains(userId) && project.Can(Access.Permissions.InternalChat)
+            : project.CanSee(QueueId, AssignedUserId, userId);
+}
+
+/// <summary>The feed row as read (Dapper maps by constructor; details arrive as JSON text).</summary>
+internal sealed record ChangeRow(long Id, long ProjectId, string Kind, long? ConversationId, long? MessageId, long? QueueId,
+    long? AssignedUserId, string? MessageStatus, string? MessageDirection, string? MessageBody, DateTime? MessageOccurredAt,
+    int? ErrorCode, string? ErrorTitle, int? UnreadCount, string? LastMessagePreview, DateTime? LastMessageAt,
+    string? Details, long[]? RecipientUserIds)
+{
+    public ChangeItem ToItem() => new(Id, ProjectId, Kind, ConversationId, MessageId, QueueId, AssignedUserId, MessageStatus,
+        MessageDirection, MessageBody, MessageOccurredAt, ErrorCode, ErrorTitle, UnreadCount, LastMessagePreview, LastMessageAt,
+        Details is null ? null : JsonDocument.Parse(Details).RootElement.Clone(), RecipientUserIds);
+}
 
 /// <summary>Who may receive a change: groups mirror the visibility rule of the conversation list.</summary>
 public static class ChangeGroups
@@ -16,6 +40,8 @@ public static class ChangeGroups
 
     public static IReadOnlyList<string> For(ChangeItem change)
     {
+        // Internal chat goes to its room's members only (every console joins its user's group).
+        if (change.RecipientUserIds is { } recipients) return recipients.Select(u => Assignee(change.ProjectId, u)).ToArray();
         var groups = new List<string>(3)
         {
             AllQueues(change.ProjectId),

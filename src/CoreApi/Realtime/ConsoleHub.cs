@@ -26,6 +26,8 @@ public sealed class ConsoleHub(AccessService access, NpgsqlDataSource db) : Hub
         foreach (var group in groups) await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
 
         await using var connection = await db.OpenConnectionAsync(Context.ConnectionAborted);
+        // An open console is a sign of life for presence (an online agent unseen for two minutes counts as offline).
+        await connection.ExecuteAsync("select core.touch_presence(@userId)", new { userId });
         return await connection.ExecuteScalarAsync<long>("select ops.change_feed_head()");
     }
 
@@ -35,7 +37,7 @@ public sealed class ConsoleHub(AccessService access, NpgsqlDataSource db) : Hub
     {
         var (project, userId) = await ProjectAsync(projectId);
         var changes = await ChangeFeedReader.ReadAsync(db, afterId, 500, Context.ConnectionAborted);
-        return changes.Where(c => c.ProjectId == projectId && project.CanSee(c.QueueId, c.AssignedUserId, userId)).ToArray();
+        return changes.Where(c => c.ProjectId == projectId && c.VisibleTo(project, userId)).ToArray();
     }
 
     private async Task<(ProjectAccess Project, long UserId)> ProjectAsync(long projectId)

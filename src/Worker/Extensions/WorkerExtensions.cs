@@ -3,6 +3,7 @@ using MultichannelMessages.Worker.Graph;
 using MultichannelMessages.Worker.Heartbeats;
 using MultichannelMessages.Worker.Outbox;
 using MultichannelMessages.Worker.Pacing;
+using MultichannelMessages.Worker.Team;
 
 namespace MultichannelMessages.Worker.Extensions;
 
@@ -45,6 +46,14 @@ public static class WorkerExtensions
         builder.Services.AddSingleton<OutboxWakeup>();
         builder.Services.AddHostedService<OutboxListener>();
         builder.Services.AddHostedService<OutboxPump>();
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddTeamLoops(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<TeamOptions>().BindConfiguration(TeamOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<TeamLoops>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TeamLoops>());
         return builder;
     }
 

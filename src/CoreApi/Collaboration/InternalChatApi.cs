@@ -1,0 +1,131 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.CoreApi.Access;
+using MultichannelMessages.CoreApi.Conversations;
+using MultichannelMessages.CoreApi.Errors;
+using Npgsql;
+
+namespace MultichannelMessages.CoreApi.Collaboration;
+
+/// <summary>
+/// Internal chat: rooms and direct messages among a project's agents, Meta-independent and ephemeral (the Worker
+/// purges messages after five days). A room is visible only to its members (404 to anyone else); pushes go to them
+/// alone. A message may carry a card linking to a customer conversation the author can see.
+/// </summary>
+public static class InternalChatApi
+{
+    public sealed record RoomRequest(string? Name, long[]? MemberIds);
+    public sealed record DirectRequest(long? UserId);
+    public sealed record RoomItem(long Id, string Kind, string? Name, int Members, DateTime? LastMessageAt, string? LastMessagePreview);
+    public sealed record RoomCreated(long Id);
+    public sealed record PostRequest(string? Text, long? ConversationId);
+    public sealed record InternalMessage(long Id, long AuthorUserId, string AuthorName, string Body, DateTime CreatedAt,
+        long? CardConversationId, string? CardContactName, string? CardChannel);
+
+    private const int MaxLength = 4000;
+
+    public static IEndpointRouteBuilder MapInternalChatApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/projects/{projectId:long}/internal").WithTags("Internal chat").RequireAuthorization();
+        group.MapGet("/rooms", Rooms);
+        group.MapPost("/rooms", CreateRoom);
+        group.MapPost("/direct", Direct);
+        group.MapGet("/rooms/{roomId:long}/messages", Messages);
+        group.MapPost("/rooms/{roomId:long}/messages", Post);
+        return app;
+    }
+
+    private static CommandDefinition Sql(string sql, object args, CancellationToken ct) => new(sql, args, cancellationToken: ct);
+
+    private static async Task<(long UserId, ProblemHttpResult? Refusal)> AllowedAsync(long projectId, HttpContext http, AccessService access, CancellationToken ct)
+    {
+        var user = await access.ForAsync(http.User, ct);
+        if (user?.In(projectId) is not { } project) return (0, Refusals.NotFound());
+        return project.Can(Permissions.InternalChat) ? (user.UserId, null) : (0, Refusals.Forbidden(Permissions.InternalChat));
+    }
+
+    public static async Task<Results<Ok<RoomItem[]>, ProblemHttpResult>> Rooms(
+        long projectId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var (userId, refusal) = await AllowedAsync(projectId, http, access, ct);
+        if (refusal is not null) return refusal;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<RoomItem>(Sql(
+            "select id, kind, name, members, last_message_at, last_message_preview from chat.list_rooms(@projectId, @userId)", new { projectId, userId }, ct));
+        return TypedResults.Ok(rows.ToArray());
+    }
+
+    public static async Task<Results<Created<RoomCreated>, ProblemHttpResult>> CreateRoom(
+        long projectId, RoomRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var (userId, refusal) = await AllowedAsync(projectId, http, access, ct);
+        if (refusal is not null) return refusal;
+        var name = request.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 80) return Refusals.Invalid("name", "invalid_room_name", "A room name has 1 to 80 characters.");
+        var members = request.MemberIds ?? [];
+        if (members.Length > 500) return Refusals.Invalid("memberIds", "too_many_members", "A room holds at most 500 people.");
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var strangers = await connection.ExecuteScalarAsync<int>(Sql("""
+            select count(*)::int from unnest(@members::bigint[]) m(id)
+            where not exists (select 1 from core.project_members pm where pm.project_id = @projectId and pm.user_id = m.id)
+            """, new { projectId, members }, ct));
+        if (strangers > 0) return Refusals.Invalid("memberIds", "unknown_member", "Everyone in a room must be a member of this project.");
+        var id = await connection.ExecuteScalarAsync<long>(Sql("select chat.create_room(@projectId, @name, @userId, @members)",
+            new { projectId, name, userId, members }, ct));
+        return TypedResults.Created($"/projects/{projectId}/internal/rooms/{id}", new RoomCreated(id));
+    }
+
+    public static async Task<Results<Ok<RoomCreated>, ProblemHttpResult>> Direct(
+        long projectId, DirectRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var (userId, refusal) = await AllowedAsync(projectId, http, access, ct);
+        if (refusal is not null) return refusal;
+        if (request.UserId is not { } other || other == userId)
+            return Refusals.Invalid("userId", "invalid_direct_peer", "Choose someone else to write to.");
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (!await connection.ExecuteScalarAsync<bool>(Sql(
+                "select exists (select 1 from core.project_members where project_id = @projectId and user_id = @other)", new { projectId, other }, ct)))
+            return Refusals.Invalid("userId", "unknown_member", "That person is not a member of this project.");
+        var id = await connection.ExecuteScalarAsync<long>(Sql("select chat.direct_room(@projectId, @userId, @other)", new { projectId, userId, other }, ct));
+        return TypedResults.Ok(new RoomCreated(id));
+    }
+
+    public static async Task<Results<Ok<InternalMessage[]>, ProblemHttpResult>> Messages(
+        long projectId, long roomId, long? before, int? limit, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var (userId, refusal) = await AllowedAsync(projectId, http, access, ct);
+        if (refusal is not null) return refusal;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (!await IsMemberAsync(connection, projectId, roomId, userId, ct)) return Refusals.NotFound();
+        var rows = await connection.QueryAsync<InternalMessage>(Sql("""
+            select id, author_user_id, author_name, body, created_at, card_conversation_id, card_contact_name, card_channel
+            from chat.room_messages(@roomId, @before, @size)
+            """, new { roomId, before, size = Math.Clamp(limit ?? 50, 1, 200) }, ct));
+        return TypedResults.Ok(rows.ToArray());
+    }
+
+    public static async Task<Results<Created<InternalMessage>, ProblemHttpResult>> Post(
+        long projectId, long roomId, PostRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var (userId, refusal) = await AllowedAsync(projectId, http, access, ct);
+        if (refusal is not null) return refusal;
+        var text = request.Text?.Trim();
+        if (string.IsNullOrEmpty(text)) return Refusals.Invalid("text", "empty_message", "Write something before sending.");
+        if (text.Length > MaxLength) return Refusals.Invalid("text", "message_too_long", $"At most {MaxLength} characters; this has {text.Length}.");
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (!await IsMemberAsync(connection, projectId, roomId, userId, ct)) return Refusals.NotFound();
+        if (request.ConversationId is { } conversationId
+            && (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } card || card.Scope.ProjectId != projectId))
+            return Refusals.Invalid("conversationId", "unknown_conversation", "The card must link a conversation of this project you can see.");
+        var id = await connection.ExecuteScalarAsync<long>(Sql("select chat.post_internal(@roomId, @userId, @text, @conversationId)",
+            new { roomId, userId, text, conversationId = request.ConversationId }, ct));
+        var message = await connection.QuerySingleAsync<InternalMessage>(Sql("""
+            select id, author_user_id, author_name, body, created_at, card_conversation_id, card_contact_name, card_channel
+            from chat.room_messages(@roomId, @before, 1)
+            """, new { roomId, before = id + 1 }, ct));
+        return TypedResults.Created($"/projects/{projectId}/internal/rooms/{roomId}/messages/{id}", message);
+    }
+
+    private static Task<bool> IsMemberAsync(NpgsqlConnection connection, long projectId, long roomId, long userId, CancellationToken ct) =>
+        connection.ExecuteScalarAsync<bool>(Sql("select chat.is_room_member(@projectId, @roomId, @userId)", new { projectId, roomId, userId }, ct));
+}

@@ -3,11 +3,12 @@ using MultichannelMessages.Worker.Extensions;
 using MultichannelMessages.Worker.Outbox;
 
 // The Worker: everything outbound and scheduled, the only process that calls Meta. Loops so far: the outbox pump
-// (sends with pacing, retries, dead letters) and the heartbeats that report each loop's liveness.
+// (sends with pacing, retries, dead letters; media files uploaded first), the media download loop, and the heartbeats that report each loop's liveness.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(OutboxMetrics.MeterName);
 builder.AddGraphClient();
 builder.AddOutboxPump();
+builder.AddMedia();
 builder.AddHeartbeats();
 
 var app = builder.Build();

@@ -60,7 +60,10 @@ public sealed class MediaDownloader(
     private async Task<Outcome> DownloadAsync(MediaDownloadItem item, CancellationToken ct)
     {
         string url;
-        string? token = null, expectedSha = item.Sha256, mimeType = item.MimeType;
+        string? token = null, mimeType = item.MimeType;
+        // Every hash Meta announced must match: the webhook's (base64) and the media node's (hex).
+        var expected = new List<string>(2);
+        if (item.Sha256 is { Length: > 0 } announced) expected.Add(announced);
         if (item.ProviderMediaId is { Length: > 0 } mediaId)
         {
             if (!AccessTokens.TryDecrypt(protector, item.AccessTokenEnc, item.AccountId, out var decrypted, out var problem))
@@ -69,7 +72,7 @@ public sealed class MediaDownloader(
             var (node, error) = await graph.GetNodeAsync(mediaId, token, ct);
             if (node is null) return Outcome.FromError("media_node", error!);
             url = node.Url;
-            expectedSha = node.Sha256 ?? expectedSha;
+            if (node.Sha256 is { Length: > 0 } nodeSha) expected.Add(nodeSha);
             mimeType = node.MimeType ?? mimeType;
             if (node.FileSize > _options.MaxBytes)
                 return Outcome.Permanent($"too_large: {node.FileSize} bytes; at most {_options.MaxBytes} are accepted");
@@ -81,8 +84,8 @@ public sealed class MediaDownloader(
         if (file is null) return Outcome.FromError("download", failure!);
         await using (file)
         {
-            if (expectedSha is { Length: > 0 } && !file.Matches(expectedSha))
-                return Outcome.Permanent($"sha256_mismatch: Meta announced {expectedSha}, the bytes hash to {file.Sha256Hex}");
+            if (expected.FirstOrDefault(sha => !file.Matches(sha)) is { } mismatch)
+                return Outcome.Permanent($"sha256_mismatch: Meta announced {mismatch}, the bytes hash to {file.Sha256Hex}");
             mimeType ??= file.ContentType ?? "application/octet-stream";
             var key = MediaKeys.Inbound(item.ProjectId, item.MediaId);
             try

@@ -115,7 +115,7 @@ $$;
 -- until p_delay_ms for a status webhook to confirm it (which completes the row) before deciding.
 -- p_refund_attempt: this claim only found the row still waiting (no request made), so it is not an attempt.
 drop function if exists ops.await_outbox_confirmation(bigint, text, text, int);
-create function ops.await_outbox_confirmation(p_outbox_id bigint, p_worker text, p_error text, p_delay_ms int,
+create or replace function ops.await_outbox_confirmation(p_outbox_id bigint, p_worker text, p_error text, p_delay_ms int,
                                               p_refund_attempt boolean)
 returns boolean
 language sql as $$

@@ -17,7 +17,7 @@ language sql stable as $$
                     (select jsonb_build_object('roomId', im.room_id, 'internalMessageId', im.id, 'authorUserId', im.author_user_id,
                                                'authorName', u.display_name, 'body', im.body, 'cardConversationId', im.conversation_id,
                                                'createdAt', im.created_at)
-                     from chat.internal_messages im join core.users u on u.id = im.author_user_id
+                     from internal.messages im join core.users u on u.id = im.author_user_id
                      where im.id = (f.payload ->> 'internalMessageId')::bigint)
                 else f.payload end,
            f.recipient_user_ids

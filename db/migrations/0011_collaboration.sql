@@ -126,7 +126,7 @@ create table chat.notes (
 create index notes_conversation_idx on chat.notes (conversation_id, id);
 
 -- Internal chat among agents: project-local, never sent to Meta, purged after five days by the Worker.
-create table chat.internal_rooms (
+create table internal.rooms (
     id          bigint generated always as identity primary key,
     project_id  bigint not null references core.projects,
     kind        text not null check (kind in ('room', 'direct')),
@@ -138,28 +138,28 @@ create table chat.internal_rooms (
     check ((kind = 'direct') = (direct_key is not null)),
     check (kind = 'direct' or name is not null)
 );
-create unique index internal_rooms_direct_key on chat.internal_rooms (project_id, direct_key) where direct_key is not null;
+create unique index rooms_direct_key on internal.rooms (project_id, direct_key) where direct_key is not null;
 
-create table chat.internal_room_members (
-    room_id    bigint not null references chat.internal_rooms on delete cascade,
+create table internal.room_members (
+    room_id    bigint not null references internal.rooms on delete cascade,
     user_id    bigint not null references core.users,
     joined_at  timestamptz not null default now(),
     primary key (room_id, user_id)
 );
-create index internal_room_members_user_idx on chat.internal_room_members (user_id);
+create index room_members_user_idx on internal.room_members (user_id);
 
-create table chat.internal_messages (
+create table internal.messages (
     id               bigint generated always as identity primary key,
     project_id       bigint not null references core.projects,
-    room_id          bigint not null references chat.internal_rooms on delete cascade,
+    room_id          bigint not null references internal.rooms on delete cascade,
     author_user_id   bigint not null references core.users,
     body             text not null check (length(body) between 1 and 4000),
     -- a card linking straight to a customer conversation
     conversation_id  bigint references chat.conversations,
     created_at       timestamptz not null default now()
 );
-create index internal_messages_room_idx on chat.internal_messages (room_id, id);
-create index internal_messages_created_idx on chat.internal_messages (created_at);
+create index messages_room_idx on internal.messages (room_id, id);
+create index messages_created_idx on internal.messages (created_at);
 
 -- Internal chat pushes go to the room's members only: the change feed carries who they are.
 alter table ops.change_feed add column recipient_user_ids bigint[];

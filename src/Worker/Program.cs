@@ -3,13 +3,14 @@ using MultichannelMessages.Worker.Extensions;
 using MultichannelMessages.Worker.Outbox;
 
 // The Worker: everything outbound and scheduled, the only process that calls Meta. Loops so far: the outbox pump
-// (sends with pacing, retries, dead letters), the shared inbox's loops (auto-assignment, lock expiry, internal-chat
-// purge) and the heartbeats that report each loop's liveness.
+// (sends with pacing, retries, dead letters; media files uploaded first), the media download loop, the shared
+// inbox's loops (auto-assignment, lock expiry, internal-chat purge) and the heartbeats that report each loop's liveness.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(OutboxMetrics.MeterName);
 builder.AddGraphClient();
 builder.AddOutboxPump();
 builder.AddTeamLoops();
+builder.AddMedia();
 builder.AddHeartbeats();
 
 var app = builder.Build();

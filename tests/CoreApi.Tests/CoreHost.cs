@@ -57,13 +57,18 @@ public class CoreHost : IAsyncLifetime
             b.UseSetting("Database:ConnectionString", ConnectionString);
             b.UseSetting("Secrets:MasterKey", MasterKey);
             b.UseSetting("Jwt:SigningKey", _jwtKey);
+            b.UseSetting("Media:Root", MediaRoot);
         });
+
+    /// <summary>The file-system media store of this host's instances (a temporary folder).</summary>
+    public string MediaRoot { get; } = Directory.CreateTempSubdirectory("mm-core-media-").FullName;
 
     public async Task<string> BearerAsync(string email) => await TokenAsync(email);
 
     public async Task DisposeAsync()
     {
         if (_factory is not null) await _factory.DisposeAsync();
+        try { Directory.Delete(MediaRoot, recursive: true); } catch (IOException) { }
     }
 
     public HttpClient Anonymous() => _factory!.CreateClient();

@@ -51,7 +51,7 @@ public static class InternalChatApi
         if (refusal is not null) return refusal;
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<RoomItem>(Sql(
-            "select id, kind, name, members, last_message_at, last_message_preview from chat.list_rooms(@projectId, @userId)", new { projectId, userId }, ct));
+            "select id, kind, name, members, last_message_at, last_message_preview from internal.list_rooms(@projectId, @userId)", new { projectId, userId }, ct));
         return TypedResults.Ok(rows.ToArray());
     }
 
@@ -70,7 +70,7 @@ public static class InternalChatApi
             where not exists (select 1 from core.project_members pm where pm.project_id = @projectId and pm.user_id = m.id)
             """, new { projectId, members }, ct));
         if (strangers > 0) return Refusals.Invalid("memberIds", "unknown_member", "Everyone in a room must be a member of this project.");
-        var id = await connection.ExecuteScalarAsync<long>(Sql("select chat.create_room(@projectId, @name, @userId, @members)",
+        var id = await connection.ExecuteScalarAsync<long>(Sql("select internal.create_room(@projectId, @name, @userId, @members)",
             new { projectId, name, userId, members }, ct));
         return TypedResults.Created($"/projects/{projectId}/internal/rooms/{id}", new RoomCreated(id));
     }
@@ -86,7 +86,7 @@ public static class InternalChatApi
         if (!await connection.ExecuteScalarAsync<bool>(Sql(
                 "select exists (select 1 from core.project_members where project_id = @projectId and user_id = @other)", new { projectId, other }, ct)))
             return Refusals.Invalid("userId", "unknown_member", "That person is not a member of this project.");
-        var id = await connection.ExecuteScalarAsync<long>(Sql("select chat.direct_room(@projectId, @userId, @other)", new { projectId, userId, other }, ct));
+        var id = await connection.ExecuteScalarAsync<long>(Sql("select internal.direct_room(@projectId, @userId, @other)", new { projectId, userId, other }, ct));
         return TypedResults.Ok(new RoomCreated(id));
     }
 
@@ -99,7 +99,7 @@ public static class InternalChatApi
         if (!await IsMemberAsync(connection, projectId, roomId, userId, ct)) return Refusals.NotFound();
         var rows = await connection.QueryAsync<InternalMessage>(Sql("""
             select id, author_user_id, author_name, body, created_at, card_conversation_id, card_contact_name, card_channel
-            from chat.room_messages(@roomId, @before, @size)
+            from internal.room_messages(@roomId, @before, @size)
             """, new { roomId, before, size = Math.Clamp(limit ?? 50, 1, 200) }, ct));
         return TypedResults.Ok(rows.ToArray());
     }
@@ -117,15 +117,15 @@ public static class InternalChatApi
         if (request.ConversationId is { } conversationId
             && (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } card || card.Scope.ProjectId != projectId))
             return Refusals.Invalid("conversationId", "unknown_conversation", "The card must link a conversation of this project you can see.");
-        var id = await connection.ExecuteScalarAsync<long>(Sql("select chat.post_internal(@roomId, @userId, @text, @conversationId)",
+        var id = await connection.ExecuteScalarAsync<long>(Sql("select internal.post_message(@roomId, @userId, @text, @conversationId)",
             new { roomId, userId, text, conversationId = request.ConversationId }, ct));
         var message = await connection.QuerySingleAsync<InternalMessage>(Sql("""
             select id, author_user_id, author_name, body, created_at, card_conversation_id, card_contact_name, card_channel
-            from chat.room_messages(@roomId, @before, 1)
+            from internal.room_messages(@roomId, @before, 1)
             """, new { roomId, before = id + 1 }, ct));
         return TypedResults.Created($"/projects/{projectId}/internal/rooms/{roomId}/messages/{id}", message);
     }
 
     private static Task<bool> IsMemberAsync(NpgsqlConnection connection, long projectId, long roomId, long userId, CancellationToken ct) =>
-        connection.ExecuteScalarAsync<bool>(Sql("select chat.is_room_member(@projectId, @roomId, @userId)", new { projectId, roomId, userId }, ct));
+        connection.ExecuteScalarAsync<bool>(Sql("select internal.is_room_member(@projectId, @roomId, @userId)", new { projectId, roomId, userId }, ct));
 }

@@ -288,7 +288,7 @@ public static partial class TeamApi
         try
         {
             var tag = await connection.QuerySingleAsync<TagItem>(Sql("""
-                insert into chat.tags (project_id, name, color) values (@projectId, @name, @color) returning id, name, color, 0
+                insert into chat.tags (project_id, name, color) values (@projectId, @name, @color) returning id, name, color, 0 as conversations
                 """, new { projectId, name = request.Name!.Trim(), color = request.Color }, ct));
             return TypedResults.Created($"/projects/{projectId}/tags/{tag.Id}", tag);
         }

@@ -5,6 +5,7 @@ using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Errors;
 using MultichannelMessages.CoreApi.Realtime;
+using MultichannelMessages.Platform.Media;
 
 namespace MultichannelMessages.CoreApi.Extensions;
 
@@ -43,6 +44,8 @@ public static class CoreApiExtensions
                 };
             });
         builder.Services.AddAuthorization();
+        // Agents' files are stored here before the send; the Worker reads them from the same store.
+        builder.Services.AddMediaStore();
         builder.Services.AddSignalR();
         builder.Services.AddHostedService<ChangeFeedReader>();
 

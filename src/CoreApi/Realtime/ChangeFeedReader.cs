@@ -50,7 +50,13 @@ public sealed partial class ChangeFeedReader(NpgsqlDataSource db, IHubContext<Co
                     if (page.Length > 0) last = page[^1].Id;
                 } while (page.Length == PageSize);
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException) { LogReadFailed(logger, ex); }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (Exception ex)
+            {
+                // Whatever failed (the database, a row that would not map), the API stays up and the reader tries
+                // again from the last id it pushed: consoles get the rest late rather than never.
+                LogReadFailed(logger, ex);
+            }
             await _wake.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
         }
     }

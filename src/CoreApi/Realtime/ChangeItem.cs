@@ -19,12 +19,29 @@ public sealed record ChangeItem(long Id, long ProjectId, string Kind, long? Conv
             : project.CanSee(QueueId, AssignedUserId, userId);
 }
 
-/// <summary>The feed row as read (Dapper maps by constructor; details arrive as JSON text).</summary>
-internal sealed record ChangeRow(long Id, long ProjectId, string Kind, long? ConversationId, long? MessageId, long? QueueId,
-    long? AssignedUserId, string? MessageStatus, string? MessageDirection, string? MessageBody, DateTime? MessageOccurredAt,
-    int? ErrorCode, string? ErrorTitle, int? UnreadCount, string? LastMessagePreview, DateTime? LastMessageAt,
-    string? Details, long[]? RecipientUserIds)
+/// <summary>The feed row as read: a class with setters, because Dapper cannot pass a bigint[] (read as an Array) to a
+/// constructor; details arrive as JSON text.</summary>
+internal sealed class ChangeRow
 {
+    public long Id { get; init; }
+    public long ProjectId { get; init; }
+    public string Kind { get; init; } = "";
+    public long? ConversationId { get; init; }
+    public long? MessageId { get; init; }
+    public long? QueueId { get; init; }
+    public long? AssignedUserId { get; init; }
+    public string? MessageStatus { get; init; }
+    public string? MessageDirection { get; init; }
+    public string? MessageBody { get; init; }
+    public DateTime? MessageOccurredAt { get; init; }
+    public int? ErrorCode { get; init; }
+    public string? ErrorTitle { get; init; }
+    public int? UnreadCount { get; init; }
+    public string? LastMessagePreview { get; init; }
+    public DateTime? LastMessageAt { get; init; }
+    public string? Details { get; init; }
+    public long[]? RecipientUserIds { get; init; }
+
     public ChangeItem ToItem() => new(Id, ProjectId, Kind, ConversationId, MessageId, QueueId, AssignedUserId, MessageStatus,
         MessageDirection, MessageBody, MessageOccurredAt, ErrorCode, ErrorTitle, UnreadCount, LastMessagePreview, LastMessageAt,
         Details is null ? null : JsonDocument.Parse(Details).RootElement.Clone(), RecipientUserIds);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using MultichannelMessages.MetaSandbox.Accounts;
+using MultichannelMessages.MetaSandbox.Faults;
 using MultichannelMessages.MetaSandbox.Media;
 using MultichannelMessages.MetaSandbox.Templates;
 
@@ -10,14 +11,17 @@ namespace MultichannelMessages.MetaSandbox.Graph;
 /// WABA's <c>phone_numbers</c> edge.</summary>
 public static class GraphNodes
 {
-    public static IResult Get(string id, HttpContext http, NodeServices s)
+    public static async Task<IResult> Get(string id, HttpContext http, NodeServices s)
     {
         var request = http.Request;
         if (s.Media.Find(id) is { } media)
         {
-            return GraphAuth.AuthorizeOwner(request, s.Accounts, id, s.Accounts.All.Where(a => a.Id == media.AccountId), "get") is { } denied
-                ? denied.ToResult(http.Response)
-                : MediaEndpoints.Node(media, request, s.Options.PublicUrl);
+            if (GraphAuth.AuthorizeOwner(request, s.Accounts, id, s.Accounts.All.Where(a => a.Id == media.AccountId), "get") is { } denied)
+                return denied.ToResult(http.Response);
+            // Media faults hit the lookup as well as the upload, so a downloader's retries can be exercised.
+            if (s.Accounts.Find(media.AccountId) is { } owner && (await s.Faults.ApplyAsync("media", owner, http)).Answer is { } fault)
+                return fault;
+            return MediaEndpoints.Node(media, request, s.Options.PublicUrl);
         }
         if (s.Templates.Find(id) is { } template)
         {
@@ -53,8 +57,10 @@ public static class GraphNodes
     }
 }
 
-public sealed class NodeServices(AccountRegistry accounts, MediaStore media, TemplateStore templates, IOptions<SandboxOptions> options)
+public sealed class NodeServices(AccountRegistry accounts, MediaStore media, TemplateStore templates, FaultEffects faults,
+    IOptions<SandboxOptions> options)
 {
+    public FaultEffects Faults { get; } = faults;
     public AccountRegistry Accounts { get; } = accounts;
     public MediaStore Media { get; } = media;
     public TemplateStore Templates { get; } = templates;

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using MultichannelMessages.Worker.Graph;
+using MultichannelMessages.Platform.Media;
 using MultichannelMessages.Worker.Heartbeats;
+using MultichannelMessages.Worker.Media;
 using MultichannelMessages.Worker.Outbox;
 using MultichannelMessages.Worker.Pacing;
 using MultichannelMessages.Worker.Team;
@@ -54,6 +56,28 @@ public static class WorkerExtensions
         builder.Services.AddOptions<TeamOptions>().BindConfiguration(TeamOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<TeamLoops>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TeamLoops>());
+        return builder;
+    }
+
+    /// <summary>The media download loop, the media store it writes to, and the Graph client for media calls (node
+    /// lookup, download, upload of outbound files; the outbox sender uses it too).</summary>
+    public static WebApplicationBuilder AddMedia(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddMediaStore();
+        builder.Services.AddOptions<MediaDownloadOptions>().BindConfiguration(MediaDownloadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHttpClient<MediaGraphClient>((sp, http) =>
+            {
+                http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<GraphOptions>>().Value.BaseAddress.TrimEnd('/') + "/");
+                // Bounds the wait for response headers; the body is bounded by each download's own deadline.
+                http.Timeout = sp.GetRequiredService<IOptions<MediaDownloadOptions>>().Value.Timeout;
+            })
+            .RemoveAllLoggers(); // request lines would carry the signed download URLs
+        builder.Services.AddSingleton<MediaDownloadStore>();
+        builder.Services.AddSingleton<MediaDownloader>();
+        builder.Services.AddSingleton<MediaWakeup>();
+        builder.Services.AddSingleton<OutboundMedia>();
+        builder.Services.AddHostedService<MediaListener>();
+        builder.Services.AddHostedService<MediaDownloadPump>();
         return builder;
     }
 

@@ -1,9 +1,9 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using MultichannelMessages.Platform.Meta;
 using MultichannelMessages.Platform.Secrets;
 using MultichannelMessages.Worker.Graph;
 using MultichannelMessages.Worker.Heartbeats;
+using MultichannelMessages.Worker.Media;
 using MultichannelMessages.Worker.Pacing;
 
 namespace MultichannelMessages.Worker.Outbox;
@@ -24,6 +24,7 @@ public sealed class OutboxSender
     private readonly SecretProtector _protector;
     private readonly OutboxMetrics _metrics;
     private readonly OutboxRecorder _recorder;
+    private readonly OutboundMedia _media;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _lease;
@@ -32,9 +33,9 @@ public sealed class OutboxSender
     private readonly SemaphoreSlim _slots;
 
     public OutboxSender(GraphClient graph, SendPacer pacer, SecretProtector protector, OutboxMetrics metrics, OutboxRecorder recorder,
-        TimeProvider time, IOptions<OutboxOptions> outbox, IOptions<GraphOptions> graphOptions, ILogger<OutboxSender> logger)
+        OutboundMedia media, TimeProvider time, IOptions<OutboxOptions> outbox, IOptions<GraphOptions> graphOptions, ILogger<OutboxSender> logger)
     {
-        (_graph, _pacer, _protector, _metrics, _recorder, _time, _logger) = (graph, pacer, protector, metrics, recorder, time, logger);
+        (_graph, _pacer, _protector, _metrics, _recorder, _media, _time, _logger) = (graph, pacer, protector, metrics, recorder, media, time, logger);
         _outbox = outbox.Value;
         _lease = outbox.Value.Lease;
         _requestBudget = graphOptions.Value.Timeout + LeaseMargin;
@@ -69,10 +70,30 @@ public sealed class OutboxSender
     private async Task ProcessCoreAsync(OutboxItem item, LoopStatus status, CancellationToken stopping)
     {
         if (item.InDoubt && !await SettleInDoubtAsync(item, status)) return;
-        if (!TryDecryptToken(item, out var token, out var problem))
+        if (!AccessTokens.TryDecrypt(_protector, item.AccessTokenEnc, item.AccountId, out var token, out var problem))
         {
             await _recorder.FailAsync(item, status, null, "Access token unavailable", problem, "no_access_token: " + problem);
             return;
+        }
+
+        var message = item.ToMessage();
+        if (OutboundMedia.Applies(item))
+        {
+            // The upload is not a send (nothing reaches the customer), so it runs before the in-doubt marker, and
+            // within what the lease leaves after room for the send itself.
+            var budget = _lease - _time.GetElapsedTime(item.ClaimStartedAt) - _requestBudget;
+            if (budget <= TimeSpan.Zero)
+            {
+                await _recorder.DeferAsync(item, status, "lease_budget", TimeSpan.Zero);
+                return;
+            }
+            var (prepared, error) = await _media.PrepareAsync(item, token, budget, stopping);
+            if (prepared is null)
+            {
+                await _recorder.RecordAsync(item, status, GraphSendResult.Failed(error!));
+                return;
+            }
+            message = prepared;
         }
 
         var turn = _pacer.Reserve(item.AccountId, item.AccountExternalId, item.MessagesPerSecond, item.Channel, item.Recipient);
@@ -95,7 +116,7 @@ public sealed class OutboxSender
             if (!await _recorder.TryStartSendAsync(item, status)) return;
             _metrics.ClaimToRequest(_time.GetElapsedTime(item.ClaimedAt));
             var started = _time.GetTimestamp();
-            result = await _graph.SendAsync(item.ToMessage(), token, CancellationToken.None);
+            result = await _graph.SendAsync(message, token, CancellationToken.None);
             _metrics.Request(item.Channel, result.Succeeded, _time.GetElapsedTime(started));
         }
         finally
@@ -133,26 +154,5 @@ public sealed class OutboxSender
             "The send was interrupted before Meta's answer was recorded, and no status confirmed it; it may or may not have been delivered.",
             "in_doubt: a previous send attempt was interrupted before its outcome was recorded; not resent to avoid a duplicate");
         return false;
-    }
-
-    private bool TryDecryptToken(OutboxItem item, out string token, out string? problem)
-    {
-        token = "";
-        problem = null;
-        if (item.AccessTokenEnc is not { Length: > 0 } encrypted)
-        {
-            problem = $"account {item.AccountId} has no access token";
-            return false;
-        }
-        try
-        {
-            token = _protector.Unprotect(encrypted);
-            return true;
-        }
-        catch (CryptographicException)
-        {
-            problem = $"the access token of account {item.AccountId} cannot be decrypted with this master key";
-            return false;
-        }
     }
 }

@@ -9,7 +9,7 @@ namespace MultichannelMessages.Worker.Team;
 /// <summary>
 /// Three small loops behind the shared inbox, each a database function the Worker calls on a timer: auto-assignment
 /// (chat.auto_assign, also woken by NOTIFY assignment), lock expiry (chat.expire_locks) and the internal-chat purge
-/// (chat.purge_internal_messages; never a trigger, so a purge is one visible, measured job). Each is safe with many
+/// (internal.purge_messages; never a trigger, so a purge is one visible, measured job). Each is safe with many
 /// Workers: the functions skip rows another caller holds, and assignment takes a per-queue advisory lock.
 /// </summary>
 public sealed partial class TeamLoops(
@@ -77,7 +77,7 @@ public sealed partial class TeamLoops(
         int batch;
         do
         {
-            batch = await ScalarAsync("select chat.purge_internal_messages(@age, @batch)",
+            batch = await ScalarAsync("select internal.purge_messages(@age, @batch)",
                 new { age = _options.InternalChatRetentionSeconds, batch = _options.PurgeBatch }, ct);
             total += batch;
         } while (batch == _options.PurgeBatch);

@@ -26,9 +26,15 @@ public sealed class WorkerHost : IAsyncDisposable
             b.UseSetting("Outbox:PollIntervalMs", "50");
             b.UseSetting("Outbox:RetryBaseDelayMs", "100");
             b.UseSetting("Heartbeats:IntervalSeconds", "1");
+            b.UseSetting("Media:Root", Path.Combine(Path.GetTempPath(), "mm-worker-media-" + Guid.NewGuid().ToString("N")));
+            b.UseSetting("MediaDownloads:PollIntervalMs", "100");
+            b.UseSetting("MediaDownloads:RetryBaseDelayMs", "100");
             foreach (var (key, value) in settings) b.UseSetting(key, value);
             b.ConfigureTestServices(services =>
-                services.AddHttpClient<GraphClient>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler));
+            {
+                services.AddHttpClient<GraphClient>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
+                services.AddHttpClient<MultichannelMessages.Worker.Media.MediaGraphClient>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
+            });
         });
         _ = factory.Services; // builds and starts the host: the pump begins at once
         return new WorkerHost(factory);

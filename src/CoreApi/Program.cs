@@ -29,6 +29,7 @@ app.MapOperationsApi();
 app.MapConversationWorkApi();
 app.MapTeamApi();
 app.MapInternalChatApi();
+app.MapSearchApi();
 app.MapHub<ConsoleHub>(ConsoleHub.Path);
 app.Run();
 

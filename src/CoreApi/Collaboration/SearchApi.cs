@@ -1,0 +1,84 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.CoreApi.Access;
+using MultichannelMessages.CoreApi.Errors;
+using Npgsql;
+
+namespace MultichannelMessages.CoreApi.Collaboration;
+
+/// <summary>
+/// Search across everything the caller may see in a project: message bodies and notes (full text, accent-insensitive,
+/// word prefixes), customer names, phone numbers and handles, and tag names; filtered by channel, queue, tag, date
+/// range and status; newest first. Snippets come as parts with the matches marked, so the console never renders
+/// markup from a customer's text.
+/// </summary>
+public static class SearchApi
+{
+    public sealed record SnippetPart(string Text, bool Match);
+    public sealed record SearchHit(string Kind, long ConversationId, string Channel, string? ContactName, string ContactExternalId, long? QueueId,
+        string Status, long? MessageId, long? NoteId, string? Direction, SnippetPart[] Snippet, DateTime? OccurredAt);
+
+    private sealed record Row(string Kind, long ConversationId, string Channel, string? ContactName, string ContactExternalId, long? QueueId,
+        string Status, long? MessageId, long? NoteId, string? Direction, string? Snippet, DateTime? OccurredAt);
+
+    private const char MatchStart = '\uE000';
+    private const char MatchEnd = '\uE001';
+
+    public static IEndpointRouteBuilder MapSearchApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/projects/{projectId:long}/search", Search).WithTags("Search").RequireAuthorization();
+        return app;
+    }
+
+    public static async Task<Results<Ok<SearchHit[]>, ProblemHttpResult>> Search(
+        long projectId, string? q, string? channel, long? queueId, long? tagId, DateTimeOffset? from, DateTimeOffset? to, string? status, int? limit,
+        HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var user = await access.ForAsync(http.User, ct);
+        if (user?.In(projectId) is not { } project || !project.Can(Permissions.ReadConversations)) return Refusals.NotFound();
+        var text = q?.Trim();
+        if (string.IsNullOrEmpty(text) || text.Length > 200) return Refusals.Invalid("q", "invalid_search", "Search for 1 to 200 characters.");
+        if (!text.Any(char.IsLetterOrDigit)) return Refusals.Invalid("q", "invalid_search", "Search for at least one letter or digit.");
+        if (channel is not (null or "whatsapp" or "messenger" or "instagram"))
+            return Refusals.Invalid("channel", "invalid_channel", "Channel must be whatsapp, messenger or instagram.");
+        if (status is not (null or "open" or "resolved")) return Refusals.Invalid("status", "invalid_status", "Status is open or resolved.");
+        if (from is { } f && to is { } t && f >= t) return Refusals.Invalid("to", "invalid_range", "The end of the range must come after its start.");
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition("""
+            select kind, conversation_id, channel, contact_name, contact_external_id, queue_id, status, message_id, note_id, direction,
+                   snippet, occurred_at
+            from chat.search(@projectId, @userId, @allQueues, @queueIds, @text, @channel, @queueId, @tagId, @from, @to, @status, @size)
+            """, new
+        {
+            projectId, userId = user.UserId, allQueues = project.Can(Permissions.ReadAllQueues), queueIds = project.QueueIds, text, channel,
+            queueId, tagId, from = from?.UtcDateTime, to = to?.UtcDateTime, status, size = Math.Clamp(limit ?? 30, 1, 100),
+        }, cancellationToken: ct));
+        return TypedResults.Ok(rows.Select(r => new SearchHit(r.Kind, r.ConversationId, r.Channel, r.ContactName, r.ContactExternalId, r.QueueId,
+            r.Status, r.MessageId, r.NoteId, r.Direction, Parts(r.Snippet ?? "", r.Kind is "message" or "note" ? null : text), r.OccurredAt)).ToArray());
+    }
+
+    /// <summary>Splits a snippet at the database's match markers; for contact and tag hits (plain text), marks where
+    /// the searched text occurs.</summary>
+    public static SnippetPart[] Parts(string snippet, string? plainMatch)
+    {
+        if (plainMatch is not null)
+        {
+            var at = snippet.IndexOf(plainMatch, StringComparison.OrdinalIgnoreCase);
+            return at < 0 ? [new(snippet, false)]
+                : new SnippetPart[] { new(snippet[..at], false), new(snippet.Substring(at, plainMatch.Length), true), new(snippet[(at + plainMatch.Length)..], false) }
+                    .Where(p => p.Text.Length > 0).ToArray();
+        }
+        var parts = new List<SnippetPart>();
+        var match = false;
+        var start = 0;
+        for (var i = 0; i <= snippet.Length; i++)
+        {
+            if (i < snippet.Length && snippet[i] != MatchStart && snippet[i] != MatchEnd) continue;
+            if (i > start) parts.Add(new(snippet[start..i], match));
+            if (i < snippet.Length) match = snippet[i] == MatchStart;
+            start = i + 1;
+        }
+        return parts.ToArray();
+    }
+}

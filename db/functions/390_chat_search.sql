@@ -12,6 +12,19 @@ language sql immutable parallel safe as $$
     where w <> ''
 $$;
 
+-- Whether a search may show this conversation: the caller's visibility (as the conversation list) and the filters.
+-- A single SQL expression, so the planner inlines it into each query.
+create or replace function chat.search_sees(cv chat.conversations, p_user_id bigint, p_all_queues boolean, p_queue_ids bigint[],
+                                            p_channel text, p_queue_id bigint, p_status text, p_tag_id bigint)
+returns boolean
+language sql stable as $$
+    select (p_all_queues or cv.queue_id is null or cv.queue_id = any (p_queue_ids) or cv.assigned_user_id = p_user_id)
+       and (p_channel is null or cv.channel = p_channel)
+       and (p_queue_id is null or cv.queue_id = p_queue_id)
+       and (p_status is null or cv.status = p_status)
+       and (p_tag_id is null or exists (select 1 from chat.conversation_tags t where t.conversation_id = cv.id and t.tag_id = p_tag_id))
+$$;
+
 drop function if exists chat.search(bigint, bigint, boolean, bigint[], text, text, bigint, bigint, timestamptz, timestamptz, text, int);
 create function chat.search(
     p_project_id bigint, p_user_id bigint, p_all_queues boolean, p_queue_ids bigint[], p_text text,
@@ -24,29 +37,58 @@ declare
     v_query tsquery := chat.search_query(p_text);
     v_like text := '%' || replace(replace(replace(lower(p_text), '\', '\\'), '%', '\%'), '_', '\_') || '%';
     v_options text := 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || ', MaxWords=24, MinWords=10, MaxFragments=1, FragmentDelimiter=" … "';
+    v_walk constant int := 2000;
+    v_window interval;
+    v_hits bigint[];
 begin
     if v_query is null then return; end if;
+    -- The newest matching messages, two ways, because the planner cannot tell which is cheaper (it has no statistics
+    -- for prefix queries). A frequent word is found by walking the project's newest messages: look at the newest
+    -- v_walk only (a bounded, index-ordered read), and if that yields a page, done. Otherwise the word is rarer: ask
+    -- the search index, AND-ed with a time window on the recency index (bitmap scans, forced: a mis-estimated plan
+    -- here reads millions of rows), widening the window until a page is full.
+    select array_agg(x.id order by x.occurred_at desc) into v_hits
+    from (select r.id, r.occurred_at
+          from (select m.id, m.occurred_at, m.search_vector, m.deleted_at, m.conversation_id from chat.messages m
+                where m.project_id = p_project_id
+                  and (p_from is null or m.occurred_at >= p_from) and (p_to is null or m.occurred_at < p_to)
+                order by m.occurred_at desc
+                limit v_walk) r
+          join chat.conversations cv on cv.id = r.conversation_id
+          where r.search_vector @@ v_query and r.deleted_at is null
+            and chat.search_sees(cv, p_user_id, p_all_queues, p_queue_ids, p_channel, p_queue_id, p_status, p_tag_id)
+          order by r.occurred_at desc
+          limit p_limit) x;
+    if coalesce(cardinality(v_hits), 0) < p_limit then
+        perform set_config('enable_seqscan', 'off', true);
+        perform set_config('enable_indexscan', 'off', true);
+        foreach v_window in array array[interval '7 days', interval '90 days', null] loop
+            select array_agg(x.id order by x.occurred_at desc) into v_hits
+            from (select m.id, m.occurred_at
+                  from chat.messages m join chat.conversations cv on cv.id = m.conversation_id
+                  where m.project_id = p_project_id and m.search_vector @@ v_query and m.deleted_at is null
+                    and (v_window is null or m.occurred_at >= now() - v_window)
+                    and (p_from is null or m.occurred_at >= p_from) and (p_to is null or m.occurred_at < p_to)
+                    and chat.search_sees(cv, p_user_id, p_all_queues, p_queue_ids, p_channel, p_queue_id, p_status, p_tag_id)
+                  order by m.occurred_at desc
+                  limit p_limit) x;
+            exit when coalesce(cardinality(v_hits), 0) >= p_limit;
+        end loop;
+        perform set_config('enable_seqscan', 'on', true);
+        perform set_config('enable_indexscan', 'on', true);
+    end if;
+
     return query
     with visible as not materialized (
-        -- Conversations the user may see under the filters, inlined into each branch so the planner can start from
-        -- the search index (rare words) or walk the newest messages (frequent ones).
         select cv.id, cv.channel, cv.queue_id, cv.status, cv.contact_id, cv.last_message_at
         from chat.conversations cv
         where cv.project_id = p_project_id
-          and (p_all_queues or cv.queue_id is null or cv.queue_id = any (p_queue_ids) or cv.assigned_user_id = p_user_id)
-          and (p_channel is null or cv.channel = p_channel)
-          and (p_queue_id is null or cv.queue_id = p_queue_id)
-          and (p_status is null or cv.status = p_status)
-          and (p_tag_id is null or exists (select 1 from chat.conversation_tags t where t.conversation_id = cv.id and t.tag_id = p_tag_id))
+          and chat.search_sees(cv, p_user_id, p_all_queues, p_queue_ids, p_channel, p_queue_id, p_status, p_tag_id)
     ), message_hits as (
         select 'message'::text as kind, m.conversation_id, m.id as message_id, null::bigint as note_id, m.direction, m.body as text,
                m.occurred_at
         from chat.messages m
-        where m.project_id = p_project_id and m.search_vector @@ v_query and m.deleted_at is null
-          and (p_from is null or m.occurred_at >= p_from) and (p_to is null or m.occurred_at < p_to)
-          and m.conversation_id in (select id from visible)
-        order by m.occurred_at desc
-        limit p_limit
+        where m.id = any (v_hits)
     ), note_hits as (
         select 'note'::text, n.conversation_id, null::bigint, n.id, null::text, n.body, n.created_at
         from chat.notes n

@@ -32,37 +32,48 @@ create function chat.search(
 returns table (kind text, conversation_id bigint, channel text, contact_name text, contact_external_id text,
                queue_id bigint, status text, message_id bigint, note_id bigint, direction text, snippet text,
                occurred_at timestamptz)
-language plpgsql stable as $$
+-- Bitmaps of frequent words must stay exact: a lossy one rechecks every row of its pages.
+language plpgsql stable set work_mem = '64MB' as $$
 declare
     v_query tsquery := chat.search_query(p_text);
     v_like text := '%' || replace(replace(replace(lower(p_text), '\', '\\'), '%', '\%'), '_', '\_') || '%';
     v_options text := 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || ', MaxWords=24, MinWords=10, MaxFragments=1, FragmentDelimiter=" … "';
     v_walk constant int := 2000;
+    v_walk_max constant int := 60000;
+    v_depth int;
     v_window interval;
     v_hits bigint[];
 begin
     if v_query is null then return; end if;
     -- The newest matching messages, two ways, because the planner cannot tell which is cheaper (it has no statistics
-    -- for prefix queries). A frequent word is found by walking the project's newest messages: look at the newest
-    -- v_walk only (a bounded, index-ordered read), and if that yields a page, done. Otherwise the word is rarer: ask
-    -- the search index, AND-ed with a time window on the recency index (bitmap scans, forced: a mis-estimated plan
-    -- here reads millions of rows), widening the window until a page is full.
-    select array_agg(x.id order by x.occurred_at desc) into v_hits
-    from (select r.id, r.occurred_at
-          from (select m.id, m.occurred_at, m.search_vector, m.deleted_at, m.conversation_id from chat.messages m
-                where m.project_id = p_project_id
-                  and (p_from is null or m.occurred_at >= p_from) and (p_to is null or m.occurred_at < p_to)
-                order by m.occurred_at desc
-                limit v_walk) r
-          join chat.conversations cv on cv.id = r.conversation_id
-          where r.search_vector @@ v_query and r.deleted_at is null
-            and chat.search_sees(cv, p_user_id, p_all_queues, p_queue_ids, p_channel, p_queue_id, p_status, p_tag_id)
-          order by r.occurred_at desc
-          limit p_limit) x;
+    -- for prefix queries). A word that is frequent among the newest messages is found by walking them in recency
+    -- order: look at the newest v_walk; if that found some but not a page, walk as far as the rate seen says a page
+    -- needs (up to v_walk_max). Otherwise the words are rare: ask the search index, AND-ed with a time window on the
+    -- recency index (bitmap scans, forced: a mis-estimated plan here reads millions of rows), widening the window
+    -- until a page is full.
+    v_depth := v_walk;
+    loop
+        select array_agg(x.id order by x.occurred_at desc) into v_hits
+        from (select r.id, r.occurred_at
+              from (select m.id, m.occurred_at, m.search_vector, m.deleted_at, m.conversation_id from chat.messages m
+                    where m.project_id = p_project_id
+                      and (p_from is null or m.occurred_at >= p_from) and (p_to is null or m.occurred_at < p_to)
+                    order by m.occurred_at desc
+                    limit v_depth) r
+              join chat.conversations cv on cv.id = r.conversation_id
+              where r.search_vector @@ v_query and r.deleted_at is null
+                and chat.search_sees(cv, p_user_id, p_all_queues, p_queue_ids, p_channel, p_queue_id, p_status, p_tag_id)
+              order by r.occurred_at desc
+              limit p_limit) x;
+        exit when coalesce(cardinality(v_hits), 0) >= p_limit or v_hits is null or v_depth > v_walk;
+        -- Some matched: the rate seen tells how deep a page lies.
+        v_depth := ceil(v_walk * p_limit * 1.5 / cardinality(v_hits));
+        exit when v_depth > v_walk_max;
+    end loop;
     if coalesce(cardinality(v_hits), 0) < p_limit then
         perform set_config('enable_seqscan', 'off', true);
         perform set_config('enable_indexscan', 'off', true);
-        foreach v_window in array array[interval '7 days', interval '90 days', null] loop
+        foreach v_window in array array[interval '1 day', interval '30 days', null] loop
             select array_agg(x.id order by x.occurred_at desc) into v_hits
             from (select m.id, m.occurred_at
                   from chat.messages m join chat.conversations cv on cv.id = m.conversation_id

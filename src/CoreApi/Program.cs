@@ -1,5 +1,6 @@
 using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Caching;
+using MultichannelMessages.CoreApi.Console;
 using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Extensions;
 using MultichannelMessages.CoreApi.Operations;
@@ -23,6 +24,7 @@ app.MapAuthApi();
 app.MapProjectsApi();
 app.MapConversationsApi();
 app.MapOperationsApi();
+app.MapConsoleApi();
 app.MapHub<ConsoleHub>(ConsoleHub.Path);
 app.Run();
 

@@ -6,6 +6,9 @@ using MultichannelMessages.Platform.Hosting;
 // The operator console: Blazor Server, interactive server rendering. No database of its own: it reads and writes
 // through the Core API (HTTP with the user's JWT) and receives pushes from the Core API's SignalR hub.
 var builder = WebApplication.CreateBuilder(args);
+// The launcher and the tests run services from their build output in Production: serve the framework's static
+// assets (blazor.web.js) from there too. A published app has no manifest, and this is a no-op.
+builder.WebHost.UseStaticWebAssets();
 builder.AddServiceBasics();
 builder.AddFront();
 

@@ -156,7 +156,6 @@ public sealed class ConsoleTests(ConsolePlatform platform) : IClassFixture<Conso
 
         await page.GetByTestId("nav-chats").ClickAsync();
         await Expect(page.GetByTestId("console")).ToHaveAttributeAsync("data-feed", "Connected");
-        await platform.ScreenshotAsync(page, "console-dark-admin");
         await page.GetByTestId("theme-toggle").ClickAsync();
         await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "light");
         await page.GetByTestId("language-toggle").ClickAsync();
@@ -167,8 +166,12 @@ public sealed class ConsoleTests(ConsolePlatform platform) : IClassFixture<Conso
         await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "light");
         await Expect(page.GetByTestId("nav-chats")).ToHaveTextAsync("Chats");
         await Expect(page.GetByTestId("logout")).ToHaveTextAsync("Cerrar sesión");
-        var first = page.GetByTestId("conversation").First;
-        if (await first.CountAsync() > 0) await first.ClickAsync();
+        // A conversation with a thread, for the light screenshot.
+        var name = Unique("Julia");
+        await platform.CustomerWritesAsync("3468880" + Random.Shared.Next(1000, 9999), name, "¿Abren el sábado?");
+        await Conversation(page, name).ClickAsync();
+        await Expect(Bubble(page, "¿Abren el sábado?")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("rail-name")).ToHaveTextAsync(name);
         await platform.ScreenshotAsync(page, "console-light");
     }
 

@@ -19,6 +19,8 @@ public sealed class ConsoleTests(ConsolePlatform platform) : IClassFixture<Conso
     {
         var context = await platform.Browser.NewContextAsync(new() { BaseURL = platform.Front.BaseAddress.ToString() });
         var page = await context.NewPageAsync();
+        var requests = new List<string>();
+        page.Request += (_, request) => requests.Add(request.Url);
         await page.GotoAsync("/");
         await Expect(page.GetByTestId("login-form")).ToBeVisibleAsync();
         await page.GetByTestId("login-email").FillAsync("agent@demo.local");
@@ -38,6 +40,11 @@ public sealed class ConsoleTests(ConsolePlatform platform) : IClassFixture<Conso
         // A reload keeps the session (tokens live server-side, the cookie names the session).
         await page.ReloadAsync();
         await Expect(page.GetByTestId("console")).ToHaveAttributeAsync("data-feed", "Connected");
+
+        // Fonts, scripts and styles are self-hosted: the page asks nothing of any other origin.
+        var origin = platform.Front.BaseAddress.GetLeftPart(UriPartial.Authority);
+        Assert.All(requests, url => Assert.StartsWith(origin, url));
+        Assert.Contains(requests, url => url.EndsWith(".woff2"));
 
         await page.GetByTestId("logout").ClickAsync();
         await Expect(page.GetByTestId("login-form")).ToBeVisibleAsync();
@@ -173,6 +180,44 @@ public sealed class ConsoleTests(ConsolePlatform platform) : IClassFixture<Conso
         await Expect(Bubble(page, "¿Abren el sábado?")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("rail-name")).ToHaveTextAsync(name);
         await platform.ScreenshotAsync(page, "console-light");
+    }
+
+    [Fact]
+    public async Task The_list_searches_pins_to_top_and_is_worked_from_the_keyboard()
+    {
+        var page = await platform.SignInAsync("agent@demo.local");
+        var older = Unique("Older");
+        var newer = Unique("Newer");
+        await platform.CustomerWritesAsync("3469990" + Random.Shared.Next(1000, 9999), older, "first in");
+        await Expect(Conversation(page, older)).ToBeVisibleAsync();
+        await platform.CustomerWritesAsync("3469991" + Random.Shared.Next(1000, 9999), newer, "second in");
+        await Expect(page.GetByTestId("conversation").First.GetByTestId("conversation-name")).ToHaveTextAsync(newer);
+
+        // Pinned goes to the top and stays there when newer messages arrive elsewhere.
+        await Conversation(page, older).GetByTestId("pin").ClickAsync();
+        await Expect(Conversation(page, older).GetByTestId("pin")).ToHaveAttributeAsync("aria-pressed", "true");
+        await Expect(page.GetByTestId("conversation").First.GetByTestId("conversation-name")).ToHaveTextAsync(older);
+
+        // Keyboard: into the list, down to the next conversation, then Alt+2 to the composer and Enter to send.
+        await page.GetByTestId("conversation-list").FocusAsync();
+        await page.Keyboard.PressAsync("Home");
+        await Expect(page.GetByTestId("thread-title")).ToHaveTextAsync(older);
+        await page.Keyboard.PressAsync("ArrowDown");
+        await Expect(page.GetByTestId("thread-title")).ToHaveTextAsync(newer);
+        await page.Keyboard.PressAsync("Alt+2");
+        var text = Unique("Desde el teclado");
+        await page.Keyboard.TypeAsync(text);
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(Bubble(page, text)).ToBeVisibleAsync();
+
+        // Search by customer name narrows the list; clearing brings the list back.
+        await page.GetByTestId("search").FillAsync(older);
+        await page.GetByTestId("search").PressAsync("Enter");
+        await Expect(page.GetByTestId("conversation")).ToHaveCountAsync(1);
+        await page.GetByTestId("clear-search").ClickAsync();
+        await Expect(Conversation(page, newer)).ToBeVisibleAsync();
+        await Conversation(page, older).GetByTestId("pin").ClickAsync();
+        await Expect(Conversation(page, older).GetByTestId("pin")).ToHaveAttributeAsync("aria-pressed", "false");
     }
 
     private static async Task<string> ExternalIdAsync(IPage page) =>

@@ -63,6 +63,7 @@ public sealed class ConversationListTests : ComponentTest
         var cut = Render<ConversationList>(p => p.Add(l => l.Items, new[] { Item(1, Now) })
             .Add(l => l.OnSelect, EventCallback.Factory.Create<long>(this, id => selected = id))
             .Add(l => l.OnTogglePin, EventCallback.Factory.Create<long>(this, id => pinned = id)));
+        Assert.Equal("false", cut.Find("[data-testid=pin]").GetAttribute("aria-pressed"));
         cut.Find("[data-testid=pin]").Click();
         Assert.Equal(1, pinned);
         Assert.Null(selected);

@@ -31,7 +31,8 @@ public static class FrontExtensions
             o.LoginPath = "/login";
             o.Cookie.Name = "mm_session";
             o.Cookie.HttpOnly = true;
-            o.Cookie.SameSite = SameSiteMode.Strict;
+            // Lax: a link into the console from mail or chat keeps the session; cross-site POSTs (sign-out) still carry no cookie.
+            o.Cookie.SameSite = SameSiteMode.Lax;
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromDays(14);
             o.Events.OnValidatePrincipal = CookieTokenSync.ValidateAsync;

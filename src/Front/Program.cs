@@ -11,6 +11,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseStaticWebAssets();
 builder.AddServiceBasics();
 builder.AddFront();
+builder.LimitPerCircuitMetrics();
 
 var app = builder.Build();
 app.UseExceptionHandler("/error", createScopeForErrors: true);

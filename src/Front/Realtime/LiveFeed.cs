@@ -13,8 +13,13 @@ public enum FeedState { Connecting, Connected, Reconnecting }
 /// change once and in feed order, and after a dropped connection rejoins and asks for what it missed
 /// (GetChangesSince the last id it saw) before applying new pushes.
 /// </summary>
-public sealed partial class LiveFeed(IOptions<CoreApiOptions> options, UserSession session, ILogger<LiveFeed> logger) : IAsyncDisposable
+public sealed partial class LiveFeed(IOptions<CoreApiOptions> options, UserSession session, ILoggerFactory loggers, ILogger<LiveFeed> logger)
+    : IAsyncDisposable
 {
+    // Shared by every circuit's connection: one type-metadata cache instead of one per connection (measured by
+    // bench/console-memory.sh; a per-connection JsonSerializerOptions was most of a circuit's heap).
+    private static readonly System.Text.Json.JsonSerializerOptions PayloadJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     private const int CatchUpPage = 500;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
@@ -34,10 +39,20 @@ public sealed partial class LiveFeed(IOptions<CoreApiOptions> options, UserSessi
     {
         if (_hub is not null) return;
         _projectId = projectId;
-        _hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(options.Value.Uri, "hubs/console"), o => o.AccessTokenProvider = () => session.AccessTokenAsync(_stopping.Token))
-            .WithAutomaticReconnect(new ForeverRetry())
-            .Build();
+        var builder = new HubConnectionBuilder()
+            .WithUrl(new Uri(options.Value.Uri, "hubs/console"), o =>
+            {
+                o.AccessTokenProvider = () => session.AccessTokenAsync(_stopping.Token);
+                // WebSockets straight away: no negotiate round-trip, and no HttpClient (with its own handler and
+                // connection pool) per circuit.
+                o.SkipNegotiation = true;
+                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+            })
+            .AddJsonProtocol(o => o.PayloadSerializerOptions = PayloadJson)
+            .WithAutomaticReconnect(new ForeverRetry());
+        // The app's logger factory, not a new one per connection.
+        builder.Services.AddSingleton(loggers);
+        _hub = builder.Build();
         _hub.On<ChangeItem>("change", ApplyAsync);
         _hub.Reconnecting += _ => SetStateAsync(FeedState.Reconnecting);
         _hub.Reconnected += _ => JoinAsync(catchUp: true);

@@ -1,6 +1,7 @@
 using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Caching;
 using MultichannelMessages.CoreApi.Collaboration;
+using MultichannelMessages.CoreApi.Console;
 using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Extensions;
 using MultichannelMessages.CoreApi.Media;
@@ -30,6 +31,7 @@ app.MapConversationWorkApi();
 app.MapTeamApi();
 app.MapInternalChatApi();
 app.MapSearchApi();
+app.MapConsoleApi();
 app.MapHub<ConsoleHub>(ConsoleHub.Path);
 app.Run();
 

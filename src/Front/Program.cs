@@ -1,13 +1,28 @@
+using MultichannelMessages.Front.Auth;
+using MultichannelMessages.Front.Components;
+using MultichannelMessages.Front.Extensions;
 using MultichannelMessages.Platform.Hosting;
 
-// Shell of the Front: starts, connects to the database and answers /health. Its capabilities arrive with the
-// issues that build on the ingestion foundation (see README "Roadmap").
+// The operator console: Blazor Server, interactive server rendering. No database of its own: it reads and writes
+// through the Core API (HTTP with the user's JWT) and receives pushes from the Core API's SignalR hub.
 var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
+// The launcher and the tests run services from their build output in Production: serve the framework's static
+// assets (blazor.web.js) from there too. A published app has no manifest, and this is a no-op.
+builder.WebHost.UseStaticWebAssets();
+builder.AddServiceBasics();
+builder.AddFront();
+builder.LimitPerCircuitMetrics();
 
 var app = builder.Build();
-app.UseExceptionHandler();
+app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseRequestLocalization();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
 app.MapDefaultEndpoints();
+app.MapStaticAssets();
+app.MapAccountEndpoints();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
 
 public partial class Program;

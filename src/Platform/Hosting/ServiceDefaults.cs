@@ -20,6 +20,18 @@ public static class ServiceDefaults
 
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, params string[] meters)
     {
+        builder.AddServiceBasics(meters);
+        builder.Services.AddPlatformDatabase();
+        builder.Services.AddOptions<SecretOptions>().BindConfiguration(SecretOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<SecretProtector>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        return builder;
+    }
+
+    /// <summary>Everything but the database, for a service that has none of its own (the Front talks to the Core API only).</summary>
+    public static WebApplicationBuilder AddServiceBasics(this WebApplicationBuilder builder, params string[] meters)
+    {
         builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
 
         builder.Services.AddSerilog((services, log) =>
@@ -43,11 +55,7 @@ public static class ServiceDefaults
         });
 
         builder.Services.AddProblemDetails();
-        builder.Services.AddPlatformDatabase();
-        builder.Services.AddOptions<SecretOptions>().BindConfiguration(SecretOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<SecretProtector>();
-        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        builder.Services.AddHealthChecks();
         return builder;
     }
 

@@ -1,0 +1,23 @@
+using MultichannelMessages.CoreApi.Access;
+
+namespace MultichannelMessages.CoreApi.Console;
+
+/// <summary>The console's modules and the permission each needs. Whether a module is on for a project is data
+/// (core.console_features); who may open it is the role's permissions — both decided here, so every console
+/// (and any other client) shows the same navigation.</summary>
+public static class ConsoleModules
+{
+    public static readonly IReadOnlyList<(string Key, string Permission)> All =
+    [
+        ("chats", Permissions.ReadConversations),
+        ("dashboard", Permissions.ReadAllQueues),
+        ("ai_agents", Permissions.ConfigureProject),
+        ("chatbots", Permissions.ConfigureProject),
+        ("templates", Permissions.ConfigureProject),
+        ("mass_sends", Permissions.ConfigureProject),
+        ("calls", Permissions.ReadConversations),
+        ("internal_chat", Permissions.ReadConversations),
+        ("admin", Permissions.ConfigureProject),
+        ("ops", Permissions.ReadOps),
+    ];
+}

@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Localization;
+
+namespace MultichannelMessages.Front.Auth;
+
+public static class AccountEndpoints
+{
+    public const string ThemeCookie = "mm_theme";
+
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/account/logout", SignOut);
+        app.MapGet("/account/culture", SetCulture);
+        return app;
+    }
+
+    private static async Task<IResult> SignOut(HttpContext http, SessionTokens store)
+    {
+        if (http.User.FindFirst(UserSession.SessionIdClaim)?.Value is { } sessionId) store.Remove(sessionId);
+        await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        return TypedResults.LocalRedirect("/login");
+    }
+
+    /// <summary>The culture is fixed for a circuit when it starts, so switching language is a cookie and a reload.</summary>
+    private static IResult SetCulture(string? culture, string? returnUrl, HttpContext http)
+    {
+        if (culture is "en" or "es") WriteCulture(http, culture);
+        return TypedResults.LocalRedirect(returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") ? returnUrl : "/");
+    }
+
+    public static void WriteCulture(HttpContext http, string culture) =>
+        http.Response.Cookies.Append(CookieRequestCultureProvider.DefaultCookieName,
+            CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
+            new CookieOptions { MaxAge = TimeSpan.FromDays(365), SameSite = SameSiteMode.Lax, IsEssential = true });
+
+    public static void WriteTheme(HttpContext http, string theme) =>
+        http.Response.Cookies.Append(ThemeCookie, theme, new CookieOptions { MaxAge = TimeSpan.FromDays(365), SameSite = SameSiteMode.Lax, IsEssential = true });
+}

@@ -1,0 +1,15 @@
+using MultichannelMessages.Front.CoreApi;
+
+namespace MultichannelMessages.Front.Auth;
+
+/// <summary>The circuit's profile (projects, role, modules, preferences), read once from the Core API. Small on
+/// purpose: nothing else is kept per circuit beyond what the open page shows.</summary>
+public sealed class ConsoleState(CoreApiClient api)
+{
+    private Task<Profile>? _profile;
+
+    public Task<Profile> ProfileAsync() => _profile ??= api.ProfileAsync();
+
+    public async Task<ProjectItem?> ProjectAsync(long projectId) =>
+        (await ProfileAsync()).Projects.FirstOrDefault(p => p.Id == projectId);
+}

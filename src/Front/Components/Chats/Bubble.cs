@@ -1,0 +1,48 @@
+using MultichannelMessages.Front.CoreApi;
+
+namespace MultichannelMessages.Front.Components.Chats;
+
+/// <summary>
+/// One message as the thread shows it. Mutable on purpose: an optimistic send becomes the stored message, and
+/// status pushes move its ticks, without rebuilding the thread. <c>Refusal</c> is set when the Core API refused the
+/// send (nothing reached Meta); a Meta failure is <c>Status == "failed"</c> with Meta's code and title.
+/// </summary>
+public sealed class Bubble
+{
+    public long Id { get; set; }
+    public required string Direction { get; init; }
+    public required string Type { get; init; }
+    public string? Body { get; init; }
+    public required string Status { get; set; }
+    public DateTime OccurredAt { get; init; }
+    public int? ErrorCode { get; set; }
+    public string? ErrorTitle { get; set; }
+    public IReadOnlyList<MediaRef> Media { get; init; } = [];
+    public string? ClientMessageId { get; init; }
+    public string? Refusal { get; set; }
+    public bool Retried { get; set; }
+
+    public bool Outbound => Direction == "out";
+    public bool Pending => Id <= 0;
+
+    public static Bubble From(MessageItem m) => new()
+    {
+        Id = m.Id, Direction = m.Direction, Type = m.Type, Body = m.Body, Status = m.Status, OccurredAt = m.OccurredAt,
+        ErrorCode = m.ErrorCode, ErrorTitle = m.ErrorTitle, Media = m.MediaRefs(), ClientMessageId = m.ClientMessageId,
+    };
+
+    public static Bubble From(ChangeItem c) => new()
+    {
+        Id = c.MessageId ?? 0, Direction = c.MessageDirection ?? "in", Type = "text", Body = c.MessageBody, Status = c.MessageStatus ?? "received",
+        OccurredAt = c.MessageOccurredAt ?? DateTime.UtcNow, ErrorCode = c.ErrorCode, ErrorTitle = c.ErrorTitle,
+    };
+
+    private static long _nextPendingId;
+
+    /// <summary>The bubble an agent's send shows at once, before the Core API has answered.</summary>
+    public static Bubble Optimistic(string text, string clientMessageId) => new()
+    {
+        Id = -Interlocked.Increment(ref _nextPendingId), Direction = "out", Type = "text", Body = text, Status = "queued",
+        OccurredAt = DateTime.UtcNow, ClientMessageId = clientMessageId,
+    };
+}

@@ -1,0 +1,30 @@
+using System.Globalization;
+
+namespace MultichannelMessages.Front.Components.Chats;
+
+/// <summary>How times and Meta's 24-hour window read in the console.</summary>
+public static class Formatting
+{
+    /// <summary>Whole hours left in the customer-service window (rounded up), 0 when closed, null when the customer never wrote.</summary>
+    public static int? WindowHoursLeft(DateTime? closesAtUtc, DateTime nowUtc) =>
+        closesAtUtc is not { } closes ? null : Math.Max(0, (int)Math.Ceiling((closes - nowUtc).TotalHours));
+
+    /// <summary>Today: the time; earlier: the date (the list is a glance, not a log).</summary>
+    public static string ListTime(DateTime utc, DateTime nowUtc, TimeZoneInfo zone)
+    {
+        var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone);
+        var today = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(nowUtc, DateTimeKind.Utc), zone).Date;
+        return local.Date == today ? local.ToString("HH:mm", CultureInfo.CurrentCulture) : local.ToString("d MMM", CultureInfo.CurrentCulture);
+    }
+
+    public static string BubbleTime(DateTime utc, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone).ToString("HH:mm", CultureInfo.CurrentCulture);
+
+    public static string ChannelShort(string channel) => channel switch
+    {
+        "whatsapp" => "WA",
+        "instagram" => "IG",
+        "messenger" => "FB",
+        _ => "?",
+    };
+}

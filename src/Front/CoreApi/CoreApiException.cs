@@ -1,0 +1,14 @@
+namespace MultichannelMessages.Front.CoreApi;
+
+/// <summary>A refusal or failure of the Core API: the ProblemDetails <c>code</c> (translated by the console through
+/// its resources, key <c>error.{code}</c>) and the API's own sentence as a fallback.</summary>
+public sealed class CoreApiException(int status, string code, string? detail)
+    : Exception($"Core API {status} {code}: {detail}")
+{
+    public int Status { get; } = status;
+    public string Code { get; } = code;
+    public string? Detail { get; } = detail;
+
+    public static CoreApiException Unreachable(Exception inner) => new(0, "core_unreachable", inner.Message);
+    public static CoreApiException SignedOut() => new(401, "session_expired", null);
+}

@@ -1,0 +1,136 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Microsoft.Playwright;
+using MultichannelMessages.Migrator;
+using MultichannelMessages.Platform.Secrets;
+using MultichannelMessages.TestSupport;
+
+namespace MultichannelMessages.Console.Tests;
+
+/// <summary>
+/// The whole platform as real processes on one throwaway database (Webhook API, Meta sandbox, Core API, Worker and
+/// the Front, which gets only the Core API's address: no database), and Debian's Chromium driven by Playwright.
+/// </summary>
+public sealed class ConsolePlatform : IAsyncLifetime
+{
+    public const string Password = "console password 1";
+    public const string WhatsAppNumber = "1122334455667";
+    private const string AccessToken = "console-graph-token";
+    private readonly List<ServiceProcess> _services = [];
+    private Dictionary<string, string> _common = [];
+    private IPlaywright? _playwright;
+
+    public ServiceProcess Sandbox { get; private set; } = null!;
+    public ServiceProcess CoreApi { get; private set; } = null!;
+    public ServiceProcess Front { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+    public long ProjectId { get; private set; }
+    public string ScreenshotFolder { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        var cs = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("console");
+        var masterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var appSecret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        ProjectId = await DemoSeeder.SeedAsync(cs, new SecretProtector(masterKey), "100000000000001", appSecret, "verify-console", Password, AccessToken);
+
+        _common = new Dictionary<string, string>
+        {
+            ["MM_Database__ConnectionString"] = cs,
+            ["MM_Secrets__MasterKey"] = masterKey,
+            ["MM_Jwt__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        };
+        var webhook = await StartAsync("WebhookApi", _common);
+        var sandboxEnv = new Dictionary<string, string>(_common)
+        {
+            ["MM_Sandbox__WebhookUrl"] = new Uri(webhook.BaseAddress, "/webhook").ToString(),
+            ["MM_Sandbox__AppSecret"] = appSecret,
+        };
+        for (var i = 0; i < DemoSeeder.Accounts.Length; i++) sandboxEnv[$"MM_Sandbox__Accounts__{i}__AccessToken"] = AccessToken;
+        Sandbox = await StartAsync("MetaSandbox", sandboxEnv);
+        CoreApi = await StartAsync("CoreApi", _common);
+        await StartAsync("Worker", new Dictionary<string, string>(_common) { ["MM_Graph__BaseAddress"] = Sandbox.BaseAddress.ToString().TrimEnd('/') });
+        Front = await StartAsync("Front", new Dictionary<string, string>
+        {
+            ["MM_CoreApi__BaseAddress"] = CoreApi.BaseAddress.ToString(),
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        });
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        Assertions.SetDefaultExpectTimeout(30_000);
+        Directory.CreateDirectory(ScreenshotFolder);
+    }
+
+    private async Task<ServiceProcess> StartAsync(string project, IReadOnlyDictionary<string, string> env, int? port = null)
+    {
+        var service = await ServiceProcess.StartProjectAsync(project, env, port);
+        _services.Add(service);
+        return service;
+    }
+
+    /// <summary>Kills the Core API (as a crash would) and returns a function that starts it again on the same address.</summary>
+    public async Task<Func<Task>> StopCoreApiAsync()
+    {
+        var port = CoreApi.BaseAddress.Port;
+        await CoreApi.KillAsync();
+        return async () => CoreApi = await StartAsync("CoreApi", _common, port);
+    }
+
+    /// <summary>A browser tab signed in as this user, on the console.</summary>
+    public async Task<IPage> SignInAsync(string email, string locale = "en-US")
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = Front.BaseAddress.ToString(), Locale = locale, ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+        });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/login");
+        await page.GetByTestId("login-email").FillAsync(email);
+        await page.GetByTestId("login-password").FillAsync(Password);
+        await page.GetByTestId("login-submit").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("console")).ToHaveAttributeAsync("data-feed", "Connected");
+        return page;
+    }
+
+    /// <summary>A WhatsApp customer writes (the sandbox signs and posts Meta's webhook).</summary>
+    public async Task CustomerWritesAsync(string from, string name, string text)
+    {
+        using var sandbox = new HttpClient { BaseAddress = Sandbox.BaseAddress };
+        (await sandbox.PostAsJsonAsync($"/sandbox/customers/{WhatsAppNumber}/messages", new { from, name, text })).EnsureSuccessStatusCode();
+    }
+
+    public async Task AddFaultAsync(object fault)
+    {
+        using var sandbox = new HttpClient { BaseAddress = Sandbox.BaseAddress };
+        (await sandbox.PostAsJsonAsync("/sandbox/faults", fault)).EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Saved in the test output; with MM_UPDATE_SCREENSHOTS=1 also into docs/screenshots for the README.</summary>
+    public async Task ScreenshotAsync(IPage page, string name)
+    {
+        var path = Path.Combine(ScreenshotFolder, name + ".png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
+        if (Environment.GetEnvironmentVariable("MM_UPDATE_SCREENSHOTS") == "1")
+        {
+            var docs = Path.Combine(PostgresServer.RepoRoot(), "docs", "screenshots");
+            Directory.CreateDirectory(docs);
+            File.Copy(path, Path.Combine(docs, name + ".png"), overwrite: true);
+        }
+    }
+
+    public string Diagnostics() => string.Join("\n", _services.Select(s =>
+        $"--- {s.BaseAddress}\n" + string.Join("\n", s.Output.Split('\n').TakeLast(30))));
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        foreach (var service in _services) await service.DisposeAsync();
+    }
+}

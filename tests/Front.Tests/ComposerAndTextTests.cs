@@ -1,0 +1,89 @@
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Localization;
+using MultichannelMessages.Front.Components.Chats;
+using MultichannelMessages.Front.Components.Modules;
+using MultichannelMessages.Front.CoreApi;
+using MultichannelMessages.Front.Localization;
+
+namespace MultichannelMessages.Front.Tests;
+
+public sealed class ComposerTests : ComponentTest
+{
+    [Fact]
+    public void Send_is_disabled_until_there_is_text_and_submits_the_draft()
+    {
+        string? sent = null;
+        var cut = Render<Composer>(p => p.Add(c => c.OnSend, EventCallback.Factory.Create<string>(this, t => sent = t)));
+        Assert.True(cut.Find("[data-testid=send]").HasAttribute("disabled"));
+        cut.Find("[data-testid=composer-text]").Input("Hola");
+        Assert.False(cut.Find("[data-testid=send]").HasAttribute("disabled"));
+        cut.Find("[data-testid=composer]").Submit();
+        Assert.Equal("Hola", sent);
+    }
+
+    [Fact]
+    public void A_role_that_cannot_reply_gets_a_disabled_composer_saying_why()
+    {
+        var cut = Render<Composer>(p => p.Add(c => c.Disabled, "Your role cannot reply in this project."));
+        Assert.True(cut.Find("[data-testid=composer-text]").HasAttribute("disabled"));
+        Assert.Equal("Your role cannot reply in this project.", cut.Find("[data-testid=composer-text]").GetAttribute("placeholder"));
+    }
+
+    [Fact]
+    public void A_module_not_enabled_says_so_instead_of_showing_data()
+    {
+        var cut = Render<NotEnabled>(p => p.Add(m => m.Module, "templates"));
+        Assert.Contains("This module is not enabled for this project.", cut.Find("[data-testid=module-not-enabled]").TextContent);
+        Assert.Contains("Templates", cut.Markup);
+    }
+}
+
+public sealed class SpanishTextTests() : ComponentTest("es")
+{
+    private IStringLocalizer L => Services.GetRequiredService<IStringLocalizer<Text>>();
+
+    [Fact]
+    public void A_refusal_code_from_the_core_api_is_translated()
+    {
+        Assert.Equal("Escribe algo antes de enviar.", ErrorText.For(L, new CoreApiException(400, "empty_message", "Write something before sending.")));
+    }
+
+    [Fact]
+    public void An_unknown_refusal_code_still_tells_what_the_api_said()
+    {
+        Assert.Equal("La solicitud fue rechazada: Something new.", ErrorText.For(L, new CoreApiException(409, "brand_new_code", "Something new.")));
+    }
+
+    [Fact]
+    public void Every_english_string_has_a_spanish_one()
+    {
+        var english = new System.Resources.ResourceManager(typeof(Text)).GetResourceSet(new System.Globalization.CultureInfo("en"), true, true)!
+            .Cast<System.Collections.DictionaryEntry>().Select(e => (string)e.Key).ToHashSet();
+        var spanish = new System.Resources.ResourceManager(typeof(Text)).GetResourceSet(new System.Globalization.CultureInfo("es"), true, false)!
+            .Cast<System.Collections.DictionaryEntry>().Select(e => (string)e.Key).ToHashSet();
+        Assert.Empty(english.Except(spanish));
+    }
+
+    [Fact]
+    public void The_window_reads_in_spanish()
+    {
+        var item = new ConversationItem(1, "whatsapp", 1, "Demo", 1, "Lucía", "34600", null, null, "open", DateTime.UtcNow, "hola", "in", "text", 0,
+            DateTime.UtcNow.AddHours(-2));
+        var cut = Render<ConversationRow>(p => p.Add(r => r.Item, item));
+        Assert.Equal("quedan 22 h", cut.Find("[data-testid=window]").TextContent);
+    }
+}
+
+public sealed class FormattingTests
+{
+    [Fact]
+    public void Window_hours_round_up_and_never_go_negative()
+    {
+        var now = new DateTime(2026, 1, 1, 12, 0, 0, DateTimeKind.Utc);
+        Assert.Equal(1, Formatting.WindowHoursLeft(now.AddMinutes(1), now));
+        Assert.Equal(0, Formatting.WindowHoursLeft(now.AddMinutes(-1), now));
+        Assert.Null(Formatting.WindowHoursLeft(null, now));
+    }
+}

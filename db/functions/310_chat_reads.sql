@@ -2,6 +2,20 @@
 -- memberships, from core.user_access), passed in: p_all_queues for supervisors and up, else p_queue_ids plus
 -- whatever is assigned to p_user_id or not routed to a queue yet.
 
+-- The agent's unread count: inbound messages after their read position (counted up to 99, the most a badge shows).
+create or replace function chat.unread_for(p_conversation_id bigint, p_last_message_at timestamptz, p_user_id bigint) returns int
+language sql stable as $$
+    select case
+        when r.last_read_at >= p_last_message_at then 0
+        else (select count(*)::int from (select 1 from chat.messages m
+                                         where m.conversation_id = p_conversation_id and m.direction = 'in'
+                                           and (r.last_read_at is null or m.occurred_at > r.last_read_at)
+                                         limit 99) x)
+    end
+    from (select (select cr.last_read_at from chat.conversation_reads cr
+                  where cr.user_id = p_user_id and cr.conversation_id = p_conversation_id) as last_read_at) r
+$$;
+
 -- Conversation list, newest first by latest message, keyset-paginated on (last_message_at, id) along
 -- conversations_inbox_idx.
 drop function if exists chat.list_conversations(bigint, bigint, boolean, bigint[], text, bigint, text, boolean, boolean,
@@ -17,7 +31,7 @@ returns table (id bigint, channel text, account_id bigint, account_name text, co
 language sql stable as $$
     select cv.id, cv.channel, cv.account_id, a.name, cv.contact_id, ct.display_name, ct.external_id, cv.queue_id,
            cv.assigned_user_id, cv.status, cv.last_message_at, cv.last_message_preview, cv.last_message_direction,
-           cv.last_message_type, cv.unread_count, cv.last_inbound_at
+           cv.last_message_type, chat.unread_for(cv.id, cv.last_message_at, p_user_id), cv.last_inbound_at
     from chat.conversations cv
     join meta.accounts a on a.id = cv.account_id
     join chat.contacts ct on ct.id = cv.contact_id
@@ -28,7 +42,7 @@ language sql stable as $$
       and (p_channel is null or cv.channel = p_channel)
       and (p_queue_id is null or cv.queue_id = p_queue_id)
       and (p_status is null or cv.status = p_status)
-      and (not p_unread_only or cv.unread_count > 0)
+      and (not p_unread_only or chat.unread_for(cv.id, cv.last_message_at, p_user_id) > 0)
       and (not p_mine_only or cv.assigned_user_id = p_user_id)
       and (p_before_at is null or (cv.last_message_at, cv.id) < (p_before_at, p_before_id))
     order by cv.last_message_at desc, cv.id desc

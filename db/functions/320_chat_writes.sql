@@ -55,15 +55,20 @@ language sql as $$
     select message_id, created from chat.queue_outbound(p_conversation_id, p_user_id, p_client_message_id, 'text', p_body)
 $$;
 
-create or replace function chat.mark_read(p_conversation_id bigint) returns void
+-- Reading is per agent: it moves the agent's read position to the latest message (chat.conversation_reads), which
+-- their unread count is measured from, and clears the team's count.
+drop function if exists chat.mark_read(bigint);
+create or replace function chat.mark_read(p_conversation_id bigint, p_user_id bigint) returns void
 language plpgsql as $$
 begin
+    insert into chat.conversation_reads (user_id, conversation_id, project_id, last_read_at)
+    select p_user_id, cv.id, cv.project_id, coalesce(cv.last_message_at, now()) from chat.conversations cv where cv.id = p_conversation_id
+    on conflict (user_id, conversation_id) do update set last_read_at = greatest(chat.conversation_reads.last_read_at, excluded.last_read_at);
     update chat.conversations set unread_count = 0, last_read_at = now()
     where id = p_conversation_id and unread_count > 0;
-    if found then
-        insert into ops.change_feed (project_id, kind, conversation_id)
-        select project_id, 'conversation_read', id from chat.conversations where id = p_conversation_id;
-        perform pg_notify('change_feed', '');
-    end if;
+    -- Only the reader's consoles need to hear it: their badge clears; a colleague's count has not changed.
+    insert into ops.change_feed (project_id, kind, conversation_id, recipient_user_ids)
+    select project_id, 'conversation_read', id, array[p_user_id] from chat.conversations where id = p_conversation_id;
+    perform pg_notify('change_feed', '');
 end
 $$;

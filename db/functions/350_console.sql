@@ -55,7 +55,7 @@ returns table (id bigint, channel text, account_id bigint, account_name text, co
 language sql stable as $$
     select cv.id, cv.channel, cv.account_id, a.name, cv.contact_id, ct.display_name, ct.external_id, cv.queue_id,
            cv.assigned_user_id, cv.status, cv.last_message_at, cv.last_message_preview, cv.last_message_direction,
-           cv.last_message_type, cv.unread_count, cv.last_inbound_at
+           cv.last_message_type, chat.unread_for(cv.id, cv.last_message_at, p_user_id), cv.last_inbound_at
     from chat.conversations cv
     join meta.accounts a on a.id = cv.account_id
     join chat.contacts ct on ct.id = cv.contact_id

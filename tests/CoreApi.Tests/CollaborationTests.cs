@@ -323,6 +323,40 @@ public sealed class CollaborationTests(CoreHost host) : IClassFixture<CoreHost>
             HttpStatusCode.BadRequest, "attributes_required", "attributes");
     }
 
+    [Fact]
+    public async Task Unread_counts_are_each_agents_own()
+    {
+        var conversation = await ConversationAsync();
+        var agent = await host.As("agent@demo.local");
+        var supervisor = await host.As("supervisor@demo.local");
+        async Task<int> UnreadAsync(HttpClient client, bool onlyUnread = false)
+        {
+            var page = await (await client.GetAsync($"/projects/{host.DemoProjectId}/conversations?limit=200{(onlyUnread ? "&unread=true" : "")}"))
+                .Content.ReadFromJsonAsync<JsonElement>();
+            return page.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("id").GetInt64() == conversation)
+                .Select(i => i.GetProperty("unreadCount").GetInt32()).SingleOrDefault(-1);
+        }
+
+        Assert.Equal(1, await UnreadAsync(agent));
+        Assert.Equal(HttpStatusCode.NoContent, (await agent.PostAsync($"/conversations/{conversation}/read", null)).StatusCode);
+        Assert.Equal(0, await UnreadAsync(agent));
+        Assert.Equal(-1, await UnreadAsync(agent, onlyUnread: true));
+        Assert.Equal(1, await UnreadAsync(supervisor)); // the supervisor has not read it
+        Assert.Equal(1, await UnreadAsync(supervisor, onlyUnread: true));
+
+        // The customer writes again: one unread for the agent, two for the supervisor.
+        await host.ScalarAsync<int>("""
+            with m as (insert into chat.messages (project_id, conversation_id, account_id, direction, type, body, status, status_rank, occurred_at)
+                       select project_id, id, account_id, 'in', 'text', 'one more', 'received', 0, now() + interval '1 minute'
+                       from chat.conversations where id = @conversation returning conversation_id, occurred_at)
+            update chat.conversations cv set last_message_at = m.occurred_at, unread_count = cv.unread_count + 1 from m where cv.id = m.conversation_id;
+            insert into ops.change_feed (project_id, kind, conversation_id) select project_id, 'message_created', id from chat.conversations where id = @conversation;
+            select 1
+            """, new { conversation });
+        Assert.Equal(1, await UnreadAsync(agent));
+        Assert.Equal(2, await UnreadAsync(supervisor));
+    }
+
     private static async Task Eventually(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);

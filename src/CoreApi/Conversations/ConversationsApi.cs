@@ -51,7 +51,8 @@ public static class ConversationsApi
         Task<ConversationItem[]> Read() => ReadPageAsync(connection, args, ct);
         // First pages are what every console asks for again and again; deeper pages are read through. The key holds
         // everything the page depends on: who may see what (all queues, or this user's queues) and the filters.
-        var audience = args.allQueues ? "all" : $"{user.UserId}:{string.Join(',', project.QueueIds)}";
+        // Unread counts are per agent, so a page is per user (and per set of queues, which decides what it holds).
+        var audience = args.allQueues ? $"{user.UserId}:all" : $"{user.UserId}:{string.Join(',', project.QueueIds)}";
         var key = $"list:{audience}:{accountId}:{channel}:{queueId}:{status}:{args.unread}:{args.mine}:{size}";
         var rows = cursor is null ? await cache.GetOrReadAsync(connection, projectId, key, Read, ct) : await Read();
         var next = rows.Length == size ? new Cursor(new DateTimeOffset(rows[^1].LastMessageAt, TimeSpan.Zero), rows[^1].Id).ToString() : null;

@@ -49,8 +49,9 @@ public static class SendApi
         long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is null) return Refusals.NotFound();
-        await connection.ExecuteAsync(new CommandDefinition("select chat.mark_read(@conversationId)", new { conversationId }, cancellationToken: ct));
+        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } visible) return Refusals.NotFound();
+        await connection.ExecuteAsync(new CommandDefinition("select chat.mark_read(@conversationId, @userId)",
+            new { conversationId, userId = visible.UserId }, cancellationToken: ct));
         return TypedResults.NoContent();
     }
 }

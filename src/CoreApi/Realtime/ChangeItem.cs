@@ -5,7 +5,8 @@ namespace MultichannelMessages.CoreApi.Realtime;
 /// <summary>One ops.change_feed row as the console receives it. Id is the feed sequence: a client that reconnects
 /// asks for what it missed after the last id it saw, and drops ids it already has. Details carries what a kind
 /// needs beyond the conversation and message (lock_changed: action and owner; note_added: the note id;
-/// internal_message: the message). RecipientUserIds is set for internal chat: only they receive it.</summary>
+/// internal_message: the message). RecipientUserIds is set when only some users may receive it (internal chat: the room's members; a read: the
+/// reader).</summary>
 public sealed record ChangeItem(long Id, long ProjectId, string Kind, long? ConversationId, long? MessageId, long? QueueId,
     long? AssignedUserId, string? MessageStatus, string? MessageDirection, string? MessageBody, DateTime? MessageOccurredAt,
     int? ErrorCode, string? ErrorTitle, int? UnreadCount, string? LastMessagePreview, DateTime? LastMessageAt,
@@ -15,7 +16,7 @@ public sealed record ChangeItem(long Id, long ProjectId, string Kind, long? Conv
     /// rule as the conversation list.</summary>
     public bool VisibleTo(Access.ProjectAccess project, long userId) =>
         RecipientUserIds is { } recipients
-            ? recipients.Contains(userId) && project.Can(Access.Permissions.InternalChat)
+            ? recipients.Contains(userId) && (Kind != "internal_message" || project.Can(Access.Permissions.InternalChat))
             : project.CanSee(QueueId, AssignedUserId, userId);
 }
 

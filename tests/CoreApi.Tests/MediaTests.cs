@@ -56,6 +56,32 @@ public sealed class MediaTests(CoreHost host) : IClassFixture<CoreHost>
     }
 
     [Fact]
+    public async Task Messenger_and_instagram_take_attachments_by_their_own_rules()
+    {
+        var page = await host.ScalarAsync<long>("select id from meta.accounts where external_id = '1000000000001'");
+        var instagram = await host.ScalarAsync<long>("select id from meta.accounts where external_id = '17841400000000001'");
+        var onPage = await host.ConversationAsync(page, "psid-media-1", "send the invoice", host.GeneralQueueId);
+        var onInstagram = await host.ConversationAsync(instagram, "igsid-media-1", "a photo please", host.GeneralQueueId);
+        var agent = await host.As("agent@demo.local");
+
+        Assert.Equal(HttpStatusCode.Created, (await agent.PostAsync(MediaUrl(onPage), Form("%PDF-1.4"u8.ToArray(), "application/pdf", "invoice.pdf"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await agent.PostAsync(MediaUrl(onInstagram), Form(Png, "image/png"))).StatusCode);
+
+        async Task RefusedAsync(long conversation, MultipartFormDataContent form, string code, string field)
+        {
+            var response = await agent.PostAsync(MediaUrl(conversation), form);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(code, problem.GetProperty("code").GetString());
+            Assert.Equal(field, problem.GetProperty("field").GetString());
+        }
+        await RefusedAsync(onPage, Form(Png, "image/png", caption: "here"), "caption_not_supported", "caption");
+        await RefusedAsync(onPage, Form(new byte[100], "image/webp", "s.webp", type: "sticker"), "invalid_media_kind", "type");
+        await RefusedAsync(onInstagram, Form(new byte[100], "application/msword", "a.doc"), "unsupported_media_type", "file");
+        await RefusedAsync(onInstagram, Form(new byte[8 * 1024 * 1024 + 1], "image/jpeg", "big.jpg"), "media_too_large", "file");
+    }
+
+    [Fact]
     public async Task A_retried_media_send_with_the_same_key_creates_one_message()
     {
         var conversation = await host.ConversationAsync(host.DemoAccountId, "34940000002", "x", host.GeneralQueueId);

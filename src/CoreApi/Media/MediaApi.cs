@@ -40,8 +40,6 @@ public static class MediaApi
         await using var connection = await db.OpenConnectionAsync(ct);
         if (await VisibleInProjectAsync(projectId, conversationId, http, access, connection, ct) is not { } visible) return Refusals.NotFound();
         if (!visible.Project.Can(Permissions.Reply)) return Refusals.Forbidden(Permissions.Reply);
-        if (visible.Scope.Channel != Channels.WhatsApp)
-            return Refusals.Invalid("file", "media_not_supported_on_channel", $"Files can be sent on WhatsApp only; this is a {visible.Scope.Channel} conversation.");
         if (!http.Request.HasFormContentType)
             return Refusals.Invalid("file", "multipart_required", "Send the file as multipart/form-data, field 'file'.");
 
@@ -56,7 +54,7 @@ public static class MediaApi
         await using var content = file.OpenReadStream();
         var head = new byte[Math.Min(4096, (int)Math.Min(file.Length, int.MaxValue))];
         await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
-        if (MediaRules.Check(kind, mimeType, file.Length, head, caption) is { } problem)
+        if (MediaRules.Check(visible.Scope.Channel, kind, mimeType, file.Length, head, caption) is { } problem)
             return Refusals.Invalid(problem.Field, problem.Code, problem.Detail);
 
         content.Position = 0;

@@ -16,6 +16,7 @@ public static class GraphApi
         var graph = app.MapGroup(Version).WithTags("Graph API");
         graph.MapPost("/{id}/messages", MessageEndpoints.SendAsync);
         graph.MapPost("/{id}/media", MediaEndpoints.UploadAsync);
+        graph.MapPost("/{id}/message_attachments", MediaEndpoints.UploadAttachmentAsync);
         graph.MapPost("/{wabaId}/message_templates", TemplateEndpoints.CreateAsync);
         graph.MapGet("/{wabaId}/message_templates", TemplateEndpoints.List);
         graph.MapDelete("/{wabaId}/message_templates", TemplateEndpoints.Delete);

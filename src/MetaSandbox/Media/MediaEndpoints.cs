@@ -7,6 +7,7 @@ using MultichannelMessages.MetaSandbox.Messages;
 namespace MultichannelMessages.MetaSandbox.Media;
 
 public sealed record MediaUploaded(string Id);
+public sealed record AttachmentUploaded(string AttachmentId);
 public sealed record MediaNode(string Url, string MimeType, string Sha256, long FileSize, string Id, string MessagingProduct);
 
 /// <summary>Upload (<c>POST /{version}/{phone-number-id}/media</c>), the media node (<c>GET /{version}/{media-id}</c>,
@@ -39,6 +40,43 @@ public static class MediaEndpoints
         return item is null
             ? GraphErrors.MediaUpload("The sandbox media store is full (Sandbox:Media:MaxTotalBytes).").ToResult()
             : TypedResults.Json(new MediaUploaded(item.Id));
+    }
+
+    /// <summary>Messenger/Instagram Attachment Upload API (<c>POST /{version}/{page-or-ig-id}/message_attachments</c>):
+    /// a multipart <c>message</c> (<c>{"attachment":{"type","payload":{"is_reusable":true}}}</c>) and <c>filedata</c>;
+    /// answers <c>{"attachment_id"}</c>, which a send names in <c>attachment.payload.attachment_id</c>.</summary>
+    public static async Task<IResult> UploadAttachmentAsync(string id, HttpContext http, MediaServices s)
+    {
+        var caller = GraphAuth.Authorize(http.Request, s.Accounts, id, "post");
+        if (caller.Error is { } denied)
+            return denied.ToResult(http.Response);
+        var fault = await s.Faults.ApplyAsync("media", caller.Account!, http);
+        if (fault.Answer is not null)
+            return fault.Answer;
+        if (!http.Request.HasFormContentType)
+            return GraphErrors.InvalidParameter("The parameter filedata is required.", whatsApp: false).ToResult();
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        string? type = null;
+        try
+        {
+            using var message = System.Text.Json.JsonDocument.Parse(form["message"].ToString() is { Length: > 0 } m ? m : "{}");
+            if (message.RootElement.TryGetProperty("attachment", out var attachment) && attachment.TryGetProperty("type", out var t))
+                type = t.GetString();
+        }
+        catch (System.Text.Json.JsonException) { }
+        if (type is not ("image" or "video" or "audio" or "file"))
+            return GraphErrors.InvalidParameter("message.attachment.type must be image, video, audio or file.", whatsApp: false).ToResult();
+        if (form.Files.GetFile("filedata") is not { } file || file.Length == 0)
+            return GraphErrors.InvalidParameter("The parameter filedata is required.", whatsApp: false).ToResult();
+        if (file.Length > s.Options.MaxBytes)
+            return GraphErrors.InvalidParameter($"File is {file.Length} bytes; the largest upload is {s.Options.MaxBytes}.", whatsApp: false).ToResult();
+
+        using var buffer = new MemoryStream((int)file.Length);
+        await file.CopyToAsync(buffer, http.RequestAborted);
+        var item = s.Media.Add(caller.Account!.Id, file.ContentType ?? "application/octet-stream", buffer.ToArray(), file.FileName);
+        return item is null
+            ? GraphErrors.InvalidParameter("The sandbox media store is full (Sandbox:Media:MaxTotalBytes).", whatsApp: false).ToResult()
+            : TypedResults.Json(new AttachmentUploaded(item.Id));
     }
 
     public static IResult Node(MediaItem item, HttpRequest request, string? publicUrl)

@@ -80,6 +80,33 @@ public sealed class MediaGraphClient(HttpClient http, IOptions<GraphOptions> opt
         return await CallAsync(request, root => root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null, ct);
     }
 
+    /// <summary>Messenger and Instagram: uploads an outbound file with the Attachment Upload API
+    /// (<c>POST /{version}/{page-or-ig-id}/message_attachments</c>); Meta answers <c>{"attachment_id": …}</c>, which the
+    /// send then names. <paramref name="attachmentType"/> is image, video, audio or file.</summary>
+    public async Task<(string? AttachmentId, MetaError? Error)> UploadAttachmentAsync(string accountId, Stream content, long length,
+        string mimeType, string fileName, string attachmentType, string accessToken, CancellationToken ct)
+    {
+        var file = new StreamContent(content);
+        file.Headers.ContentType = MediaTypeHeaderValue.Parse(mimeType);
+        file.Headers.ContentLength = length;
+        var message = new System.Text.Json.Nodes.JsonObject
+        {
+            ["attachment"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["type"] = attachmentType,
+                ["payload"] = new System.Text.Json.Nodes.JsonObject { ["is_reusable"] = true },
+            },
+        };
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(message.ToJsonString()), "message" },
+            { file, "filedata", fileName },
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{_version}/{Uri.EscapeDataString(accountId)}/message_attachments") { Content = form };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return await CallAsync(request, root => root.TryGetProperty("attachment_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null, ct);
+    }
+
     private async Task<(T? Value, MetaError? Error)> CallAsync<T>(HttpRequestMessage request, Func<JsonElement, T?> read, CancellationToken ct)
         where T : class
     {

@@ -8,11 +8,10 @@ using Npgsql;
 namespace MultichannelMessages.Worker.Media;
 
 /// <summary>
-/// Before an outbound media message is sent: the file the Core API stored is uploaded to Meta
-/// (<c>POST /{version}/{phone-number-id}/media</c>) and the send names the returned media id. The id is recorded on
-/// the chat.media row, so a send retried after a failure does not upload the file again.
-/// Messenger and Instagram media sends are refused (the Core API already refuses them): their attachment upload
-/// API is not emulated by the sandbox, so it could not be tested.
+/// Before an outbound media message is sent: the file the Core API stored is uploaded to Meta and the send names the
+/// returned id — WhatsApp's media id (<c>POST /{version}/{phone-number-id}/media</c>), or for Messenger and Instagram
+/// an attachment id (<c>POST /{version}/{account-id}/message_attachments</c>). The id is recorded on the chat.media
+/// row, so a send retried after a failure does not upload the file again.
 /// </summary>
 public sealed class OutboundMedia(NpgsqlDataSource db, IMediaStore store, MediaGraphClient graph)
 {
@@ -23,8 +22,9 @@ public sealed class OutboundMedia(NpgsqlDataSource db, IMediaStore store, MediaG
 
     public async Task<(OutboundMessage? Message, MetaError? Error)> PrepareAsync(OutboxItem item, string accessToken, TimeSpan budget, CancellationToken ct)
     {
-        if (item.Channel != Channels.WhatsApp)
-            return (null, Unsendable($"media sends on {item.Channel} are not supported (only WhatsApp)"));
+        var attachmentType = item.Channel == Channels.WhatsApp ? null : AttachmentType(item.Type);
+        if (item.Channel != Channels.WhatsApp && attachmentType is null)
+            return (null, Unsendable($"{item.Channel} has no {item.Type} attachments"));
         await using var connection = await db.OpenConnectionAsync(ct);
         var file = await connection.QuerySingleOrDefaultAsync<StoredFile>(new CommandDefinition(
             "select media_id, kind, storage_key, mime_type, file_name, size_bytes, uploaded_media_id from chat.outbound_media(@messageId)",
@@ -37,18 +37,29 @@ public sealed class OutboundMedia(NpgsqlDataSource db, IMediaStore store, MediaG
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(budget);
             MetaError? error;
-            try { (mediaId, error) = await UploadAsync(item, file, accessToken, deadline.Token); }
+            try { (mediaId, error) = await UploadAsync(item, file, attachmentType, accessToken, deadline.Token); }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested) { error = MetaError.Timeout(budget); }
             if (mediaId is null) return (null, error);
             await connection.ExecuteAsync(new CommandDefinition("select chat.record_media_upload(@id, @mediaId)",
                 new { id = file.MediaId, mediaId }, cancellationToken: ct));
         }
-        var payload = new System.Text.Json.Nodes.JsonObject { ["media_id"] = mediaId };
+        var payload = attachmentType is null
+            ? new System.Text.Json.Nodes.JsonObject { ["media_id"] = mediaId }
+            : new System.Text.Json.Nodes.JsonObject { ["attachment_id"] = mediaId };
         if (file.Kind == "document" && file.FileName is { Length: > 0 } name) payload["filename"] = name;
         return (item.ToMessage() with { Payload = payload.ToJsonString() }, null);
     }
 
-    private async Task<(string? MediaId, MetaError? Error)> UploadAsync(OutboxItem item, StoredFile file, string accessToken, CancellationToken ct)
+    /// <summary>Messenger/Instagram attachment type of a media kind; null: none (stickers).</summary>
+    public static string? AttachmentType(string kind) => kind switch
+    {
+        "image" or "video" or "audio" => kind,
+        "document" => "file",
+        _ => null,
+    };
+
+    private async Task<(string? MediaId, MetaError? Error)> UploadAsync(OutboxItem item, StoredFile file, string? attachmentType, string accessToken,
+        CancellationToken ct)
     {
         StoredMedia? stored;
         try { stored = await store.OpenReadAsync(file.StorageKey!, ct); }
@@ -60,8 +71,11 @@ public sealed class OutboundMedia(NpgsqlDataSource db, IMediaStore store, MediaG
         await using (stored)
         {
             var mimeType = file.MimeType ?? stored.ContentType ?? "application/octet-stream";
-            return await graph.UploadAsync(item.AccountExternalId, stored.Content, file.SizeBytes ?? stored.Length, mimeType,
-                file.FileName ?? file.Kind, accessToken, ct);
+            return attachmentType is null
+                ? await graph.UploadAsync(item.AccountExternalId, stored.Content, file.SizeBytes ?? stored.Length, mimeType,
+                    file.FileName ?? file.Kind, accessToken, ct)
+                : await graph.UploadAttachmentAsync(item.AccountExternalId, stored.Content, file.SizeBytes ?? stored.Length, mimeType,
+                    file.FileName ?? file.Kind, attachmentType, accessToken, ct);
         }
     }
 

@@ -53,4 +53,44 @@ public sealed class MediaSendTests
         Assert.Contains("missing from the media store", await db.ScalarAsync<string>("select reason from ops.dead_letters where message_id = @messageId", new { messageId }));
         Assert.Empty(await sandbox.SentAsync("to=34660000002"));
     }
+
+    [Fact]
+    public async Task A_messenger_document_is_uploaded_as_an_attachment_and_sent_with_its_attachment_id()
+    {
+        var db = await WorkerDatabase.CreateAsync("mediamessenger");
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        var queued = (await db.QueueTextsAsync(WorkerDatabase.Page, 1, "7100000"))[0];
+        await using var worker = WorkerHost.Start(db, sandbox);
+
+        var bytes = "%PDF-1.4 price list"u8.ToArray();
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var key = MediaKeys.Outbound(db.ProjectId, sha);
+        await worker.Services.GetRequiredService<IMediaStore>().PutAsync(key, new MemoryStream(bytes), "application/pdf", CancellationToken.None);
+        var messageId = await db.ScalarAsync<long>("""
+            select message_id from chat.send_media(@conversation, null, 'doc-1', 'document', null, @key, 'application/pdf', @size, @sha, 'prices.pdf')
+            """, new { conversation = queued.ConversationId, key, size = (long)bytes.Length, sha });
+
+        Assert.Equal(0L, await db.WaitForOutboxDrainedAsync(TimeSpan.FromSeconds(20)));
+        var message = (await db.QueryAsync<(string Status, string? ProviderMessageId)>(
+            "select status, provider_message_id from chat.messages where id = @messageId", new { messageId })).Single();
+        Assert.Equal("sent", message.Status);
+        var sent = Assert.Single(await sandbox.SentAsync($"to={queued.Recipient}"), s => s.Id == message.ProviderMessageId);
+        Assert.Equal("file", sent.Type);
+        Assert.False(string.IsNullOrEmpty(await db.ScalarAsync<string>("select uploaded_media_id from chat.media where message_id = @messageId", new { messageId })));
+    }
+
+    [Fact]
+    public async Task A_sticker_cannot_go_to_messenger_and_fails_with_the_reason()
+    {
+        var db = await WorkerDatabase.CreateAsync("stickermessenger");
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        var queued = (await db.QueueTextsAsync(WorkerDatabase.Page, 1, "7200000"))[0];
+        await using var worker = WorkerHost.Start(db, sandbox);
+        var messageId = await db.ScalarAsync<long>("""
+            select message_id from chat.send_media(@conversation, null, 'st-1', 'sticker', null, 'p1/out/x', 'image/webp', 10, 'x', 'a.webp')
+            """, new { conversation = queued.ConversationId });
+
+        Assert.Equal(0L, await db.WaitForOutboxDrainedAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("has no sticker attachments", await db.ScalarAsync<string>("select reason from ops.dead_letters where message_id = @messageId", new { messageId }));
+    }
 }

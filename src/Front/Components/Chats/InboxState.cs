@@ -1,0 +1,106 @@
+using MultichannelMessages.Front.CoreApi;
+
+namespace MultichannelMessages.Front.Components.Chats;
+
+/// <summary>What a change did to the screen: whether the list's first page must be read again (a conversation the
+/// list does not hold), and whether a customer wrote in the open conversation (mark it read, scroll).</summary>
+public readonly record struct ChangeOutcome(bool ReloadList, bool InboundInOpenThread);
+
+/// <summary>
+/// The chat screen's state: the conversation list (pinned first), the open conversation and its bubbles, and how a
+/// pushed change or a send's answer moves them. Plain C#, so the rules are tested without a browser.
+/// </summary>
+public sealed class InboxState
+{
+    public List<ConversationItem> Items { get; } = [];
+    public List<ConversationItem> Pinned { get; private set; } = [];
+    public HashSet<long> PinnedIds { get; private set; } = [];
+    public ConversationItem[]? SearchResults { get; set; }
+    public ListFilter Filter { get; set; } = new();
+    public string? Next { get; set; }
+    public ConversationItem? Selected { get; set; }
+    public List<Bubble> Bubbles { get; } = [];
+
+    /// <summary>Pinned first (when no filter or search narrows the list), then the rest newest first.</summary>
+    public IReadOnlyList<ConversationItem> Visible =>
+        SearchResults is not null ? SearchResults
+        : Filter == new ListFilter() ? [.. Pinned, .. Items.Where(i => !PinnedIds.Contains(i.Id))] : Items;
+
+    public void SetFirstPage(Page<ConversationItem> page, IEnumerable<ConversationItem> pinned)
+    {
+        Items.Clear();
+        Items.AddRange(page.Items);
+        Next = page.Next;
+        SetPinned(pinned);
+    }
+
+    public void AddPage(Page<ConversationItem> page)
+    {
+        Items.AddRange(page.Items.Where(i => Items.All(x => x.Id != i.Id)));
+        Next = page.Next;
+    }
+
+    public void SetPinned(IEnumerable<ConversationItem> pinned)
+    {
+        Pinned = [.. pinned];
+        PinnedIds = [.. Pinned.Select(p => p.Id)];
+    }
+
+    /// <summary>Replaces a conversation's row wherever the screen shows it; false when the list does not hold it.</summary>
+    public bool Update(long conversationId, Func<ConversationItem, ConversationItem> change)
+    {
+        var found = false;
+        foreach (var list in new[] { Items, Pinned })
+        {
+            var index = list.FindIndex(i => i.Id == conversationId);
+            if (index < 0) continue;
+            list[index] = change(list[index]);
+            found = true;
+        }
+        if (Selected?.Id == conversationId) Selected = change(Selected);
+        return found;
+    }
+
+    public ChangeOutcome Apply(ChangeItem change)
+    {
+        if (change.ConversationId is not { } conversationId) return default;
+        var created = change.Kind == "message_created";
+        var known = Update(conversationId, i => i with
+        {
+            UnreadCount = change.UnreadCount ?? i.UnreadCount,
+            LastMessagePreview = change.LastMessagePreview ?? i.LastMessagePreview,
+            LastMessageAt = change.LastMessageAt ?? i.LastMessageAt,
+            LastMessageDirection = created ? change.MessageDirection : i.LastMessageDirection,
+            LastInboundAt = created && change.MessageDirection == "in" ? change.MessageOccurredAt : i.LastInboundAt,
+        });
+        Items.Sort((a, b) => b.LastMessageAt.CompareTo(a.LastMessageAt));
+        var reload = !known && created && SearchResults is null;
+        if (Selected?.Id != conversationId) return new ChangeOutcome(reload, false);
+        ApplyToThread(change);
+        return new ChangeOutcome(reload, created && change.MessageDirection == "in");
+    }
+
+    private void ApplyToThread(ChangeItem change)
+    {
+        if (change.MessageId is not { } messageId) return;
+        var bubble = Bubbles.FirstOrDefault(b => b.Id == messageId)
+            // The push may beat the send's HTTP answer: the pending bubble with the same text is this message.
+            ?? Bubbles.FirstOrDefault(b => b.Pending && b.Refusal is null && change.MessageDirection == "out" && b.Body == change.MessageBody);
+        if (bubble is null)
+        {
+            if (change.Kind == "message_created") Bubbles.Add(Bubble.From(change));
+            return;
+        }
+        bubble.Id = messageId;
+        if (change.MessageStatus is { } status) bubble.Status = status;
+        bubble.ErrorCode = change.ErrorCode ?? bubble.ErrorCode;
+        bubble.ErrorTitle = change.ErrorTitle ?? bubble.ErrorTitle;
+    }
+
+    /// <summary>The Core API stored the send: the bubble takes the message's id, unless a push already showed it.</summary>
+    public void Accepted(Bubble bubble, long messageId)
+    {
+        if (Bubbles.Any(b => b != bubble && b.Id == messageId)) Bubbles.Remove(bubble);
+        else if (bubble.Pending) bubble.Id = messageId;
+    }
+}

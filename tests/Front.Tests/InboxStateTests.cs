@@ -1,0 +1,108 @@
+using MultichannelMessages.Front.Components.Chats;
+using MultichannelMessages.Front.CoreApi;
+
+namespace MultichannelMessages.Front.Tests;
+
+/// <summary>How pushed changes and send answers move the chat screen (Components/Chats/InboxState).</summary>
+public sealed class InboxStateTests
+{
+    private static readonly DateTime T0 = new(2026, 11, 25, 10, 0, 0, DateTimeKind.Utc);
+
+    private static ConversationItem Item(long id, int minutes) =>
+        new(id, "whatsapp", 1, "Demo", id, $"Customer {id}", $"34{id}", null, null, "open", T0.AddMinutes(minutes), "hi", "in", "text", 0, T0);
+
+    private static ChangeItem Created(long feedId, long conversationId, long messageId, string direction, string body, int minutes) =>
+        new(feedId, 1, "message_created", conversationId, messageId, null, null, direction == "in" ? "received" : "queued", direction, body,
+            T0.AddMinutes(minutes), null, null, direction == "in" ? 1 : 0, body, T0.AddMinutes(minutes));
+
+    private static ChangeItem Status(long feedId, long conversationId, long messageId, string status, int? code = null, string? title = null) =>
+        new(feedId, 1, "message_status", conversationId, messageId, null, null, status, "out", null, null, code, title, null, null, null);
+
+    private static InboxState WithList(params ConversationItem[] items)
+    {
+        var state = new InboxState();
+        state.SetFirstPage(new Page<ConversationItem>(items, null), []);
+        return state;
+    }
+
+    [Fact]
+    public void A_new_message_moves_its_conversation_to_the_top_with_preview_and_unread_count()
+    {
+        var state = WithList(Item(1, 5), Item(2, 1));
+        var outcome = state.Apply(Created(10, 2, 100, "in", "¿Hola?", 9));
+        Assert.False(outcome.ReloadList);
+        Assert.Equal([2L, 1L], state.Visible.Select(i => i.Id));
+        Assert.Equal("¿Hola?", state.Visible[0].LastMessagePreview);
+        Assert.Equal(1, state.Visible[0].UnreadCount);
+    }
+
+    [Fact]
+    public void A_message_in_a_conversation_the_list_does_not_hold_asks_for_the_first_page_again()
+    {
+        var state = WithList(Item(1, 5));
+        Assert.True(state.Apply(Created(10, 99, 100, "in", "new customer", 9)).ReloadList);
+        Assert.False(state.Apply(Status(11, 98, 101, "read")).ReloadList);
+    }
+
+    [Fact]
+    public void Pinned_conversations_stay_on_top_unless_a_filter_narrows_the_list()
+    {
+        var state = WithList(Item(1, 5), Item(2, 1));
+        state.SetPinned([Item(2, 1)]);
+        Assert.Equal([2L, 1L], state.Visible.Select(i => i.Id));
+        state.Filter = new ListFilter(Unread: true);
+        Assert.Equal([1L, 2L], state.Visible.Select(i => i.Id));
+    }
+
+    [Fact]
+    public void The_open_thread_gets_inbound_messages_and_says_so()
+    {
+        var state = WithList(Item(1, 5));
+        state.Selected = state.Visible[0];
+        var outcome = state.Apply(Created(10, 1, 100, "in", "¿Siguen ahí?", 9));
+        Assert.True(outcome.InboundInOpenThread);
+        Assert.Equal("¿Siguen ahí?", Assert.Single(state.Bubbles).Body);
+        // A message in another conversation does not touch the open thread.
+        state.Apply(Created(11, 2, 101, "in", "elsewhere", 10));
+        Assert.Single(state.Bubbles);
+    }
+
+    [Fact]
+    public void Status_pushes_move_the_ticks_and_keep_metas_failure()
+    {
+        var state = WithList(Item(1, 5));
+        state.Selected = state.Visible[0];
+        var bubble = Bubble.Optimistic("Va en camino", "c1");
+        state.Bubbles.Add(bubble);
+        state.Accepted(bubble, 100);
+        state.Apply(Status(10, 1, 100, "sent"));
+        Assert.Equal("sent", bubble.Status);
+        state.Apply(Status(11, 1, 100, "failed", 131047, "Re-engagement message"));
+        Assert.Equal(("failed", 131047, "Re-engagement message"), (bubble.Status, bubble.ErrorCode, bubble.ErrorTitle));
+    }
+
+    [Fact]
+    public void A_push_that_beats_the_sends_answer_becomes_the_pending_bubble_not_a_second_one()
+    {
+        var state = WithList(Item(1, 5));
+        state.Selected = state.Visible[0];
+        var bubble = Bubble.Optimistic("Va en camino", "c1");
+        state.Bubbles.Add(bubble);
+        state.Apply(Created(10, 1, 100, "out", "Va en camino", 9));
+        state.Accepted(bubble, 100);
+        Assert.Equal(100, Assert.Single(state.Bubbles).Id);
+    }
+
+    [Fact]
+    public void A_refused_bubble_is_not_taken_by_a_push_with_the_same_text()
+    {
+        var state = WithList(Item(1, 5));
+        state.Selected = state.Visible[0];
+        var refused = Bubble.Optimistic("hola", "c1");
+        refused.Refusal = "The server cannot be reached.";
+        state.Bubbles.Add(refused);
+        state.Apply(Created(10, 1, 100, "out", "hola", 9));
+        Assert.Equal(2, state.Bubbles.Count);
+        Assert.True(refused.Pending);
+    }
+}

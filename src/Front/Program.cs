@@ -22,6 +22,7 @@ app.UseAntiforgery();
 app.MapDefaultEndpoints();
 app.MapStaticAssets();
 app.MapAccountEndpoints();
+app.MapMediaProxy();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
 

@@ -40,6 +40,8 @@ public sealed class ConsolePlatform : IAsyncLifetime
             ["MM_Secrets__MasterKey"] = masterKey,
             ["MM_Jwt__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // The Worker stores downloaded files where the Core API reads them.
+            ["MM_Media__Root"] = Directory.CreateTempSubdirectory("mm-console-media-").FullName,
         };
         var webhook = await StartAsync("WebhookApi", _common);
         var sandboxEnv = new Dictionary<string, string>(_common)
@@ -103,6 +105,13 @@ public sealed class ConsolePlatform : IAsyncLifetime
     {
         using var sandbox = new HttpClient { BaseAddress = Sandbox.BaseAddress };
         (await sandbox.PostAsJsonAsync($"/sandbox/customers/{WhatsAppNumber}/messages", new { from, name, text })).EnsureSuccessStatusCode();
+    }
+
+    /// <summary>A WhatsApp customer sends a photo (the sandbox's placeholder PNG) with a caption.</summary>
+    public async Task CustomerSendsPhotoAsync(string from, string name, string caption)
+    {
+        using var sandbox = new HttpClient { BaseAddress = Sandbox.BaseAddress };
+        (await sandbox.PostAsJsonAsync($"/sandbox/customers/{WhatsAppNumber}/messages", new { from, name, type = "image", caption })).EnsureSuccessStatusCode();
     }
 
     public async Task AddFaultAsync(object fault)

@@ -94,6 +94,43 @@ public sealed class ConsoleTests(ConsolePlatform platform) : IClassFixture<Conso
     }
 
     [Fact]
+    public async Task A_customers_photo_is_downloaded_by_the_worker_and_shown_in_the_thread()
+    {
+        var page = await platform.SignInAsync("agent@demo.local");
+        var name = Unique("Marta");
+        var caption = Unique("my receipt");
+        await platform.CustomerSendsPhotoAsync("3465551" + Random.Shared.Next(1000, 9999), name, caption);
+        var row = Conversation(page, name);
+        await Expect(row).ToBeVisibleAsync();
+
+        // The Worker fetches the file from Meta (the sandbox) into the media store; the Front streams it from the
+        // Core API with the user's token. Wait until it is stored, then open the conversation.
+        var conversationId = await row.GetAttributeAsync("data-conversation-id");
+        await row.ClickAsync();
+        var figure = page.GetByTestId("media").Filter(new() { HasText = caption });
+        await Expect(figure.Locator("img")).ToBeVisibleAsync();
+        var src = await figure.Locator("img").GetAttributeAsync("src");
+        Assert.StartsWith($"/media/{platform.ProjectId}/{conversationId}/", src);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await page.APIRequest.GetAsync(src!)).Status != 200)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the photo was not downloaded within 30 s");
+            await Task.Delay(250);
+        }
+        await page.ReloadAsync();
+        await Conversation(page, name).ClickAsync();
+        var image = page.GetByTestId("media").Filter(new() { HasText = caption }).Locator("img");
+        await Expect(image).ToBeVisibleAsync();
+        Assert.True(await image.EvaluateAsync<bool>("img => img.complete && img.naturalWidth > 0"), "the image rendered");
+
+        // Without a session the Front sends the browser to sign in, not the file.
+        var stranger = await platform.Browser.NewContextAsync(new() { BaseURL = platform.Front.BaseAddress.ToString() });
+        var refused = await stranger.APIRequest.GetAsync(src!, new() { MaxRedirects = 0 });
+        Assert.Equal(302, refused.Status);
+        Assert.Contains("/login", refused.Headers["location"]);
+    }
+
+    [Fact]
     public async Task A_send_meta_fails_shows_metas_reason_and_retry_sends_it_again()
     {
         var page = await platform.SignInAsync("supervisor@demo.local");

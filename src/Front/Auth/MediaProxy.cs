@@ -1,0 +1,45 @@
+using System.Net.Http.Headers;
+using MultichannelMessages.Front.CoreApi;
+
+namespace MultichannelMessages.Front.Auth;
+
+/// <summary>
+/// <c>GET /media/{project}/{conversation}/{media}</c>: the browser cannot call the Core API itself (the user's token
+/// stays on the server), so an image, audio or video element points here and the Front streams the Core API's answer
+/// through with the session's token. The Core API decides access (404 outside the user's grants) and sets the
+/// headers that keep a customer's file from running in this origin; they are passed on unchanged.
+/// </summary>
+public static class MediaProxy
+{
+    private static readonly string[] PassedHeaders = ["Content-Disposition", "X-Content-Type-Options", "Content-Security-Policy", "Retry-After", "Cache-Control"];
+
+    public static string Url(long projectId, long conversationId, long mediaId) => $"/media/{projectId}/{conversationId}/{mediaId}";
+
+    public static IEndpointRouteBuilder MapMediaProxy(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/media/{projectId:long}/{conversationId:long}/{mediaId:long}", StreamAsync).RequireAuthorization();
+        return app;
+    }
+
+    private static async Task StreamAsync(long projectId, long conversationId, long mediaId, HttpContext http, SessionTokens store,
+        IHttpClientFactory factory, TimeProvider clock, CancellationToken ct)
+    {
+        // The circuits of this session keep its token fresh in the shared store; a stale one is a signed-out session.
+        if (http.User.FindFirst(UserSession.SessionIdClaim)?.Value is not { } sessionId || store.Get(sessionId) is not { } tokens
+            || !tokens.AccessTokenFresh(clock.GetUtcNow()))
+        {
+            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return;
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"projects/{projectId}/conversations/{conversationId}/media/{mediaId}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens.AccessToken);
+        using var response = await factory.CreateClient(CoreApiClient.Name).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        http.Response.StatusCode = (int)response.StatusCode;
+        if (response.Content.Headers.ContentType is { } type) http.Response.ContentType = type.ToString();
+        if (response.Content.Headers.ContentLength is { } length) http.Response.ContentLength = length;
+        foreach (var name in PassedHeaders)
+            if (response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values))
+                http.Response.Headers[name] = values.ToArray();
+        await response.Content.CopyToAsync(http.Response.Body, ct);
+    }
+}

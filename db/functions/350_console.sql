@@ -72,13 +72,14 @@ language sql stable as $$
     limit p_limit
 $$;
 
+drop function if exists chat.contact_context(bigint);
 create or replace function chat.contact_context(p_conversation_id bigint)
 returns table (contact_id bigint, channel text, display_name text, external_id text, bsuid text, phone text,
                first_seen_at timestamptz, account_name text, conversation_created_at timestamptz, status text,
-               queue_id bigint, assigned_user_id bigint)
+               queue_id bigint, assigned_user_id bigint, attributes text)
 language sql stable as $$
     select ct.id, ct.channel, ct.display_name, ct.external_id, ct.bsuid, ct.phone, ct.first_seen_at, a.name,
-           cv.created_at, cv.status, cv.queue_id, cv.assigned_user_id
+           cv.created_at, cv.status, cv.queue_id, cv.assigned_user_id, ct.attributes::text
     from chat.conversations cv
     join chat.contacts ct on ct.id = cv.contact_id
     join meta.accounts a on a.id = cv.account_id
@@ -87,12 +88,15 @@ $$;
 
 -- The contact's conversations on every account of the project (a contact is per channel, so one customer on two
 -- WhatsApp numbers has two conversations).
+drop function if exists chat.contact_history(bigint);
 create or replace function chat.contact_history(p_contact_id bigint)
 returns table (conversation_id bigint, account_name text, status text, created_at timestamptz, last_message_at timestamptz,
-               message_count bigint)
+               message_count bigint, tags text)
 language sql stable as $$
     select cv.id, a.name, cv.status, cv.created_at, cv.last_message_at,
-           (select count(*) from chat.messages m where m.conversation_id = cv.id)
+           (select count(*) from chat.messages m where m.conversation_id = cv.id),
+           (select string_agg(t.name, ', ' order by lower(t.name)) from chat.conversation_tags ct join chat.tags t on t.id = ct.tag_id
+            where ct.conversation_id = cv.id)
     from chat.conversations cv join meta.accounts a on a.id = cv.account_id
     where cv.contact_id = p_contact_id
     order by cv.last_message_at desc nulls last

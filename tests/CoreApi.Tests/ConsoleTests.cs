@@ -72,6 +72,17 @@ public sealed class ConsoleTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal(conversation, history.GetProperty("conversationId").GetInt64());
         Assert.Equal(1, history.GetProperty("messageCount").GetInt64());
 
+        // The context grows with what the team records: custom attributes and the tags of each conversation.
+        var supervisor = await host.As("supervisor@demo.local");
+        var tag = (await (await supervisor.PostAsJsonAsync($"/projects/{host.DemoProjectId}/tags", new { name = "Returning", color = "#226644" }))
+            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        Assert.Equal(HttpStatusCode.NoContent, (await supervisor.PutAsync($"/conversations/{conversation}/tags/{tag}", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await supervisor.PatchAsJsonAsync($"/conversations/{conversation}/contact/attributes",
+            new { attributes = new Dictionary<string, string?> { ["plan"] = "gold" } })).StatusCode);
+        context = await Json(await (await host.As("agent@demo.local")).GetAsync($"/conversations/{conversation}/context"));
+        Assert.Equal("gold", context.GetProperty("attributes").GetProperty("plan").GetString());
+        Assert.Equal("Returning", Assert.Single(context.GetProperty("history").EnumerateArray()).GetProperty("tags").GetString());
+
         var foreign = await host.ConversationAsync(host.OtherAccountId, "34950000002", "private");
         Assert.Equal(HttpStatusCode.NotFound, (await (await host.As("admin@demo.local")).GetAsync($"/conversations/{foreign}/context")).StatusCode);
     }

@@ -9,13 +9,20 @@ namespace MultichannelMessages.CoreApi.Console;
 
 public static class ContextApi
 {
+    /// <summary>One of the customer's conversations, with its tags (names, comma-separated).</summary>
     public sealed record HistoryItem(long ConversationId, string AccountName, string Status, DateTime CreatedAt, DateTime? LastMessageAt,
-        long MessageCount);
+        long MessageCount, string? Tags);
     public sealed record ContactContext(long ContactId, string Channel, string? DisplayName, string ExternalId, string? Bsuid, string? Phone,
         DateTime FirstSeenAt, string AccountName, DateTime ConversationCreatedAt, string Status, long? QueueId, long? AssignedUserId)
     {
         public HistoryItem[] History { get; init; } = [];
+        /// <summary>Custom attributes agents set on the customer (plan, language…), which routing rules read.</summary>
+        public Dictionary<string, string> Attributes { get; init; } = [];
     }
+
+    private sealed record ContextRow(long ContactId, string Channel, string? DisplayName, string ExternalId, string? Bsuid, string? Phone,
+        DateTime FirstSeenAt, string AccountName, DateTime ConversationCreatedAt, string Status, long? QueueId, long? AssignedUserId,
+        string Attributes);
 
     /// <summary>The operations rail's customer context: who the customer is on this channel and their conversations.</summary>
     public static async Task<Results<Ok<ContactContext>, ProblemHttpResult>> Get(
@@ -23,14 +30,19 @@ public static class ContextApi
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is null) return Refusals.NotFound();
-        var context = await connection.QuerySingleAsync<ContactContext>(new CommandDefinition("""
+        var row = await connection.QuerySingleAsync<ContextRow>(new CommandDefinition("""
             select contact_id, channel, display_name, external_id, bsuid, phone, first_seen_at, account_name, conversation_created_at,
-                   status, queue_id, assigned_user_id
+                   status, queue_id, assigned_user_id, attributes
             from chat.contact_context(@conversationId)
             """, new { conversationId }, cancellationToken: ct));
         var history = await connection.QueryAsync<HistoryItem>(new CommandDefinition(
-            "select conversation_id, account_name, status, created_at, last_message_at, message_count from chat.contact_history(@ContactId)",
-            new { context.ContactId }, cancellationToken: ct));
-        return TypedResults.Ok(context with { History = history.ToArray() });
+            "select conversation_id, account_name, status, created_at, last_message_at, message_count, tags from chat.contact_history(@ContactId)",
+            new { row.ContactId }, cancellationToken: ct));
+        return TypedResults.Ok(new ContactContext(row.ContactId, row.Channel, row.DisplayName, row.ExternalId, row.Bsuid, row.Phone, row.FirstSeenAt,
+            row.AccountName, row.ConversationCreatedAt, row.Status, row.QueueId, row.AssignedUserId)
+        {
+            History = history.ToArray(),
+            Attributes = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(row.Attributes) ?? [],
+        });
     }
 }

@@ -71,6 +71,12 @@ public sealed class ConsoleTests(CoreHost host) : IClassFixture<CoreHost>
         var history = Assert.Single(context.GetProperty("history").EnumerateArray());
         Assert.Equal(conversation, history.GetProperty("conversationId").GetInt64());
         Assert.Equal(1, history.GetProperty("messageCount").GetInt64());
+        Assert.Empty(context.GetProperty("attributes").EnumerateObject());
+        // The rail shows the attributes it edits.
+        var agent = await host.As("agent@demo.local");
+        (await agent.PatchAsJsonAsync($"/conversations/{conversation}/contact/attributes", new { attributes = new { plan = "gold" } })).EnsureSuccessStatusCode();
+        context = await Json(await agent.GetAsync($"/conversations/{conversation}/context"));
+        Assert.Equal("gold", context.GetProperty("attributes").GetProperty("plan").GetString());
 
         var foreign = await host.ConversationAsync(host.OtherAccountId, "34950000002", "private");
         Assert.Equal(HttpStatusCode.NotFound, (await (await host.As("admin@demo.local")).GetAsync($"/conversations/{foreign}/context")).StatusCode);

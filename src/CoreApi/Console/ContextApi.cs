@@ -15,6 +15,8 @@ public static class ContextApi
         DateTime FirstSeenAt, string AccountName, DateTime ConversationCreatedAt, string Status, long? QueueId, long? AssignedUserId)
     {
         public HistoryItem[] History { get; init; } = [];
+        /// <summary>The contact's custom attributes, edited from the rail (PATCH /conversations/{id}/contact/attributes).</summary>
+        public Dictionary<string, string> Attributes { get; init; } = [];
     }
 
     /// <summary>The operations rail's customer context: who the customer is on this channel and their conversations.</summary>
@@ -31,6 +33,12 @@ public static class ContextApi
         var history = await connection.QueryAsync<HistoryItem>(new CommandDefinition(
             "select conversation_id, account_name, status, created_at, last_message_at, message_count from chat.contact_history(@ContactId)",
             new { context.ContactId }, cancellationToken: ct));
-        return TypedResults.Ok(context with { History = history.ToArray() });
+        var attributes = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "select attributes::text from chat.contacts where id = @ContactId", new { context.ContactId }, cancellationToken: ct));
+        return TypedResults.Ok(context with
+        {
+            History = history.ToArray(),
+            Attributes = attributes is null ? [] : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(attributes) ?? [],
+        });
     }
 }

@@ -3,8 +3,14 @@ namespace MultichannelMessages.Front.CoreApi;
 // The shared-inbox endpoints: lock, assignment, tags, notes, attributes, search, presence and internal chat.
 public sealed partial class CoreApiClient
 {
-    public Task<LockView?> LockAsync(long conversationId, CancellationToken ct = default) =>
-        GetAsync<LockView?>($"conversations/{conversationId}/lock", ct);
+    /// <summary>The lock, or null when nobody holds it (the Core API answers 200 with an empty body then).</summary>
+    public async Task<LockView?> LockAsync(long conversationId, CancellationToken ct = default)
+    {
+        using var response = await RequestAsync(HttpMethod.Get, $"conversations/{conversationId}/lock", null, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        return string.IsNullOrWhiteSpace(body) || body == "null"
+            ? null : System.Text.Json.JsonSerializer.Deserialize<LockView>(body, System.Text.Json.JsonSerializerOptions.Web);
+    }
 
     public Task<LockView> TakeLockAsync(long conversationId, CancellationToken ct = default) =>
         SendAsync<LockView>(HttpMethod.Post, $"conversations/{conversationId}/lock", null, ct);

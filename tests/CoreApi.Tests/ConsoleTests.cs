@@ -26,6 +26,8 @@ public sealed class ConsoleTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.DoesNotContain("ops", Modules(project));
         Assert.DoesNotContain("admin", Modules(project));
         Assert.True(project.GetProperty("modules").EnumerateArray().Single(m => m.GetProperty("key").GetString() == "chats").GetProperty("enabled").GetBoolean());
+        // Internal chat exists now (issue 5): on by default.
+        Assert.True(project.GetProperty("modules").EnumerateArray().Single(m => m.GetProperty("key").GetString() == "internal_chat").GetProperty("enabled").GetBoolean());
 
         var dev = await Json(await (await host.As("dev@demo.local")).GetAsync("/me"));
         var devProject = Assert.Single(dev.GetProperty("projects").EnumerateArray());

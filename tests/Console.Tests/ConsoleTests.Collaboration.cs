@@ -70,6 +70,16 @@ public sealed partial class ConsoleTests
         await agent.GetByTestId("lock-release").ClickAsync();
         await Expect(composer).ToBeEnabledAsync();
         await Expect(composer).ToHaveValueAsync("typed before the lock");
+
+        // An admin revokes someone else's lock (locks.revoke); the agent sees it gone, live.
+        await agent.GetByTestId("lock-take").ClickAsync();
+        await Expect(agent.GetByTestId("lock-state")).ToHaveTextAsync("You hold the lock.");
+        var admin = await platform.SignInAsync("admin@demo.local");
+        await Conversation(admin, name).ClickAsync();
+        await Expect(admin.GetByTestId("lock-state")).ToHaveTextAsync("Ana Agent holds the lock.");
+        await admin.GetByTestId("lock-revoke").ClickAsync();
+        await Expect(agent.GetByTestId("lock-state")).ToHaveTextAsync("Nobody holds the lock.");
+        await admin.Context.CloseAsync();
         await agent.Context.CloseAsync();
         await supervisor.Context.CloseAsync();
     });
@@ -97,10 +107,11 @@ public sealed partial class ConsoleTests
         await Expect(seen).ToBeVisibleAsync();
         await Expect(seen).ToContainTextAsync("Ana Agent");
 
+        await platform.ScreenshotAsync(supervisor, "console-rail-tags-notes");
+
         // The agent removes the tag; the supervisor sees it go.
         await agent.Locator($"[data-testid=tag-chip][data-tag='{tag}']").GetByTestId("tag-remove").ClickAsync();
         await Expect(supervisor.Locator($"[data-testid=tag-chip][data-tag='{tag}']")).ToHaveCountAsync(0);
-        await platform.ScreenshotAsync(supervisor, "console-rail-tags-notes");
         await agent.Context.CloseAsync();
         await supervisor.Context.CloseAsync();
     });

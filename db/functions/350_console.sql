@@ -18,7 +18,7 @@ returns table (feature text, enabled boolean)
 language sql stable as $$
     select d.feature, coalesce(f.enabled, d.enabled)
     from (values ('chats', true), ('dashboard', false), ('ai_agents', false), ('chatbots', false), ('templates', false),
-                 ('mass_sends', false), ('calls', false), ('internal_chat', false), ('admin', false), ('ops', true))
+                 ('mass_sends', false), ('calls', false), ('internal_chat', true), ('admin', false), ('ops', true))
          as d(feature, enabled)
     left join core.project_features f on f.project_id = p_project_id and f.feature = d.feature
 $$;

@@ -4,7 +4,7 @@ using static Microsoft.Playwright.Assertions;
 namespace MultichannelMessages.Console.Tests;
 
 /// <summary>The operator console in a real browser against the running platform. Waits are on UI state, never sleeps.</summary>
-public sealed class ConsoleTests(ConsolePlatform platform) : IClassFixture<ConsolePlatform>
+public sealed partial class ConsoleTests(ConsolePlatform platform) : IClassFixture<ConsolePlatform>
 {
     private static string Unique(string text) => $"{text} {Guid.NewGuid().ToString("N")[..6]}";
 

@@ -26,6 +26,8 @@ public sealed class ConsoleTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.DoesNotContain("ops", Modules(project));
         Assert.DoesNotContain("admin", Modules(project));
         Assert.True(project.GetProperty("modules").EnumerateArray().Single(m => m.GetProperty("key").GetString() == "chats").GetProperty("enabled").GetBoolean());
+        // Internal chat exists now (issue 5): on by default.
+        Assert.True(project.GetProperty("modules").EnumerateArray().Single(m => m.GetProperty("key").GetString() == "internal_chat").GetProperty("enabled").GetBoolean());
 
         var dev = await Json(await (await host.As("dev@demo.local")).GetAsync("/me"));
         var devProject = Assert.Single(dev.GetProperty("projects").EnumerateArray());
@@ -71,6 +73,12 @@ public sealed class ConsoleTests(CoreHost host) : IClassFixture<CoreHost>
         var history = Assert.Single(context.GetProperty("history").EnumerateArray());
         Assert.Equal(conversation, history.GetProperty("conversationId").GetInt64());
         Assert.Equal(1, history.GetProperty("messageCount").GetInt64());
+        Assert.Empty(context.GetProperty("attributes").EnumerateObject());
+        // The rail shows the attributes it edits.
+        var agent = await host.As("agent@demo.local");
+        (await agent.PatchAsJsonAsync($"/conversations/{conversation}/contact/attributes", new { attributes = new { plan = "gold" } })).EnsureSuccessStatusCode();
+        context = await Json(await agent.GetAsync($"/conversations/{conversation}/context"));
+        Assert.Equal("gold", context.GetProperty("attributes").GetProperty("plan").GetString());
 
         // The context grows with what the team records: custom attributes and the tags of each conversation.
         var supervisor = await host.As("supervisor@demo.local");

@@ -10,6 +10,9 @@ public sealed class ConsoleState(CoreApiClient api)
 
     public Task<Profile> ProfileAsync() => _profile ??= api.ProfileAsync();
 
+    /// <summary>The conversation last opened in Chats (this circuit): internal chat offers to attach it as a card.</summary>
+    public (long Id, string Title)? OpenConversation { get; set; }
+
     public async Task<ProjectItem?> ProjectAsync(long projectId) =>
         (await ProfileAsync()).Projects.FirstOrDefault(p => p.Id == projectId);
 }

@@ -46,11 +46,12 @@ public sealed record MessageItem(long Id, string Direction, string Type, string?
 
 public sealed record SendResponse(long MessageId, bool Created, string Status);
 
-public sealed record HistoryItem(long ConversationId, string AccountName, string Status, DateTime CreatedAt, DateTime? LastMessageAt, long MessageCount);
+public sealed record HistoryItem(long ConversationId, string AccountName, string Status, DateTime CreatedAt, DateTime? LastMessageAt, long MessageCount,
+    string? Tags = null);
 
 public sealed record ContactContext(long ContactId, string Channel, string? DisplayName, string ExternalId, string? Bsuid, string? Phone,
     DateTime FirstSeenAt, string AccountName, DateTime ConversationCreatedAt, string Status, long? QueueId, long? AssignedUserId,
-    HistoryItem[] History);
+    HistoryItem[] History, Dictionary<string, string>? Attributes = null);
 
 public sealed record Heartbeat(string WorkerId, string Loop, DateTime BeatAt, string? Details, double SecondsSince);
 
@@ -60,11 +61,17 @@ public sealed record DeadLetter(long Id, long OutboxId, long? MessageId, long? C
 /// <summary>One ops.change_feed row pushed by the hub (see the Core API's ChangeItem).</summary>
 public sealed record ChangeItem(long Id, long ProjectId, string Kind, long? ConversationId, long? MessageId, long? QueueId,
     long? AssignedUserId, string? MessageStatus, string? MessageDirection, string? MessageBody, DateTime? MessageOccurredAt,
-    int? ErrorCode, string? ErrorTitle, int? UnreadCount, string? LastMessagePreview, DateTime? LastMessageAt);
+    int? ErrorCode, string? ErrorTitle, int? UnreadCount, string? LastMessagePreview, DateTime? LastMessageAt,
+    JsonElement? Details = null);
 
 public static class Permission
 {
     public const string Reply = "conversations.reply";
     public const string ReadAllQueues = "conversations.read_all_queues";
     public const string ReadOps = "ops.read";
+    public const string Take = "conversations.take";
+    public const string Assign = "conversations.assign";
+    public const string ManageTags = "tags.manage";
+    public const string ReadPresence = "presence.read";
+    public const string RevokeLocks = "locks.revoke";
 }

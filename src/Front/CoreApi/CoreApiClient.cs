@@ -9,7 +9,7 @@ namespace MultichannelMessages.Front.CoreApi;
 /// The console's only way to data: the Core API over HTTP, with the user's access token (refreshed by
 /// <see cref="UserSession"/>). Refusals come back as <see cref="CoreApiException"/> carrying the API's code.
 /// </summary>
-public sealed class CoreApiClient(HttpClient http, UserSession session)
+public sealed partial class CoreApiClient(HttpClient http, UserSession session)
 {
     public const string Name = "core";
 

@@ -10,6 +10,13 @@ window.mm = {
     const row = document.getElementById(id);
     if (row) row.scrollIntoView({ block: "nearest" });
   },
+  highlight: (messageId) => {
+    const bubble = document.querySelector(`[data-testid=bubble][data-message-id="${messageId}"]`);
+    if (!bubble) return;
+    bubble.scrollIntoView({ block: "center" });
+    bubble.classList.add("highlight");
+    setTimeout(() => bubble.classList.remove("highlight"), 2500);
+  },
   scrollThread: () => {
     const thread = document.getElementById("thread-messages");
     if (thread) thread.scrollTop = thread.scrollHeight;

@@ -53,6 +53,7 @@ public sealed partial class ConsoleTests
         await Expect(composer).ToBeDisabledAsync();
         await Expect(composer).ToHaveAttributeAsync("placeholder", "Ana Agent is working this conversation.");
         await Expect(composer).ToHaveValueAsync("typed before the lock");
+        await Expect(supervisor.GetByTestId("lock-blocked-note")).ToHaveTextAsync("Ana Agent is working this conversation.");
         // A supervisor may not revoke (admins and devs may).
         await Expect(supervisor.GetByTestId("lock-revoke")).ToHaveCountAsync(0);
         await platform.ScreenshotAsync(supervisor, "console-lock-held");

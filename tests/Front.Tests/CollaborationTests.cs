@@ -35,9 +35,11 @@ public sealed class CollaborationTests : ComponentTest
         Assert.Equal("Ana Agent is working this conversation.", text.GetAttribute("placeholder"));
         Assert.Equal("typed before", text.GetAttribute("value"));
         Assert.True(cut.Find("[data-testid=send]").HasAttribute("disabled"));
+        Assert.Equal("Ana Agent is working this conversation.", cut.Find("[data-testid=lock-blocked-note]").TextContent);
 
         cut.Render(p => p.Add(t => t.LockedBy, null));
         Assert.False(cut.Find("[data-testid=composer-text]").HasAttribute("disabled"));
+        Assert.Empty(cut.FindAll("[data-testid=lock-blocked-note]"));
     }
 
     [Theory]

@@ -121,13 +121,17 @@ public sealed partial class LiveFeed(IOptions<CoreApiOptions> options, UserSessi
     {
         if (change.Id <= _lastSeen) return;
         _lastSeen = change.Id;
-        if (Changed is { } handler) await handler(change);
+        // Each subscriber in turn: invoking a multicast Func awaits only the last one's task, and the page and the rail's
+        // sections all subscribe, so the others would run unordered against the next change.
+        if (Changed is { } handler)
+            foreach (var subscriber in handler.GetInvocationList().Cast<Func<ChangeItem, Task>>()) await subscriber(change);
     }
 
     private async Task SetStateAsync(FeedState state)
     {
         State = state;
-        if (StateChanged is { } handler) await handler(state);
+        if (StateChanged is { } handler)
+            foreach (var subscriber in handler.GetInvocationList().Cast<Func<FeedState, Task>>()) await subscriber(state);
     }
 
     public async ValueTask DisposeAsync()

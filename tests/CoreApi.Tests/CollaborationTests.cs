@@ -176,6 +176,12 @@ public sealed class CollaborationTests(CoreHost host) : IClassFixture<CoreHost>
         var team = await (await (await host.As("supervisor@demo.local")).GetAsync($"/projects/{host.DemoProjectId}/presence")).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("online", team.EnumerateArray().Single(p => p.GetProperty("displayName").GetString() == "Ana Agent").GetProperty("status").GetString());
 
+        Assert.Equal("online", (await (await agent.GetAsync("/me/presence")).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        // Any member lists the project's people (to write to them); presence stays with presence.read.
+        var members = await (await agent.GetAsync($"/projects/{host.DemoProjectId}/members")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains(members.EnumerateArray(), m => m.GetProperty("displayName").GetString() == "Sam Supervisor" && m.GetProperty("role").GetString() == "supervisor");
+        Assert.Equal(HttpStatusCode.NotFound, (await agent.GetAsync($"/projects/{host.OtherProjectId}/members")).StatusCode);
+
         // An online agent whose console went away reads as offline.
         await host.ScalarAsync<int>("update core.presence set last_seen_at = now() - interval '5 minutes' returning 1");
         team = await (await (await host.As("supervisor@demo.local")).GetAsync($"/projects/{host.DemoProjectId}/presence")).Content.ReadFromJsonAsync<JsonElement>();

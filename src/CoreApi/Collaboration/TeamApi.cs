@@ -14,6 +14,8 @@ public static partial class TeamApi
     public sealed record PresenceRequest(string? Status);
     public sealed record PresenceItem(long UserId, string DisplayName, string Role, string Status, DateTime? ChangedAt, DateTime? LastSeenAt,
         int OpenConversations);
+    public sealed record MyPresence(string Status);
+    public sealed record ProjectMember(long UserId, string DisplayName, string Role);
     public sealed record QueueRequest(string? Name, bool? AutoAssign, int? MaxOpenPerAgent);
     public sealed record QueueDetail(long Id, string Name, bool AutoAssign, int MaxOpenPerAgent);
     public sealed record MemberItem(long UserId, string DisplayName, DateTime? LastAssignedAt);
@@ -26,10 +28,12 @@ public static partial class TeamApi
 
     public static IEndpointRouteBuilder MapTeamApi(this IEndpointRouteBuilder app)
     {
+        app.MapGet("/me/presence", GetPresence).WithTags("Team").RequireAuthorization();
         app.MapPut("/me/presence", SetPresence).WithTags("Team").RequireAuthorization();
         app.MapPost("/me/presence/seen", Seen).WithTags("Team").RequireAuthorization();
         var project = app.MapGroup("/projects/{projectId:long}").WithTags("Team").RequireAuthorization();
         project.MapGet("/presence", Presence);
+        project.MapGet("/members", ProjectMembers);
         project.MapPost("/queues", CreateQueue);
         project.MapGet("/queues/{queueId:long}", GetQueue);
         project.MapPatch("/queues/{queueId:long}", UpdateQueue);
@@ -62,6 +66,33 @@ public static partial class TeamApi
     private static CommandDefinition Sql(string sql, object args, CancellationToken ct) => new(sql, args, cancellationToken: ct);
 
     // ── Presence ──────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>One's own presence, as the team sees it (an online one unseen for two minutes reads offline).</summary>
+    public static async Task<Results<Ok<MyPresence>, ProblemHttpResult>> GetPresence(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (TokenService.UserId(http.User) is not { } userId) return Refusals.Unauthorized("unauthenticated", "Sign in.");
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var status = await connection.ExecuteScalarAsync<string>(Sql("""
+            select coalesce((select case when last_seen_at < now() - interval '2 minutes' then 'offline' else status end
+                             from core.presence where user_id = @userId), 'offline')
+            """, new { userId }, ct));
+        return TypedResults.Ok(new MyPresence(status!));
+    }
+
+    /// <summary>Who is in the project (to write to in internal chat): names and roles only, for any member. Presence
+    /// and workload stay with <c>presence.read</c>.</summary>
+    public static async Task<Results<Ok<ProjectMember[]>, ProblemHttpResult>> ProjectMembers(
+        long projectId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var (_, _, refusal) = await InProjectAsync(projectId, Permissions.InternalChat, http, access, ct);
+        if (refusal is not null) return refusal;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<ProjectMember>(Sql("""
+            select u.id as user_id, u.display_name, pm.role from core.project_members pm join core.users u on u.id = pm.user_id and u.is_active
+            where pm.project_id = @projectId order by u.display_name, u.id
+            """, new { projectId }, ct));
+        return TypedResults.Ok(rows.ToArray());
+    }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> SetPresence(PresenceRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {

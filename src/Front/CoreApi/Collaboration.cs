@@ -15,6 +15,10 @@ public sealed record CatalogTag(long Id, string Name, string Color, int Conversa
 
 public sealed record Note(long Id, long AuthorUserId, string AuthorName, string Body, DateTime CreatedAt);
 
+public sealed record ProjectMember(long UserId, string DisplayName, string Role);
+
+public sealed record MyPresence(string Status);
+
 public sealed record TeamMember(long UserId, string DisplayName, string Role, string Status, DateTime? ChangedAt, DateTime? LastSeenAt,
     int OpenConversations);
 

@@ -59,6 +59,11 @@ public sealed partial class CoreApiClient
     public Task<TeamMember[]> PresenceAsync(long projectId, CancellationToken ct = default) =>
         GetAsync<TeamMember[]>($"projects/{projectId}/presence", ct);
 
+    public Task<ProjectMember[]> MembersAsync(long projectId, CancellationToken ct = default) =>
+        GetAsync<ProjectMember[]>($"projects/{projectId}/members", ct);
+
+    public Task<MyPresence> MyPresenceAsync(CancellationToken ct = default) => GetAsync<MyPresence>("me/presence", ct);
+
     public Task SetPresenceAsync(string status, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Put, "me/presence", new { status }, ct);
 

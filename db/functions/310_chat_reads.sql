@@ -18,12 +18,15 @@ $$;
 
 -- Conversation list, newest first by latest message, keyset-paginated on (last_message_at, id) along
 -- conversations_inbox_idx.
+-- p_pinned_only and p_search serve the console's pins and quick search (chat.console_conversations).
 drop function if exists chat.list_conversations(bigint, bigint, boolean, bigint[], text, bigint, text, boolean, boolean,
+                                                timestamptz, bigint, int);
+drop function if exists chat.list_conversations(bigint, bigint, boolean, bigint[], bigint, text, bigint, text, boolean, boolean,
                                                 timestamptz, bigint, int);
 create or replace function chat.list_conversations(
     p_project_id bigint, p_user_id bigint, p_all_queues boolean, p_queue_ids bigint[],
     p_account_id bigint, p_channel text, p_queue_id bigint, p_status text, p_unread_only boolean, p_mine_only boolean,
-    p_before_at timestamptz, p_before_id bigint, p_limit int)
+    p_before_at timestamptz, p_before_id bigint, p_limit int, p_pinned_only boolean default false, p_search text default null)
 returns table (id bigint, channel text, account_id bigint, account_name text, contact_id bigint, contact_name text,
                contact_external_id text, queue_id bigint, assigned_user_id bigint, status text,
                last_message_at timestamptz, last_message_preview text, last_message_direction text,
@@ -44,6 +47,12 @@ language sql stable as $$
       and (p_status is null or cv.status = p_status)
       and (not p_unread_only or chat.unread_for(cv.id, cv.last_message_at, p_user_id) > 0)
       and (not p_mine_only or cv.assigned_user_id = p_user_id)
+      and (not p_pinned_only or exists (select 1 from chat.conversation_pins pn
+                                        where pn.user_id = p_user_id and pn.conversation_id = cv.id))
+      and (p_search is null
+           or ct.display_name ilike '%' || p_search || '%'
+           or ct.external_id ilike '%' || p_search || '%'
+           or cv.last_message_preview ilike '%' || p_search || '%')
       and (p_before_at is null or (cv.last_message_at, cv.id) < (p_before_at, p_before_id))
     order by cv.last_message_at desc, cv.id desc
     limit p_limit

@@ -42,9 +42,9 @@ begin
 end
 $$;
 
--- The same rows as chat.list_conversations, for the conversations a user pinned (still visible to them) and for
--- a search by customer name, customer id or latest message. Search scans the project's conversations: fine at
--- demo and mid-size scale; a trigram index is the next step when a project grows past that.
+-- The list's rows (chat.list_conversations) for the conversations a user pinned (still visible to them) and for
+-- a quick search by customer name, customer id or latest message. The search scans the project's conversations;
+-- the full search is chat.search.
 create or replace function chat.console_conversations(
     p_project_id bigint, p_user_id bigint, p_all_queues boolean, p_queue_ids bigint[], p_pinned_only boolean, p_search text,
     p_limit int)
@@ -53,23 +53,8 @@ returns table (id bigint, channel text, account_id bigint, account_name text, co
                last_message_at timestamptz, last_message_preview text, last_message_direction text,
                last_message_type text, unread_count int, last_inbound_at timestamptz)
 language sql stable as $$
-    select cv.id, cv.channel, cv.account_id, a.name, cv.contact_id, ct.display_name, ct.external_id, cv.queue_id,
-           cv.assigned_user_id, cv.status, cv.last_message_at, cv.last_message_preview, cv.last_message_direction,
-           cv.last_message_type, chat.unread_for(cv.id, cv.last_message_at, p_user_id), cv.last_inbound_at
-    from chat.conversations cv
-    join meta.accounts a on a.id = cv.account_id
-    join chat.contacts ct on ct.id = cv.contact_id
-    where cv.project_id = p_project_id
-      and cv.last_message_at is not null
-      and (p_all_queues or cv.queue_id is null or cv.queue_id = any (p_queue_ids) or cv.assigned_user_id = p_user_id)
-      and (not p_pinned_only or exists (select 1 from chat.conversation_pins pn
-                                        where pn.user_id = p_user_id and pn.conversation_id = cv.id))
-      and (p_search is null
-           or ct.display_name ilike '%' || p_search || '%'
-           or ct.external_id ilike '%' || p_search || '%'
-           or cv.last_message_preview ilike '%' || p_search || '%')
-    order by cv.last_message_at desc, cv.id desc
-    limit p_limit
+    select * from chat.list_conversations(p_project_id, p_user_id, p_all_queues, p_queue_ids, null, null, null, null, false, false,
+                                          null, null, p_limit, p_pinned_only, p_search)
 $$;
 
 drop function if exists chat.contact_context(bigint);

@@ -39,9 +39,8 @@ public static class InternalChatApi
 
     private static async Task<(long UserId, ProblemHttpResult? Refusal)> AllowedAsync(long projectId, HttpContext http, AccessService access, CancellationToken ct)
     {
-        var user = await access.ForAsync(http.User, ct);
-        if (user?.In(projectId) is not { } project) return (0, Refusals.NotFound());
-        return project.Can(Permissions.InternalChat) ? (user.UserId, null) : (0, Refusals.Forbidden(Permissions.InternalChat));
+        var (_, userId, refusal) = await TeamApi.InProjectAsync(projectId, Permissions.InternalChat, http, access, ct);
+        return (userId, refusal);
     }
 
     public static async Task<Results<Ok<RoomItem[]>, ProblemHttpResult>> Rooms(

@@ -54,7 +54,7 @@ public static partial class TeamApi
 
     /// <summary>The caller's grants in the project when they hold the permission; else the refusal (404 outside the
     /// project, 403 inside it without the permission).</summary>
-    private static async Task<(ProjectAccess? Project, long UserId, ProblemHttpResult? Refusal)> InProjectAsync(
+    internal static async Task<(ProjectAccess? Project, long UserId, ProblemHttpResult? Refusal)> InProjectAsync(
         long projectId, string permission, HttpContext http, AccessService access, CancellationToken ct)
     {
         var user = await access.ForAsync(http.User, ct);

@@ -5,6 +5,7 @@ using MultichannelMessages.Worker.Heartbeats;
 using MultichannelMessages.Worker.Media;
 using MultichannelMessages.Worker.Outbox;
 using MultichannelMessages.Worker.Pacing;
+using MultichannelMessages.Worker.Retention;
 using MultichannelMessages.Worker.Team;
 
 namespace MultichannelMessages.Worker.Extensions;
@@ -56,6 +57,16 @@ public static class WorkerExtensions
         builder.Services.AddOptions<TeamOptions>().BindConfiguration(TeamOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<TeamLoops>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TeamLoops>());
+        return builder;
+    }
+
+    /// <summary>The retention loop: raw webhook bodies, sent outbox rows, change feed, cache invalidations and stale
+    /// heartbeats are deleted once they outlive their (configurable) retention.</summary>
+    public static WebApplicationBuilder AddRetention(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<RetentionLoop>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionLoop>());
         return builder;
     }
 

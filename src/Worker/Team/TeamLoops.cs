@@ -2,6 +2,7 @@ using Dapper;
 using Microsoft.Extensions.Options;
 using MultichannelMessages.Platform.Database;
 using MultichannelMessages.Worker.Heartbeats;
+using MultichannelMessages.Worker.Loops;
 using Npgsql;
 
 namespace MultichannelMessages.Worker.Team;
@@ -12,7 +13,7 @@ namespace MultichannelMessages.Worker.Team;
 /// (internal.purge_messages; never a trigger, so a purge is one visible, measured job). Each is safe with many
 /// Workers: the functions skip rows another caller holds, and assignment takes a per-queue advisory lock.
 /// </summary>
-public sealed partial class TeamLoops(
+public sealed class TeamLoops(
     NpgsqlDataSource db,
     WorkerLoops loops,
     TimeProvider time,
@@ -35,64 +36,20 @@ public sealed partial class TeamLoops(
             RunAsync(PurgeLoop, TimeSpan.FromMilliseconds(_options.PurgeIntervalMs), null, PurgeAsync, stoppingToken));
     }
 
-    private async Task RunAsync(string name, TimeSpan interval, SemaphoreSlim? wake, Func<CancellationToken, Task<int>> work, CancellationToken ct)
-    {
-        var status = loops.Register(name);
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                var done = await work(ct);
-                status.Iterated(time.GetUtcNow());
-                status.Claimed(time.GetUtcNow(), done, null);
-                if (done > 0) LogWorked(logger, name, done);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                status.Error(ex.Message);
-                LogFailed(logger, name, ex);
-            }
-            try
-            {
-                if (wake is null) await Task.Delay(interval, time, ct);
-                else
-                {
-                    await wake.WaitAsync(interval, ct);
-                    while (wake.CurrentCount > 0) await wake.WaitAsync(ct); // one pass serves every wake-up so far
-                }
-            }
-            catch (OperationCanceledException) { return; }
-        }
-    }
+    private Task RunAsync(string name, TimeSpan interval, SemaphoreSlim? wake, Func<CancellationToken, Task<int>> work, CancellationToken ct) =>
+        PeriodicLoop.RunAsync(loops, time, logger, name, interval, wake, work, ct);
 
     private Task<int> AssignAsync(CancellationToken ct) => ScalarAsync("select chat.auto_assign(@n)", new { n = _options.AssignBatch }, ct);
 
     private Task<int> ExpireLocksAsync(CancellationToken ct) => ScalarAsync("select chat.expire_locks(500)", null, ct);
 
-    /// <summary>Batches until a short one: a backlog is cleared in one pass, without one long transaction.</summary>
-    public async Task<int> PurgeAsync(CancellationToken ct)
-    {
-        var total = 0;
-        int batch;
-        do
-        {
-            batch = await ScalarAsync("select internal.purge_messages(@age, @batch)",
-                new { age = _options.InternalChatRetentionSeconds, batch = _options.PurgeBatch }, ct);
-            total += batch;
-        } while (batch == _options.PurgeBatch);
-        return total;
-    }
+    public Task<int> PurgeAsync(CancellationToken ct) => PeriodicLoop.DrainAsync(_options.PurgeBatch, c =>
+        ScalarAsync("select internal.purge_messages(@age, @batch)",
+            new { age = _options.InternalChatRetentionSeconds, batch = _options.PurgeBatch }, c), ct);
 
     private async Task<int> ScalarAsync(string sql, object? args, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return await connection.ExecuteScalarAsync<int>(new CommandDefinition(sql, args, cancellationToken: ct));
     }
-
-    [LoggerMessage(400, LogLevel.Information, "{Loop}: {Count} done")]
-    private static partial void LogWorked(ILogger logger, string loop, int count);
-
-    [LoggerMessage(401, LogLevel.Warning, "{Loop} failed; trying again")]
-    private static partial void LogFailed(ILogger logger, string loop, Exception exception);
 }

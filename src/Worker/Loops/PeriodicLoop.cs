@@ -1,0 +1,64 @@
+using MultichannelMessages.Worker.Heartbeats;
+using Npgsql;
+
+namespace MultichannelMessages.Worker.Loops;
+
+/// <summary>
+/// One named loop that calls a unit of work on a timer (or earlier when woken), reports each pass to the heartbeats
+/// and survives database hiccups: the Worker's small scheduled jobs (assignment, lock expiry, purges, retention) run
+/// through it, so each is only its work.
+/// </summary>
+public static partial class PeriodicLoop
+{
+    public static async Task RunAsync(WorkerLoops loops, TimeProvider time, ILogger logger, string name, TimeSpan interval,
+        SemaphoreSlim? wake, Func<CancellationToken, Task<int>> work, CancellationToken ct)
+    {
+        var status = loops.Register(name);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var done = await work(ct);
+                status.Iterated(time.GetUtcNow());
+                status.Claimed(time.GetUtcNow(), done, null);
+                if (done > 0) LogWorked(logger, name, done);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                status.Error(ex.Message);
+                LogFailed(logger, name, ex);
+            }
+            try
+            {
+                if (wake is null) await Task.Delay(interval, time, ct);
+                else
+                {
+                    await wake.WaitAsync(interval, ct);
+                    while (wake.CurrentCount > 0) await wake.WaitAsync(ct); // one pass serves every wake-up so far
+                }
+            }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    /// <summary>Calls a purge function batch after batch until a short one: a backlog is cleared in one pass, each
+    /// batch its own short transaction.</summary>
+    public static async Task<int> DrainAsync(int batchSize, Func<CancellationToken, Task<int>> batch, CancellationToken ct)
+    {
+        var total = 0;
+        int done;
+        do
+        {
+            done = await batch(ct);
+            total += done;
+        } while (done == batchSize && !ct.IsCancellationRequested);
+        return total;
+    }
+
+    [LoggerMessage(400, LogLevel.Information, "{Loop}: {Count} done")]
+    private static partial void LogWorked(ILogger logger, string loop, int count);
+
+    [LoggerMessage(401, LogLevel.Warning, "{Loop} failed; trying again")]
+    private static partial void LogFailed(ILogger logger, string loop, Exception exception);
+}

@@ -1,0 +1,53 @@
+using Dapper;
+using Microsoft.Extensions.Options;
+using MultichannelMessages.Worker.Heartbeats;
+using MultichannelMessages.Worker.Loops;
+using Npgsql;
+
+namespace MultichannelMessages.Worker.Retention;
+
+/// <summary>
+/// Deletes what has outlived its retention (db/functions/225_ops_retention.sql): raw webhook bodies, sent outbox
+/// rows, change-feed rows, cache invalidations and stale heartbeats. Without it these tables grow with every event
+/// for ever (at 10,000 events/s the raw bodies alone are tens of GB a day). Safe with many Workers: each batch skips
+/// rows another Worker is deleting.
+/// </summary>
+public sealed class RetentionLoop(
+    NpgsqlDataSource db,
+    WorkerLoops loops,
+    TimeProvider time,
+    IOptions<RetentionOptions> options,
+    ILogger<RetentionLoop> logger) : BackgroundService
+{
+    public const string LoopName = "retention";
+    private readonly RetentionOptions _options = options.Value;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => !_options.Enabled
+        ? Task.CompletedTask
+        : PeriodicLoop.RunAsync(loops, time, logger, LoopName, TimeSpan.FromMilliseconds(_options.IntervalMs), null, PurgeAsync, stoppingToken);
+
+    /// <summary>One pass over every table; returns the rows deleted.</summary>
+    public async Task<int> PurgeAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var batch = _options.Batch;
+        var total = 0;
+        total += await DrainAsync("select meta.purge_webhook_events(@before, @attentionBefore, @batch)",
+            new { before = now.AddDays(-_options.WebhookEventDays), attentionBefore = now.AddDays(-_options.WebhookAttentionDays), batch }, ct);
+        total += await DrainAsync("select ops.purge_outbox(@before, @batch)", new { before = now.AddDays(-_options.OutboxDays), batch }, ct);
+        total += await DrainAsync("select ops.purge_change_feed(@before, @batch)", new { before = now.AddHours(-_options.ChangeFeedHours), batch }, ct);
+        total += await DrainAsync("select ops.purge_cache_invalidations(@before, @batch)",
+            new { before = now.AddHours(-_options.CacheInvalidationHours), batch }, ct);
+        total += await ScalarAsync("select ops.purge_heartbeats(@before)", new { before = now.AddDays(-_options.HeartbeatDays) }, ct);
+        return total;
+    }
+
+    private Task<int> DrainAsync(string sql, object args, CancellationToken ct) =>
+        PeriodicLoop.DrainAsync(_options.Batch, c => ScalarAsync(sql, args, c), ct);
+
+    private async Task<int> ScalarAsync(string sql, object args, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(sql, args, cancellationToken: ct));
+    }
+}

@@ -1,0 +1,41 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MultichannelMessages.Worker.Retention;
+
+/// <summary>Section <c>Retention</c>: how long the platform keeps what it only needs for a while. Conversations,
+/// messages, notes and their history are never purged here.</summary>
+public sealed class RetentionOptions
+{
+    public const string Section = "Retention";
+
+    public bool Enabled { get; set; } = true;
+
+    [Range(60_000, 86_400_000)]
+    public int IntervalMs { get; set; } = 3_600_000;
+
+    [Range(100, 100_000)]
+    public int Batch { get; set; } = 5_000;
+
+    /// <summary>Raw webhook bodies that were normalized. Meta redelivers for up to 7 days; keep well past that.</summary>
+    [Range(8, 3_650)]
+    public int WebhookEventDays { get; set; } = 30;
+
+    /// <summary>Raw bodies that failed to parse or belonged to no project: the operator's evidence, kept longer.</summary>
+    [Range(8, 3_650)]
+    public int WebhookAttentionDays { get; set; } = 90;
+
+    /// <summary>Sent outbox rows (a row a dead letter points at is kept).</summary>
+    [Range(1, 3_650)]
+    public int OutboxDays { get; set; } = 7;
+
+    /// <summary>Change-feed rows: consoles replay them only across short reconnects.</summary>
+    [Range(1, 24 * 365)]
+    public int ChangeFeedHours { get; set; } = 24;
+
+    /// <summary>Cache invalidations: applied by live Core API instances within seconds; caches live minutes.</summary>
+    [Range(1, 24 * 365)]
+    public int CacheInvalidationHours { get; set; } = 1;
+
+    [Range(1, 3_650)]
+    public int HeartbeatDays { get; set; } = 7;
+}

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.DependencyInjection;
+using MultichannelMessages.Worker.Retention;
+using MultichannelMessages.Worker.Tests.Support;
+
+namespace MultichannelMessages.Worker.Tests.Retention;
+
+/// <summary>The retention loop against the real database: what outlived its retention goes, in batches; what is
+/// recent, pending or evidence stays.</summary>
+public sealed class RetentionTests
+{
+    [Fact]
+    public async Task Expired_operational_rows_are_purged_and_recent_pending_or_attention_rows_kept()
+    {
+        var db = await WorkerDatabase.CreateAsync("retention");
+        // 250 normalized raw events 40 days old (three batches of 100), plus: one 40 days old that failed to parse and
+        // one unowned (evidence, kept 90 days), one failed 100 days ago (gone), and a recent one.
+        await db.ExecuteAsync("""
+            insert into meta.webhook_events (event_hash, received_at, body, parse_status, is_unowned)
+            select sha256(('old ' || g)::bytea), now() - interval '40 days', '{}'::bytea, 'normalized', false from generate_series(1, 250) g;
+            insert into meta.webhook_events (event_hash, received_at, body, parse_status, is_unowned) values
+                (sha256('failed 40'::bytea), now() - interval '40 days', 'x'::bytea, 'parse_error', false),
+                (sha256('unowned 40'::bytea), now() - interval '40 days', '{}'::bytea, 'normalized', true),
+                (sha256('failed 100'::bytea), now() - interval '100 days', 'x'::bytea, 'parse_error', false),
+                (sha256('recent'::bytea), now() - interval '1 day', '{}'::bytea, 'normalized', false);
+            """);
+        // Four outbox rows: sent 8 days ago (gone), sent 8 days ago but dead-lettered (kept), sent today, never sent.
+        var queued = await db.QueueTextsAsync(WorkerDatabase.WhatsApp, 4, "3498100");
+        var outbox = await db.QueryAsync<long>("select id from ops.outbox order by id");
+        await db.ExecuteAsync("""
+            update ops.outbox set completed_at = now() - interval '8 days', locked_until = null where id = any(@old);
+            update ops.outbox set completed_at = now() where id = @today;
+            insert into ops.dead_letters (project_id, outbox_id, message_id, reason, attempts)
+            select project_id, id, message_id, 'permanent', 1 from ops.outbox where id = @deadLettered;
+            """, new { old = new[] { outbox[0], outbox[1] }, today = outbox[2], deadLettered = outbox[1] });
+        // Everything else the worker may already have done to these four rows does not matter: it only looks at
+        // completed_at, and the fourth is sent by the Worker below (completed now, so kept).
+        await db.ExecuteAsync("""
+            insert into ops.change_feed (project_id, kind, created_at) values (@ProjectId, 'old', now() - interval '2 days'), (@ProjectId, 'new', now());
+            insert into ops.cache_invalidations (project_id, scope, created_at) values (@ProjectId, 'old', now() - interval '2 hours'), (@ProjectId, 'new', now());
+            insert into ops.worker_heartbeats (worker_id, loop, beat_at) values ('gone-worker', 'outbox', now() - interval '8 days');
+            """, new { db.ProjectId });
+
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await using var worker = WorkerHost.Start(db, sandbox, ("Retention:Batch", "100"));
+
+        await Eventually.TrueAsync(async () => await db.ScalarAsync<long>("select count(*) from meta.webhook_events") == 3,
+            TimeSpan.FromSeconds(20), "the expired raw events purged");
+        Assert.Equal(new[] { "failed 40", "recent", "unowned 40" }, (await db.QueryAsync<string>("""
+            select w.label from (values ('failed 40'), ('unowned 40'), ('failed 100'), ('recent')) w(label)
+            join meta.webhook_events e on e.event_hash = sha256(w.label::bytea) order by 1
+            """)).ToArray());
+        Assert.Equal(new[] { outbox[1], outbox[2], outbox[3] }, (await db.QueryAsync<long>("select id from ops.outbox order by id")).ToArray());
+        Assert.Equal(new[] { "new" }, (await db.QueryAsync<string>("select kind from ops.change_feed where kind in ('old', 'new')")).ToArray());
+        Assert.Equal(new[] { "new" }, (await db.QueryAsync<string>("select scope from ops.cache_invalidations where scope in ('old', 'new')")).ToArray());
+        Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from ops.worker_heartbeats where worker_id = 'gone-worker'"));
+        // The messages the purged outbox rows sent are untouched: retention never deletes conversations or messages.
+        Assert.Equal(4L, await db.ScalarAsync<long>("select count(*) from chat.messages where id = any(@ids)",
+            new { ids = queued.Select(q => q.MessageId).ToArray() }));
+        // A second pass has nothing left to do.
+        Assert.Equal(0, await worker.Services.GetRequiredService<RetentionLoop>().PurgeAsync(CancellationToken.None));
+    }
+}

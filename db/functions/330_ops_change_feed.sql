@@ -34,6 +34,13 @@ language sql stable as $$
     select coalesce(max(id), 0) from ops.change_feed
 $$;
 
+-- The oldest id still in the feed (the Worker's retention deletes older rows): a console whose last seen id is
+-- older has missed changes it can no longer replay, and reloads instead.
+create or replace function ops.change_feed_tail() returns bigint
+language sql stable as $$
+    select coalesce(min(id), 0) from ops.change_feed
+$$;
+
 -- A project's data version: the last change-feed id of the project (one index probe on change_feed_project_idx).
 -- Cached reads are stored with the version they were read at and served only while it is still current, so no
 -- Core API instance can serve a page older than the last write, whichever instance took the write.

@@ -74,4 +74,35 @@ public sealed class RealtimeTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.DoesNotContain(missed, c => c.ConversationId == vip);
         Assert.True(missed.Select(c => c.Id).SequenceEqual(missed.Select(c => c.Id).Order()));
     }
+
+    [Fact]
+    public async Task A_console_away_longer_than_the_feed_retention_learns_it_cannot_replay_and_must_reload()
+    {
+        var conversation = await host.ConversationAsync(host.DemoAccountId, "34940000013", "away", host.GeneralQueueId);
+        long position;
+        await using (var hub = await host.HubAsync("agent@demo.local"))
+            position = await hub.InvokeAsync<long>("JoinProject", host.DemoProjectId);
+        var supervisor = await host.As("supervisor@demo.local");
+        (await supervisor.PostAsJsonAsync($"/conversations/{conversation}/messages", new { text = "while away" })).EnsureSuccessStatusCode();
+        (await supervisor.PostAsJsonAsync($"/conversations/{conversation}/messages", new { text = "kept" })).EnsureSuccessStatusCode();
+        var kept = await host.ScalarAsync<long>("select max(id) from ops.change_feed");
+
+        await using var again = await host.HubAsync("agent@demo.local");
+        await again.InvokeAsync<long>("JoinProject", host.DemoProjectId);
+        // Nothing purged yet: the console can replay from where it was.
+        Assert.True(await again.InvokeAsync<long>("GetOldestChange", host.DemoProjectId) <= position + 1);
+
+        // The Worker's retention deletes everything but the newest row (the function it calls, with a cut-off now).
+        await host.ScalarAsync<int>("select ops.purge_change_feed(now() + interval '1 minute', 100000)");
+        await host.ScalarAsync<long>("insert into ops.change_feed (project_id, kind) values (@DemoProjectId, 'probe') returning id", new { host.DemoProjectId });
+        var oldest = await again.InvokeAsync<long>("GetOldestChange", host.DemoProjectId);
+        Assert.True(oldest > position + 1, "the rows after the console's position are gone: it must reload");
+        Assert.True(oldest > kept);
+        var replay = await again.InvokeAsync<ChangeItem[]>("GetChangesSince", host.DemoProjectId, position);
+        Assert.DoesNotContain(replay, c => c.MessageBody == "while away");
+
+        // Someone outside the project learns nothing.
+        await using var outsider = await host.HubAsync("agent@demo.local");
+        await Assert.ThrowsAsync<HubException>(() => outsider.InvokeAsync<long>("GetOldestChange", 999_999));
+    }
 }

@@ -40,6 +40,15 @@ public sealed class ConsoleHub(AccessService access, NpgsqlDataSource db) : Hub
         return changes.Where(c => c.ProjectId == projectId && c.VisibleTo(project, userId)).ToArray();
     }
 
+    /// <summary>The oldest change the feed still holds: a client whose last seen id is older missed changes that
+    /// retention has deleted, and must reload rather than replay.</summary>
+    public async Task<long> GetOldestChange(long projectId)
+    {
+        await ProjectAsync(projectId);
+        await using var connection = await db.OpenConnectionAsync(Context.ConnectionAborted);
+        return await connection.ExecuteScalarAsync<long>("select ops.change_feed_tail()");
+    }
+
     private async Task<(ProjectAccess Project, long UserId)> ProjectAsync(long projectId)
     {
         var user = await access.ForAsync(Context.User!, Context.ConnectionAborted);

@@ -6,7 +6,9 @@ using MultichannelMessages.Front.CoreApi;
 
 namespace MultichannelMessages.Front.Realtime;
 
-public enum FeedState { Connecting, Connected, Reconnecting }
+/// <summary><c>Resynced</c>: back after an absence longer than the feed's retention; what was missed cannot be replayed,
+/// so views reload.</summary>
+public enum FeedState { Connecting, Connected, Reconnecting, Resynced }
 
 /// <summary>
 /// One circuit's connection to the Core API hub (/hubs/console): joins the project the console shows, raises each
@@ -90,6 +92,11 @@ public sealed partial class LiveFeed(IOptions<CoreApiOptions> options, UserSessi
         if (!catchUp)
         {
             _lastSeen = Math.Max(_lastSeen, head);
+        }
+        else if (await hub.InvokeAsync<long>("GetOldestChange", _projectId, _stopping.Token) is var oldest && oldest > _lastSeen + 1)
+        {
+            _lastSeen = Math.Max(_lastSeen, head);
+            await SetStateAsync(FeedState.Resynced);
         }
         else
         {

@@ -68,7 +68,7 @@ public static class SearchApi
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<Row>(new CommandDefinition("""
             select kind, conversation_id, channel, contact_name, contact_external_id, queue_id, status, message_id, note_id, direction,
-                   snippet, occurred_at
+                   snippet, occurred_at, rank, hit_id
             from chat.search(@projectId, @userId, @allQueues, @queueIds, @text, @channel, @queueId, @tagId, @from, @to, @status, @fetch,
                              @beforeAt, @beforeRank, @beforeId)
             """, new

@@ -51,7 +51,9 @@ declare
     v_depth int;
     v_window interval;
     v_hits bigint[];
-    -- The first page is "before infinity", so one plan serves every page: a range on the recency index.
+    -- Where the previous page ended; the first page has no key. The message queries test the key as
+    -- "p_before_at is null or …", which the planner drops for the first page, so its plans stay the ones measured
+    -- (an index condition "occurred_at <= infinity" would AND the project's whole recency index into the GIN bitmap).
     v_at timestamptz := coalesce(p_before_at, 'infinity');
     v_rank int := coalesce(p_before_rank, 5);
     v_id bigint := coalesce(p_before_id, 9223372036854775807);
@@ -68,12 +70,13 @@ begin
         select array_agg(x.id order by x.occurred_at desc, x.id desc) into v_hits
         from (select r.id, r.occurred_at
               from (select m.id, m.occurred_at, m.search_vector, m.deleted_at, m.conversation_id from chat.messages m
-                    where m.project_id = p_project_id and m.occurred_at <= v_at
+                    where m.project_id = p_project_id and (p_before_at is null or m.occurred_at <= p_before_at)
                       and (p_from is null or m.occurred_at >= p_from) and (p_to is null or m.occurred_at < p_to)
                     order by m.occurred_at desc
                     limit v_depth) r
               join chat.conversations cv on cv.id = r.conversation_id
-              where r.search_vector @@ v_query and r.deleted_at is null and (r.occurred_at, 4, r.id) < (v_at, v_rank, v_id)
+              where r.search_vector @@ v_query and r.deleted_at is null
+                and (p_before_at is null or (r.occurred_at, 4, r.id) < (p_before_at, p_before_rank, p_before_id))
                 and chat.search_sees(cv, p_user_id, p_all_queues, p_queue_ids, p_channel, p_queue_id, p_status, p_tag_id)
               order by r.occurred_at desc, r.id desc
               limit p_limit) x;
@@ -90,7 +93,7 @@ begin
             from (select m.id, m.occurred_at
                   from chat.messages m join chat.conversations cv on cv.id = m.conversation_id
                   where m.project_id = p_project_id and m.search_vector @@ v_query and m.deleted_at is null
-                    and m.occurred_at <= v_at and (m.occurred_at, 4, m.id) < (v_at, v_rank, v_id)
+                    and (p_before_at is null or (m.occurred_at, 4, m.id) < (p_before_at, p_before_rank, p_before_id))
                     and (v_window is null or m.occurred_at >= least(now(), v_at) - v_window)
                     and (p_from is null or m.occurred_at >= p_from) and (p_to is null or m.occurred_at < p_to)
                     and chat.search_sees(cv, p_user_id, p_all_queues, p_queue_ids, p_channel, p_queue_id, p_status, p_tag_id)

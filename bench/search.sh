@@ -96,3 +96,12 @@ for who in SUP AGENT; do
     run "$who $q" "select count(*) from $(printf "$tmpl" "$q");"
   done
 done
+# The next page (issue 5: "Show more"): the hits after the first page's last one, through the cursor the API passes.
+for who in SUP AGENT; do
+  tmpl="${!who}"
+  for q in "'pedido'" "'zanzibar'"; do
+    key=$("${PSQL[@]}" -d mm_search -tAc "select quote_literal(occurred_at) || ', ' || rank || ', ' || hit_id from $(printf "$tmpl" "$q") offset 29 limit 1")
+    [ -n "$key" ] || continue
+    run "$who $q page 2" "select count(*) from $(printf "${tmpl%, 30)}, 30, $key)" "$q");"
+  done
+done

@@ -75,8 +75,10 @@ language sql stable as $$
     select * from (
         select m.id, m.direction, m.type, m.body, m.status, m.occurred_at, m.error_code, m.error_title,
                m.reply_to_provider_id, m.deleted_at, m.client_message_id, m.sent_by_user_id,
+               -- status (pending, stored, failed) tells the console whether the file can be fetched yet.
                coalesce((select jsonb_agg(jsonb_build_object('id', md.id, 'kind', md.kind, 'mimeType', md.mime_type,
-                                                              'fileName', md.file_name, 'caption', md.caption)
+                                                              'fileName', md.file_name, 'caption', md.caption,
+                                                              'status', md.download_status)
                                           order by md.ordinal)
                          from chat.media md where md.message_id = m.id), '[]'::jsonb)
         from chat.messages m
@@ -86,6 +88,23 @@ language sql stable as $$
         limit p_limit
     ) page
     order by occurred_at, id
+$$;
+
+-- One message of a thread, as thread_page shows it (the console re-reads a bubble when its media is ready).
+create or replace function chat.thread_message(p_conversation_id bigint, p_message_id bigint)
+returns table (id bigint, direction text, type text, body text, status text, occurred_at timestamptz,
+               error_code int, error_title text, reply_to_provider_id text, deleted_at timestamptz,
+               client_message_id text, sent_by_user_id bigint, media jsonb)
+language sql stable as $$
+    select m.id, m.direction, m.type, m.body, m.status, m.occurred_at, m.error_code, m.error_title,
+           m.reply_to_provider_id, m.deleted_at, m.client_message_id, m.sent_by_user_id,
+           coalesce((select jsonb_agg(jsonb_build_object('id', md.id, 'kind', md.kind, 'mimeType', md.mime_type,
+                                                          'fileName', md.file_name, 'caption', md.caption,
+                                                          'status', md.download_status)
+                                      order by md.ordinal)
+                     from chat.media md where md.message_id = m.id), '[]'::jsonb)
+    from chat.messages m
+    where m.id = p_message_id and m.conversation_id = p_conversation_id
 $$;
 
 create or replace function core.list_accounts(p_project_id bigint)

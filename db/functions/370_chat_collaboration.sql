@@ -397,3 +397,30 @@ language sql stable as $$
     order by e.id desc
     limit p_limit
 $$;
+
+-- Merges custom attributes into a conversation's contact (p_remove first, then p_set; at most 50 keys). Every
+-- conversation of the contact gets a 'contact_updated' feed row, so whoever may see any of them (by that
+-- conversation's queue and assignee, as for every other kind) refreshes the customer's context live. Null when the
+-- merge would pass 50 keys (nothing written).
+create or replace function chat.set_contact_attributes(p_conversation_id bigint, p_set jsonb, p_remove text[])
+returns jsonb
+language plpgsql as $$
+declare
+    v_contact chat.contacts;
+    v_next jsonb;
+begin
+    select ct.* into v_contact
+    from chat.conversations cv join chat.contacts ct on ct.id = cv.contact_id
+    where cv.id = p_conversation_id
+    for update of ct;
+    if v_contact.id is null then return null; end if;
+    v_next := (v_contact.attributes - p_remove) || p_set;
+    if (select count(*) from jsonb_object_keys(v_next)) > 50 then return null; end if;
+    update chat.contacts set attributes = v_next, updated_at = now() where id = v_contact.id;
+    insert into ops.change_feed (project_id, kind, conversation_id, payload)
+    select cv.project_id, 'contact_updated', cv.id, jsonb_build_object('contactId', v_contact.id)
+    from chat.conversations cv where cv.contact_id = v_contact.id;
+    perform pg_notify('change_feed', '');
+    return v_next;
+end
+$$;

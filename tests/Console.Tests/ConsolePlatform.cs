@@ -25,11 +25,13 @@ public sealed class ConsolePlatform : IAsyncLifetime
     public ServiceProcess Front { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
     public long ProjectId { get; private set; }
+    /// <summary>The platform's database, for what a test must arrange behind the services' back (a race) or check.</summary>
+    public string ConnectionString { get; private set; } = "";
     public string ScreenshotFolder { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
     public async Task InitializeAsync()
     {
-        var cs = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("console");
+        var cs = ConnectionString = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("console");
         var masterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var appSecret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         ProjectId = await DemoSeeder.SeedAsync(cs, new SecretProtector(masterKey), "100000000000001", appSecret, "verify-console", Password, AccessToken);

@@ -7,12 +7,20 @@ namespace MultichannelMessages.CoreApi.Tests;
 
 public sealed class SearchTests(CoreHost host) : IClassFixture<CoreHost>
 {
-    private async Task<JsonElement[]> SearchAsync(string email, string query)
+    private async Task<JsonElement[]> SearchAsync(string email, string query) => (await PageAsync(email, query)).Items;
+
+    private async Task<(JsonElement[] Items, string? Next)> PageAsync(string email, string query)
     {
         var response = await (await host.As(email)).GetAsync($"/projects/{host.DemoProjectId}/search?{query}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().ToArray();
+        var page = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (page.GetProperty("items").EnumerateArray().ToArray(), page.GetProperty("next").GetString());
     }
+
+    private static string Key(JsonElement hit) => hit.GetProperty("kind").GetString() + ":" + hit.GetProperty(hit.GetProperty("kind").GetString() switch
+    {
+        "message" => "messageId", "note" => "noteId", _ => "conversationId",
+    }).GetInt64();
 
     private static string Marked(JsonElement hit) => string.Concat(hit.GetProperty("snippet").EnumerateArray()
         .Select(p => p.GetProperty("match").GetBoolean() ? "[" + p.GetProperty("text").GetString() + "]" : p.GetProperty("text").GetString()));
@@ -78,6 +86,57 @@ public sealed class SearchTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal(2, (await SearchAsync("supervisor@demo.local", $"q=zebra&queueId={host.GeneralQueueId}&status=open")).Length);
         Assert.Empty(await SearchAsync("supervisor@demo.local", "q=zebra&status=resolved"));
         _ = old;
+    }
+
+    [Fact]
+    public async Task Pages_follow_each_other_without_repeating_or_skipping_a_hit()
+    {
+        // Messages (some at the very same instant), notes, a customer and a tag all match the word.
+        var word = "kiwi" + Guid.NewGuid().ToString("N")[..6];
+        var same = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var conversations = new List<long>();
+        for (var i = 0; i < 9; i++)
+            conversations.Add(await host.ConversationAsync(host.DemoAccountId, "3495330" + i.ToString("D4") + Random.Shared.Next(100, 999),
+                $"about the {word} number {i}", host.GeneralQueueId, at: i < 4 ? same : DateTimeOffset.UtcNow.AddMinutes(-i)));
+        var supervisor = await host.As("supervisor@demo.local");
+        foreach (var c in conversations.Take(3))
+            Assert.Equal(HttpStatusCode.Created, (await supervisor.PostAsJsonAsync($"/conversations/{c}/notes", new { text = $"{word} noted" })).StatusCode);
+        await host.ScalarAsync<object>("update chat.contacts set display_name = @name where id = (select contact_id from chat.conversations where id = @id)",
+            new { name = word + " Customer", id = conversations[5] });
+        var tag = (await (await supervisor.PostAsJsonAsync($"/projects/{host.DemoProjectId}/tags", new { name = word + " tag", color = "#336699" }))
+            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        Assert.Equal(HttpStatusCode.NoContent, (await supervisor.PutAsync($"/conversations/{conversations[7]}/tags/{tag}", null)).StatusCode);
+
+        var all = await PageAsync("supervisor@demo.local", $"q={word}&limit=100");
+        Assert.Null(all.Next);
+        Assert.Equal(9 + 3 + 1 + 1, all.Items.Length);
+
+        var paged = new List<JsonElement>();
+        string? after = null;
+        var pages = 0;
+        do
+        {
+            var page = await PageAsync("supervisor@demo.local", $"q={word}&limit=4" + (after is null ? "" : "&after=" + Uri.EscapeDataString(after)));
+            Assert.True(page.Items.Length is > 0 and <= 4);
+            paged.AddRange(page.Items);
+            after = page.Next;
+            Assert.True(++pages < 10, "the cursor moves on");
+        } while (after is not null);
+
+        Assert.Equal(4, pages); // 14 hits: 4 + 4 + 4 + 2, and no empty last page
+        Assert.Equal(all.Items.Select(Key), paged.Select(Key));
+        Assert.Equal(paged.Count, paged.Select(Key).Distinct().Count());
+        // Newest first across every kind.
+        var times = paged.Select(h => h.GetProperty("occurredAt").GetDateTime()).ToArray();
+        Assert.Equal(times.OrderDescending(), times);
+    }
+
+    [Fact]
+    public async Task A_cursor_the_api_did_not_give_is_refused()
+    {
+        var response = await (await host.As("agent@demo.local")).GetAsync($"/projects/{host.DemoProjectId}/search?q=hello&after=not-a-cursor");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_cursor", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
     }
 
     [Theory]

@@ -303,17 +303,9 @@ public static class ConversationWorkApi
         await using var _ = v;
         var set = System.Text.Json.JsonSerializer.Serialize(attributes.Where(a => a.Value is not null).ToDictionary());
         var remove = attributes.Where(a => a.Value is null).Select(a => a.Key).ToArray();
-        var json = await v.Connection.ExecuteScalarAsync<string?>(Sql("""
-            with next as (
-                select c.id, (c.attributes - @remove::text[]) || @set::jsonb as value
-                from chat.contacts c join chat.conversations cv on cv.contact_id = c.id
-                where cv.id = @conversationId
-            )
-            update chat.contacts c set attributes = n.value, updated_at = now()
-            from next n
-            where c.id = n.id and (select count(*) from jsonb_object_keys(n.value)) <= 50
-            returning c.attributes::text
-            """, new { conversationId, set, remove }, ct));
+        // The function also tells every console showing one of the contact's conversations (contact_updated).
+        var json = await v.Connection.ExecuteScalarAsync<string?>(Sql(
+            "select chat.set_contact_attributes(@conversationId, @set::jsonb, @remove::text[])::text", new { conversationId, set, remove }, ct));
         if (json is null) return Refusals.Invalid("attributes", "too_many_attributes", "A contact holds at most 50 attributes.");
         return TypedResults.Ok(System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(json)!);
     }

@@ -16,10 +16,28 @@ public static class SearchApi
 {
     public sealed record SnippetPart(string Text, bool Match);
     public sealed record SearchHit(string Kind, long ConversationId, string Channel, string? ContactName, string ContactExternalId, long? QueueId,
-        string Status, long? MessageId, long? NoteId, string? Direction, SnippetPart[] Snippet, DateTime? OccurredAt);
+        string Status, long? MessageId, long? NoteId, string? Direction, SnippetPart[] Snippet, DateTime OccurredAt);
 
     private sealed record Row(string Kind, long ConversationId, string Channel, string? ContactName, string ContactExternalId, long? QueueId,
-        string Status, long? MessageId, long? NoteId, string? Direction, string? Snippet, DateTime? OccurredAt);
+        string Status, long? MessageId, long? NoteId, string? Direction, string? Snippet, DateTime OccurredAt, int Rank, long HitId);
+
+    /// <summary>Where a page ends: the last hit's (time, kind rank, id), the order chat.search pages on. Opaque to clients.</summary>
+    public readonly record struct SearchCursor(DateTime At, int Rank, long Id)
+    {
+        public override string ToString() => FormattableString.Invariant($"{At.Ticks}.{Rank}.{Id}");
+
+        public static bool TryParse(string? text, out SearchCursor? cursor)
+        {
+            cursor = null;
+            if (string.IsNullOrEmpty(text)) return true;
+            var parts = text.Split('.');
+            if (parts.Length != 3 || !long.TryParse(parts[0], out var ticks) || ticks < DateTime.MinValue.Ticks || ticks > DateTime.MaxValue.Ticks
+                || !int.TryParse(parts[1], out var rank) || rank is < 1 or > 4 || !long.TryParse(parts[2], out var id))
+                return false;
+            cursor = new SearchCursor(new DateTime(ticks, DateTimeKind.Utc), rank, id);
+            return true;
+        }
+    }
 
     private const char MatchStart = '\uE000';
     private const char MatchEnd = '\uE001';
@@ -30,9 +48,10 @@ public static class SearchApi
         return app;
     }
 
-    public static async Task<Results<Ok<SearchHit[]>, ProblemHttpResult>> Search(
+    /// <summary>A page of hits, newest first; <c>next</c> (null on the last page) asks for the hits after this page.</summary>
+    public static async Task<Results<Ok<Conversations.ConversationsApi.Page<SearchHit>>, ProblemHttpResult>> Search(
         long projectId, string? q, string? channel, long? queueId, long? tagId, DateTimeOffset? from, DateTimeOffset? to, string? status, int? limit,
-        HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        string? after, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
     {
         var user = await access.ForAsync(http.User, ct);
         if (user?.In(projectId) is not { } project || !project.Can(Permissions.ReadConversations)) return Refusals.NotFound();
@@ -43,19 +62,27 @@ public static class SearchApi
             return Refusals.Invalid("channel", "invalid_channel", "Channel must be whatsapp, messenger or instagram.");
         if (status is not (null or "open" or "resolved")) return Refusals.Invalid("status", "invalid_status", "Status is open or resolved.");
         if (from is { } f && to is { } t && f >= t) return Refusals.Invalid("to", "invalid_range", "The end of the range must come after its start.");
+        if (!SearchCursor.TryParse(after, out var cursor)) return Refusals.Invalid("after", "invalid_cursor", "The cursor is not one this API gave.");
+        var size = Math.Clamp(limit ?? 30, 1, 100);
 
         await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition("""
+        var rows = (await connection.QueryAsync<Row>(new CommandDefinition("""
             select kind, conversation_id, channel, contact_name, contact_external_id, queue_id, status, message_id, note_id, direction,
-                   snippet, occurred_at
-            from chat.search(@projectId, @userId, @allQueues, @queueIds, @text, @channel, @queueId, @tagId, @from, @to, @status, @size)
+                   snippet, occurred_at, rank, hit_id
+            from chat.search(@projectId, @userId, @allQueues, @queueIds, @text, @channel, @queueId, @tagId, @from, @to, @status, @fetch,
+                             @beforeAt, @beforeRank, @beforeId)
             """, new
         {
             projectId, userId = user.UserId, allQueues = project.Can(Permissions.ReadAllQueues), queueIds = project.QueueIds, text, channel,
-            queueId, tagId, from = from?.UtcDateTime, to = to?.UtcDateTime, status, size = Math.Clamp(limit ?? 30, 1, 100),
-        }, cancellationToken: ct));
-        return TypedResults.Ok(rows.Select(r => new SearchHit(r.Kind, r.ConversationId, r.Channel, r.ContactName, r.ContactExternalId, r.QueueId,
-            r.Status, r.MessageId, r.NoteId, r.Direction, Parts(r.Snippet ?? "", r.Kind is "message" or "note" ? null : text), r.OccurredAt)).ToArray());
+            queueId, tagId, from = from?.UtcDateTime, to = to?.UtcDateTime, status,
+            // One more than the page: whether it comes back says if there is a next page, without an empty last one.
+            fetch = size + 1, beforeAt = cursor?.At, beforeRank = cursor?.Rank, beforeId = cursor?.Id,
+        }, cancellationToken: ct))).ToArray();
+        var page = rows.Take(size).ToArray();
+        var next = rows.Length > size ? new SearchCursor(page[^1].OccurredAt, page[^1].Rank, page[^1].HitId).ToString() : null;
+        return TypedResults.Ok(new Conversations.ConversationsApi.Page<SearchHit>(page.Select(r => new SearchHit(r.Kind, r.ConversationId, r.Channel,
+            r.ContactName, r.ContactExternalId, r.QueueId, r.Status, r.MessageId, r.NoteId, r.Direction,
+            Parts(r.Snippet ?? "", r.Kind is "message" or "note" ? null : text), r.OccurredAt)).ToArray(), next));
     }
 
     /// <summary>Splits a snippet at the database's match markers; for contact and tag hits (plain text), marks where

@@ -18,6 +18,7 @@ public static partial class TeamApi
     public sealed record ProjectMember(long UserId, string DisplayName, string Role);
     public sealed record QueueRequest(string? Name, bool? AutoAssign, int? MaxOpenPerAgent);
     public sealed record QueueDetail(long Id, string Name, bool AutoAssign, int MaxOpenPerAgent);
+    public sealed record QueueSetting(long Id, string Name, bool AutoAssign, int MaxOpenPerAgent, int Members);
     public sealed record MemberItem(long UserId, string DisplayName, DateTime? LastAssignedAt);
     public sealed record RuleRequest(long? QueueId, int? Position, string? Channel, string? Keyword, string? AttributeKey, string? AttributeValue);
     public sealed record RuleItem(long Id, long QueueId, int Position, string? Channel, string? Keyword, string? AttributeKey, string? AttributeValue);
@@ -34,6 +35,7 @@ public static partial class TeamApi
         var project = app.MapGroup("/projects/{projectId:long}").WithTags("Team").RequireAuthorization();
         project.MapGet("/presence", Presence);
         project.MapGet("/members", ProjectMembers);
+        project.MapGet("/queue-settings", QueueSettings);
         project.MapPost("/queues", CreateQueue);
         project.MapGet("/queues/{queueId:long}", GetQueue);
         project.MapPatch("/queues/{queueId:long}", UpdateQueue);
@@ -137,6 +139,18 @@ public static partial class TeamApi
         if (request.MaxOpenPerAgent is < 1 or > 1000)
             return Refusals.Invalid("maxOpenPerAgent", "invalid_cap", "The cap of open conversations per agent is between 1 and 1000.");
         return null;
+    }
+
+    /// <summary>Every queue with its assignment settings and member count, for whoever manages queues.</summary>
+    public static async Task<Results<Ok<QueueSetting[]>, ProblemHttpResult>> QueueSettings(
+        long projectId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var (_, _, refusal) = await InProjectAsync(projectId, Permissions.ManageQueues, http, access, ct);
+        if (refusal is not null) return refusal;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<QueueSetting>(Sql(
+            "select id, name, auto_assign, max_open_per_agent, members from core.queue_settings(@projectId)", new { projectId }, ct));
+        return TypedResults.Ok(rows.ToArray());
     }
 
     public static async Task<Results<Created<QueueDetail>, ProblemHttpResult>> CreateQueue(

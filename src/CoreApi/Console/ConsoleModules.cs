@@ -17,7 +17,7 @@ public static class ConsoleModules
         ("mass_sends", Permissions.ConfigureProject),
         ("calls", Permissions.ReadConversations),
         ("internal_chat", Permissions.ReadConversations),
-        ("admin", Permissions.ConfigureProject),
+        ("admin", Permissions.ManageQueues),
         ("ops", Permissions.ReadOps),
     ];
 }

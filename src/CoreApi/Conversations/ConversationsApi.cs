@@ -25,6 +25,7 @@ public static class ConversationsApi
         app.MapGet("/projects/{projectId:long}/conversations", List).WithTags("Conversations").RequireAuthorization();
         var group = app.MapGroup("/conversations/{conversationId:long}").WithTags("Conversations").RequireAuthorization();
         group.MapGet("/messages", ThreadApi.Page);
+        group.MapGet("/messages/{messageId:long}", ThreadApi.Message);
         group.MapPost("/messages", SendApi.Send);
         group.MapPost("/read", SendApi.MarkRead);
         return app;

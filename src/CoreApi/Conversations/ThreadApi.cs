@@ -28,4 +28,18 @@ public static class ThreadApi
         var next = rows.Length == size ? new Cursor(new DateTimeOffset(rows[0].OccurredAt, TimeSpan.Zero), rows[0].Id).ToString() : null;
         return TypedResults.Ok(new ConversationsApi.Page<MessageItem>(rows, next));
     }
+
+    /// <summary>One message as the thread shows it: the console re-reads a bubble whose media the Worker finished.</summary>
+    public static async Task<Results<Ok<MessageItem>, ProblemHttpResult>> Message(
+        long conversationId, long messageId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is null) return Refusals.NotFound();
+        var row = await connection.QuerySingleOrDefaultAsync<MessageItem>(new CommandDefinition("""
+            select id, direction, type, body, status, occurred_at, error_code, error_title, reply_to_provider_id, deleted_at,
+                   client_message_id, sent_by_user_id, media::text as media
+            from chat.thread_message(@conversationId, @messageId)
+            """, new { conversationId, messageId }, cancellationToken: ct));
+        return row is null ? Refusals.NotFound() : TypedResults.Ok(row);
+    }
 }

@@ -31,7 +31,11 @@ public sealed record ConversationItem(long Id, string Channel, long AccountId, s
 
 public sealed record Page<T>(T[] Items, string? Next);
 
-public sealed record MediaRef(long Id, string Kind, string? MimeType, string? FileName, string? Caption);
+/// <summary>Status: pending (the Worker has not fetched it yet), stored, or failed; null from older answers means stored.</summary>
+public sealed record MediaRef(long Id, string Kind, string? MimeType, string? FileName, string? Caption, string? Status = null)
+{
+    public bool Ready => Status is null or "stored";
+}
 
 public sealed record MessageItem(long Id, string Direction, string Type, string? Body, string Status, DateTime OccurredAt,
     int? ErrorCode, string? ErrorTitle, string? ReplyToProviderId, DateTime? DeletedAt, string? ClientMessageId,

@@ -53,8 +53,10 @@ public sealed partial class CoreApiClient
     public Task<Dictionary<string, string>> SetAttributesAsync(long conversationId, Dictionary<string, string?> attributes, CancellationToken ct = default) =>
         SendAsync<Dictionary<string, string>>(HttpMethod.Patch, $"conversations/{conversationId}/contact/attributes", new { attributes }, ct);
 
-    public Task<SearchHit[]> SearchEverythingAsync(long projectId, SearchQuery query, CancellationToken ct = default) =>
-        GetAsync<SearchHit[]>($"projects/{projectId}/search?{query.ToQueryString()}", ct);
+    /// <summary>A page of hits; pass the page's <c>Next</c> as <paramref name="after"/> for the hits after it.</summary>
+    public Task<Page<SearchHit>> SearchEverythingAsync(long projectId, SearchQuery query, string? after = null, CancellationToken ct = default) =>
+        GetAsync<Page<SearchHit>>($"projects/{projectId}/search?{query.ToQueryString()}"
+            + (after is null ? "" : "&after=" + Uri.EscapeDataString(after)), ct);
 
     public Task<TeamMember[]> PresenceAsync(long projectId, CancellationToken ct = default) =>
         GetAsync<TeamMember[]>($"projects/{projectId}/presence", ct);

@@ -54,6 +54,10 @@ public sealed partial class CoreApiClient(HttpClient http, UserSession session)
         GetAsync<Page<MessageItem>>($"conversations/{conversationId}/messages?limit=50"
             + (before is null ? "" : "&before=" + Uri.EscapeDataString(before)), ct);
 
+    /// <summary>One message as the thread shows it (a bubble whose media became ready).</summary>
+    public Task<MessageItem> MessageAsync(long conversationId, long messageId, CancellationToken ct = default) =>
+        GetAsync<MessageItem>($"conversations/{conversationId}/messages/{messageId}", ct);
+
     public Task<ContactContext> ContextAsync(long conversationId, CancellationToken ct = default) =>
         GetAsync<ContactContext>($"conversations/{conversationId}/context", ct);
 
@@ -120,13 +124,15 @@ public sealed partial class CoreApiClient(HttpClient http, UserSession session)
     {
         if (response.IsSuccessStatusCode) return;
         string code = "http_" + (int)response.StatusCode, detail = response.ReasonPhrase ?? "";
+        string? field = null;
         try
         {
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
             if (problem.TryGetProperty("code", out var c) && c.GetString() is { } given) code = given;
             if (problem.TryGetProperty("detail", out var d) && d.GetString() is { } sentence) detail = sentence;
+            if (problem.TryGetProperty("field", out var f) && f.ValueKind == JsonValueKind.String) field = f.GetString();
         }
         catch (JsonException) { }
-        throw new CoreApiException((int)response.StatusCode, code, detail);
+        throw new CoreApiException((int)response.StatusCode, code, detail, field);
     }
 }

@@ -17,7 +17,7 @@ public sealed class Bubble
     public DateTime OccurredAt { get; init; }
     public int? ErrorCode { get; set; }
     public string? ErrorTitle { get; set; }
-    public IReadOnlyList<MediaRef> Media { get; init; } = [];
+    public IReadOnlyList<MediaRef> Media { get; set; } = [];
     public string? ClientMessageId { get; init; }
     public string? Refusal { get; set; }
     public bool Retried { get; set; }

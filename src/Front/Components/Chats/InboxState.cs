@@ -3,8 +3,9 @@ using MultichannelMessages.Front.CoreApi;
 namespace MultichannelMessages.Front.Components.Chats;
 
 /// <summary>What a change did to the screen: whether the list's first page must be read again (a conversation the
-/// list does not hold), and whether a customer wrote in the open conversation (mark it read, scroll).</summary>
-public readonly record struct ChangeOutcome(bool ReloadList, bool InboundInOpenThread);
+/// list does not hold), whether a customer wrote in the open conversation (mark it read, scroll), and which bubble
+/// of the open thread must be read again (its media finished downloading).</summary>
+public readonly record struct ChangeOutcome(bool ReloadList, bool InboundInOpenThread, long? RereadMessageId = null);
 
 /// <summary>
 /// The chat screen's state: the conversation list (pinned first), the open conversation and its bubbles, and how a
@@ -76,8 +77,19 @@ public sealed class InboxState
         Items.Sort((a, b) => b.LastMessageAt.CompareTo(a.LastMessageAt));
         var reload = !known && created && SearchResults is null;
         if (Selected?.Id != conversationId) return new ChangeOutcome(reload, false);
+        // The Worker stored (or gave up on) a file: the push says which message, the thread reads it again.
+        if (change.Kind == "media_ready")
+            return new ChangeOutcome(reload, false, Bubbles.Any(b => b.Id == change.MessageId) ? change.MessageId : null);
         ApplyToThread(change);
         return new ChangeOutcome(reload, created && change.MessageDirection == "in");
+    }
+
+    /// <summary>A message read again: its bubble takes the new media references and status.</summary>
+    public void Reread(MessageItem message)
+    {
+        if (Bubbles.FirstOrDefault(b => b.Id == message.Id) is not { } bubble) return;
+        bubble.Media = message.MediaRefs();
+        bubble.Status = message.Status;
     }
 
     private void ApplyToThread(ChangeItem change)

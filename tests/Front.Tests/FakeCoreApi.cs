@@ -1,0 +1,57 @@
+using System.Net;
+using System.Security.Claims;
+using System.Text;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
+using MultichannelMessages.Front.Auth;
+using MultichannelMessages.Front.CoreApi;
+
+namespace MultichannelMessages.Front.Tests;
+
+/// <summary>
+/// The Core API as a component sees it, answered by the test: a real <see cref="CoreApiClient"/> over a handler that
+/// records each request and answers with the JSON the test gives for its path and query. A signed-in session with a
+/// fresh token, so no refresh is attempted.
+/// </summary>
+public sealed class FakeCoreApi : HttpMessageHandler
+{
+    private readonly List<(Func<string, bool> Match, Func<string, (HttpStatusCode, string)> Answer)> _routes = [];
+
+    public List<string> Requests { get; } = [];
+
+    /// <summary>Answers a path (any method), or "POST /path" for one method only; the last route given wins.</summary>
+    public FakeCoreApi On(string route, string json, HttpStatusCode status = HttpStatusCode.OK)
+    {
+        _routes.Insert(0, (request => route.StartsWith('/') ? request[(request.IndexOf(' ') + 1)..] == route : request == route, _ => (status, json)));
+        return this;
+    }
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var path = request.RequestUri!.PathAndQuery;
+        Requests.Add($"{request.Method} {path}");
+        var route = _routes.FirstOrDefault(r => r.Match($"{request.Method} {path}"));
+        var (status, json) = route.Answer is null ? (HttpStatusCode.NotFound, """{"code":"not_found"}""") : route.Answer(path);
+        return Task.FromResult(new HttpResponseMessage(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") });
+    }
+
+    public void Register(IServiceCollection services)
+    {
+        var tokens = new SessionTokens(new MemoryCache(new MemoryCacheOptions()));
+        tokens.Set("s1", new TokenSet("token", DateTimeOffset.UtcNow.AddHours(1), "refresh", DateTimeOffset.UtcNow.AddDays(1)));
+        var session = new UserSession(new SignedIn(), tokens, new NoClients(), TimeProvider.System);
+        services.AddSingleton(new CoreApiClient(new HttpClient(this) { BaseAddress = new Uri("http://core.test/") }, session));
+    }
+
+    private sealed class SignedIn : AuthenticationStateProvider
+    {
+        public override Task<AuthenticationState> GetAuthenticationStateAsync() =>
+            Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", "1"), new Claim(UserSession.SessionIdClaim, "s1")], "test"))));
+    }
+
+    private sealed class NoClients : IHttpClientFactory
+    {
+        public HttpClient CreateClient(string name) => throw new InvalidOperationException("no refresh in component tests");
+    }
+}

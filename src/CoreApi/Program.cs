@@ -8,6 +8,7 @@ using MultichannelMessages.CoreApi.Media;
 using MultichannelMessages.CoreApi.Operations;
 using MultichannelMessages.CoreApi.Projects;
 using MultichannelMessages.CoreApi.Realtime;
+using MultichannelMessages.CoreApi.Templates;
 using MultichannelMessages.Platform.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -32,6 +33,7 @@ app.MapTeamApi();
 app.MapInternalChatApi();
 app.MapSearchApi();
 app.MapConsoleApi();
+app.MapTemplatesApi();
 app.MapHub<ConsoleHub>(ConsoleHub.Path);
 app.Run();
 

@@ -18,4 +18,6 @@ public static class Permissions
     /// <summary>Revoke a lock someone else holds.</summary>
     public const string RevokeLocks = "locks.revoke";
     public const string InternalChat = "internal_chat.use";
+    /// <summary>Write and delete message templates (reading approved ones only needs <see cref="Reply"/>).</summary>
+    public const string ManageTemplates = "templates.manage";
 }

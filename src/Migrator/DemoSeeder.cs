@@ -75,4 +75,48 @@ public static class DemoSeeder
                 new { queueId, userId }, tx);
         }
     }
+
+    /// <summary>Demo templates (English and Spanish), queued for submission as a supervisor would write them: the
+    /// Worker submits them to the sandbox, which approves them a moment later, so the demo shows the whole cycle. Run
+    /// again, a template that is still live is left alone (template_exists).</summary>
+    public static readonly (string Name, string Language, string Category, string Format, string Components, string Sources)[] Templates =
+    [
+        ("order_update", "en_US", "UTILITY", "named", """
+            [{"type":"HEADER","format":"TEXT","text":"Order update"},
+             {"type":"BODY","text":"Hi {{first_name}}, your order {{order_id}} is on its way. Reply here if you need anything.",
+              "example":{"body_text_named_params":[{"param_name":"first_name","example":"Ana"},{"param_name":"order_id","example":"10234"}]}},
+             {"type":"FOOTER","text":"Reply STOP to opt out"},
+             {"type":"BUTTONS","buttons":[{"type":"QUICK_REPLY","text":"Thanks!"},{"type":"QUICK_REPLY","text":"Talk to an agent"}]}]
+            """, """{"first_name":"contact.first_name","order_id":"last_order"}"""),
+        ("actualizacion_pedido", "es", "UTILITY", "named", """
+            [{"type":"HEADER","format":"TEXT","text":"Tu pedido"},
+             {"type":"BODY","text":"Hola {{first_name}}, tu pedido {{order_id}} ya está en camino. Escríbenos si necesitas algo.",
+              "example":{"body_text_named_params":[{"param_name":"first_name","example":"Lucía"},{"param_name":"order_id","example":"10234"}]}},
+             {"type":"FOOTER","text":"Responde BAJA para no recibir más mensajes"},
+             {"type":"BUTTONS","buttons":[{"type":"QUICK_REPLY","text":"¡Gracias!"},{"type":"QUICK_REPLY","text":"Hablar con un agente"}]}]
+            """, """{"first_name":"contact.first_name","order_id":"last_order"}"""),
+        ("follow_up", "en_US", "MARKETING", "positional", """
+            [{"type":"BODY","text":"Hi {{1}}, we have not heard from you in a while. Can we help with anything?",
+              "example":{"body_text":[["Ana"]]}}]
+            """, """{"1":"contact.first_name"}"""),
+        ("seguimiento", "es", "MARKETING", "positional", """
+            [{"type":"BODY","text":"Hola {{1}}, hace tiempo que no sabemos de ti. ¿Te podemos ayudar en algo?",
+              "example":{"body_text":[["Lucía"]]}}]
+            """, """{"1":"contact.first_name"}"""),
+    ];
+
+    public static async Task SeedTemplatesAsync(string connectionString, long projectId)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var accountId = await connection.ExecuteScalarAsync<long>(
+            "select id from meta.accounts where project_id = @projectId and channel = 'whatsapp' and external_id = @externalId",
+            new { projectId, externalId = Accounts[0].ExternalId });
+        var author = await connection.ExecuteScalarAsync<long?>("select id from core.users where email = 'supervisor@demo.local'");
+        foreach (var t in Templates)
+            await connection.ExecuteAsync("""
+                select * from meta.create_template(@projectId, @accountId, @author, @Name, @Language, @Category, @Format,
+                                                   @Components::jsonb, @Sources::jsonb)
+                """, new { projectId, accountId, author, t.Name, t.Language, t.Category, t.Format, t.Components, t.Sources });
+    }
 }

@@ -28,6 +28,7 @@ public static class MigratorProgram
                     Required("MM_DEMO_APP_SECRET"), Required("MM_DEMO_VERIFY_TOKEN"),
                     Environment.GetEnvironmentVariable("MM_DEMO_PASSWORD") is { Length: > 0 } password ? password : null,
                     Environment.GetEnvironmentVariable("MM_DEMO_ACCESS_TOKEN") is { Length: > 0 } token ? token : null);
+                await DemoSeeder.SeedTemplatesAsync(connectionString, projectId);
                 Console.WriteLine($"Demo project seeded (id {projectId}).");
                 return 0;
             default:

@@ -1,6 +1,7 @@
 using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Caching;
 using MultichannelMessages.CoreApi.Collaboration;
+using MultichannelMessages.CoreApi.Consent;
 using MultichannelMessages.CoreApi.Console;
 using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Extensions;
@@ -32,6 +33,7 @@ app.MapTeamApi();
 app.MapInternalChatApi();
 app.MapSearchApi();
 app.MapConsoleApi();
+app.MapConsentApi();
 app.MapHub<ConsoleHub>(ConsoleHub.Path);
 app.Run();
 

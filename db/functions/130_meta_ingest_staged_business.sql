@@ -2,13 +2,22 @@
 -- The project is resolved through the WABA, or the phone number for errors.
 create or replace function meta.ingest_staged_business() returns void
 language plpgsql as $$
+declare
+    v_template_events bigint[];
 begin
     -- Project resolved through the WABA (or the phone number for errors).
+    with stored as (
     insert into meta.template_events (project_id, event_id, waba_id, field, event, template_id, template_name, language, reason, occurred_at, payload)
     select (select a.project_id from meta.accounts a where a.waba_id = b.waba_id order by a.id limit 1),
            n.event_id, b.waba_id, b.field, b.event, b.template_id, b.template_name, b.language, b.reason,
            coalesce(b.occurred_at, n.received_at), b.payload::jsonb
-    from stg_business b join stg_new_events n using (seq) where b.kind = 'template' order by b.seq;
+    from stg_business b join stg_new_events n using (seq) where b.kind = 'template' order by b.seq
+    returning id)
+    select array_agg(id) into v_template_events from stored;
+    -- Status, quality and category reach meta.templates (402_template_events.sql; resolved at run time).
+    if v_template_events is not null then
+        perform meta.apply_template_events(v_template_events);
+    end if;
 
     insert into meta.number_quality_events (project_id, event_id, waba_id, display_phone_number, event, current_limit, occurred_at, payload)
     select (select a.project_id from meta.accounts a where a.waba_id = b.waba_id order by a.id limit 1),

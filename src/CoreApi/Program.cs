@@ -5,6 +5,7 @@ using MultichannelMessages.CoreApi.Consent;
 using MultichannelMessages.CoreApi.Console;
 using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Extensions;
+using MultichannelMessages.CoreApi.Initiation;
 using MultichannelMessages.CoreApi.Media;
 using MultichannelMessages.CoreApi.Operations;
 using MultichannelMessages.CoreApi.Projects;
@@ -34,6 +35,7 @@ app.MapInternalChatApi();
 app.MapSearchApi();
 app.MapConsoleApi();
 app.MapConsentApi();
+app.MapInitiationApi();
 app.MapHub<ConsoleHub>(ConsoleHub.Path);
 app.Run();
 

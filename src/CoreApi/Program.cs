@@ -10,6 +10,7 @@ using MultichannelMessages.CoreApi.Media;
 using MultichannelMessages.CoreApi.Operations;
 using MultichannelMessages.CoreApi.Projects;
 using MultichannelMessages.CoreApi.Realtime;
+using MultichannelMessages.CoreApi.Templates;
 using MultichannelMessages.Platform.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -36,6 +37,7 @@ app.MapSearchApi();
 app.MapConsoleApi();
 app.MapConsentApi();
 app.MapInitiationApi();
+app.MapTemplatesApi();
 app.MapHub<ConsoleHub>(ConsoleHub.Path);
 app.Run();
 

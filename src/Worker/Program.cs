@@ -4,12 +4,13 @@ using MultichannelMessages.Worker.Outbox;
 
 // The Worker: everything outbound and scheduled, the only process that calls Meta. Loops so far: the outbox pump
 // (sends with pacing, retries, dead letters; media files uploaded first), the media download loop, the shared
-// inbox's loops (auto-assignment, lock expiry, internal-chat purge) and the heartbeats that report each loop's liveness.
+// inbox's loops (auto-assignment, lock expiry, internal-chat purge), template submission and sync, and the heartbeats that report each loop's liveness.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(OutboxMetrics.MeterName);
 builder.AddGraphClient();
 builder.AddOutboxPump();
 builder.AddTeamLoops();
+builder.AddTemplateLoops();
 builder.AddMedia();
 builder.AddHeartbeats();
 

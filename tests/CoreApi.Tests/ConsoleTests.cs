@@ -39,14 +39,14 @@ public sealed class ConsoleTests(CoreHost host) : IClassFixture<CoreHost>
     [Fact]
     public async Task A_feature_flag_turns_a_module_on_for_one_project_only()
     {
-        await host.ScalarAsync<object>("select core.set_feature(@DemoProjectId, 'templates', true)", new { host.DemoProjectId });
+        await host.ScalarAsync<object>("select core.set_feature(@DemoProjectId, 'mass_sends', true)", new { host.DemoProjectId });
         var admin = await Json(await (await host.As("admin@demo.local")).GetAsync("/me"));
-        var templates = admin.GetProperty("projects").EnumerateArray().Single().GetProperty("modules").EnumerateArray()
-            .Single(m => m.GetProperty("key").GetString() == "templates");
-        Assert.True(templates.GetProperty("enabled").GetBoolean());
+        var massSends = admin.GetProperty("projects").EnumerateArray().Single().GetProperty("modules").EnumerateArray()
+            .Single(m => m.GetProperty("key").GetString() == "mass_sends");
+        Assert.True(massSends.GetProperty("enabled").GetBoolean());
         var outsider = await Json(await (await host.As("outsider@other.local")).GetAsync("/me"));
         Assert.False(outsider.GetProperty("projects").EnumerateArray().Single().GetProperty("modules").EnumerateArray()
-            .Single(m => m.GetProperty("key").GetString() == "templates").GetProperty("enabled").GetBoolean());
+            .Single(m => m.GetProperty("key").GetString() == "mass_sends").GetProperty("enabled").GetBoolean());
     }
 
     [Fact]

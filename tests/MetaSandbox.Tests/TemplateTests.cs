@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text.Json;
 
@@ -10,7 +11,7 @@ public class TemplateTests(SandboxHost host) : IClassFixture<SandboxHost>
         name,
         language = "en_US",
         category,
-        components = new object[] { new { type = "BODY", text = "Your order {{1}} has shipped." } },
+        components = new object[] { new { type = "BODY", text = "Your order {{1}} has shipped.", example = new { body_text = new[] { new[] { "4411" } } } } },
     };
 
     private async Task<JsonElement> CreateAsync(object template)
@@ -90,4 +91,95 @@ public class TemplateTests(SandboxHost host) : IClassFixture<SandboxHost>
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(100, (await SandboxHost.JsonAsync(response)).GetProperty("error").GetProperty("code").GetInt32());
     }
+
+    [Fact]
+    public async Task A_body_variable_without_an_example_is_refused_like_meta()
+    {
+        var error = (await CreateAsync(new
+        {
+            name = "no_example",
+            language = "en_US",
+            category = "UTILITY",
+            components = new object[] { new { type = "BODY", text = "Hi {{1}}" } },
+        })).GetProperty("error");
+
+        Assert.Equal(100, error.GetProperty("code").GetInt32());
+        Assert.Contains("missing an example", error.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task A_template_without_a_body_is_refused()
+    {
+        var error = (await CreateAsync(new { name = "no_body", language = "en_US", category = "UTILITY",
+            components = new object[] { new { type = "FOOTER", text = "bye" } } })).GetProperty("error");
+
+        Assert.Contains("BODY", error.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Pausing_a_template_sends_its_webhook_and_refuses_sends_with_132015()
+    {
+        var id = (await CreateAsync(Template("to_be_paused"))).GetProperty("id").GetString()!;
+        await host.Receiver.WaitForAsync(w => w.Parsed.BusinessEvents.Any(e => e.TemplateId == id && e.Event == "APPROVED"));
+
+        var paused = await host.Client.PostAsJsonAsync($"/sandbox/templates/{id}/status", new { status = "PAUSED" });
+        Assert.Equal(HttpStatusCode.OK, paused.StatusCode);
+        await host.Receiver.WaitForAsync(w => w.Parsed.BusinessEvents.Any(e => e.TemplateId == id && e.Event == "PAUSED"));
+
+        using var send = await host.SendAsync(TemplateSend("to_be_paused", "4411"));
+        var error = (await SandboxHost.JsonAsync(send)).GetProperty("error");
+        Assert.Equal(132015, error.GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public async Task Quality_change_is_listed_and_sent_as_a_quality_webhook()
+    {
+        var id = (await CreateAsync(Template("quality_moves"))).GetProperty("id").GetString()!;
+        await host.Client.PostAsJsonAsync($"/sandbox/templates/{id}/quality", new { score = "YELLOW" });
+
+        var webhook = await host.Receiver.WaitForAsync(w => w.Parsed.BusinessEvents.Any(e => e.TemplateId == id && e.Field == "message_template_quality_update"));
+        Assert.Equal("YELLOW", webhook.Parsed.BusinessEvents.Single(e => e.TemplateId == id).Reason);
+        var listed = await SandboxHost.JsonAsync(await host.GraphAsync(HttpMethod.Get, $"{SandboxHost.WabaId}/message_templates?name=quality_moves"));
+        Assert.Equal("YELLOW", listed.GetProperty("data")[0].GetProperty("quality_score").GetProperty("score").GetString());
+    }
+
+    [Fact]
+    public async Task A_send_with_the_wrong_number_of_body_parameters_is_refused_with_132000()
+    {
+        var id = (await CreateAsync(Template("param_count"))).GetProperty("id").GetString()!;
+        await host.Receiver.WaitForAsync(w => w.Parsed.BusinessEvents.Any(e => e.TemplateId == id && e.Event == "APPROVED"));
+
+        using var wrong = await host.SendAsync(TemplateSend("param_count"));
+        Assert.Equal(132000, (await SandboxHost.JsonAsync(wrong)).GetProperty("error").GetProperty("code").GetInt32());
+        using var right = await host.SendAsync(TemplateSend("param_count", "4411"));
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_listing_longer_than_a_page_gives_a_next_link_until_the_last_page()
+    {
+        foreach (var n in Enumerable.Range(0, 3)) await CreateAsync(Template($"paged_{n}"));
+
+        var first = await SandboxHost.JsonAsync(await host.GraphAsync(HttpMethod.Get, $"{SandboxHost.WabaId}/message_templates?name=paged_&limit=2"));
+        Assert.Equal(2, first.GetProperty("data").GetArrayLength());
+        var next = new Uri(first.GetProperty("paging").GetProperty("next").GetString()!);
+        var second = await SandboxHost.JsonAsync(await host.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, next.PathAndQuery)
+            { Headers = { Authorization = new("Bearer", SandboxHost.Token) } }));
+        Assert.Equal(1, second.GetProperty("data").GetArrayLength());
+        Assert.False(second.GetProperty("paging").TryGetProperty("next", out var none) && none.ValueKind == JsonValueKind.String);
+    }
+
+    private static object TemplateSend(string name, params string[] values) => new
+    {
+        messaging_product = "whatsapp",
+        to = "15550009999",
+        type = "template",
+        template = new
+        {
+            name,
+            language = new { code = "en_US" },
+            components = values.Length == 0 ? Array.Empty<object>()
+                : new object[] { new { type = "body", parameters = values.Select(v => new { type = "text", text = v }).ToArray() } },
+        },
+    };
 }

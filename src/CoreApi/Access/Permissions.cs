@@ -22,4 +22,6 @@ public static class Permissions
     public const string Initiate = "conversations.initiate";
     /// <summary>Record a customer's opt-in or opt-out.</summary>
     public const string RecordConsent = "consent.record";
+    /// <summary>Write and delete message templates (reading approved ones only needs <see cref="Reply"/>).</summary>
+    public const string ManageTemplates = "templates.manage";
 }

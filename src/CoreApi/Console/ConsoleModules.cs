@@ -13,7 +13,7 @@ public static class ConsoleModules
         ("dashboard", Permissions.ReadAllQueues),
         ("ai_agents", Permissions.ConfigureProject),
         ("chatbots", Permissions.ConfigureProject),
-        ("templates", Permissions.ConfigureProject),
+        ("templates", Permissions.ManageTemplates),
         ("mass_sends", Permissions.ConfigureProject),
         ("calls", Permissions.ReadConversations),
         ("internal_chat", Permissions.ReadConversations),

@@ -3,6 +3,7 @@ using MultichannelMessages.MetaSandbox.Customers;
 using MultichannelMessages.MetaSandbox.Demo;
 using MultichannelMessages.MetaSandbox.Faults;
 using MultichannelMessages.MetaSandbox.Messages;
+using MultichannelMessages.MetaSandbox.Templates;
 using MultichannelMessages.MetaSandbox.Webhooks;
 
 namespace MultichannelMessages.MetaSandbox.Apis;
@@ -29,6 +30,10 @@ public static class SandboxApi
         sandbox.MapGet("/sent", SentEndpoints.List);
         sandbox.MapGet("/sent/count", SentEndpoints.Count);
         sandbox.MapDelete("/sent", SentEndpoints.Clear);
+
+        sandbox.MapGet("/templates", TemplateControl.List);
+        sandbox.MapPost("/templates/{id}/status", TemplateControl.SetStatus);
+        sandbox.MapPost("/templates/{id}/quality", TemplateControl.SetQuality);
 
         sandbox.MapGet("/webhooks", (WebhookStats stats) => TypedResults.Ok(stats.Snapshot()));
 

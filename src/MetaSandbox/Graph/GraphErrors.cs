@@ -49,6 +49,16 @@ public static class GraphErrors
         "Template name does not exist in the translation",
         $"template name ({name}) does not exist in {language}", StatusCodes.Status404NotFound);
 
+    public static GraphError TemplateParamCountMismatch(int expected, int given) => WhatsApp(132000,
+        "Number of parameters does not match the expected number of params",
+        $"body: number of localizable_params ({given}) does not match the expected number of params ({expected})", 400);
+
+    public static GraphError TemplatePaused(string name) => WhatsApp(132015, "Template is Paused",
+        $"Template {name} is paused due to low quality so it cannot be sent in a template message", 400);
+
+    public static GraphError TemplateDisabled(string name) => WhatsApp(132016, "Template is Disabled",
+        $"Template {name} has been paused too many times due to low quality and is now permanently disabled", 400);
+
     public static GraphError MediaUpload(string details) => WhatsApp(131053, "Media upload error", details, 400);
 
     public static GraphError Unknown() => new()

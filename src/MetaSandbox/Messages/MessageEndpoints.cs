@@ -40,8 +40,8 @@ public static class MessageEndpoints
 
         var (send, invalid) = WhatsAppSendRules.Validate(body);
         var template = send?.Type == "template" ? s.Templates.Find(account.WabaId!, send.TemplateName!, send.TemplateLanguage!) : null;
-        if (invalid is null && send!.Type == "template" && s.TemplateOptions.RequireKnown && template?.Status != "APPROVED")
-            invalid = GraphErrors.TemplateNotFound(send.TemplateName!, send.TemplateLanguage!);
+        if (invalid is null && send!.Type == "template")
+            invalid = TemplateSendRules.Check(template, body, s.TemplateOptions.RequireKnown, send.TemplateName!, send.TemplateLanguage!);
         if (invalid is not null)
             return Refuse(s, account, invalid);
 

@@ -12,13 +12,16 @@ namespace MultichannelMessages.MetaSandbox.Templates;
 
 public sealed record TemplateCreated(string Id, string Status, string Category);
 public sealed record TemplateView(string Name, string? ParameterFormat, JsonNode Components, string Language,
-    string Status, string Category, string Id, string? RejectedReason)
+    string Status, string Category, string Id, string? RejectedReason, QualityScore QualityScore)
 {
     public static TemplateView Of(SandboxTemplate t) =>
-        new(t.Name, t.ParameterFormat, t.Components, t.Language, t.Status, t.Category, t.Id, t.RejectedReason);
+        new(t.Name, t.ParameterFormat, t.Components, t.Language, t.Status, t.Category, t.Id, t.RejectedReason ?? "NONE",
+            new QualityScore(t.QualityScore));
 }
+public sealed record QualityScore(string Score);
 public sealed record TemplatePage(IReadOnlyList<TemplateView> Data, Paging Paging);
-public sealed record Paging(Cursors Cursors);
+/// <summary>Next: the following page's absolute URL, only when there is one (as Meta pages).</summary>
+public sealed record Paging(Cursors Cursors, string? Next = null);
 public sealed record Cursors(string Before, string After);
 
 /// <summary><c>/{version}/{waba-id}/message_templates</c>: create (PENDING, reviewed after a delay), list, delete.</summary>
@@ -44,6 +47,7 @@ public static partial class TemplateEndpoints
             : !Categories.Contains(category) ? $"Param category must be one of {{{string.Join(", ", Categories)}}} - got \"{category}\"."
             : body["components"] is not JsonArray ? "The parameter components is required."
             : null;
+        problem ??= TemplateRules.Problem((JsonArray)body["components"]!, body.Text("parameter_format"));
         if (problem is not null)
             return GraphErrors.InvalidParameter(problem).ToResult();
 
@@ -78,7 +82,9 @@ public static partial class TemplateEndpoints
         var limit = int.TryParse(q["limit"], out var l) && l > 0 ? Math.Min(l, 1000) : 25;
         var page = matching.Skip(offset).Take(limit).Select(TemplateView.Of).ToList();
         var cursors = new Cursors(Encode(offset), Encode(offset + Math.Max(page.Count, 1) - 1));
-        return TypedResults.Json(new TemplatePage(page, new Paging(cursors)));
+        var next = offset + page.Count < matching.Count
+            ? $"{http.Request.Scheme}://{http.Request.Host}{http.Request.Path}?{NextQuery(q, cursors.After)}" : null;
+        return TypedResults.Json(new TemplatePage(page, new Paging(cursors, next)));
     }
 
     public static IResult Delete(string wabaId, HttpContext http, TemplateServices s)
@@ -92,6 +98,10 @@ public static partial class TemplateEndpoints
             ? TypedResults.Json(new SuccessResponse(true))
             : GraphErrors.InvalidParameter($"Message template \"{name}\" does not exist.").ToResult();
     }
+
+    private static string NextQuery(IQueryCollection q, string after) => string.Join('&',
+        q.Where(p => p.Key != "after").Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value.ToString())}")
+            .Append($"after={Uri.EscapeDataString(after)}"));
 
     private static GraphError? Authorize(string wabaId, HttpContext http, TemplateServices s, string verb) =>
         GraphAuth.AuthorizeOwner(http.Request, s.Accounts, wabaId, s.Accounts.ForWaba(wabaId), verb);

@@ -16,6 +16,8 @@ public sealed class SandboxTemplate
     public required DateTimeOffset CreatedAt { get; init; }
     public string Status { get; set; } = "PENDING";
     public string? RejectedReason { get; set; }
+    /// <summary>GREEN, YELLOW, RED or UNKNOWN (Meta's rating of a new template, until customers react to it).</summary>
+    public string QualityScore { get; set; } = "UNKNOWN";
 }
 
 public sealed class TemplateStore
@@ -42,6 +44,8 @@ public sealed class TemplateStore
     /// <summary>Newest first, as Meta lists them.</summary>
     public IReadOnlyList<SandboxTemplate> ForWaba(string wabaId) =>
         [.. _templates.Values.Where(t => t.WabaId == wabaId).OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id)];
+
+    public IReadOnlyList<SandboxTemplate> All() => [.. _templates.Values.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Id)];
 
     public int Remove(string wabaId, string name)
     {

@@ -68,6 +68,16 @@ public static class WhatsAppPayloads
             ["message_template_category"] = category,
         });
 
+    public static WebhookItem TemplateQuality(string wabaId, string templateId, string name, string language, string previous, string score) =>
+        WebhookItem.WhatsApp(wabaId, "message_template_quality_update", new JsonObject
+        {
+            ["previous_quality_score"] = previous,
+            ["new_quality_score"] = score,
+            ["message_template_id"] = long.Parse(templateId, System.Globalization.CultureInfo.InvariantCulture),
+            ["message_template_name"] = name,
+            ["message_template_language"] = language,
+        });
+
     /// <summary>phone_number_quality_update names the number by its display number only.</summary>
     public static WebhookItem QualityUpdate(SandboxAccount account, string @event, string? oldLimit)
     {

@@ -6,6 +6,7 @@ using MultichannelMessages.Worker.Media;
 using MultichannelMessages.Worker.Outbox;
 using MultichannelMessages.Worker.Pacing;
 using MultichannelMessages.Worker.Team;
+using MultichannelMessages.Worker.Templates;
 
 namespace MultichannelMessages.Worker.Extensions;
 
@@ -56,6 +57,25 @@ public static class WorkerExtensions
         builder.Services.AddOptions<TeamOptions>().BindConfiguration(TeamOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<TeamLoops>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TeamLoops>());
+        return builder;
+    }
+
+    /// <summary>Template submission (and deletion) at Meta, and the periodic template sync.</summary>
+    public static WebApplicationBuilder AddTemplateLoops(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<TemplateOptions>().BindConfiguration(TemplateOptions.Section).ValidateDataAnnotations()
+            .Validate<IOptions<GraphOptions>>((o, graph) => o.LeaseSeconds > graph.Value.TimeoutSeconds,
+                "Templates:LeaseSeconds must be longer than Graph:TimeoutSeconds, or a submission in flight could be claimed twice.")
+            .ValidateOnStart();
+        builder.Services.AddHttpClient<TemplateGraphClient>((sp, http) =>
+            {
+                var graph = sp.GetRequiredService<IOptions<GraphOptions>>().Value;
+                http.BaseAddress = new Uri(graph.BaseAddress.TrimEnd('/') + "/");
+                http.Timeout = graph.Timeout;
+            })
+            .RemoveAllLoggers();
+        builder.Services.AddHostedService<TemplateSubmitLoop>();
+        builder.Services.AddHostedService<TemplateSyncLoop>();
         return builder;
     }
 

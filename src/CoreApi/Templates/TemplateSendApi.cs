@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.CoreApi.Access;
+using MultichannelMessages.CoreApi.Collaboration;
+using MultichannelMessages.CoreApi.Conversations;
+using MultichannelMessages.CoreApi.Errors;
+using Npgsql;
+
+namespace MultichannelMessages.CoreApi.Templates;
+
+/// <summary>
+/// Sending an approved template in a conversation (chat.send_template, 405_template_send.sql) and the autofill of
+/// its variables from the customer's context. The refusals are the database's (SQLSTATEs MM401–MM404), so no other
+/// path can send a template that is not approved, of another WhatsApp account, or with a variable left empty.
+/// </summary>
+public static class TemplateSendApi
+{
+    public sealed record TemplateSendRequest(string? ClientMessageId, long? TemplateId, Dictionary<string, string?>? Parameters);
+    public sealed record AutofillValue(string Key, string? Source, string? Value, string? Example);
+    public sealed record AutofillResult(long TemplateId, AutofillValue[] Values);
+
+    public const string NotFoundState = "MM401", NotApprovedState = "MM402", MismatchState = "MM403", MissingState = "MM404";
+
+    public static async Task<Results<Created<SendApi.SendResponse>, Ok<SendApi.SendResponse>, ProblemHttpResult>> Send(
+        long projectId, long conversationId, TemplateSendRequest request, HttpContext http, AccessService access, NpgsqlDataSource db,
+        CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } visible
+            || visible.Scope.ProjectId != projectId) return Refusals.NotFound();
+        if (!visible.Project.Can(Permissions.Reply)) return Refusals.Forbidden(Permissions.Reply);
+        if (request.TemplateId is not { } templateId) return Refusals.Invalid("templateId", "required", "Choose a template.");
+        var clientId = request.ClientMessageId ?? http.Request.Headers["Idempotency-Key"].FirstOrDefault();
+        if (clientId is { Length: > 100 }) return Refusals.Invalid("clientMessageId", "invalid_client_message_id", "At most 100 characters.");
+
+        try
+        {
+            var (messageId, created) = await connection.QuerySingleAsync<(long MessageId, bool Created)>(new CommandDefinition(
+                "select message_id, created from chat.send_template(@conversationId, @userId, @clientId, @templateId, @parameters::jsonb)",
+                new { conversationId, userId = visible.UserId, clientId, templateId, parameters = JsonSerializer.Serialize(request.Parameters ?? []) },
+                cancellationToken: ct));
+            var response = new SendApi.SendResponse(messageId, created, "queued");
+            return created ? TypedResults.Created($"/conversations/{conversationId}/messages/{messageId}", response) : TypedResults.Ok(response);
+        }
+        catch (PostgresException ex) when (SendLock.IsLockHeld(ex))
+        {
+            return await SendLock.RefusalAsync(connection, conversationId, ct);
+        }
+        catch (PostgresException ex) when (Refusal(ex) is { } refusal)
+        {
+            return refusal;
+        }
+    }
+
+    /// <summary>What chat.send_template refused, as the API answers it (null: not a template refusal).</summary>
+    public static ProblemHttpResult? Refusal(PostgresException ex) => ex.SqlState switch
+    {
+        NotFoundState => Refusals.NotFound(),
+        NotApprovedState => Refusals.Problem(StatusCodes.Status409Conflict, "template_not_approved",
+            "Only an approved template can be sent.", "templateId"),
+        MismatchState => Refusals.Invalid("templateId", "template_account_mismatch",
+            "This template belongs to another WhatsApp account than the conversation's."),
+        // The message is 'template_variable_missing <key>' (the detail is redacted by Npgsql; the message is not).
+        MissingState => Refusals.Invalid("parameters." + ex.MessageText.Split(' ', 2).ElementAtOrDefault(1), "template_variable_missing",
+            "Fill every variable of the template."),
+        _ => null,
+    };
+
+    /// <summary>A suggested value for each variable, from the source chosen when the template was created (contact name,
+    /// first name, phone, an attribute, or the last order number the customer mentioned).</summary>
+    public static async Task<Results<Ok<AutofillResult>, ProblemHttpResult>> Autofill(long projectId, long conversationId, long templateId,
+        HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } visible
+            || visible.Scope.ProjectId != projectId) return Refusals.NotFound();
+        if (!visible.Project.Can(Permissions.Reply)) return Refusals.Forbidden(Permissions.Reply);
+        var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "select exists (select 1 from meta.list_templates(@projectId, null, null, null, null, @templateId))",
+            new { projectId, templateId }, cancellationToken: ct));
+        if (!exists) return Refusals.NotFound();
+        var values = await connection.QueryAsync<AutofillValue>(new CommandDefinition(
+            "select key, source, value, example from chat.template_autofill(@conversationId, @templateId)",
+            new { conversationId, templateId }, cancellationToken: ct));
+        return TypedResults.Ok(new AutofillResult(templateId, values.ToArray()));
+    }
+}

@@ -1,0 +1,94 @@
+using Dapper;
+using Microsoft.Extensions.Options;
+using MultichannelMessages.Platform.Database;
+using MultichannelMessages.Platform.Secrets;
+using MultichannelMessages.Worker.Graph;
+using MultichannelMessages.Worker.Heartbeats;
+using MultichannelMessages.Worker.Loops;
+using Npgsql;
+
+namespace MultichannelMessages.Worker.Templates;
+
+/// <summary>
+/// Lists every WABA's templates (GET /{waba}/message_templates, all pages) and folds the listing into meta.templates
+/// (meta.apply_template_sync): status, rejected reason, quality, templates made in WhatsApp Manager, templates deleted
+/// at Meta. Webhooks bring the same changes sooner; this repairs any a lost webhook missed. Runs every
+/// SyncIntervalMs and on NOTIFY template_sync (the console's "sync now"). Two Workers syncing at once apply the same
+/// listing twice, which changes nothing the second time.
+/// </summary>
+public sealed partial class TemplateSyncLoop(
+    NpgsqlDataSource db,
+    TemplateGraphClient graph,
+    SecretProtector protector,
+    WorkerLoops loops,
+    TimeProvider time,
+    IOptions<TemplateOptions> options,
+    ILogger<TemplateSyncLoop> logger) : BackgroundService
+{
+    public const string LoopName = "template_sync";
+    private readonly TemplateOptions _options = options.Value;
+    private readonly Wakeup _wake = new();
+
+    private sealed record Target(long ProjectId, long AccountId, string WabaId, byte[]? AccessTokenEnc);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Enabled) return;
+        var status = loops.Register(LoopName);
+        _ = NotificationListener.RunAsync(db, "template_sync", _wake.Signal, logger, stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var changed = await SyncAllAsync(stoppingToken);
+                status.Iterated(time.GetUtcNow());
+                status.Claimed(time.GetUtcNow(), changed, null);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                status.Error(ex.Message);
+                LogLoopFailed(logger, ex);
+            }
+            try { await _wake.WaitAsync(TimeSpan.FromMilliseconds(_options.SyncIntervalMs), stoppingToken); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    /// <summary>One pass over every WABA; how many templates changed. A WABA whose listing fails is skipped (and
+    /// logged): its templates keep their last known state until the next pass.</summary>
+    public async Task<int> SyncAllAsync(CancellationToken ct)
+    {
+        Target[] targets;
+        await using (var connection = await db.OpenConnectionAsync(ct))
+            targets = (await connection.QueryAsync<Target>(new CommandDefinition(
+                "select project_id, account_id, waba_id, access_token_enc from meta.template_sync_targets()", cancellationToken: ct))).ToArray();
+        var changed = 0;
+        foreach (var target in targets)
+        {
+            if (!AccessTokens.TryDecrypt(protector, target.AccessTokenEnc, target.AccountId, out var token, out _)) continue;
+            var (templates, error) = await graph.ListAsync(target.WabaId, token, _options.SyncPageSize, ct);
+            if (templates is null)
+            {
+                LogListFailed(logger, target.WabaId, error?.ToString() ?? "no answer");
+                continue;
+            }
+            await using var connection = await db.OpenConnectionAsync(ct);
+            var count = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                "select meta.apply_template_sync(@ProjectId, @AccountId, @WabaId, @templates::jsonb)",
+                new { target.ProjectId, target.AccountId, target.WabaId, templates = templates.ToJsonString() }, cancellationToken: ct));
+            if (count > 0) LogSynced(logger, target.WabaId, count);
+            changed += count;
+        }
+        return changed;
+    }
+
+    [LoggerMessage(610, LogLevel.Information, "Templates of WABA {WabaId}: {Count} changed")]
+    private static partial void LogSynced(ILogger logger, string wabaId, int count);
+
+    [LoggerMessage(611, LogLevel.Warning, "Listing the templates of WABA {WabaId} failed: {Reason}")]
+    private static partial void LogListFailed(ILogger logger, string wabaId, string reason);
+
+    [LoggerMessage(612, LogLevel.Warning, "Template sync loop failed; trying again")]
+    private static partial void LogLoopFailed(ILogger logger, Exception exception);
+}

@@ -25,11 +25,14 @@ public sealed class ConsolePlatform : IAsyncLifetime
     public ServiceProcess Front { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
     public long ProjectId { get; private set; }
+    /// <summary>The platform's database, for arranging what a test cannot make happen quickly (a day passing).</summary>
+    public string ConnectionString { get; private set; } = "";
     public string ScreenshotFolder { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
     public async Task InitializeAsync()
     {
         var cs = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("console");
+        ConnectionString = cs;
         var masterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var appSecret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         ProjectId = await DemoSeeder.SeedAsync(cs, new SecretProtector(masterKey), "100000000000001", appSecret, "verify-console", Password, AccessToken);

@@ -49,6 +49,7 @@ public sealed partial class ConsoleTests
         await Expect(page.GetByTestId("template-only")).ToHaveTextAsync("The 24-hour window closed 2 h ago: only an approved template can be sent.");
         await Expect(page.GetByTestId("composer-text")).ToBeDisabledAsync();
         await Expect(page.GetByTestId("send")).ToBeDisabledAsync();
+        await Expect(page.GetByTestId("consent-state")).ToHaveTextAsync("No opt-in recorded");
         await platform.ScreenshotAsync(page, "window-template-only");
     }
 

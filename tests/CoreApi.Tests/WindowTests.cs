@@ -161,8 +161,13 @@ public sealed class WindowTests(CoreHost host) : IClassFixture<CoreHost>, IAsync
 
         Assert.Equal(1L, await host.ScalarAsync<long>("select count(*) from chat.meta_rule_errors where message_id = @messageId and code = 131047", new { messageId }));
         Assert.False(await host.ScalarAsync<bool>("select is_open from chat.window_state(@conversation)", new { conversation }));
-        var refused = await (await host.As("agent@demo.local")).PostAsJsonAsync($"/conversations/{conversation}/messages", new { text = "again" });
+        var agent = await host.As("agent@demo.local");
+        var refused = await agent.PostAsJsonAsync($"/conversations/{conversation}/messages", new { text = "again" });
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        // Retrying the refused text is a free-form send too.
+        var retry = await agent.PostAsync($"/conversations/{conversation}/messages/{messageId}/retry", null);
+        Assert.Equal(HttpStatusCode.Conflict, retry.StatusCode);
+        Assert.Equal("window_closed", (await retry.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
     }
 
     [Fact]

@@ -54,6 +54,28 @@ public sealed partial class ConsoleTests
     }
 
     [Fact]
+    public async Task Meta_refusing_a_reply_with_131047_says_so_in_plain_words_and_turns_the_composer_template_only()
+    {
+        var page = await platform.SignInAsync("agent@demo.local");
+        var name = Unique("Inés");
+        await platform.CustomerWritesAsync("3466630" + Random.Shared.Next(1000, 9999), name, Unique("Hola"));
+        await Conversation(page, name).ClickAsync();
+        await Expect(page.GetByTestId("thread-title")).ToHaveTextAsync(name);
+
+        // Our clock says open; Meta says the window is closed (accepted, then a failed status 131047).
+        await platform.AddFaultAsync(new { kind = "window_closed", count = 1, accountId = ConsolePlatform.WhatsAppNumber });
+        var text = Unique("¿Seguimos?");
+        await page.GetByTestId("composer-text").FillAsync(text);
+        await page.GetByTestId("send").ClickAsync();
+        var failed = Bubble(page, text).First;
+        await Expect(failed.GetByTestId("failure-reason")).ToHaveTextAsync(
+            "More than 24 hours since the customer last wrote: only a template can be sent (131047)");
+        await Expect(page.GetByTestId("template-only")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("composer-text")).ToBeDisabledAsync();
+        await Expect(Conversation(page, name).GetByTestId("window")).ToHaveTextAsync("Window closed");
+    }
+
+    [Fact]
     public async Task A_new_conversation_shows_the_failing_opt_in_then_passes_once_it_is_recorded_and_sends_the_template()
     {
         var page = await platform.SignInAsync("agent@demo.local");

@@ -40,7 +40,11 @@ begin
 
         select * into v_row from meta.templates t
         where t.waba_id = p_waba_id and t.status <> 'deleted'
-          and (t.meta_template_id = v_item ->> 'id' or (t.name = v_item ->> 'name' and t.language = v_item ->> 'language'))
+          and (t.meta_template_id = v_item ->> 'id'
+               -- By name only ours whose submission was tried (its answer may have been lost); one never submitted
+               -- that Meta already has is a duplicate, which the submission reports.
+               or (t.meta_template_id is null and t.status = 'pending_submission' and t.attempt_count > 0
+                   and (t.locked_until is null or t.locked_until < now()) and t.name = v_item ->> 'name' and t.language = v_item ->> 'language'))
         order by (t.meta_template_id = v_item ->> 'id') desc nulls last
         limit 1 for update;
 

@@ -47,8 +47,10 @@ public sealed partial class ConsoleTests
         await Expect(row.GetByTestId("window")).ToHaveTextAsync("Window closed");
         await row.ClickAsync();
         await Expect(page.GetByTestId("template-only")).ToHaveTextAsync("The 24-hour window closed 2 h ago: only an approved template can be sent.");
-        await Expect(page.GetByTestId("composer-text")).ToBeDisabledAsync();
-        await Expect(page.GetByTestId("send")).ToBeDisabledAsync();
+        // The free-text mode is gone: the template composer is what is left.
+        await Expect(page.GetByTestId("template-composer")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("composer-mode-text")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("composer-text")).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("consent-state")).ToHaveTextAsync("No opt-in recorded");
         await platform.ScreenshotAsync(page, "window-template-only");
     }
@@ -71,7 +73,8 @@ public sealed partial class ConsoleTests
         await Expect(failed.GetByTestId("failure-reason")).ToHaveTextAsync(
             "More than 24 hours since the customer last wrote: only a template can be sent (131047)");
         await Expect(page.GetByTestId("template-only")).ToBeVisibleAsync();
-        await Expect(page.GetByTestId("composer-text")).ToBeDisabledAsync();
+        await Expect(page.GetByTestId("template-composer")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("composer-text")).ToHaveCountAsync(0);
         await Expect(Conversation(page, name).GetByTestId("window")).ToHaveTextAsync("Window closed");
     }
 

@@ -12,9 +12,6 @@ public sealed partial class CoreApiClient
         CancellationToken ct = default) =>
         SendAsync<ConsentView>(HttpMethod.Put, $"projects/{projectId}/contacts/{contactId}/consent", new { action, evidence, accountId }, ct);
 
-    public Task<AccountItem[]> AccountsAsync(long projectId, CancellationToken ct = default) =>
-        GetAsync<AccountItem[]>($"projects/{projectId}/accounts", ct);
-
     public Task<TemplateChoice[]> ApprovedTemplatesAsync(long projectId, long accountId, CancellationToken ct = default) =>
         GetAsync<TemplateChoice[]>($"projects/{projectId}/templates?status=APPROVED&accountId={accountId}", ct);
 

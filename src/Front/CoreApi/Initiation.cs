@@ -14,8 +14,6 @@ public sealed record ConsentEvent(long Id, long? AccountId, string Scope, string
 
 public sealed record ConsentView(long ContactId, long? AccountId, ConsentState State, ConsentEvent[] History);
 
-public sealed record AccountItem(long Id, string Channel, string Name, string? DisplayPhoneNumber, string? QualityRating);
-
 /// <summary>A template as the initiation dialog lists it (the Templates API returns more).</summary>
 public sealed record TemplateChoice(long Id, long AccountId, string Name, string Language, string Category, string Status,
     JsonElement Components)

@@ -74,8 +74,10 @@ public static class WorkerExtensions
                 http.Timeout = graph.Timeout;
             })
             .RemoveAllLoggers();
-        builder.Services.AddHostedService<TemplateSubmitLoop>();
-        builder.Services.AddHostedService<TemplateSyncLoop>();
+        builder.Services.AddSingleton<TemplateSubmitLoop>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TemplateSubmitLoop>());
+        builder.Services.AddSingleton<TemplateSyncLoop>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TemplateSyncLoop>());
         return builder;
     }
 

@@ -32,7 +32,7 @@ public sealed class TemplateOptions
 
     /// <summary>How often every WABA's templates are listed (statuses, quality, templates made in WhatsApp Manager).
     /// Webhooks bring changes sooner; the sync repairs what a lost webhook missed. NOTIFY template_sync forces one.</summary>
-    [Range(500, 86_400_000)]
+    [Range(100, 86_400_000)]
     public int SyncIntervalMs { get; set; } = 300_000;
 
     /// <summary>Page size asked of GET /{waba}/message_templates.</summary>

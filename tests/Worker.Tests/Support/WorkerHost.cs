@@ -34,6 +34,7 @@ public sealed class WorkerHost : IAsyncDisposable
             {
                 services.AddHttpClient<GraphClient>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
                 services.AddHttpClient<MultichannelMessages.Worker.Media.MediaGraphClient>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
+                services.AddHttpClient<MultichannelMessages.Worker.Templates.TemplateGraphClient>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
             });
         });
         _ = factory.Services; // builds and starts the host: the pump begins at once

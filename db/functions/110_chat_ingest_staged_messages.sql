@@ -70,6 +70,9 @@ begin
     join stg_new_messages nm on nm.account_id = md.account_id and nm.provider_message_id = md.provider_message_id
     on conflict (message_id, ordinal) do nothing;
 
+    -- A customer whose whole message is an opt-out (STOP, BAJA…) or opt-in keyword: recorded with the message.
+    perform chat.record_keyword_consents();
+
     -- New conversations are routed to a queue (rules, else the account's default) once their messages exist, so
     -- keyword rules can read them; a resolved conversation the customer writes to again reopens.
     if new_conversations is not null then perform chat.route_conversations(new_conversations); end if;

@@ -16,6 +16,30 @@ language sql stable as $$
                   where cr.user_id = p_user_id and cr.conversation_id = p_conversation_id) as last_read_at) r
 $$;
 
+-- When the customer-service window closes (null: the customer never wrote). The one rule, shared by the list, the
+-- window state (chat.window_state) and every send (chat.queue_outbound): 24 hours after the customer's last message;
+-- Messenger/Instagram 7 days where the project uses the HUMAN_AGENT tag; earlier if Meta refused a send with 131047
+-- after that message (p_closed_at).
+create or replace function chat.window_expires_at(p_channel text, p_last_inbound_at timestamptz, p_closed_at timestamptz,
+                                                  p_human_agent boolean) returns timestamptz
+language sql immutable as $$
+    select case when p_last_inbound_at is null then null
+                else least(p_last_inbound_at + case when p_human_agent and p_channel in ('messenger', 'instagram')
+                                                    then interval '7 days' else interval '24 hours' end,
+                           case when p_closed_at >= p_last_inbound_at then p_closed_at end) end
+$$;
+
+-- The list's rows gained window_expires_at (a new result column needs the function dropped first).
+do $$
+begin
+    if exists (select 1 from pg_proc where proname = 'list_conversations' and pronamespace = 'chat'::regnamespace
+               and not ('window_expires_at' = any (proargnames))) then
+        drop function chat.list_conversations(bigint, bigint, boolean, bigint[], bigint, text, bigint, text, boolean, boolean,
+                                              timestamptz, bigint, int, boolean, text);
+    end if;
+end
+$$;
+
 -- Conversation list, newest first by latest message, keyset-paginated on (last_message_at, id) along
 -- conversations_inbox_idx.
 -- p_pinned_only and p_search serve the console's pins and quick search (chat.console_conversations).
@@ -30,11 +54,13 @@ create or replace function chat.list_conversations(
 returns table (id bigint, channel text, account_id bigint, account_name text, contact_id bigint, contact_name text,
                contact_external_id text, queue_id bigint, assigned_user_id bigint, status text,
                last_message_at timestamptz, last_message_preview text, last_message_direction text,
-               last_message_type text, unread_count int, last_inbound_at timestamptz)
+               last_message_type text, unread_count int, last_inbound_at timestamptz, window_expires_at timestamptz)
 language sql stable as $$
     select cv.id, cv.channel, cv.account_id, a.name, cv.contact_id, ct.display_name, ct.external_id, cv.queue_id,
            cv.assigned_user_id, cv.status, cv.last_message_at, cv.last_message_preview, cv.last_message_direction,
-           cv.last_message_type, chat.unread_for(cv.id, cv.last_message_at, p_user_id), cv.last_inbound_at
+           cv.last_message_type, chat.unread_for(cv.id, cv.last_message_at, p_user_id), cv.last_inbound_at,
+           chat.window_expires_at(cv.channel, cv.last_inbound_at, cv.window_closed_at,
+                                  (select p.human_agent_tag from core.projects p where p.id = p_project_id))
     from chat.conversations cv
     join meta.accounts a on a.id = cv.account_id
     join chat.contacts ct on ct.id = cv.contact_id

@@ -4,12 +4,20 @@
 -- Every agent send goes through here: the message (queued), its ops.outbox row, the conversation's latest-message
 -- fields and the change feed, in the caller's transaction. Idempotent on (conversation, client_message_id): a
 -- retried request returns the message it already created, whoever holds the lock by then. A new message is refused
--- while someone else holds the conversation's lock (chat.check_send_lock raises MM001).
+-- while someone else holds the conversation's lock (chat.check_send_lock raises MM001), and anything but a template
+-- is refused while the customer-service window is closed at p_now (SQLSTATE MM002, chat.window_state). A send that
+-- is only possible through the HUMAN_AGENT tag (Messenger/Instagram, day 2 to 7) carries the tag in its payload,
+-- which the Worker puts on the request. p_now is the caller's clock (the Core API's TimeProvider), so the boundary
+-- is testable; callers with five arguments get the database's.
+drop function if exists chat.queue_outbound(bigint, bigint, text, text, text);
 create or replace function chat.queue_outbound(p_conversation_id bigint, p_user_id bigint, p_client_message_id text,
-                                               p_type text, p_body text, out message_id bigint, out created boolean)
+                                               p_type text, p_body text, p_now timestamptz default now(),
+                                               out message_id bigint, out created boolean)
 language plpgsql as $$
 declare
     v_conversation chat.conversations;
+    v_window record;
+    v_payload jsonb;
 begin
     select id into message_id from chat.messages
     where conversation_id = p_conversation_id and client_message_id = p_client_message_id;
@@ -18,12 +26,20 @@ begin
         return;
     end if;
     perform chat.check_send_lock(p_conversation_id, p_user_id);
+    if p_type <> 'template' then
+        select * into v_window from chat.window_state(p_conversation_id, p_now);
+        if not coalesce(v_window.is_open, false) then
+            raise exception using errcode = 'MM002', message = 'window_closed',
+                detail = coalesce('closed since ' || v_window.closed_since, 'the customer never wrote');
+        end if;
+        if v_window.via_human_agent then v_payload := jsonb_build_object('tag', 'HUMAN_AGENT'); end if;
+    end if;
     select * into v_conversation from chat.conversations where id = p_conversation_id;
 
     insert into chat.messages (project_id, conversation_id, account_id, direction, type, body, status, status_rank,
-                               occurred_at, client_message_id, sent_by_user_id)
+                               occurred_at, client_message_id, sent_by_user_id, payload)
     values (v_conversation.project_id, v_conversation.id, v_conversation.account_id, 'out', p_type, p_body, 'queued',
-            chat.status_rank('queued'), now(), p_client_message_id, p_user_id)
+            chat.status_rank('queued'), now(), p_client_message_id, p_user_id, v_payload)
     on conflict (conversation_id, client_message_id) where client_message_id is not null do nothing
     returning id into message_id;
 
@@ -49,10 +65,11 @@ begin
 end
 $$;
 
+drop function if exists chat.send_text(bigint, bigint, text, text);
 create or replace function chat.send_text(p_conversation_id bigint, p_user_id bigint, p_client_message_id text, p_body text,
-                                          out message_id bigint, out created boolean)
+                                          p_now timestamptz default now(), out message_id bigint, out created boolean)
 language sql as $$
-    select message_id, created from chat.queue_outbound(p_conversation_id, p_user_id, p_client_message_id, 'text', p_body)
+    select message_id, created from chat.queue_outbound(p_conversation_id, p_user_id, p_client_message_id, 'text', p_body, p_now)
 $$;
 
 -- Reading is per agent: it moves the agent's read position to the latest message (chat.conversation_reads), which

@@ -43,6 +43,15 @@ begin
 end
 $$;
 
+do $$
+begin
+    if exists (select 1 from pg_proc where proname = 'console_conversations' and pronamespace = 'chat'::regnamespace
+               and not ('window_expires_at' = any (proargnames))) then
+        drop function chat.console_conversations(bigint, bigint, boolean, bigint[], boolean, text, int);
+    end if;
+end
+$$;
+
 -- The list's rows (chat.list_conversations) for the conversations a user pinned (still visible to them) and for
 -- a quick search by customer name, customer id or latest message. The search scans the project's conversations;
 -- the full search is chat.search.
@@ -52,7 +61,7 @@ create or replace function chat.console_conversations(
 returns table (id bigint, channel text, account_id bigint, account_name text, contact_id bigint, contact_name text,
                contact_external_id text, queue_id bigint, assigned_user_id bigint, status text,
                last_message_at timestamptz, last_message_preview text, last_message_direction text,
-               last_message_type text, unread_count int, last_inbound_at timestamptz)
+               last_message_type text, unread_count int, last_inbound_at timestamptz, window_expires_at timestamptz)
 language sql stable as $$
     select * from chat.list_conversations(p_project_id, p_user_id, p_all_queues, p_queue_ids, null, null, null, null, false, false,
                                           null, null, p_limit, p_pinned_only, p_search)

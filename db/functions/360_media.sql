@@ -4,14 +4,17 @@
 -- Like chat.send_text (both through chat.queue_outbound, which also enforces the lock): the message (queued, type =
 -- the media kind, body = the caption), its chat.media row and its ops.outbox row in one transaction, idempotent on (conversation, client_message_id). A retried request returns the
 -- message and media it already created; its bytes went to the same content-addressed key, so nothing is orphaned.
+-- p_now: the caller's clock for the window check (see chat.queue_outbound).
+drop function if exists chat.send_media(bigint, bigint, text, text, text, text, text, bigint, text, text);
 create or replace function chat.send_media(p_conversation_id bigint, p_user_id bigint, p_client_message_id text,
                                            p_kind text, p_caption text, p_storage_key text, p_mime_type text,
                                            p_size_bytes bigint, p_sha256 text, p_file_name text,
+                                           p_now timestamptz default now(),
                                            out message_id bigint, out media_id bigint, out created boolean)
 language plpgsql as $$
 begin
     select q.message_id, q.created into message_id, created
-    from chat.queue_outbound(p_conversation_id, p_user_id, p_client_message_id, p_kind, p_caption) q;
+    from chat.queue_outbound(p_conversation_id, p_user_id, p_client_message_id, p_kind, p_caption, p_now) q;
     if not created then
         select md.id into media_id from chat.media md where md.message_id = send_media.message_id and md.ordinal = 0;
         return;

@@ -25,7 +25,8 @@ public sealed class ConsolePlatform : IAsyncLifetime
     public ServiceProcess Front { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
     public long ProjectId { get; private set; }
-    /// <summary>The platform's database, for what a test must arrange behind the services' back (a race) or check.</summary>
+    /// <summary>The platform's database, for what a test must arrange behind the services' back (a race, a day
+    /// passing) or check.</summary>
     public string ConnectionString { get; private set; } = "";
     public string ScreenshotFolder { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 

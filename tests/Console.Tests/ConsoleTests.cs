@@ -140,15 +140,16 @@ public sealed partial class ConsoleTests(ConsolePlatform platform) : IClassFixtu
         await Conversation(page, name).ClickAsync();
         await Expect(page.GetByTestId("thread-title")).ToHaveTextAsync(name);
 
-        // Meta accepts the send, then reports it failed: more than 24 hours since the customer wrote (131047).
-        await platform.AddFaultAsync(new { kind = "window_closed", count = 1, accountId = ConsolePlatform.WhatsAppNumber });
+        // Meta accepts the send, then reports it failed: undeliverable (131026). (A 131047 closes the window instead:
+        // ConsoleTests.Window.cs.)
+        await platform.AddFaultAsync(new { kind = "undeliverable", count = 1, accountId = ConsolePlatform.WhatsAppNumber });
         var text = Unique("¿Seguimos?");
         await page.GetByTestId("composer-text").FillAsync(text);
         await page.GetByTestId("send").ClickAsync();
         var failed = Bubble(page, text).First;
         await Expect(failed.GetByTestId("tick")).ToHaveAttributeAsync("data-status", "failed");
-        await Expect(failed.GetByTestId("failure-reason")).ToContainTextAsync("131047");
-        await Expect(failed.GetByTestId("failure-reason")).ToContainTextAsync("only a template can be sent");
+        await Expect(failed.GetByTestId("failure-reason")).ToContainTextAsync("131026");
+        await Expect(failed.GetByTestId("failure-reason")).ToContainTextAsync("could not be delivered");
 
         await failed.GetByTestId("retry").ClickAsync();
         await Expect(failed.GetByTestId("retry")).ToHaveCountAsync(0);

@@ -142,7 +142,7 @@ public sealed class ConsoleTests(CoreHost host) : IClassFixture<CoreHost>
         var notFailed = await Json(await agent.PostAsync($"/conversations/{conversation}/messages/{failedId}/retry", null), HttpStatusCode.Conflict);
         Assert.Equal("not_failed", notFailed.GetProperty("code").GetString());
 
-        await host.ScalarAsync<object>("update chat.messages set status = 'failed', error_code = 131047, error_title = 'Re-engagement message' where id = @failedId", new { failedId });
+        await host.ScalarAsync<object>("update chat.messages set status = 'failed', error_code = 131026, error_title = 'Message undeliverable' where id = @failedId", new { failedId });
         var first = await Json(await agent.PostAsync($"/conversations/{conversation}/messages/{failedId}/retry", null), HttpStatusCode.Created);
         var again = await Json(await agent.PostAsync($"/conversations/{conversation}/messages/{failedId}/retry", null));
         var retryId = first.GetProperty("messageId").GetInt64();

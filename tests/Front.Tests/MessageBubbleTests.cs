@@ -52,8 +52,8 @@ public sealed class MessageBubbleTests : ComponentTest
     [Fact]
     public void An_unknown_meta_code_shows_metas_own_title()
     {
-        var cut = Render<MessageBubble>(p => p.Add(b => b.Message, Outbound("failed", 132001, "Template does not exist")));
-        Assert.Equal("Template does not exist (132001)", cut.Find("[data-testid=failure-reason]").TextContent);
+        var cut = Render<MessageBubble>(p => p.Add(b => b.Message, Outbound("failed", 135000, "Generic user error")));
+        Assert.Equal("Generic user error (135000)", cut.Find("[data-testid=failure-reason]").TextContent);
         Assert.Empty(cut.FindAll("[data-testid=retry]"));
     }
 

@@ -93,8 +93,11 @@ public sealed class StatusTests(WebhookHost host) : IClassFixture<WebhookHost>
         var conversation = await host.ScalarAsync<long>("""
             select cv.id from chat.conversations cv join chat.contacts c on c.id = cv.contact_id where c.external_id = @customer
             """, new { customer });
-        return await host.ScalarAsync<long>("select message_id from chat.send_text(@conversation, null, @clientId, 'reply')",
-            new { conversation, clientId });
+        // Sent a minute after the customer wrote (the payloads are from 2023): inside the customer-service window.
+        return await host.ScalarAsync<long>("""
+            select message_id from chat.send_text(@conversation, null, @clientId, 'reply',
+                                                  (select last_inbound_at + interval '1 minute' from chat.conversations where id = @conversation))
+            """, new { conversation, clientId });
     }
 
     [Fact]

@@ -18,6 +18,10 @@ public static class Permissions
     /// <summary>Revoke a lock someone else holds.</summary>
     public const string RevokeLocks = "locks.revoke";
     public const string InternalChat = "internal_chat.use";
+    /// <summary>Start a conversation with a customer (a template, after the pre-flight).</summary>
+    public const string Initiate = "conversations.initiate";
+    /// <summary>Record a customer's opt-in or opt-out.</summary>
+    public const string RecordConsent = "consent.record";
     /// <summary>Write and delete message templates (reading approved ones only needs <see cref="Reply"/>).</summary>
     public const string ManageTemplates = "templates.manage";
 }

@@ -47,7 +47,7 @@ public static class PinsApi
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<ConversationsApi.ConversationItem>(new CommandDefinition("""
             select id, channel, account_id, account_name, contact_id, contact_name, contact_external_id, queue_id, assigned_user_id,
-                   status, last_message_at, last_message_preview, last_message_direction, last_message_type, unread_count, last_inbound_at
+                   status, last_message_at, last_message_preview, last_message_direction, last_message_type, unread_count, last_inbound_at, window_expires_at
             from chat.console_conversations(@projectId, @UserId, @allQueues, @QueueIds, @pinnedOnly, @search, 50)
             """, new { projectId, user.UserId, allQueues = project.Can(Permissions.ReadAllQueues), project.QueueIds, pinnedOnly, search },
             cancellationToken: ct));

@@ -31,6 +31,11 @@ public static class RetryApi
         {
             return await Collaboration.SendLock.RefusalAsync(connection, conversationId, ct);
         }
+        catch (PostgresException ex) when (Window.WindowRule.IsWindowClosed(ex))
+        {
+            // A retry is a new free-form message: the window decides as for any send (checked at the database's clock).
+            return await Window.WindowRule.RefusalAsync(connection, conversationId, DateTimeOffset.UtcNow, ct);
+        }
         if (result.Refusal is { } code)
             return Refusals.Problem(StatusCodes.Status409Conflict, code, code == "not_failed"
                 ? "Only a failed message can be sent again." : "Only text messages can be sent again.");

@@ -12,10 +12,13 @@ public static class ConversationsApi
     // DateTime, not DateTimeOffset: Npgsql reads timestamptz as UTC DateTime, and Dapper matches constructor types exactly.
     public sealed record ConversationItem(long Id, string Channel, long AccountId, string AccountName, long ContactId, string? ContactName,
         string ContactExternalId, long? QueueId, long? AssignedUserId, string Status, DateTime LastMessageAt,
-        string? LastMessagePreview, string? LastMessageDirection, string? LastMessageType, int UnreadCount, DateTime? LastInboundAt)
+        string? LastMessagePreview, string? LastMessageDirection, string? LastMessageType, int UnreadCount, DateTime? LastInboundAt,
+        DateTime? WindowExpiresAt)
     {
-        /// <summary>When Meta's 24-hour customer-service window closes (null: the customer never wrote).</summary>
-        public DateTime? WindowClosesAt => LastInboundAt?.AddHours(24);
+        /// <summary>When Meta's customer-service window closes (null: the customer never wrote): 24 hours after the
+        /// customer's last message, 7 days on Messenger/Instagram where the project uses the HUMAN_AGENT tag, earlier
+        /// if Meta refused a send with 131047 (chat.window_expires_at). Kept under its first name for older clients.</summary>
+        public DateTime? WindowClosesAt => WindowExpiresAt;
     }
 
     public sealed record Page<T>(T[] Items, string? Next);
@@ -28,6 +31,7 @@ public static class ConversationsApi
         group.MapGet("/messages/{messageId:long}", ThreadApi.Message);
         group.MapPost("/messages", SendApi.Send);
         group.MapPost("/read", SendApi.MarkRead);
+        group.MapGet("/window", Window.WindowApi.Read);
         return app;
     }
 
@@ -63,7 +67,8 @@ public static class ConversationsApi
     private static async Task<ConversationItem[]> ReadPageAsync(NpgsqlConnection connection, object args, CancellationToken ct) =>
         (await connection.QueryAsync<ConversationItem>(new CommandDefinition("""
             select id, channel, account_id, account_name, contact_id, contact_name, contact_external_id, queue_id, assigned_user_id,
-                   status, last_message_at, last_message_preview, last_message_direction, last_message_type, unread_count, last_inbound_at
+                   status, last_message_at, last_message_preview, last_message_direction, last_message_type, unread_count, last_inbound_at,
+                   window_expires_at
             from chat.list_conversations(@projectId, @userId, @allQueues, @queueIds, @accountId, @channel, @queueId, @status, @unread, @mine,
                                          @beforeAt, @beforeId, @size)
             """, args, cancellationToken: ct))).ToArray();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Collaboration;
 using MultichannelMessages.CoreApi.Errors;
+using MultichannelMessages.CoreApi.Window;
 using Npgsql;
 
 namespace MultichannelMessages.CoreApi.Conversations;
@@ -15,7 +16,7 @@ public static class SendApi
     /// <summary>Writes the message (queued) and its outbox row in one transaction; the Worker sends it. The client's
     /// idempotency key (body clientMessageId or the Idempotency-Key header) makes a retried request create one message.</summary>
     public static async Task<Results<Created<SendResponse>, Ok<SendResponse>, ProblemHttpResult>> Send(
-        long conversationId, SendRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, SendRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } visible) return Refusals.NotFound();
@@ -31,15 +32,20 @@ public static class SendApi
 
         long messageId;
         bool created;
+        var now = time.GetUtcNow();
         try
         {
             (messageId, created) = await connection.QuerySingleAsync<(long MessageId, bool Created)>(new CommandDefinition(
-                "select message_id, created from chat.send_text(@conversationId, @userId, @clientId, @text)",
-                new { conversationId, userId = visible.UserId, clientId, text }, cancellationToken: ct));
+                "select message_id, created from chat.send_text(@conversationId, @userId, @clientId, @text, @now)",
+                new { conversationId, userId = visible.UserId, clientId, text, now }, cancellationToken: ct));
         }
         catch (PostgresException ex) when (SendLock.IsLockHeld(ex))
         {
             return await SendLock.RefusalAsync(connection, conversationId, ct);
+        }
+        catch (PostgresException ex) when (WindowRule.IsWindowClosed(ex))
+        {
+            return await WindowRule.RefusalAsync(connection, conversationId, now, ct);
         }
         var response = new SendResponse(messageId, created, "queued");
         return created ? TypedResults.Created($"/conversations/{conversationId}/messages/{messageId}", response) : TypedResults.Ok(response);

@@ -25,6 +25,22 @@ public static class Refusals
         Problem(StatusCodes.Status409Conflict, "lock_held",
             ownerName is null ? "Another agent holds the lock on this conversation." : $"{ownerName} holds the lock on this conversation.");
 
+    /// <summary>Meta's customer-service window is closed: only an approved template may be sent. closedSince is null
+    /// when the customer never wrote.</summary>
+    public static ProblemHttpResult WindowClosed(DateTime? closedSince)
+    {
+        var problem = new ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict, Title = "window_closed",
+            Detail = closedSince is { } at
+                ? $"The customer-service window closed at {at:O}; only an approved template can be sent."
+                : "The customer has not written on this conversation; only an approved template can be sent.",
+        };
+        problem.Extensions["code"] = "window_closed";
+        problem.Extensions["closedSince"] = closedSince;
+        return TypedResults.Problem(problem);
+    }
+
     public static ProblemHttpResult Unauthorized(string code, string detail) =>
         Problem(StatusCodes.Status401Unauthorized, code, detail);
 

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Errors;
@@ -19,6 +20,8 @@ public static class CoreApiExtensions
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<IPasswordHasher<AppUser>, PasswordHasher<AppUser>>();
         builder.Services.AddSingleton<AccessService>();
+        // The clock of the window rule: sends pass it to the database, so tests can move it (FakeTimeProvider).
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<Caching.VersionedCache>();
         builder.Services.AddHostedService<Caching.CacheInvalidationReader>();

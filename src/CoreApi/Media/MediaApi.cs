@@ -35,8 +35,9 @@ public static class MediaApi
     /// from the file's MIME type), <c>caption</c> and <c>clientMessageId</c> (or the Idempotency-Key header).</summary>
     public static async Task<Results<Created<MediaSendResponse>, Ok<MediaSendResponse>, ProblemHttpResult>> Send(
         long projectId, long conversationId, HttpContext http, AccessService access, IMediaStore store, NpgsqlDataSource db,
-        CancellationToken ct)
+        TimeProvider time, CancellationToken ct)
     {
+        var now = time.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
         if (await VisibleInProjectAsync(projectId, conversationId, http, access, connection, ct) is not { } visible) return Refusals.NotFound();
         if (!visible.Project.Can(Permissions.Reply)) return Refusals.Forbidden(Permissions.Reply);
@@ -72,13 +73,17 @@ public static class MediaApi
         {
             (messageId, mediaId, created) = await connection.QuerySingleAsync<(long, long, bool)>(new CommandDefinition("""
                 select message_id, media_id, created
-                from chat.send_media(@conversationId, @userId, @clientId, @kind, @caption, @key, @storedType, @length, @sha256, @fileName)
-                """, new { conversationId, userId = visible.UserId, clientId, kind, caption, key, storedType, length = file.Length, sha256,
+                from chat.send_media(@conversationId, @userId, @clientId, @kind, @caption, @key, @storedType, @length, @sha256, @fileName, @now)
+                """, new { conversationId, userId = visible.UserId, clientId, kind, caption, key, storedType, length = file.Length, sha256, now,
                            fileName = Path.GetFileName(file.FileName) }, cancellationToken: ct));
         }
         catch (PostgresException ex) when (SendLock.IsLockHeld(ex))
         {
             return await SendLock.RefusalAsync(connection, conversationId, ct);
+        }
+        catch (PostgresException ex) when (Window.WindowRule.IsWindowClosed(ex))
+        {
+            return await Window.WindowRule.RefusalAsync(connection, conversationId, now, ct);
         }
         var response = new MediaSendResponse(messageId, mediaId, created, "queued");
         return created

@@ -26,7 +26,11 @@ public sealed record ConversationItem(long Id, string Channel, long AccountId, s
     string ContactExternalId, long? QueueId, long? AssignedUserId, string Status, DateTime LastMessageAt, string? LastMessagePreview,
     string? LastMessageDirection, string? LastMessageType, int UnreadCount, DateTime? LastInboundAt)
 {
-    public DateTime? WindowClosesAt => LastInboundAt?.AddHours(24);
+    /// <summary>When the customer-service window closes, as the Core API computed it (24 h; 7 days with the HUMAN_AGENT tag
+    /// on Messenger/Instagram; earlier when Meta refused a send with 131047).</summary>
+    public DateTime? WindowExpiresAt { get; init; }
+
+    public DateTime? WindowClosesAt => WindowExpiresAt ?? LastInboundAt?.AddHours(24);
 }
 
 public sealed record Page<T>(T[] Items, string? Next);
@@ -78,4 +82,6 @@ public static class Permission
     public const string ManageTags = "tags.manage";
     public const string ReadPresence = "presence.read";
     public const string RevokeLocks = "locks.revoke";
+    public const string Initiate = "conversations.initiate";
+    public const string RecordConsent = "consent.record";
 }

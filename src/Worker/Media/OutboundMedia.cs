@@ -17,8 +17,17 @@ public sealed class OutboundMedia(NpgsqlDataSource db, IMediaStore store, MediaG
 {
     private static readonly HashSet<string> Kinds = ["image", "video", "audio", "document", "sticker"];
 
-    /// <summary>A media message whose payload names no file of its own (link or media id): ours to upload.</summary>
-    public static bool Applies(OutboxItem item) => Kinds.Contains(item.Type) && string.IsNullOrEmpty(item.Payload);
+    /// <summary>A media message whose payload names no file of its own (link or media id): ours to upload. The payload
+    /// may still carry a Messenger/Instagram tag (HUMAN_AGENT, set by chat.queue_outbound), which the send keeps.</summary>
+    public static bool Applies(OutboxItem item) => Kinds.Contains(item.Type) && NamesNoFile(item.Payload);
+
+    private static bool NamesNoFile(string? payload)
+    {
+        if (string.IsNullOrEmpty(payload)) return true;
+        var node = System.Text.Json.Nodes.JsonNode.Parse(payload) as System.Text.Json.Nodes.JsonObject;
+        return node is not null && !node.ContainsKey("media_id") && !node.ContainsKey("id") && !node.ContainsKey("link")
+               && !node.ContainsKey("attachment_id");
+    }
 
     public async Task<(OutboundMessage? Message, MetaError? Error)> PrepareAsync(OutboxItem item, string accessToken, TimeSpan budget, CancellationToken ct)
     {
@@ -47,6 +56,8 @@ public sealed class OutboundMedia(NpgsqlDataSource db, IMediaStore store, MediaG
             ? new System.Text.Json.Nodes.JsonObject { ["media_id"] = mediaId }
             : new System.Text.Json.Nodes.JsonObject { ["attachment_id"] = mediaId };
         if (file.Kind == "document" && file.FileName is { Length: > 0 } name) payload["filename"] = name;
+        if (!string.IsNullOrEmpty(item.Payload) && System.Text.Json.Nodes.JsonNode.Parse(item.Payload)?["tag"] is { } tag)
+            payload["tag"] = tag.DeepClone();
         return (item.ToMessage() with { Payload = payload.ToJsonString() }, null);
     }
 

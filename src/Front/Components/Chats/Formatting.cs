@@ -9,6 +9,23 @@ public static class Formatting
     public static int? WindowHoursLeft(DateTime? closesAtUtc, DateTime nowUtc) =>
         closesAtUtc is not { } closes ? null : Math.Max(0, (int)Math.Ceiling((closes - nowUtc).TotalHours));
 
+    /// <summary>The window's end after the customer writes again: as long as the window this conversation had (24 h, or
+    /// 7 days where the HUMAN_AGENT tag applies), counted from the new message.</summary>
+    public static DateTime WindowReopened(CoreApi.ConversationItem item, DateTime wroteAtUtc)
+    {
+        var length = item.WindowExpiresAt is { } e && item.LastInboundAt is { } li && e - li > TimeSpan.FromHours(24)
+            ? e - li : TimeSpan.FromHours(24);
+        return wroteAtUtc + length;
+    }
+
+    /// <summary>How long ago the window closed, in the largest whole unit ("3 h", "2 d", "15 min").</summary>
+    public static (int Amount, string Unit) Since(DateTime sinceUtc, DateTime nowUtc)
+    {
+        var ago = nowUtc - sinceUtc;
+        if (ago < TimeSpan.Zero) ago = TimeSpan.Zero;
+        return ago.TotalHours >= 48 ? ((int)ago.TotalDays, "d") : ago.TotalMinutes >= 60 ? ((int)ago.TotalHours, "h") : ((int)ago.TotalMinutes, "min");
+    }
+
     /// <summary>Today: the time; earlier: the date (the list is a glance, not a log).</summary>
     public static string ListTime(DateTime utc, DateTime nowUtc, TimeZoneInfo zone)
     {

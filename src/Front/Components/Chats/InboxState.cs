@@ -73,6 +73,9 @@ public sealed class InboxState
             LastMessageAt = change.LastMessageAt ?? i.LastMessageAt,
             LastMessageDirection = created ? change.MessageDirection : i.LastMessageDirection,
             LastInboundAt = created && change.MessageDirection == "in" ? change.MessageOccurredAt : i.LastInboundAt,
+            WindowExpiresAt = created && change.MessageDirection == "in" && change.MessageOccurredAt is { } wrote
+                ? Formatting.WindowReopened(i, wrote)
+                : change.Kind == "window_closed" ? DateTime.UtcNow : i.WindowExpiresAt,
         });
         Items.Sort((a, b) => b.LastMessageAt.CompareTo(a.LastMessageAt));
         var reload = !known && created && SearchResults is null;

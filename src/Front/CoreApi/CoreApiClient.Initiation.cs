@@ -1,0 +1,26 @@
+namespace MultichannelMessages.Front.CoreApi;
+
+public sealed partial class CoreApiClient
+{
+    public Task<WindowState> WindowAsync(long conversationId, CancellationToken ct = default) =>
+        GetAsync<WindowState>($"conversations/{conversationId}/window", ct);
+
+    public Task<ConsentView> ConsentAsync(long projectId, long contactId, long? accountId, CancellationToken ct = default) =>
+        GetAsync<ConsentView>($"projects/{projectId}/contacts/{contactId}/consent" + (accountId is { } a ? $"?accountId={a}" : ""), ct);
+
+    public Task<ConsentView> RecordConsentAsync(long projectId, long contactId, string action, string? evidence, long? accountId,
+        CancellationToken ct = default) =>
+        SendAsync<ConsentView>(HttpMethod.Put, $"projects/{projectId}/contacts/{contactId}/consent", new { action, evidence, accountId }, ct);
+
+    public Task<TemplateChoice[]> ApprovedTemplatesAsync(long projectId, long accountId, CancellationToken ct = default) =>
+        GetAsync<TemplateChoice[]>($"projects/{projectId}/templates?status=APPROVED&accountId={accountId}", ct);
+
+    public Task<PreflightResult> PreflightAsync(long projectId, long accountId, long? contactId, string? phone, long? templateId,
+        CancellationToken ct = default) =>
+        SendAsync<PreflightResult>(HttpMethod.Post, $"projects/{projectId}/initiations/preflight", new { accountId, contactId, phone, templateId }, ct);
+
+    public Task<InitiateResult> InitiateAsync(long projectId, long accountId, long? contactId, string? phone, long templateId,
+        IReadOnlyDictionary<string, string> parameters, string clientMessageId, CancellationToken ct = default) =>
+        SendAsync<InitiateResult>(HttpMethod.Post, $"projects/{projectId}/initiations",
+            new { accountId, contactId, phone, templateId, parameters, clientMessageId }, ct);
+}

@@ -9,12 +9,6 @@ namespace MultichannelMessages.Console.Tests;
 /// sending, and customer attributes that change live in another console.</summary>
 public sealed partial class ConsoleTests
 {
-    private async Task<T> DbAsync<T>(string sql, object args)
-    {
-        await using var connection = new NpgsqlConnection(platform.ConnectionString);
-        return (await connection.ExecuteScalarAsync<T>(sql, args))!;
-    }
-
     [Fact]
     public Task A_lock_taken_after_the_agent_typed_refuses_the_send_in_their_language_and_stores_nothing() => Diagnosed(async () =>
     {

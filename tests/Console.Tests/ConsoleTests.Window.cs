@@ -9,12 +9,6 @@ namespace MultichannelMessages.Console.Tests;
 /// conversation shows each pre-flight check and sends only when all pass.</summary>
 public sealed partial class ConsoleTests
 {
-    private async Task<T> DbAsync<T>(string sql, object? args = null)
-    {
-        await using var connection = new NpgsqlConnection(platform.ConnectionString);
-        return (await connection.ExecuteScalarAsync<T>(sql, args))!;
-    }
-
     /// <summary>A customer who wrote 26 hours ago (the message arrives now; its window start is moved back a day).</summary>
     private async Task<string> CustomerWithClosedWindowAsync(IPage page, string phone, string name)
     {

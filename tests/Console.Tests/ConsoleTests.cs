@@ -1,4 +1,6 @@
+using Dapper;
 using Microsoft.Playwright;
+using Npgsql;
 using static Microsoft.Playwright.Assertions;
 
 namespace MultichannelMessages.Console.Tests;
@@ -7,6 +9,13 @@ namespace MultichannelMessages.Console.Tests;
 public sealed partial class ConsoleTests(ConsolePlatform platform) : IClassFixture<ConsolePlatform>
 {
     private static string Unique(string text) => $"{text} {Guid.NewGuid().ToString("N")[..6]}";
+
+    /// <summary>Straight to the platform's database: for what a test arranges behind the services' back or checks.</summary>
+    private async Task<T> DbAsync<T>(string sql, object? args = null)
+    {
+        await using var connection = new NpgsqlConnection(platform.ConnectionString);
+        return (await connection.ExecuteScalarAsync<T>(sql, args))!;
+    }
 
     private static ILocator Conversation(IPage page, string customerName) =>
         page.GetByTestId("conversation").Filter(new() { Has = page.GetByTestId("conversation-name").GetByText(customerName, new() { Exact = true }) });

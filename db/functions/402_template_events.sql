@@ -17,8 +17,12 @@ $$;
 -- category, parameter_format, components, rejected_reason, quality_score{score}). Known templates take Meta's
 -- status, reason, quality and category; templates made elsewhere (WhatsApp Manager) are imported; ours that Meta no
 -- longer lists are marked deleted. The listing is "now", so it wins over any webhook dated before it.
+-- p_listed_at: when the listing began. A template submitted after it may be missing from the listing without
+-- having been deleted (found by a test: the sync marked a just-submitted template deleted, then imported it again).
 -- Returns how many templates changed.
-create or replace function meta.apply_template_sync(p_project_id bigint, p_account_id bigint, p_waba_id text, p_templates jsonb)
+drop function if exists meta.apply_template_sync(bigint, bigint, text, jsonb);
+create or replace function meta.apply_template_sync(p_project_id bigint, p_account_id bigint, p_waba_id text, p_templates jsonb,
+                                                    p_listed_at timestamptz default now())
 returns int
 language plpgsql as $$
 declare
@@ -86,6 +90,7 @@ begin
         select * from meta.templates t
         where t.waba_id = p_waba_id and t.meta_template_id is not null and t.pending_action is null
           and t.status not in ('deleted', 'pending_submission', 'submit_failed') and not (t.meta_template_id = any (v_ids))
+          and t.submitted_at < p_listed_at
         for update
     loop
         update meta.templates set status = 'deleted', status_at = now(), updated_at = now() where id = v_row.id;

@@ -10,8 +10,10 @@ namespace MultichannelMessages.Worker.Loops;
 /// </summary>
 public static partial class PeriodicLoop
 {
+    /// <param name="wake">Ends the wait early (a NOTIFY); null to wait the whole interval.</param>
+    /// <param name="againWhenBusy">Run again at once after a pass that did something (a queue with more behind it).</param>
     public static async Task RunAsync(WorkerLoops loops, TimeProvider time, ILogger logger, string name, TimeSpan interval,
-        SemaphoreSlim? wake, Func<CancellationToken, Task<int>> work, CancellationToken ct)
+        Wakeup? wake, Func<CancellationToken, Task<int>> work, CancellationToken ct, bool againWhenBusy = false)
     {
         var status = loops.Register(name);
         while (!ct.IsCancellationRequested)
@@ -22,6 +24,7 @@ public static partial class PeriodicLoop
                 status.Iterated(time.GetUtcNow());
                 status.Claimed(time.GetUtcNow(), done, null);
                 if (done > 0) LogWorked(logger, name, done);
+                if (done > 0 && againWhenBusy) continue;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
@@ -32,11 +35,7 @@ public static partial class PeriodicLoop
             try
             {
                 if (wake is null) await Task.Delay(interval, time, ct);
-                else
-                {
-                    await wake.WaitAsync(interval, ct);
-                    while (wake.CurrentCount > 0) await wake.WaitAsync(ct); // one pass serves every wake-up so far
-                }
+                else await wake.WaitAsync(interval, ct); // wake-ups while the pass ran collapse into one
             }
             catch (OperationCanceledException) { return; }
         }

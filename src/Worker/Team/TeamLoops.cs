@@ -24,19 +24,19 @@ public sealed class TeamLoops(
     public const string LockLoop = "lock_expiry";
     public const string PurgeLoop = "internal_chat_purge";
     private readonly TeamOptions _options = options.Value;
-    private readonly SemaphoreSlim _assignWake = new(0);
+    private readonly Wakeup _assignWake = new();
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!_options.Enabled) return Task.CompletedTask;
-        _ = NotificationListener.RunAsync(db, "assignment", () => _assignWake.Release(), logger, stoppingToken);
+        _ = NotificationListener.RunAsync(db, "assignment", _assignWake.Signal, logger, stoppingToken);
         return Task.WhenAll(
             RunAsync(AssignLoop, TimeSpan.FromMilliseconds(_options.AssignIntervalMs), _assignWake, AssignAsync, stoppingToken),
             RunAsync(LockLoop, TimeSpan.FromMilliseconds(_options.LockSweepIntervalMs), null, ExpireLocksAsync, stoppingToken),
             RunAsync(PurgeLoop, TimeSpan.FromMilliseconds(_options.PurgeIntervalMs), null, PurgeAsync, stoppingToken));
     }
 
-    private Task RunAsync(string name, TimeSpan interval, SemaphoreSlim? wake, Func<CancellationToken, Task<int>> work, CancellationToken ct) =>
+    private Task RunAsync(string name, TimeSpan interval, Wakeup? wake, Func<CancellationToken, Task<int>> work, CancellationToken ct) =>
         PeriodicLoop.RunAsync(loops, time, logger, name, interval, wake, work, ct);
 
     private Task<int> AssignAsync(CancellationToken ct) => ScalarAsync("select chat.auto_assign(@n)", new { n = _options.AssignBatch }, ct);

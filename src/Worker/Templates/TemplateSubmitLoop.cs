@@ -33,29 +33,12 @@ public sealed partial class TemplateSubmitLoop(
     private readonly TemplateOptions _options = options.Value;
     private readonly Wakeup _wake = new();
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!_options.Enabled) return;
-        var status = loops.Register(LoopName);
+        if (!_options.Enabled) return Task.CompletedTask;
         _ = NotificationListener.RunAsync(db, "templates", _wake.Signal, logger, stoppingToken);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var done = await RunOnceAsync(stoppingToken);
-                status.Iterated(time.GetUtcNow());
-                status.Claimed(time.GetUtcNow(), done, null);
-                if (done > 0) continue; // a full batch may have more behind it
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                status.Error(ex.Message);
-                LogLoopFailed(logger, ex);
-            }
-            try { await _wake.WaitAsync(TimeSpan.FromMilliseconds(_options.PollIntervalMs), stoppingToken); }
-            catch (OperationCanceledException) { return; }
-        }
+        return PeriodicLoop.RunAsync(loops, time, logger, LoopName, TimeSpan.FromMilliseconds(_options.PollIntervalMs), _wake, RunOnceAsync,
+            stoppingToken, againWhenBusy: true);
     }
 
     /// <summary>One claim and its jobs; how many were claimed.</summary>
@@ -175,6 +158,4 @@ public sealed partial class TemplateSubmitLoop(
     [LoggerMessage(602, LogLevel.Information, "Template {TemplateId}: {Reason}; retrying in {DelayMs} ms")]
     private static partial void LogRetry(ILogger logger, long templateId, string reason, int delayMs);
 
-    [LoggerMessage(603, LogLevel.Warning, "Template submission loop failed; trying again")]
-    private static partial void LogLoopFailed(ILogger logger, Exception exception);
 }

@@ -31,28 +31,12 @@ public sealed partial class TemplateSyncLoop(
 
     private sealed record Target(long ProjectId, long AccountId, string WabaId, byte[]? AccessTokenEnc);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!_options.Enabled) return;
-        var status = loops.Register(LoopName);
+        if (!_options.Enabled) return Task.CompletedTask;
         _ = NotificationListener.RunAsync(db, "template_sync", _wake.Signal, logger, stoppingToken);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var changed = await SyncAllAsync(stoppingToken);
-                status.Iterated(time.GetUtcNow());
-                status.Claimed(time.GetUtcNow(), changed, null);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                status.Error(ex.Message);
-                LogLoopFailed(logger, ex);
-            }
-            try { await _wake.WaitAsync(TimeSpan.FromMilliseconds(_options.SyncIntervalMs), stoppingToken); }
-            catch (OperationCanceledException) { return; }
-        }
+        return PeriodicLoop.RunAsync(loops, time, logger, LoopName, TimeSpan.FromMilliseconds(_options.SyncIntervalMs), _wake, SyncAllAsync,
+            stoppingToken);
     }
 
     /// <summary>One pass over every WABA; how many templates changed. A WABA whose listing fails is skipped (and
@@ -67,6 +51,11 @@ public sealed partial class TemplateSyncLoop(
         foreach (var target in targets)
         {
             if (!AccessTokens.TryDecrypt(protector, target.AccessTokenEnc, target.AccountId, out var token, out _)) continue;
+            // On the database's clock: a template submitted after the listing began may be missing from it, and must
+            // not be taken for one deleted at Meta.
+            DateTime listedAt;
+            await using (var clock = await db.OpenConnectionAsync(ct))
+                listedAt = await clock.ExecuteScalarAsync<DateTime>(new CommandDefinition("select clock_timestamp()", cancellationToken: ct));
             var (templates, error) = await graph.ListAsync(target.WabaId, token, _options.SyncPageSize, ct);
             if (templates is null)
             {
@@ -75,8 +64,8 @@ public sealed partial class TemplateSyncLoop(
             }
             await using var connection = await db.OpenConnectionAsync(ct);
             var count = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-                "select meta.apply_template_sync(@ProjectId, @AccountId, @WabaId, @templates::jsonb)",
-                new { target.ProjectId, target.AccountId, target.WabaId, templates = templates.ToJsonString() }, cancellationToken: ct));
+                "select meta.apply_template_sync(@ProjectId, @AccountId, @WabaId, @templates::jsonb, @listedAt)",
+                new { target.ProjectId, target.AccountId, target.WabaId, templates = templates.ToJsonString(), listedAt }, cancellationToken: ct));
             if (count > 0) LogSynced(logger, target.WabaId, count);
             changed += count;
         }
@@ -89,6 +78,4 @@ public sealed partial class TemplateSyncLoop(
     [LoggerMessage(611, LogLevel.Warning, "Listing the templates of WABA {WabaId} failed: {Reason}")]
     private static partial void LogListFailed(ILogger logger, string wabaId, string reason);
 
-    [LoggerMessage(612, LogLevel.Warning, "Template sync loop failed; trying again")]
-    private static partial void LogLoopFailed(ILogger logger, Exception exception);
 }

@@ -119,14 +119,21 @@ $$;
 --   MM402 template_not_approved
 --   MM403 template_account_mismatch (the template's WABA is not the conversation number's)
 --   MM404 template_variable_missing (message: 'template_variable_missing <key>')
+--   MM405 preflight_failed (message: 'preflight_failed <json array of {name, code, detail}>'): the re-engagement
+--         pre-flight (chat.template_send_checks, 416_chat_reengagement.sql) — every initiation check when the window
+--         is closed at p_now, consent alone when it is open
+-- p_language: the customer's language as the caller was told it (initiation's request); null reads the contact's.
+drop function if exists chat.send_template(bigint, bigint, text, bigint, jsonb);
 create or replace function chat.send_template(p_conversation_id bigint, p_user_id bigint, p_client_message_id text,
                                               p_template_id bigint, p_parameters jsonb,
+                                              p_now timestamptz default now(), p_language text default null,
                                               out message_id bigint, out created boolean)
 language plpgsql as $$
 declare
     v_conversation chat.conversations;
     v_template meta.templates;
     v_rendered record;
+    v_failed jsonb;
 begin
     select m.id into message_id from chat.messages m
     where m.conversation_id = p_conversation_id and m.client_message_id = p_client_message_id;
@@ -146,13 +153,21 @@ begin
     if v_template.status <> 'APPROVED' then
         raise exception 'template_not_approved' using errcode = 'MM402', detail = v_template.status;
     end if;
+    -- Whether this customer may be messaged at all: the list travels in the message (Npgsql redacts details).
+    select jsonb_agg(jsonb_build_object('name', c.name, 'code', c.code, 'detail', c.detail))
+    into v_failed
+    from chat.template_send_checks(p_conversation_id, p_template_id, p_now, p_language) c
+    where c.required and not c.passed;
+    if v_failed is not null then
+        raise exception using errcode = 'MM405', message = 'preflight_failed ' || v_failed::text;
+    end if;
     select * into v_rendered from meta.render_template(p_template_id, coalesce(p_parameters, '{}'));
     if v_rendered.missing is not null then
         raise exception 'template_variable_missing %', v_rendered.missing using errcode = 'MM404';
     end if;
 
     select q.message_id, q.created into message_id, created
-    from chat.queue_outbound(p_conversation_id, p_user_id, p_client_message_id, 'template', v_rendered.body) q;
+    from chat.queue_outbound(p_conversation_id, p_user_id, p_client_message_id, 'template', v_rendered.body, p_now) q;
     if created then
         update chat.messages
         -- template_id beside Meta's object (the Worker sends only payload.template): which template this was.

@@ -162,6 +162,7 @@ begin
     end if;
 
     select s.message_id, s.created into message_id, created
-    from chat.send_template(conversation_id, p_user_id, p_client_message_id, p_template_id, coalesce(p_parameters, '{}')) s;
+    from chat.send_template(conversation_id, p_user_id, p_client_message_id, p_template_id, coalesce(p_parameters, '{}'),
+                         p_now, p_language) s;
 end
 $$;

@@ -94,15 +94,16 @@ public static partial class InitiationApi
             : TypedResults.Ok(response);
     }
 
-    /// <summary>409 preflight_failed listing each failed check and its code (no_opt_in, opted_out, …).</summary>
-    private static ProblemHttpResult PreflightFailed(string failedJson)
+    /// <summary>409 preflight_failed listing each failed check and its code (no_opt_in, opted_out, …): a refused
+    /// initiation, and a refused re-engagement (chat.send_template's MM405, whose message carries the same list).</summary>
+    public static ProblemHttpResult PreflightFailed(string failedJson, string lead = "The conversation cannot be started")
     {
         var failed = JsonDocument.Parse(failedJson).RootElement.Clone();
         var codes = string.Join(", ", failed.EnumerateArray().Select(f => f.GetProperty("code").GetString()));
         var problem = new ProblemDetails
         {
             Status = StatusCodes.Status409Conflict, Title = "preflight_failed",
-            Detail = $"The conversation cannot be started: {codes}.",
+            Detail = $"{lead}: {codes}.",
         };
         problem.Extensions["code"] = "preflight_failed";
         problem.Extensions["failed"] = failed;

@@ -5,6 +5,7 @@ using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Collaboration;
 using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Errors;
+using MultichannelMessages.CoreApi.Initiation;
 using Npgsql;
 
 namespace MultichannelMessages.CoreApi.Templates;
@@ -12,19 +13,26 @@ namespace MultichannelMessages.CoreApi.Templates;
 /// <summary>
 /// Sending an approved template in a conversation (chat.send_template, 405_template_send.sql) and the autofill of
 /// its variables from the customer's context. The refusals are the database's (SQLSTATEs MM401–MM404), so no other
-/// path can send a template that is not approved, of another WhatsApp account, or with a variable left empty.
+/// path can send a template that is not approved, of another WhatsApp account, or with a variable left empty — nor
+/// re-engage a customer the pre-flight refuses (MM405: every initiation check on a closed window, consent on an open
+/// one; 416_chat_reengagement.sql).
 /// </summary>
 public static class TemplateSendApi
 {
     public sealed record TemplateSendRequest(string? ClientMessageId, long? TemplateId, Dictionary<string, string?>? Parameters);
     public sealed record AutofillValue(string Key, string? Source, string? Value, string? Example);
     public sealed record AutofillResult(long TemplateId, AutofillValue[] Values);
+    /// <summary>A pre-flight check; required: it binds now (all of them on a closed window, consent on an open one).</summary>
+    public sealed record SendCheck(string Name, bool Passed, string Code, JsonElement Detail, bool Required);
+    public sealed record SendPreflight(bool AllPassed, SendCheck[] Checks);
+    private sealed record SendCheckRow(string Name, bool Passed, string Code, string Detail, bool Required);
 
-    public const string NotFoundState = "MM401", NotApprovedState = "MM402", MismatchState = "MM403", MissingState = "MM404";
+    public const string NotFoundState = "MM401", NotApprovedState = "MM402", MismatchState = "MM403", MissingState = "MM404",
+        PreflightState = "MM405";
 
     public static async Task<Results<Created<SendApi.SendResponse>, Ok<SendApi.SendResponse>, ProblemHttpResult>> Send(
         long projectId, long conversationId, TemplateSendRequest request, HttpContext http, AccessService access, NpgsqlDataSource db,
-        CancellationToken ct)
+        TimeProvider time, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } visible
@@ -37,8 +45,12 @@ public static class TemplateSendApi
         try
         {
             var (messageId, created) = await connection.QuerySingleAsync<(long MessageId, bool Created)>(new CommandDefinition(
-                "select message_id, created from chat.send_template(@conversationId, @userId, @clientId, @templateId, @parameters::jsonb)",
-                new { conversationId, userId = visible.UserId, clientId, templateId, parameters = JsonSerializer.Serialize(request.Parameters ?? []) },
+                "select message_id, created from chat.send_template(@conversationId, @userId, @clientId, @templateId, @parameters::jsonb, @now)",
+                new
+                {
+                    conversationId, userId = visible.UserId, clientId, templateId, parameters = JsonSerializer.Serialize(request.Parameters ?? []),
+                    now = time.GetUtcNow(),
+                },
                 cancellationToken: ct));
             var response = new SendApi.SendResponse(messageId, created, "queued");
             return created ? TypedResults.Created($"/conversations/{conversationId}/messages/{messageId}", response) : TypedResults.Ok(response);
@@ -64,6 +76,8 @@ public static class TemplateSendApi
         // The message is 'template_variable_missing <key>' (the detail is redacted by Npgsql; the message is not).
         MissingState => Refusals.Invalid("parameters." + ex.MessageText.Split(' ', 2).ElementAtOrDefault(1), "template_variable_missing",
             "Fill every variable of the template."),
+        // The message is 'preflight_failed <json array>': the failed checks, answered as initiation answers them.
+        PreflightState => InitiationApi.PreflightFailed(ex.MessageText.Split(' ', 2)[1], "The customer cannot be messaged"),
         _ => null,
     };
 
@@ -84,5 +98,22 @@ public static class TemplateSendApi
             "select key, source, value, example from chat.template_autofill(@conversationId, @templateId)",
             new { conversationId, templateId }, cancellationToken: ct));
         return TypedResults.Ok(new AutofillResult(templateId, values.ToArray()));
+    }
+
+    /// <summary>The pre-flight of a template send in this conversation, as chat.send_template will judge it at this
+    /// moment: the console shows every check and enables Send when the required ones pass.</summary>
+    public static async Task<Results<Ok<SendPreflight>, ProblemHttpResult>> Preflight(long projectId, long conversationId, long templateId,
+        HttpContext http, AccessService access, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } visible
+            || visible.Scope.ProjectId != projectId) return Refusals.NotFound();
+        if (!visible.Project.Can(Permissions.Reply)) return Refusals.Forbidden(Permissions.Reply);
+        var rows = await connection.QueryAsync<SendCheckRow>(new CommandDefinition("""
+            select name, passed, code, detail::text as detail, required
+            from chat.template_send_checks(@conversationId, @templateId, @now)
+            """, new { conversationId, templateId, now = time.GetUtcNow() }, cancellationToken: ct));
+        var checks = rows.Select(r => new SendCheck(r.Name, r.Passed, r.Code, JsonDocument.Parse(r.Detail).RootElement.Clone(), r.Required)).ToArray();
+        return TypedResults.Ok(new SendPreflight(checks.All(c => c.Passed || !c.Required), checks));
     }
 }

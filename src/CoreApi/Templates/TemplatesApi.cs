@@ -44,6 +44,7 @@ public static class TemplatesApi
         group.MapGet("/templates/{templateId:long}/history", History);
         group.MapPost("/conversations/{conversationId:long}/template", TemplateSendApi.Send);
         group.MapGet("/conversations/{conversationId:long}/templates/{templateId:long}/autofill", TemplateSendApi.Autofill);
+        group.MapGet("/conversations/{conversationId:long}/templates/{templateId:long}/preflight", TemplateSendApi.Preflight);
         return app;
     }
 

@@ -25,4 +25,8 @@ public sealed partial class CoreApiClient
         string clientMessageId, CancellationToken ct = default) =>
         SendAsync<SendResponse>(HttpMethod.Post, $"projects/{projectId}/conversations/{conversationId}/template",
             new { clientMessageId, templateId, parameters }, ct);
+
+    /// <summary>Whether this template may go to this conversation's customer now (the checks chat.send_template enforces).</summary>
+    public Task<PreflightResult> TemplatePreflightAsync(long projectId, long conversationId, long templateId, CancellationToken ct = default) =>
+        GetAsync<PreflightResult>($"projects/{projectId}/conversations/{conversationId}/templates/{templateId}/preflight", ct);
 }

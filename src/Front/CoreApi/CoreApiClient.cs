@@ -125,14 +125,16 @@ public sealed partial class CoreApiClient(HttpClient http, UserSession session)
         if (response.IsSuccessStatusCode) return;
         string code = "http_" + (int)response.StatusCode, detail = response.ReasonPhrase ?? "";
         string? field = null;
+        JsonElement? body = null;
         try
         {
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+            body = problem;
             if (problem.TryGetProperty("code", out var c) && c.GetString() is { } given) code = given;
             if (problem.TryGetProperty("detail", out var d) && d.GetString() is { } sentence) detail = sentence;
             if (problem.TryGetProperty("field", out var f) && f.ValueKind == JsonValueKind.String) field = f.GetString();
         }
         catch (JsonException) { }
-        throw new CoreApiException((int)response.StatusCode, code, detail, field);
+        throw new CoreApiException((int)response.StatusCode, code, detail, field) { Problem = body };
     }
 }

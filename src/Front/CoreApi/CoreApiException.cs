@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace MultichannelMessages.Front.CoreApi;
 
 /// <summary>A refusal or failure of the Core API: the ProblemDetails <c>code</c> (translated by the console through
@@ -10,6 +12,8 @@ public sealed class CoreApiException(int status, string code, string? detail, st
     public int Status { get; } = status;
     public string Code { get; } = code;
     public string? Detail { get; } = detail;
+    /// <summary>The whole ProblemDetails body, for refusals that carry more (preflight_failed's failed checks).</summary>
+    public JsonElement? Problem { get; init; }
 
     public static CoreApiException Unreachable(Exception inner) => new(0, "core_unreachable", inner.Message);
     public static CoreApiException SignedOut() => new(401, "session_expired", null);

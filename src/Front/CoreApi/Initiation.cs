@@ -37,7 +37,16 @@ public sealed record TemplateChoice(long Id, long AccountId, string Name, string
     }
 }
 
-public sealed record PreflightCheck(string Name, bool Passed, string Code, JsonElement Detail);
+/// <summary>A pre-flight check. Required: it binds now (a re-engagement inside an open window binds consent only).</summary>
+public sealed record PreflightCheck(string Name, bool Passed, string Code, JsonElement Detail, bool Required = true)
+{
+    /// <summary>The failed checks a 409 preflight_failed lists (its <c>failed</c> array of {name, code, detail}).</summary>
+    public static PreflightCheck[] FailedIn(CoreApiException refusal) =>
+        refusal.Problem is { } problem && problem.TryGetProperty("failed", out var failed) && failed.ValueKind == JsonValueKind.Array
+            ? [.. failed.EnumerateArray().Select(f => new PreflightCheck(f.GetProperty("name").GetString()!, false, f.GetProperty("code").GetString()!,
+                f.TryGetProperty("detail", out var d) ? d.Clone() : default))]
+            : [];
+}
 
 public sealed record PreflightResult(bool AllPassed, PreflightCheck[] Checks);
 

@@ -63,7 +63,8 @@ public sealed class TakeoverTests
         var db = await WorkerDatabase.CreateAsync("indoubtresend");
         var queued = await QueueWithFirstInDoubtAsync(db, WorkerDatabase.WhatsApp, "3469200");
         await using var sandbox = await SandboxHost.StartInMemoryAsync();
-        await using var worker = WorkerHost.Start(db, sandbox, ("Outbox:ConfirmationWindowSeconds", "3"));
+        // 8 s: long enough for the waiting state to be seen on a loaded machine (at 3 s it was sometimes resent already).
+        await using var worker = WorkerHost.Start(db, sandbox, ("Outbox:ConfirmationWindowSeconds", "8"));
 
         // The other message goes at once; the in-doubt one is held back, still marked as sent-started, its claim
         // refunded.
@@ -75,7 +76,7 @@ public sealed class TakeoverTests
         Assert.Equal("message " + queued[1].ClientMessageId, Assert.Single(await sandbox.SentAsync()).Text);
 
         // No status named it within the window: Meta never took it, so it goes now, once.
-        Assert.Equal(0L, await db.WaitForOutboxDrainedAsync(TimeSpan.FromSeconds(15)));
+        Assert.Equal(0L, await db.WaitForOutboxDrainedAsync(TimeSpan.FromSeconds(25)));
         Assert.Equal("sent", await db.ScalarAsync<string>("select status from chat.messages where id = @id", new { id = queued[0].MessageId }));
         Assert.Single(await sandbox.SentAsync(), s => s.Text == "message " + queued[0].ClientMessageId);
         Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from ops.dead_letters"));

@@ -93,7 +93,7 @@ public static partial class MessagingSettingsApi
         if (problem is not null)
             return problem.Problem == "both"
                 ? Refusals.Invalid("optInKeywords", "keyword_in_both_lists", $"\"{problem.Keyword}\" cannot both opt a customer out and back in.")
-                : Refusals.Invalid(problem.List + "Keywords", "invalid_keyword", $"\"{problem.Keyword}\" has no letters or digits.");
+                : Refusals.Invalid(problem.List + "Keywords", "keyword_without_letters", $"\"{problem.Keyword}\" has no letters or digits.");
 
         await connection.ExecuteAsync(new CommandDefinition(
             "select core.set_messaging_settings(@projectId, @tag, @language, @optOut, @optIn, @userId)",

@@ -10,6 +10,7 @@ using MultichannelMessages.CoreApi.Media;
 using MultichannelMessages.CoreApi.Operations;
 using MultichannelMessages.CoreApi.Projects;
 using MultichannelMessages.CoreApi.Realtime;
+using MultichannelMessages.CoreApi.Settings;
 using MultichannelMessages.CoreApi.Templates;
 using MultichannelMessages.Platform.Hosting;
 
@@ -38,6 +39,8 @@ app.MapConsoleApi();
 app.MapConsentApi();
 app.MapInitiationApi();
 app.MapTemplatesApi();
+app.MapMessagingSettingsApi();
+app.MapContactsApi();
 app.MapHub<ConsoleHub>(ConsoleHub.Path);
 app.Run();
 

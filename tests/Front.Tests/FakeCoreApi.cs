@@ -20,6 +20,9 @@ public sealed class FakeCoreApi : HttpMessageHandler
 
     public List<string> Requests { get; } = [];
 
+    /// <summary>Each request's body ("" when none), in the order of <see cref="Requests"/>.</summary>
+    public List<string> Bodies { get; } = [];
+
     /// <summary>Answers a path (any method), or "POST /path" for one method only; the last route given wins.</summary>
     public FakeCoreApi On(string route, string json, HttpStatusCode status = HttpStatusCode.OK)
     {
@@ -27,13 +30,14 @@ public sealed class FakeCoreApi : HttpMessageHandler
         return this;
     }
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var path = request.RequestUri!.PathAndQuery;
         Requests.Add($"{request.Method} {path}");
+        Bodies.Add(request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken));
         var route = _routes.FirstOrDefault(r => r.Match($"{request.Method} {path}"));
         var (status, json) = route.Answer is null ? (HttpStatusCode.NotFound, """{"code":"not_found"}""") : route.Answer(path);
-        return Task.FromResult(new HttpResponseMessage(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") });
+        return new HttpResponseMessage(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
     }
 
     public void Register(IServiceCollection services)

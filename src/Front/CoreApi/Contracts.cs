@@ -84,4 +84,5 @@ public static class Permission
     public const string RevokeLocks = "locks.revoke";
     public const string Initiate = "conversations.initiate";
     public const string RecordConsent = "consent.record";
+    public const string ConfigureProject = "project.configure";
 }

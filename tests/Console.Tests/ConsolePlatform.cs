@@ -41,6 +41,8 @@ public sealed class ConsolePlatform : IAsyncLifetime
         {
             ["MM_Database__ConnectionString"] = cs,
             ["MM_Secrets__MasterKey"] = masterKey,
+            // The suite signs the same demo agents in dozens of times a minute, which no person does.
+            ["MM_Auth__SignInsPerAccountPerMinute"] = "1000",
             ["MM_Jwt__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             // The Worker stores downloaded files where the Core API reads them.

@@ -27,10 +27,13 @@ public static class AuthApi
     private static readonly string DummyHash = new PasswordHasher<AppUser>().HashPassword(new AppUser(0, ""), "not-a-password");
 
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> Login(
-        LoginRequest request, NpgsqlDataSource db, IPasswordHasher<AppUser> hasher, TokenService tokens, CancellationToken ct)
+        LoginRequest request, NpgsqlDataSource db, IPasswordHasher<AppUser> hasher, TokenService tokens, SignInThrottle throttle,
+        CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.Email)) return Refusals.Invalid("email", "email_required", "Enter your e-mail address.");
         if (string.IsNullOrEmpty(request.Password)) return Refusals.Invalid("password", "password_required", "Enter your password.");
+        if (!throttle.TryAttempt(request.Email))
+            return Refusals.Problem(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many sign-in attempts. Wait a minute and try again.");
 
         await using var connection = await db.OpenConnectionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<(long Id, string DisplayName, string PasswordHash, bool IsActive)?>(

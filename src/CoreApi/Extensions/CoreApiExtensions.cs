@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
@@ -52,15 +53,22 @@ public static class CoreApiExtensions
         builder.Services.AddSignalR();
         builder.Services.AddHostedService<ChangeFeedReader>();
 
+        builder.Services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<SignInThrottle>();
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.OnRejected = (context, ct) => Refusals.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests,
                 "rate_limited", "Too many sign-in attempts. Wait a minute and try again.", ct);
-            // Sign-in is limited per client address: enough for a person, too few for password guessing.
+            // Per client address, a flood guard only (see SignInThrottle for why guessing is limited per account).
             options.AddPolicy(AuthApi.LoginRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = http.RequestServices.GetRequiredService<IOptions<SignInLimitOptions>>().Value.RequestsPerAddressPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                }));
         });
         return builder;
     }

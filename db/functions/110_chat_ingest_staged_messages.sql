@@ -86,7 +86,10 @@ begin
     select project_id, id, 'reopened', queue_id, assigned_user_id from reopened;
 
     -- 3. Latest-message fields, window start and unread count, in one update per conversation. A late-arriving
-    --    older message never replaces a newer latest message; reactions do not become the preview.
+    --    older message never replaces a newer latest message; reactions do not become the preview. WhatsApp stamps
+    --    customer messages in whole seconds while our replies carry milliseconds: a customer message in the same
+    --    second as our reply came after it (it has the higher id), so the latest is compared at Meta's precision
+    --    (found by the browser test where "¡Gracias!" arrived in the reply's second and the preview kept the reply).
     update chat.conversations cv
     set last_message_id = case when u.newer then u.id else cv.last_message_id end,
         last_message_at = case when u.newer then u.occurred_at else cv.last_message_at end,
@@ -97,7 +100,7 @@ begin
         unread_count = cv.unread_count + u.inbound
     from (select x.conversation_id, x.last_in, x.inbound, l.*,
                  l.id is not null and (cur.last_message_at is null
-                     or (l.occurred_at, l.id) > (cur.last_message_at, cur.last_message_id)) as newer
+                     or (l.occurred_at, l.id) > (date_trunc('second', cur.last_message_at), cur.last_message_id)) as newer
           from (select conversation_id, max(occurred_at) filter (where direction = 'in') as last_in,
                        (count(*) filter (where direction = 'in'))::int as inbound
                 from stg_new_messages group by conversation_id) x

@@ -114,6 +114,27 @@ public sealed class IngestionTests(WebhookHost host) : IClassFixture<WebhookHost
     }
 
     [Fact]
+    public async Task A_customer_message_in_the_same_second_as_our_reply_becomes_the_latest_preview()
+    {
+        await host.PostAsync(Payloads.Text("wamid.same-second-1", "34666666667", "hola", timestamp: 1700000300));
+        // Our reply, stamped with milliseconds inside the next second (as chat.queue_outbound stamps it).
+        await host.ScalarAsync<long>("""
+            with cv as (select cv.* from chat.conversations cv join chat.contacts c on c.id = cv.contact_id where c.external_id = '34666666667'),
+            m as (insert into chat.messages (project_id, conversation_id, account_id, direction, type, body, status, status_rank, occurred_at)
+                  select project_id, id, account_id, 'out', 'text', 'our reply', 'sent', chat.status_rank('sent'), to_timestamp(1700000301.7)
+                  from cv returning id, conversation_id, occurred_at)
+            update chat.conversations c set last_message_id = m.id, last_message_at = m.occurred_at, last_message_preview = 'our reply'
+            from m where c.id = m.conversation_id
+            returning c.id
+            """);
+        // WhatsApp stamps the customer's answer in whole seconds: 1700000301, "before" our 1700000301.7.
+        await host.PostAsync(Payloads.Text("wamid.same-second-2", "34666666667", "gracias", timestamp: 1700000301));
+        Assert.Equal("gracias", await host.ScalarAsync<string>("""
+            select cv.last_message_preview from chat.conversations cv join chat.contacts c on c.id = cv.contact_id where c.external_id = '34666666667'
+            """));
+    }
+
+    [Fact]
     public async Task Signed_body_that_is_not_json_is_kept_raw_with_its_error_and_answered_200()
     {
         var body = Encoding.UTF8.GetBytes("{\"object\":\"whatsapp_business_account\",\"entry\":[{oops");

@@ -91,6 +91,17 @@ language sql stable as $$
     select project_id, queue_id, assigned_user_id, channel, last_inbound_at from chat.conversations where id = p_conversation_id
 $$;
 
+-- A message's files as the thread shows them; status (pending, stored, failed) tells the console whether the file
+-- can be fetched yet. Shared by thread_page and thread_message, so a bubble re-read looks like the page it came in.
+create or replace function chat.message_media(p_message_id bigint) returns jsonb
+language sql stable as $$
+    select coalesce((select jsonb_agg(jsonb_build_object('id', md.id, 'kind', md.kind, 'mimeType', md.mime_type,
+                                                         'fileName', md.file_name, 'caption', md.caption,
+                                                         'status', md.download_status)
+                                     order by md.ordinal)
+                     from chat.media md where md.message_id = p_message_id), '[]'::jsonb)
+$$;
+
 -- One page of a thread, keyset on (occurred_at, id): the p_limit messages before the cursor, returned oldest
 -- first, with their media references.
 create or replace function chat.thread_page(p_conversation_id bigint, p_before_at timestamptz, p_before_id bigint, p_limit int)
@@ -101,12 +112,7 @@ language sql stable as $$
     select * from (
         select m.id, m.direction, m.type, m.body, m.status, m.occurred_at, m.error_code, m.error_title,
                m.reply_to_provider_id, m.deleted_at, m.client_message_id, m.sent_by_user_id,
-               -- status (pending, stored, failed) tells the console whether the file can be fetched yet.
-               coalesce((select jsonb_agg(jsonb_build_object('id', md.id, 'kind', md.kind, 'mimeType', md.mime_type,
-                                                              'fileName', md.file_name, 'caption', md.caption,
-                                                              'status', md.download_status)
-                                          order by md.ordinal)
-                         from chat.media md where md.message_id = m.id), '[]'::jsonb)
+               chat.message_media(m.id)
         from chat.messages m
         where m.conversation_id = p_conversation_id
           and (p_before_at is null or (m.occurred_at, m.id) < (p_before_at, p_before_id))
@@ -124,11 +130,7 @@ returns table (id bigint, direction text, type text, body text, status text, occ
 language sql stable as $$
     select m.id, m.direction, m.type, m.body, m.status, m.occurred_at, m.error_code, m.error_title,
            m.reply_to_provider_id, m.deleted_at, m.client_message_id, m.sent_by_user_id,
-           coalesce((select jsonb_agg(jsonb_build_object('id', md.id, 'kind', md.kind, 'mimeType', md.mime_type,
-                                                          'fileName', md.file_name, 'caption', md.caption,
-                                                          'status', md.download_status)
-                                      order by md.ordinal)
-                     from chat.media md where md.message_id = m.id), '[]'::jsonb)
+           chat.message_media(m.id)
     from chat.messages m
     where m.id = p_message_id and m.conversation_id = p_conversation_id
 $$;

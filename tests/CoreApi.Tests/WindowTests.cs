@@ -12,26 +12,14 @@ public sealed class WindowTests(CoreHost host) : IClassFixture<CoreHost>, IAsync
 {
     // The customer's last message; the clock moves relative to it.
     private static readonly DateTimeOffset T = new(2030, 3, 1, 10, 0, 0, TimeSpan.Zero);
-    private readonly SettableClock _clock = new(T);
-    private WebApplicationFactory<Program>? _api;
+    private readonly ClockedApi _api = new(host, T);
+    private SettableClock _clock => _api.Clock;
 
-    public Task InitializeAsync()
-    {
-        _api = host.NewInstance().WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<TimeProvider>(_clock)));
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (_api is not null) await _api.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _api.DisposeAsync();
 
-    private async Task<HttpClient> AgentAsync()
-    {
-        var client = _api!.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await host.BearerAsync("agent@demo.local"));
-        return client;
-    }
+    private Task<HttpClient> AgentAsync() => _api.AsAsync("agent@demo.local");
 
     private Task<long> AccountAsync(string channel) =>
         host.ScalarAsync<long>("select id from meta.accounts where project_id = @p and channel = @channel order by id limit 1",

@@ -75,10 +75,12 @@ language sql stable as $$
       and (not p_mine_only or cv.assigned_user_id = p_user_id)
       and (not p_pinned_only or exists (select 1 from chat.conversation_pins pn
                                         where pn.user_id = p_user_id and pn.conversation_id = cv.id))
+      -- The quick search's text is matched literally (core.like_escape). The page is walked along
+      -- conversations_inbox_idx and filtered, the same plan with and without the escaping.
       and (p_search is null
-           or ct.display_name ilike '%' || p_search || '%'
-           or ct.external_id ilike '%' || p_search || '%'
-           or cv.last_message_preview ilike '%' || p_search || '%')
+           or ct.display_name ilike '%' || core.like_escape(p_search) || '%' escape '\'
+           or ct.external_id ilike '%' || core.like_escape(p_search) || '%' escape '\'
+           or cv.last_message_preview ilike '%' || core.like_escape(p_search) || '%' escape '\')
       and (p_before_at is null or (cv.last_message_at, cv.id) < (p_before_at, p_before_id))
     order by cv.last_message_at desc, cv.id desc
     limit p_limit

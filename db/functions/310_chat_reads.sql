@@ -29,13 +29,16 @@ language sql immutable as $$
                            case when p_closed_at >= p_last_inbound_at then p_closed_at end) end
 $$;
 
--- The list's rows gained window_expires_at (a new result column needs the function dropped first).
+-- The list's rows gained window_expires_at (a new result column needs the function dropped first). Guarded by the
+-- exact signature, not the name: a database from before p_pinned_only/p_search has only the older signatures (dropped
+-- below), and a name-only check tried to drop this one there and stopped the upgrade (the df5e99f finding).
 do $$
+declare
+    v_old regprocedure := to_regprocedure('chat.list_conversations(bigint, bigint, boolean, bigint[], bigint, text, bigint, text,
+                                           boolean, boolean, timestamptz, bigint, int, boolean, text)');
 begin
-    if exists (select 1 from pg_proc where proname = 'list_conversations' and pronamespace = 'chat'::regnamespace
-               and not ('window_expires_at' = any (proargnames))) then
-        drop function chat.list_conversations(bigint, bigint, boolean, bigint[], bigint, text, bigint, text, boolean, boolean,
-                                              timestamptz, bigint, int, boolean, text);
+    if v_old is not null and not exists (select 1 from pg_proc where oid = v_old and 'window_expires_at' = any (proargnames)) then
+        execute 'drop function ' || v_old::text;
     end if;
 end
 $$;

@@ -39,7 +39,7 @@ public static class DatabaseMigrator
                 .Build();
             var result = upgrader.PerformUpgrade();
             if (!result.Successful)
-                throw new InvalidOperationException($"Migration failed in {result.ErrorScript?.Name}: {result.Error.Message}", result.Error);
+                throw new MigrationFailedException(result.ErrorScript?.Name ?? "an unnamed script", DatabaseError(result.Error), result.Error);
             return result.Scripts.Where(s => s.SqlScriptOptions.ScriptType == ScriptType.RunOnce).Select(s => s.Name).ToList();
         }
         finally
@@ -47,6 +47,13 @@ public static class DatabaseMigrator
             await using var release = new NpgsqlCommand($"select pg_advisory_unlock({AdvisoryLockKey})", lockConnection);
             await release.ExecuteNonQueryAsync();
         }
+    }
+
+    /// <summary>The database's own words (SQLSTATE and message, and the object it names when there is one), on one line.</summary>
+    private static string DatabaseError(Exception error)
+    {
+        var text = error is PostgresException pg ? $"{pg.SqlState} {pg.MessageText}" : error.Message;
+        return string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
     private sealed class DbUpLog(TextWriter writer) : DbUp.Engine.Output.IUpgradeLog

@@ -62,7 +62,12 @@ public static class DatabaseMigrator
         public void LogDebug(string format, params object[] args) { }
         public void LogInformation(string format, params object[] args) => writer.WriteLine(string.Format(format, args));
         public void LogWarning(string format, params object[] args) => writer.WriteLine("warning: " + string.Format(format, args));
-        public void LogError(string format, params object[] args) => writer.WriteLine("error: " + string.Format(format, args));
-        public void LogError(Exception ex, string format, params object[] args) => writer.WriteLine("error: " + string.Format(format, args) + " " + ex.Message);
+        // DbUp hands a failed script's exception over as text, stack frames included; the operator gets the first line
+        // here and the full sentence from MigrationFailedException, never the frames.
+        public void LogError(string format, params object[] args) => writer.WriteLine("error: " + FirstLine(string.Format(format, args)));
+        public void LogError(Exception ex, string format, params object[] args) =>
+            writer.WriteLine("error: " + FirstLine(string.Format(format, args)) + " " + FirstLine(ex.Message));
+
+        private static string FirstLine(string text) => text.Split('\n', 2)[0].TrimEnd('\r');
     }
 }

@@ -17,9 +17,10 @@ public sealed class UpgradeTests
     [Fact]
     public Task Database_from_df5e99f_with_messages_migrates_to_main() => UpgradeKeepsDataAndWorksAsync("df5e99f");
 
-    // After 0010 (send confirmation), 0013 (reads per agent) and 0014 (templates).
+    // 631f2aa: its 0011 put the internal chat in chat.internal_* before 4e86ec4 edited 0011 to use the internal schema
+    // (0019 moves the tables). c5d932b: reads per agent (0013). 2efd50a: templates (0014).
     [Theory]
-    [InlineData("cb56dd6")]
+    [InlineData("631f2aa")]
     [InlineData("c5d932b")]
     [InlineData("2efd50a")]
     public Task Database_from_an_earlier_main_with_messages_migrates_to_main(string commit) => UpgradeKeepsDataAndWorksAsync(commit);
@@ -29,6 +30,13 @@ public sealed class UpgradeTests
         "core.projects", "core.users", "core.project_members", "core.queues", "core.queue_members", "meta.apps", "meta.accounts",
         "meta.webhook_events", "chat.contacts", "chat.conversations", "chat.messages", "chat.message_status_events",
         "ops.outbox", "ops.change_feed",
+    ];
+
+    // The internal chat's tables by era: none before 631f2aa, chat.internal_* at 631f2aa, internal.* after.
+    private static readonly (string Rooms, string Messages, string CreateRoom, string Post)[] InternalChatEras =
+    [
+        ("internal.rooms", "internal.messages", "internal.create_room", "internal.post_message"),
+        ("chat.internal_rooms", "chat.internal_messages", "chat.create_room", "chat.post_internal"),
     ];
 
     private static async Task UpgradeKeepsDataAndWorksAsync(string commit)
@@ -42,12 +50,17 @@ public sealed class UpgradeTests
         var seed = await SeedAsync(cs);
         var before = await CountAsync(cs);
         Assert.All(before, c => Assert.True(c.Value > 0, $"{c.Key} was not seeded at {commit}"));
+        var internalBefore = await InternalChatCountAsync(cs);
+        Assert.Equal(commit == "df5e99f" ? (0L, 0L) : (1L, 1L), internalBefore);
 
         var applied = await DatabaseMigrator.MigrateAsync(cs, PostgresServer.DbFolder());
         Assert.NotEmpty(applied);
+        // The same schema as a fresh database: no older overload left behind, no column, index or key missing.
+        Assert.Equal(await SchemaAsync(await (await PostgresServer.GetAsync()).CreateDatabaseAsync("fresh" + commit)), await SchemaAsync(cs));
 
         // Nothing lost, nothing changed.
         Assert.Equal(before, await CountAsync(cs));
+        Assert.Equal(internalBefore, await InternalChatCountAsync(cs));
         await using var db = new NpgsqlConnection(cs);
         Assert.Equal("Hola, ¿50% off?", await db.ExecuteScalarAsync<string>(
             "select body from chat.messages where provider_message_id = 'wamid.up.1'"));
@@ -116,6 +129,13 @@ public sealed class UpgradeTests
             """);
         var replyId = await db.ExecuteScalarAsync<long>(
             "select message_id from chat.send_text(@conversationId, @userId, 'upgrade-old', 'Old era reply')", new { conversationId, userId });
+        if (await InternalChatEraAsync(db) is { } era)
+        {
+            var roomId = await db.ExecuteScalarAsync<long>($"select {era.CreateRoom}(@projectId, 'Turno de noche', @userId, array[@userId])",
+                new { projectId, userId });
+            await db.ExecuteScalarAsync<long>($"select {era.Post}(@roomId, @userId, 'Mirad esta conversación', @conversationId)",
+                new { roomId, userId, conversationId });
+        }
         return new Seed(projectId, appId, userId, conversationId, replyId);
     }
 
@@ -151,6 +171,53 @@ public sealed class UpgradeTests
         await db.ExecuteAsync("select meta.reset_ingest_staging()", transaction: tx);
         await tx.CommitAsync();
         return inserted;
+    }
+
+    private static async Task<(string Rooms, string Messages, string CreateRoom, string Post)?> InternalChatEraAsync(NpgsqlConnection db)
+    {
+        foreach (var era in InternalChatEras)
+            if (await db.ExecuteScalarAsync<bool>("select to_regclass(@rooms) is not null and to_regproc(@post) is not null",
+                    new { rooms = era.Rooms, post = era.Post }))
+                return era;
+        return null;
+    }
+
+    /// <summary>Rooms and messages of the internal chat wherever the era keeps them (0 and 0 before it existed).</summary>
+    private static async Task<(long Rooms, long Messages)> InternalChatCountAsync(string cs)
+    {
+        await using var db = new NpgsqlConnection(cs);
+        foreach (var (rooms, messages, _, _) in InternalChatEras)
+            if (await db.ExecuteScalarAsync<bool>("select to_regclass(@rooms) is not null", new { rooms }))
+                return (await db.ExecuteScalarAsync<long>($"select count(*) from {rooms}"),
+                        await db.ExecuteScalarAsync<long>($"select count(*) from {messages}"));
+        return (0, 0);
+    }
+
+    /// <summary>Functions (identity arguments and result), columns, indexes, constraints, sequences and triggers.</summary>
+    private static async Task<List<string>> SchemaAsync(string cs)
+    {
+        await using var db = new NpgsqlConnection(cs);
+        return (await db.QueryAsync<string>("""
+            select x from (
+              select 'fn ' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') ' ||
+                     pg_get_function_result(p.oid) as x
+              from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+              where n.nspname not in ('pg_catalog', 'information_schema', 'public')
+              union all
+              select format('col %s.%s.%s %s %s %s', table_schema, table_name, column_name, data_type, is_nullable, column_default)
+              from information_schema.columns where table_schema not in ('pg_catalog', 'information_schema')
+              union all
+              select 'idx ' || indexdef from pg_indexes where schemaname <> 'pg_catalog'
+              union all
+              select 'con ' || t.oid::regclass::text || ' ' || c.conname || ' ' || pg_get_constraintdef(c.oid)
+              from pg_constraint c join pg_class t on t.oid = c.conrelid join pg_namespace n on n.oid = t.relnamespace
+              where n.nspname not in ('pg_catalog', 'information_schema')
+              union all
+              select 'seq ' || sequence_schema || '.' || sequence_name from information_schema.sequences
+              union all
+              select 'trg ' || tgrelid::regclass::text || ' ' || tgname from pg_trigger where not tgisinternal
+            ) s order by 1
+            """)).ToList();
     }
 
     private static async Task<SortedDictionary<string, long>> CountAsync(string cs)

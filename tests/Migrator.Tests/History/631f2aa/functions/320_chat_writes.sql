@@ -10,6 +10,15 @@ declare
 begin
     select * into v_conversation from chat.conversations where id = p_conversation_id;
 
+    -- A retried request finds its message whoever holds the lock now; a new one must not be refused by a lock.
+    select id into message_id from chat.messages
+    where conversation_id = p_conversation_id and client_message_id = p_client_message_id;
+    if message_id is not null then
+        created := false;
+        return;
+    end if;
+    perform chat.check_send_lock(p_conversation_id, p_user_id);
+
     insert into chat.messages (project_id, conversation_id, account_id, direction, type, body, status, status_rank,
                                occurred_at, client_message_id, sent_by_user_id)
     values (v_conversation.project_id, v_conversation.id, v_conversation.account_id, 'out', 'text', p_body, 'queued',

@@ -5,6 +5,7 @@ create or replace function chat.ingest_staged_messages(p_analyze boolean) return
 language plpgsql as $$
 declare
     inserted int;
+    new_conversations bigint[];
 begin
     -- 1. Contacts and conversations, found or created per project, account and customer.
     insert into chat.contacts as c (project_id, channel, external_id, bsuid, display_name, phone)
@@ -25,11 +26,15 @@ begin
     from chat.contacts c
     where c.project_id = m.project_id and c.channel = m.channel and c.external_id = m.customer_external_id;
 
-    insert into chat.conversations (project_id, account_id, contact_id, channel)
-    select distinct project_id, account_id, contact_id, channel from stg_messages
-    where contact_id is not null
-    order by account_id, contact_id
-    on conflict (account_id, contact_id) do nothing;
+    with created as (
+        insert into chat.conversations (project_id, account_id, contact_id, channel)
+        select distinct project_id, account_id, contact_id, channel from stg_messages
+        where contact_id is not null
+        order by account_id, contact_id
+        on conflict (account_id, contact_id) do nothing
+        returning id
+    )
+    select array_agg(id) into new_conversations from created;
 
     update stg_messages m set conversation_id = cv.id
     from chat.conversations cv
@@ -64,6 +69,18 @@ begin
     from stg_media md
     join stg_new_messages nm on nm.account_id = md.account_id and nm.provider_message_id = md.provider_message_id
     on conflict (message_id, ordinal) do nothing;
+
+    -- New conversations are routed to a queue (rules, else the account's default) once their messages exist, so
+    -- keyword rules can read them; a resolved conversation the customer writes to again reopens.
+    if new_conversations is not null then perform chat.route_conversations(new_conversations); end if;
+    with reopened as (
+        update chat.conversations cv set status = 'open', resolved_at = null
+        from (select distinct conversation_id from stg_new_messages where direction = 'in') n
+        where cv.id = n.conversation_id and cv.status = 'resolved'
+        returning cv.id, cv.project_id, cv.queue_id, cv.assigned_user_id
+    )
+    insert into chat.conversation_events (project_id, conversation_id, action, queue_id, user_id)
+    select project_id, id, 'reopened', queue_id, assigned_user_id from reopened;
 
     -- 3. Latest-message fields, window start and unread count, in one update per conversation. A late-arriving
     --    older message never replaces a newer latest message; reactions do not become the preview.

@@ -49,7 +49,7 @@ public static class DatabaseMigrator
         }
     }
 
-    /// <summary>The database's own words (SQLSTATE and message, and the object it names when there is one), on one line.</summary>
+    /// <summary>The database's own words (SQLSTATE and message) on one line.</summary>
     private static string DatabaseError(Exception error)
     {
         var text = error is PostgresException pg ? $"{pg.SqlState} {pg.MessageText}" : error.Message;

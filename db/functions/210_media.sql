@@ -86,11 +86,9 @@ $$;
 create or replace function chat.media_changed(p_media chat.media) returns void
 language plpgsql as $$
 begin
-    insert into ops.change_feed (project_id, kind, conversation_id, message_id, payload)
-    select p_media.project_id, 'media_ready', m.conversation_id, m.id,
-           jsonb_build_object('mediaId', p_media.id, 'status', p_media.download_status)
+    perform ops.emit_change(p_media.project_id, 'media_ready', m.conversation_id, m.id,
+                            jsonb_build_object('mediaId', p_media.id, 'status', p_media.download_status))
     from chat.messages m where m.id = p_media.message_id;
-    perform pg_notify('change_feed', '');
 end
 $$;
 

@@ -58,10 +58,8 @@ begin
         last_message_preview = left(coalesce(nullif(p_body, ''), '[' || p_type || ']'), 280)
     where id = p_conversation_id;
 
-    insert into ops.change_feed (project_id, kind, conversation_id, message_id)
-    values (v_conversation.project_id, 'message_created', p_conversation_id, message_id);
+    perform ops.emit_change(v_conversation.project_id, 'message_created', p_conversation_id, message_id);
     perform pg_notify('outbox', '');
-    perform pg_notify('change_feed', '');
 end
 $$;
 
@@ -84,8 +82,7 @@ begin
     update chat.conversations set unread_count = 0, last_read_at = now()
     where id = p_conversation_id and unread_count > 0;
     -- Only the reader's consoles need to hear it: their badge clears; a colleague's count has not changed.
-    insert into ops.change_feed (project_id, kind, conversation_id, recipient_user_ids)
-    select project_id, 'conversation_read', id, array[p_user_id] from chat.conversations where id = p_conversation_id;
-    perform pg_notify('change_feed', '');
+    perform ops.emit_change(project_id, 'conversation_read', id, null, null, array[p_user_id])
+    from chat.conversations where id = p_conversation_id;
 end
 $$;

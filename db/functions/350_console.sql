@@ -43,11 +43,13 @@ begin
 end
 $$;
 
+-- The rows gained window_expires_at: the older shape of this exact signature is dropped first (never by name only).
 do $$
+declare
+    v_old regprocedure := to_regprocedure('chat.console_conversations(bigint, bigint, boolean, bigint[], boolean, text, int)');
 begin
-    if exists (select 1 from pg_proc where proname = 'console_conversations' and pronamespace = 'chat'::regnamespace
-               and not ('window_expires_at' = any (proargnames))) then
-        drop function chat.console_conversations(bigint, bigint, boolean, bigint[], boolean, text, int);
+    if v_old is not null and not exists (select 1 from pg_proc where oid = v_old and 'window_expires_at' = any (proargnames)) then
+        execute 'drop function ' || v_old::text;
     end if;
 end
 $$;

@@ -37,9 +37,8 @@ begin
         insert into chat.conversation_events (project_id, conversation_id, action, queue_id)
         select project_id, id, 'routed', queue_id from routed_rows
     )
-    insert into ops.change_feed (project_id, kind, conversation_id)
-    select project_id, 'conversation_updated', id from routed_rows;
-    get diagnostics routed = row_count;
+    select ops.emit_changes(array_agg(project_id order by id), 'conversation_updated', array_agg(id order by id))
+    into routed from routed_rows;
     if routed > 0 then perform pg_notify('assignment', ''); end if;
     return routed;
 end
@@ -62,8 +61,7 @@ begin
     insert into chat.conversation_events (project_id, conversation_id, actor_user_id, action, queue_id, user_id)
     values (v_row.project_id, v_row.id, p_actor_user_id, case when p_user_id is null then 'unassigned' else 'assigned' end,
             v_row.queue_id, p_user_id);
-    insert into ops.change_feed (project_id, kind, conversation_id) values (v_row.project_id, 'conversation_updated', v_row.id);
-    perform pg_notify('change_feed', '');
+    perform ops.emit_change(v_row.project_id, 'conversation_updated', v_row.id);
     if p_user_id is null then perform pg_notify('assignment', ''); end if;
     return true;
 end
@@ -86,8 +84,7 @@ begin
     perform chat.drop_lock(p_conversation_id, p_actor_user_id, 'released');
     insert into chat.conversation_events (project_id, conversation_id, actor_user_id, action, queue_id, user_id)
     values (v_row.project_id, v_row.id, p_actor_user_id, 'transferred', p_queue_id, p_user_id);
-    insert into ops.change_feed (project_id, kind, conversation_id) values (v_row.project_id, 'conversation_updated', v_row.id);
-    perform pg_notify('change_feed', '');
+    perform ops.emit_change(v_row.project_id, 'conversation_updated', v_row.id);
     perform pg_notify('assignment', '');
     return true;
 end
@@ -109,8 +106,7 @@ begin
     insert into chat.conversation_events (project_id, conversation_id, actor_user_id, action, queue_id, user_id)
     values (v_row.project_id, v_row.id, p_actor_user_id, case when p_status = 'resolved' then 'resolved' else 'reopened' end,
             v_row.queue_id, v_row.assigned_user_id);
-    insert into ops.change_feed (project_id, kind, conversation_id) values (v_row.project_id, 'conversation_updated', v_row.id);
-    perform pg_notify('change_feed', '');
+    perform ops.emit_change(v_row.project_id, 'conversation_updated', v_row.id);
     return true;
 end
 $$;
@@ -215,9 +211,8 @@ begin
     if v_lock.conversation_id is null then return false; end if;
     insert into chat.lock_events (project_id, conversation_id, owner_user_id, actor_user_id, action)
     values (v_lock.project_id, p_conversation_id, v_lock.user_id, p_actor_user_id, p_action);
-    insert into ops.change_feed (project_id, kind, conversation_id, payload)
-    values (v_lock.project_id, 'lock_changed', p_conversation_id, jsonb_build_object('action', p_action, 'ownerUserId', v_lock.user_id));
-    perform pg_notify('change_feed', '');
+    perform ops.emit_change(v_lock.project_id, 'lock_changed', p_conversation_id, null,
+                            jsonb_build_object('action', p_action, 'ownerUserId', v_lock.user_id));
     return true;
 end
 $$;
@@ -249,9 +244,8 @@ begin
     if v_won.conversation_id is not null and v_won.taken_at = now() then
         insert into chat.lock_events (project_id, conversation_id, owner_user_id, actor_user_id, action)
         values (v_conversation.project_id, p_conversation_id, p_user_id, p_user_id, 'taken');
-        insert into ops.change_feed (project_id, kind, conversation_id, payload)
-        values (v_conversation.project_id, 'lock_changed', p_conversation_id, jsonb_build_object('action', 'taken', 'ownerUserId', p_user_id));
-        perform pg_notify('change_feed', '');
+        perform ops.emit_change(v_conversation.project_id, 'lock_changed', p_conversation_id, null,
+                                jsonb_build_object('action', 'taken', 'ownerUserId', p_user_id));
     end if;
 
     return query
@@ -343,8 +337,7 @@ begin
         delete from chat.conversation_tags where conversation_id = p_conversation_id and tag_id = p_tag_id;
     end if;
     if not found then return false; end if;
-    insert into ops.change_feed (project_id, kind, conversation_id) values (v_project, 'tags_changed', p_conversation_id);
-    perform pg_notify('change_feed', '');
+    perform ops.emit_change(v_project, 'tags_changed', p_conversation_id);
     return true;
 end
 $$;
@@ -368,9 +361,7 @@ begin
     insert into chat.notes (project_id, conversation_id, author_user_id, body)
     values (v_project, p_conversation_id, p_user_id, p_body)
     returning id into v_id;
-    insert into ops.change_feed (project_id, kind, conversation_id, payload)
-    values (v_project, 'note_added', p_conversation_id, jsonb_build_object('noteId', v_id));
-    perform pg_notify('change_feed', '');
+    perform ops.emit_change(v_project, 'note_added', p_conversation_id, null, jsonb_build_object('noteId', v_id));
     return v_id;
 end
 $$;
@@ -417,10 +408,8 @@ begin
     v_next := (v_contact.attributes - p_remove) || p_set;
     if (select count(*) from jsonb_object_keys(v_next)) > 50 then return null; end if;
     update chat.contacts set attributes = v_next, updated_at = now() where id = v_contact.id;
-    insert into ops.change_feed (project_id, kind, conversation_id, payload)
-    select cv.project_id, 'contact_updated', cv.id, jsonb_build_object('contactId', v_contact.id)
+    perform ops.emit_change(cv.project_id, 'contact_updated', cv.id, null, jsonb_build_object('contactId', v_contact.id))
     from chat.conversations cv where cv.contact_id = v_contact.id;
-    perform pg_notify('change_feed', '');
     return v_next;
 end
 $$;

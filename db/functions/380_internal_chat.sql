@@ -88,10 +88,8 @@ begin
     insert into internal.messages (project_id, room_id, author_user_id, body, conversation_id)
     values (v_room.project_id, p_room_id, p_author, p_body, p_conversation_id)
     returning id into v_id;
-    insert into ops.change_feed (project_id, kind, payload, recipient_user_ids)
-    values (v_room.project_id, 'internal_message', jsonb_build_object('internalMessageId', v_id),
-            (select array_agg(user_id order by user_id) from internal.room_members where room_id = p_room_id));
-    perform pg_notify('change_feed', '');
+    perform ops.emit_change(v_room.project_id, 'internal_message', null, null, jsonb_build_object('internalMessageId', v_id),
+                            (select array_agg(user_id order by user_id) from internal.room_members where room_id = p_room_id));
     return v_id;
 end
 $$;

@@ -44,7 +44,7 @@ returns table (kind text, conversation_id bigint, channel text, contact_name tex
 language plpgsql stable set work_mem = '64MB' as $$
 declare
     v_query tsquery := chat.search_query(p_text);
-    v_like text := '%' || replace(replace(replace(lower(p_text), '\', '\\'), '%', '\%'), '_', '\_') || '%';
+    v_like text := '%' || core.like_escape(lower(p_text)) || '%';
     v_options text := 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || ', MaxWords=24, MinWords=10, MaxFragments=1, FragmentDelimiter=" … "';
     v_walk constant int := 2000;
     v_walk_max constant int := 60000;
@@ -129,7 +129,7 @@ begin
         select 'contact'::text, 2, v.id, v.id, null::bigint, null::bigint, null::text,
                coalesce(ct.display_name, '') || ' · ' || ct.external_id, v.at
         from visible v join chat.contacts ct on ct.id = v.contact_id
-        where lower(coalesce(ct.display_name, '') || ' ' || ct.external_id || ' ' || coalesce(ct.phone, '')) like v_like
+        where lower(coalesce(ct.display_name, '') || ' ' || ct.external_id || ' ' || coalesce(ct.phone, '')) like v_like escape '\'
           and (v.at, 2, v.id) < (v_at, v_rank, v_id)
           and (p_from is null or v.at >= p_from) and (p_to is null or v.at < p_to)
         order by v.at desc, v.id desc
@@ -141,7 +141,7 @@ begin
             from visible v
             join chat.conversation_tags ctg on ctg.conversation_id = v.id
             join chat.tags t on t.id = ctg.tag_id
-            where t.project_id = p_project_id and lower(t.name) like v_like
+            where t.project_id = p_project_id and lower(t.name) like v_like escape '\'
               and (v.at, 1, v.id) < (v_at, v_rank, v_id)
               and (p_from is null or v.at >= p_from) and (p_to is null or v.at < p_to)
             order by v.id, lower(t.name)) per_conversation

@@ -13,10 +13,9 @@ begin
     select * into v from meta.templates where id = p_template_id;
     insert into meta.template_status_history (project_id, template_id, status, quality_score, reason, source, actor_user_id, occurred_at)
     values (v.project_id, v.id, v.status, v.quality_score, p_reason, p_source, p_actor_user_id, coalesce(p_occurred_at, now()));
-    insert into ops.change_feed (project_id, kind, payload)
-    values (v.project_id, 'template_changed', jsonb_build_object('templateId', v.id, 'name', v.name, 'language', v.language,
-                                                                 'status', v.status, 'qualityScore', v.quality_score));
-    perform pg_notify('change_feed', '');
+    perform ops.emit_change(v.project_id, 'template_changed', null, null,
+                            jsonb_build_object('templateId', v.id, 'name', v.name, 'language', v.language,
+                                               'status', v.status, 'qualityScore', v.quality_score));
 end
 $$;
 
@@ -72,7 +71,7 @@ language sql stable as $$
       and (p_account_id is null or t.waba_id = (select x.waba_id from meta.accounts x where x.id = p_account_id and x.project_id = p_project_id))
       and (case when p_status is null then t.status <> 'deleted' else t.status = p_status end)
       and (p_language is null or t.language = p_language)
-      and (p_q is null or t.name like '%' || lower(p_q) || '%')
+      and (p_q is null or t.name like '%' || core.like_escape(lower(p_q)) || '%' escape '\')
     order by t.name, t.language, t.id
     limit 500
 $$;

@@ -46,17 +46,15 @@ begin
     if new.error_code = 131047 then
         update chat.conversations set window_closed_at = now()
         where id = new.conversation_id and (last_inbound_at is null or last_inbound_at <= now());
-        insert into ops.change_feed (project_id, kind, conversation_id, payload)
-        values (new.project_id, 'window_closed', new.conversation_id, jsonb_build_object('code', new.error_code));
+        perform ops.emit_change(new.project_id, 'window_closed', new.conversation_id, null, jsonb_build_object('code', new.error_code));
     elsif new.error_code = 131050 then
         insert into chat.consent_events (project_id, contact_id, account_id, scope, action, source, evidence, message_id)
         select new.project_id, cv.contact_id, new.account_id, 'marketing', 'opt_out', 'meta_error',
                'Meta 131050: the customer stopped marketing messages', new.id
         from chat.conversations cv where cv.id = new.conversation_id;
-        insert into ops.change_feed (project_id, kind, conversation_id, payload)
-        values (new.project_id, 'consent_changed', new.conversation_id, jsonb_build_object('action', 'opt_out', 'scope', 'marketing'));
+        perform ops.emit_change(new.project_id, 'consent_changed', new.conversation_id, null,
+                                jsonb_build_object('action', 'opt_out', 'scope', 'marketing'));
     end if;
-    perform pg_notify('change_feed', '');
     return null;
 end
 $$;

@@ -63,10 +63,11 @@ begin
         order by h.message_id
         returning project_id, message_id, action, scope
     )
-    insert into ops.change_feed (project_id, kind, conversation_id, message_id, payload)
-    select i.project_id, 'consent_changed', m.conversation_id, i.message_id, jsonb_build_object('action', i.action, 'scope', i.scope)
+    select ops.emit_changes(array_agg(i.project_id order by i.message_id), 'consent_changed',
+                            array_agg(m.conversation_id order by i.message_id), array_agg(i.message_id order by i.message_id),
+                            array_agg(jsonb_build_object('action', i.action, 'scope', i.scope) order by i.message_id))
+    into recorded
     from ins i join chat.messages m on m.id = i.message_id;
-    get diagnostics recorded = row_count;
     return recorded;
 end
 $$;
@@ -104,10 +105,8 @@ begin
     select c.project_id, c.id, p_account_id, p_scope, p_action, p_source, p_evidence, p_user_id
     from chat.contacts c where c.id = p_contact_id
     returning id, project_id into v_id, v_project;
-    insert into ops.change_feed (project_id, kind, conversation_id, payload)
-    select v_project, 'consent_changed', cv.id, jsonb_build_object('action', p_action, 'scope', p_scope)
+    perform ops.emit_change(v_project, 'consent_changed', cv.id, null, jsonb_build_object('action', p_action, 'scope', p_scope))
     from chat.conversations cv where cv.contact_id = p_contact_id;
-    perform pg_notify('change_feed', '');
     return v_id;
 end
 $$;

@@ -41,10 +41,8 @@ begin
     perform core.set_human_agent_tag(p_project_id, p_human_agent_tag);
     update core.projects set default_language = p_default_language where id = p_project_id;
     perform chat.set_consent_keywords(p_project_id, p_opt_out, p_opt_in);
-    insert into ops.change_feed (project_id, kind, payload)
-    values (p_project_id, 'messaging_settings_changed',
-            jsonb_build_object('humanAgentTag', p_human_agent_tag, 'defaultLanguage', p_default_language, 'userId', p_user_id));
-    perform pg_notify('change_feed', '');
+    perform ops.emit_change(p_project_id, 'messaging_settings_changed', null, null,
+                            jsonb_build_object('humanAgentTag', p_human_agent_tag, 'defaultLanguage', p_default_language, 'userId', p_user_id));
 end
 $$;
 
@@ -54,10 +52,8 @@ create or replace function chat.set_contact_language(p_contact_id bigint, p_lang
 language plpgsql as $$
 begin
     update chat.contacts set language = p_language, updated_at = now() where id = p_contact_id;
-    insert into ops.change_feed (project_id, kind, conversation_id, payload)
-    select cv.project_id, 'contact_changed', cv.id, jsonb_build_object('language', p_language)
+    perform ops.emit_change(cv.project_id, 'contact_changed', cv.id, null, jsonb_build_object('language', p_language))
     from chat.conversations cv where cv.contact_id = p_contact_id;
-    perform pg_notify('change_feed', '');
 end
 $$;
 
@@ -80,7 +76,7 @@ begin
         select c.id, c.channel, c.display_name, c.external_id, c.phone, c.language, c.updated_at
         from chat.contacts c
         where lower(coalesce(c.display_name, '') || ' ' || c.external_id || ' ' || coalesce(c.phone, ''))
-                  like '%' || replace(replace(replace(lower(p_query), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+                  like '%' || core.like_escape(lower(p_query)) || '%' escape '\'
           and c.project_id = p_project_id and (p_channel is null or c.channel = p_channel)
         order by c.updated_at desc, c.id desc
         limit p_limit;

@@ -25,5 +25,6 @@ create table chat.conversation_pins (
 );
 create index conversation_pins_project_idx on chat.conversation_pins (user_id, project_id);
 
--- A contact's conversations across accounts, for the operations rail's history.
-create index conversations_contact_idx on chat.conversations (contact_id);
+-- A contact's conversations across accounts, for the operations rail's history. "if not exists": this migration
+-- reached main after 0012_search (which creates the same index), so a database made between the two runs it last.
+create index if not exists conversations_contact_idx on chat.conversations (contact_id);

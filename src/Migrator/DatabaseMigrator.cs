@@ -39,7 +39,7 @@ public static class DatabaseMigrator
                 .Build();
             var result = upgrader.PerformUpgrade();
             if (!result.Successful)
-                throw new InvalidOperationException($"Migration failed in {result.ErrorScript?.Name}: {result.Error.Message}", result.Error);
+                throw new MigrationFailedException(result.ErrorScript?.Name ?? "an unnamed script", DatabaseError(result.Error), result.Error);
             return result.Scripts.Where(s => s.SqlScriptOptions.ScriptType == ScriptType.RunOnce).Select(s => s.Name).ToList();
         }
         finally
@@ -49,13 +49,25 @@ public static class DatabaseMigrator
         }
     }
 
+    /// <summary>The database's own words (SQLSTATE and message) on one line.</summary>
+    private static string DatabaseError(Exception error)
+    {
+        var text = error is PostgresException pg ? $"{pg.SqlState} {pg.MessageText}" : error.Message;
+        return string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
     private sealed class DbUpLog(TextWriter writer) : DbUp.Engine.Output.IUpgradeLog
     {
         public void LogTrace(string format, params object[] args) { }
         public void LogDebug(string format, params object[] args) { }
         public void LogInformation(string format, params object[] args) => writer.WriteLine(string.Format(format, args));
         public void LogWarning(string format, params object[] args) => writer.WriteLine("warning: " + string.Format(format, args));
-        public void LogError(string format, params object[] args) => writer.WriteLine("error: " + string.Format(format, args));
-        public void LogError(Exception ex, string format, params object[] args) => writer.WriteLine("error: " + string.Format(format, args) + " " + ex.Message);
+        // DbUp hands a failed script's exception over as text, stack frames included; the operator gets the first line
+        // here and the full sentence from MigrationFailedException, never the frames.
+        public void LogError(string format, params object[] args) => writer.WriteLine("error: " + FirstLine(string.Format(format, args)));
+        public void LogError(Exception ex, string format, params object[] args) =>
+            writer.WriteLine("error: " + FirstLine(string.Format(format, args)) + " " + FirstLine(ex.Message));
+
+        private static string FirstLine(string text) => text.Split('\n', 2)[0].TrimEnd('\r');
     }
 }

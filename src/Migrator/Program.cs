@@ -9,7 +9,27 @@ namespace MultichannelMessages.Migrator;
 
 public static class MigratorProgram
 {
+    /// <summary>
+    /// Every failure ends as one sentence on stderr and exit code 1, never a stack trace: an operator upgrading reads
+    /// which script stopped and what the database said (MigrationFailedException), or which setting is missing.
+    /// </summary>
     public static async Task<int> Main(string[] args)
+    {
+        try
+        {
+            return await RunAsync(args);
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine(OneLine(ex is MigrationFailedException ? ex.Message : $"Migrator stopped: {ex.Message}"));
+            return 1;
+        }
+    }
+
+    private static string OneLine(string text) =>
+        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    private static async Task<int> RunAsync(string[] args)
     {
         var command = args.FirstOrDefault() ?? "migrate";
         var connectionString = Required("MM_Database__ConnectionString");

@@ -131,6 +131,32 @@ public sealed class ConsoleTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal(HttpStatusCode.BadRequest, (await agent.GetAsync($"/projects/{host.DemoProjectId}/conversations/search?q=")).StatusCode);
     }
 
+    // Finding: LIKE wildcards typed into the quick search were not escaped ("50%" matched "500 off", "a_b" matched "axb").
+    [Fact]
+    public async Task Quick_search_wildcards_typed_by_the_user_match_only_themselves()
+    {
+        var percent = await host.ConversationAsync(host.DemoAccountId, "34950000041", "likeq 50% off today", host.GeneralQueueId);
+        var digits = await host.ConversationAsync(host.DemoAccountId, "34950000042", "likeq 500 off today", host.GeneralQueueId);
+        var underscore = await host.ConversationAsync(host.DemoAccountId, "34950000043", "likeq code a_b inside", host.GeneralQueueId);
+        var anyChar = await host.ConversationAsync(host.DemoAccountId, "34950000044", "likeq code axb inside", host.GeneralQueueId);
+        var agent = await host.As("agent@demo.local");
+        async Task<long[]> Search(string q) =>
+            (await Json(await agent.GetAsync($"/projects/{host.DemoProjectId}/conversations/search?q={Uri.EscapeDataString(q)}")))
+            .EnumerateArray().Select(i => i.GetProperty("id").GetInt64()).ToArray();
+
+        var fifty = await Search("50%");
+        Assert.Contains(percent, fifty);
+        Assert.DoesNotContain(digits, fifty);
+        var ab = await Search("a_b");
+        Assert.Contains(underscore, ab);
+        Assert.DoesNotContain(anyChar, ab);
+        // Positive control: the words around the wildcards still find both rows of each pair.
+        var both = await Search("off today");
+        Assert.Contains(percent, both);
+        Assert.Contains(digits, both);
+        Assert.Contains(anyChar, await Search("code a"));
+    }
+
     [Fact]
     public async Task Retry_of_a_failed_send_queues_the_same_text_once_and_refuses_what_did_not_fail()
     {

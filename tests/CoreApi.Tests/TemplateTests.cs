@@ -249,6 +249,25 @@ public sealed class TemplateTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.DoesNotContain(history.EnumerateArray(), h => h.GetProperty("status").GetString() == "REJECTED");
     }
 
+    // Finding: LIKE wildcards in the template search were not escaped ("_" matched any character, "%" everything).
+    [Fact]
+    public async Task Template_search_wildcards_typed_by_the_user_match_only_themselves()
+    {
+        var literal = await CreateAsync("likeq_a_b");
+        var other = await CreateAsync("likeq_axb");
+        var supervisor = await host.As("supervisor@demo.local");
+        async Task<long[]> Search(string q) =>
+            (await supervisor.GetFromJsonAsync<JsonElement>($"/projects/{host.DemoProjectId}/templates?q={Uri.EscapeDataString(q)}"))
+            .EnumerateArray().Select(t => t.GetProperty("id").GetInt64()).ToArray();
+
+        Assert.Equal([literal], await Search("q_a_b"));
+        Assert.Empty(await Search("%"));
+        // Positive control: the common prefix finds both.
+        var both = await Search("likeq_a");
+        Assert.Contains(literal, both);
+        Assert.Contains(other, both);
+    }
+
     [Fact]
     public async Task Deleting_frees_the_name_and_queues_the_deletion_at_meta()
     {

@@ -1,0 +1,110 @@
+-- Part of meta.ingest_staged: contacts, conversations, messages, media and the conversations' latest-message
+-- fields, from stg_messages rows whose ids step 2 of meta.ingest_staged resolved. Returns the messages inserted
+-- (also left in stg_new_messages for the status step).
+create or replace function chat.ingest_staged_messages(p_analyze boolean) returns int
+language plpgsql as $$
+declare
+    inserted int;
+    new_conversations bigint[];
+begin
+    -- 1. Contacts and conversations, found or created per project, account and customer.
+    insert into chat.contacts as c (project_id, channel, external_id, bsuid, display_name, phone)
+    select distinct on (m.project_id, m.channel, m.customer_external_id)
+           m.project_id, m.channel, m.customer_external_id, m.customer_bsuid, m.customer_name,
+           case when m.channel = 'whatsapp' and m.customer_external_id ~ '^[0-9]+$' then m.customer_external_id end
+    from stg_messages m
+    where m.project_id is not null
+    order by m.project_id, m.channel, m.customer_external_id, m.customer_name is null, m.seq desc
+    on conflict (project_id, channel, external_id) do update
+        set display_name = coalesce(excluded.display_name, c.display_name),
+            bsuid = coalesce(excluded.bsuid, c.bsuid),
+            updated_at = now()
+        where excluded.display_name is distinct from c.display_name and excluded.display_name is not null
+           or excluded.bsuid is distinct from c.bsuid and excluded.bsuid is not null;
+
+    update stg_messages m set contact_id = c.id
+    from chat.contacts c
+    where c.project_id = m.project_id and c.channel = m.channel and c.external_id = m.customer_external_id;
+
+    with created as (
+        insert into chat.conversations (project_id, account_id, contact_id, channel)
+        select distinct project_id, account_id, contact_id, channel from stg_messages
+        where contact_id is not null
+        order by account_id, contact_id
+        on conflict (account_id, contact_id) do nothing
+        returning id
+    )
+    select array_agg(id) into new_conversations from created;
+
+    update stg_messages m set conversation_id = cv.id
+    from chat.conversations cv
+    where cv.account_id = m.account_id and cv.contact_id = m.contact_id;
+
+    -- 2. Messages.
+    with ins as (
+        insert into chat.messages (project_id, conversation_id, account_id, direction, is_echo, provider_message_id,
+                                   type, body, reply_to_provider_id, payload, status, status_rank, occurred_at,
+                                   error_code, error_title, event_id)
+        select m.project_id, m.conversation_id, m.account_id, m.direction, m.is_echo, m.provider_message_id,
+               m.type, m.body, m.reply_to, m.payload::jsonb,
+               case when m.direction = 'in' then 'received' else 'sent' end,
+               chat.status_rank(case when m.direction = 'in' then 'received' else 'sent' end),
+               coalesce(m.occurred_at, m.received_at), m.error_code, m.error_title, m.event_id
+        from stg_messages m
+        where m.conversation_id is not null
+        order by m.seq
+        on conflict (account_id, provider_message_id) where provider_message_id is not null do nothing
+        returning id, project_id, conversation_id, account_id, provider_message_id, direction, type, body, occurred_at
+    )
+    insert into stg_new_messages select * from ins;
+    get diagnostics inserted = row_count;
+    if p_analyze then analyze stg_new_messages; end if;
+
+    -- What the consoles must see; the Core API pushes it (pg_notify once per batch in meta.ingest_staged).
+    insert into ops.change_feed (project_id, kind, conversation_id, message_id)
+    select project_id, 'message_created', conversation_id, id from stg_new_messages order by id;
+
+    insert into chat.media (project_id, message_id, ordinal, kind, provider_media_id, mime_type, sha256, url, file_name, caption)
+    select nm.project_id, nm.id, md.ordinal, md.kind, md.provider_media_id, md.mime_type, md.sha256, md.url, md.file_name, md.caption
+    from stg_media md
+    join stg_new_messages nm on nm.account_id = md.account_id and nm.provider_message_id = md.provider_message_id
+    on conflict (message_id, ordinal) do nothing;
+
+    -- New conversations are routed to a queue (rules, else the account's default) once their messages exist, so
+    -- keyword rules can read them; a resolved conversation the customer writes to again reopens.
+    if new_conversations is not null then perform chat.route_conversations(new_conversations); end if;
+    with reopened as (
+        update chat.conversations cv set status = 'open', resolved_at = null
+        from (select distinct conversation_id from stg_new_messages where direction = 'in') n
+        where cv.id = n.conversation_id and cv.status = 'resolved'
+        returning cv.id, cv.project_id, cv.queue_id, cv.assigned_user_id
+    )
+    insert into chat.conversation_events (project_id, conversation_id, action, queue_id, user_id)
+    select project_id, id, 'reopened', queue_id, assigned_user_id from reopened;
+
+    -- 3. Latest-message fields, window start and unread count, in one update per conversation. A late-arriving
+    --    older message never replaces a newer latest message; reactions do not become the preview.
+    update chat.conversations cv
+    set last_message_id = case when u.newer then u.id else cv.last_message_id end,
+        last_message_at = case when u.newer then u.occurred_at else cv.last_message_at end,
+        last_message_direction = case when u.newer then u.direction else cv.last_message_direction end,
+        last_message_type = case when u.newer then u.type else cv.last_message_type end,
+        last_message_preview = case when u.newer then left(coalesce(u.body, '[' || u.type || ']'), 280) else cv.last_message_preview end,
+        last_inbound_at = greatest(cv.last_inbound_at, u.last_in),
+        unread_count = cv.unread_count + u.inbound
+    from (select x.conversation_id, x.last_in, x.inbound, l.*,
+                 l.id is not null and (cur.last_message_at is null
+                     or (l.occurred_at, l.id) > (cur.last_message_at, cur.last_message_id)) as newer
+          from (select conversation_id, max(occurred_at) filter (where direction = 'in') as last_in,
+                       (count(*) filter (where direction = 'in'))::int as inbound
+                from stg_new_messages group by conversation_id) x
+          join chat.conversations cur on cur.id = x.conversation_id
+          left join lateral (
+              select nm.id, nm.occurred_at, nm.direction, nm.type, nm.body from stg_new_messages nm
+              where nm.conversation_id = x.conversation_id and nm.type <> 'reaction'
+              order by nm.occurred_at desc, nm.id desc limit 1) l on true) u
+    where cv.id = u.conversation_id;
+
+    return inserted;
+end
+$$;

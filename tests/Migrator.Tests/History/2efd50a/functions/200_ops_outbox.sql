@@ -1,0 +1,184 @@
+-- The Worker's side of ops.outbox. Every function that finishes a row checks the lease is still the caller's:
+-- a Worker whose lease expired (and was taken over) cannot overwrite what the new owner did.
+
+-- Claims up to p_limit due rows: never-claimed or lease-expired, oldest first, skipping rows another Worker holds.
+-- in_doubt: a previous attempt started sending and its outcome was never recorded (its Worker died, or the request
+-- timed out); in_doubt_age_ms says how long ago it started, so the Worker can wait for Meta's confirming status.
+-- messages_per_second: the account's throughput (null: the Worker's default).
+drop function if exists ops.claim_outbox(text, int, int);
+create function ops.claim_outbox(p_worker text, p_limit int, p_lease_seconds int)
+returns table (outbox_id bigint, attempt_count int, project_id bigint, message_id bigint, account_id bigint,
+               channel text, account_external_id text, access_token_enc bytea, messages_per_second double precision,
+               recipient text, type text, body text, payload jsonb, client_message_id text, due_at timestamptz,
+               in_doubt boolean, in_doubt_age_ms bigint)
+language sql as $$
+    with claimed as (
+        update ops.outbox o
+        set locked_by = p_worker, locked_until = now() + make_interval(secs => p_lease_seconds),
+            attempt_count = o.attempt_count + 1
+        where o.id in (
+            select id from ops.outbox
+            where completed_at is null and next_attempt_at <= now() and (locked_until is null or locked_until < now())
+            order by next_attempt_at, id
+            for update skip locked
+            limit p_limit)
+        returning o.id, o.attempt_count, o.project_id, o.message_id, o.account_id, o.next_attempt_at, o.send_started_at
+    )
+    select c.id, c.attempt_count, c.project_id, c.message_id, c.account_id, a.channel, a.external_id, a.access_token_enc,
+           a.messages_per_second::double precision, ct.external_id, m.type, m.body, m.payload, m.client_message_id,
+           c.next_attempt_at, c.send_started_at is not null,
+           (extract(epoch from now() - c.send_started_at) * 1000)::bigint
+    from claimed c
+    join meta.accounts a on a.id = c.account_id
+    join chat.messages m on m.id = c.message_id
+    join chat.conversations cv on cv.id = m.conversation_id
+    join chat.contacts ct on ct.id = cv.contact_id
+    order by c.id
+$$;
+
+-- Just before the Graph request: records that a send is under way, and checks the lease is still ours and still
+-- running (false: do not send).
+create or replace function ops.start_outbox_send(p_outbox_id bigint, p_worker text)
+returns boolean
+language sql as $$
+    update ops.outbox set send_started_at = now()
+    where id = p_outbox_id and locked_by = p_worker and completed_at is null and locked_until > now()
+    returning true
+$$;
+
+-- Meta accepted the send: record its id on the message (status sent) and apply any status webhook that beat us to
+-- it. An echo of this very message (Messenger/Instagram echo our own sends) may have been stored first as a
+-- separate row: it is folded into ours so the thread shows the message once.
+create or replace function ops.complete_outbox(p_outbox_id bigint, p_worker text, p_provider_message_id text)
+returns boolean
+language plpgsql as $$
+declare
+    v_message chat.messages;
+    v_best record;
+    v_echo_id bigint;
+begin
+    update ops.outbox set completed_at = now(), locked_until = null, last_error = null
+    where id = p_outbox_id and locked_by = p_worker and completed_at is null;
+    if not found then
+        -- A status webhook carrying our callback data may have confirmed this very send while its answer was on
+        -- the way (chat.ingest_staged_statuses): that is success, not a lost lease.
+        return exists (select 1 from ops.outbox o join chat.messages m on m.id = o.message_id
+                       where o.id = p_outbox_id and o.completed_at is not null
+                         and m.provider_message_id = p_provider_message_id);
+    end if;
+    select m.* into v_message from chat.messages m join ops.outbox o on o.message_id = m.id where o.id = p_outbox_id;
+
+    select id into v_echo_id from chat.messages
+    where account_id = v_message.account_id and provider_message_id = p_provider_message_id and id <> v_message.id;
+    if v_echo_id is not null then
+        delete from chat.media where message_id = v_echo_id;
+        update chat.conversations set last_message_id = v_message.id where last_message_id = v_echo_id;
+        delete from chat.messages where id = v_echo_id;
+    end if;
+
+    select h.status, chat.status_rank(h.status) as rank, h.occurred_at, h.error_code, h.error_title, h.error_details
+    into v_best
+    from chat.message_status_events h
+    where h.account_id = v_message.account_id and h.provider_message_id = p_provider_message_id
+      and chat.status_rank(h.status) > chat.status_rank('sent')
+    order by chat.status_rank(h.status) desc
+    limit 1;
+
+    update chat.messages
+    set provider_message_id = p_provider_message_id,
+        status = coalesce(v_best.status, 'sent'),
+        status_rank = coalesce(v_best.rank, chat.status_rank('sent')),
+        status_at = coalesce(v_best.occurred_at, now()),
+        error_code = v_best.error_code, error_title = v_best.error_title, error_details = v_best.error_details
+    where id = v_message.id;
+
+    insert into ops.change_feed (project_id, kind, conversation_id, message_id)
+    values (v_message.project_id, 'message_status', v_message.conversation_id, v_message.id);
+    perform pg_notify('change_feed', '');
+    return true;
+end
+$$;
+
+-- A transient failure: release the lease and try again after p_delay_ms (the outcome is known: not sent).
+create or replace function ops.retry_outbox(p_outbox_id bigint, p_worker text, p_error text, p_delay_ms int)
+returns boolean
+language sql as $$
+    update ops.outbox
+    set locked_by = null, locked_until = null, last_error = p_error, send_started_at = null,
+        next_attempt_at = now() + make_interval(secs => p_delay_ms / 1000.0)
+    where id = p_outbox_id and locked_by = p_worker and completed_at is null
+    returning true
+$$;
+
+-- The request's outcome is unknown (it timed out, or the connection broke after it was sent): Meta may have the
+-- message. The row is released with its send mark kept, so whoever claims it next knows it is in doubt, and waits
+-- until p_delay_ms for a status webhook to confirm it (which completes the row) before deciding.
+-- p_refund_attempt: this claim only found the row still waiting (no request made), so it is not an attempt.
+drop function if exists ops.await_outbox_confirmation(bigint, text, text, int);
+create or replace function ops.await_outbox_confirmation(p_outbox_id bigint, p_worker text, p_error text, p_delay_ms int,
+                                              p_refund_attempt boolean)
+returns boolean
+language sql as $$
+    update ops.outbox
+    set locked_by = null, locked_until = null, last_error = coalesce(p_error, last_error),
+        attempt_count = case when p_refund_attempt then greatest(attempt_count - 1, 0) else attempt_count end,
+        next_attempt_at = now() + make_interval(secs => p_delay_ms / 1000.0)
+    where id = p_outbox_id and locked_by = p_worker and completed_at is null and send_started_at is not null
+    returning true
+$$;
+
+-- How many Workers beat for a loop recently: each paces an account at its throughput divided by this number.
+create or replace function ops.live_workers(p_loop text, p_within_seconds int)
+returns int
+language sql stable as $$
+    select count(*)::int from ops.worker_heartbeats
+    where loop = p_loop and beat_at > now() - make_interval(secs => p_within_seconds)
+$$;
+
+-- Hands a claimed row back unsent (pacing turn too far off, lease too short for a request, shutdown): the claim
+-- did not become an attempt, so it does not count towards the attempt limit, and the last real error is kept.
+create or replace function ops.defer_outbox(p_outbox_id bigint, p_worker text, p_delay_ms int)
+returns boolean
+language sql as $$
+    update ops.outbox
+    set locked_by = null, locked_until = null, send_started_at = null,
+        attempt_count = greatest(attempt_count - 1, 0),
+        next_attempt_at = now() + make_interval(secs => p_delay_ms / 1000.0)
+    where id = p_outbox_id and locked_by = p_worker and completed_at is null
+    returning true
+$$;
+
+-- A permanent failure (or too many attempts): the message fails with Meta's code and title, the row is finished,
+-- and a dead letter keeps the reason for operators.
+create or replace function ops.fail_outbox(p_outbox_id bigint, p_worker text, p_error_code int, p_error_title text,
+                                           p_error_details text, p_reason text)
+returns boolean
+language plpgsql as $$
+declare
+    v_row ops.outbox;
+begin
+    update ops.outbox set completed_at = now(), locked_until = null, last_error = p_reason
+    where id = p_outbox_id and locked_by = p_worker and completed_at is null
+    returning * into v_row;
+    if v_row.id is null then return false; end if;
+
+    update chat.messages
+    set status = 'failed', status_rank = chat.status_rank('failed'), status_at = now(),
+        error_code = p_error_code, error_title = p_error_title, error_details = p_error_details
+    where id = v_row.message_id;
+
+    insert into ops.dead_letters (project_id, outbox_id, message_id, reason, error_code, attempts)
+    values (v_row.project_id, v_row.id, v_row.message_id, p_reason, p_error_code, v_row.attempt_count);
+
+    insert into ops.change_feed (project_id, kind, conversation_id, message_id)
+    select project_id, 'message_status', conversation_id, id from chat.messages where id = v_row.message_id;
+    perform pg_notify('change_feed', '');
+    return true;
+end
+$$;
+
+create or replace function ops.beat(p_worker text, p_loop text, p_details jsonb) returns void
+language sql as $$
+    insert into ops.worker_heartbeats (worker_id, loop, beat_at, details) values (p_worker, p_loop, now(), p_details)
+    on conflict (worker_id, loop) do update set beat_at = now(), details = excluded.details
+$$;

@@ -1,0 +1,69 @@
+-- Retention: what the platform keeps only for a while, deleted by the Worker's retention loop (never by a trigger),
+-- oldest first and in batches, so a backlog is cleared without one long transaction or long-held locks. Each
+-- function walks the table's primary key (ids grow with time), so no extra index is kept on a hot insert path for it;
+-- the few rows kept past the cut-off (still pending, needing attention) are stepped over.
+
+-- Raw webhook bodies. Deduplication on redelivery is on the event hash, and Meta redelivers for at most 7 days, so a
+-- cut-off of weeks loses no deduplication (normalized rows deduplicate on the provider message id regardless).
+-- Normalized rows point at raw events without a foreign key on purpose: they outlive the bodies. An event that needs
+-- attention (not fully normalized, or for an account no project owned) is kept for the longer p_attention_before.
+create or replace function meta.purge_webhook_events(p_before timestamptz, p_attention_before timestamptz, p_batch int)
+returns int
+language sql as $$
+    with doomed as (
+        select id from meta.webhook_events
+        where received_at < p_before
+          and (received_at < p_attention_before or (parse_status = 'normalized' and not is_unowned))
+        order by id
+        limit p_batch
+        for update skip locked
+    ), gone as (
+        delete from meta.webhook_events w using doomed d where w.id = d.id returning 1
+    )
+    select count(*)::int from gone
+$$;
+
+-- Sent outbox rows. A row a dead letter points at stays as long as its dead letter (the operator's evidence).
+create or replace function ops.purge_outbox(p_before timestamptz, p_batch int) returns int
+language sql as $$
+    with doomed as (
+        select o.id from ops.outbox o
+        where o.completed_at < p_before
+          and not exists (select 1 from ops.dead_letters dl where dl.outbox_id = o.id)
+        order by o.id
+        limit p_batch
+        for update skip locked
+    ), gone as (
+        delete from ops.outbox o using doomed d where o.id = d.id returning 1
+    )
+    select count(*)::int from gone
+$$;
+
+-- The change feed and cache invalidations are read by live Core API instances right after they are written; a
+-- console that reconnects after longer than the retention reloads its views instead of replaying.
+create or replace function ops.purge_change_feed(p_before timestamptz, p_batch int) returns int
+language sql as $$
+    with doomed as (
+        select id from ops.change_feed where created_at < p_before order by id limit p_batch for update skip locked
+    ), gone as (
+        delete from ops.change_feed c using doomed d where c.id = d.id returning 1
+    )
+    select count(*)::int from gone
+$$;
+
+create or replace function ops.purge_cache_invalidations(p_before timestamptz, p_batch int) returns int
+language sql as $$
+    with doomed as (
+        select id from ops.cache_invalidations where created_at < p_before order by id limit p_batch for update skip locked
+    ), gone as (
+        delete from ops.cache_invalidations c using doomed d where c.id = d.id returning 1
+    )
+    select count(*)::int from gone
+$$;
+
+-- Heartbeats of Workers that stopped long ago (each process has its own worker id).
+create or replace function ops.purge_heartbeats(p_before timestamptz) returns int
+language sql as $$
+    with gone as (delete from ops.worker_heartbeats where beat_at < p_before returning 1)
+    select count(*)::int from gone
+$$;

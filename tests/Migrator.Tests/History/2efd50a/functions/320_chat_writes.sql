@@ -1,0 +1,74 @@
+-- Writes of the Core API. A send never calls Meta: it writes the message (queued) and its ops.outbox row in one
+-- transaction; the Worker sends it.
+
+-- Every agent send goes through here: the message (queued), its ops.outbox row, the conversation's latest-message
+-- fields and the change feed, in the caller's transaction. Idempotent on (conversation, client_message_id): a
+-- retried request returns the message it already created, whoever holds the lock by then. A new message is refused
+-- while someone else holds the conversation's lock (chat.check_send_lock raises MM001).
+create or replace function chat.queue_outbound(p_conversation_id bigint, p_user_id bigint, p_client_message_id text,
+                                               p_type text, p_body text, out message_id bigint, out created boolean)
+language plpgsql as $$
+declare
+    v_conversation chat.conversations;
+begin
+    select id into message_id from chat.messages
+    where conversation_id = p_conversation_id and client_message_id = p_client_message_id;
+    if message_id is not null then
+        created := false;
+        return;
+    end if;
+    perform chat.check_send_lock(p_conversation_id, p_user_id);
+    select * into v_conversation from chat.conversations where id = p_conversation_id;
+
+    insert into chat.messages (project_id, conversation_id, account_id, direction, type, body, status, status_rank,
+                               occurred_at, client_message_id, sent_by_user_id)
+    values (v_conversation.project_id, v_conversation.id, v_conversation.account_id, 'out', p_type, p_body, 'queued',
+            chat.status_rank('queued'), now(), p_client_message_id, p_user_id)
+    on conflict (conversation_id, client_message_id) where client_message_id is not null do nothing
+    returning id into message_id;
+
+    created := message_id is not null;
+    if not created then
+        -- A concurrent retry inserted it between our look-up and our insert.
+        select id into message_id from chat.messages
+        where conversation_id = p_conversation_id and client_message_id = p_client_message_id;
+        return;
+    end if;
+
+    insert into ops.outbox (project_id, account_id, message_id) values (v_conversation.project_id, v_conversation.account_id, message_id);
+
+    update chat.conversations
+    set last_message_id = message_id, last_message_at = now(), last_message_direction = 'out', last_message_type = p_type,
+        last_message_preview = left(coalesce(nullif(p_body, ''), '[' || p_type || ']'), 280)
+    where id = p_conversation_id;
+
+    insert into ops.change_feed (project_id, kind, conversation_id, message_id)
+    values (v_conversation.project_id, 'message_created', p_conversation_id, message_id);
+    perform pg_notify('outbox', '');
+    perform pg_notify('change_feed', '');
+end
+$$;
+
+create or replace function chat.send_text(p_conversation_id bigint, p_user_id bigint, p_client_message_id text, p_body text,
+                                          out message_id bigint, out created boolean)
+language sql as $$
+    select message_id, created from chat.queue_outbound(p_conversation_id, p_user_id, p_client_message_id, 'text', p_body)
+$$;
+
+-- Reading is per agent: it moves the agent's read position to the latest message (chat.conversation_reads), which
+-- their unread count is measured from, and clears the team's count.
+drop function if exists chat.mark_read(bigint);
+create or replace function chat.mark_read(p_conversation_id bigint, p_user_id bigint) returns void
+language plpgsql as $$
+begin
+    insert into chat.conversation_reads (user_id, conversation_id, project_id, last_read_at)
+    select p_user_id, cv.id, cv.project_id, coalesce(cv.last_message_at, now()) from chat.conversations cv where cv.id = p_conversation_id
+    on conflict (user_id, conversation_id) do update set last_read_at = greatest(chat.conversation_reads.last_read_at, excluded.last_read_at);
+    update chat.conversations set unread_count = 0, last_read_at = now()
+    where id = p_conversation_id and unread_count > 0;
+    -- Only the reader's consoles need to hear it: their badge clears; a colleague's count has not changed.
+    insert into ops.change_feed (project_id, kind, conversation_id, recipient_user_ids)
+    select project_id, 'conversation_read', id, array[p_user_id] from chat.conversations where id = p_conversation_id;
+    perform pg_notify('change_feed', '');
+end
+$$;

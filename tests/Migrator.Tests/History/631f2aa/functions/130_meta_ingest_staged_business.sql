@@ -1,0 +1,33 @@
+-- Part of meta.ingest_staged: template, phone-number quality and account events (and value-level errors).
+-- The project is resolved through the WABA, or the phone number for errors.
+create or replace function meta.ingest_staged_business() returns void
+language plpgsql as $$
+begin
+    -- Project resolved through the WABA (or the phone number for errors).
+    insert into meta.template_events (project_id, event_id, waba_id, field, event, template_id, template_name, language, reason, occurred_at, payload)
+    select (select a.project_id from meta.accounts a where a.waba_id = b.waba_id order by a.id limit 1),
+           n.event_id, b.waba_id, b.field, b.event, b.template_id, b.template_name, b.language, b.reason,
+           coalesce(b.occurred_at, n.received_at), b.payload::jsonb
+    from stg_business b join stg_new_events n using (seq) where b.kind = 'template' order by b.seq;
+
+    insert into meta.number_quality_events (project_id, event_id, waba_id, display_phone_number, event, current_limit, occurred_at, payload)
+    select (select a.project_id from meta.accounts a where a.waba_id = b.waba_id order by a.id limit 1),
+           n.event_id, b.waba_id, b.display_phone_number, b.event, b.current_limit,
+           coalesce(b.occurred_at, n.received_at), b.payload::jsonb
+    from stg_business b join stg_new_events n using (seq) where b.kind = 'quality' order by b.seq;
+
+    update meta.accounts a
+    set messaging_limit = coalesce(q.current_limit, a.messaging_limit), last_quality_event = coalesce(q.event, a.last_quality_event),
+        updated_at = now()
+    from (select distinct on (b.waba_id, b.display_phone_number) b.waba_id, b.display_phone_number, b.event, b.current_limit
+          from stg_business b join stg_new_events n using (seq)
+          where b.kind = 'quality' order by b.waba_id, b.display_phone_number, b.occurred_at desc nulls last, b.seq desc) q
+    where a.waba_id = q.waba_id and a.display_phone_number = q.display_phone_number;
+
+    insert into meta.account_events (project_id, event_id, waba_id, account_external_id, field, kind, event, reason, occurred_at, payload)
+    select coalesce((select a.project_id from meta.accounts a where a.channel = 'whatsapp' and a.external_id = b.account_external_id),
+                    (select a.project_id from meta.accounts a where a.waba_id = b.waba_id order by a.id limit 1)),
+           n.event_id, b.waba_id, b.account_external_id, b.field, b.kind, b.event, b.reason,
+           coalesce(b.occurred_at, n.received_at), b.payload::jsonb
+    from stg_business b join stg_new_events n using (seq) where b.kind in ('account', 'error') order by b.seq;end
+$$;

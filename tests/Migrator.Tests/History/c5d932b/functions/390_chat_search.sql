@@ -1,0 +1,144 @@
+-- Search across the conversations a user may see: message bodies, notes (full text, chat.mm_search), customer
+-- names, phone numbers and handles (substring), and tag names. Hits come newest first, each with a snippet whose
+-- matches are wrapped in U+E000 … U+E001 (private-use characters no message carries), which the Core API turns
+-- into structured highlights so no markup from a customer's text is ever trusted.
+
+-- The user's words as a prefix query: every word must match ("order 4711" → order:* & 4711:*).
+create or replace function chat.search_query(p_text text) returns tsquery
+language sql immutable parallel safe as $$
+    select to_tsquery('chat.mm_search'::regconfig,
+                      string_agg(quote_literal(w) || ':*', ' & '))
+    from regexp_split_to_table(lower(public.unaccent(coalesce(p_text, ''))), '[^[:alnum:]]+') w
+    where w <> ''
+$$;
+
+-- Whether a search may show this conversation: the caller's visibility (as the conversation list) and the filters.
+-- A single SQL expression, so the planner inlines it into each query.
+create or replace function chat.search_sees(cv chat.conversations, p_user_id bigint, p_all_queues boolean, p_queue_ids bigint[],
+                                            p_channel text, p_queue_id bigint, p_status text, p_tag_id bigint)
+returns boolean
+language sql stable as $$
+    select (p_all_queues or cv.queue_id is null or cv.queue_id = any (p_queue_ids) or cv.assigned_user_id = p_user_id)
+       and (p_channel is null or cv.channel = p_channel)
+       and (p_queue_id is null or cv.queue_id = p_queue_id)
+       and (p_status is null or cv.status = p_status)
+       and (p_tag_id is null or exists (select 1 from chat.conversation_tags t where t.conversation_id = cv.id and t.tag_id = p_tag_id))
+$$;
+
+drop function if exists chat.search(bigint, bigint, boolean, bigint[], text, text, bigint, bigint, timestamptz, timestamptz, text, int);
+create function chat.search(
+    p_project_id bigint, p_user_id bigint, p_all_queues boolean, p_queue_ids bigint[], p_text text,
+    p_channel text, p_queue_id bigint, p_tag_id bigint, p_from timestamptz, p_to timestamptz, p_status text, p_limit int)
+returns table (kind text, conversation_id bigint, channel text, contact_name text, contact_external_id text,
+               queue_id bigint, status text, message_id bigint, note_id bigint, direction text, snippet text,
+               occurred_at timestamptz)
+-- Bitmaps of frequent words must stay exact: a lossy one rechecks every row of its pages.
+language plpgsql stable set work_mem = '64MB' as $$
+declare
+    v_query tsquery := chat.search_query(p_text);
+    v_like text := '%' || replace(replace(replace(lower(p_text), '\', '\\'), '%', '\%'), '_', '\_') || '%';
+    v_options text := 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || ', MaxWords=24, MinWords=10, MaxFragments=1, FragmentDelimiter=" … "';
+    v_walk constant int := 2000;
+    v_walk_max constant int := 60000;
+    v_depth int;
+    v_window interval;
+    v_hits bigint[];
+begin
+    if v_query is null then return; end if;
+    -- The newest matching messages, two ways, because the planner cannot tell which is cheaper (it has no statistics
+    -- for prefix queries). A word that is frequent among the newest messages is found by walking them in recency
+    -- order: look at the newest v_walk; if that found some but not a page, walk as far as the rate seen says a page
+    -- needs (up to v_walk_max). Otherwise the words are rare: ask the search index, AND-ed with a time window on the
+    -- recency index (bitmap scans, forced: a mis-estimated plan here reads millions of rows), widening the window
+    -- until a page is full.
+    v_depth := v_walk;
+    loop
+        select array_agg(x.id order by x.occurred_at desc) into v_hits
+        from (select r.id, r.occurred_at
+              from (select m.id, m.occurred_at, m.search_vector, m.deleted_at, m.conversation_id from chat.messages m
+                    where m.project_id = p_project_id
+                      and (p_from is null or m.occurred_at >= p_from) and (p_to is null or m.occurred_at < p_to)
+                    order by m.occurred_at desc
+                    limit v_depth) r
+              join chat.conversations cv on cv.id = r.conversation_id
+              where r.search_vector @@ v_query and r.deleted_at is null
+                and chat.search_sees(cv, p_user_id, p_all_queues, p_queue_ids, p_channel, p_queue_id, p_status, p_tag_id)
+              order by r.occurred_at desc
+              limit p_limit) x;
+        exit when coalesce(cardinality(v_hits), 0) >= p_limit or v_hits is null or v_depth > v_walk;
+        -- Some matched: the rate seen tells how deep a page lies.
+        v_depth := ceil(v_walk * p_limit * 1.5 / cardinality(v_hits));
+        exit when v_depth > v_walk_max;
+    end loop;
+    if coalesce(cardinality(v_hits), 0) < p_limit then
+        perform set_config('enable_seqscan', 'off', true);
+        perform set_config('enable_indexscan', 'off', true);
+        foreach v_window in array array[interval '1 day', interval '30 days', null] loop
+            select array_agg(x.id order by x.occurred_at desc) into v_hits
+            from (select m.id, m.occurred_at
+                  from chat.messages m join chat.conversations cv on cv.id = m.conversation_id
+                  where m.project_id = p_project_id and m.search_vector @@ v_query and m.deleted_at is null
+                    and (v_window is null or m.occurred_at >= now() - v_window)
+                    and (p_from is null or m.occurred_at >= p_from) and (p_to is null or m.occurred_at < p_to)
+                    and chat.search_sees(cv, p_user_id, p_all_queues, p_queue_ids, p_channel, p_queue_id, p_status, p_tag_id)
+                  order by m.occurred_at desc
+                  limit p_limit) x;
+            exit when coalesce(cardinality(v_hits), 0) >= p_limit;
+        end loop;
+        perform set_config('enable_seqscan', 'on', true);
+        perform set_config('enable_indexscan', 'on', true);
+    end if;
+
+    return query
+    with visible as not materialized (
+        select cv.id, cv.channel, cv.queue_id, cv.status, cv.contact_id, cv.last_message_at
+        from chat.conversations cv
+        where cv.project_id = p_project_id
+          and chat.search_sees(cv, p_user_id, p_all_queues, p_queue_ids, p_channel, p_queue_id, p_status, p_tag_id)
+    ), message_hits as (
+        select 'message'::text as kind, m.conversation_id, m.id as message_id, null::bigint as note_id, m.direction, m.body as text,
+               m.occurred_at
+        from chat.messages m
+        where m.id = any (v_hits)
+    ), note_hits as (
+        select 'note'::text, n.conversation_id, null::bigint, n.id, null::text, n.body, n.created_at
+        from chat.notes n
+        where n.project_id = p_project_id and n.search_vector @@ v_query
+          and (p_from is null or n.created_at >= p_from) and (p_to is null or n.created_at < p_to)
+          and n.conversation_id in (select id from visible)
+        order by n.created_at desc
+        limit p_limit
+    ), contact_hits as (
+        select 'contact'::text, v.id, null::bigint, null::bigint, null::text,
+               coalesce(ct.display_name, '') || ' · ' || ct.external_id, v.last_message_at
+        from visible v join chat.contacts ct on ct.id = v.contact_id
+        where lower(coalesce(ct.display_name, '') || ' ' || ct.external_id || ' ' || coalesce(ct.phone, '')) like v_like
+          and (p_from is null or v.last_message_at >= p_from) and (p_to is null or v.last_message_at < p_to)
+        order by v.last_message_at desc nulls last
+        limit p_limit
+    ), tag_hits as (
+        select 'tag'::text, v.id, null::bigint, null::bigint, null::text, t.name, v.last_message_at
+        from visible v
+        join chat.conversation_tags ctg on ctg.conversation_id = v.id
+        join chat.tags t on t.id = ctg.tag_id
+        where t.project_id = p_project_id and lower(t.name) like v_like
+          and (p_from is null or v.last_message_at >= p_from) and (p_to is null or v.last_message_at < p_to)
+        order by v.last_message_at desc nulls last
+        limit p_limit
+    ), hits as (
+        select * from message_hits union all select * from note_hits
+        union all select * from contact_hits union all select * from tag_hits
+        order by occurred_at desc nulls last
+        limit p_limit
+    )
+    select h.kind, h.conversation_id, v.channel, ct.display_name, ct.external_id, v.queue_id, v.status, h.message_id, h.note_id,
+           h.direction,
+           case when h.kind in ('message', 'note') then ts_headline('chat.mm_search'::regconfig, h.text, v_query, v_options)
+                else h.text end,
+           h.occurred_at
+    from hits h
+    join visible v on v.id = h.conversation_id
+    join chat.contacts ct on ct.id = v.contact_id
+    order by h.occurred_at desc nulls last;
+end
+$$;

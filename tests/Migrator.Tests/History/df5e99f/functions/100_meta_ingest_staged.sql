@@ -1,0 +1,73 @@
+-- Normalizes one flushed batch, set-based: the flusher COPYs raw events and parsed rows into the stg_* tables
+-- (meta.create_ingest_staging) and calls this once, in the same transaction, so raw and normalized rows commit
+-- together with no round trip per event. Idempotent: a redelivered body (same event hash) is dropped whole; a
+-- message or status seen before (same provider id, + status) is ignored.
+--
+-- p_analyze: refresh the staging tables' statistics. Without any, the planner guesses; with fresh ones on every
+-- batch, every cached plan is rebuilt every batch (measured: 4,000 vs 3,400 events/s). The flusher asks for it
+-- when the batch size moved a lot since the last time, so plans follow the load without being rebuilt each time.
+drop function if exists meta.ingest_staged();
+create or replace function meta.ingest_staged(p_analyze boolean,
+    out events_inserted int, out events_duplicate int, out messages_inserted int, out statuses_inserted int)
+language plpgsql as $$
+begin
+    if p_analyze then analyze stg_events, stg_messages, stg_statuses, stg_media, stg_business; end if;
+
+    -- 1. Raw events. The first copy of a body within the batch wins; copies already stored are duplicates.
+    with firsts as (
+        select distinct on (event_hash) * from stg_events order by event_hash, seq
+    ), ins as (
+        insert into meta.webhook_events (event_hash, app_id, received_at, body, object_kind, parse_status, parse_error)
+        select event_hash, app_id, received_at, body, object_kind, parse_status, parse_error from firsts
+        on conflict (event_hash) do nothing
+        returning id, event_hash, received_at
+    )
+    insert into stg_new_events (seq, event_id, received_at)
+    select f.seq, ins.id, ins.received_at from ins join firsts f using (event_hash);
+    get diagnostics events_inserted = row_count;
+    events_duplicate := (select count(*) from stg_events) - events_inserted;
+
+    -- 2. Resolve ids into the staging rows one join at a time. Each step joins one staged table to one indexed
+    --    table, so every lookup uses its whole unique index (a single multi-way join let the planner probe
+    --    chat.contacts by project and channel only: 25 ms of a 66 ms batch, measured with auto_explain).
+    --    Rows of duplicate events stay without event_id and are skipped from here on.
+    update stg_messages m set event_id = n.event_id, received_at = n.received_at from stg_new_events n where n.seq = m.seq;
+    update stg_messages m set account_id = a.id, project_id = a.project_id
+    from meta.accounts a where a.channel = m.channel and a.external_id = m.account_external_id and m.event_id is not null;
+    update stg_statuses s set event_id = n.event_id, received_at = n.received_at from stg_new_events n where n.seq = s.seq;
+    update stg_statuses s set account_id = a.id, project_id = a.project_id
+    from meta.accounts a where a.channel = s.channel and a.external_id = s.account_external_id and s.event_id is not null;
+    update stg_media md set account_id = a.id
+    from meta.accounts a where a.channel = md.channel and a.external_id = md.account_external_id;
+
+    -- Flag events that name an account no project owns: kept raw, never normalized into a project.
+    with missing as (
+        select event_id, channel || ':' || account_external_id as ref from stg_messages where event_id is not null and account_id is null
+        union
+        select event_id, channel || ':' || account_external_id from stg_statuses where event_id is not null and account_id is null
+        union
+        select n.event_id, coalesce('whatsapp:' || b.account_external_id, 'waba:' || b.waba_id)
+        from stg_business b join stg_new_events n using (seq)
+        where case when b.account_external_id is not null
+                   then not exists (select 1 from meta.accounts a where a.channel = 'whatsapp' and a.external_id = b.account_external_id)
+                   else b.waba_id is not null and not exists (select 1 from meta.accounts a where a.waba_id = b.waba_id) end
+    )
+    update meta.webhook_events e
+    set is_unowned = true, unowned_account_ids = m.refs
+    from (select event_id, array_agg(ref order by ref) as refs from missing group by event_id) m
+    where e.id = m.event_id;
+
+    messages_inserted := case when exists (select 1 from stg_messages where account_id is not null)
+                              then chat.ingest_staged_messages(p_analyze) else 0 end;
+    -- Statuses run for new messages too: their statuses may have arrived first.
+    statuses_inserted := case when messages_inserted > 0 or exists (select 1 from stg_statuses where account_id is not null)
+                              then chat.ingest_staged_statuses(p_analyze) else 0 end;
+    if exists (select 1 from stg_business) then
+        perform meta.ingest_staged_business();
+    end if;
+    -- One wake-up per batch for the Core API's change-feed readers; the rows themselves are in ops.change_feed.
+    if messages_inserted > 0 or statuses_inserted > 0 then
+        perform pg_notify('change_feed', '');
+    end if;
+end
+$$;

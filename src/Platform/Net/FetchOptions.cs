@@ -43,7 +43,10 @@ public readonly record struct AllowedEndpoint(string Host, int Port)
         if (string.IsNullOrWhiteSpace(entry)) return false;
         var colon = entry.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(entry.AsSpan(colon + 1), out var port) || port is < 1 or > 65535) return false;
-        var host = Normalize(entry[..colon]);
+        var raw = entry[..colon].Trim();
+        // An IPv6 literal needs its brackets: "::1:5090" is itself an address, not ::1 port 5090.
+        if (raw.Contains(':') && !(raw.StartsWith('[') && raw.EndsWith(']'))) return false;
+        var host = Normalize(raw);
         if (host.Length == 0 || host.Contains(':') && !System.Net.IPAddress.TryParse(host, out _)) return false;
         endpoint = new AllowedEndpoint(host, port);
         return true;

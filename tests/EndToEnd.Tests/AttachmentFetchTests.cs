@@ -107,6 +107,24 @@ public sealed class AttachmentFetchTests(AttachmentPlatform platform) : IClassFi
         Assert.True(await InThreadAsync(await AdminAsync(), file));
     }
 
+    [Fact]
+    public async Task A_whatsapp_photo_is_fetched_from_the_allow_listed_sandbox_with_the_accounts_token()
+    {
+        using var sandbox = new HttpClient { BaseAddress = platform.Sandbox.BaseAddress };
+        var png = new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }.Concat(RandomNumberGenerator.GetBytes(600)).ToArray();
+        var sent = await sandbox.PostAsJsonAsync("/sandbox/customers/1122334455667/messages", new Dictionary<string, string>
+        {
+            ["from"] = "3466" + Random.Shared.Next(1_000_000, 9_999_999), ["type"] = "image", ["mime_type"] = "image/png",
+            ["content_base64"] = Convert.ToBase64String(png),
+        });
+        sent.EnsureSuccessStatusCode();
+
+        var file = await FinishedFileAsync((await sent.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!, "a WhatsApp photo");
+
+        Assert.Equal("stored", file.Status);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(png)), file.Sha256);
+    }
+
     /// <summary>A Messenger user sends an attachment with this URL; the file row once the Worker has finished with it.</summary>
     private async Task<FileRow> CustomerSendsAttachmentAsync(string url)
     {
@@ -114,7 +132,11 @@ public sealed class AttachmentFetchTests(AttachmentPlatform platform) : IClassFi
         var psid = "29" + Random.Shared.NextInt64(100_000_000_000_000, 999_999_999_999_999);
         var sent = await sandbox.PostAsJsonAsync($"/sandbox/pages/{Page}/messages", new Dictionary<string, string> { ["psid"] = psid, ["image_url"] = url });
         sent.EnsureSuccessStatusCode();
-        var mid = (await sent.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        return await FinishedFileAsync((await sent.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!, url);
+    }
+
+    private async Task<FileRow> FinishedFileAsync(string mid, string what)
+    {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
@@ -127,7 +149,7 @@ public sealed class AttachmentFetchTests(AttachmentPlatform platform) : IClassFi
                     """, new { mid });
                 if (row is { Status: not "pending" }) return row;
             }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no finished download of {url} within 30 s\n{platform.Diagnostics()}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no finished download of {what} within 30 s\n{platform.Diagnostics()}");
             await Task.Delay(100);
         }
     }

@@ -107,6 +107,9 @@ public sealed class SafeFetcherTests : IAsyncLifetime
     [InlineData("localhost")]
     [InlineData("[::ffff:127.0.0.1]")]
     [InlineData("127.1")]
+    [InlineData("2130706433")]  // 127.0.0.1 as one decimal number
+    [InlineData("0x7f.0.0.1")]
+    [InlineData("LOCALHOST.")]
     [InlineData("0.0.0.0")]
     [InlineData("[::1]")]
     [InlineData("[::ffff:7f00:1]")]

@@ -57,7 +57,12 @@ public sealed class ConsolePlatform : IAsyncLifetime
         for (var i = 0; i < DemoSeeder.Accounts.Length; i++) sandboxEnv[$"MM_Sandbox__Accounts__{i}__AccessToken"] = AccessToken;
         Sandbox = await StartAsync("MetaSandbox", sandboxEnv);
         CoreApi = await StartAsync("CoreApi", _common);
-        await StartAsync("Worker", new Dictionary<string, string>(_common) { ["MM_Graph__BaseAddress"] = Sandbox.BaseAddress.ToString().TrimEnd('/') });
+        await StartAsync("Worker", new Dictionary<string, string>(_common)
+        {
+            ["MM_Graph__BaseAddress"] = Sandbox.BaseAddress.ToString().TrimEnd('/'),
+            // The sandbox's media download URLs are on loopback: only its host:port passes the SSRF-safe fetcher.
+            ["MM_Fetch__AllowedEndpoints__0"] = Sandbox.BaseAddress.Authority,
+        });
         Front = await StartAsync("Front", new Dictionary<string, string>
         {
             ["MM_CoreApi__BaseAddress"] = CoreApi.BaseAddress.ToString(),

@@ -13,7 +13,7 @@ namespace MultichannelMessages.EndToEnd.Tests;
 /// The whole platform as real processes on one throwaway database: Webhook API, Meta sandbox (posting signed
 /// webhooks to the Webhook API), Core API and Worker (sending to the sandbox). Only Meta is emulated.
 /// </summary>
-public sealed class PlatformProcesses : IAsyncLifetime
+public class PlatformProcesses : IAsyncLifetime
 {
     public const string Password = "e2e password 1";
     private const string AccessToken = "e2e-graph-token";
@@ -24,10 +24,15 @@ public sealed class PlatformProcesses : IAsyncLifetime
     public ServiceProcess CoreApi { get; private set; } = null!;
     public ServiceProcess Worker { get; private set; } = null!;
     public long ProjectId { get; private set; }
+    public string ConnectionString { get; private set; } = "";
 
-    public async Task InitializeAsync()
+    /// <summary>Settings a derived fixture adds to the Worker's (before it starts).</summary>
+    protected virtual Task<IReadOnlyDictionary<string, string>> WorkerSettingsAsync() =>
+        Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>());
+
+    public virtual async Task InitializeAsync()
     {
-        var cs = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("endtoend");
+        var cs = ConnectionString = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("endtoend");
         var masterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var appSecret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         ProjectId = await DemoSeeder.SeedAsync(cs, new SecretProtector(masterKey), "100000000000001", appSecret, "verify-e2e", Password, AccessToken);
@@ -38,6 +43,9 @@ public sealed class PlatformProcesses : IAsyncLifetime
             ["MM_Secrets__MasterKey"] = masterKey,
             ["MM_Jwt__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // The Worker writes inbound files and the Core API reads them: one store (each process's default is
+            // relative to its own folder).
+            ["MM_Media__Root"] = Directory.CreateTempSubdirectory("mm-e2e-media-").FullName,
         };
         WebhookApi = await StartAsync("WebhookApi", common);
         var sandboxEnv = new Dictionary<string, string>(common)
@@ -48,11 +56,15 @@ public sealed class PlatformProcesses : IAsyncLifetime
         for (var i = 0; i < DemoSeeder.Accounts.Length; i++) sandboxEnv[$"MM_Sandbox__Accounts__{i}__AccessToken"] = AccessToken;
         Sandbox = await StartAsync("MetaSandbox", sandboxEnv);
         CoreApi = await StartAsync("CoreApi", common);
-        Worker = await StartAsync("Worker", new Dictionary<string, string>(common)
+        var worker = new Dictionary<string, string>(common)
         {
             ["MM_Graph__BaseAddress"] = Sandbox.BaseAddress.ToString().TrimEnd('/'),
             ["MM_Graph__TimeoutSeconds"] = "2",
-        });
+            // The sandbox's media download URLs are on loopback: only its host:port passes the SSRF-safe fetcher.
+            ["MM_Fetch__AllowedEndpoints__0"] = Sandbox.BaseAddress.Authority,
+        };
+        foreach (var (key, value) in await WorkerSettingsAsync()) worker[key] = value;
+        Worker = await StartAsync("Worker", worker);
     }
 
     private async Task<ServiceProcess> StartAsync(string project, IReadOnlyDictionary<string, string> env)
@@ -62,7 +74,7 @@ public sealed class PlatformProcesses : IAsyncLifetime
         return service;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var service in _services) await service.DisposeAsync();
     }

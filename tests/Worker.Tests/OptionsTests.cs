@@ -35,6 +35,13 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void A_fetch_allow_list_entry_that_is_not_host_and_port_is_refused_at_start()
+    {
+        var error = StartWith(("Fetch:AllowedEndpoints:0", "127.0.0.1"));
+        Assert.Contains("Fetch:AllowedEndpoints entry '127.0.0.1' must be host:port", (error.InnerException ?? error).Message);
+    }
+
+    [Fact]
     public void The_worker_id_is_unique_per_process_unless_configured()
     {
         var a = new WorkerIdentity(Options.Create(new OutboxOptions())).Id;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using MultichannelMessages.Worker.Graph;
 using MultichannelMessages.Platform.Media;
+using MultichannelMessages.Platform.Net;
 using MultichannelMessages.Worker.Heartbeats;
 using MultichannelMessages.Worker.Media;
 using MultichannelMessages.Worker.Outbox;
@@ -105,6 +106,7 @@ public static class WorkerExtensions
                 http.Timeout = sp.GetRequiredService<IOptions<MediaDownloadOptions>>().Value.Timeout;
             })
             .RemoveAllLoggers(); // request lines would carry the signed download URLs
+        builder.Services.AddSafeFetcher(); // the download URLs came from payloads: public addresses only
         builder.Services.AddSingleton<MediaDownloadStore>();
         builder.Services.AddSingleton<MediaDownloader>();
         builder.Services.AddSingleton<MediaWakeup>();

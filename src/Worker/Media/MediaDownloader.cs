@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using MultichannelMessages.Platform.Media;
+using MultichannelMessages.Platform.Net;
 using MultichannelMessages.Platform.Secrets;
 using MultichannelMessages.Worker.Graph;
 using MultichannelMessages.Worker.Heartbeats;
@@ -11,11 +12,13 @@ namespace MultichannelMessages.Worker.Media;
 /// <summary>
 /// Fetches one claimed file and records the outcome: stored (key, type, size, hash), retried later (5xx, timeout,
 /// network, rate limits, a store that is down) or failed for good with the reason (gone or expired, refused, too
-/// large, hash mismatch, attempts exhausted). WhatsApp media is resolved through its media node and downloaded with
-/// the account's token; Messenger/Instagram attachments come with a direct URL.
+/// large, not media, an internal address, hash mismatch, attempts exhausted). WhatsApp media is resolved through its
+/// media node and downloaded with the account's token; Messenger/Instagram attachments come with a direct URL. Both
+/// URLs came from a payload, so both are fetched through the <see cref="SafeFetcher"/> (public addresses only).
 /// </summary>
 public sealed class MediaDownloader(
     MediaGraphClient graph,
+    SafeFetcher fetcher,
     IMediaStore store,
     MediaDownloadStore queue,
     SecretProtector protector,
@@ -80,8 +83,16 @@ public sealed class MediaDownloader(
         else if (item.Url is { Length: > 0 } direct) url = direct;
         else return Outcome.Permanent("no_source: neither a media id nor a URL");
 
-        var (file, failure) = await graph.DownloadAsync(url, token, _options.MaxBytes, ct);
-        if (file is null) return Outcome.FromError("download", failure!);
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+            return Outcome.Permanent("invalid_url: not an absolute URL");
+        // The token goes only where Meta's media node pointed (WhatsApp); an attachment URL never receives one.
+        var fetched = await fetcher.FetchAsync(new FetchRequest(uri, _options.MaxBytes, _options.Timeout)
+        {
+            BearerToken = token,
+            Accept = InboundMediaTypes.Accept,
+        }, ct);
+        if (fetched.Failure is { } failure) return Outcome.FromFetch(failure);
+        var file = fetched.File!;
         await using (file)
         {
             if (expected.FirstOrDefault(sha => !file.Matches(sha)) is { } mismatch)
@@ -132,6 +143,19 @@ public sealed class MediaDownloader(
 
         /// <summary>Meta's answer decides, as for sends: an expired URL or a deleted media id (404, code 100) is
         /// permanent, a 5xx or rate limit is worth another attempt.</summary>
+        /// <summary>Refusals are final and keep their stable code first (<c>ssrf_refused</c>, <c>too_large</c>,
+        /// <c>not_media</c>, …); an HTTP error is Meta's answer and classified as one; a timeout or a broken connection
+        /// is worth another attempt.</summary>
+        public static Outcome FromFetch(FetchFailure failure) => failure.Kind switch
+        {
+            FetchFailureKind.HttpStatus => FromError("download", GraphResponses.Parse(failure.HttpStatus, failure.Body ?? []).Error
+                ?? new MetaError(failure.HttpStatus, null, null, "HTTP " + failure.HttpStatus, failure.Detail)),
+            FetchFailureKind.Network => FromError("download", MetaError.Network(failure.Detail)),
+            FetchFailureKind.Timeout => Transient(failure.ToString(), RetryClass.Transient),
+            FetchFailureKind.ContentRefused => Permanent("not_media: " + failure.Detail),
+            _ => Permanent(failure.ToString()),
+        };
+
         public static Outcome FromError(string step, MetaError error)
         {
             var decision = MetaErrorClassifier.Classify(error);

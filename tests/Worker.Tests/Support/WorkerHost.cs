@@ -35,6 +35,9 @@ public sealed class WorkerHost : IAsyncDisposable
                 services.AddHttpClient<GraphClient>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
                 services.AddHttpClient<MultichannelMessages.Worker.Media.MediaGraphClient>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
                 services.AddHttpClient<MultichannelMessages.Worker.Templates.TemplateGraphClient>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
+                // The media node points downloads at the in-memory sandbox, which has no address to check; the
+                // connect-time address check is tested over real sockets (Platform.Tests/Net, EndToEnd attachment tests).
+                services.AddHttpClient<MultichannelMessages.Platform.Net.SafeFetcher>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
             });
         });
         _ = factory.Services; // builds and starts the host: the pump begins at once

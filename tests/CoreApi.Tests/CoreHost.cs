@@ -58,7 +58,14 @@ public class CoreHost : IAsyncLifetime
             b.UseSetting("Secrets:MasterKey", MasterKey);
             b.UseSetting("Jwt:SigningKey", _jwtKey);
             b.UseSetting("Media:Root", MediaRoot);
+            Configure(b);
         });
+
+    /// <summary>Settings a test class's own host changes (a lower limit, say).</summary>
+    protected virtual void Configure(IWebHostBuilder builder) { }
+
+    /// <summary>The signing key of this host's tokens, for tests that forge or mint one.</summary>
+    public byte[] JwtKey => Convert.FromBase64String(_jwtKey);
 
     /// <summary>The file-system media store of this host's instances (a temporary folder).</summary>
     public string MediaRoot { get; } = Directory.CreateTempSubdirectory("mm-core-media-").FullName;

@@ -90,9 +90,11 @@ public class CoreHost : IAsyncLifetime
 
     /// <summary>A SignalR connection to /hubs/console as this user, over the in-memory server (long polling: the
     /// test server has no WebSockets).</summary>
-    public async Task<Microsoft.AspNetCore.SignalR.Client.HubConnection> HubAsync(string email)
+    public async Task<Microsoft.AspNetCore.SignalR.Client.HubConnection> HubAsync(string email) => await HubWithTokenAsync(await TokenAsync(email));
+
+    /// <summary>A SignalR connection to /hubs/console with this access token (one a test minted, say).</summary>
+    public async Task<Microsoft.AspNetCore.SignalR.Client.HubConnection> HubWithTokenAsync(string token)
     {
-        var token = await TokenAsync(email);
         var server = _factory!.Server;
         var connection = new Microsoft.AspNetCore.SignalR.Client.HubConnectionBuilder()
             .WithUrl(new Uri(server.BaseAddress, "/hubs/console"), options =>

@@ -25,6 +25,7 @@ app.UseAntiforgery();
 app.MapDefaultEndpoints();
 app.MapStaticAssets();
 app.MapAccountEndpoints();
+app.MapCspReports();
 app.MapMediaProxy();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();

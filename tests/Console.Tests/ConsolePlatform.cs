@@ -148,5 +148,12 @@ public sealed class ConsolePlatform : IAsyncLifetime
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
         foreach (var service in _services) await service.DisposeAsync();
+        // Every browser test is also a Content-Security-Policy test: the Front logs what browsers report blocked.
+        if (Front is not null && CspViolations() is { Length: > 0 } violations)
+            throw new InvalidOperationException("The browser reported Content-Security-Policy violations:\n" + violations);
     }
+
+    /// <summary>What browsers reported to the Front's CSP report endpoint so far (one line each), or "".</summary>
+    public string CspViolations() =>
+        string.Join("\n", Front.Output.Split('\n').Where(line => line.Contains("CSP violation", StringComparison.Ordinal)));
 }

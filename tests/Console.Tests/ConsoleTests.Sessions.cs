@@ -81,6 +81,7 @@ public sealed partial class ConsoleTests
         await Expect(replayed.GetByTestId("login-form")).ToBeVisibleAsync();
 
         lock (violations) lock (replayedViolations) Assert.Empty(violations.Concat(replayedViolations));
+        Assert.Equal("", platform.CspViolations());
         foreach (var context in new[] { original, before, after }) await context.CloseAsync();
     }
 

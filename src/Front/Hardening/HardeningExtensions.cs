@@ -28,10 +28,11 @@ public static class HardeningExtensions
                 context.HttpContext.Response.ContentType = "text/plain; charset=utf-8";
                 return new ValueTask(context.HttpContext.Response.WriteAsync("Too many sign-in attempts. Wait a minute and try again.", ct));
             };
-            // The sign-in form's POST, per real client address (after forwarded headers from known proxies).
+            // The sign-in form's POST (and CSP reports, anonymous too), per real client address (after forwarded headers
+            // from known proxies).
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-                HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals("/login", StringComparison.OrdinalIgnoreCase)
-                    ? RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
+                HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Value?.ToLowerInvariant() is "/login" or CspReports.Path
+                    ? RateLimitPartition.GetFixedWindowLimiter(http.Request.Path.Value!.ToLowerInvariant() + " " + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown"), _ => new FixedWindowRateLimiterOptions
                     {
                         PermitLimit = http.RequestServices.GetRequiredService<IOptions<EdgeOptions>>().Value.SignInsPerAddressPerMinute,
                         Window = TimeSpan.FromMinutes(1),

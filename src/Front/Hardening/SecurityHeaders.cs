@@ -27,7 +27,8 @@ public static class SecurityHeaders
         "frame-ancestors 'self'",
         "base-uri 'self'",
         "form-action 'self'",
-        "object-src 'none'");
+        "object-src 'none'",
+        $"report-uri {CspReports.Path}");
 
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((http, next) =>
     {

@@ -137,6 +137,34 @@ public sealed class HubGrantsTests(CoreHost host) : IClassFixture<CoreHost>
         await NextAsync(fullTermPushed, c => c.MessageBody == "after expiry");
     }
 
+    [Fact]
+    public async Task Signing_out_closes_the_sessions_hub_connections_only()
+    {
+        var general = await host.ConversationAsync(host.DemoAccountId, "34941000005", "general", host.GeneralQueueId);
+        async Task<(string Access, string Refresh)> SignInAsync()
+        {
+            var response = await host.Anonymous().PostAsJsonAsync("/auth/login", new { email = "agent@demo.local", password = CoreHost.Password });
+            var body = await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            return (body.GetProperty("accessToken").GetString()!, body.GetProperty("refreshToken").GetString()!);
+        }
+        var signedOut = await SignInAsync();
+        var otherSession = await SignInAsync();
+        await using var signedOutHub = await host.HubWithTokenAsync(signedOut.Access);
+        var closed = Closed(signedOutHub);
+        await signedOutHub.InvokeAsync<long>("JoinProject", host.DemoProjectId);
+        await using var otherHub = await host.HubWithTokenAsync(otherSession.Access);
+        var otherPushed = Collect(otherHub);
+        await otherHub.InvokeAsync<long>("JoinProject", host.DemoProjectId);
+
+        (await host.Anonymous().PostAsJsonAsync("/auth/logout", new { refreshToken = signedOut.Refresh })).EnsureSuccessStatusCode();
+        await closed.WaitAsync(Patience);
+
+        // The same user's other session keeps its connection and its pushes.
+        await ReplyAsync(general, "after sign-out");
+        await NextAsync(otherPushed, c => c.MessageBody == "after sign-out");
+        Assert.Equal(HubConnectionState.Connected, otherHub.State);
+    }
+
     private string Mint(long userId, TimeSpan lifetime) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
     {
         Issuer = "multichannel-messages",

@@ -29,7 +29,10 @@ public sealed partial class CacheInvalidationReader(NpgsqlDataSource db, IMemory
         while (!stoppingToken.IsCancellationRequested)
         {
             try { await CatchUpAsync(stoppingToken); }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException) { LogReadFailed(logger, ex); }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            // Whatever failed (the database, regrouping a connection), the API stays up and the next pass applies the
+            // same rows again from the last id fully applied.
+            catch (Exception ex) { LogReadFailed(logger, ex); }
             await _wake.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
         }
     }

@@ -41,6 +41,9 @@ public sealed class ConsoleHub(AccessService access, HubConnections connections,
             (var project, userId) = await ProjectAsync(projectId);
             var groups = ChangeGroups.Member(project, userId);
             foreach (var group in groups) await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
+            // A rejoin on the same connection leaves no group of older grants behind.
+            foreach (var group in open.Projects.GetValueOrDefault(projectId)?.Except(groups) ?? [])
+                await Groups.RemoveFromGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
             open.Projects[projectId] = groups;
         }
         finally { open.Gate.Release(); }

@@ -41,7 +41,7 @@ app.MapInitiationApi();
 app.MapTemplatesApi();
 app.MapMessagingSettingsApi();
 app.MapContactsApi();
-app.MapHub<ConsoleHub>(ConsoleHub.Path);
+app.MapHub<ConsoleHub>(ConsoleHub.Path, o => o.CloseOnAuthenticationExpiration = true);
 app.Run();
 
 public partial class Program;

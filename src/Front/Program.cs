@@ -1,6 +1,7 @@
 using MultichannelMessages.Front.Auth;
 using MultichannelMessages.Front.Components;
 using MultichannelMessages.Front.Extensions;
+using MultichannelMessages.Front.Hardening;
 using MultichannelMessages.Platform.Hosting;
 
 // The operator console: Blazor Server, interactive server rendering. No database of its own: it reads and writes
@@ -11,9 +12,11 @@ var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseStaticWebAssets();
 builder.AddServiceBasics();
 builder.AddFront();
+builder.AddFrontHardening();
 builder.LimitPerCircuitMetrics();
 
 var app = builder.Build();
+app.UseFrontHardening();
 app.UseExceptionHandler("/error", createScopeForErrors: true);
 app.UseRequestLocalization();
 app.UseAuthentication();
@@ -22,6 +25,7 @@ app.UseAntiforgery();
 app.MapDefaultEndpoints();
 app.MapStaticAssets();
 app.MapAccountEndpoints();
+app.MapCspReports();
 app.MapMediaProxy();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();

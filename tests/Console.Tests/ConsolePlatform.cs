@@ -67,6 +67,8 @@ public sealed class ConsolePlatform : IAsyncLifetime
         {
             ["MM_CoreApi__BaseAddress"] = CoreApi.BaseAddress.ToString(),
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // Every browser of the suite signs in from 127.0.0.1, dozens of times a minute.
+            ["MM_Edge__SignInsPerAddressPerMinute"] = "1000",
         });
 
         _playwright = await Playwright.CreateAsync();
@@ -151,5 +153,12 @@ public sealed class ConsolePlatform : IAsyncLifetime
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
         foreach (var service in _services) await service.DisposeAsync();
+        // Every browser test is also a Content-Security-Policy test: the Front logs what browsers report blocked.
+        if (Front is not null && CspViolations() is { Length: > 0 } violations)
+            throw new InvalidOperationException("The browser reported Content-Security-Policy violations:\n" + violations);
     }
+
+    /// <summary>What browsers reported to the Front's CSP report endpoint so far (one line each), or "".</summary>
+    public string CspViolations() =>
+        string.Join("\n", Front.Output.Split('\n').Where(line => line.Contains("CSP violation", StringComparison.Ordinal)));
 }

@@ -58,7 +58,14 @@ public class CoreHost : IAsyncLifetime
             b.UseSetting("Secrets:MasterKey", MasterKey);
             b.UseSetting("Jwt:SigningKey", _jwtKey);
             b.UseSetting("Media:Root", MediaRoot);
+            Configure(b);
         });
+
+    /// <summary>Settings a test class's own host changes (a lower limit, say).</summary>
+    protected virtual void Configure(IWebHostBuilder builder) { }
+
+    /// <summary>The signing key of this host's tokens, for tests that forge or mint one.</summary>
+    public byte[] JwtKey => Convert.FromBase64String(_jwtKey);
 
     /// <summary>The file-system media store of this host's instances (a temporary folder).</summary>
     public string MediaRoot { get; } = Directory.CreateTempSubdirectory("mm-core-media-").FullName;
@@ -83,9 +90,11 @@ public class CoreHost : IAsyncLifetime
 
     /// <summary>A SignalR connection to /hubs/console as this user, over the in-memory server (long polling: the
     /// test server has no WebSockets).</summary>
-    public async Task<Microsoft.AspNetCore.SignalR.Client.HubConnection> HubAsync(string email)
+    public async Task<Microsoft.AspNetCore.SignalR.Client.HubConnection> HubAsync(string email) => await HubWithTokenAsync(await TokenAsync(email));
+
+    /// <summary>A SignalR connection to /hubs/console with this access token (one a test minted, say).</summary>
+    public async Task<Microsoft.AspNetCore.SignalR.Client.HubConnection> HubWithTokenAsync(string token)
     {
-        var token = await TokenAsync(email);
         var server = _factory!.Server;
         var connection = new Microsoft.AspNetCore.SignalR.Client.HubConnectionBuilder()
             .WithUrl(new Uri(server.BaseAddress, "/hubs/console"), options =>

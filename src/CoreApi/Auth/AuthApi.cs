@@ -12,6 +12,7 @@ public static class AuthApi
 
     public sealed record LoginRequest(string? Email, string? Password);
     public sealed record RefreshRequest(string? RefreshToken);
+    public sealed record LogoutRequest(string? RefreshToken);
     public sealed record TokenResponse(string AccessToken, DateTimeOffset AccessTokenExpiresAt, string RefreshToken,
         DateTimeOffset RefreshTokenExpiresAt, long UserId, string DisplayName);
 
@@ -19,7 +20,8 @@ public static class AuthApi
     {
         var group = app.MapGroup("/auth").WithTags("Auth");
         group.MapPost("/login", Login).RequireRateLimiting(LoginRateLimit);
-        group.MapPost("/refresh", Refresh).RequireRateLimiting(LoginRateLimit);
+        group.MapPost("/refresh", Refresh);
+        group.MapPost("/logout", Logout);
         return app;
     }
 
@@ -45,26 +47,49 @@ public static class AuthApi
             return Refusals.Unauthorized("invalid_credentials", "The e-mail or password is not right.");
 
         await connection.ExecuteAsync(new CommandDefinition("select core.record_login(@Id)", new { user.Id }, cancellationToken: ct));
-        return TypedResults.Ok(await IssueAsync(connection, tokens, user, ct));
+        var refresh = tokens.NewRefreshToken();
+        var sessionId = await connection.ExecuteScalarAsync<long>(new CommandDefinition("select core.start_session(@UserId, @Hash, @ExpiresAt)",
+            new { UserId = user.Id, refresh.Hash, refresh.ExpiresAt }, cancellationToken: ct));
+        return TypedResults.Ok(Response(tokens.IssueAccess(user, sessionId), refresh, user));
     }
 
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> Refresh(
-        RefreshRequest request, NpgsqlDataSource db, TokenService tokens, CancellationToken ct)
+        RefreshRequest request, NpgsqlDataSource db, TokenService tokens, RefreshThrottle throttle, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.RefreshToken)) return Refusals.Invalid("refreshToken", "refresh_token_required", "A refresh token is required.");
+        var hash = TokenService.HashRefreshToken(request.RefreshToken);
         await using var connection = await db.OpenConnectionAsync(ct);
-        var user = await connection.QuerySingleOrDefaultAsync<(long UserId, string DisplayName)?>(new CommandDefinition(
-            "select user_id, display_name from core.use_refresh_token(@Hash)",
-            new { Hash = TokenService.HashRefreshToken(request.RefreshToken) }, cancellationToken: ct));
-        if (user is null) return Refusals.Unauthorized("invalid_refresh_token", "Sign in again.");
-        return TypedResults.Ok(await IssueAsync(connection, tokens, new AppUser(user.Value.UserId, user.Value.DisplayName), ct));
+        var session = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+            "select session_id from core.refresh_token_session(@hash)", new { hash }, cancellationToken: ct));
+        if (session is null) return Refusals.Unauthorized("invalid_refresh_token", "Sign in again.");
+        if (!throttle.TryRefresh(session.Value))
+            return Refusals.Problem(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many refreshes. Wait a minute and try again.");
+
+        var next = tokens.NewRefreshToken();
+        var row = await connection.QuerySingleOrDefaultAsync<(long UserId, string DisplayName, long SessionId)?>(new CommandDefinition(
+            "select user_id, display_name, session_id from core.rotate_refresh_token(@hash, @NextHash, @ExpiresAt)",
+            new { hash, NextHash = next.Hash, next.ExpiresAt }, cancellationToken: ct));
+        if (row is not { } used) return Refusals.Unauthorized("invalid_refresh_token", "Sign in again.");
+        var user = new AppUser(used.UserId, used.DisplayName);
+        return TypedResults.Ok(Response(tokens.IssueAccess(user, used.SessionId), next, user));
     }
 
-    private static async Task<TokenResponse> IssueAsync(NpgsqlConnection connection, TokenService tokens, AppUser user, CancellationToken ct)
+    /// <summary>Ends the session of the refresh token given, or else of the access token presented: none of the
+    /// session's refresh tokens works again. Answers 204 whether or not the token was known (it says nothing).</summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> Logout(
+        LogoutRequest? request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
-        var pair = tokens.Issue(user);
-        await connection.ExecuteAsync(new CommandDefinition("select core.save_refresh_token(@UserId, @Hash, @ExpiresAt)",
-            new { UserId = user.Id, Hash = TokenService.HashRefreshToken(pair.RefreshToken), ExpiresAt = pair.RefreshTokenExpiresAt }, cancellationToken: ct));
-        return new TokenResponse(pair.AccessToken, pair.AccessTokenExpiresAt, pair.RefreshToken, pair.RefreshTokenExpiresAt, user.Id, user.DisplayName);
+        var hash = request?.RefreshToken is { Length: > 0 } refresh ? TokenService.HashRefreshToken(refresh) : null;
+        var sessionId = TokenService.SessionId(http.User);
+        var userId = TokenService.UserId(http.User);
+        if (hash is null && (sessionId is null || userId is null))
+            return Refusals.Invalid("refreshToken", "refresh_token_required", "A refresh token is required.");
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("select core.sign_out(@hash, @sessionId, @userId)",
+            new { hash, sessionId, userId }, cancellationToken: ct));
+        return TypedResults.NoContent();
     }
+
+    private static TokenResponse Response(AccessToken access, RefreshToken refresh, AppUser user) =>
+        new(access.Token, access.ExpiresAt, refresh.Token, refresh.ExpiresAt, user.Id, user.DisplayName);
 }

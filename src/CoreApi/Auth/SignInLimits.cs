@@ -12,10 +12,37 @@ public sealed class SignInLimitOptions
     [Range(1, 1_000)]
     public int SignInsPerAccountPerMinute { get; set; } = 10;
 
-    /// <summary>Sign-ins and token refreshes per client address per minute. Every agent signs in through the console
-    /// server, one address, so this only stops a flood; guessing is stopped per account.</summary>
+    /// <summary>Sign-ins per client address per minute. Every agent signs in through the console server, one address,
+    /// so this only stops a flood; guessing is stopped per account, and the console limits each real client address
+    /// itself. Refreshes are not counted here: a sign-in flood must not stop agents' sessions from refreshing.</summary>
     [Range(1, 100_000)]
     public int RequestsPerAddressPerMinute { get; set; } = 600;
+
+    /// <summary>Refreshes per session per minute. A console refreshes about once per access-token lifetime; this
+    /// stops a loop, never a person.</summary>
+    [Range(1, 10_000)]
+    public int RefreshesPerSessionPerMinute { get; set; } = 30;
+}
+
+/// <summary>The per-session limit on refreshes: by session, not by address, because every console session refreshes
+/// from the console server's one address.</summary>
+public sealed class RefreshThrottle(Microsoft.Extensions.Options.IOptions<SignInLimitOptions> options) : IDisposable
+{
+    private readonly PartitionedRateLimiter<long> _limiter = PartitionedRateLimiter.Create<long, long>(session =>
+        RateLimitPartition.GetFixedWindowLimiter(session, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = options.Value.RefreshesPerSessionPerMinute,
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+        }));
+
+    public bool TryRefresh(long sessionId)
+    {
+        using var lease = _limiter.AttemptAcquire(sessionId);
+        return lease.IsAcquired;
+    }
+
+    public void Dispose() => _limiter.Dispose();
 }
 
 /// <summary>

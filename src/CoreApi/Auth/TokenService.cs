@@ -8,11 +8,18 @@ namespace MultichannelMessages.CoreApi.Auth;
 
 public sealed record AppUser(long Id, string DisplayName);
 
-public sealed record TokenPair(string AccessToken, DateTimeOffset AccessTokenExpiresAt, string RefreshToken, DateTimeOffset RefreshTokenExpiresAt);
+public sealed record AccessToken(string Token, DateTimeOffset ExpiresAt);
 
-/// <summary>Short-lived signed access tokens (HS256) and opaque refresh tokens, stored only as their SHA-256.</summary>
+public sealed record RefreshToken(string Token, DateTimeOffset ExpiresAt)
+{
+    public byte[] Hash => TokenService.HashRefreshToken(Token);
+}
+
+/// <summary>Short-lived signed access tokens (HS256 only) naming the user and their session (<c>sid</c>), and opaque
+/// refresh tokens, stored only as their SHA-256.</summary>
 public sealed class TokenService
 {
+    public const string SessionClaim = "sid";
     private readonly JwtOptions _options;
     private readonly SymmetricSecurityKey _key;
     private readonly JsonWebTokenHandler _handler = new();
@@ -28,6 +35,9 @@ public sealed class TokenService
             ValidIssuer = _options.Issuer,
             ValidAudience = _options.Audience,
             IssuerSigningKey = _key,
+            // Pinned: the key is symmetric, so a token claiming another algorithm (HS512 with the same key, "none")
+            // is refused instead of being checked the way its header asks.
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
             ClockSkew = TimeSpan.FromSeconds(30),
             NameClaimType = "name",
         };
@@ -35,26 +45,32 @@ public sealed class TokenService
 
     public TokenValidationParameters ValidationParameters { get; }
 
-    public TokenPair Issue(AppUser user)
+    public AccessToken IssueAccess(AppUser user, long sessionId)
     {
         var now = _clock.GetUtcNow();
-        var accessExpires = now.AddMinutes(_options.AccessTokenMinutes);
-        var access = _handler.CreateToken(new SecurityTokenDescriptor
+        var expires = now.AddMinutes(_options.AccessTokenMinutes);
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = _options.Issuer,
             Audience = _options.Audience,
-            Subject = new ClaimsIdentity([new Claim("sub", user.Id.ToString()), new Claim("name", user.DisplayName)]),
+            Subject = new ClaimsIdentity([new Claim("sub", user.Id.ToString()), new Claim("name", user.DisplayName),
+                new Claim(SessionClaim, sessionId.ToString())]),
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
-            Expires = accessExpires.UtcDateTime,
+            Expires = expires.UtcDateTime,
             SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.HmacSha256),
         });
-        var refresh = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
-        return new TokenPair(access, accessExpires, refresh, now.AddDays(_options.RefreshTokenDays));
+        return new AccessToken(token, expires);
     }
+
+    public RefreshToken NewRefreshToken() =>
+        new(Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32)), _clock.GetUtcNow().AddDays(_options.RefreshTokenDays));
 
     public static byte[] HashRefreshToken(string refreshToken) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(refreshToken));
 
     public static long? UserId(ClaimsPrincipal principal) =>
         long.TryParse(principal.FindFirst("sub")?.Value, out var id) ? id : null;
+
+    public static long? SessionId(ClaimsPrincipal principal) =>
+        long.TryParse(principal.FindFirst(SessionClaim)?.Value, out var id) ? id : null;
 }

@@ -25,7 +25,9 @@ public static class CoreApiExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<Caching.VersionedCache>();
-        builder.Services.AddHostedService<Caching.CacheInvalidationReader>();
+        // One instance: the change feed reader applies pending invalidations through it before each push.
+        builder.Services.AddSingleton<Caching.CacheInvalidationReader>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Caching.CacheInvalidationReader>());
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Refusals.AddTraceId);
 
@@ -51,16 +53,20 @@ public static class CoreApiExtensions
         // Agents' files are stored here before the send; the Worker reads them from the same store.
         builder.Services.AddMediaStore();
         builder.Services.AddSignalR();
+        builder.Services.AddSingleton<HubConnections>();
+        builder.Services.AddSingleton<HubGrants>();
         builder.Services.AddHostedService<ChangeFeedReader>();
 
         builder.Services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SignInThrottle>();
+        builder.Services.AddSingleton<RefreshThrottle>();
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.OnRejected = (context, ct) => Refusals.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests,
                 "rate_limited", "Too many sign-in attempts. Wait a minute and try again.", ct);
-            // Per client address, a flood guard only (see SignInThrottle for why guessing is limited per account).
+            // Sign-ins per client address, a flood guard only (see SignInThrottle for why guessing is limited per account;
+            // refreshes are limited per session, RefreshThrottle).
             options.AddPolicy(AuthApi.LoginRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions

@@ -9,8 +9,8 @@ namespace MultichannelMessages.CoreApi.Realtime;
 /// Pushes ops.change_feed to the consoles. LISTEN change_feed (NotificationListener) only wakes it up; it reads rows after
 /// the last id it pushed, so a missed or coalesced notification loses nothing, and it also polls every second. Every Core API instance runs one and pushes to its own connections.
 /// </summary>
-public sealed partial class ChangeFeedReader(NpgsqlDataSource db, IHubContext<ConsoleHub> hub, ILogger<ChangeFeedReader> logger)
-    : BackgroundService
+public sealed partial class ChangeFeedReader(NpgsqlDataSource db, IHubContext<ConsoleHub> hub,
+    Caching.CacheInvalidationReader invalidations, ILogger<ChangeFeedReader> logger) : BackgroundService
 {
     private const int PageSize = 500;
     private readonly SemaphoreSlim _wake = new(0);
@@ -45,6 +45,8 @@ public sealed partial class ChangeFeedReader(NpgsqlDataSource db, IHubContext<Co
                 do
                 {
                     page = await ReadAsync(db, last.Value, PageSize, stoppingToken);
+                    // Grant changes recorded before these changes regroup the connections first (HubGrants).
+                    if (page.Length > 0) await invalidations.CatchUpAsync(stoppingToken);
                     foreach (var change in page)
                         await hub.Clients.Groups(ChangeGroups.For(change)).SendAsync("change", change, stoppingToken);
                     if (page.Length > 0) last = page[^1].Id;

@@ -56,6 +56,15 @@ public static class ChangeGroups
     public static string Unrouted(long projectId) => $"p{projectId}:unrouted";
     public static string Assignee(long projectId, long userId) => $"p{projectId}:u{userId}";
 
+    /// <summary>The groups a connection of this user joins in this project: what their grants let them see.</summary>
+    public static IReadOnlySet<string> Member(Access.ProjectAccess project, long userId)
+    {
+        var groups = new HashSet<string> { Unrouted(project.ProjectId), Assignee(project.ProjectId, userId) };
+        if (project.Can(Access.Permissions.ReadAllQueues)) groups.Add(AllQueues(project.ProjectId));
+        else groups.UnionWith(project.QueueIds.Select(q => Queue(project.ProjectId, q)));
+        return groups;
+    }
+
     public static IReadOnlyList<string> For(ChangeItem change)
     {
         // Internal chat goes to its room's members only (every console joins its user's group).

@@ -9,21 +9,44 @@ namespace MultichannelMessages.CoreApi.Realtime;
 /// <summary>
 /// /hubs/console. A console joins the projects it shows; the server adds the connection to exactly the groups its
 /// grants allow (see ChangeGroups), so pushes never reach someone who could not read the same data over HTTP.
-/// Clients receive "change" with a ChangeItem.
+/// Clients receive "change" with a ChangeItem. The groups follow the grants while the connection is open (HubGrants),
+/// and the connection closes when its access token expires (the console reconnects with a fresh one).
 /// </summary>
 [Authorize]
-public sealed class ConsoleHub(AccessService access, NpgsqlDataSource db) : Hub
+public sealed class ConsoleHub(AccessService access, HubConnections connections, NpgsqlDataSource db) : Hub
 {
     public const string Path = "/hubs/console";
+
+    public override Task OnConnectedAsync()
+    {
+        if (Auth.TokenService.UserId(Context.User!) is { } userId)
+            connections.Add(Context, userId, Auth.TokenService.SessionId(Context.User!));
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        connections.Remove(Context.ConnectionId);
+        return Task.CompletedTask;
+    }
 
     /// <returns>The feed position now: pass it to GetChangesSince after a reconnect.</returns>
     public async Task<long> JoinProject(long projectId)
     {
-        var (project, userId) = await ProjectAsync(projectId);
-        var groups = new List<string> { ChangeGroups.Unrouted(projectId), ChangeGroups.Assignee(projectId, userId) };
-        if (project.Can(Permissions.ReadAllQueues)) groups.Add(ChangeGroups.AllQueues(projectId));
-        else groups.AddRange(project.QueueIds.Select(q => ChangeGroups.Queue(projectId, q)));
-        foreach (var group in groups) await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
+        var open = connections.Get(Context.ConnectionId) ?? throw new HubException("not_found");
+        long userId;
+        await open.Gate.WaitAsync(Context.ConnectionAborted);
+        try
+        {
+            (var project, userId) = await ProjectAsync(projectId);
+            var groups = ChangeGroups.Member(project, userId);
+            foreach (var group in groups) await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
+            // A rejoin on the same connection leaves no group of older grants behind.
+            foreach (var group in open.Projects.GetValueOrDefault(projectId)?.Except(groups) ?? [])
+                await Groups.RemoveFromGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
+            open.Projects[projectId] = groups;
+        }
+        finally { open.Gate.Release(); }
 
         await using var connection = await db.OpenConnectionAsync(Context.ConnectionAborted);
         // An open console is a sign of life for presence (an online agent unseen for two minutes counts as offline).

@@ -15,9 +15,16 @@ public static class AccountEndpoints
         return app;
     }
 
-    private static async Task<IResult> SignOut(HttpContext http, SessionTokens store)
+    /// <summary>Ends the session at the Core API (so a copy of the cookie cannot bring it back), then here.</summary>
+    private static async Task<IResult> SignOut(HttpContext http, SessionTokens store, IHttpClientFactory clients)
     {
-        if (http.User.FindFirst(UserSession.SessionIdClaim)?.Value is { } sessionId) store.Remove(sessionId);
+        var sessionId = http.User.FindFirst(UserSession.SessionIdClaim)?.Value;
+        var tokens = sessionId is null ? null : store.Get(sessionId);
+        if (tokens is null && (await http.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme)).Properties is { } properties)
+            tokens = CookieTokenSync.Read(properties);
+        if (tokens is not null)
+            await CoreApiSessions.SignOutAsync(clients.CreateClient(CoreApi.CoreApiClient.Name), tokens.RefreshToken, http.RequestAborted);
+        if (sessionId is not null) store.Remove(sessionId);
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         return TypedResults.LocalRedirect("/login");
     }

@@ -30,26 +30,46 @@ public static class CookieTokenSync
             ? new TokenSet(access, accessExpires, refresh, refreshExpires)
             : null;
 
-    public static Task ValidateAsync(CookieValidatePrincipalContext context)
+    public static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
         var store = context.HttpContext.RequestServices.GetRequiredService<SessionTokens>();
-        var now = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
         var sessionId = context.Principal?.FindFirst(UserSession.SessionIdClaim)?.Value;
         var inCookie = Read(context.Properties);
-        if (sessionId is null || inCookie is null) { context.RejectPrincipal(); return Task.CompletedTask; }
-
-        var current = store.Get(sessionId);
+        var current = sessionId is null || inCookie is null ? null : store.Get(sessionId) ?? await RebuildAsync(context, store, sessionId, inCookie);
         if (current is null)
         {
-            // The Front restarted (or the entry expired): the cookie's pair is the newest we have.
-            if (inCookie.RefreshTokenExpiresAt <= now) { context.RejectPrincipal(); return Task.CompletedTask; }
-            store.Set(sessionId, inCookie);
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return;
         }
-        else if (current.RefreshToken != inCookie.RefreshToken)
+        if (current.RefreshToken != inCookie!.RefreshToken)
         {
             Store(context.Properties, current);
             context.ShouldRenew = true;
         }
-        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A cookie whose session this process does not hold (the Front restarted, or the session was signed out, or the
+    /// cookie was copied into another browser). The cookie alone proves nothing: the Core API decides, by refreshing
+    /// its token. A signed-out (or reused, or expired) session is refused there, and so is the cookie.
+    /// </summary>
+    private static async Task<TokenSet?> RebuildAsync(CookieValidatePrincipalContext context, SessionTokens store, string sessionId, TokenSet inCookie)
+    {
+        var services = context.HttpContext.RequestServices;
+        if (inCookie.RefreshTokenExpiresAt <= services.GetRequiredService<TimeProvider>().GetUtcNow()) return null;
+        var ct = context.HttpContext.RequestAborted;
+        await CoreApiSessions.RefreshLock.WaitAsync(ct);
+        try
+        {
+            // A parallel request of the same browser may have rebuilt it while this one waited.
+            if (store.Get(sessionId) is { } rebuilt) return rebuilt;
+            var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(CoreApi.CoreApiClient.Name);
+            var refreshed = await CoreApiSessions.RefreshAsync(client, inCookie.RefreshToken, ct);
+            if (refreshed is not null) store.Set(sessionId, refreshed);
+            return refreshed;
+        }
+        catch (HttpRequestException) { return null; }
+        finally { CoreApiSessions.RefreshLock.Release(); }
     }
 }

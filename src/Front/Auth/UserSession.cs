@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Components.Authorization;
 
@@ -11,9 +10,6 @@ namespace MultichannelMessages.Front.Auth;
 public sealed class UserSession(AuthenticationStateProvider authState, SessionTokens store, IHttpClientFactory http, TimeProvider clock)
 {
     public const string SessionIdClaim = "sid";
-    // One refresh at a time per process: refreshes are rare (one per session every ~15 minutes), and two circuits of
-    // the same session must not both spend the single-use refresh token.
-    private static readonly SemaphoreSlim RefreshLock = new(1, 1);
 
     public async Task<ClaimsPrincipal> UserAsync() => (await authState.GetAuthenticationStateAsync()).User;
 
@@ -28,7 +24,7 @@ public sealed class UserSession(AuthenticationStateProvider authState, SessionTo
         if (tokens is null) return null;
         if (tokens.AccessTokenFresh(clock.GetUtcNow())) return tokens.AccessToken;
 
-        await RefreshLock.WaitAsync(ct);
+        await CoreApiSessions.RefreshLock.WaitAsync(ct);
         try
         {
             tokens = store.Get(sessionId);
@@ -43,14 +39,9 @@ public sealed class UserSession(AuthenticationStateProvider authState, SessionTo
             store.Set(sessionId, refreshed);
             return refreshed.AccessToken;
         }
-        finally { RefreshLock.Release(); }
+        finally { CoreApiSessions.RefreshLock.Release(); }
     }
 
-    private async Task<TokenSet?> RefreshAsync(string refreshToken, CancellationToken ct)
-    {
-        using var response = await http.CreateClient(CoreApi.CoreApiClient.Name).PostAsJsonAsync("auth/refresh", new { refreshToken }, ct);
-        if (!response.IsSuccessStatusCode) return null;
-        var body = await response.Content.ReadFromJsonAsync<CoreApi.TokenResponse>(ct);
-        return body?.ToTokenSet();
-    }
+    private Task<TokenSet?> RefreshAsync(string refreshToken, CancellationToken ct) =>
+        CoreApiSessions.RefreshAsync(http.CreateClient(CoreApi.CoreApiClient.Name), refreshToken, ct);
 }

@@ -31,6 +31,8 @@ public static class FrontExtensions
             o.LoginPath = "/login";
             o.Cookie.Name = "mm_session";
             o.Cookie.HttpOnly = true;
+            // Secure whenever the request came over TLS (directly, or through a known proxy's X-Forwarded-Proto).
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             // Lax: a link into the console from mail or chat keeps the session; cross-site POSTs (sign-out) still carry no cookie.
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.SlidingExpiration = true;

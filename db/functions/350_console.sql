@@ -1,5 +1,49 @@
 -- Reads and writes of the operator console (Core API, src/CoreApi/Console). Visibility is decided by the caller's
--- access, passed in as in 310_chat_reads.sql.
+-- access, passed in as in 310_chat_reads.sql, or read here from the grants themselves (chat.sees and what uses it).
+
+-- ── Who sees what inside a project ─────────────────────────────────────────────────────────────────────────────
+-- The one queue-visibility rule for everything that reaches a conversation other than by its own id: a contact's
+-- history, the contact picker, consent, initiation into an existing conversation, internal-chat cards. Supervisors
+-- and up (conversations.read_all_queues) see every queue; an agent sees her queues, what is assigned to her, and
+-- what is not routed yet. ProjectAccess.CanSee (Core API) applies the same rule to the cached grants, for lookups
+-- by conversation id and for pushes; QueueVisibilityTests ties the two together.
+-- Grants are read from the tables, not passed in, so no caller can hand in the wrong ones. Each probe is a primary-key
+-- look-up (project_members, role_permissions, queue_members); the callers look at a handful of conversations at a time.
+
+-- Whether a user holds a permission in a project (an active member whose role has it).
+create or replace function core.user_can(p_user_id bigint, p_project_id bigint, p_permission text) returns boolean
+language sql stable as $$
+    select exists (select 1 from core.project_members pm
+                   join core.users u on u.id = pm.user_id and u.is_active
+                   join core.role_permissions rp on rp.role = pm.role and rp.permission = p_permission
+                   where pm.project_id = p_project_id and pm.user_id = p_user_id)
+$$;
+
+-- Whether the user may see this conversation. A single SQL expression, so the planner inlines it into each query.
+create or replace function chat.sees(cv chat.conversations, p_user_id bigint) returns boolean
+language sql stable as $$
+    select core.user_can(p_user_id, cv.project_id, 'conversations.read')
+       and (cv.queue_id is null or cv.assigned_user_id = p_user_id
+            or exists (select 1 from core.queue_members qm where qm.queue_id = cv.queue_id and qm.user_id = p_user_id)
+            or core.user_can(p_user_id, cv.project_id, 'conversations.read_all_queues'))
+$$;
+
+create or replace function chat.can_see(p_user_id bigint, p_conversation_id bigint) returns boolean
+language sql stable as $$
+    select coalesce((select chat.sees(cv, p_user_id) from chat.conversations cv where cv.id = p_conversation_id), false)
+$$;
+
+-- Whether the user may see this customer: through at least one conversation she may see. A contact with no
+-- conversation at all (kept from an import) belongs to no queue, so to everyone who reads the project's conversations.
+-- A customer whose every conversation sits in other teams' queues is not theirs: not in the picker, not their consent
+-- to read or record, not theirs to message.
+create or replace function chat.sees_contact(p_user_id bigint, p_contact_id bigint) returns boolean
+language sql stable as $$
+    select exists (select 1 from chat.conversations cv where cv.contact_id = p_contact_id and chat.sees(cv, p_user_id))
+        or (not exists (select 1 from chat.conversations cv where cv.contact_id = p_contact_id)
+            and exists (select 1 from chat.contacts ct where ct.id = p_contact_id
+                        and core.user_can(p_user_id, ct.project_id, 'conversations.read')))
+$$;
 
 create or replace function core.console_profile(p_user_id bigint)
 returns table (display_name text, email text, language text, theme text)
@@ -82,9 +126,9 @@ language sql stable as $$
 $$;
 
 -- The contact's conversations on every account of the project (a contact is per channel, so one customer on two
--- WhatsApp numbers has two conversations).
+-- WhatsApp numbers has two conversations) that the user may see: one in another team's queue is not listed.
 drop function if exists chat.contact_history(bigint);
-create or replace function chat.contact_history(p_contact_id bigint)
+create or replace function chat.contact_history(p_contact_id bigint, p_user_id bigint)
 returns table (conversation_id bigint, account_name text, status text, created_at timestamptz, last_message_at timestamptz,
                message_count bigint, tags text)
 language sql stable as $$
@@ -93,7 +137,7 @@ language sql stable as $$
            (select string_agg(t.name, ', ' order by lower(t.name)) from chat.conversation_tags ct join chat.tags t on t.id = ct.tag_id
             where ct.conversation_id = cv.id)
     from chat.conversations cv join meta.accounts a on a.id = cv.account_id
-    where cv.contact_id = p_contact_id
+    where cv.contact_id = p_contact_id and chat.sees(cv, p_user_id)
     order by cv.last_message_at desc nulls last
     limit 20
 $$;

@@ -19,11 +19,12 @@ language sql stable as $$
                    where pm.project_id = p_project_id and pm.user_id = p_user_id)
 $$;
 
--- Whether the user may see this conversation. A single SQL expression, so the planner inlines it into each query.
+-- Whether the user may see this conversation: true or false, never null (callers negate it). A single SQL
+-- expression, so the planner inlines it into each query.
 create or replace function chat.sees(cv chat.conversations, p_user_id bigint) returns boolean
 language sql stable as $$
     select core.user_can(p_user_id, cv.project_id, 'conversations.read')
-       and (cv.queue_id is null or cv.assigned_user_id = p_user_id
+       and (cv.queue_id is null or coalesce(cv.assigned_user_id = p_user_id, false)
             or exists (select 1 from core.queue_members qm where qm.queue_id = cv.queue_id and qm.user_id = p_user_id)
             or core.user_can(p_user_id, cv.project_id, 'conversations.read_all_queues'))
 $$;

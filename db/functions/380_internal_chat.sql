@@ -69,7 +69,7 @@ returns table (id bigint, author_user_id bigint, author_name text, body text, cr
                card_conversation_id bigint, card_contact_name text, card_channel text)
 language sql stable as $$
     select * from (
-        select im.id, im.author_user_id, u.display_name, im.body, im.created_at, cv.id,
+        select im.id, im.author_user_id, u.display_name, im.body, im.created_at, cv.id as card_conversation_id,
                coalesce(ct.display_name, ct.external_id), cv.channel
         from internal.messages im
         join core.users u on u.id = im.author_user_id

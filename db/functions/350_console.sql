@@ -1,5 +1,79 @@
 -- Reads and writes of the operator console (Core API, src/CoreApi/Console). Visibility is decided by the caller's
--- access, passed in as in 310_chat_reads.sql.
+-- access, passed in as in 310_chat_reads.sql, or read here from the grants themselves (chat.sight and chat.in_sight below).
+
+-- ── Who sees what inside a project ─────────────────────────────────────────────────────────────────────────────
+-- The one queue-visibility rule for everything that reaches a conversation other than by its own id: a contact's
+-- history, the contact picker, consent, initiation into an existing conversation, internal-chat cards. Supervisors
+-- and up (conversations.read_all_queues) see every queue; an agent sees her queues, what is assigned to her, and
+-- what is not routed yet. ProjectAccess.CanSee (Core API) applies the same rule to the cached grants, for lookups
+-- by conversation id and for pushes; QueueVisibilityTests ties the two together.
+--
+-- Two parts, so a query reads the grants once and tests each row with a plain expression: chat.sight reads the
+-- grants from the tables (no caller can hand in the wrong ones), chat.in_sight is the rule. in_sight has no
+-- sub-select, so the planner inlines it; a rule that looked the grants up per row (a function with EXISTS is never
+-- inlined) cost 0.8 ms a row, 37 s for a contact picker over 50,000 customers (see chat.contact_sight).
+
+-- Whether a user holds a permission in a project (an active member whose role has it), for one-off checks
+-- (chat.set_status asks it about locks.revoke).
+create or replace function core.user_can(p_user_id bigint, p_project_id bigint, p_permission text) returns boolean
+language sql stable as $$
+    select exists (select 1 from core.project_members pm
+                   join core.users u on u.id = pm.user_id and u.is_active
+                   join core.role_permissions rp on rp.role = pm.role and rp.permission = p_permission
+                   where pm.project_id = p_project_id and pm.user_id = p_user_id)
+$$;
+
+-- A user's grants in a project: no row when she is not an active member.
+create or replace function chat.sight(p_user_id bigint, p_project_id bigint)
+returns table (reads boolean, all_queues boolean, queue_ids bigint[])
+language sql stable as $$
+    select 'conversations.read' = any (ua.permissions), 'conversations.read_all_queues' = any (ua.permissions), ua.queue_ids
+    from core.user_access(p_user_id) ua
+    where ua.project_id = p_project_id
+$$;
+
+-- The rule: whether a user with these grants sees this conversation. True or false, never null (callers negate it);
+-- null grants (no chat.sight row) see nothing.
+create or replace function chat.in_sight(cv chat.conversations, p_user_id bigint, p_reads boolean, p_all_queues boolean,
+                                         p_queue_ids bigint[])
+returns boolean
+language sql immutable as $$
+    select coalesce(p_reads and (p_all_queues or cv.queue_id is null or cv.queue_id = any (p_queue_ids)
+                                 or cv.assigned_user_id = p_user_id), false)
+$$;
+
+create or replace function chat.can_see(p_user_id bigint, p_conversation_id bigint) returns boolean
+language sql stable as $$
+    select coalesce((select chat.in_sight(cv, p_user_id, s.reads, s.all_queues, s.queue_ids)
+                     from chat.conversations cv, chat.sight(p_user_id, cv.project_id) s
+                     where cv.id = p_conversation_id), false)
+$$;
+
+-- Whether a user with these grants sees this customer: through at least one conversation she sees. A contact with
+-- no conversation at all (kept from an import) belongs to no queue, so to everyone who reads the project's
+-- conversations. A customer whose every conversation sits in other teams' queues is not hers: not in the picker,
+-- not her consent to read or record, not hers to message. All-queue roles see every customer without a probe;
+-- others probe conversations_contact_idx once. A set-returning function of one SELECT, so the planner inlines it
+-- as a lateral subquery. Measured on 50,000 customers, none of them the agent's (2 loaded cores): the picker's
+-- unfiltered list took 37 s with a per-row grants look-up, 1.1 s with this rule as a scalar function (EXISTS, never
+-- inlined: 20 µs a call), and takes 0.2–0.5 s for the agent and 60–90 ms for a supervisor inlined; a search by
+-- name or number narrows through the trigram index first (20–90 ms).
+create or replace function chat.contact_sight(p_contact_id bigint, p_user_id bigint, p_reads boolean, p_all_queues boolean,
+                                              p_queue_ids bigint[])
+returns table (seen boolean)
+language sql stable as $$
+    select coalesce(p_reads and p_all_queues, false)
+        or coalesce((select bool_or(chat.in_sight(cv, p_user_id, p_reads, p_all_queues, p_queue_ids))
+                     from chat.conversations cv where cv.contact_id = p_contact_id), p_reads, false)
+$$;
+
+create or replace function chat.sees_contact(p_user_id bigint, p_contact_id bigint) returns boolean
+language sql stable as $$
+    select coalesce((select cs.seen
+                     from chat.contacts ct, chat.sight(p_user_id, ct.project_id) s,
+                          chat.contact_sight(ct.id, p_user_id, s.reads, s.all_queues, s.queue_ids) cs
+                     where ct.id = p_contact_id), false)
+$$;
 
 create or replace function core.console_profile(p_user_id bigint)
 returns table (display_name text, email text, language text, theme text)
@@ -84,9 +158,9 @@ language sql stable as $$
 $$;
 
 -- The contact's conversations on every account of the project (a contact is per channel, so one customer on two
--- WhatsApp numbers has two conversations).
+-- WhatsApp numbers has two conversations) that the user may see: one in another team's queue is not listed.
 drop function if exists chat.contact_history(bigint);
-create or replace function chat.contact_history(p_contact_id bigint)
+create or replace function chat.contact_history(p_contact_id bigint, p_user_id bigint)
 returns table (conversation_id bigint, account_name text, status text, created_at timestamptz, last_message_at timestamptz,
                message_count bigint, tags text)
 language sql stable as $$
@@ -94,8 +168,9 @@ language sql stable as $$
            (select count(*) from chat.messages m where m.conversation_id = cv.id),
            (select string_agg(t.name, ', ' order by lower(t.name)) from chat.conversation_tags ct join chat.tags t on t.id = ct.tag_id
             where ct.conversation_id = cv.id)
-    from chat.conversations cv join meta.accounts a on a.id = cv.account_id
-    where cv.contact_id = p_contact_id
+    from chat.conversations cv join meta.accounts a on a.id = cv.account_id,
+         chat.sight(p_user_id, cv.project_id) s
+    where cv.contact_id = p_contact_id and chat.in_sight(cv, p_user_id, s.reads, s.all_queues, s.queue_ids)
     order by cv.last_message_at desc nulls last
     limit 20
 $$;

@@ -90,19 +90,38 @@ begin
 end
 $$;
 
--- Resolve / reopen. Resolving releases the lock; a customer writing again reopens it (chat.ingest_staged_messages).
+-- Resolve / reopen; a customer writing again reopens it (chat.ingest_staged_messages).
+-- Changing the status is working the conversation, as a send is: while someone else holds the lock, only they or
+-- someone with locks.revoke may (else SQLSTATE MM001, which the Core API answers 409 lock_held, as for a send). A
+-- desk's lock says "I am answering this customer": resolving under the holder would close the conversation she is
+-- writing in and drop her lock, so that resolve-then-reopen took any lock without the permission to revoke it.
+-- Resolving releases the caller's own lock and revokes another's for whoever may (recorded as such); reopening leaves
+-- the lock to its holder. Platform calls (no actor: bots, automations) are not agents, as in chat.check_send_lock.
 create or replace function chat.set_status(p_conversation_id bigint, p_status text, p_actor_user_id bigint) returns boolean
 language plpgsql as $$
 declare
     v_row chat.conversations;
+    v_lock chat.conversation_locks;
 begin
+    -- Held until commit: the holder's renewal or a racing taker waits, so the lock decided on is the one dropped.
+    select * into v_lock from chat.conversation_locks where conversation_id = p_conversation_id for update;
+    if v_lock.expires_at > now() and v_lock.user_id <> p_actor_user_id
+       and not core.user_can(p_actor_user_id, v_lock.project_id, 'locks.revoke') then
+        raise exception 'lock_held' using errcode = 'MM001', detail = v_lock.user_id::text;
+    end if;
+
     update chat.conversations
     set status = p_status, resolved_at = case when p_status = 'resolved' then now() end
     where id = p_conversation_id and status <> p_status
     returning * into v_row;
     if v_row.id is null then return false; end if;
 
-    if p_status = 'resolved' then perform chat.drop_lock(p_conversation_id, p_actor_user_id, 'released'); end if;
+    if p_status = 'resolved' and v_lock.conversation_id is not null then
+        perform chat.drop_lock(p_conversation_id, p_actor_user_id,
+                               case when v_lock.expires_at <= now() then 'expired'
+                                    when p_actor_user_id is null or v_lock.user_id = p_actor_user_id then 'released'
+                                    else 'revoked' end);
+    end if;
     insert into chat.conversation_events (project_id, conversation_id, actor_user_id, action, queue_id, user_id)
     values (v_row.project_id, v_row.id, p_actor_user_id, case when p_status = 'resolved' then 'resolved' else 'reopened' end,
             v_row.queue_id, v_row.assigned_user_id);

@@ -60,17 +60,21 @@ language sql stable as $$
                    where r.id = p_room_id and r.project_id = p_project_id and m.user_id = p_user_id)
 $$;
 
--- One page of a room, keyset on id, oldest first; a card carries the linked conversation's customer and channel.
-create or replace function internal.room_messages(p_room_id bigint, p_before_id bigint, p_limit int)
+-- One page of a room, keyset on id, oldest first, as p_user_id reads it; a card carries the linked conversation's
+-- customer and channel. A room mixes teams: a card linking a conversation the reader may not see (another queue,
+-- chat.in_sight) comes without its card (no id, customer or channel), as if the author had shared none.
+drop function if exists internal.room_messages(bigint, bigint, int);
+create or replace function internal.room_messages(p_room_id bigint, p_user_id bigint, p_before_id bigint, p_limit int)
 returns table (id bigint, author_user_id bigint, author_name text, body text, created_at timestamptz,
                card_conversation_id bigint, card_contact_name text, card_channel text)
 language sql stable as $$
     select * from (
-        select im.id, im.author_user_id, u.display_name, im.body, im.created_at, im.conversation_id,
+        select im.id, im.author_user_id, u.display_name, im.body, im.created_at, cv.id as card_conversation_id,
                coalesce(ct.display_name, ct.external_id), cv.channel
         from internal.messages im
         join core.users u on u.id = im.author_user_id
-        left join chat.conversations cv on cv.id = im.conversation_id
+        left join chat.sight(p_user_id, im.project_id) s on true
+        left join chat.conversations cv on cv.id = im.conversation_id and chat.in_sight(cv, p_user_id, s.reads, s.all_queues, s.queue_ids)
         left join chat.contacts ct on ct.id = cv.contact_id
         where im.room_id = p_room_id and (p_before_id is null or im.id < p_before_id)
         order by im.id desc

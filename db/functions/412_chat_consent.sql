@@ -129,6 +129,14 @@ language sql stable as $$
     select project_id, channel, language from chat.contacts where id = p_contact_id
 $$;
 
+-- The same, only when p_user_id may see the contact (chat.sees_contact): the consent, language and initiation
+-- endpoints answer 404 for a customer whose conversations all sit in other teams' queues.
+create or replace function chat.visible_contact_scope(p_contact_id bigint, p_user_id bigint)
+returns table (project_id bigint, channel text, language text)
+language sql stable as $$
+    select project_id, channel, language from chat.contacts where id = p_contact_id and chat.sees_contact(p_user_id, id)
+$$;
+
 create or replace function meta.account_scope(p_account_id bigint)
 returns table (project_id bigint, channel text, waba_id text)
 language sql stable as $$

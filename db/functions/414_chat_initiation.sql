@@ -13,6 +13,25 @@ language sql stable as $$
       and (c.id = p_contact_id or (p_contact_id is null and c.external_id = ltrim(p_phone, '+')))
 $$;
 
+-- Whether p_user_id may start this initiation as far as queues go: the customer is one she sees (chat.contact_sight)
+-- and the conversation it would land in on this account, if one exists, is one she sees. Starting a customer
+-- another team serves would put her template into their conversation and show her its window; a new customer (no
+-- contact yet) is anyone's. The Core API answers 404 otherwise, before the pre-flight shows anything.
+create or replace function chat.initiation_visible(p_user_id bigint, p_project_id bigint, p_account_id bigint, p_contact_id bigint,
+                                                   p_phone text)
+returns boolean
+language sql stable as $$
+    select coalesce((
+        select cs.seen
+               and not exists (select 1 from chat.conversations cv
+                               where cv.account_id = p_account_id and cv.contact_id = c.id
+                                 and not chat.in_sight(cv, p_user_id, s.reads, s.all_queues, s.queue_ids))
+        from chat.contacts c left join chat.sight(p_user_id, c.project_id) s on true,
+             chat.contact_sight(c.id, p_user_id, s.reads, s.all_queues, s.queue_ids) cs
+        where c.id = chat.initiation_contact(p_project_id, (select a.channel from meta.accounts a where a.id = p_account_id),
+                                             p_contact_id, p_phone)), true)
+$$;
+
 -- Every check, in the order the console shows them. passed = false stops the send; code names the refusal;
 -- detail says what was compared. Checks that cannot be decided (no template chosen) fail with their code.
 --   window            open: free-form is possible too; closed (or no conversation yet): a template is required

@@ -59,25 +59,30 @@ $$;
 
 -- Contacts of a project whose name, handle or phone holds p_query (substring, through the contacts_search_trgm index
 -- of 0012_search.sql: the expression below is the indexed one), newest first. An empty query lists the newest. Two
--- branches rather than one OR, so the searching plan always has the indexed condition alone.
-create or replace function chat.find_contacts(p_project_id bigint, p_query text, p_channel text, p_limit int)
+-- branches rather than one OR, so the searching plan always has the indexed condition alone. Only contacts p_user_id
+-- sees (chat.contact_sight, grants read once): the picker offers no customer served only in other teams' queues.
+drop function if exists chat.find_contacts(bigint, text, text, int);
+create or replace function chat.find_contacts(p_project_id bigint, p_user_id bigint, p_query text, p_channel text, p_limit int)
 returns table (id bigint, channel text, display_name text, external_id text, phone text, language text, updated_at timestamptz)
 language plpgsql stable as $$
+declare
+    v_sight record;
 begin
+    select * into v_sight from chat.sight(p_user_id, p_project_id);
     if coalesce(p_query, '') = '' then
         return query
         select c.id, c.channel, c.display_name, c.external_id, c.phone, c.language, c.updated_at
-        from chat.contacts c
-        where c.project_id = p_project_id and (p_channel is null or c.channel = p_channel)
+        from chat.contacts c, chat.contact_sight(c.id, p_user_id, v_sight.reads, v_sight.all_queues, v_sight.queue_ids) cs
+        where c.project_id = p_project_id and (p_channel is null or c.channel = p_channel) and cs.seen
         order by c.updated_at desc, c.id desc
         limit p_limit;
     else
         return query
         select c.id, c.channel, c.display_name, c.external_id, c.phone, c.language, c.updated_at
-        from chat.contacts c
+        from chat.contacts c, chat.contact_sight(c.id, p_user_id, v_sight.reads, v_sight.all_queues, v_sight.queue_ids) cs
         where lower(coalesce(c.display_name, '') || ' ' || c.external_id || ' ' || coalesce(c.phone, ''))
                   like '%' || core.like_escape(lower(p_query)) || '%' escape '\'
-          and c.project_id = p_project_id and (p_channel is null or c.channel = p_channel)
+          and c.project_id = p_project_id and (p_channel is null or c.channel = p_channel) and cs.seen
         order by c.updated_at desc, c.id desc
         limit p_limit;
     end if;

@@ -206,7 +206,15 @@ public static class ConversationWorkApi
         var (v, refusal) = await OpenAsync(conversationId, Permissions.Reply, http, access, db, ct);
         if (v is null) return refusal!;
         await using var _ = v;
-        await v.Connection.ExecuteAsync(Sql("select chat.set_status(@conversationId, @status, @userId)", new { conversationId, status, userId = v.UserId }, ct));
+        try
+        {
+            await v.Connection.ExecuteAsync(Sql("select chat.set_status(@conversationId, @status, @userId)", new { conversationId, status, userId = v.UserId }, ct));
+        }
+        catch (PostgresException ex) when (SendLock.IsLockHeld(ex))
+        {
+            // Someone else holds the lock and the caller may not revoke it (chat.set_status says why that refuses).
+            return await SendLock.RefusalAsync(v.Connection, conversationId, ct);
+        }
         return TypedResults.NoContent();
     }
 

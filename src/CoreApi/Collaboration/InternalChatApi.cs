@@ -10,7 +10,8 @@ namespace MultichannelMessages.CoreApi.Collaboration;
 /// <summary>
 /// Internal chat: rooms and direct messages among a project's agents, Meta-independent and ephemeral (the Worker
 /// purges messages after five days). A room is visible only to its members (404 to anyone else); pushes go to them
-/// alone. A message may carry a card linking to a customer conversation the author can see.
+/// alone. A message may carry a card linking to a customer conversation the author can see; a member who cannot see
+/// it reads the message without the card.
 /// </summary>
 public static class InternalChatApi
 {
@@ -98,8 +99,8 @@ public static class InternalChatApi
         if (!await IsMemberAsync(connection, projectId, roomId, userId, ct)) return Refusals.NotFound();
         var rows = await connection.QueryAsync<InternalMessage>(Sql("""
             select id, author_user_id, author_name, body, created_at, card_conversation_id, card_contact_name, card_channel
-            from internal.room_messages(@roomId, @before, @size)
-            """, new { roomId, before, size = Math.Clamp(limit ?? 50, 1, 200) }, ct));
+            from internal.room_messages(@roomId, @userId, @before, @size)
+            """, new { roomId, userId, before, size = Math.Clamp(limit ?? 50, 1, 200) }, ct));
         return TypedResults.Ok(rows.ToArray());
     }
 
@@ -120,8 +121,8 @@ public static class InternalChatApi
             new { roomId, userId, text, conversationId = request.ConversationId }, ct));
         var message = await connection.QuerySingleAsync<InternalMessage>(Sql("""
             select id, author_user_id, author_name, body, created_at, card_conversation_id, card_contact_name, card_channel
-            from internal.room_messages(@roomId, @before, 1)
-            """, new { roomId, before = id + 1 }, ct));
+            from internal.room_messages(@roomId, @userId, @before, 1)
+            """, new { roomId, userId, before = id + 1 }, ct));
         return TypedResults.Created($"/projects/{projectId}/internal/rooms/{roomId}/messages/{id}", message);
     }
 

@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.CoreApi.Access;
+using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
@@ -70,15 +71,15 @@ public static class ConsentApi
         return new ConsentView(contactId, accountId, state, history.ToArray());
     }
 
-    /// <summary>The contact (and account, if given) are the project's and the caller may read its conversations;
-    /// else null (404).</summary>
+    /// <summary>The contact (and account, if given) are the project's and the caller may see the contact (one of its
+    /// conversations is in her queues, chat.sees_contact); else null (404).</summary>
     private static async Task<(ProjectAccess Project, long UserId)?> InProjectAsync(long projectId, long contactId, long? accountId,
         HttpContext http, AccessService access, NpgsqlConnection connection, CancellationToken ct)
     {
         var user = await access.ForAsync(http.User, ct);
         if (user?.In(projectId) is not { } project || !project.Can(Permissions.ReadConversations)) return null;
         var owner = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            "select project_id from chat.contact_scope(@contactId)", new { contactId }, cancellationToken: ct));
+            "select project_id from chat.visible_contact_scope(@contactId, @UserId)", new { contactId, UserId = TokenService.UserId(http.User) }, cancellationToken: ct));
         if (owner != projectId) return null;
         if (accountId is { } account && await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
                 "select project_id from meta.account_scope(@account)", new { account }, cancellationToken: ct)) != projectId)

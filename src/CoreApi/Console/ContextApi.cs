@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.CoreApi.Access;
+using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
@@ -36,8 +37,9 @@ public static class ContextApi
             from chat.contact_context(@conversationId)
             """, new { conversationId }, cancellationToken: ct));
         var history = await connection.QueryAsync<HistoryItem>(new CommandDefinition(
-            "select conversation_id, account_name, status, created_at, last_message_at, message_count, tags from chat.contact_history(@ContactId)",
-            new { row.ContactId }, cancellationToken: ct));
+            // Only the customer's conversations the caller may see: one in another team's queue stays theirs.
+            "select conversation_id, account_name, status, created_at, last_message_at, message_count, tags from chat.contact_history(@ContactId, @UserId)",
+            new { row.ContactId, UserId = TokenService.UserId(http.User) }, cancellationToken: ct));
         return TypedResults.Ok(new ContactContext(row.ContactId, row.Channel, row.DisplayName, row.ExternalId, row.Bsuid, row.Phone, row.FirstSeenAt,
             row.AccountName, row.ConversationCreatedAt, row.Status, row.QueueId, row.AssignedUserId)
         {

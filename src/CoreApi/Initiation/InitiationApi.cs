@@ -4,6 +4,7 @@ using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using MultichannelMessages.CoreApi.Access;
+using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Collaboration;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
@@ -137,6 +138,12 @@ public static partial class InitiationApi
             if (contact.Channel != account.Channel)
                 return Refusals.Invalid("contactId", "contact_channel_mismatch", "The customer is not on this account's channel.");
         }
+        // A customer served only in other teams' queues, or whose conversation on this account sits in one, is not the
+        // caller's to message: 404, as for any conversation she cannot see (the pre-flight would show its window).
+        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "select chat.initiation_visible(@UserId, @projectId, @accountId, @contactId, @phone)",
+                new { UserId = TokenService.UserId(http.User), projectId, accountId, contactId, phone }, cancellationToken: ct)))
+            return Refusals.NotFound();
         return null;
     }
 }

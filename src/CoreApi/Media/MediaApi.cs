@@ -13,8 +13,8 @@ using Npgsql;
 namespace MultichannelMessages.CoreApi.Media;
 
 /// <summary>
-/// Media in a conversation: an agent sends a file (stored in the media store here; the Worker uploads it to Meta and
-/// sends it), and a console reads a file back (inbound ones once the Worker downloaded them). Both check access
+/// Media in a conversation: an agent sends a file (stored in the media store here once the send is accepted; the
+/// Worker uploads it to Meta and sends it), and a console reads a file back (inbound ones once the Worker downloaded them). Both check access
 /// exactly like the text send: outside the caller's grants is 404.
 /// </summary>
 public static class MediaApi
@@ -35,7 +35,7 @@ public static class MediaApi
     /// from the file's MIME type), <c>caption</c> and <c>clientMessageId</c> (or the Idempotency-Key header).</summary>
     public static async Task<Results<Created<MediaSendResponse>, Ok<MediaSendResponse>, ProblemHttpResult>> Send(
         long projectId, long conversationId, HttpContext http, AccessService access, IMediaStore store, NpgsqlDataSource db,
-        TimeProvider time, CancellationToken ct)
+        TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -62,11 +62,10 @@ public static class MediaApi
         var sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(content, ct));
         content.Position = 0;
         var key = MediaKeys.Outbound(projectId, sha256);
-        // Stored before the transaction: a message never points at a missing file. A send that then fails leaves an
-        // unreferenced object under a content-addressed key, which the next send of the same file reuses.
         var storedType = mimeType == "audio/ogg" ? "audio/ogg; codecs=opus" : mimeType;
-        await store.PutAsync(key, content, storedType, ct);
 
+        // Check, then store (MediaUploads): chat.send_media refuses (lock, window) before a byte is written.
+        await using var transaction = await connection.BeginTransactionAsync(ct);
         long messageId, mediaId;
         bool created;
         try
@@ -75,16 +74,21 @@ public static class MediaApi
                 select message_id, media_id, created
                 from chat.send_media(@conversationId, @userId, @clientId, @kind, @caption, @key, @storedType, @length, @sha256, @fileName, @now)
                 """, new { conversationId, userId = visible.UserId, clientId, kind, caption, key, storedType, length = file.Length, sha256, now,
-                           fileName = Path.GetFileName(file.FileName) }, cancellationToken: ct));
+                           fileName = Path.GetFileName(file.FileName) }, transaction, cancellationToken: ct));
         }
         catch (PostgresException ex) when (SendLock.IsLockHeld(ex))
         {
+            await transaction.RollbackAsync(ct);
             return await SendLock.RefusalAsync(connection, conversationId, ct);
         }
         catch (PostgresException ex) when (Window.WindowRule.IsWindowClosed(ex))
         {
+            await transaction.RollbackAsync(ct);
             return await Window.WindowRule.RefusalAsync(connection, conversationId, now, ct);
         }
+        // A retried request stores nothing: the first one stored this content-addressed key before it committed.
+        if (created) await MediaUploads.StoreThenCommitAsync(transaction, store, db, loggers.CreateLogger(typeof(MediaUploads)), key, content, storedType, ct);
+        else await transaction.CommitAsync(ct);
         var response = new MediaSendResponse(messageId, mediaId, created, "queued");
         return created
             ? TypedResults.Created($"/projects/{projectId}/conversations/{conversationId}/media/{mediaId}", response)

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.CoreApi.Access;
+using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
@@ -29,8 +30,9 @@ public static partial class ContactsApi
         return app;
     }
 
-    /// <summary>The project's contacts whose name, handle or number holds q (newest first). For whoever may start
-    /// conversations: a contact is the project's, not a queue's.</summary>
+    /// <summary>The project's contacts whose name, handle or number holds q (newest first), among those the caller
+    /// sees (chat.sees_contact): a customer served only in other teams' queues is not offered. For whoever may start
+    /// conversations.</summary>
     public static async Task<Results<Ok<ContactHit[]>, ProblemHttpResult>> Find(
         long projectId, string? q, string? channel, int? limit, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
     {
@@ -46,8 +48,8 @@ public static partial class ContactsApi
 
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<ContactHit>(new CommandDefinition("""
-            select id, channel, display_name, external_id, phone, language from chat.find_contacts(@projectId, @query, @channel, @size)
-            """, new { projectId, query, channel, size = Math.Clamp(limit ?? 10, 1, 50) }, cancellationToken: ct));
+            select id, channel, display_name, external_id, phone, language from chat.find_contacts(@projectId, @UserId, @query, @channel, @size)
+            """, new { projectId, UserId = TokenService.UserId(http.User), query, channel, size = Math.Clamp(limit ?? 10, 1, 50) }, cancellationToken: ct));
         return TypedResults.Ok(rows.ToArray());
     }
 
@@ -81,14 +83,15 @@ public static partial class ContactsApi
                    (select default_language from core.messaging_settings(@projectId)) as default_language
             """, new { contactId, projectId }, cancellationToken: ct));
 
-    /// <summary>404 unless the contact is the project's and the caller reads its conversations; 403 without the permission.</summary>
+    /// <summary>404 unless the contact is the project's and the caller sees it (chat.sees_contact); 403 without the permission.</summary>
     private static async Task<(ContactScope? Scope, ProblemHttpResult? Refusal)> InProjectAsync(long projectId, long contactId, string permission,
         HttpContext http, AccessService access, NpgsqlConnection connection, CancellationToken ct)
     {
         var user = await access.ForAsync(http.User, ct);
         if (user?.In(projectId) is not { } project || !project.Can(Permissions.ReadConversations)) return (null, Refusals.NotFound());
         var scope = await connection.QuerySingleOrDefaultAsync<ContactScope>(new CommandDefinition(
-            "select project_id, channel, language from chat.contact_scope(@contactId)", new { contactId }, cancellationToken: ct));
+            "select project_id, channel, language from chat.visible_contact_scope(@contactId, @UserId)", new { contactId, UserId = TokenService.UserId(http.User) },
+            cancellationToken: ct));
         if (scope?.ProjectId != projectId) return (null, Refusals.NotFound());
         if (!project.Can(permission)) return (null, Refusals.Forbidden(permission));
         return (scope, null);

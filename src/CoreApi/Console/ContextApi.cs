@@ -1,7 +1,5 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using MultichannelMessages.CoreApi.Access;
-using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
@@ -26,10 +24,9 @@ public static class ContextApi
 
     /// <summary>The operations rail's customer context: who the customer is on this channel and their conversations.</summary>
     public static async Task<Results<Ok<ContactContext>, ProblemHttpResult>> Get(
-        long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is null) return Refusals.NotFound();
         var row = await connection.QuerySingleAsync<ContextRow>(new CommandDefinition("""
             select contact_id, channel, display_name, external_id, bsuid, phone, first_seen_at, account_name, conversation_created_at,
                    status, queue_id, assigned_user_id, attributes

@@ -26,7 +26,7 @@ public static class CoreApiExtensions
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<Caching.VersionedCache>();
         builder.Services.AddHostedService<Caching.CacheInvalidationReader>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddAccessExtension());
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Refusals.AddTraceId);
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();

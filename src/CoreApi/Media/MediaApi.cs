@@ -14,8 +14,8 @@ namespace MultichannelMessages.CoreApi.Media;
 
 /// <summary>
 /// Media in a conversation: an agent sends a file (stored in the media store here; the Worker uploads it to Meta and
-/// sends it), and a console reads a file back (inbound ones once the Worker downloaded them). Both check access
-/// exactly like the text send: outside the caller's grants is 404.
+/// sends it), and a console reads a file back (inbound ones once the Worker downloaded them). Access is declared
+/// where the routes are mapped, as for the text send: outside the caller's grants is 404.
 /// </summary>
 public static class MediaApi
 {
@@ -25,8 +25,8 @@ public static class MediaApi
     public static IEndpointRouteBuilder MapMediaApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/projects/{projectId:long}/conversations/{conversationId:long}/media")
-            .WithTags("Media").RequireAuthorization();
-        group.MapPost("", Send).WithMetadata(new RequestSizeLimitAttribute(MediaRules.MaxFileBytes + 1024 * 1024));
+            .WithTags("Media").RequirePermission(Permissions.ReadConversations);
+        group.MapPost("", Send).RequirePermission(Permissions.Reply).WithMetadata(new RequestSizeLimitAttribute(MediaRules.MaxFileBytes + 1024 * 1024));
         group.MapGet("/{mediaId:long}", Read);
         return app;
     }
@@ -34,13 +34,11 @@ public static class MediaApi
     /// <summary>Multipart form: <c>file</c>, optional <c>type</c> (image, video, audio, document, sticker; default
     /// from the file's MIME type), <c>caption</c> and <c>clientMessageId</c> (or the Idempotency-Key header).</summary>
     public static async Task<Results<Created<MediaSendResponse>, Ok<MediaSendResponse>, ProblemHttpResult>> Send(
-        long projectId, long conversationId, HttpContext http, AccessService access, IMediaStore store, NpgsqlDataSource db,
+        long projectId, long conversationId, ConversationScope visible, HttpContext http, IMediaStore store, NpgsqlDataSource db,
         TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await VisibleInProjectAsync(projectId, conversationId, http, access, connection, ct) is not { } visible) return Refusals.NotFound();
-        if (!visible.Project.Can(Permissions.Reply)) return Refusals.Forbidden(Permissions.Reply);
         if (!http.Request.HasFormContentType)
             return Refusals.Invalid("file", "multipart_required", "Send the file as multipart/form-data, field 'file'.");
 
@@ -55,7 +53,7 @@ public static class MediaApi
         await using var content = file.OpenReadStream();
         var head = new byte[Math.Min(4096, (int)Math.Min(file.Length, int.MaxValue))];
         await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
-        if (MediaRules.Check(visible.Scope.Channel, kind, mimeType, file.Length, head, caption) is { } problem)
+        if (MediaRules.Check(visible.Channel, kind, mimeType, file.Length, head, caption) is { } problem)
             return Refusals.Invalid(problem.Field, problem.Code, problem.Detail);
 
         content.Position = 0;
@@ -93,13 +91,12 @@ public static class MediaApi
 
     /// <summary>The file's bytes once stored; 202 with its state while the Worker has not downloaded it yet; 410
     /// <c>media_unavailable</c> when the download failed for good.</summary>
-    public static async Task<IResult> Read(long projectId, long conversationId, long mediaId, HttpContext http, AccessService access,
+    public static async Task<IResult> Read(long projectId, long conversationId, long mediaId, HttpContext http,
         IMediaStore store, NpgsqlDataSource db, CancellationToken ct)
     {
         MediaRow? row;
         await using (var connection = await db.OpenConnectionAsync(ct))
         {
-            if (await VisibleInProjectAsync(projectId, conversationId, http, access, connection, ct) is null) return Refusals.NotFound();
             row = await connection.QuerySingleOrDefaultAsync<MediaRow>(new CommandDefinition(
                 "select conversation_id, download_status, storage_key, mime_type, file_name, last_error from chat.media_item(@mediaId)",
                 new { mediaId }, cancellationToken: ct));
@@ -123,12 +120,6 @@ public static class MediaApi
             ? TypedResults.Stream(stored.Content, contentType)
             : TypedResults.Stream(stored.Content, contentType, name);
     }
-
-    private static async Task<(ConversationsApi.ConversationScope Scope, ProjectAccess Project, long UserId)?> VisibleInProjectAsync(
-        long projectId, long conversationId, HttpContext http, AccessService access, NpgsqlConnection connection, CancellationToken ct) =>
-        await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is { } visible && visible.Scope.ProjectId == projectId
-            ? visible
-            : null;
 
     private sealed record MediaRow(long ConversationId, string DownloadStatus, string? StorageKey, string? MimeType, string? FileName,
         string? LastError);

@@ -52,7 +52,7 @@ public static class RequiredAccessExtensions
 
     /// <summary>Open to anyone; declared so that a route without a declaration stands out in the matrix test.</summary>
     public static TBuilder AllowAnonymousAccess<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new RequiredAccess(AccessKind.Anonymous, [])).AllowAnonymous();
+        builder.WithMetadata(new RequiredAccess(AccessKind.Anonymous, []));
 
     // The bearer check stays with the authorization middleware (401 with its challenge); the last declaration wins,
     // so a route can narrow what its group declares.

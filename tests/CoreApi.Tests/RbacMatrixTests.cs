@@ -40,6 +40,17 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             + string.Join(", ", undeclared));
     }
 
+    [Fact]
+    public void The_resolved_scope_is_no_parameter_a_client_sends()
+    {
+        var parameters = fixture.Host.Document.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Where(m => m.Value.ValueKind == JsonValueKind.Object && m.Value.TryGetProperty("parameters", out _))
+                .SelectMany(m => m.Value.GetProperty("parameters").EnumerateArray().Select(x => $"{m.Name} {p.Name} {x.GetProperty("name").GetString()}")))
+            .ToArray();
+        Assert.Contains(parameters, p => p.EndsWith(" projectId", StringComparison.Ordinal));
+        Assert.DoesNotContain(parameters, p => p.Split(' ')[2] is "scope" or "visible" or "caller" or "user");
+    }
+
     [Theory]
     [MemberData(nameof(Routes))]
     public async Task Route_answers_every_caller_as_its_declared_permission_says(string method, string path)
@@ -117,6 +128,7 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
         public static MatrixHost Shared => Instance.Value;
 
         public IReadOnlyList<Operation> Operations { get; private set; } = [];
+        public JsonElement Document { get; private set; }
         public IReadOnlyDictionary<string, HashSet<string>> Grants { get; private set; } = null!;
         public long ConversationId { get; private set; }
         public long RestrictedConversationId { get; private set; }
@@ -128,6 +140,7 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             await host.InitializeAsync();
             await host.SeedAsync();
             var document = await host.Anonymous().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+            host.Document = document;
             host.Operations = document.GetProperty("paths").EnumerateObject()
                 .SelectMany(p => p.Value.EnumerateObject().Where(m => m.Name is "get" or "post" or "put" or "patch" or "delete")
                     .Select(m => new Operation(m.Name.ToUpperInvariant(), p.Name,

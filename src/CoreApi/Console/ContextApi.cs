@@ -1,6 +1,5 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
 namespace MultichannelMessages.CoreApi.Console;

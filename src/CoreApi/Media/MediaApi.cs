@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Collaboration;
-using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Errors;
 using MultichannelMessages.Platform.Media;
 using MultichannelMessages.Platform.Meta;

@@ -1,7 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.CoreApi.Access;
-using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
 namespace MultichannelMessages.CoreApi.Projects;
@@ -21,7 +20,7 @@ public static class ProjectsApi
         return app;
     }
 
-    public static Results<Ok<ProjectItem[]>, ProblemHttpResult> List(Caller caller)
+    public static Ok<ProjectItem[]> List(Caller caller)
     {
         var user = caller.Access;
         return TypedResults.Ok(user.Projects.Values.OrderBy(p => p.ProjectName)

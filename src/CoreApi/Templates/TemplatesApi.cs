@@ -77,8 +77,8 @@ public static class TemplatesApi
         return manages || item.Status == Approved ? TypedResults.Ok(item) : Refusals.Forbidden(Permissions.ManageTemplates);
     }
 
-    public static async Task<Results<Ok<HistoryItem[]>, ProblemHttpResult>> History(long projectId, long templateId, ProjectScope scope,
-         NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<Results<Ok<HistoryItem[]>, ProblemHttpResult>> History(long projectId, long templateId,
+        NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<HistoryItem>(new CommandDefinition(
@@ -127,7 +127,7 @@ public static class TemplatesApi
     }
 
     /// <summary>Asks the Worker to list every WABA's templates now (statuses, quality, templates made elsewhere).</summary>
-    public static async Task<Results<Accepted, ProblemHttpResult>> Sync(long projectId, ProjectScope scope,
+    public static async Task<Results<Accepted, ProblemHttpResult>> Sync(long projectId,
         NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

@@ -23,6 +23,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseMiddleware<MultichannelMessages.CoreApi.Access.AccessMiddleware>();
 app.UseRateLimiter();
 app.MapDefaultEndpoints();
 app.MapOpenApi();

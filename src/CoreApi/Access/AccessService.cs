@@ -17,7 +17,9 @@ public sealed record ProjectAccess(long ProjectId, string ProjectName, string Ro
             || QueueIds.Contains(queueId.Value) || assignedUserId == userId);
 }
 
-public sealed record UserAccess(long UserId, IReadOnlyDictionary<long, ProjectAccess> Projects)
+/// <summary>A user's grants; <paramref name="IsOperator"/> marks a platform operator (core.users.is_operator), who alone
+/// sees platform-wide views that cross tenants.</summary>
+public sealed record UserAccess(long UserId, IReadOnlyDictionary<long, ProjectAccess> Projects, bool IsOperator = false)
 {
     public ProjectAccess? In(long projectId) => Projects.GetValueOrDefault(projectId);
 }
@@ -47,8 +49,32 @@ public sealed class AccessService(NpgsqlDataSource db, IMemoryCache cache)
             var rows = await connection.QueryAsync<(long ProjectId, string ProjectName, string Role, string[] Permissions, long[] QueueIds)>(
                 new CommandDefinition("select project_id, project_name, role, permissions, queue_ids from core.user_access(@userId)",
                     new { userId }, cancellationToken: ct));
+            var isOperator = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "select coalesce((select is_operator from core.users where id = @userId and is_active), false)", new { userId }, cancellationToken: ct));
             return new UserAccess(userId, rows.ToDictionary(r => r.ProjectId,
-                r => new ProjectAccess(r.ProjectId, r.ProjectName, r.Role, r.Permissions.ToHashSet(), r.QueueIds)));
+                r => new ProjectAccess(r.ProjectId, r.ProjectName, r.Role, r.Permissions.ToHashSet(), r.QueueIds)), isOperator);
         });
+    }
+
+    /// <summary>The project a contact belongs to (null: no such contact).</summary>
+    public async Task<long?> ContactProjectAsync(long contactId, long userId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "select project_id from chat.visible_contact_scope(@contactId, @userId)", new { contactId, userId }, cancellationToken: ct));
+    }
+
+    private sealed record ConversationRow(long ProjectId, long? QueueId, long? AssignedUserId, string Channel, DateTime? LastInboundAt);
+
+    /// <summary>The conversation if the user may see it (its project's grants and queue visibility), else null.</summary>
+    public async Task<ConversationScope?> ConversationAsync(UserAccess user, long conversationId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<ConversationRow>(new CommandDefinition(
+            "select project_id, queue_id, assigned_user_id, channel, last_inbound_at from chat.conversation_scope(@conversationId)",
+            new { conversationId }, cancellationToken: ct));
+        if (row is null || user.In(row.ProjectId) is not { } project || !project.CanSee(row.QueueId, row.AssignedUserId, user.UserId))
+            return null;
+        return new ConversationScope(conversationId, row.ProjectId, row.QueueId, row.AssignedUserId, row.Channel, row.LastInboundAt, project, user.UserId);
     }
 }

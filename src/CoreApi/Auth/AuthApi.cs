@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
+using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
@@ -18,7 +19,7 @@ public static class AuthApi
 
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/auth").WithTags("Auth");
+        var group = app.MapGroup("/auth").WithTags("Auth").AllowAnonymousAccess();
         group.MapPost("/login", Login).RequireRateLimiting(LoginRateLimit);
         group.MapPost("/refresh", Refresh);
         group.MapPost("/logout", Logout);

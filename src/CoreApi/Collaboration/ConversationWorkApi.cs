@@ -1,7 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.CoreApi.Access;
-using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
@@ -9,8 +8,8 @@ namespace MultichannelMessages.CoreApi.Collaboration;
 
 /// <summary>
 /// Working one conversation as a team: its lock, assignee, queue, status, tags, notes and history. Each endpoint
-/// first finds the conversation through the caller's grants (404 outside them), then checks the permission the
-/// action needs (403 with the permission named).
+/// declares the permission it needs where it is mapped; the access middleware finds the conversation through the
+/// caller's grants first (404 outside them, 403 naming the permission).
 /// </summary>
 public static class ConversationWorkApi
 {
@@ -29,64 +28,48 @@ public static class ConversationWorkApi
 
     public static IEndpointRouteBuilder MapConversationWorkApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/conversations/{conversationId:long}").WithTags("Conversation work").RequireAuthorization();
+        var group = app.MapGroup("/conversations/{conversationId:long}").WithTags("Conversation work").RequirePermission(Permissions.ReadConversations);
         group.MapGet("/lock", GetLock);
-        group.MapPost("/lock", TakeLock);
+        group.MapPost("/lock", TakeLock).RequirePermission(Permissions.Reply);
         group.MapDelete("/lock", ReleaseLock);
         group.MapGet("/lock/history", LockHistory);
-        group.MapPut("/assignee", Assign);
-        group.MapDelete("/assignee", Unassign);
-        group.MapPost("/transfer", Transfer);
-        group.MapPost("/resolve", (long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct) =>
-            SetStatus(conversationId, "resolved", http, access, db, ct));
-        group.MapPost("/reopen", (long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct) =>
-            SetStatus(conversationId, "open", http, access, db, ct));
+        group.MapPut("/assignee", Assign).RequirePermission(Permissions.Take);
+        group.MapDelete("/assignee", Unassign).RequirePermission(Permissions.Take);
+        group.MapPost("/transfer", Transfer).RequirePermission(Permissions.Take);
+        group.MapPost("/resolve", (long conversationId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct) =>
+            SetStatus(conversationId, "resolved", scope, db, ct)).RequirePermission(Permissions.Reply);
+        group.MapPost("/reopen", (long conversationId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct) =>
+            SetStatus(conversationId, "open", scope, db, ct)).RequirePermission(Permissions.Reply);
         group.MapGet("/history", History);
         group.MapGet("/tags", Tags);
-        group.MapPut("/tags/{tagId:long}", (long conversationId, long tagId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct) =>
-            Tag(conversationId, tagId, true, http, access, db, ct));
-        group.MapDelete("/tags/{tagId:long}", (long conversationId, long tagId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct) =>
-            Tag(conversationId, tagId, false, http, access, db, ct));
+        group.MapPut("/tags/{tagId:long}", (long conversationId, long tagId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct) =>
+            Tag(conversationId, tagId, true, scope, db, ct)).RequirePermission(Permissions.Reply);
+        group.MapDelete("/tags/{tagId:long}", (long conversationId, long tagId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct) =>
+            Tag(conversationId, tagId, false, scope, db, ct)).RequirePermission(Permissions.Reply);
         group.MapGet("/notes", Notes);
-        group.MapPost("/notes", AddNote);
-        group.MapPatch("/contact/attributes", SetAttributes);
+        group.MapPost("/notes", AddNote).RequirePermission(Permissions.Reply);
+        group.MapPatch("/contact/attributes", SetAttributes).RequirePermission(Permissions.Reply);
         return app;
     }
 
-    /// <summary>The conversation as the caller may see it and a connection to work on, or the refusal to answer.</summary>
+    /// <summary>The conversation as the caller may see it (resolved by the access middleware) and a connection to work on.</summary>
     private sealed record Visible(NpgsqlConnection Connection, long ConversationId, long ProjectId, long? QueueId, long? AssignedUserId,
         ProjectAccess Project, long UserId) : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => Connection.DisposeAsync();
     }
 
-    private static async Task<(Visible? Visible, ProblemHttpResult? Refusal)> OpenAsync(
-        long conversationId, string permission, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
-    {
-        var connection = await db.OpenConnectionAsync(ct);
-        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } v)
-        {
-            await connection.DisposeAsync();
-            return (null, Refusals.NotFound());
-        }
-        if (!v.Project.Can(permission))
-        {
-            await connection.DisposeAsync();
-            return (null, Refusals.Forbidden(permission));
-        }
-        return (new Visible(connection, conversationId, v.Scope.ProjectId, v.Scope.QueueId, v.Scope.AssignedUserId, v.Project, v.UserId), null);
-    }
+    private static async Task<Visible> OpenAsync(ConversationScope scope, NpgsqlDataSource db, CancellationToken ct) =>
+        new(await db.OpenConnectionAsync(ct), scope.ConversationId, scope.ProjectId, scope.QueueId, scope.AssignedUserId, scope.Project, scope.UserId);
 
     private static CommandDefinition Sql(string sql, object args, CancellationToken ct) => new(sql, args, cancellationToken: ct);
 
     // ── Lock ──────────────────────────────────────────────────────────────────────────────────────────────────
 
     public static async Task<Results<Ok<LockView?>, ProblemHttpResult>> GetLock(
-        long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (v, refusal) = await OpenAsync(conversationId, Permissions.ReadConversations, http, access, db, ct);
-        if (v is null) return refusal!;
-        await using var _ = v;
+        await using var v = await OpenAsync(scope, db, ct);
         var row = await v.Connection.QuerySingleOrDefaultAsync<(long OwnerUserId, string OwnerName, DateTime TakenAt, DateTime ExpiresAt)?>(Sql(
             "select owner_user_id, owner_name, taken_at, expires_at from chat.current_lock(@conversationId)", new { conversationId }, ct));
         LockView? view = row is { } l ? new LockView(l.OwnerUserId, l.OwnerName, l.TakenAt, l.ExpiresAt, l.OwnerUserId == v.UserId) : null;
@@ -95,11 +78,9 @@ public static class ConversationWorkApi
 
     /// <summary>Takes the lock (or renews it for its owner). 409 lock_held when someone else has it.</summary>
     public static async Task<Results<Ok<LockView>, ProblemHttpResult>> TakeLock(
-        long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (v, refusal) = await OpenAsync(conversationId, Permissions.Reply, http, access, db, ct);
-        if (v is null) return refusal!;
-        await using var _ = v;
+        await using var v = await OpenAsync(scope, db, ct);
         var row = await v.Connection.QuerySingleAsync<(long OwnerUserId, string OwnerName, DateTime TakenAt, DateTime ExpiresAt, bool Taken)>(Sql(
             "select owner_user_id, owner_name, taken_at, expires_at, taken from chat.take_lock(@conversationId, @userId)",
             new { conversationId, userId = v.UserId }, ct));
@@ -110,11 +91,9 @@ public static class ConversationWorkApi
     /// <summary>The owner releases; an admin or dev revokes someone else's lock; anyone else is refused
     /// (lock_not_owner). No lock: nothing to do.</summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> ReleaseLock(
-        long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (v, refusal) = await OpenAsync(conversationId, Permissions.ReadConversations, http, access, db, ct);
-        if (v is null) return refusal!;
-        await using var _ = v;
+        await using var v = await OpenAsync(scope, db, ct);
         await using var tx = await v.Connection.BeginTransactionAsync(ct);
         var owner = await v.Connection.QuerySingleOrDefaultAsync<long?>(Sql(
             "select user_id from chat.conversation_locks where conversation_id = @conversationId for update", new { conversationId }, ct));
@@ -131,11 +110,9 @@ public static class ConversationWorkApi
     }
 
     public static async Task<Results<Ok<LockEvent[]>, ProblemHttpResult>> LockHistory(
-        long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (v, refusal) = await OpenAsync(conversationId, Permissions.ReadConversations, http, access, db, ct);
-        if (v is null) return refusal!;
-        await using var _ = v;
+        await using var v = await OpenAsync(scope, db, ct);
         var rows = await v.Connection.QueryAsync<LockEvent>(Sql("""
             select id, action, owner_user_id, owner_name, actor_user_id, actor_name, created_at from chat.lock_history(@conversationId, 100)
             """, new { conversationId }, ct));
@@ -147,11 +124,9 @@ public static class ConversationWorkApi
     /// <summary>No user (or oneself): take the conversation, which needs conversations.take and that nobody else
     /// has it. Anyone else: conversations.assign, and the target must be a member who may take conversations.</summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> Assign(
-        long conversationId, AssignRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, AssignRequest request, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (v, refusal) = await OpenAsync(conversationId, Permissions.Take, http, access, db, ct);
-        if (v is null) return refusal!;
-        await using var _ = v;
+        await using var v = await OpenAsync(scope, db, ct);
         var target = request.UserId ?? v.UserId;
         var supervising = v.Project.Can(Permissions.Assign);
         if (target != v.UserId && !supervising) return Refusals.Forbidden(Permissions.Assign);
@@ -165,11 +140,9 @@ public static class ConversationWorkApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Unassign(
-        long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (v, refusal) = await OpenAsync(conversationId, Permissions.Take, http, access, db, ct);
-        if (v is null) return refusal!;
-        await using var _ = v;
+        await using var v = await OpenAsync(scope, db, ct);
         if (v.AssignedUserId != v.UserId && !v.Project.Can(Permissions.Assign)) return Refusals.Forbidden(Permissions.Assign);
         await v.Connection.ExecuteAsync(Sql("select chat.assign(@conversationId, null, @userId)", new { conversationId, userId = v.UserId }, ct));
         return TypedResults.NoContent();
@@ -178,11 +151,9 @@ public static class ConversationWorkApi
     /// <summary>To another queue, to an agent or left for auto-assignment. An agent transfers what they work (assigned
     /// to them); supervisors anything.</summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> Transfer(
-        long conversationId, TransferRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, TransferRequest request, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (v, refusal) = await OpenAsync(conversationId, Permissions.Take, http, access, db, ct);
-        if (v is null) return refusal!;
-        await using var _ = v;
+        await using var v = await OpenAsync(scope, db, ct);
         var supervising = v.Project.Can(Permissions.Assign);
         if (!supervising && v.AssignedUserId != v.UserId) return Refusals.Forbidden(Permissions.Assign);
         if (request.QueueId is not { } queueId) return Refusals.Invalid("queueId", "queue_required", "Choose the queue to transfer to.");
@@ -201,11 +172,9 @@ public static class ConversationWorkApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> SetStatus(
-        long conversationId, string status, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, string status, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (v, refusal) = await OpenAsync(conversationId, Permissions.Reply, http, access, db, ct);
-        if (v is null) return refusal!;
-        await using var _ = v;
+        await using var v = await OpenAsync(scope, db, ct);
         try
         {
             await v.Connection.ExecuteAsync(Sql("select chat.set_status(@conversationId, @status, @userId)", new { conversationId, status, userId = v.UserId }, ct));
@@ -219,11 +188,9 @@ public static class ConversationWorkApi
     }
 
     public static async Task<Results<Ok<HistoryItem[]>, ProblemHttpResult>> History(
-        long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (v, refusal) = await OpenAsync(conversationId, Permissions.ReadConversations, http, access, db, ct);
-        if (v is null) return refusal!;
-        await using var _ = v;
+        await using var v = await OpenAsync(scope, db, ct);
         var rows = await v.Connection.QueryAsync<HistoryItem>(Sql("""
             select id, action, actor_user_id, actor_name, queue_id, queue_name, user_id, user_name, created_at
             from chat.conversation_history(@conversationId, 200)
@@ -242,22 +209,18 @@ public static class ConversationWorkApi
     // ── Tags, notes, attributes ───────────────────────────────────────────────────────────────────────────────
 
     public static async Task<Results<Ok<TagItem[]>, ProblemHttpResult>> Tags(
-        long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (v, refusal) = await OpenAsync(conversationId, Permissions.ReadConversations, http, access, db, ct);
-        if (v is null) return refusal!;
-        await using var _ = v;
+        await using var v = await OpenAsync(scope, db, ct);
         var rows = await v.Connection.QueryAsync<TagItem>(Sql(
             "select id, name, color, added_by, added_at from chat.conversation_tags(@conversationId)", new { conversationId }, ct));
         return TypedResults.Ok(rows.ToArray());
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Tag(
-        long conversationId, long tagId, bool on, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, long tagId, bool on, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (v, refusal) = await OpenAsync(conversationId, Permissions.Reply, http, access, db, ct);
-        if (v is null) return refusal!;
-        await using var _ = v;
+        await using var v = await OpenAsync(scope, db, ct);
         if (!await v.Connection.ExecuteScalarAsync<bool>(Sql("select exists (select 1 from chat.tags where id = @tagId and project_id = @projectId)",
                 new { tagId, projectId = v.ProjectId }, ct)))
             return Refusals.NotFound();
@@ -267,11 +230,9 @@ public static class ConversationWorkApi
     }
 
     public static async Task<Results<Ok<NoteItem[]>, ProblemHttpResult>> Notes(
-        long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (v, refusal) = await OpenAsync(conversationId, Permissions.ReadConversations, http, access, db, ct);
-        if (v is null) return refusal!;
-        await using var _ = v;
+        await using var v = await OpenAsync(scope, db, ct);
         var rows = await v.Connection.QueryAsync<NoteItem>(Sql(
             "select id, author_user_id, author_name, body, created_at from chat.list_notes(@conversationId)", new { conversationId }, ct));
         return TypedResults.Ok(rows.ToArray());
@@ -279,14 +240,12 @@ public static class ConversationWorkApi
 
     /// <summary>A note for the team: stored apart from the customer messages, so it can never be sent.</summary>
     public static async Task<Results<Created<NoteItem>, ProblemHttpResult>> AddNote(
-        long conversationId, NoteRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, NoteRequest request, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
         var text = request.Text?.Trim();
         if (string.IsNullOrEmpty(text)) return Refusals.Invalid("text", "empty_note", "Write the note first.");
         if (text.Length > MaxNoteLength) return Refusals.Invalid("text", "note_too_long", $"A note holds at most {MaxNoteLength} characters; this has {text.Length}.");
-        var (v, refusal) = await OpenAsync(conversationId, Permissions.Reply, http, access, db, ct);
-        if (v is null) return refusal!;
-        await using var _ = v;
+        await using var v = await OpenAsync(scope, db, ct);
         var id = await v.Connection.ExecuteScalarAsync<long>(Sql("select chat.add_note(@conversationId, @userId, @text)",
             new { conversationId, userId = v.UserId, text }, ct));
         var note = await v.Connection.QuerySingleAsync<NoteItem>(Sql(
@@ -296,7 +255,7 @@ public static class ConversationWorkApi
 
     /// <summary>Merges custom attributes into the conversation's contact; a null value removes the key.</summary>
     public static async Task<Results<Ok<Dictionary<string, string>>, ProblemHttpResult>> SetAttributes(
-        long conversationId, AttributesRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, AttributesRequest request, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
         if (request.Attributes is not { Count: > 0 } attributes) return Refusals.Invalid("attributes", "attributes_required", "Give at least one attribute.");
         foreach (var (key, value) in attributes)
@@ -306,9 +265,7 @@ public static class ConversationWorkApi
             if (value is { Length: > 500 })
                 return Refusals.Invalid($"attributes.{key}", "attribute_too_long", "An attribute value holds at most 500 characters.");
         }
-        var (v, refusal) = await OpenAsync(conversationId, Permissions.Reply, http, access, db, ct);
-        if (v is null) return refusal!;
-        await using var _ = v;
+        await using var v = await OpenAsync(scope, db, ct);
         var set = System.Text.Json.JsonSerializer.Serialize(attributes.Where(a => a.Value is not null).ToDictionary());
         var remove = attributes.Where(a => a.Value is null).Select(a => a.Key).ToArray();
         // The function also tells every console showing one of the contact's conversations (contact_updated).

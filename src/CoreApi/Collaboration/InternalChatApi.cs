@@ -1,7 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.CoreApi.Access;
-using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
@@ -27,7 +26,7 @@ public static class InternalChatApi
 
     public static IEndpointRouteBuilder MapInternalChatApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/projects/{projectId:long}/internal").WithTags("Internal chat").RequireAuthorization();
+        var group = app.MapGroup("/projects/{projectId:long}/internal").WithTags("Internal chat").RequirePermission(Permissions.InternalChat);
         group.MapGet("/rooms", Rooms);
         group.MapPost("/rooms", CreateRoom);
         group.MapPost("/direct", Direct);
@@ -38,17 +37,10 @@ public static class InternalChatApi
 
     private static CommandDefinition Sql(string sql, object args, CancellationToken ct) => new(sql, args, cancellationToken: ct);
 
-    private static async Task<(long UserId, ProblemHttpResult? Refusal)> AllowedAsync(long projectId, HttpContext http, AccessService access, CancellationToken ct)
-    {
-        var (_, userId, refusal) = await TeamApi.InProjectAsync(projectId, Permissions.InternalChat, http, access, ct);
-        return (userId, refusal);
-    }
-
     public static async Task<Results<Ok<RoomItem[]>, ProblemHttpResult>> Rooms(
-        long projectId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, ProjectScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (userId, refusal) = await AllowedAsync(projectId, http, access, ct);
-        if (refusal is not null) return refusal;
+        var userId = scope.UserId;
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<RoomItem>(Sql(
             "select id, kind, name, members, last_message_at, last_message_preview from internal.list_rooms(@projectId, @userId)", new { projectId, userId }, ct));
@@ -56,10 +48,9 @@ public static class InternalChatApi
     }
 
     public static async Task<Results<Created<RoomCreated>, ProblemHttpResult>> CreateRoom(
-        long projectId, RoomRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, RoomRequest request, ProjectScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (userId, refusal) = await AllowedAsync(projectId, http, access, ct);
-        if (refusal is not null) return refusal;
+        var userId = scope.UserId;
         var name = request.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 80) return Refusals.Invalid("name", "invalid_room_name", "A room name has 1 to 80 characters.");
         var members = request.MemberIds ?? [];
@@ -76,10 +67,9 @@ public static class InternalChatApi
     }
 
     public static async Task<Results<Ok<RoomCreated>, ProblemHttpResult>> Direct(
-        long projectId, DirectRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, DirectRequest request, ProjectScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (userId, refusal) = await AllowedAsync(projectId, http, access, ct);
-        if (refusal is not null) return refusal;
+        var userId = scope.UserId;
         if (request.UserId is not { } other || other == userId)
             return Refusals.Invalid("userId", "invalid_direct_peer", "Choose someone else to write to.");
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -91,10 +81,9 @@ public static class InternalChatApi
     }
 
     public static async Task<Results<Ok<InternalMessage[]>, ProblemHttpResult>> Messages(
-        long projectId, long roomId, long? before, int? limit, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, long roomId, long? before, int? limit, ProjectScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (userId, refusal) = await AllowedAsync(projectId, http, access, ct);
-        if (refusal is not null) return refusal;
+        var userId = scope.UserId;
         await using var connection = await db.OpenConnectionAsync(ct);
         if (!await IsMemberAsync(connection, projectId, roomId, userId, ct)) return Refusals.NotFound();
         var rows = await connection.QueryAsync<InternalMessage>(Sql("""
@@ -105,17 +94,16 @@ public static class InternalChatApi
     }
 
     public static async Task<Results<Created<InternalMessage>, ProblemHttpResult>> Post(
-        long projectId, long roomId, PostRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, long roomId, PostRequest request, ProjectScope scope, AccessService access, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (userId, refusal) = await AllowedAsync(projectId, http, access, ct);
-        if (refusal is not null) return refusal;
+        var userId = scope.UserId;
         var text = request.Text?.Trim();
         if (string.IsNullOrEmpty(text)) return Refusals.Invalid("text", "empty_message", "Write something before sending.");
         if (text.Length > MaxLength) return Refusals.Invalid("text", "message_too_long", $"At most {MaxLength} characters; this has {text.Length}.");
         await using var connection = await db.OpenConnectionAsync(ct);
         if (!await IsMemberAsync(connection, projectId, roomId, userId, ct)) return Refusals.NotFound();
         if (request.ConversationId is { } conversationId
-            && (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } card || card.Scope.ProjectId != projectId))
+            && (await access.ConversationAsync(scope.User, conversationId, ct) is not { } card || card.ProjectId != projectId))
             return Refusals.Invalid("conversationId", "unknown_conversation", "The card must link a conversation of this project you can see.");
         var id = await connection.ExecuteScalarAsync<long>(Sql("select internal.post_message(@roomId, @userId, @text, @conversationId)",
             new { roomId, userId, text, conversationId = request.ConversationId }, ct));

@@ -44,17 +44,15 @@ public static class SearchApi
 
     public static IEndpointRouteBuilder MapSearchApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/projects/{projectId:long}/search", Search).WithTags("Search").RequireAuthorization();
+        app.MapGet("/projects/{projectId:long}/search", Search).WithTags("Search").RequirePermission(Permissions.ReadConversations);
         return app;
     }
 
     /// <summary>A page of hits, newest first; <c>next</c> (null on the last page) asks for the hits after this page.</summary>
     public static async Task<Results<Ok<Conversations.ConversationsApi.Page<SearchHit>>, ProblemHttpResult>> Search(
         long projectId, string? q, string? channel, long? queueId, long? tagId, DateTimeOffset? from, DateTimeOffset? to, string? status, int? limit,
-        string? after, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        string? after, ProjectScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var user = await access.ForAsync(http.User, ct);
-        if (user?.In(projectId) is not { } project || !project.Can(Permissions.ReadConversations)) return Refusals.NotFound();
         var text = q?.Trim();
         if (string.IsNullOrEmpty(text) || text.Length > 200) return Refusals.Invalid("q", "invalid_search", "Search for 1 to 200 characters.");
         if (!text.Any(char.IsLetterOrDigit)) return Refusals.Invalid("q", "invalid_search", "Search for at least one letter or digit.");
@@ -73,7 +71,7 @@ public static class SearchApi
                              @beforeAt, @beforeRank, @beforeId)
             """, new
         {
-            projectId, userId = user.UserId, allQueues = project.Can(Permissions.ReadAllQueues), queueIds = project.QueueIds, text, channel,
+            projectId, userId = scope.UserId, allQueues = scope.Can(Permissions.ReadAllQueues), queueIds = scope.Project.QueueIds, text, channel,
             queueId, tagId, from = from?.UtcDateTime, to = to?.UtcDateTime, status,
             // One more than the page: whether it comes back says if there is a next page, without an empty last one.
             fetch = size + 1, beforeAt = cursor?.At, beforeRank = cursor?.Rank, beforeId = cursor?.Id,

@@ -21,26 +21,25 @@ public static class ConsentApi
 
     public static IEndpointRouteBuilder MapConsentApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/projects/{projectId:long}/contacts/{contactId:long}/consent").WithTags("Consent").RequireAuthorization();
+        var group = app.MapGroup("/projects/{projectId:long}/contacts/{contactId:long}/consent").WithTags("Consent").RequirePermission(Permissions.ReadConversations);
         group.MapGet("", Get);
-        group.MapPut("", Put);
+        group.MapPut("", Put).RequirePermission(Permissions.RecordConsent);
         return app;
     }
 
     public static async Task<Results<Ok<ConsentView>, ProblemHttpResult>> Get(
-        long projectId, long contactId, long? accountId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, long contactId, long? accountId, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await InProjectAsync(projectId, contactId, accountId, http, access, connection, ct) is null) return Refusals.NotFound();
+        if (!await AccountInProjectAsync(connection, projectId, accountId, ct)) return Refusals.NotFound();
         return TypedResults.Ok(await ReadAsync(connection, contactId, accountId, ct));
     }
 
     public static async Task<Results<Ok<ConsentView>, ProblemHttpResult>> Put(
-        long projectId, long contactId, ConsentRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, long contactId, ConsentRequest request, ProjectScope caller, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await InProjectAsync(projectId, contactId, request.AccountId, http, access, connection, ct) is not { } caller) return Refusals.NotFound();
-        if (!caller.Project.Can(Permissions.RecordConsent)) return Refusals.Forbidden(Permissions.RecordConsent);
+        if (!await AccountInProjectAsync(connection, projectId, request.AccountId, ct)) return Refusals.NotFound();
         if (request.Action is not ("opt_in" or "opt_out")) return Refusals.Invalid("action", "invalid_consent_action", "Action is opt_in or opt_out.");
         var scope = request.Scope ?? "all";
         if (scope is not ("all" or "marketing")) return Refusals.Invalid("scope", "invalid_consent_scope", "Scope is all or marketing.");
@@ -71,19 +70,8 @@ public static class ConsentApi
         return new ConsentView(contactId, accountId, state, history.ToArray());
     }
 
-    /// <summary>The contact (and account, if given) are the project's and the caller may see the contact (one of its
-    /// conversations is in her queues, chat.sees_contact); else null (404).</summary>
-    private static async Task<(ProjectAccess Project, long UserId)?> InProjectAsync(long projectId, long contactId, long? accountId,
-        HttpContext http, AccessService access, NpgsqlConnection connection, CancellationToken ct)
-    {
-        var user = await access.ForAsync(http.User, ct);
-        if (user?.In(projectId) is not { } project || !project.Can(Permissions.ReadConversations)) return null;
-        var owner = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            "select project_id from chat.visible_contact_scope(@contactId, @UserId)", new { contactId, UserId = TokenService.UserId(http.User) }, cancellationToken: ct));
-        if (owner != projectId) return null;
-        if (accountId is { } account && await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-                "select project_id from meta.account_scope(@account)", new { account }, cancellationToken: ct)) != projectId)
-            return null;
-        return (project, user.UserId);
-    }
+    /// <summary>The account a consent names, if any, is the project's (the contact was checked with the route).</summary>
+    private static async Task<bool> AccountInProjectAsync(NpgsqlConnection connection, long projectId, long? accountId, CancellationToken ct) =>
+        accountId is not { } account || await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "select project_id from meta.account_scope(@account)", new { account }, cancellationToken: ct)) == projectId;
 }

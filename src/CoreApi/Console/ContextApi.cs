@@ -1,9 +1,6 @@
+using MultichannelMessages.CoreApi.Access;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using MultichannelMessages.CoreApi.Access;
-using MultichannelMessages.CoreApi.Auth;
-using MultichannelMessages.CoreApi.Conversations;
-using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
 namespace MultichannelMessages.CoreApi.Console;
@@ -27,10 +24,9 @@ public static class ContextApi
 
     /// <summary>The operations rail's customer context: who the customer is on this channel and their conversations.</summary>
     public static async Task<Results<Ok<ContactContext>, ProblemHttpResult>> Get(
-        long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is null) return Refusals.NotFound();
         var row = await connection.QuerySingleAsync<ContextRow>(new CommandDefinition("""
             select contact_id, channel, display_name, external_id, bsuid, phone, first_seen_at, account_name, conversation_created_at,
                    status, queue_id, assigned_user_id, attributes
@@ -39,7 +35,7 @@ public static class ContextApi
         var history = await connection.QueryAsync<HistoryItem>(new CommandDefinition(
             // Only the customer's conversations the caller may see: one in another team's queue stays theirs.
             "select conversation_id, account_name, status, created_at, last_message_at, message_count, tags from chat.contact_history(@ContactId, @UserId)",
-            new { row.ContactId, UserId = TokenService.UserId(http.User) }, cancellationToken: ct));
+            new { row.ContactId, UserId = scope.UserId }, cancellationToken: ct));
         return TypedResults.Ok(new ContactContext(row.ContactId, row.Channel, row.DisplayName, row.ExternalId, row.Bsuid, row.Phone, row.FirstSeenAt,
             row.AccountName, row.ConversationCreatedAt, row.Status, row.QueueId, row.AssignedUserId)
         {

@@ -16,9 +16,9 @@ public static class ProfileApi
     /// <summary>The signed-in user, their preferences and, per project, the role, permissions and the modules the
     /// role may open (each with whether the project has it enabled).</summary>
     public static async Task<Results<Ok<Profile>, ProblemHttpResult>> Get(
-        HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        Caller caller, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (await access.ForAsync(http.User, ct) is not { } user) return Refusals.Unauthorized("unauthenticated", "Sign in.");
+        var user = caller.Access;
         await using var connection = await db.OpenConnectionAsync(ct);
         var profile = await connection.QuerySingleOrDefaultAsync<(string DisplayName, string Email, string? Language, string? Theme)?>(
             new CommandDefinition("select display_name, email, language, theme from core.console_profile(@UserId)", new { user.UserId }, cancellationToken: ct));
@@ -38,9 +38,8 @@ public static class ProfileApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> SavePreferences(
-        PreferencesRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        PreferencesRequest request, Caller user, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (await access.ForAsync(http.User, ct) is not { } user) return Refusals.Unauthorized("unauthenticated", "Sign in.");
         if (request.Language is not (null or "en" or "es")) return Refusals.Invalid("language", "invalid_language", "Language must be en or es.");
         if (request.Theme is not (null or "dark" or "light")) return Refusals.Invalid("theme", "invalid_theme", "Theme must be dark or light.");
         await using var connection = await db.OpenConnectionAsync(ct);

@@ -12,14 +12,12 @@ public static class RetryApi
     /// <summary>Sends a failed text again as a new message (the failed one stays as the record of what happened).
     /// Idempotent per failed message: a second retry answers 200 with the message the first created.</summary>
     public static async Task<Results<Created<SendApi.SendResponse>, Ok<SendApi.SendResponse>, ProblemHttpResult>> Retry(
-        long conversationId, long messageId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, long messageId, ConversationScope visible, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } visible) return Refusals.NotFound();
         var owner = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
             "select chat.message_conversation(@messageId)", new { messageId }, cancellationToken: ct));
         if (owner != conversationId) return Refusals.NotFound();
-        if (!visible.Project.Can(Permissions.Reply)) return Refusals.Forbidden(Permissions.Reply);
 
         (long? MessageId, bool? Created, string? Refusal) result;
         try

@@ -25,11 +25,11 @@ public static class ConversationsApi
 
     public static IEndpointRouteBuilder MapConversationsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/projects/{projectId:long}/conversations", List).WithTags("Conversations").RequireAuthorization();
-        var group = app.MapGroup("/conversations/{conversationId:long}").WithTags("Conversations").RequireAuthorization();
+        app.MapGet("/projects/{projectId:long}/conversations", List).WithTags("Conversations").RequirePermission(Permissions.ReadConversations);
+        var group = app.MapGroup("/conversations/{conversationId:long}").WithTags("Conversations").RequirePermission(Permissions.ReadConversations);
         group.MapGet("/messages", ThreadApi.Page);
         group.MapGet("/messages/{messageId:long}", ThreadApi.Message);
-        group.MapPost("/messages", SendApi.Send);
+        group.MapPost("/messages", SendApi.Send).RequirePermission(Permissions.Reply);
         group.MapPost("/read", SendApi.MarkRead);
         group.MapGet("/window", Window.WindowApi.Read);
         return app;
@@ -37,10 +37,9 @@ public static class ConversationsApi
 
     public static async Task<Results<Ok<Page<ConversationItem>>, ProblemHttpResult>> List(
         long projectId, long? accountId, string? channel, long? queueId, string? status, bool? unread, bool? mine, string? before, int? limit,
-        HttpContext http, AccessService access, VersionedCache cache, NpgsqlDataSource db, CancellationToken ct)
+        ProjectScope scope, VersionedCache cache, NpgsqlDataSource db, CancellationToken ct)
     {
-        var user = await access.ForAsync(http.User, ct);
-        if (user?.In(projectId) is not { } project || !project.Can(Permissions.ReadConversations)) return Refusals.NotFound();
+        var project = scope.Project;
         if (!Cursor.TryParse(before, out var cursor)) return Refusals.Invalid("before", "invalid_cursor", "The cursor is not one this API gave.");
         if (channel is not (null or "whatsapp" or "messenger" or "instagram"))
             return Refusals.Invalid("channel", "invalid_channel", "Channel must be whatsapp, messenger or instagram.");
@@ -49,7 +48,7 @@ public static class ConversationsApi
         await using var connection = await db.OpenConnectionAsync(ct);
         var args = new
         {
-            projectId, userId = user.UserId, allQueues = project.Can(Permissions.ReadAllQueues), queueIds = project.QueueIds,
+            projectId, userId = scope.UserId, allQueues = project.Can(Permissions.ReadAllQueues), queueIds = project.QueueIds,
             accountId, channel, queueId, status, unread = unread ?? false, mine = mine ?? false,
             beforeAt = cursor?.At, beforeId = cursor?.Id, size,
         };
@@ -57,7 +56,7 @@ public static class ConversationsApi
         // First pages are what every console asks for again and again; deeper pages are read through. The key holds
         // everything the page depends on: who may see what (all queues, or this user's queues) and the filters.
         // Unread counts are per agent, so a page is per user (and per set of queues, which decides what it holds).
-        var audience = args.allQueues ? $"{user.UserId}:all" : $"{user.UserId}:{string.Join(',', project.QueueIds)}";
+        var audience = args.allQueues ? $"{scope.UserId}:all" : $"{scope.UserId}:{string.Join(',', project.QueueIds)}";
         var key = $"list:{audience}:{accountId}:{channel}:{queueId}:{status}:{args.unread}:{args.mine}:{size}";
         var rows = cursor is null ? await cache.GetOrReadAsync(connection, projectId, key, Read, ct) : await Read();
         var next = rows.Length == size ? new Cursor(new DateTimeOffset(rows[^1].LastMessageAt, TimeSpan.Zero), rows[^1].Id).ToString() : null;
@@ -72,20 +71,4 @@ public static class ConversationsApi
             from chat.list_conversations(@projectId, @userId, @allQueues, @queueIds, @accountId, @channel, @queueId, @status, @unread, @mine,
                                          @beforeAt, @beforeId, @size)
             """, args, cancellationToken: ct))).ToArray();
-
-    /// <summary>The conversation, if the caller may see it (else null, and the caller answers 404).</summary>
-    internal static async Task<(ConversationScope Scope, ProjectAccess Project, long UserId)?> VisibleAsync(
-        long conversationId, HttpContext http, AccessService access, NpgsqlConnection connection, CancellationToken ct)
-    {
-        var user = await access.ForAsync(http.User, ct);
-        if (user is null) return null;
-        var scope = await connection.QuerySingleOrDefaultAsync<ConversationScope>(new CommandDefinition(
-            "select project_id, queue_id, assigned_user_id, channel, last_inbound_at from chat.conversation_scope(@conversationId)",
-            new { conversationId }, cancellationToken: ct));
-        if (scope is null || user.In(scope.ProjectId) is not { } project || !project.CanSee(scope.QueueId, scope.AssignedUserId, user.UserId))
-            return null;
-        return (scope, project, user.UserId);
-    }
-
-    internal sealed record ConversationScope(long ProjectId, long? QueueId, long? AssignedUserId, string Channel, DateTime? LastInboundAt);
 }

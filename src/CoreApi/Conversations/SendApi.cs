@@ -16,17 +16,15 @@ public static class SendApi
     /// <summary>Writes the message (queued) and its outbox row in one transaction; the Worker sends it. The client's
     /// idempotency key (body clientMessageId or the Idempotency-Key header) makes a retried request create one message.</summary>
     public static async Task<Results<Created<SendResponse>, Ok<SendResponse>, ProblemHttpResult>> Send(
-        long conversationId, SendRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
+        long conversationId, SendRequest request, ConversationScope visible, HttpContext http, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } visible) return Refusals.NotFound();
-        if (!visible.Project.Can(Permissions.Reply)) return Refusals.Forbidden(Permissions.Reply);
 
         var text = request.Text;
         if (string.IsNullOrWhiteSpace(text)) return Refusals.Invalid("text", "empty_message", "Write something before sending.");
-        var max = MessageLimits.MaxTextLength(visible.Scope.Channel);
+        var max = MessageLimits.MaxTextLength(visible.Channel);
         if (text.Length > max)
-            return Refusals.Invalid("text", "message_too_long", $"{visible.Scope.Channel} allows at most {max} characters; this has {text.Length}.");
+            return Refusals.Invalid("text", "message_too_long", $"{visible.Channel} allows at most {max} characters; this has {text.Length}.");
         var clientId = request.ClientMessageId ?? http.Request.Headers["Idempotency-Key"].FirstOrDefault();
         if (clientId is { Length: > 100 }) return Refusals.Invalid("clientMessageId", "invalid_client_message_id", "At most 100 characters.");
 
@@ -52,10 +50,9 @@ public static class SendApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> MarkRead(
-        long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, ConversationScope visible, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } visible) return Refusals.NotFound();
         await connection.ExecuteAsync(new CommandDefinition("select chat.mark_read(@conversationId, @userId)",
             new { conversationId, userId = visible.UserId }, cancellationToken: ct));
         return TypedResults.NoContent();

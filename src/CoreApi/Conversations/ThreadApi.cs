@@ -1,6 +1,5 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
@@ -14,10 +13,9 @@ public static class ThreadApi
 
     /// <summary>Messages oldest first; <c>next</c> is the cursor for the page before this one ("load older").</summary>
     public static async Task<Results<Ok<ConversationsApi.Page<MessageItem>>, ProblemHttpResult>> Page(
-        long conversationId, string? before, int? limit, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, string? before, int? limit, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is null) return Refusals.NotFound();
         if (!Cursor.TryParse(before, out var cursor)) return Refusals.Invalid("before", "invalid_cursor", "The cursor is not one this API gave.");
         var size = Math.Clamp(limit ?? 50, 1, 200);
         var rows = (await connection.QueryAsync<MessageItem>(new CommandDefinition("""
@@ -31,10 +29,9 @@ public static class ThreadApi
 
     /// <summary>One message as the thread shows it: the console re-reads a bubble whose media the Worker finished.</summary>
     public static async Task<Results<Ok<MessageItem>, ProblemHttpResult>> Message(
-        long conversationId, long messageId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, long messageId, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is null) return Refusals.NotFound();
         var row = await connection.QuerySingleOrDefaultAsync<MessageItem>(new CommandDefinition("""
             select id, direction, type, body, status, occurred_at, error_code, error_title, reply_to_provider_id, deleted_at,
                    client_message_id, sent_by_user_id, media::text as media

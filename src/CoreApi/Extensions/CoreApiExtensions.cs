@@ -28,7 +28,7 @@ public static class CoreApiExtensions
         // One instance: the change feed reader applies pending invalidations through it before each push.
         builder.Services.AddSingleton<Caching.CacheInvalidationReader>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Caching.CacheInvalidationReader>());
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddAccessExtension());
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Refusals.AddTraceId);
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();

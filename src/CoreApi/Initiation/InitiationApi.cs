@@ -31,17 +31,17 @@ public static partial class InitiationApi
 
     public static IEndpointRouteBuilder MapInitiationApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/projects/{projectId:long}/initiations").WithTags("Initiation").RequireAuthorization();
+        var group = app.MapGroup("/projects/{projectId:long}/initiations").WithTags("Initiation").RequirePermission(Permissions.Initiate);
         group.MapPost("/preflight", Preflight);
         group.MapPost("", Initiate);
         return app;
     }
 
     public static async Task<Results<Ok<PreflightResponse>, ProblemHttpResult>> Preflight(
-        long projectId, PreflightRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
+        long projectId, PreflightRequest request, ProjectScope scope, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await ValidateAsync(projectId, request.AccountId, request.ContactId, request.Phone, http, access, connection, ct) is { } refusal)
+        if (await ValidateAsync(projectId, scope.UserId, request.AccountId, request.ContactId, request.Phone, connection, ct) is { } refusal)
             return refusal;
         var rows = await connection.QueryAsync<CheckRow>(new CommandDefinition("""
             select name, passed, code, detail::text as detail
@@ -53,10 +53,10 @@ public static partial class InitiationApi
     }
 
     public static async Task<Results<Created<InitiateResponse>, Ok<InitiateResponse>, ProblemHttpResult>> Initiate(
-        long projectId, InitiateRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
+        long projectId, InitiateRequest request, ProjectScope scope, HttpContext http, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await ValidateAsync(projectId, request.AccountId, request.ContactId, request.Phone, http, access, connection, ct) is { } refusal)
+        if (await ValidateAsync(projectId, scope.UserId, request.AccountId, request.ContactId, request.Phone, connection, ct) is { } refusal)
             return refusal;
         var clientId = request.ClientMessageId ?? http.Request.Headers["Idempotency-Key"].FirstOrDefault();
         if (string.IsNullOrEmpty(clientId) || clientId.Length > 100)
@@ -76,7 +76,7 @@ public static partial class InitiationApi
                 {
                     projectId, request.AccountId, request.ContactId, request.Phone, request.TemplateId, request.Language,
                     parameters = request.Parameters is { ValueKind: JsonValueKind.Object } p ? p.GetRawText() : "{}",
-                    clientId, userId = (await access.ForAsync(http.User, ct))!.UserId, now = time.GetUtcNow(),
+                    clientId, userId = scope.UserId, now = time.GetUtcNow(),
                 }, cancellationToken: ct));
         }
         catch (PostgresException ex) when (SendLock.IsLockHeld(ex))
@@ -111,14 +111,11 @@ public static partial class InitiationApi
         return TypedResults.Problem(problem);
     }
 
-    /// <summary>Who may start conversations here, and with whom: the account and contact are the project's (else 404),
+    /// <summary>With whom one may start conversations here: the account and contact are the project's (else 404),
     /// a new customer is an E.164 phone number.</summary>
-    private static async Task<ProblemHttpResult?> ValidateAsync(long projectId, long accountId, long? contactId, string? phone,
-        HttpContext http, AccessService access, NpgsqlConnection connection, CancellationToken ct)
+    private static async Task<ProblemHttpResult?> ValidateAsync(long projectId, long userId, long accountId, long? contactId, string? phone,
+        NpgsqlConnection connection, CancellationToken ct)
     {
-        var user = await access.ForAsync(http.User, ct);
-        if (user?.In(projectId) is not { } project || !project.Can(Permissions.ReadConversations)) return Refusals.NotFound();
-        if (!project.Can(Permissions.Initiate)) return Refusals.Forbidden(Permissions.Initiate);
         var account = await connection.QuerySingleOrDefaultAsync<Scope>(new CommandDefinition(
             "select project_id, channel from meta.account_scope(@accountId)", new { accountId }, cancellationToken: ct));
         if (account?.ProjectId != projectId) return Refusals.NotFound();
@@ -142,7 +139,7 @@ public static partial class InitiationApi
         // caller's to message: 404, as for any conversation she cannot see (the pre-flight would show its window).
         if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
                 "select chat.initiation_visible(@UserId, @projectId, @accountId, @contactId, @phone)",
-                new { UserId = TokenService.UserId(http.User), projectId, accountId, contactId, phone }, cancellationToken: ct)))
+                new { UserId = userId, projectId, accountId, contactId, phone }, cancellationToken: ct)))
             return Refusals.NotFound();
         return null;
     }

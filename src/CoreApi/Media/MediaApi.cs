@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Collaboration;
-using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Errors;
 using MultichannelMessages.Platform.Media;
 using MultichannelMessages.Platform.Meta;
@@ -25,8 +24,8 @@ public static class MediaApi
     public static IEndpointRouteBuilder MapMediaApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/projects/{projectId:long}/conversations/{conversationId:long}/media")
-            .WithTags("Media").RequireAuthorization();
-        group.MapPost("", Send).WithMetadata(new RequestSizeLimitAttribute(MediaRules.MaxFileBytes + 1024 * 1024));
+            .WithTags("Media").RequirePermission(Permissions.ReadConversations);
+        group.MapPost("", Send).RequirePermission(Permissions.Reply).WithMetadata(new RequestSizeLimitAttribute(MediaRules.MaxFileBytes + 1024 * 1024));
         group.MapGet("/{mediaId:long}", Read);
         return app;
     }
@@ -34,13 +33,11 @@ public static class MediaApi
     /// <summary>Multipart form: <c>file</c>, optional <c>type</c> (image, video, audio, document, sticker; default
     /// from the file's MIME type), <c>caption</c> and <c>clientMessageId</c> (or the Idempotency-Key header).</summary>
     public static async Task<Results<Created<MediaSendResponse>, Ok<MediaSendResponse>, ProblemHttpResult>> Send(
-        long projectId, long conversationId, HttpContext http, AccessService access, IMediaStore store, NpgsqlDataSource db,
+        long projectId, long conversationId, ConversationScope visible, HttpContext http, IMediaStore store, NpgsqlDataSource db,
         TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await VisibleInProjectAsync(projectId, conversationId, http, access, connection, ct) is not { } visible) return Refusals.NotFound();
-        if (!visible.Project.Can(Permissions.Reply)) return Refusals.Forbidden(Permissions.Reply);
         if (!http.Request.HasFormContentType)
             return Refusals.Invalid("file", "multipart_required", "Send the file as multipart/form-data, field 'file'.");
 
@@ -55,7 +52,7 @@ public static class MediaApi
         await using var content = file.OpenReadStream();
         var head = new byte[Math.Min(4096, (int)Math.Min(file.Length, int.MaxValue))];
         await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
-        if (MediaRules.Check(visible.Scope.Channel, kind, mimeType, file.Length, head, caption) is { } problem)
+        if (MediaRules.Check(visible.Channel, kind, mimeType, file.Length, head, caption) is { } problem)
             return Refusals.Invalid(problem.Field, problem.Code, problem.Detail);
 
         content.Position = 0;
@@ -97,13 +94,12 @@ public static class MediaApi
 
     /// <summary>The file's bytes once stored; 202 with its state while the Worker has not downloaded it yet; 410
     /// <c>media_unavailable</c> when the download failed for good.</summary>
-    public static async Task<IResult> Read(long projectId, long conversationId, long mediaId, HttpContext http, AccessService access,
+    public static async Task<IResult> Read(long projectId, long conversationId, long mediaId, HttpContext http,
         IMediaStore store, NpgsqlDataSource db, CancellationToken ct)
     {
         MediaRow? row;
         await using (var connection = await db.OpenConnectionAsync(ct))
         {
-            if (await VisibleInProjectAsync(projectId, conversationId, http, access, connection, ct) is null) return Refusals.NotFound();
             row = await connection.QuerySingleOrDefaultAsync<MediaRow>(new CommandDefinition(
                 "select conversation_id, download_status, storage_key, mime_type, file_name, last_error from chat.media_item(@mediaId)",
                 new { mediaId }, cancellationToken: ct));
@@ -127,12 +123,6 @@ public static class MediaApi
             ? TypedResults.Stream(stored.Content, contentType)
             : TypedResults.Stream(stored.Content, contentType, name);
     }
-
-    private static async Task<(ConversationsApi.ConversationScope Scope, ProjectAccess Project, long UserId)?> VisibleInProjectAsync(
-        long projectId, long conversationId, HttpContext http, AccessService access, NpgsqlConnection connection, CancellationToken ct) =>
-        await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is { } visible && visible.Scope.ProjectId == projectId
-            ? visible
-            : null;
 
     private sealed record MediaRow(long ConversationId, string DownloadStatus, string? StorageKey, string? MimeType, string? FileName,
         string? LastError);

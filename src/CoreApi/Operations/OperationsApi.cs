@@ -1,12 +1,12 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.CoreApi.Access;
-using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
 namespace MultichannelMessages.CoreApi.Operations;
 
-/// <summary>Worker liveness and dead letters, for admins and devs (permission ops.read).</summary>
+/// <summary>Worker liveness and dead letters: per project for admins and devs (permission ops.read), platform-wide
+/// for operators only.</summary>
 public static class OperationsApi
 {
     public sealed record Heartbeat(string WorkerId, string Loop, DateTime BeatAt, string? Details, double SecondsSince);
@@ -15,29 +15,33 @@ public static class OperationsApi
 
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/ops").WithTags("Operations").RequireAuthorization();
-        group.MapGet("/workers", Workers);
-        app.MapGet("/projects/{projectId:long}/dead-letters", DeadLetters).WithTags("Operations").RequireAuthorization();
+        app.MapGet("/ops/workers", Workers).WithTags("Operations").RequireOperator();
+        var project = app.MapGroup("/projects/{projectId:long}").WithTags("Operations").RequirePermission(Permissions.ReadOps);
+        project.MapGet("/ops/workers", ProjectWorkers);
+        project.MapGet("/dead-letters", DeadLetters);
         return app;
     }
 
-    /// <summary>Workers serve every project, so the heartbeat list is open to anyone holding ops.read in any project.</summary>
-    public static async Task<Results<Ok<Heartbeat[]>, ProblemHttpResult>> Workers(
-        HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    /// <summary>Every loop with its details: the details carry what the loop last saw (Meta's error text of any
+    /// tenant's send), so this view is for platform operators.</summary>
+    public static async Task<Ok<Heartbeat[]>> Workers(NpgsqlDataSource db, CancellationToken ct) =>
+        TypedResults.Ok(await ReadAsync(db, withDetails: true, ct));
+
+    /// <summary>Workers serve every project: a project's admins and devs see whether each loop is alive, without the
+    /// details (they can hold another project's data; closes "ops/workers shows other tenants' Meta error text").</summary>
+    public static async Task<Ok<Heartbeat[]>> ProjectWorkers(NpgsqlDataSource db, CancellationToken ct) =>
+        TypedResults.Ok(await ReadAsync(db, withDetails: false, ct));
+
+    private static async Task<Heartbeat[]> ReadAsync(NpgsqlDataSource db, bool withDetails, CancellationToken ct)
     {
-        var user = await access.ForAsync(http.User, ct);
-        if (user is null || !user.Projects.Values.Any(p => p.Can(Permissions.ReadOps))) return Refusals.NotFound();
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<Heartbeat>(new CommandDefinition(
             "select worker_id, loop, beat_at, details::text as details, seconds_since from ops.list_worker_heartbeats()", cancellationToken: ct));
-        return TypedResults.Ok(rows.ToArray());
+        return withDetails ? rows.ToArray() : rows.Select(r => r with { Details = null }).ToArray();
     }
 
-    public static async Task<Results<Ok<DeadLetter[]>, ProblemHttpResult>> DeadLetters(
-        long projectId, int? limit, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<Ok<DeadLetter[]>> DeadLetters(long projectId, int? limit, NpgsqlDataSource db, CancellationToken ct)
     {
-        if ((await access.ForAsync(http.User, ct))?.In(projectId) is not { } project || !project.Can(Permissions.ReadOps))
-            return Refusals.NotFound();
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<DeadLetter>(new CommandDefinition(
             "select id, outbox_id, message_id, conversation_id, reason, error_code, attempts, created_at from ops.list_dead_letters(@projectId, @limit)",

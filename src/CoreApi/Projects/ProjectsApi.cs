@@ -1,7 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.CoreApi.Access;
-using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
 namespace MultichannelMessages.CoreApi.Projects;
@@ -14,24 +13,23 @@ public static class ProjectsApi
 
     public static IEndpointRouteBuilder MapProjectsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/projects").WithTags("Projects").RequireAuthorization();
-        group.MapGet("/", List);
+        var group = app.MapGroup("/projects").WithTags("Projects").RequireProjectMember();
+        group.MapGet("/", List).RequireSignedIn();
         group.MapGet("/{projectId:long}/accounts", Accounts);
         group.MapGet("/{projectId:long}/queues", Queues);
         return app;
     }
 
-    public static async Task<Results<Ok<ProjectItem[]>, ProblemHttpResult>> List(HttpContext http, AccessService access, CancellationToken ct)
+    public static Ok<ProjectItem[]> List(Caller caller)
     {
-        if (await access.ForAsync(http.User, ct) is not { } user) return Refusals.Unauthorized("unauthenticated", "Sign in.");
+        var user = caller.Access;
         return TypedResults.Ok(user.Projects.Values.OrderBy(p => p.ProjectName)
             .Select(p => new ProjectItem(p.ProjectId, p.ProjectName, p.Role, p.Granted.Order().ToArray())).ToArray());
     }
 
     public static async Task<Results<Ok<AccountItem[]>, ProblemHttpResult>> Accounts(
-        long projectId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, NpgsqlDataSource db, CancellationToken ct)
     {
-        if ((await access.ForAsync(http.User, ct))?.In(projectId) is null) return Refusals.NotFound();
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<AccountItem>(new CommandDefinition(
             "select id, channel, name, display_phone_number, quality_rating, messaging_limit from core.list_accounts(@projectId)",
@@ -40,9 +38,8 @@ public static class ProjectsApi
     }
 
     public static async Task<Results<Ok<QueueItem[]>, ProblemHttpResult>> Queues(
-        long projectId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, NpgsqlDataSource db, CancellationToken ct)
     {
-        if ((await access.ForAsync(http.User, ct))?.In(projectId) is null) return Refusals.NotFound();
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<QueueItem>(new CommandDefinition(
             "select id, name from core.list_queues(@projectId)", new { projectId }, cancellationToken: ct));

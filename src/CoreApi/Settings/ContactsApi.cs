@@ -16,17 +16,16 @@ public static partial class ContactsApi
     public sealed record LanguageRequest(string? Language);
     public sealed record ContactLanguage(long ContactId, string? Language, string DefaultLanguage);
 
-    private sealed record ContactScope(long ProjectId, string Channel, string? Language);
 
     [GeneratedRegex(@"^[+\d][\d\s().-]*$")]
     private static partial Regex PhoneLike();
 
     public static IEndpointRouteBuilder MapContactsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/projects/{projectId:long}/contacts").WithTags("Contacts").RequireAuthorization();
-        group.MapGet("", Find);
+        var group = app.MapGroup("/projects/{projectId:long}/contacts").WithTags("Contacts").RequirePermission(Permissions.ReadConversations);
+        group.MapGet("", Find).RequirePermission(Permissions.Initiate);
         group.MapGet("/{contactId:long}/language", GetLanguage);
-        group.MapPut("/{contactId:long}/language", SetLanguage);
+        group.MapPut("/{contactId:long}/language", SetLanguage).RequirePermission(Permissions.Reply);
         return app;
     }
 
@@ -34,11 +33,8 @@ public static partial class ContactsApi
     /// sees (chat.sees_contact): a customer served only in other teams' queues is not offered. For whoever may start
     /// conversations.</summary>
     public static async Task<Results<Ok<ContactHit[]>, ProblemHttpResult>> Find(
-        long projectId, string? q, string? channel, int? limit, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, string? q, string? channel, int? limit, ProjectScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var user = await access.ForAsync(http.User, ct);
-        if (user?.In(projectId) is not { } project || !project.Can(Permissions.ReadConversations)) return Refusals.NotFound();
-        if (!project.Can(Permissions.Initiate)) return Refusals.Forbidden(Permissions.Initiate);
         if (channel is not (null or "whatsapp" or "messenger" or "instagram"))
             return Refusals.Invalid("channel", "invalid_channel", "Channel must be whatsapp, messenger or instagram.");
         var query = q?.Trim() ?? "";
@@ -49,26 +45,22 @@ public static partial class ContactsApi
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<ContactHit>(new CommandDefinition("""
             select id, channel, display_name, external_id, phone, language from chat.find_contacts(@projectId, @UserId, @query, @channel, @size)
-            """, new { projectId, UserId = TokenService.UserId(http.User), query, channel, size = Math.Clamp(limit ?? 10, 1, 50) }, cancellationToken: ct));
+            """, new { projectId, UserId = scope.UserId, query, channel, size = Math.Clamp(limit ?? 10, 1, 50) }, cancellationToken: ct));
         return TypedResults.Ok(rows.ToArray());
     }
 
     public static async Task<Results<Ok<ContactLanguage>, ProblemHttpResult>> GetLanguage(
-        long projectId, long contactId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, long contactId, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var (_, refusal) = await InProjectAsync(projectId, contactId, Permissions.ReadConversations, http, access, connection, ct);
-        if (refusal is not null) return refusal;
         return TypedResults.Ok(await ReadAsync(connection, projectId, contactId, ct));
     }
 
     /// <summary>Sets (or, with null, forgets) the customer's language.</summary>
     public static async Task<Results<Ok<ContactLanguage>, ProblemHttpResult>> SetLanguage(
-        long projectId, long contactId, LanguageRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, long contactId, LanguageRequest request, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var (_, refusal) = await InProjectAsync(projectId, contactId, Permissions.Reply, http, access, connection, ct);
-        if (refusal is not null) return refusal;
         string? language = null;
         if (!string.IsNullOrWhiteSpace(request.Language) && (language = MessagingSettingsApi.NormalizeLanguage(request.Language)) is null)
             return Refusals.Invalid("language", "invalid_language", "A language is a code such as en, es or es_MX.");
@@ -82,18 +74,4 @@ public static partial class ContactsApi
             select @contactId as contact_id, (select language from chat.contact_scope(@contactId)) as language,
                    (select default_language from core.messaging_settings(@projectId)) as default_language
             """, new { contactId, projectId }, cancellationToken: ct));
-
-    /// <summary>404 unless the contact is the project's and the caller sees it (chat.sees_contact); 403 without the permission.</summary>
-    private static async Task<(ContactScope? Scope, ProblemHttpResult? Refusal)> InProjectAsync(long projectId, long contactId, string permission,
-        HttpContext http, AccessService access, NpgsqlConnection connection, CancellationToken ct)
-    {
-        var user = await access.ForAsync(http.User, ct);
-        if (user?.In(projectId) is not { } project || !project.Can(Permissions.ReadConversations)) return (null, Refusals.NotFound());
-        var scope = await connection.QuerySingleOrDefaultAsync<ContactScope>(new CommandDefinition(
-            "select project_id, channel, language from chat.visible_contact_scope(@contactId, @UserId)", new { contactId, UserId = TokenService.UserId(http.User) },
-            cancellationToken: ct));
-        if (scope?.ProjectId != projectId) return (null, Refusals.NotFound());
-        if (!project.Can(permission)) return (null, Refusals.Forbidden(permission));
-        return (scope, null);
-    }
 }

@@ -37,8 +37,9 @@ public static partial class MessagingSettingsApi
 
     public static IEndpointRouteBuilder MapMessagingSettingsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/projects/{projectId:long}/messaging-settings").WithTags("Settings").RequireAuthorization();
-        group.MapGet("", Get);
+        var group = app.MapGroup("/projects/{projectId:long}/messaging-settings").WithTags("Settings").RequirePermission(Permissions.ConfigureProject);
+        // Queue managers read the settings too (keyword routing shows the project's lists).
+        group.MapGet("", Get).RequirePermission(Permissions.ConfigureProject, Permissions.ManageQueues);
         group.MapPut("", Put);
         return app;
     }
@@ -59,21 +60,15 @@ public static partial class MessagingSettingsApi
     }
 
     public static async Task<Results<Ok<MessagingSettings>, ProblemHttpResult>> Get(
-        long projectId, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, NpgsqlDataSource db, CancellationToken ct)
     {
-        var user = await access.ForAsync(http.User, ct);
-        if (user?.In(projectId) is not { } project) return Refusals.NotFound();
-        if (!project.Can(Permissions.ConfigureProject) && !project.Can(Permissions.ManageQueues)) return Refusals.Forbidden(Permissions.ConfigureProject);
         await using var connection = await db.OpenConnectionAsync(ct);
         return TypedResults.Ok(await ReadAsync(connection, projectId, ct));
     }
 
     public static async Task<Results<Ok<MessagingSettings>, ProblemHttpResult>> Put(
-        long projectId, MessagingSettingsRequest request, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, MessagingSettingsRequest request, ProjectScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var user = await access.ForAsync(http.User, ct);
-        if (user?.In(projectId) is not { } project) return Refusals.NotFound();
-        if (!project.Can(Permissions.ConfigureProject)) return Refusals.Forbidden(Permissions.ConfigureProject);
 
         await using var connection = await db.OpenConnectionAsync(ct);
         var current = await ReadAsync(connection, projectId, ct);
@@ -97,7 +92,7 @@ public static partial class MessagingSettingsApi
 
         await connection.ExecuteAsync(new CommandDefinition(
             "select core.set_messaging_settings(@projectId, @tag, @language, @optOut, @optIn, @userId)",
-            new { projectId, tag = request.HumanAgentTag ?? current.HumanAgentTag, language, optOut, optIn, userId = user.UserId },
+            new { projectId, tag = request.HumanAgentTag ?? current.HumanAgentTag, language, optOut, optIn, userId = scope.UserId },
             cancellationToken: ct));
         return TypedResults.Ok(await ReadAsync(connection, projectId, ct));
     }

@@ -31,13 +31,10 @@ public static class TemplateSendApi
         PreflightState = "MM405";
 
     public static async Task<Results<Created<SendApi.SendResponse>, Ok<SendApi.SendResponse>, ProblemHttpResult>> Send(
-        long projectId, long conversationId, TemplateSendRequest request, HttpContext http, AccessService access, NpgsqlDataSource db,
+        long projectId, long conversationId, TemplateSendRequest request, ConversationScope visible, HttpContext http, NpgsqlDataSource db,
         TimeProvider time, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } visible
-            || visible.Scope.ProjectId != projectId) return Refusals.NotFound();
-        if (!visible.Project.Can(Permissions.Reply)) return Refusals.Forbidden(Permissions.Reply);
         if (request.TemplateId is not { } templateId) return Refusals.Invalid("templateId", "required", "Choose a template.");
         var clientId = request.ClientMessageId ?? http.Request.Headers["Idempotency-Key"].FirstOrDefault();
         if (clientId is { Length: > 100 }) return Refusals.Invalid("clientMessageId", "invalid_client_message_id", "At most 100 characters.");
@@ -84,12 +81,9 @@ public static class TemplateSendApi
     /// <summary>A suggested value for each variable, from the source chosen when the template was created (contact name,
     /// first name, phone, an attribute, or the last order number the customer mentioned).</summary>
     public static async Task<Results<Ok<AutofillResult>, ProblemHttpResult>> Autofill(long projectId, long conversationId, long templateId,
-        HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } visible
-            || visible.Scope.ProjectId != projectId) return Refusals.NotFound();
-        if (!visible.Project.Can(Permissions.Reply)) return Refusals.Forbidden(Permissions.Reply);
         var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "select exists (select 1 from meta.list_templates(@projectId, null, null, null, null, @templateId))",
             new { projectId, templateId }, cancellationToken: ct));
@@ -103,12 +97,9 @@ public static class TemplateSendApi
     /// <summary>The pre-flight of a template send in this conversation, as chat.send_template will judge it at this
     /// moment: the console shows every check and enables Send when the required ones pass.</summary>
     public static async Task<Results<Ok<SendPreflight>, ProblemHttpResult>> Preflight(long projectId, long conversationId, long templateId,
-        HttpContext http, AccessService access, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
+        NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is not { } visible
-            || visible.Scope.ProjectId != projectId) return Refusals.NotFound();
-        if (!visible.Project.Can(Permissions.Reply)) return Refusals.Forbidden(Permissions.Reply);
         var rows = await connection.QueryAsync<SendCheckRow>(new CommandDefinition("""
             select name, passed, code, detail::text as detail, required
             from chat.template_send_checks(@conversationId, @templateId, @now)

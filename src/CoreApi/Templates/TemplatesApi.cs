@@ -35,33 +35,18 @@ public static class TemplatesApi
 
     public static IEndpointRouteBuilder MapTemplatesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/projects/{projectId:long}").WithTags("Templates").RequireAuthorization();
-        group.MapGet("/templates", List);
+        var group = app.MapGroup("/projects/{projectId:long}").WithTags("Templates").RequirePermission(Permissions.ManageTemplates);
+        // Repliers read approved templates only (the handlers narrow what they see); managers everything.
+        group.MapGet("/templates", List).RequirePermission(Permissions.ManageTemplates, Permissions.Reply);
         group.MapPost("/templates", Create);
         group.MapPost("/templates/sync", Sync);
-        group.MapGet("/templates/{templateId:long}", Get);
+        group.MapGet("/templates/{templateId:long}", Get).RequirePermission(Permissions.ManageTemplates, Permissions.Reply);
         group.MapDelete("/templates/{templateId:long}", Delete);
         group.MapGet("/templates/{templateId:long}/history", History);
-        group.MapPost("/conversations/{conversationId:long}/template", TemplateSendApi.Send);
-        group.MapGet("/conversations/{conversationId:long}/templates/{templateId:long}/autofill", TemplateSendApi.Autofill);
-        group.MapGet("/conversations/{conversationId:long}/templates/{templateId:long}/preflight", TemplateSendApi.Preflight);
+        group.MapPost("/conversations/{conversationId:long}/template", TemplateSendApi.Send).RequirePermission(Permissions.Reply);
+        group.MapGet("/conversations/{conversationId:long}/templates/{templateId:long}/autofill", TemplateSendApi.Autofill).RequirePermission(Permissions.Reply);
+        group.MapGet("/conversations/{conversationId:long}/templates/{templateId:long}/preflight", TemplateSendApi.Preflight).RequirePermission(Permissions.Reply);
         return app;
-    }
-
-    /// <summary>Who may read: managers everything, repliers approved templates only (manages: false).</summary>
-    private static async Task<(bool Manages, ProblemHttpResult? Refusal)> ReaderAsync(long projectId, HttpContext http, AccessService access, CancellationToken ct)
-    {
-        var user = await access.ForAsync(http.User, ct);
-        if (user?.In(projectId) is not { } project) return (false, Refusals.NotFound());
-        if (project.Can(Permissions.ManageTemplates)) return (true, null);
-        return project.Can(Permissions.Reply) ? (false, null) : (false, Refusals.Forbidden(Permissions.ManageTemplates));
-    }
-
-    private static async Task<(long UserId, ProblemHttpResult? Refusal)> ManagerAsync(long projectId, HttpContext http, AccessService access, CancellationToken ct)
-    {
-        var user = await access.ForAsync(http.User, ct);
-        if (user?.In(projectId) is not { } project) return (0, Refusals.NotFound());
-        return project.Can(Permissions.ManageTemplates) ? (user.UserId, null) : (0, Refusals.Forbidden(Permissions.ManageTemplates));
     }
 
     internal static async Task<TemplateItem[]> ReadAsync(NpgsqlConnection connection, long projectId, long? accountId, string? status,
@@ -73,32 +58,28 @@ public static class TemplatesApi
             """, new { projectId, accountId, status, language, q, templateId }, cancellationToken: ct))).Select(r => r.ToItem()).ToArray();
 
     public static async Task<Results<Ok<TemplateItem[]>, ProblemHttpResult>> List(long projectId, long? accountId, string? status, string? language,
-        string? q, HttpContext http, AccessService access, NpgsqlDataSource db, CancellationToken ct)
+        string? q, ProjectScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
-        var (manages, refusal) = await ReaderAsync(projectId, http, access, ct);
-        if (refusal is not null) return refusal;
+        var manages = scope.Can(Permissions.ManageTemplates);
         if (!manages && status is not (null or Approved)) return Refusals.Forbidden(Permissions.ManageTemplates);
         await using var connection = await db.OpenConnectionAsync(ct);
         return TypedResults.Ok(await ReadAsync(connection, projectId, accountId, manages ? NullIfEmpty(status) : Approved,
             NullIfEmpty(language), NullIfEmpty(q), null, ct));
     }
 
-    public static async Task<Results<Ok<TemplateItem>, ProblemHttpResult>> Get(long projectId, long templateId, HttpContext http,
-        AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<Results<Ok<TemplateItem>, ProblemHttpResult>> Get(long projectId, long templateId, ProjectScope scope,
+         NpgsqlDataSource db, CancellationToken ct)
     {
-        var (manages, refusal) = await ReaderAsync(projectId, http, access, ct);
-        if (refusal is not null) return refusal;
+        var manages = scope.Can(Permissions.ManageTemplates);
         await using var connection = await db.OpenConnectionAsync(ct);
         var item = (await ReadAsync(connection, projectId, null, null, null, null, templateId, ct)).FirstOrDefault();
         if (item is null) return Refusals.NotFound();
         return manages || item.Status == Approved ? TypedResults.Ok(item) : Refusals.Forbidden(Permissions.ManageTemplates);
     }
 
-    public static async Task<Results<Ok<HistoryItem[]>, ProblemHttpResult>> History(long projectId, long templateId, HttpContext http,
-        AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<Results<Ok<HistoryItem[]>, ProblemHttpResult>> History(long projectId, long templateId,
+        NpgsqlDataSource db, CancellationToken ct)
     {
-        var (_, refusal) = await ManagerAsync(projectId, http, access, ct);
-        if (refusal is not null) return refusal;
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<HistoryItem>(new CommandDefinition(
             "select status, quality_score, reason, source, actor_name, occurred_at from meta.template_history(@projectId, @templateId)",
@@ -106,11 +87,10 @@ public static class TemplatesApi
         return TypedResults.Ok(rows.ToArray());
     }
 
-    public static async Task<Results<Created<TemplateItem>, ProblemHttpResult>> Create(long projectId, TemplateRequest request, HttpContext http,
-        AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<Results<Created<TemplateItem>, ProblemHttpResult>> Create(long projectId, TemplateRequest request, ProjectScope scope,
+         NpgsqlDataSource db, CancellationToken ct)
     {
-        var (userId, refusal) = await ManagerAsync(projectId, http, access, ct);
-        if (refusal is not null) return refusal;
+        var userId = scope.UserId;
         if (TemplateValidation.Check(request) is { } problem) return Refusals.Invalid(problem.Field, problem.Code, problem.Detail);
 
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -136,11 +116,10 @@ public static class TemplatesApi
     }
 
     /// <summary>Deleted here at once (nothing can send it any more); the Worker deletes it at Meta.</summary>
-    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(long projectId, long templateId, HttpContext http,
-        AccessService access, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(long projectId, long templateId, ProjectScope scope,
+         NpgsqlDataSource db, CancellationToken ct)
     {
-        var (userId, refusal) = await ManagerAsync(projectId, http, access, ct);
-        if (refusal is not null) return refusal;
+        var userId = scope.UserId;
         await using var connection = await db.OpenConnectionAsync(ct);
         var found = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "select meta.delete_template(@projectId, @templateId, @userId)", new { projectId, templateId, userId }, cancellationToken: ct));
@@ -148,11 +127,9 @@ public static class TemplatesApi
     }
 
     /// <summary>Asks the Worker to list every WABA's templates now (statuses, quality, templates made elsewhere).</summary>
-    public static async Task<Results<Accepted, ProblemHttpResult>> Sync(long projectId, HttpContext http, AccessService access,
+    public static async Task<Results<Accepted, ProblemHttpResult>> Sync(long projectId,
         NpgsqlDataSource db, CancellationToken ct)
     {
-        var (_, refusal) = await ManagerAsync(projectId, http, access, ct);
-        if (refusal is not null) return refusal;
         await using var connection = await db.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("select meta.request_template_sync()", cancellationToken: ct));
         return TypedResults.Accepted((string?)null);

@@ -1,6 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using MultichannelMessages.CoreApi.Access;
-using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
@@ -11,10 +9,9 @@ public static class WindowApi
     /// <summary>The conversation's window now: the composer switches to template-only when it is closed and says since
     /// when.</summary>
     public static async Task<Results<Ok<WindowRule.WindowState>, ProblemHttpResult>> Read(
-        long conversationId, HttpContext http, AccessService access, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
+        long conversationId, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await ConversationsApi.VisibleAsync(conversationId, http, access, connection, ct) is null) return Refusals.NotFound();
         var state = await WindowRule.ReadAsync(connection, conversationId, time.GetUtcNow(), ct);
         return state is null ? Refusals.NotFound() : TypedResults.Ok(state);
     }

@@ -1,6 +1,6 @@
 namespace MultichannelMessages.Front.CoreApi;
 
-// The Admin module's endpoints (src/CoreApi/Collaboration/TeamApi.cs): queues, their members and routing rules.
+// The Admin module's endpoints (src/CoreApi/Collaboration/Team/*): queues, their members and routing rules.
 
 public sealed record QueueSetting(long Id, string Name, bool AutoAssign, int MaxOpenPerAgent, int Members = 0);
 

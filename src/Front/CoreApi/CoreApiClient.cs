@@ -73,7 +73,7 @@ public sealed partial class CoreApiClient(HttpClient http, UserSession session)
     public Task SetPinAsync(long conversationId, bool pinned, CancellationToken ct = default) =>
         SendAsync(pinned ? HttpMethod.Put : HttpMethod.Delete, $"conversations/{conversationId}/pin", null, ct);
 
-    public Task<Heartbeat[]> WorkersAsync(CancellationToken ct = default) => GetAsync<Heartbeat[]>("ops/workers", ct);
+    public Task<Heartbeat[]> WorkersAsync(long projectId, CancellationToken ct = default) => GetAsync<Heartbeat[]>($"projects/{projectId}/ops/workers", ct);
 
     public Task<DeadLetter[]> DeadLettersAsync(long projectId, CancellationToken ct = default) =>
         GetAsync<DeadLetter[]>($"projects/{projectId}/dead-letters?limit=100", ct);

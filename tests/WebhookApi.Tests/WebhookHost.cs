@@ -19,6 +19,8 @@ public class WebhookHost : IAsyncLifetime
     public const string AppSecret = "test-app-secret-5f1c";
     public const string VerifyToken = "test-verify-token";
     public const string PywaSecret = "1222e786b144d0e85b9f365372d93676";
+    public const string DemoAppId = "100000000000001";
+    public const string PywaAppId = "200000000000002";
     public static readonly string MasterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     private WebApplicationFactory<Program>? _factory;
@@ -49,8 +51,8 @@ public class WebhookHost : IAsyncLifetime
         var protector = new SecretProtector(MasterKey);
         await DemoSeeder.SeedAsync(connectionString, protector, "100000000000001", AppSecret, VerifyToken);
         await using var connection = new NpgsqlConnection(connectionString);
-        await connection.ExecuteAsync("select meta.upsert_app('200000000000002', 'pywa vector app', @S, @T)",
-            new { S = protector.Protect(PywaSecret), T = protector.Protect("other-token") });
+        await connection.ExecuteAsync("select meta.upsert_app(@PywaAppId, 'pywa vector app', @S, @T)",
+            new { PywaAppId, S = protector.Protect(PywaSecret, SecretPlace.AppSecret(PywaAppId)), T = protector.Protect("other-token", SecretPlace.VerifyToken(PywaAppId)) });
     }
 
     public async Task DisposeAsync()

@@ -31,7 +31,11 @@ public sealed class AppSecrets(NpgsqlDataSource dataSource, SecretProtector prot
             var apps = new List<MetaApp>();
             foreach (var r in rows)
             {
-                try { apps.Add(new MetaApp(r.Id, r.MetaAppId, protector.UnprotectBytes(r.AppSecretEnc), protector.UnprotectBytes(r.VerifyTokenEnc))); }
+                try
+                {
+                    apps.Add(new MetaApp(r.Id, r.MetaAppId, protector.UnprotectBytes(r.AppSecretEnc, SecretPlace.AppSecret(r.MetaAppId)),
+                        protector.UnprotectBytes(r.VerifyTokenEnc, SecretPlace.VerifyToken(r.MetaAppId))));
+                }
                 catch (CryptographicException ex) { SignatureLog.UndecryptableApp(logger, r.MetaAppId, ex.Message); }
             }
             _apps = apps;

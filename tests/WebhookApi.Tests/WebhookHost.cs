@@ -41,6 +41,7 @@ public class WebhookHost : IAsyncLifetime
         {
             b.UseSetting("Database:ConnectionString", ConnectionString);
             b.UseSetting("Secrets:MasterKey", MasterKey);
+            b.UseSetting("Management:Port", ManagementPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
             foreach (var (key, value) in Settings) b.UseSetting(key, value);
         });
         Client = _factory.CreateClient();
@@ -59,6 +60,25 @@ public class WebhookHost : IAsyncLifetime
     {
         Client?.Dispose();
         if (_factory is not null) await _factory.DisposeAsync();
+    }
+
+    /// <summary>The management port the in-memory host is told about; requests reach it through <see cref="ManagementGetAsync"/>.</summary>
+    public const int ManagementPort = 9464;
+
+    /// <summary>A GET that arrives on the management port (the in-memory server has no sockets: the connection's
+    /// local port is what the management endpoints check).</summary>
+    public Task<(int Status, string Body)> ManagementGetAsync(string path) => ManagementGetAsync(Factory, path);
+
+    public static async Task<(int Status, string Body)> ManagementGetAsync<T>(WebApplicationFactory<T> factory, string path) where T : class
+    {
+        var context = await factory.Server.SendAsync(c =>
+        {
+            c.Request.Method = "GET";
+            c.Request.Path = path;
+            c.Connection.LocalPort = ManagementPort;
+        });
+        using var reader = new StreamReader(context.Response.Body);
+        return (context.Response.StatusCode, await reader.ReadToEndAsync());
     }
 
     public Task<HttpResponseMessage> PostAsync(byte[] body, string? secret = AppSecret, string path = "/webhook") =>

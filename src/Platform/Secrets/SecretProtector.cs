@@ -43,7 +43,9 @@ public sealed class SecretProtector
         if (!_keys.ContainsKey(_activeKeyId))
             throw new InvalidOperationException(_keys.Count == 0
                 ? "Secrets:MasterKey is required: set MM_Secrets__MasterKey to base64 of 32 random bytes (openssl rand -base64 32)."
-                : $"Secrets:ActiveKeyId '{_activeKeyId}' names no configured key.");
+                : _activeKeyId.Length == 0
+                    ? "Secrets:ActiveKeyId is required when several keys are configured: set MM_Secrets__ActiveKeyId."
+                    : $"Secrets:ActiveKeyId '{_activeKeyId}' names no configured key.");
     }
 
     public string ActiveKeyId => _activeKeyId;

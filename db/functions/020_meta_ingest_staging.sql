@@ -39,7 +39,9 @@ begin
         display_phone_number text, current_limit text, occurred_at timestamptz, payload text not null
     );
     -- work tables of meta.ingest_staged
-    create temp table if not exists stg_new_events (seq int not null, event_id bigint not null, received_at timestamptz not null);
+    -- app_id: the app whose secret signed the event; accounts are matched within that app only.
+    create temp table if not exists stg_new_events (seq int not null, event_id bigint not null, received_at timestamptz not null,
+                                                    app_id bigint);
     create temp table if not exists stg_new_messages (
         id bigint, project_id bigint, conversation_id bigint, account_id bigint, provider_message_id text,
         direction text, type text, body text, occurred_at timestamptz

@@ -22,8 +22,8 @@ begin
         on conflict (event_hash) do nothing
         returning id, event_hash, received_at
     )
-    insert into stg_new_events (seq, event_id, received_at)
-    select f.seq, ins.id, ins.received_at from ins join firsts f using (event_hash);
+    insert into stg_new_events (seq, event_id, received_at, app_id)
+    select f.seq, ins.id, ins.received_at, f.app_id from ins join firsts f using (event_hash);
     get diagnostics events_inserted = row_count;
     events_duplicate := (select count(*) from stg_events) - events_inserted;
 
@@ -31,16 +31,23 @@ begin
     --    table, so every lookup uses its whole unique index (a single multi-way join let the planner probe
     --    chat.contacts by project and channel only: 25 ms of a 66 ms batch, measured with auto_explain).
     --    Rows of duplicate events stay without event_id and are skipped from here on.
+    --    An account is matched only within the app whose secret signed the event (n.app_id): a body signed with
+    --    app A's secret that names app B's account finds no account, so it is flagged below and changes nothing.
+    --    The (channel, external_id) unique index finds the row; the app is a filter on that one row.
     update stg_messages m set event_id = n.event_id, received_at = n.received_at from stg_new_events n where n.seq = m.seq;
     update stg_messages m set account_id = a.id, project_id = a.project_id
-    from meta.accounts a where a.channel = m.channel and a.external_id = m.account_external_id and m.event_id is not null;
+    from meta.accounts a, stg_new_events n
+    where n.seq = m.seq and a.channel = m.channel and a.external_id = m.account_external_id and a.app_id = n.app_id;
     update stg_statuses s set event_id = n.event_id, received_at = n.received_at from stg_new_events n where n.seq = s.seq;
     update stg_statuses s set account_id = a.id, project_id = a.project_id
-    from meta.accounts a where a.channel = s.channel and a.external_id = s.account_external_id and s.event_id is not null;
+    from meta.accounts a, stg_new_events n
+    where n.seq = s.seq and a.channel = s.channel and a.external_id = s.account_external_id and a.app_id = n.app_id;
     update stg_media md set account_id = a.id
-    from meta.accounts a where a.channel = md.channel and a.external_id = md.account_external_id;
+    from meta.accounts a, stg_new_events n
+    where n.seq = md.seq and a.channel = md.channel and a.external_id = md.account_external_id and a.app_id = n.app_id;
 
-    -- Flag events that name an account no project owns: kept raw, never normalized into a project.
+    -- Flag events that name an account no project owns under the signing app (none at all, or another app's):
+    -- kept raw, never normalized into a project.
     with missing as (
         select event_id, channel || ':' || account_external_id as ref from stg_messages where event_id is not null and account_id is null
         union
@@ -49,8 +56,10 @@ begin
         select n.event_id, coalesce('whatsapp:' || b.account_external_id, 'waba:' || b.waba_id)
         from stg_business b join stg_new_events n using (seq)
         where case when b.account_external_id is not null
-                   then not exists (select 1 from meta.accounts a where a.channel = 'whatsapp' and a.external_id = b.account_external_id)
-                   else b.waba_id is not null and not exists (select 1 from meta.accounts a where a.waba_id = b.waba_id) end
+                   then not exists (select 1 from meta.accounts a where a.channel = 'whatsapp' and a.external_id = b.account_external_id
+                                                                     and a.app_id = n.app_id)
+                   else b.waba_id is not null and not exists (select 1 from meta.accounts a where a.waba_id = b.waba_id
+                                                                                               and a.app_id = n.app_id) end
     )
     update meta.webhook_events e
     set is_unowned = true, unowned_account_ids = m.refs

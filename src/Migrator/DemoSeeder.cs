@@ -41,7 +41,8 @@ public static class DemoSeeder
             "select core.ensure_project(@Slug, @Name)", new { Slug = "demo", Name = "Demo project" }, tx);
         var appId = await connection.ExecuteScalarAsync<long>(
             "select meta.upsert_app(@MetaAppId, @Name, @Secret, @Token)",
-            new { MetaAppId = metaAppId, Name = "Demo Meta app", Secret = protector.Protect(appSecret), Token = protector.Protect(verifyToken) }, tx);
+            new { MetaAppId = metaAppId, Name = "Demo Meta app", Secret = protector.Protect(appSecret, SecretPlace.AppSecret(metaAppId)),
+                Token = protector.Protect(verifyToken, SecretPlace.VerifyToken(metaAppId)) }, tx);
         foreach (var a in Accounts)
         {
             var accountId = await connection.ExecuteScalarAsync<long>(
@@ -49,7 +50,7 @@ public static class DemoSeeder
                 new { ProjectId = projectId, AppId = appId, a.Channel, a.ExternalId, a.WabaId, a.DisplayPhoneNumber, a.Name }, tx);
             if (accessToken is not null)
                 await connection.ExecuteAsync("select meta.set_access_token(@accountId, @token)",
-                    new { accountId, token = protector.Protect(accessToken) }, tx);
+                    new { accountId, token = protector.Protect(accessToken, SecretPlace.AccessToken(accountId)) }, tx);
         }
         if (demoPassword is not null) await SeedUsersAsync(connection, tx, projectId, demoPassword);
         await tx.CommitAsync();

@@ -1,9 +1,11 @@
+using Microsoft.Extensions.Configuration;
 using MultichannelMessages.Platform.Secrets;
 
 // Usage:
 //   Migrator migrate                 apply db/migrations and re-apply db/functions
 //   Migrator seed-demo               seed the demo project (needs MM_DEMO_APP_SECRET, MM_DEMO_VERIFY_TOKEN)
-// Connection string: MM_Database__ConnectionString. Master key: MM_Secrets__MasterKey.
+// Connection string: MM_Database__ConnectionString. Keys: MM_Secrets__MasterKey (key id k0) and/or
+// MM_Secrets__Keys__<id> with MM_Secrets__ActiveKeyId; migrate re-encrypts old-format secrets with the active key.
 
 namespace MultichannelMessages.Migrator;
 
@@ -39,10 +41,15 @@ public static class MigratorProgram
         {
             case "migrate":
                 var applied = await DatabaseMigrator.MigrateAsync(connectionString, dbFolder, Console.Out);
+                if (await ReencryptSecretsAsync(connectionString) is { } refusal)
+                {
+                    Console.Error.WriteLine(refusal);
+                    return 1;
+                }
                 Console.WriteLine(applied.Count == 0 ? "Database is up to date." : $"Applied {applied.Count} migration(s).");
                 return 0;
             case "seed-demo":
-                var protector = new SecretProtector(Required("MM_Secrets__MasterKey"));
+                var protector = new SecretProtector(SecretsFromEnvironment());
                 var projectId = await DemoSeeder.SeedAsync(connectionString, protector,
                     Environment.GetEnvironmentVariable("MM_DEMO_META_APP_ID") ?? "100000000000001",
                     Required("MM_DEMO_APP_SECRET"), Required("MM_DEMO_VERIFY_TOKEN"),
@@ -56,6 +63,30 @@ public static class MigratorProgram
                 return 2;
         }
     }
+
+    /// <summary>Re-encrypts old-format secrets (SecretReencryption); a sentence when that cannot be done.</summary>
+    private static async Task<string?> ReencryptSecretsAsync(string connectionString)
+    {
+        var secrets = SecretsFromEnvironment();
+        if (!secrets.HasAnyKey)
+        {
+            var legacy = await SecretReencryption.CountLegacyAsync(connectionString);
+            return legacy == 0 ? null
+                : $"{legacy} stored secret(s) are in the old format: set MM_Secrets__MasterKey and run migrate again to re-encrypt them.";
+        }
+        try
+        {
+            var count = await SecretReencryption.RunAsync(connectionString, new SecretProtector(secrets));
+            if (count > 0) Console.WriteLine($"Re-encrypted {count} secret(s) with key {secrets.EffectiveActiveKeyId()}.");
+            return null;
+        }
+        catch (InvalidOperationException ex) { return ex.Message; }
+    }
+
+    /// <summary>MM_Secrets__MasterKey (key "k0"), MM_Secrets__Keys__&lt;id&gt; and MM_Secrets__ActiveKeyId, as the services read them.</summary>
+    private static SecretOptions SecretsFromEnvironment() =>
+        new ConfigurationBuilder().AddEnvironmentVariables("MM_").Build()
+            .GetSection(SecretOptions.Section).Get<SecretOptions>() ?? new SecretOptions();
 
     private static string Required(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value

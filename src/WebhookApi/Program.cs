@@ -6,10 +6,12 @@ using MultichannelMessages.WebhookApi.Ingestion;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(IngestMetrics.MeterName);
 builder.AddWebhookIngestion();
+// Internet-facing: /metrics and the detailed /health live on the loopback management port only.
+builder.AddManagementPort();
 
 var app = builder.Build();
 app.UseExceptionHandler();
-app.MapDefaultEndpoints();
+app.MapPublicAndManagementEndpoints();
 app.MapWebhookApi();
 app.Run();
 

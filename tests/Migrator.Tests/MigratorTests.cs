@@ -74,9 +74,10 @@ public sealed class MigratorTests
         var stored = await connection.QuerySingleAsync<(byte[] Secret, byte[] Token)>(
             "select app_secret_enc, verify_token_enc from meta.apps where meta_app_id = '300000000000003'");
         Assert.DoesNotContain("plain-app-secret-value", System.Text.Encoding.UTF8.GetString(stored.Secret));
-        Assert.Equal("plain-app-secret-value", protector.Unprotect(stored.Secret));
-        Assert.Equal("plain-verify-token", protector.Unprotect(stored.Token));
+        var secretPlace = MultichannelMessages.Platform.Secrets.SecretPlace.AppSecret("300000000000003");
+        Assert.Equal("plain-app-secret-value", protector.Unprotect(stored.Secret, secretPlace));
+        Assert.Equal("plain-verify-token", protector.Unprotect(stored.Token, MultichannelMessages.Platform.Secrets.SecretPlace.VerifyToken("300000000000003")));
         var other = new MultichannelMessages.Platform.Secrets.SecretProtector(Convert.ToBase64String(Enumerable.Repeat((byte)7, 32).ToArray()));
-        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => other.Unprotect(stored.Secret));
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => other.Unprotect(stored.Secret, secretPlace));
     }
 }

@@ -76,8 +76,9 @@ public sealed class FixtureSweepTests(WebhookHost host) : IClassFixture<WebhookH
         foreach (var (channel, external, waba) in accounts)
         {
             await connection.ExecuteAsync("""
-                insert into meta.accounts (project_id, channel, external_id, waba_id, name)
-                values ((select id from core.projects where slug = 'demo'), @channel, @external, @waba, 'fixture account')
+                insert into meta.accounts (project_id, app_id, channel, external_id, waba_id, name)
+                values ((select id from core.projects where slug = 'demo'), (select id from meta.apps where meta_app_id = '100000000000001'),
+                        @channel, @external, @waba, 'fixture account')
                 on conflict (channel, external_id) do nothing
                 """, new { channel, external, waba = waba ?? (channel == "whatsapp" ? "fixture-waba" : null) });
         }

@@ -191,20 +191,20 @@ public sealed class IngestionTests(WebhookHost host) : IClassFixture<WebhookHost
     }
 
     [Fact]
-    public async Task Health_reports_database_and_queue_depth()
+    public async Task Management_health_reports_database_and_queue_depth()
     {
-        var json = await host.Client.GetStringAsync("/health");
+        var (_, json) = await host.ManagementGetAsync("/health");
         Assert.Contains("\"database\"", json);
         Assert.Contains("\"depth\"", json);
         Assert.Contains("\"status\":\"Healthy\"", json);
     }
 
     [Fact]
-    public async Task Metrics_expose_ingestion_counters()
+    public async Task Management_metrics_expose_ingestion_counters()
     {
         await host.PostAsync(Payloads.Text("wamid.metrics-1", "34699999999", "count me"));
         await host.PostAsync(Encoding.UTF8.GetBytes("{}"), secret: "wrong");
-        var text = await host.Client.GetStringAsync("/metrics");
+        var (_, text) = await host.ManagementGetAsync("/metrics");
         Assert.Contains("webhook_received", text);
         Assert.Contains("webhook_rejected", text);
         Assert.Contains("webhook_flushed", text);

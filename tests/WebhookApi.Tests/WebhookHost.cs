@@ -19,6 +19,8 @@ public class WebhookHost : IAsyncLifetime
     public const string AppSecret = "test-app-secret-5f1c";
     public const string VerifyToken = "test-verify-token";
     public const string PywaSecret = "1222e786b144d0e85b9f365372d93676";
+    public const string DemoAppId = "100000000000001";
+    public const string PywaAppId = "200000000000002";
     public static readonly string MasterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     private WebApplicationFactory<Program>? _factory;
@@ -39,6 +41,7 @@ public class WebhookHost : IAsyncLifetime
         {
             b.UseSetting("Database:ConnectionString", ConnectionString);
             b.UseSetting("Secrets:MasterKey", MasterKey);
+            b.UseSetting("Management:Port", ManagementPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
             foreach (var (key, value) in Settings) b.UseSetting(key, value);
         });
         Client = _factory.CreateClient();
@@ -49,14 +52,33 @@ public class WebhookHost : IAsyncLifetime
         var protector = new SecretProtector(MasterKey);
         await DemoSeeder.SeedAsync(connectionString, protector, "100000000000001", AppSecret, VerifyToken);
         await using var connection = new NpgsqlConnection(connectionString);
-        await connection.ExecuteAsync("select meta.upsert_app('200000000000002', 'pywa vector app', @S, @T)",
-            new { S = protector.Protect(PywaSecret), T = protector.Protect("other-token") });
+        await connection.ExecuteAsync("select meta.upsert_app(@PywaAppId, 'pywa vector app', @S, @T)",
+            new { PywaAppId, S = protector.Protect(PywaSecret, SecretPlace.AppSecret(PywaAppId)), T = protector.Protect("other-token", SecretPlace.VerifyToken(PywaAppId)) });
     }
 
     public async Task DisposeAsync()
     {
         Client?.Dispose();
         if (_factory is not null) await _factory.DisposeAsync();
+    }
+
+    /// <summary>The management port the in-memory host is told about; requests reach it through <see cref="ManagementGetAsync"/>.</summary>
+    public const int ManagementPort = 9464;
+
+    /// <summary>A GET that arrives on the management port (the in-memory server has no sockets: the connection's
+    /// local port is what the management endpoints check).</summary>
+    public Task<(int Status, string Body)> ManagementGetAsync(string path) => ManagementGetAsync(Factory, path);
+
+    public static async Task<(int Status, string Body)> ManagementGetAsync<T>(WebApplicationFactory<T> factory, string path) where T : class
+    {
+        var context = await factory.Server.SendAsync(c =>
+        {
+            c.Request.Method = "GET";
+            c.Request.Path = path;
+            c.Connection.LocalPort = ManagementPort;
+        });
+        using var reader = new StreamReader(context.Response.Body);
+        return (context.Response.StatusCode, await reader.ReadToEndAsync());
     }
 
     public Task<HttpResponseMessage> PostAsync(byte[] body, string? secret = AppSecret, string path = "/webhook") =>

@@ -22,4 +22,11 @@ public static class HealthResponse
         };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body));
     }
+
+    /// <summary>The overall status alone, for a public port: check descriptions carry error text (hosts, users).</summary>
+    public static Task WriteStatusOnlyAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new { status = report.Status.ToString() }));
+    }
 }

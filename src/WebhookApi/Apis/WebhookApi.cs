@@ -70,15 +70,16 @@ public static class WebhookApi
     private static IResult Reject(WebhookServices s, string reason, int status)
     {
         s.Metrics.Rejected(reason);
-        IngestLog.Rejected(s.Logger, reason);
+        s.Rejections.Rejected(reason);
         return TypedResults.StatusCode(status);
     }
 }
 
 /// <summary>What the webhook handlers need, resolved once per request.</summary>
-public sealed class WebhookServices(AppSecrets secrets, IngestQueue queue, IngestMetrics metrics,
+public sealed class WebhookServices(AppSecrets secrets, IngestQueue queue, IngestMetrics metrics, RejectionLog rejections,
     IOptions<IngestOptions> options, ILogger<WebhookServices> logger)
 {
+    public RejectionLog Rejections { get; } = rejections;
     public AppSecrets Secrets { get; } = secrets;
     public IngestQueue Queue { get; } = queue;
     public IngestMetrics Metrics { get; } = metrics;

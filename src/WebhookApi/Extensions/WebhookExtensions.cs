@@ -10,6 +10,7 @@ public static class WebhookExtensions
         builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IngestMetrics>();
+        builder.Services.AddSingleton<RejectionLog>();
         builder.Services.AddSingleton<IngestQueue>();
         builder.Services.AddSingleton<StagingWriter>();
         builder.Services.AddHostedService<IngestFlusher>();

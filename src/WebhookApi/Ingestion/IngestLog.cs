@@ -14,8 +14,8 @@ internal static partial class IngestLog
     [LoggerMessage(4, LogLevel.Error, "Shutdown drain timed out with {Count} events not written")]
     public static partial void DrainAbandoned(ILogger logger, int count);
 
-    [LoggerMessage(5, LogLevel.Warning, "Webhook rejected: {Reason}")]
-    public static partial void Rejected(ILogger logger, string reason);
+    [LoggerMessage(5, LogLevel.Warning, "Webhook rejected: {Reason} ({Suppressed} more rejections since the last warning were not logged)")]
+    public static partial void Rejected(ILogger logger, string reason, long suppressed);
 
     [LoggerMessage(7, LogLevel.Warning, "Emptying the staging tables failed; reconnecting")]
     public static partial void StagingResetFailed(ILogger logger, Exception exception);

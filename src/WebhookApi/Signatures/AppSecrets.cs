@@ -9,7 +9,8 @@ namespace MultichannelMessages.WebhookApi.Signatures;
 /// <summary>
 /// The configured Meta apps with their secrets decrypted in memory only. Meta does not say in the request which
 /// app signed it, so a POST is checked against every active app (a handful; one HMAC each), or against one app
-/// when the route names it (/webhook/{metaAppId}).
+/// when the route names it (/webhook/{metaAppId}). The app found is recorded on the raw event (webhook_events.app_id)
+/// and normalization matches accounts within it (db/functions/100_meta_ingest_staged.sql).
 /// </summary>
 public sealed class AppSecrets(NpgsqlDataSource dataSource, SecretProtector protector, ILogger<AppSecrets> logger)
 {
@@ -31,16 +32,24 @@ public sealed class AppSecrets(NpgsqlDataSource dataSource, SecretProtector prot
             var apps = new List<MetaApp>();
             foreach (var r in rows)
             {
-                try { apps.Add(new MetaApp(r.Id, r.MetaAppId, protector.UnprotectBytes(r.AppSecretEnc), protector.UnprotectBytes(r.VerifyTokenEnc))); }
+                try
+                {
+                    apps.Add(new MetaApp(r.Id, r.MetaAppId, protector.UnprotectBytes(r.AppSecretEnc, SecretPlace.AppSecret(r.MetaAppId)),
+                        protector.UnprotectBytes(r.VerifyTokenEnc, SecretPlace.VerifyToken(r.MetaAppId))));
+                }
                 catch (CryptographicException ex) { SignatureLog.UndecryptableApp(logger, r.MetaAppId, ex.Message); }
             }
+            foreach (var shared in apps.GroupBy(a => Convert.ToHexString(a.AppSecret)).Where(g => g.Count() > 1))
+                SignatureLog.SharedSecret(logger, string.Join(", ", shared.Select(a => a.MetaAppId)), shared.First().MetaAppId);
             _apps = apps;
             Interlocked.Exchange(ref _lastLoadTicks, Environment.TickCount64);
         }
         finally { _loading.Release(); }
     }
 
-    /// <summary>The app whose secret produced this signature, or null. Constant-time per comparison.</summary>
+    /// <summary>The app whose secret produced this signature, or null. Constant-time per comparison. The event is
+    /// then applied only to that app's accounts. Two apps sharing a secret (Meta never issues one twice) cannot be
+    /// told apart by a signature: the first in id order wins, always the same one, and loading says so.</summary>
     public async Task<MetaApp?> FindSignerAsync(string? signatureHeader, ReadOnlyMemory<byte> body, string? metaAppId, CancellationToken ct)
     {
         if (!TryParseSignature(signatureHeader, out var signature)) return null;
@@ -103,6 +112,9 @@ internal static partial class SignatureLog
 {
     [LoggerMessage(100, LogLevel.Error, "Meta app {MetaAppId} has secrets that cannot be decrypted with the configured master key: {Reason}")]
     public static partial void UndecryptableApp(ILogger logger, string metaAppId, string reason);
+
+    [LoggerMessage(102, LogLevel.Error, "Meta apps {MetaAppIds} share one app secret: their signed events are all attributed to {ChosenMetaAppId} and reach only its accounts")]
+    public static partial void SharedSecret(ILogger logger, string metaAppIds, string chosenMetaAppId);
 
     [LoggerMessage(101, LogLevel.Warning, "Loading Meta app secrets failed; keeping the previous set")]
     public static partial void LoadFailed(ILogger logger, Exception exception);

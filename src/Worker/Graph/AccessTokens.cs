@@ -17,7 +17,7 @@ public static class AccessTokens
         }
         try
         {
-            token = protector.Unprotect(encrypted);
+            token = protector.Unprotect(encrypted, SecretPlace.AccessToken(accountId));
             return true;
         }
         catch (CryptographicException)

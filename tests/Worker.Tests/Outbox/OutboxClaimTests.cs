@@ -52,7 +52,7 @@ public sealed class OutboxClaimTests
         Assert.Equal("text", item.Type);
         Assert.Equal("message c-346110", item.Body);
         Assert.Equal("c-346110", item.ClientMessageId);
-        Assert.Equal(WorkerDatabase.TokenOf(WorkerDatabase.WhatsApp), new SecretProtector(WorkerDatabase.MasterKey).Unprotect(item.AccessTokenEnc!));
+        Assert.Equal(WorkerDatabase.TokenOf(WorkerDatabase.WhatsApp), new SecretProtector(WorkerDatabase.MasterKey).Unprotect(item.AccessTokenEnc!, SecretPlace.AccessToken(item.AccountId)));
     }
 
     [Fact]

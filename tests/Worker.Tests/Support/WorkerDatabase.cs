@@ -34,8 +34,11 @@ public sealed class WorkerDatabase
         var projectId = await DemoSeeder.SeedAsync(cs, protector, "100000000000001", "app-secret-" + label, "verify-" + label);
         await using var connection = new NpgsqlConnection(cs);
         foreach (var account in DemoSeeder.Accounts)
-            await connection.ExecuteAsync("update meta.accounts set access_token_enc = @token where external_id = @id",
-                new { token = protector.Protect(TokenOf(account.ExternalId)), id = account.ExternalId });
+        {
+            var accountId = await connection.ExecuteScalarAsync<long>("select id from meta.accounts where external_id = @id", new { id = account.ExternalId });
+            await connection.ExecuteAsync("select meta.set_access_token(@accountId, @token)",
+                new { accountId, token = protector.Protect(TokenOf(account.ExternalId), SecretPlace.AccessToken(accountId)) });
+        }
         return new WorkerDatabase(cs, projectId);
     }
 

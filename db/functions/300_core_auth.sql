@@ -80,6 +80,13 @@ begin
 end
 $$;
 
+-- Sessions ended since a moment: a Core API instance that starts reading invalidations loads those still within an
+-- access token's lifetime, so a token of a session ended before it started is refused too.
+create or replace function core.recently_revoked_sessions(p_since timestamptz) returns table (id bigint)
+language sql stable as $$
+    select id from core.sessions where revoked_at >= p_since
+$$;
+
 -- Sign-out, by the refresh token (the console's server knows it) or by the access token's session of this user.
 create or replace function core.sign_out(p_token_hash bytea, p_session_id bigint, p_user_id bigint) returns void
 language plpgsql as $$

@@ -25,6 +25,7 @@ public sealed class SessionTests(CoreHost host) : IClassFixture<CoreHost>
         host.Anonymous().PostAsJsonAsync("/auth/refresh", new { refreshToken });
 
     private static string Refresh(JsonElement tokens) => tokens.GetProperty("refreshToken").GetString()!;
+    private static string Access(JsonElement tokens) => tokens.GetProperty("accessToken").GetString()!;
 
     [Fact]
     public async Task Sign_out_revokes_the_refresh_token()
@@ -56,6 +57,36 @@ public sealed class SessionTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal(HttpStatusCode.OK, (await RefreshAsync(Refresh(sibling))).StatusCode);
         // Nothing to sign out: said as a validation error, not silently accepted.
         Assert.Equal(HttpStatusCode.BadRequest, (await host.Anonymous().PostAsJsonAsync("/auth/logout", new { })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Signed_out_access_token_is_refused_before_it_expires()
+    {
+        var signedOut = await LoginAsync("dev@demo.local");
+        var sibling = await LoginAsync("dev@demo.local");
+        // A second replica already running, and (below) one started after the sign-out.
+        await using var running = host.NewInstance();
+        var onRunning = running.CreateClient();
+        // Positive control: the access token opens the API on both instances before sign-out.
+        Assert.Equal(HttpStatusCode.OK, (await GetProjectsAsync(Access(signedOut))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetProjectsAsync(Access(signedOut), onRunning)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await host.Anonymous().PostAsJsonAsync("/auth/logout", new { refreshToken = Refresh(signedOut) })).StatusCode);
+
+        // The instance that signed out refuses the copied token at once; the other follows the invalidation.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetProjectsAsync(Access(signedOut))).StatusCode);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        HttpStatusCode onOther;
+        while ((onOther = (await GetProjectsAsync(Access(signedOut), onRunning)).StatusCode) == HttpStatusCode.OK && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        Assert.Equal(HttpStatusCode.Unauthorized, onOther);
+        await using var started = host.NewInstance();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetProjectsAsync(Access(signedOut), started.CreateClient())).StatusCode);
+
+        // The same user's other session is untouched, everywhere.
+        Assert.Equal(HttpStatusCode.OK, (await GetProjectsAsync(Access(sibling))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetProjectsAsync(Access(sibling), onRunning)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetProjectsAsync(Access(sibling), started.CreateClient())).StatusCode);
     }
 
     [Fact]
@@ -107,9 +138,9 @@ public sealed class SessionTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal(HttpStatusCode.Unauthorized, (await GetProjectsAsync(none)).StatusCode);
     }
 
-    private Task<HttpResponseMessage> GetProjectsAsync(string token)
+    private Task<HttpResponseMessage> GetProjectsAsync(string token, HttpClient? client = null)
     {
-        var client = host.Anonymous();
+        client ??= host.Anonymous();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client.GetAsync("/projects");
     }

@@ -35,13 +35,15 @@ public static class AccessKeys
 /// ops.cache_invalidations row that every instance applies (CacheInvalidationReader), and the short lifetime bounds
 /// the damage if an instance misses it.
 /// </summary>
-public sealed class AccessService(NpgsqlDataSource db, IMemoryCache cache)
+public sealed class AccessService(NpgsqlDataSource db, IMemoryCache cache, RevokedSessions revokedSessions)
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
 
     public async Task<UserAccess?> ForAsync(ClaimsPrincipal principal, CancellationToken ct)
     {
         if (TokenService.UserId(principal) is not { } userId) return null;
+        // A token of an ended session is refused although it has not expired (a copy made before sign-out).
+        if (TokenService.SessionId(principal) is { } sessionId && revokedSessions.IsRevoked(sessionId)) return null;
         return await cache.GetOrCreateAsync(AccessKeys.For(userId), async entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = Lifetime;

@@ -76,9 +76,9 @@ public static class AuthApi
     }
 
     /// <summary>Ends the session of the refresh token given, or else of the access token presented: none of the
-    /// session's refresh tokens works again. Answers 204 whether or not the token was known (it says nothing).</summary>
+    /// session's refresh tokens works again, nor do its unexpired access tokens. Answers 204 whether or not the token was known (it says nothing).</summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> Logout(
-        LogoutRequest? request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+        LogoutRequest? request, HttpContext http, NpgsqlDataSource db, Caching.CacheInvalidationReader invalidations, CancellationToken ct)
     {
         var hash = request?.RefreshToken is { Length: > 0 } refresh ? TokenService.HashRefreshToken(refresh) : null;
         var sessionId = TokenService.SessionId(http.User);
@@ -88,6 +88,9 @@ public static class AuthApi
         await using var connection = await db.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("select core.sign_out(@hash, @sessionId, @userId)",
             new { hash, sessionId, userId }, cancellationToken: ct));
+        // This instance applies the revocation before answering: the signed-out access token is refused from the
+        // next call on (other instances follow within a notification's latency).
+        await invalidations.CatchUpAsync(ct);
         return TypedResults.NoContent();
     }
 

@@ -10,11 +10,12 @@ namespace MultichannelMessages.CoreApi.Caching;
 /// <summary>
 /// Applies ops.cache_invalidations on this instance: a grant change made anywhere drops the user's cached access
 /// here, within a notification's latency (and at worst the next 1 s poll), and brings the user's open hub
-/// connections in line with the new grants; a revoked session closes its hub connections. Starts at the current
+/// connections in line with the new grants; a revoked session's access tokens stop working here and its hub
+/// connections close. Starts at the current
 /// head: entries cached before this instance started cannot exist.
 /// </summary>
 public sealed partial class CacheInvalidationReader(NpgsqlDataSource db, IMemoryCache cache, HubGrants hubGrants,
-    ILogger<CacheInvalidationReader> logger) : BackgroundService
+    Auth.RevokedSessions revokedSessions, ILogger<CacheInvalidationReader> logger) : BackgroundService
 {
     private const int PageSize = 1000;
     private readonly SemaphoreSlim _wake = new(0);
@@ -45,7 +46,12 @@ public sealed partial class CacheInvalidationReader(NpgsqlDataSource db, IMemory
         try
         {
             await using var connection = await db.OpenConnectionAsync(ct);
-            _last ??= await connection.ExecuteScalarAsync<long>("select ops.cache_invalidations_head()");
+            if (_last is null)
+            {
+                var head = await connection.ExecuteScalarAsync<long>("select ops.cache_invalidations_head()");
+                await revokedSessions.LoadRecentAsync(connection, ct);
+                _last = head;
+            }
             Invalidation[] rows;
             do
             {
@@ -60,7 +66,11 @@ public sealed partial class CacheInvalidationReader(NpgsqlDataSource db, IMemory
                         AccessKeys.Evict(cache, userId);
                         users.Add(userId);
                     }
-                    else if (row.Scope == "session" && long.TryParse(row.Key, out var sessionId)) hubGrants.EndSession(sessionId);
+                    else if (row.Scope == "session" && long.TryParse(row.Key, out var sessionId))
+                    {
+                        revokedSessions.Revoke(sessionId);
+                        hubGrants.EndSession(sessionId);
+                    }
                 }
                 foreach (var userId in users) await hubGrants.FollowAsync(userId, ct);
                 if (rows.Length > 0) _last = rows[^1].Id;

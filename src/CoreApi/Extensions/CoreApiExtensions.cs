@@ -20,6 +20,7 @@ public static class CoreApiExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<IPasswordHasher<AppUser>, PasswordHasher<AppUser>>();
+        builder.Services.AddSingleton<Auth.RevokedSessions>();
         builder.Services.AddSingleton<AccessService>();
         // The clock of the window rule: sends pass it to the database, so tests can move it (FakeTimeProvider).
         builder.Services.TryAddSingleton(TimeProvider.System);

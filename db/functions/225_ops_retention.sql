@@ -61,6 +61,27 @@ language sql as $$
     select count(*)::int from gone
 $$;
 
+-- Sign-in sessions that ended (signed out, reused, deactivated) or whose every refresh token expired, before the
+-- cut-off, with their refresh tokens. A live session (a refresh token still valid) is never touched. Refresh tokens
+-- are deleted in the same statement as their sessions: the foreign key is checked at the statement's end.
+create or replace function core.purge_sessions(p_before timestamptz, p_batch int) returns int
+language sql as $$
+    with doomed as (
+        select s.id from core.sessions s
+        where s.created_at < p_before
+          and (s.revoked_at < p_before
+               or not exists (select 1 from core.refresh_tokens t where t.session_id = s.id and t.expires_at >= p_before))
+        order by s.id
+        limit p_batch
+        for update skip locked
+    ), tokens as (
+        delete from core.refresh_tokens t using doomed d where t.session_id = d.id returning 1
+    ), gone as (
+        delete from core.sessions s using doomed d where s.id = d.id returning 1
+    )
+    select count(*)::int from gone
+$$;
+
 -- Heartbeats of Workers that stopped long ago (each process has its own worker id).
 create or replace function ops.purge_heartbeats(p_before timestamptz) returns int
 language sql as $$

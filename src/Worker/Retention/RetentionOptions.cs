@@ -36,6 +36,11 @@ public sealed class RetentionOptions
     [Range(1, 24 * 365)]
     public int CacheInvalidationHours { get; set; } = 1;
 
+    /// <summary>Sign-in sessions after they ended (signed out, or every refresh token expired): who was signed in
+    /// when stays answerable for this long.</summary>
+    [Range(1, 3_650)]
+    public int SessionDays { get; set; } = 30;
+
     [Range(1, 3_650)]
     public int HeartbeatDays { get; set; } = 7;
 }

@@ -40,6 +40,21 @@ public sealed class RetentionTests
             insert into ops.worker_heartbeats (worker_id, loop, beat_at) values ('gone-worker', 'outbox', now() - interval '8 days');
             """, new { db.ProjectId });
 
+        // Sign-in sessions: signed out 40 days ago and expired 40 days ago (gone); live, and signed out 2 days ago (kept).
+        await db.ExecuteAsync("""
+            with u as (insert into core.users (email, display_name, password_hash) values ('retention@demo.local', 'R', 'x') returning id),
+            s as (
+                insert into core.sessions (user_id, created_at, revoked_at, revoked_reason)
+                select u.id, now() - interval '50 days', r, case when r is null then null else 'signed_out' end
+                from u, (values (now() - interval '40 days'), (null), (null), (now() - interval '2 days')) v(r)
+                returning id, revoked_at
+            )
+            insert into core.refresh_tokens (user_id, token_hash, expires_at, session_id)
+            select (select id from u), sha256(('session ' || row_number() over (order by s.id))::bytea),
+                   case row_number() over (order by s.id) when 2 then now() - interval '40 days' when 3 then now() + interval '10 days'
+                        else now() + interval '1 day' end, s.id
+            from s
+            """);
         await using var sandbox = await SandboxHost.StartInMemoryAsync();
         await using var worker = WorkerHost.Start(db, sandbox, ("Retention:Batch", "100"));
 
@@ -57,6 +72,11 @@ public sealed class RetentionTests
         // The messages the purged outbox rows sent are untouched: retention never deletes conversations or messages.
         Assert.Equal(4L, await db.ScalarAsync<long>("select count(*) from chat.messages where id = any(@ids)",
             new { ids = queued.Select(q => q.MessageId).ToArray() }));
+        Assert.Equal(new[] { "session 3", "session 4" }, (await db.QueryAsync<string>("""
+            select w.label from (values ('session 1'), ('session 2'), ('session 3'), ('session 4')) w(label)
+            join core.refresh_tokens t on t.token_hash = sha256(w.label::bytea) order by 1
+            """)).ToArray());
+        Assert.Equal(2L, await db.ScalarAsync<long>("select count(*) from core.sessions s join core.users u on u.id = s.user_id where u.email = 'retention@demo.local'"));
         // A second pass has nothing left to do.
         Assert.Equal(0, await worker.Services.GetRequiredService<RetentionLoop>().PurgeAsync(CancellationToken.None));
     }

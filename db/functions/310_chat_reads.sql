@@ -1,6 +1,7 @@
 -- Inbox reads for the Core API. Visibility is decided by the caller's access (role permissions and queue
 -- memberships, from core.user_access), passed in: p_all_queues for supervisors and up, else p_queue_ids plus
--- whatever is assigned to p_user_id or not routed to a queue yet.
+-- whatever is assigned to p_user_id or not routed to a queue yet; the rule itself is chat.in_sight
+-- (305_chat_visibility.sql), inlined into the query.
 
 -- The agent's unread count: inbound messages after their read position (counted up to 99, the most a badge shows).
 create or replace function chat.unread_for(p_conversation_id bigint, p_last_message_at timestamptz, p_user_id bigint) returns int
@@ -69,7 +70,7 @@ language sql stable as $$
     join chat.contacts ct on ct.id = cv.contact_id
     where cv.project_id = p_project_id
       and cv.last_message_at is not null
-      and (p_all_queues or cv.queue_id is null or cv.queue_id = any (p_queue_ids) or cv.assigned_user_id = p_user_id)
+      and chat.in_sight(cv, p_user_id, true, p_all_queues, p_queue_ids)
       and (p_account_id is null or cv.account_id = p_account_id)
       and (p_channel is null or cv.channel = p_channel)
       and (p_queue_id is null or cv.queue_id = p_queue_id)

@@ -2,7 +2,9 @@
 -- the consoles allowed to see it (the conversation's queue and assignee, or the explicit recipients of an
 -- internal-chat message) and to render it without another query. details: what the kind needs beyond the
 -- conversation and message (a lock's owner, a note id, an internal message read at push time, so a purged one
--- is never pushed from the feed).
+-- is never pushed from the feed). An internal message's card is pushed as hasCard only: every member of the room
+-- receives the push, and which customer the card shows depends on the reader's queues, so the console reads the
+-- room again (chat.in_sight applied) to show it.
 drop function if exists ops.read_change_feed(bigint, int);
 create function ops.read_change_feed(p_after_id bigint, p_limit int)
 returns table (id bigint, project_id bigint, kind text, conversation_id bigint, message_id bigint, queue_id bigint,
@@ -15,7 +17,7 @@ language sql stable as $$
            cv.unread_count, cv.last_message_preview, cv.last_message_at,
            case when f.kind = 'internal_message' then
                     (select jsonb_build_object('roomId', im.room_id, 'internalMessageId', im.id, 'authorUserId', im.author_user_id,
-                                               'authorName', u.display_name, 'body', im.body, 'cardConversationId', im.conversation_id,
+                                               'authorName', u.display_name, 'body', im.body, 'hasCard', im.conversation_id is not null,
                                                'createdAt', im.created_at)
                      from internal.messages im join core.users u on u.id = im.author_user_id
                      where im.id = (f.payload ->> 'internalMessageId')::bigint)

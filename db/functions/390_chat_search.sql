@@ -17,13 +17,14 @@ language sql immutable parallel safe as $$
     where w <> ''
 $$;
 
--- Whether a search may show this conversation: the caller's visibility (as the conversation list) and the filters.
+-- Whether a search may show this conversation: the caller's visibility (chat.in_sight, as the conversation list) and
+-- the filters.
 -- A single SQL expression, so the planner inlines it into each query.
 create or replace function chat.search_sees(cv chat.conversations, p_user_id bigint, p_all_queues boolean, p_queue_ids bigint[],
                                             p_channel text, p_queue_id bigint, p_status text, p_tag_id bigint)
 returns boolean
 language sql stable as $$
-    select (p_all_queues or cv.queue_id is null or cv.queue_id = any (p_queue_ids) or cv.assigned_user_id = p_user_id)
+    select chat.in_sight(cv, p_user_id, true, p_all_queues, p_queue_ids)
        and (p_channel is null or cv.channel = p_channel)
        and (p_queue_id is null or cv.queue_id = p_queue_id)
        and (p_status is null or cv.status = p_status)

@@ -4,6 +4,8 @@ using MultichannelMessages.Platform.Secrets;
 // Usage:
 //   Migrator migrate                 apply db/migrations and re-apply db/functions
 //   Migrator seed-demo               seed the demo project (needs MM_DEMO_APP_SECRET, MM_DEMO_VERIFY_TOKEN)
+//   Migrator operator add EMAIL [--name NAME] [--password-stdin]
+//                                    make a platform operator (a random one-time password is printed when none is given)
 // Connection string: MM_Database__ConnectionString. Keys: MM_Secrets__MasterKey (key id k0) and/or
 // MM_Secrets__Keys__<id> with MM_Secrets__ActiveKeyId; migrate re-encrypts old-format secrets with the active key.
 
@@ -58,8 +60,10 @@ public static class MigratorProgram
                 await DemoSeeder.SeedTemplatesAsync(connectionString, projectId);
                 Console.WriteLine($"Demo project seeded (id {projectId}).");
                 return 0;
+            case "operator":
+                return await OperatorCommand.RunAsync(connectionString, args[1..], Console.In, Console.Out, Console.Error);
             default:
-                Console.Error.WriteLine($"Unknown command '{command}'. Use: migrate | seed-demo");
+                Console.Error.WriteLine($"Unknown command '{command}'. Use: migrate | seed-demo | operator add EMAIL");
                 return 2;
         }
     }

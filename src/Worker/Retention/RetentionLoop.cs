@@ -8,7 +8,8 @@ namespace MultichannelMessages.Worker.Retention;
 
 /// <summary>
 /// Deletes what has outlived its retention (db/functions/225_ops_retention.sql): raw webhook bodies, sent outbox
-/// rows, change-feed rows, cache invalidations, ended sign-in sessions and stale heartbeats. Without it these tables grow with every event
+/// rows, change-feed rows, cache invalidations, ended sign-in sessions, command-log rows past their retention (never under a year) and stale
+/// heartbeats. Without it these tables grow with every event
 /// for ever (at 10,000 events/s the raw bodies alone are tens of GB a day). Safe with many Workers: each batch skips
 /// rows another Worker is deleting.
 /// </summary>
@@ -39,6 +40,7 @@ public sealed class RetentionLoop(
         total += await DrainAsync("select ops.purge_cache_invalidations(@before, @batch)",
             new { before = now.AddHours(-_options.CacheInvalidationHours), batch }, ct);
         total += await DrainAsync("select core.purge_sessions(@before, @batch)", new { before = now.AddDays(-_options.SessionDays), batch }, ct);
+        total += await DrainAsync("select ops.purge_command_log(@before, @batch)", new { before = now.AddDays(-_options.CommandLogDays), batch }, ct);
         total += await ScalarAsync("select ops.purge_heartbeats(@before)", new { before = now.AddDays(-_options.HeartbeatDays) }, ct);
         return total;
     }

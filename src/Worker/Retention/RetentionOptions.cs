@@ -41,6 +41,10 @@ public sealed class RetentionOptions
     [Range(1, 3_650)]
     public int SessionDays { get; set; } = 30;
 
+    /// <summary>The command log (who changed what). At least a year: the database refuses to delete younger rows.</summary>
+    [Range(366, 36_500)]
+    public int CommandLogDays { get; set; } = 730;
+
     [Range(1, 3_650)]
     public int HeartbeatDays { get; set; } = 7;
 }

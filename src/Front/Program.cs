@@ -13,9 +13,11 @@ builder.WebHost.UseStaticWebAssets();
 builder.AddServiceBasics();
 builder.AddFront();
 builder.AddFrontHardening();
+builder.AddConsoleKeyRing();
 builder.LimitPerCircuitMetrics();
 
 var app = builder.Build();
+app.WarnIfKeyRingIsLocal();
 app.UseFrontHardening();
 app.UseExceptionHandler("/error", createScopeForErrors: true);
 app.UseRequestLocalization();

@@ -10,4 +10,6 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app /app
 ENV ASPNETCORE_ENVIRONMENT=Production DOTNET_NOLOGO=1
+# The console's key ring volume mounts here; made in the image so a new named volume takes the app user as owner.
+RUN mkdir -p /data/console-keys && chown app /data/console-keys
 USER app

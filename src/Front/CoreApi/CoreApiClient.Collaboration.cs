@@ -43,11 +43,11 @@ public sealed partial class CoreApiClient
     public Task<CatalogTag> CreateTagAsync(long projectId, string name, string color, CancellationToken ct = default) =>
         SendAsync<CatalogTag>(HttpMethod.Post, $"projects/{projectId}/tags", new { name, color }, ct);
 
-    public Task<Note[]> NotesAsync(long conversationId, CancellationToken ct = default) =>
-        GetAsync<Note[]>($"conversations/{conversationId}/notes", ct);
+    public Task<NoteItem[]> NotesAsync(long conversationId, CancellationToken ct = default) =>
+        GetAsync<NoteItem[]>($"conversations/{conversationId}/notes", ct);
 
-    public Task<Note> AddNoteAsync(long conversationId, string text, CancellationToken ct = default) =>
-        SendAsync<Note>(HttpMethod.Post, $"conversations/{conversationId}/notes", new { text }, ct);
+    public Task<NoteItem> AddNoteAsync(long conversationId, string text, CancellationToken ct = default) =>
+        SendAsync<NoteItem>(HttpMethod.Post, $"conversations/{conversationId}/notes", new { text }, ct);
 
     /// <summary>Merges the attributes (a null value removes a key); answers the contact's attributes after the merge.</summary>
     public Task<Dictionary<string, string>> SetAttributesAsync(long conversationId, Dictionary<string, string?> attributes, CancellationToken ct = default) =>
@@ -58,8 +58,8 @@ public sealed partial class CoreApiClient
         GetAsync<Page<SearchHit>>($"projects/{projectId}/search?{query.ToQueryString()}"
             + (after is null ? "" : "&after=" + Uri.EscapeDataString(after)), ct);
 
-    public Task<TeamMember[]> PresenceAsync(long projectId, CancellationToken ct = default) =>
-        GetAsync<TeamMember[]>($"projects/{projectId}/presence", ct);
+    public Task<PresenceItem[]> PresenceAsync(long projectId, CancellationToken ct = default) =>
+        GetAsync<PresenceItem[]>($"projects/{projectId}/presence", ct);
 
     public Task<ProjectMember[]> MembersAsync(long projectId, CancellationToken ct = default) =>
         GetAsync<ProjectMember[]>($"projects/{projectId}/members", ct);

@@ -12,15 +12,15 @@ public sealed partial class CoreApiClient
         CancellationToken ct = default) =>
         SendAsync<ConsentView>(HttpMethod.Put, $"projects/{projectId}/contacts/{contactId}/consent", new { action, evidence, accountId }, ct);
 
-    public Task<TemplateChoice[]> ApprovedTemplatesAsync(long projectId, long accountId, CancellationToken ct = default) =>
-        GetAsync<TemplateChoice[]>($"projects/{projectId}/templates?status=APPROVED&accountId={accountId}", ct);
+    public Task<TemplateItem[]> ApprovedTemplatesAsync(long projectId, long accountId, CancellationToken ct = default) =>
+        GetAsync<TemplateItem[]>($"projects/{projectId}/templates?status=APPROVED&accountId={accountId}", ct);
 
-    public Task<PreflightResult> PreflightAsync(long projectId, long accountId, long? contactId, string? phone, long? templateId,
+    public Task<PreflightResponse> PreflightAsync(long projectId, long accountId, long? contactId, string? phone, long? templateId,
         CancellationToken ct = default) =>
-        SendAsync<PreflightResult>(HttpMethod.Post, $"projects/{projectId}/initiations/preflight", new { accountId, contactId, phone, templateId }, ct);
+        SendAsync<PreflightResponse>(HttpMethod.Post, $"projects/{projectId}/initiations/preflight", new { accountId, contactId, phone, templateId }, ct);
 
-    public Task<InitiateResult> InitiateAsync(long projectId, long accountId, long? contactId, string? phone, long templateId,
+    public Task<InitiateResponse> InitiateAsync(long projectId, long accountId, long? contactId, string? phone, long templateId,
         IReadOnlyDictionary<string, string> parameters, string clientMessageId, CancellationToken ct = default) =>
-        SendAsync<InitiateResult>(HttpMethod.Post, $"projects/{projectId}/initiations",
+        SendAsync<InitiateResponse>(HttpMethod.Post, $"projects/{projectId}/initiations",
             new { accountId, contactId, phone, templateId, parameters, clientMessageId }, ct);
 }

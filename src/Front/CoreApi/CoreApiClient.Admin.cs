@@ -8,12 +8,12 @@ public sealed partial class CoreApiClient
         GetAsync<QueueSetting[]>($"projects/{projectId}/queue-settings", ct);
 
     public Task<QueueSetting> CreateQueueAsync(long projectId, string? name, bool autoAssign, int? maxOpenPerAgent, CancellationToken ct = default) =>
-        SendAsync<QueueSetting>(HttpMethod.Post, $"projects/{projectId}/queues", new { name, autoAssign, maxOpenPerAgent }, ct);
+        SendAsync<QueueSetting>(HttpMethod.Post, $"projects/{projectId}/queues", new QueueRequest(name, autoAssign, maxOpenPerAgent), ct);
 
     /// <summary>Null leaves a setting as it is.</summary>
     public Task<QueueSetting> UpdateQueueAsync(long projectId, long queueId, string? name, bool? autoAssign, int? maxOpenPerAgent,
         CancellationToken ct = default) =>
-        SendAsync<QueueSetting>(HttpMethod.Patch, $"projects/{projectId}/queues/{queueId}", new { name, autoAssign, maxOpenPerAgent }, ct);
+        SendAsync<QueueSetting>(HttpMethod.Patch, $"projects/{projectId}/queues/{queueId}", new QueueRequest(name, autoAssign, maxOpenPerAgent), ct);
 
     public Task<MemberItem[]> QueueMembersAsync(long projectId, long queueId, CancellationToken ct = default) =>
         GetAsync<MemberItem[]>($"projects/{projectId}/queues/{queueId}/members", ct);

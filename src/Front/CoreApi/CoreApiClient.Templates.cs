@@ -24,7 +24,7 @@ public sealed partial class CoreApiClient
     public Task<SendResponse> SendTemplateAsync(long projectId, long conversationId, long templateId, Dictionary<string, string> parameters,
         string clientMessageId, CancellationToken ct = default) =>
         SendAsync<SendResponse>(HttpMethod.Post, $"projects/{projectId}/conversations/{conversationId}/template",
-            new { clientMessageId, templateId, parameters }, ct);
+            new TemplateSendRequest(clientMessageId, templateId, parameters!), ct);
 
     /// <summary>Whether this template may go to this conversation's customer now (the checks chat.send_template enforces).</summary>
     public Task<SendPreflight> TemplatePreflightAsync(long projectId, long conversationId, long templateId, CancellationToken ct = default) =>

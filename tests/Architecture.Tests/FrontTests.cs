@@ -27,24 +27,21 @@ public sealed class FrontTests
         Assert.Contains(Rules.TypesUsing(Built.Dll("CoreApi"), Rules.DataAccessNamespaces), t => t.StartsWith("MultichannelMessages.CoreApi.", StringComparison.Ordinal));
 
     [Fact]
-    public void The_reference_check_reports_Npgsql_Dapper_and_the_AWS_SDK_behind_the_Core_API()
-    {
-        var reached = Rules.ReachableAssemblies(Built.Dll("CoreApi"), Rules.DataAccessAssemblies);
-        Assert.Contains("Npgsql", reached);
-        Assert.Contains("Dapper", reached);
-        Assert.Contains(reached, n => n.StartsWith("AWSSDK", StringComparison.Ordinal));
-    }
+    public void The_reference_check_reports_Npgsql_Dapper_and_the_AWS_SDK_behind_the_Core_API() =>
+        AssertAllDataAccess(Rules.ReachableAssemblies(Built.Dll("CoreApi"), Rules.DataAccessAssemblies));
 
     [Fact]
-    public void The_graph_check_reports_Npgsql_Dapper_and_the_AWS_SDK_in_the_Core_API_graph()
-    {
-        var packages = Rules.PackagesInGraph(Built.Dll("CoreApi"), Rules.DataAccessAssemblies);
-        Assert.Contains("Npgsql", packages);
-        Assert.Contains("Dapper", packages);
-        Assert.Contains(packages, n => n.StartsWith("AWSSDK", StringComparison.Ordinal));
-    }
+    public void The_graph_check_reports_Npgsql_Dapper_and_the_AWS_SDK_in_the_Core_API_graph() =>
+        AssertAllDataAccess(Rules.PackagesInGraph(Built.Dll("CoreApi"), Rules.DataAccessAssemblies));
 
     [Fact]
     public void The_file_check_finds_Npgsql_beside_the_Core_API() =>
         Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(Built.Dll("CoreApi"))!, "Npgsql.dll")));
+
+    private static void AssertAllDataAccess(string[] reported)
+    {
+        Assert.Contains("Npgsql", reported);
+        Assert.Contains("Dapper", reported);
+        Assert.Contains(reported, n => n.StartsWith("AWSSDK", StringComparison.Ordinal));
+    }
 }

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using MultichannelMessages.Contracts.Realtime;
 using MultichannelMessages.CoreApi.Realtime;
 
 namespace MultichannelMessages.CoreApi.Tests;

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using MultichannelMessages.Contracts.Realtime;
 using MultichannelMessages.CoreApi.Realtime;
 
 namespace MultichannelMessages.CoreApi.Tests;

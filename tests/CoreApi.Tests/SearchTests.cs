@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MultichannelMessages.Contracts.Search;
 using MultichannelMessages.CoreApi.Collaboration;
 
 namespace MultichannelMessages.CoreApi.Tests;
@@ -166,6 +167,6 @@ public sealed class SearchTests(CoreHost host) : IClassFixture<CoreHost>
     {
         var parts = SearchApi.Parts("a \uE000b\uE001 c", null);
         Assert.Equal([new("a ", false), new("b", true), new(" c", false)], parts);
-        Assert.Equal([new SearchApi.SnippetPart("Ana ", false), new("Lopez", true)], SearchApi.Parts("Ana Lopez", "lopez"));
+        Assert.Equal([new SnippetPart("Ana ", false), new("Lopez", true)], SearchApi.Parts("Ana Lopez", "lopez"));
     }
 }

@@ -9,7 +9,7 @@ namespace MultichannelMessages.Front.Tests;
 public sealed class CollaborationTests : ComponentTest
 {
     private static readonly ConversationItem Conversation = new(7, "whatsapp", 1, "Shop", 3, "Lucía", "34600000001", 1, null, "open",
-        DateTime.UtcNow, "hola", "in", "text", 0, DateTime.UtcNow);
+        DateTime.UtcNow, "hola", "in", "text", 0, DateTime.UtcNow, DateTime.UtcNow.AddHours(24));
 
     [Fact]
     public void Markup_in_a_search_snippet_stays_text_and_only_matches_are_marked()

@@ -70,7 +70,7 @@ public sealed class SpanishTextTests() : ComponentTest("es")
     public void The_window_reads_in_spanish()
     {
         var item = new ConversationItem(1, "whatsapp", 1, "Demo", 1, "Lucía", "34600", null, null, "open", DateTime.UtcNow, "hola", "in", "text", 0,
-            DateTime.UtcNow.AddHours(-2));
+            DateTime.UtcNow.AddHours(-2), DateTime.UtcNow.AddHours(22));
         var cut = Render<ConversationRow>(p => p.Add(r => r.Item, item));
         Assert.Equal("quedan 22 h", cut.Find("[data-testid=window]").TextContent);
     }

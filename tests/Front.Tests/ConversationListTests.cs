@@ -11,7 +11,7 @@ public sealed class ConversationListTests : ComponentTest
 
     private static ConversationItem Item(long id, DateTime? lastInbound, int unread = 0, long? assigned = null, string channel = "whatsapp") =>
         new(id, channel, 1, "Demo WhatsApp", id, $"Customer {id}", $"3460000{id}", null, assigned, "open", Now.AddMinutes(-id),
-            $"message {id}", "in", "text", unread, lastInbound);
+            $"message {id}", "in", "text", unread, lastInbound, lastInbound?.AddHours(24));
 
     [Theory]
     [InlineData(-210, "21 h left")]   // wrote 3.5 h ago

@@ -1,8 +1,5 @@
 using System.Net;
-using System.Security.Claims;
 using System.Text;
-using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using MultichannelMessages.Front.Auth;
 using MultichannelMessages.Front.CoreApi;
@@ -40,22 +37,7 @@ public sealed class FakeCoreApi : HttpMessageHandler
         return new HttpResponseMessage(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
     }
 
-    public void Register(IServiceCollection services)
-    {
-        var tokens = new SessionTokens(new MemoryCache(new MemoryCacheOptions()));
-        tokens.Set("s1", new TokenSet("token", DateTimeOffset.UtcNow.AddHours(1), "refresh", DateTimeOffset.UtcNow.AddDays(1)));
-        var session = new UserSession(new SignedIn(), tokens, new NoClients(), TimeProvider.System);
-        services.AddSingleton(new CoreApiClient(new HttpClient(this) { BaseAddress = new Uri("http://core.test/") }, session));
-    }
-
-    private sealed class SignedIn : AuthenticationStateProvider
-    {
-        public override Task<AuthenticationState> GetAuthenticationStateAsync() =>
-            Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", "1"), new Claim(UserSession.SessionIdClaim, "s1")], "test"))));
-    }
-
-    private sealed class NoClients : IHttpClientFactory
-    {
-        public HttpClient CreateClient(string name) => throw new InvalidOperationException("no refresh in component tests");
-    }
+    public void Register(IServiceCollection services) =>
+        services.AddSingleton(SignedInClient.Over(new HttpClient(this) { BaseAddress = new Uri("http://core.test/") },
+            new TokenSet("token", DateTimeOffset.UtcNow.AddHours(1), "refresh", DateTimeOffset.UtcNow.AddDays(1))));
 }

@@ -9,7 +9,7 @@ public sealed class InboxStateTests
     private static readonly DateTime T0 = new(2026, 11, 25, 10, 0, 0, DateTimeKind.Utc);
 
     private static ConversationItem Item(long id, int minutes) =>
-        new(id, "whatsapp", 1, "Demo", id, $"Customer {id}", $"34{id}", null, null, "open", T0.AddMinutes(minutes), "hi", "in", "text", 0, T0);
+        new(id, "whatsapp", 1, "Demo", id, $"Customer {id}", $"34{id}", null, null, "open", T0.AddMinutes(minutes), "hi", "in", "text", 0, T0, T0.AddHours(24));
 
     private static ChangeItem Created(long feedId, long conversationId, long messageId, string direction, string body, int minutes) =>
         new(feedId, 1, "message_created", conversationId, messageId, null, null, direction == "in" ? "received" : "queued", direction, body,

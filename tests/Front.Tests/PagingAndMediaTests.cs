@@ -59,7 +59,7 @@ public sealed class PagingAndMediaTests : ComponentTest
     public void Media_ready_for_a_bubble_of_the_open_thread_asks_to_read_that_message_again()
     {
         var state = new InboxState();
-        var open = new ConversationItem(7, "whatsapp", 1, "Demo", 3, "Marta", "34600", null, null, "open", T0, "hi", "in", "image", 0, T0);
+        var open = new ConversationItem(7, "whatsapp", 1, "Demo", 3, "Marta", "34600", null, null, "open", T0, "hi", "in", "image", 0, T0, T0.AddHours(24));
         state.SetFirstPage(new Page<ConversationItem>([open], null), []);
         state.Selected = open;
         state.Bubbles.Add(Bubble.From(Photo(70, "pending")));
@@ -71,14 +71,14 @@ public sealed class PagingAndMediaTests : ComponentTest
         Assert.Null(state.Apply(ready with { Id = 7, MessageId = 71 }).RereadMessageId);
 
         state.Reread(Photo(70, "stored"));
-        Assert.True(Assert.Single(state.Bubbles[0].Media).Ready);
+        Assert.True(Assert.Single(state.Bubbles[0].Media).Ready());
     }
 
     [Fact]
     public void A_pending_photo_shows_a_placeholder_and_the_image_once_stored()
     {
         var bubble = Bubble.From(Photo(70, "pending"));
-        Func<MediaRef, string?> url = m => m.Ready ? $"/media/1/7/{m.Id}" : null;
+        Func<MediaRef, string?> url = m => m.Ready() ? $"/media/1/7/{m.Id}" : null;
         var cut = Render<MessageBubble>(p => p.Add(b => b.Message, bubble).Add(b => b.MediaUrl, url));
         Assert.Equal("pending", cut.Find("[data-testid=media]").GetAttribute("data-status"));
         Assert.Equal("Downloading…", cut.Find("[data-testid=media-state]").TextContent);

@@ -10,7 +10,8 @@ namespace MultichannelMessages.Front.Tests;
 public sealed class ReengagementTests : ComponentTest
 {
     private static readonly ConversationItem Conversation =
-        new(1, "whatsapp", 1, "Demo", 1, "Ana", "346", null, null, "open", DateTime.UtcNow.AddDays(-2), "hi", "in", "text", 0, DateTime.UtcNow.AddDays(-2));
+        new(1, "whatsapp", 1, "Demo", 1, "Ana", "346", null, null, "open", DateTime.UtcNow.AddDays(-2), "hi", "in", "text", 0, DateTime.UtcNow.AddDays(-2),
+        DateTime.UtcNow.AddDays(-1));
 
     internal const string Context = """
         {"contactId":1,"channel":"whatsapp","displayName":"Ana","externalId":"346","bsuid":null,"phone":null,"firstSeenAt":"2030-01-01T00:00:00Z",

@@ -60,7 +60,7 @@ public sealed class TemplatePreviewTests : ComponentTest
     [Fact]
     public void The_composer_offers_the_template_mode_on_whatsapp_only()
     {
-        var conversation = new ConversationItem(1, "whatsapp", 1, "Demo", 1, "Ana", "346", null, null, "open", DateTime.UtcNow, null, null, null, 0, null);
+        var conversation = new ConversationItem(1, "whatsapp", 1, "Demo", 1, "Ana", "346", null, null, "open", DateTime.UtcNow, null, null, null, 0, null, null);
         var free = Render<Composer>(p => p.Add(c => c.ProjectId, 1L).Add(c => c.Conversation, conversation));
         Assert.NotEmpty(free.FindAll("[data-testid=composer-mode-text]"));
         Assert.NotEmpty(free.FindAll("[data-testid=composer-text]"));

@@ -11,10 +11,8 @@ public sealed class WindowTests : ComponentTest
     private static readonly DateTime Now = new(2030, 3, 1, 12, 0, 0, DateTimeKind.Utc);
 
     private static ConversationItem Item(DateTime? lastInbound, DateTime? expires = null, string channel = "whatsapp") =>
-        new(1, channel, 1, "Demo WhatsApp", 1, "Customer", "34600000001", null, null, "open", Now.AddMinutes(-5), "hi", "in", "text", 0, lastInbound)
-        {
-            WindowExpiresAt = expires ?? lastInbound?.AddHours(24),
-        };
+        new(1, channel, 1, "Demo WhatsApp", 1, "Customer", "34600000001", null, null, "open", Now.AddMinutes(-5), "hi", "in", "text", 0, lastInbound,
+            expires ?? lastInbound?.AddHours(24));
 
     [Fact]
     public void The_row_counts_hours_left_from_the_servers_window_end_so_the_human_agent_week_shows()

@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
+using MultichannelMessages.Contracts.Auth;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
@@ -10,12 +11,6 @@ namespace MultichannelMessages.CoreApi.Auth;
 public static class AuthApi
 {
     public const string LoginRateLimit = "login";
-
-    public sealed record LoginRequest(string? Email, string? Password);
-    public sealed record RefreshRequest(string? RefreshToken);
-    public sealed record LogoutRequest(string? RefreshToken);
-    public sealed record TokenResponse(string AccessToken, DateTimeOffset AccessTokenExpiresAt, string RefreshToken,
-        DateTimeOffset RefreshTokenExpiresAt, long UserId, string DisplayName);
 
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {

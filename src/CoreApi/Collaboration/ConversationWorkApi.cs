@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Collaboration;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
@@ -13,17 +14,6 @@ namespace MultichannelMessages.CoreApi.Collaboration;
 /// </summary>
 public static class ConversationWorkApi
 {
-    public sealed record LockView(long OwnerUserId, string OwnerName, DateTime TakenAt, DateTime ExpiresAt, bool Mine);
-    public sealed record LockEvent(long Id, string Action, long OwnerUserId, string OwnerName, long? ActorUserId, string? ActorName, DateTime CreatedAt);
-    public sealed record AssignRequest(long? UserId);
-    public sealed record TransferRequest(long? QueueId, long? UserId);
-    public sealed record TagItem(long Id, string Name, string Color, long? AddedBy, DateTime AddedAt);
-    public sealed record NoteRequest(string? Text);
-    public sealed record NoteItem(long Id, long AuthorUserId, string AuthorName, string Body, DateTime CreatedAt);
-    public sealed record HistoryItem(long Id, string Action, long? ActorUserId, string? ActorName, long? QueueId, string? QueueName,
-        long? UserId, string? UserName, DateTime CreatedAt);
-    public sealed record AttributesRequest(Dictionary<string, string?>? Attributes);
-
     private const int MaxNoteLength = 4000;
 
     public static IEndpointRouteBuilder MapConversationWorkApi(this IEndpointRouteBuilder app)
@@ -187,11 +177,11 @@ public static class ConversationWorkApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<Ok<HistoryItem[]>, ProblemHttpResult>> History(
+    public static async Task<Results<Ok<WorkEvent[]>, ProblemHttpResult>> History(
         long conversationId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var v = await OpenAsync(scope, db, ct);
-        var rows = await v.Connection.QueryAsync<HistoryItem>(Sql("""
+        var rows = await v.Connection.QueryAsync<WorkEvent>(Sql("""
             select id, action, actor_user_id, actor_name, queue_id, queue_name, user_id, user_name, created_at
             from chat.conversation_history(@conversationId, 200)
             """, new { conversationId }, ct));
@@ -208,11 +198,11 @@ public static class ConversationWorkApi
 
     // ── Tags, notes, attributes ───────────────────────────────────────────────────────────────────────────────
 
-    public static async Task<Results<Ok<TagItem[]>, ProblemHttpResult>> Tags(
+    public static async Task<Results<Ok<ConversationTag[]>, ProblemHttpResult>> Tags(
         long conversationId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var v = await OpenAsync(scope, db, ct);
-        var rows = await v.Connection.QueryAsync<TagItem>(Sql(
+        var rows = await v.Connection.QueryAsync<ConversationTag>(Sql(
             "select id, name, color, added_by, added_at from chat.conversation_tags(@conversationId)", new { conversationId }, ct));
         return TypedResults.Ok(rows.ToArray());
     }

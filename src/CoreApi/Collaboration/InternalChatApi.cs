@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.InternalChat;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
@@ -14,14 +15,6 @@ namespace MultichannelMessages.CoreApi.Collaboration;
 /// </summary>
 public static class InternalChatApi
 {
-    public sealed record RoomRequest(string? Name, long[]? MemberIds);
-    public sealed record DirectRequest(long? UserId);
-    public sealed record RoomItem(long Id, string Kind, string? Name, int Members, DateTime? LastMessageAt, string? LastMessagePreview);
-    public sealed record RoomCreated(long Id);
-    public sealed record PostRequest(string? Text, long? ConversationId);
-    public sealed record InternalMessage(long Id, long AuthorUserId, string AuthorName, string Body, DateTime CreatedAt,
-        long? CardConversationId, string? CardContactName, string? CardChannel);
-
     private const int MaxLength = 4000;
 
     public static IEndpointRouteBuilder MapInternalChatApi(this IEndpointRouteBuilder app)

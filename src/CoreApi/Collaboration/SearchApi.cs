@@ -1,5 +1,7 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Conversations;
+using MultichannelMessages.Contracts.Search;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
@@ -14,10 +16,6 @@ namespace MultichannelMessages.CoreApi.Collaboration;
 /// </summary>
 public static class SearchApi
 {
-    public sealed record SnippetPart(string Text, bool Match);
-    public sealed record SearchHit(string Kind, long ConversationId, string Channel, string? ContactName, string ContactExternalId, long? QueueId,
-        string Status, long? MessageId, long? NoteId, string? Direction, SnippetPart[] Snippet, DateTime OccurredAt);
-
     private sealed record Row(string Kind, long ConversationId, string Channel, string? ContactName, string ContactExternalId, long? QueueId,
         string Status, long? MessageId, long? NoteId, string? Direction, string? Snippet, DateTime OccurredAt, int Rank, long HitId);
 
@@ -49,7 +47,7 @@ public static class SearchApi
     }
 
     /// <summary>A page of hits, newest first; <c>next</c> (null on the last page) asks for the hits after this page.</summary>
-    public static async Task<Results<Ok<Conversations.ConversationsApi.Page<SearchHit>>, ProblemHttpResult>> Search(
+    public static async Task<Results<Ok<Page<SearchHit>>, ProblemHttpResult>> Search(
         long projectId, string? q, string? channel, long? queueId, long? tagId, DateTimeOffset? from, DateTimeOffset? to, string? status, int? limit,
         string? after, ProjectScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
@@ -78,7 +76,7 @@ public static class SearchApi
         }, cancellationToken: ct))).ToArray();
         var page = rows.Take(size).ToArray();
         var next = rows.Length > size ? new SearchCursor(page[^1].OccurredAt, page[^1].Rank, page[^1].HitId).ToString() : null;
-        return TypedResults.Ok(new Conversations.ConversationsApi.Page<SearchHit>(page.Select(r => new SearchHit(r.Kind, r.ConversationId, r.Channel,
+        return TypedResults.Ok(new Page<SearchHit>(page.Select(r => new SearchHit(r.Kind, r.ConversationId, r.Channel,
             r.ContactName, r.ContactExternalId, r.QueueId, r.Status, r.MessageId, r.NoteId, r.Direction,
             Parts(r.Snippet ?? "", r.Kind is "message" or "note" ? null : text), r.OccurredAt)).ToArray(), next));
     }

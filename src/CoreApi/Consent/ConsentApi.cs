@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Consent;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Errors;
@@ -11,14 +12,6 @@ namespace MultichannelMessages.CoreApi.Consent;
 /// optionally per account. Every change is an event in chat.consent_events; nothing is overwritten.</summary>
 public static class ConsentApi
 {
-    public sealed record ConsentState(bool OptedIn, bool OptedOut, bool MarketingOptedOut, string? LastAction, string? LastSource, DateTime? LastAt);
-    public sealed record ConsentEvent(long Id, long? AccountId, string Scope, string Action, string Source, string? Evidence, long? MessageId,
-        long? UserId, string? UserName, DateTime CreatedAt);
-    public sealed record ConsentView(long ContactId, long? AccountId, ConsentState State, ConsentEvent[] History);
-    /// <summary>action: opt_in | opt_out; scope: all (default) | marketing; source: agent (default) | import | api;
-    /// evidence: how the customer agreed (required for an opt-in).</summary>
-    public sealed record ConsentRequest(string? Action, string? Scope, string? Source, string? Evidence, long? AccountId);
-
     public static IEndpointRouteBuilder MapConsentApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/projects/{projectId:long}/contacts/{contactId:long}/consent").WithTags("Consent").RequirePermission(Permissions.ReadConversations);

@@ -1,23 +1,13 @@
-using MultichannelMessages.CoreApi.Access;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Console;
+using MultichannelMessages.CoreApi.Access;
 using Npgsql;
 
 namespace MultichannelMessages.CoreApi.Console;
 
 public static class ContextApi
 {
-    /// <summary>One of the customer's conversations, with its tags (names, comma-separated).</summary>
-    public sealed record HistoryItem(long ConversationId, string AccountName, string Status, DateTime CreatedAt, DateTime? LastMessageAt,
-        long MessageCount, string? Tags);
-    public sealed record ContactContext(long ContactId, string Channel, string? DisplayName, string ExternalId, string? Bsuid, string? Phone,
-        DateTime FirstSeenAt, string AccountName, DateTime ConversationCreatedAt, string Status, long? QueueId, long? AssignedUserId)
-    {
-        public HistoryItem[] History { get; init; } = [];
-        /// <summary>Custom attributes agents set on the customer (plan, language…), which routing rules read.</summary>
-        public Dictionary<string, string> Attributes { get; init; } = [];
-    }
-
     private sealed record ContextRow(long ContactId, string Channel, string? DisplayName, string ExternalId, string? Bsuid, string? Phone,
         DateTime FirstSeenAt, string AccountName, DateTime ConversationCreatedAt, string Status, long? QueueId, long? AssignedUserId,
         string Attributes);
@@ -32,7 +22,7 @@ public static class ContextApi
                    status, queue_id, assigned_user_id, attributes
             from chat.contact_context(@conversationId)
             """, new { conversationId }, cancellationToken: ct));
-        var history = await connection.QueryAsync<HistoryItem>(new CommandDefinition(
+        var history = await connection.QueryAsync<ContactHistoryItem>(new CommandDefinition(
             // Only the customer's conversations the caller may see: one in another team's queue stays theirs.
             "select conversation_id, account_name, status, created_at, last_message_at, message_count, tags from chat.contact_history(@ContactId, @UserId)",
             new { row.ContactId, UserId = scope.UserId }, cancellationToken: ct));

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Console;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
@@ -8,11 +9,6 @@ namespace MultichannelMessages.CoreApi.Console;
 
 public static class ProfileApi
 {
-    public sealed record ModuleItem(string Key, bool Enabled);
-    public sealed record ProjectItem(long Id, string Name, string Role, IReadOnlyCollection<string> Permissions, ModuleItem[] Modules);
-    public sealed record Profile(long UserId, string DisplayName, string Email, string? Language, string? Theme, ProjectItem[] Projects);
-    public sealed record PreferencesRequest(string? Language, string? Theme);
-
     /// <summary>The signed-in user, their preferences and, per project, the role, permissions and the modules the
     /// role may open (each with whether the project has it enabled).</summary>
     public static async Task<Results<Ok<Profile>, ProblemHttpResult>> Get(

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Conversations;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Conversations;
 using MultichannelMessages.CoreApi.Errors;
@@ -11,7 +12,7 @@ public static class RetryApi
 {
     /// <summary>Sends a failed text again as a new message (the failed one stays as the record of what happened).
     /// Idempotent per failed message: a second retry answers 200 with the message the first created.</summary>
-    public static async Task<Results<Created<SendApi.SendResponse>, Ok<SendApi.SendResponse>, ProblemHttpResult>> Retry(
+    public static async Task<Results<Created<SendResponse>, Ok<SendResponse>, ProblemHttpResult>> Retry(
         long conversationId, long messageId, ConversationScope visible, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -37,7 +38,7 @@ public static class RetryApi
         if (result.Refusal is { } code)
             return Refusals.Problem(StatusCodes.Status409Conflict, code, code == "not_failed"
                 ? "Only a failed message can be sent again." : "Only text messages can be sent again.");
-        var response = new SendApi.SendResponse(result.MessageId!.Value, result.Created!.Value, "queued");
+        var response = new SendResponse(result.MessageId!.Value, result.Created!.Value, "queued");
         return result.Created.Value
             ? TypedResults.Created($"/conversations/{conversationId}/messages/{response.MessageId}", response)
             : TypedResults.Ok(response);

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Conversations;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Caching;
 using MultichannelMessages.CoreApi.Errors;
@@ -9,20 +10,6 @@ namespace MultichannelMessages.CoreApi.Conversations;
 
 public static class ConversationsApi
 {
-    // DateTime, not DateTimeOffset: Npgsql reads timestamptz as UTC DateTime, and Dapper matches constructor types exactly.
-    public sealed record ConversationItem(long Id, string Channel, long AccountId, string AccountName, long ContactId, string? ContactName,
-        string ContactExternalId, long? QueueId, long? AssignedUserId, string Status, DateTime LastMessageAt,
-        string? LastMessagePreview, string? LastMessageDirection, string? LastMessageType, int UnreadCount, DateTime? LastInboundAt,
-        DateTime? WindowExpiresAt)
-    {
-        /// <summary>When Meta's customer-service window closes (null: the customer never wrote): 24 hours after the
-        /// customer's last message, 7 days on Messenger/Instagram where the project uses the HUMAN_AGENT tag, earlier
-        /// if Meta refused a send with 131047 (chat.window_expires_at). Kept under its first name for older clients.</summary>
-        public DateTime? WindowClosesAt => WindowExpiresAt;
-    }
-
-    public sealed record Page<T>(T[] Items, string? Next);
-
     public static IEndpointRouteBuilder MapConversationsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/projects/{projectId:long}/conversations", List).WithTags("Conversations").RequirePermission(Permissions.ReadConversations);

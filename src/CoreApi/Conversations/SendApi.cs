@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Conversations;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Collaboration;
 using MultichannelMessages.CoreApi.Errors;
@@ -10,9 +11,6 @@ namespace MultichannelMessages.CoreApi.Conversations;
 
 public static class SendApi
 {
-    public sealed record SendRequest(string? Text, string? ClientMessageId);
-    public sealed record SendResponse(long MessageId, bool Created, string Status);
-
     /// <summary>Writes the message (queued) and its outbox row in one transaction; the Worker sends it. The client's
     /// idempotency key (body clientMessageId or the Idempotency-Key header) makes a retried request create one message.</summary>
     public static async Task<Results<Created<SendResponse>, Ok<SendResponse>, ProblemHttpResult>> Send(

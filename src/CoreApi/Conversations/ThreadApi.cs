@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Conversations;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
@@ -7,12 +8,8 @@ namespace MultichannelMessages.CoreApi.Conversations;
 
 public static class ThreadApi
 {
-    public sealed record MessageItem(long Id, string Direction, string Type, string? Body, string Status, DateTime OccurredAt,
-        int? ErrorCode, string? ErrorTitle, string? ReplyToProviderId, DateTime? DeletedAt, string? ClientMessageId,
-        long? SentByUserId, string Media);
-
     /// <summary>Messages oldest first; <c>next</c> is the cursor for the page before this one ("load older").</summary>
-    public static async Task<Results<Ok<ConversationsApi.Page<MessageItem>>, ProblemHttpResult>> Page(
+    public static async Task<Results<Ok<Page<MessageItem>>, ProblemHttpResult>> Page(
         long conversationId, string? before, int? limit, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -24,7 +21,7 @@ public static class ThreadApi
             from chat.thread_page(@conversationId, @beforeAt, @beforeId, @size)
             """, new { conversationId, beforeAt = cursor?.At, beforeId = cursor?.Id, size }, cancellationToken: ct))).ToArray();
         var next = rows.Length == size ? new Cursor(new DateTimeOffset(rows[0].OccurredAt, TimeSpan.Zero), rows[0].Id).ToString() : null;
-        return TypedResults.Ok(new ConversationsApi.Page<MessageItem>(rows, next));
+        return TypedResults.Ok(new Page<MessageItem>(rows, next));
     }
 
     /// <summary>One message as the thread shows it: the console re-reads a bubble whose media the Worker finished.</summary>

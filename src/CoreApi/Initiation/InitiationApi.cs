@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using MultichannelMessages.Contracts.Initiation;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Collaboration;
@@ -15,13 +16,6 @@ namespace MultichannelMessages.CoreApi.Initiation;
 /// same checks (chat.initiation_checks) inside its transaction, so the API refuses exactly what the pre-flight showed.</summary>
 public static partial class InitiationApi
 {
-    public sealed record PreflightRequest(long AccountId, long? ContactId, string? Phone, long? TemplateId, string? Language);
-    public sealed record InitiateRequest(long AccountId, long? ContactId, string? Phone, long? TemplateId, string? Language,
-        string? ClientMessageId, JsonElement? Parameters);
-    public sealed record Check(string Name, bool Passed, string Code, JsonElement Detail);
-    public sealed record PreflightResponse(bool AllPassed, Check[] Checks);
-    public sealed record InitiateResponse(long ConversationId, long MessageId, bool Created, string Status);
-
     private sealed record CheckRow(string Name, bool Passed, string Code, string Detail);
     private sealed record Scope(long ProjectId, string Channel);
     private sealed record InitiateRow(long? ConversationId, long? MessageId, bool? Created, string? Failed);

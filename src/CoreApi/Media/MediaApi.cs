@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using MultichannelMessages.Contracts.Conversations;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Collaboration;
 using MultichannelMessages.CoreApi.Errors;
@@ -18,9 +19,6 @@ namespace MultichannelMessages.CoreApi.Media;
 /// </summary>
 public static class MediaApi
 {
-    public sealed record MediaSendResponse(long MessageId, long MediaId, bool Created, string Status);
-    public sealed record MediaPending(long MediaId, string Status);
-
     public static IEndpointRouteBuilder MapMediaApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/projects/{projectId:long}/conversations/{conversationId:long}/media")

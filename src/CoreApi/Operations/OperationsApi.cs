@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Operations;
 using MultichannelMessages.CoreApi.Access;
 using Npgsql;
 
@@ -9,10 +10,6 @@ namespace MultichannelMessages.CoreApi.Operations;
 /// for operators only.</summary>
 public static class OperationsApi
 {
-    public sealed record Heartbeat(string WorkerId, string Loop, DateTime BeatAt, string? Details, double SecondsSince);
-    public sealed record DeadLetter(long Id, long OutboxId, long? MessageId, long? ConversationId, string Reason, int? ErrorCode,
-        int Attempts, DateTime CreatedAt);
-
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/ops/workers", Workers).WithTags("Operations").RequireOperator();

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Projects;
 using MultichannelMessages.CoreApi.Access;
 using Npgsql;
 
@@ -7,10 +8,6 @@ namespace MultichannelMessages.CoreApi.Projects;
 
 public static class ProjectsApi
 {
-    public sealed record ProjectItem(long Id, string Name, string Role, IReadOnlyCollection<string> Permissions);
-    public sealed record AccountItem(long Id, string Channel, string Name, string? DisplayPhoneNumber, string? QualityRating, string? MessagingLimit);
-    public sealed record QueueItem(long Id, string Name);
-
     public static IEndpointRouteBuilder MapProjectsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/projects").WithTags("Projects").RequireProjectMember();
@@ -20,11 +17,11 @@ public static class ProjectsApi
         return app;
     }
 
-    public static Ok<ProjectItem[]> List(Caller caller)
+    public static Ok<ProjectSummary[]> List(Caller caller)
     {
         var user = caller.Access;
         return TypedResults.Ok(user.Projects.Values.OrderBy(p => p.ProjectName)
-            .Select(p => new ProjectItem(p.ProjectId, p.ProjectName, p.Role, p.Granted.Order().ToArray())).ToArray());
+            .Select(p => new ProjectSummary(p.ProjectId, p.ProjectName, p.Role, p.Granted.Order().ToArray())).ToArray());
     }
 
     public static async Task<Results<Ok<AccountItem[]>, ProblemHttpResult>> Accounts(

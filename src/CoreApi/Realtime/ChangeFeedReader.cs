@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.SignalR;
+using MultichannelMessages.Contracts.Realtime;
 using MultichannelMessages.Platform.Database;
 using Npgsql;
 

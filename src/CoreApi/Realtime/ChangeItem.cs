@@ -1,23 +1,17 @@
 using System.Text.Json;
+using MultichannelMessages.Contracts.Realtime;
 
 namespace MultichannelMessages.CoreApi.Realtime;
 
-/// <summary>One ops.change_feed row as the console receives it. Id is the feed sequence: a client that reconnects
-/// asks for what it missed after the last id it saw, and drops ids it already has. Details carries what a kind
-/// needs beyond the conversation and message (lock_changed: action and owner; note_added: the note id;
-/// internal_message: the message; contact_updated: the contact id; media_ready: the media id and status). RecipientUserIds is set when only some users may receive it (internal chat: the room's members; a read: the
-/// reader).</summary>
-public sealed record ChangeItem(long Id, long ProjectId, string Kind, long? ConversationId, long? MessageId, long? QueueId,
-    long? AssignedUserId, string? MessageStatus, string? MessageDirection, string? MessageBody, DateTime? MessageOccurredAt,
-    int? ErrorCode, string? ErrorTitle, int? UnreadCount, string? LastMessagePreview, DateTime? LastMessageAt,
-    JsonElement? Details = null, long[]? RecipientUserIds = null)
+/// <summary>Who may receive a change (the record itself is the shared wire type).</summary>
+public static class ChangeVisibility
 {
     /// <summary>Whether this user may receive the change: internal chat by membership, everything else by the same
     /// rule as the conversation list.</summary>
-    public bool VisibleTo(Access.ProjectAccess project, long userId) =>
-        RecipientUserIds is { } recipients
-            ? recipients.Contains(userId) && (Kind != "internal_message" || project.Can(Access.Permissions.InternalChat))
-            : project.CanSee(QueueId, AssignedUserId, userId);
+    public static bool VisibleTo(this ChangeItem change, Access.ProjectAccess project, long userId) =>
+        change.RecipientUserIds is { } recipients
+            ? recipients.Contains(userId) && (change.Kind != "internal_message" || project.Can(Access.Permissions.InternalChat))
+            : project.CanSee(change.QueueId, change.AssignedUserId, userId);
 }
 
 /// <summary>The feed row as read: a class with setters, because Dapper cannot pass a bigint[] (read as an Array) to a

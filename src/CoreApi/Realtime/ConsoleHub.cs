@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using MultichannelMessages.Contracts.Realtime;
 using MultichannelMessages.CoreApi.Access;
 using Npgsql;
 

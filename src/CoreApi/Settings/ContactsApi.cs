@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Settings;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Errors;
@@ -12,11 +13,6 @@ namespace MultichannelMessages.CoreApi.Settings;
 /// name or number, and the customer's language (which picks a template's language in the pre-flight).</summary>
 public static partial class ContactsApi
 {
-    public sealed record ContactHit(long Id, string Channel, string? DisplayName, string ExternalId, string? Phone, string? Language);
-    public sealed record LanguageRequest(string? Language);
-    public sealed record ContactLanguage(long ContactId, string? Language, string DefaultLanguage);
-
-
     [GeneratedRegex(@"^[+\d][\d\s().-]*$")]
     private static partial Regex PhoneLike();
 

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Settings;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
@@ -14,11 +15,6 @@ public static partial class MessagingSettingsApi
 {
     public const int MaxKeywords = 50;
     public const int MaxKeywordLength = 40;
-
-    public sealed record MessagingSettings(bool HumanAgentTag, string DefaultLanguage, string[] OptOutKeywords, string[] OptInKeywords,
-        bool UsesDefaultKeywords);
-    /// <summary>Empty keyword lists return the project to the default keywords.</summary>
-    public sealed record MessagingSettingsRequest(bool? HumanAgentTag, string? DefaultLanguage, string[]? OptOutKeywords, string[]? OptInKeywords);
 
     // Dapper maps arrays through settable properties only, not record constructors.
     private sealed class SettingsRow

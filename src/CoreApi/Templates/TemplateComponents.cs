@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MultichannelMessages.Contracts.Templates;
 
 namespace MultichannelMessages.CoreApi.Templates;
 

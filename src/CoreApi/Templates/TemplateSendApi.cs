@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Conversations;
+using MultichannelMessages.Contracts.Templates;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Collaboration;
 using MultichannelMessages.CoreApi.Conversations;
@@ -19,18 +21,12 @@ namespace MultichannelMessages.CoreApi.Templates;
 /// </summary>
 public static class TemplateSendApi
 {
-    public sealed record TemplateSendRequest(string? ClientMessageId, long? TemplateId, Dictionary<string, string?>? Parameters);
-    public sealed record AutofillValue(string Key, string? Source, string? Value, string? Example);
-    public sealed record AutofillResult(long TemplateId, AutofillValue[] Values);
-    /// <summary>A pre-flight check; required: it binds now (all of them on a closed window, consent on an open one).</summary>
-    public sealed record SendCheck(string Name, bool Passed, string Code, JsonElement Detail, bool Required);
-    public sealed record SendPreflight(bool AllPassed, SendCheck[] Checks);
     private sealed record SendCheckRow(string Name, bool Passed, string Code, string Detail, bool Required);
 
     public const string NotFoundState = "MM401", NotApprovedState = "MM402", MismatchState = "MM403", MissingState = "MM404",
         PreflightState = "MM405";
 
-    public static async Task<Results<Created<SendApi.SendResponse>, Ok<SendApi.SendResponse>, ProblemHttpResult>> Send(
+    public static async Task<Results<Created<SendResponse>, Ok<SendResponse>, ProblemHttpResult>> Send(
         long projectId, long conversationId, TemplateSendRequest request, ConversationScope visible, HttpContext http, NpgsqlDataSource db,
         TimeProvider time, CancellationToken ct)
     {
@@ -49,7 +45,7 @@ public static class TemplateSendApi
                     now = time.GetUtcNow(),
                 },
                 cancellationToken: ct));
-            var response = new SendApi.SendResponse(messageId, created, "queued");
+            var response = new SendResponse(messageId, created, "queued");
             return created ? TypedResults.Created($"/conversations/{conversationId}/messages/{messageId}", response) : TypedResults.Ok(response);
         }
         catch (PostgresException ex) when (SendLock.IsLockHeld(ex))

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using MultichannelMessages.Contracts.Templates;
 
 namespace MultichannelMessages.CoreApi.Templates;
 

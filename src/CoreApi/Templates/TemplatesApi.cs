@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Templates;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
@@ -14,13 +15,6 @@ namespace MultichannelMessages.CoreApi.Templates;
 /// </summary>
 public static class TemplatesApi
 {
-    public sealed record TemplateItem(long Id, long AccountId, string AccountName, string WabaId, string Name, string Language, string Category,
-        string ParameterFormat, JsonElement Components, Dictionary<string, string> VariableSources, string Status, string? RejectedReason,
-        string? StatusDetail, string QualityScore, string? MetaTemplateId, long? CreatedBy, string? CreatedByName, DateTime CreatedAt,
-        DateTime UpdatedAt, string? LastError);
-
-    public sealed record HistoryItem(string Status, string? QualityScore, string? Reason, string Source, string? ActorName, DateTime OccurredAt);
-
     private sealed record TemplateRow(long Id, long AccountId, string AccountName, string WabaId, string Name, string Language, string Category,
         string ParameterFormat, string Components, string VariableSources, string Status, string? RejectedReason, string? StatusDetail,
         string QualityScore, string? MetaTemplateId, long? CreatedBy, string? CreatedByName, DateTime CreatedAt, DateTime UpdatedAt, string? LastError)
@@ -77,11 +71,11 @@ public static class TemplatesApi
         return manages || item.Status == Approved ? TypedResults.Ok(item) : Refusals.Forbidden(Permissions.ManageTemplates);
     }
 
-    public static async Task<Results<Ok<HistoryItem[]>, ProblemHttpResult>> History(long projectId, long templateId,
+    public static async Task<Results<Ok<TemplateHistoryItem[]>, ProblemHttpResult>> History(long projectId, long templateId,
         NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<HistoryItem>(new CommandDefinition(
+        var rows = await connection.QueryAsync<TemplateHistoryItem>(new CommandDefinition(
             "select status, quality_score, reason, source, actor_name, occurred_at from meta.template_history(@projectId, @templateId)",
             new { projectId, templateId }, cancellationToken: ct));
         return TypedResults.Ok(rows.ToArray());

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Window;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
@@ -11,14 +12,6 @@ namespace MultichannelMessages.CoreApi.Window;
 public static class WindowRule
 {
     public const string WindowClosedState = "MM002";
-
-    // DateTime, not DateTimeOffset: Npgsql reads timestamptz as UTC DateTime, and Dapper matches constructor types exactly.
-    public sealed record WindowState(string Channel, DateTime? LastInboundAt, DateTime? ExpiresAt, bool IsOpen, DateTime? ClosedSince,
-        bool ViaHumanAgent, bool HumanAgentEnabled)
-    {
-        /// <summary>Only an approved template may be sent.</summary>
-        public bool TemplateOnly => !IsOpen;
-    }
 
     public static bool IsWindowClosed(PostgresException ex) => ex.SqlState == WindowClosedState;
 

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using MultichannelMessages.Front.CoreApi;
 
 namespace MultichannelMessages.Front.Auth;
 
@@ -17,9 +18,9 @@ public static class CoreApiSessions
     /// <summary>The next token pair, or null when the Core API refuses (signed out, expired, reused).</summary>
     public static async Task<TokenSet?> RefreshAsync(HttpClient coreApi, string refreshToken, CancellationToken ct)
     {
-        using var response = await coreApi.PostAsJsonAsync("auth/refresh", new { refreshToken }, ct);
+        using var response = await coreApi.PostAsJsonAsync("auth/refresh", new RefreshRequest(refreshToken), ct);
         if (!response.IsSuccessStatusCode) return null;
-        var body = await response.Content.ReadFromJsonAsync<CoreApi.TokenResponse>(ct);
+        var body = await response.Content.ReadFromJsonAsync<TokenResponse>(ct);
         return body?.ToTokenSet();
     }
 
@@ -29,7 +30,7 @@ public static class CoreApiSessions
     {
         try
         {
-            using var response = await coreApi.PostAsJsonAsync("auth/logout", new { refreshToken }, ct);
+            using var response = await coreApi.PostAsJsonAsync("auth/logout", new LogoutRequest(refreshToken), ct);
             return response.IsSuccessStatusCode;
         }
         catch (HttpRequestException) { return false; }

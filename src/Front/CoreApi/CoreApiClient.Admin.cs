@@ -2,39 +2,30 @@ namespace MultichannelMessages.Front.CoreApi;
 
 // The Admin module's endpoints (src/CoreApi/Collaboration/Team/*): queues, their members and routing rules.
 
-public sealed record QueueSetting(long Id, string Name, bool AutoAssign, int MaxOpenPerAgent, int Members = 0);
-
-public sealed record QueueMember(long UserId, string DisplayName, DateTime? LastAssignedAt);
-
-public sealed record RoutingRule(long Id, long QueueId, int Position, string? Channel, string? Keyword, string? AttributeKey, string? AttributeValue);
-
-/// <summary>A rule as typed in the form: empty fields are left out, so the API sees only what the supervisor chose.</summary>
-public sealed record RuleDraft(long? QueueId, int? Position, string? Channel, string? Keyword, string? AttributeKey, string? AttributeValue);
-
 public sealed partial class CoreApiClient
 {
     public Task<QueueSetting[]> QueueSettingsAsync(long projectId, CancellationToken ct = default) =>
         GetAsync<QueueSetting[]>($"projects/{projectId}/queue-settings", ct);
 
     public Task<QueueSetting> CreateQueueAsync(long projectId, string? name, bool autoAssign, int? maxOpenPerAgent, CancellationToken ct = default) =>
-        SendAsync<QueueSetting>(HttpMethod.Post, $"projects/{projectId}/queues", new { name, autoAssign, maxOpenPerAgent }, ct);
+        SendAsync<QueueSetting>(HttpMethod.Post, $"projects/{projectId}/queues", new QueueRequest(name, autoAssign, maxOpenPerAgent), ct);
 
     /// <summary>Null leaves a setting as it is.</summary>
     public Task<QueueSetting> UpdateQueueAsync(long projectId, long queueId, string? name, bool? autoAssign, int? maxOpenPerAgent,
         CancellationToken ct = default) =>
-        SendAsync<QueueSetting>(HttpMethod.Patch, $"projects/{projectId}/queues/{queueId}", new { name, autoAssign, maxOpenPerAgent }, ct);
+        SendAsync<QueueSetting>(HttpMethod.Patch, $"projects/{projectId}/queues/{queueId}", new QueueRequest(name, autoAssign, maxOpenPerAgent), ct);
 
-    public Task<QueueMember[]> QueueMembersAsync(long projectId, long queueId, CancellationToken ct = default) =>
-        GetAsync<QueueMember[]>($"projects/{projectId}/queues/{queueId}/members", ct);
+    public Task<MemberItem[]> QueueMembersAsync(long projectId, long queueId, CancellationToken ct = default) =>
+        GetAsync<MemberItem[]>($"projects/{projectId}/queues/{queueId}/members", ct);
 
     public Task SetQueueMemberAsync(long projectId, long queueId, long userId, bool member, CancellationToken ct = default) =>
         SendAsync(member ? HttpMethod.Put : HttpMethod.Delete, $"projects/{projectId}/queues/{queueId}/members/{userId}", null, ct);
 
-    public Task<RoutingRule[]> RoutingRulesAsync(long projectId, CancellationToken ct = default) =>
-        GetAsync<RoutingRule[]>($"projects/{projectId}/routing-rules", ct);
+    public Task<RuleItem[]> RoutingRulesAsync(long projectId, CancellationToken ct = default) =>
+        GetAsync<RuleItem[]>($"projects/{projectId}/routing-rules", ct);
 
-    public Task<RoutingRule> AddRoutingRuleAsync(long projectId, RuleDraft rule, CancellationToken ct = default) =>
-        SendAsync<RoutingRule>(HttpMethod.Post, $"projects/{projectId}/routing-rules", rule, ct);
+    public Task<RuleItem> AddRoutingRuleAsync(long projectId, RuleRequest rule, CancellationToken ct = default) =>
+        SendAsync<RuleItem>(HttpMethod.Post, $"projects/{projectId}/routing-rules", rule, ct);
 
     public Task DeleteRoutingRuleAsync(long projectId, long ruleId, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, $"projects/{projectId}/routing-rules/{ruleId}", null, ct);

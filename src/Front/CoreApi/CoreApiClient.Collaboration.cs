@@ -20,10 +20,10 @@ public sealed partial class CoreApiClient
 
     /// <summary>No user: take it oneself.</summary>
     public Task AssignAsync(long conversationId, long? userId, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Put, $"conversations/{conversationId}/assignee", new { userId }, ct);
+        SendAsync(HttpMethod.Put, $"conversations/{conversationId}/assignee", new AssignRequest(userId), ct);
 
     public Task TransferAsync(long conversationId, long queueId, long? userId, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Post, $"conversations/{conversationId}/transfer", new { queueId, userId }, ct);
+        SendAsync(HttpMethod.Post, $"conversations/{conversationId}/transfer", new TransferRequest(queueId, userId), ct);
 
     public Task SetStatusAsync(long conversationId, bool resolved, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"conversations/{conversationId}/{(resolved ? "resolve" : "reopen")}", null, ct);
@@ -41,25 +41,25 @@ public sealed partial class CoreApiClient
         GetAsync<CatalogTag[]>($"projects/{projectId}/tags", ct);
 
     public Task<CatalogTag> CreateTagAsync(long projectId, string name, string color, CancellationToken ct = default) =>
-        SendAsync<CatalogTag>(HttpMethod.Post, $"projects/{projectId}/tags", new { name, color }, ct);
+        SendAsync<CatalogTag>(HttpMethod.Post, $"projects/{projectId}/tags", new TagRequest(name, color), ct);
 
-    public Task<Note[]> NotesAsync(long conversationId, CancellationToken ct = default) =>
-        GetAsync<Note[]>($"conversations/{conversationId}/notes", ct);
+    public Task<NoteItem[]> NotesAsync(long conversationId, CancellationToken ct = default) =>
+        GetAsync<NoteItem[]>($"conversations/{conversationId}/notes", ct);
 
-    public Task<Note> AddNoteAsync(long conversationId, string text, CancellationToken ct = default) =>
-        SendAsync<Note>(HttpMethod.Post, $"conversations/{conversationId}/notes", new { text }, ct);
+    public Task<NoteItem> AddNoteAsync(long conversationId, string text, CancellationToken ct = default) =>
+        SendAsync<NoteItem>(HttpMethod.Post, $"conversations/{conversationId}/notes", new NoteRequest(text), ct);
 
     /// <summary>Merges the attributes (a null value removes a key); answers the contact's attributes after the merge.</summary>
     public Task<Dictionary<string, string>> SetAttributesAsync(long conversationId, Dictionary<string, string?> attributes, CancellationToken ct = default) =>
-        SendAsync<Dictionary<string, string>>(HttpMethod.Patch, $"conversations/{conversationId}/contact/attributes", new { attributes }, ct);
+        SendAsync<Dictionary<string, string>>(HttpMethod.Patch, $"conversations/{conversationId}/contact/attributes", new AttributesRequest(attributes), ct);
 
     /// <summary>A page of hits; pass the page's <c>Next</c> as <paramref name="after"/> for the hits after it.</summary>
     public Task<Page<SearchHit>> SearchEverythingAsync(long projectId, SearchQuery query, string? after = null, CancellationToken ct = default) =>
         GetAsync<Page<SearchHit>>($"projects/{projectId}/search?{query.ToQueryString()}"
             + (after is null ? "" : "&after=" + Uri.EscapeDataString(after)), ct);
 
-    public Task<TeamMember[]> PresenceAsync(long projectId, CancellationToken ct = default) =>
-        GetAsync<TeamMember[]>($"projects/{projectId}/presence", ct);
+    public Task<PresenceItem[]> PresenceAsync(long projectId, CancellationToken ct = default) =>
+        GetAsync<PresenceItem[]>($"projects/{projectId}/presence", ct);
 
     public Task<ProjectMember[]> MembersAsync(long projectId, CancellationToken ct = default) =>
         GetAsync<ProjectMember[]>($"projects/{projectId}/members", ct);
@@ -67,7 +67,7 @@ public sealed partial class CoreApiClient
     public Task<MyPresence> MyPresenceAsync(CancellationToken ct = default) => GetAsync<MyPresence>("me/presence", ct);
 
     public Task SetPresenceAsync(string status, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Put, "me/presence", new { status }, ct);
+        SendAsync(HttpMethod.Put, "me/presence", new PresenceRequest(status), ct);
 
     public Task SeenAsync(CancellationToken ct = default) => SendAsync(HttpMethod.Post, "me/presence/seen", null, ct);
 
@@ -75,14 +75,14 @@ public sealed partial class CoreApiClient
         GetAsync<RoomItem[]>($"projects/{projectId}/internal/rooms", ct);
 
     public Task<RoomCreated> CreateRoomAsync(long projectId, string name, long[] memberIds, CancellationToken ct = default) =>
-        SendAsync<RoomCreated>(HttpMethod.Post, $"projects/{projectId}/internal/rooms", new { name, memberIds }, ct);
+        SendAsync<RoomCreated>(HttpMethod.Post, $"projects/{projectId}/internal/rooms", new RoomRequest(name, memberIds), ct);
 
     public Task<RoomCreated> DirectAsync(long projectId, long userId, CancellationToken ct = default) =>
-        SendAsync<RoomCreated>(HttpMethod.Post, $"projects/{projectId}/internal/direct", new { userId }, ct);
+        SendAsync<RoomCreated>(HttpMethod.Post, $"projects/{projectId}/internal/direct", new DirectRequest(userId), ct);
 
     public Task<InternalMessage[]> RoomMessagesAsync(long projectId, long roomId, CancellationToken ct = default) =>
         GetAsync<InternalMessage[]>($"projects/{projectId}/internal/rooms/{roomId}/messages?limit=100", ct);
 
     public Task<InternalMessage> PostInternalAsync(long projectId, long roomId, string text, long? conversationId, CancellationToken ct = default) =>
-        SendAsync<InternalMessage>(HttpMethod.Post, $"projects/{projectId}/internal/rooms/{roomId}/messages", new { text, conversationId }, ct);
+        SendAsync<InternalMessage>(HttpMethod.Post, $"projects/{projectId}/internal/rooms/{roomId}/messages", new PostRequest(text, conversationId), ct);
 }

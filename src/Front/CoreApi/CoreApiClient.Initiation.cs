@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace MultichannelMessages.Front.CoreApi;
 
 public sealed partial class CoreApiClient
@@ -10,17 +12,18 @@ public sealed partial class CoreApiClient
 
     public Task<ConsentView> RecordConsentAsync(long projectId, long contactId, string action, string? evidence, long? accountId,
         CancellationToken ct = default) =>
-        SendAsync<ConsentView>(HttpMethod.Put, $"projects/{projectId}/contacts/{contactId}/consent", new { action, evidence, accountId }, ct);
+        SendAsync<ConsentView>(HttpMethod.Put, $"projects/{projectId}/contacts/{contactId}/consent", new ConsentRequest(action, Scope: null, Source: null, evidence, accountId), ct);
 
-    public Task<TemplateChoice[]> ApprovedTemplatesAsync(long projectId, long accountId, CancellationToken ct = default) =>
-        GetAsync<TemplateChoice[]>($"projects/{projectId}/templates?status=APPROVED&accountId={accountId}", ct);
+    public Task<TemplateItem[]> ApprovedTemplatesAsync(long projectId, long accountId, CancellationToken ct = default) =>
+        GetAsync<TemplateItem[]>($"projects/{projectId}/templates?status=APPROVED&accountId={accountId}", ct);
 
-    public Task<PreflightResult> PreflightAsync(long projectId, long accountId, long? contactId, string? phone, long? templateId,
+    public Task<PreflightResponse> PreflightAsync(long projectId, long accountId, long? contactId, string? phone, long? templateId,
         CancellationToken ct = default) =>
-        SendAsync<PreflightResult>(HttpMethod.Post, $"projects/{projectId}/initiations/preflight", new { accountId, contactId, phone, templateId }, ct);
+        SendAsync<PreflightResponse>(HttpMethod.Post, $"projects/{projectId}/initiations/preflight", new PreflightRequest(accountId, contactId, phone, templateId, Language: null), ct);
 
-    public Task<InitiateResult> InitiateAsync(long projectId, long accountId, long? contactId, string? phone, long templateId,
+    public Task<InitiateResponse> InitiateAsync(long projectId, long accountId, long? contactId, string? phone, long templateId,
         IReadOnlyDictionary<string, string> parameters, string clientMessageId, CancellationToken ct = default) =>
-        SendAsync<InitiateResult>(HttpMethod.Post, $"projects/{projectId}/initiations",
-            new { accountId, contactId, phone, templateId, parameters, clientMessageId }, ct);
+        SendAsync<InitiateResponse>(HttpMethod.Post, $"projects/{projectId}/initiations",
+            new InitiateRequest(accountId, contactId, phone, templateId, Language: null, clientMessageId,
+                JsonSerializer.SerializeToElement(parameters)), ct);
 }

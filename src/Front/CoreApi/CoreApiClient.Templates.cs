@@ -9,7 +9,7 @@ public sealed partial class CoreApiClient
     public Task<AccountItem[]> AccountsAsync(long projectId, CancellationToken ct = default) =>
         GetAsync<AccountItem[]>($"projects/{projectId}/accounts", ct);
 
-    public Task<TemplateItem> CreateTemplateAsync(long projectId, NewTemplate template, CancellationToken ct = default) =>
+    public Task<TemplateItem> CreateTemplateAsync(long projectId, TemplateRequest template, CancellationToken ct = default) =>
         SendAsync<TemplateItem>(HttpMethod.Post, $"projects/{projectId}/templates", template, ct);
 
     public Task DeleteTemplateAsync(long projectId, long templateId, CancellationToken ct = default) =>
@@ -24,9 +24,9 @@ public sealed partial class CoreApiClient
     public Task<SendResponse> SendTemplateAsync(long projectId, long conversationId, long templateId, Dictionary<string, string> parameters,
         string clientMessageId, CancellationToken ct = default) =>
         SendAsync<SendResponse>(HttpMethod.Post, $"projects/{projectId}/conversations/{conversationId}/template",
-            new { clientMessageId, templateId, parameters }, ct);
+            new TemplateSendRequest(clientMessageId, templateId, parameters!), ct);
 
     /// <summary>Whether this template may go to this conversation's customer now (the checks chat.send_template enforces).</summary>
-    public Task<PreflightResult> TemplatePreflightAsync(long projectId, long conversationId, long templateId, CancellationToken ct = default) =>
-        GetAsync<PreflightResult>($"projects/{projectId}/conversations/{conversationId}/templates/{templateId}/preflight", ct);
+    public Task<SendPreflight> TemplatePreflightAsync(long projectId, long conversationId, long templateId, CancellationToken ct = default) =>
+        GetAsync<SendPreflight>($"projects/{projectId}/conversations/{conversationId}/templates/{templateId}/preflight", ct);
 }

@@ -15,7 +15,7 @@ public sealed partial class CoreApiClient(HttpClient http, UserSession session)
 
     public static async Task<TokenResponse> LoginAsync(HttpClient anonymous, string email, string password, CancellationToken ct)
     {
-        using var response = await Guard(() => anonymous.PostAsJsonAsync("auth/login", new { email, password }, ct));
+        using var response = await Guard(() => anonymous.PostAsJsonAsync("auth/login", new LoginRequest(email, password), ct));
         await ThrowIfRefusedAsync(response, ct);
         return (await response.Content.ReadFromJsonAsync<TokenResponse>(ct))!;
     }
@@ -36,7 +36,7 @@ public sealed partial class CoreApiClient(HttpClient http, UserSession session)
     public Task<Profile> ProfileAsync(CancellationToken ct = default) => GetAsync<Profile>("me", ct);
 
     public Task SavePreferencesAsync(string? language, string? theme, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Put, "me/preferences", new { language, theme }, ct);
+        SendAsync(HttpMethod.Put, "me/preferences", new PreferencesRequest(language, theme), ct);
 
     public Task<QueueItem[]> QueuesAsync(long projectId, CancellationToken ct = default) => GetAsync<QueueItem[]>($"projects/{projectId}/queues", ct);
 
@@ -62,7 +62,7 @@ public sealed partial class CoreApiClient(HttpClient http, UserSession session)
         GetAsync<ContactContext>($"conversations/{conversationId}/context", ct);
 
     public Task<SendResponse> SendTextAsync(long conversationId, string text, string clientMessageId, CancellationToken ct = default) =>
-        SendAsync<SendResponse>(HttpMethod.Post, $"conversations/{conversationId}/messages", new { text, clientMessageId }, ct);
+        SendAsync<SendResponse>(HttpMethod.Post, $"conversations/{conversationId}/messages", new SendRequest(text, clientMessageId), ct);
 
     public Task<SendResponse> RetryAsync(long conversationId, long messageId, CancellationToken ct = default) =>
         SendAsync<SendResponse>(HttpMethod.Post, $"conversations/{conversationId}/messages/{messageId}/retry", null, ct);

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Team;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
@@ -9,12 +10,6 @@ namespace MultichannelMessages.CoreApi.Collaboration;
 /// <summary>Who is around: one's own presence, the team's, and the project's members.</summary>
 public static class PresenceApi
 {
-    public sealed record PresenceRequest(string? Status);
-    public sealed record PresenceItem(long UserId, string DisplayName, string Role, string Status, DateTime? ChangedAt, DateTime? LastSeenAt,
-        int OpenConversations);
-    public sealed record MyPresence(string Status);
-    public sealed record ProjectMember(long UserId, string DisplayName, string Role);
-
     private static readonly string[] Statuses = ["online", "away", "offline"];
 
     public static IEndpointRouteBuilder MapPresenceApi(this IEndpointRouteBuilder app)

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Team;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
@@ -9,11 +10,6 @@ namespace MultichannelMessages.CoreApi.Collaboration;
 /// <summary>Queues, their assignment settings and their members.</summary>
 public static class QueuesApi
 {
-    public sealed record QueueRequest(string? Name, bool? AutoAssign, int? MaxOpenPerAgent);
-    public sealed record QueueDetail(long Id, string Name, bool AutoAssign, int MaxOpenPerAgent);
-    public sealed record QueueSetting(long Id, string Name, bool AutoAssign, int MaxOpenPerAgent, int Members);
-    public sealed record MemberItem(long UserId, string DisplayName, DateTime? LastAssignedAt);
-
     public static IEndpointRouteBuilder MapQueuesApi(this IEndpointRouteBuilder app)
     {
         var project = app.MapGroup("/projects/{projectId:long}").WithTags("Team").RequirePermission(Permissions.ManageQueues);

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Team;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
@@ -9,9 +10,6 @@ namespace MultichannelMessages.CoreApi.Collaboration;
 /// <summary>Which queue a new conversation lands in: rules on channel, keyword or a customer attribute, in order.</summary>
 public static class RoutingRulesApi
 {
-    public sealed record RuleRequest(long? QueueId, int? Position, string? Channel, string? Keyword, string? AttributeKey, string? AttributeValue);
-    public sealed record RuleItem(long Id, long QueueId, int Position, string? Channel, string? Keyword, string? AttributeKey, string? AttributeValue);
-
     private const string Columns = "id, queue_id, position, channel, keyword, attribute_key, attribute_value";
 
     public static IEndpointRouteBuilder MapRoutingRulesApi(this IEndpointRouteBuilder app)

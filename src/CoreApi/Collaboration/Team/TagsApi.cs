@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MultichannelMessages.Contracts.Team;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
@@ -10,9 +11,6 @@ namespace MultichannelMessages.CoreApi.Collaboration;
 /// <summary>The project's tag catalog (tagging a conversation is in ConversationWorkApi).</summary>
 public static partial class TagsApi
 {
-    public sealed record TagRequest(string? Name, string? Color);
-    public sealed record TagItem(long Id, string Name, string Color, int Conversations);
-
     public static IEndpointRouteBuilder MapTagsApi(this IEndpointRouteBuilder app)
     {
         var tags = app.MapGroup("/projects/{projectId:long}/tags").WithTags("Team").RequirePermission(Permissions.ManageTags);
@@ -40,18 +38,18 @@ public static partial class TagsApi
         return null;
     }
 
-    public static async Task<Ok<TagItem[]>> ListTags(long projectId, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<Ok<CatalogTag[]>> ListTags(long projectId, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<TagItem>(Sql("select id, name, color, conversations from chat.list_tags(@projectId)", new { projectId }, ct));
+        var rows = await connection.QueryAsync<CatalogTag>(Sql("select id, name, color, conversations from chat.list_tags(@projectId)", new { projectId }, ct));
         return TypedResults.Ok(rows.ToArray());
     }
 
-    public static async Task<Results<Created<TagItem>, ProblemHttpResult>> CreateTag(long projectId, TagRequest request, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<Results<Created<CatalogTag>, ProblemHttpResult>> CreateTag(long projectId, TagRequest request, NpgsqlDataSource db, CancellationToken ct)
     {
         if (ValidateTag(request, creating: true) is { } invalid) return invalid;
         await using var connection = await db.OpenConnectionAsync(ct);
-        var tag = await connection.QuerySingleOrDefaultAsync<TagItem>(Sql(
+        var tag = await connection.QuerySingleOrDefaultAsync<CatalogTag>(Sql(
             "select id, name, color, conversations from chat.create_tag(@projectId, @name, @color)",
             new { projectId, name = request.Name!.Trim(), color = request.Color }, ct));
         if (tag is null) return Refusals.Invalid("name", "tag_exists", "A tag with that name already exists.");

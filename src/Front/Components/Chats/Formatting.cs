@@ -11,7 +11,7 @@ public static class Formatting
 
     /// <summary>The window's end after the customer writes again: as long as the window this conversation had (24 h, or
     /// 7 days where the HUMAN_AGENT tag applies), counted from the new message.</summary>
-    public static DateTime WindowReopened(CoreApi.ConversationItem item, DateTime wroteAtUtc)
+    public static DateTime WindowReopened(ConversationItem item, DateTime wroteAtUtc)
     {
         var length = item.WindowExpiresAt is { } e && item.LastInboundAt is { } li && e - li > TimeSpan.FromHours(24)
             ? e - li : TimeSpan.FromHours(24);

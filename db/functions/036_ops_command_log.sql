@@ -1,9 +1,10 @@
 -- The command log's writer and checker (table and append-only rules: migrations/0021_command_log.sql).
 --
--- Context a caller cannot forget: the Core API sets mm.request_id, mm.client_address and mm.actor (the signed-in
--- user's e-mail) for the transaction (set_config(..., true)) before it calls a write function, and the write function
--- records its command with what only it knows (project, action, target, before, after). A write made outside a
--- request (the command line) names its actor itself.
+-- Context a caller cannot forget: the Core API opens every configuring write with a transaction that first sets
+-- mm.actor_user_id, mm.request_id and mm.client_address (set_config(..., true): this transaction only; see
+-- src/CoreApi/Access/CommandContext.cs), and the write function records its command with what only it knows
+-- (project, action, target, before, after). A write made outside a request (the command line) names its actor
+-- itself; one made by hand in SQL is recorded under the database role.
 
 -- One row's content as hashed: every column but the hashes, in a fixed order, as canonical jsonb text.
 create or replace function ops.command_log_digest(p_prev_hash bytea, p_row ops.command_log) returns bytea
@@ -30,9 +31,8 @@ begin
     v_row.id := nextval(pg_get_serial_sequence('ops.command_log', 'id'));
     v_row.at := clock_timestamp();
     v_row.project_id := p_project_id;
-    v_row.actor_user_id := p_actor_user_id;
-    v_row.actor := coalesce(p_actor, nullif(current_setting('mm.actor', true), ''),
-                            (select email from core.users where id = p_actor_user_id), 'command line');
+    v_row.actor_user_id := coalesce(p_actor_user_id, nullif(current_setting('mm.actor_user_id', true), '')::bigint);
+    v_row.actor := coalesce(p_actor, (select email from core.users where id = v_row.actor_user_id), 'database role ' || session_user);
     v_row.action := p_action;
     v_row.target_kind := p_target_kind;
     v_row.target_id := p_target_id;

@@ -33,13 +33,28 @@ language sql stable as $$
 $$;
 
 -- No row: a queue with that name exists already.
+-- Configuring writes record themselves in the command log (ops.record_command, 036_ops_command_log.sql).
+create or replace function core.queue_state(p_queue_id bigint) returns jsonb
+language sql stable as $$
+    select jsonb_build_object('name', q.name, 'autoAssign', q.auto_assign, 'maxOpenPerAgent', q.max_open_per_agent)
+    from core.queues q where q.id = p_queue_id
+$$;
+
 create or replace function core.create_queue(p_project_id bigint, p_name text, p_auto_assign boolean, p_max_open_per_agent int)
 returns table (id bigint, name text, auto_assign boolean, max_open_per_agent int)
-language sql as $$
+language plpgsql as $$
+#variable_conflict use_column
+declare
+    v_id bigint;
+begin
     insert into core.queues as q (project_id, name, auto_assign, max_open_per_agent)
     values (p_project_id, p_name, coalesce(p_auto_assign, false), coalesce(p_max_open_per_agent, 20))
     on conflict (project_id, name) do nothing
-    returning q.id, q.name, q.auto_assign, q.max_open_per_agent
+    returning q.id into v_id;
+    if v_id is null then return; end if;
+    perform ops.record_command(p_project_id, null, 'queue.create', 'queue', v_id::text, null, core.queue_state(v_id));
+    return query select q.id, q.name, q.auto_assign, q.max_open_per_agent from core.queues q where q.id = v_id;
+end
 $$;
 
 -- Null arguments keep the current value. No row: not the project's queue. A duplicate name raises unique_violation.
@@ -48,12 +63,17 @@ create or replace function core.update_queue(p_project_id bigint, p_queue_id big
                                              p_max_open_per_agent int)
 returns table (id bigint, name text, auto_assign boolean, max_open_per_agent int)
 language plpgsql as $$
+declare
+    v_before jsonb := core.queue_state(p_queue_id);
 begin
     return query
     update core.queues as q set name = coalesce(p_name, q.name), auto_assign = coalesce(p_auto_assign, q.auto_assign),
                                 max_open_per_agent = coalesce(p_max_open_per_agent, q.max_open_per_agent)
     where q.id = p_queue_id and q.project_id = p_project_id
     returning q.id, q.name, q.auto_assign, q.max_open_per_agent;
+    if found then
+        perform ops.record_command(p_project_id, null, 'queue.update', 'queue', p_queue_id::text, v_before, core.queue_state(p_queue_id));
+    end if;
     if exists (select 1 from core.queues q where q.id = p_queue_id and q.project_id = p_project_id and q.auto_assign) then
         perform pg_notify('assignment', '');
     end if;
@@ -84,6 +104,8 @@ begin
     else
         delete from core.queue_members where queue_id = p_queue_id and user_id = p_user_id;
     end if;
+    perform ops.record_command(p_project_id, null, case when p_member then 'queue.member_add' else 'queue.member_remove' end,
+                               'queue', p_queue_id::text, null, jsonb_build_object('userId', p_user_id));
     perform ops.invalidate(p_project_id, 'access', p_user_id::text);
     perform pg_notify('assignment', '');
     return 'ok';

@@ -148,4 +148,10 @@ public class CoreHost : IAsyncLifetime
         await using var connection = new NpgsqlConnection(ConnectionString);
         return (await connection.ExecuteScalarAsync<T>(sql, args))!;
     }
+
+    public async Task<T[]> QueryAsync<T>(string sql, object? args = null)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        return (await connection.QueryAsync<T>(sql, args)).ToArray();
+    }
 }

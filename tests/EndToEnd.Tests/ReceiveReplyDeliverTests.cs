@@ -102,7 +102,11 @@ public sealed class ReceiveReplyDeliverTests(PlatformProcesses platform) : IClas
         var thread = await agent.GetFromJsonAsync<JsonElement>($"/conversations/{conversationId}/messages");
         var message = thread.GetProperty("items").EnumerateArray().Single(m => m.GetProperty("id").GetInt64() == messageId);
         Assert.Equal("read", message.GetProperty("status").GetString());
-        Assert.Contains($"Outcome of message {messageId} (", platform.Worker.Output);
+        // The Worker's log reaches us through its process's output pipe, which may lag behind the webhooks on a loaded
+        // machine: wait for the line rather than read the output once.
+        var outcome = $"Outcome of message {messageId} (";
+        for (var waited = 0; waited < 100 && !platform.Worker.Output.Contains(outcome); waited++) await Task.Delay(100);
+        Assert.Contains(outcome, platform.Worker.Output);
 
         // Well past the Worker's timeout, nothing was sent again.
         await Task.Delay(TimeSpan.FromSeconds(3));

@@ -18,10 +18,10 @@ public static class QueuesApi
         project.MapGet("/queues/{queueId:long}", GetQueue).RequirePermission(Permissions.ReadConversations);
         project.MapPatch("/queues/{queueId:long}", UpdateQueue);
         project.MapGet("/queues/{queueId:long}/members", Members).RequirePermission(Permissions.ReadConversations);
-        project.MapPut("/queues/{queueId:long}/members/{userId:long}", (long projectId, long queueId, long userId, NpgsqlDataSource db, CancellationToken ct) =>
-            SetMember(projectId, queueId, userId, true, db, ct));
-        project.MapDelete("/queues/{queueId:long}/members/{userId:long}", (long projectId, long queueId, long userId, NpgsqlDataSource db, CancellationToken ct) =>
-            SetMember(projectId, queueId, userId, false, db, ct));
+        project.MapPut("/queues/{queueId:long}/members/{userId:long}", (long projectId, long queueId, long userId, HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
+            SetMember(projectId, queueId, userId, true, http, db, ct));
+        project.MapDelete("/queues/{queueId:long}/members/{userId:long}", (long projectId, long queueId, long userId, HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
+            SetMember(projectId, queueId, userId, false, http, db, ct));
         return app;
     }
 
@@ -49,14 +49,16 @@ public static class QueuesApi
     }
 
     public static async Task<Results<Created<QueueDetail>, ProblemHttpResult>> CreateQueue(
-        long projectId, QueueRequest request, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, QueueRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         if (ValidateQueue(request, creating: true) is { } invalid) return invalid;
         await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = await connection.BeginCommandAsync(http, ct);
         var queue = await connection.QuerySingleOrDefaultAsync<QueueDetail>(Sql(
             "select id, name, auto_assign, max_open_per_agent from core.create_queue(@projectId, @name, @autoAssign, @cap)",
             new { projectId, name = request.Name!.Trim(), autoAssign = request.AutoAssign, cap = request.MaxOpenPerAgent }, ct));
         if (queue is null) return Refusals.Invalid("name", "queue_exists", "A queue with that name already exists.");
+        await command.CommitAsync(ct);
         return TypedResults.Created($"/projects/{projectId}/queues/{queue.Id}", queue);
     }
 
@@ -69,16 +71,19 @@ public static class QueuesApi
     }
 
     public static async Task<Results<Ok<QueueDetail>, ProblemHttpResult>> UpdateQueue(
-        long projectId, long queueId, QueueRequest request, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, long queueId, QueueRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         if (ValidateQueue(request, creating: false) is { } invalid) return invalid;
         await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = await connection.BeginCommandAsync(http, ct);
         try
         {
             var queue = await connection.QuerySingleOrDefaultAsync<QueueDetail>(Sql(
                 "select id, name, auto_assign, max_open_per_agent from core.update_queue(@projectId, @queueId, @name, @autoAssign, @cap)",
                 new { projectId, queueId, name = request.Name?.Trim(), autoAssign = request.AutoAssign, cap = request.MaxOpenPerAgent }, ct));
-            return queue is null ? Refusals.NotFound() : TypedResults.Ok(queue);
+            if (queue is null) return Refusals.NotFound();
+            await command.CommitAsync(ct);
+            return TypedResults.Ok(queue);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -99,15 +104,17 @@ public static class QueuesApi
     /// <summary>Membership decides what an agent sees: the function has every Core API instance drop the user's cached
     /// grants.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> SetMember(
-        long projectId, long queueId, long userId, bool member, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, long queueId, long userId, bool member, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        return await connection.ExecuteScalarAsync<string>(Sql("select core.set_queue_member(@projectId, @queueId, @userId, @member)",
-                new { projectId, queueId, userId, member }, ct)) switch
+        await using var command = await connection.BeginCommandAsync(http, ct);
+        switch (await connection.ExecuteScalarAsync<string>(Sql("select core.set_queue_member(@projectId, @queueId, @userId, @member)",
+                    new { projectId, queueId, userId, member }, ct)))
         {
-            "not_found" => Refusals.NotFound(),
-            "unknown_member" => Refusals.Invalid("userId", "unknown_member", "That person is not a member of this project."),
-            _ => TypedResults.NoContent(),
-        };
+            case "not_found": return Refusals.NotFound();
+            case "unknown_member": return Refusals.Invalid("userId", "unknown_member", "That person is not a member of this project.");
+        }
+        await command.CommitAsync(ct);
+        return TypedResults.NoContent();
     }
 }

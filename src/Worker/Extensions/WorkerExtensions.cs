@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using MultichannelMessages.Worker.Graph;
 using MultichannelMessages.Platform.Media;
@@ -14,24 +16,35 @@ namespace MultichannelMessages.Worker.Extensions;
 
 public static class WorkerExtensions
 {
+    /// <summary>The one Graph transport (<see cref="GraphTransport"/>) and the clients on it: messages, media
+    /// calls, templates. Under the transport, a resilience pipeline per Meta host: a circuit breaker (outermost) over
+    /// a per-call timeout. No retry strategy, on purpose: a send's only retry is the outbox's.</summary>
     public static WebApplicationBuilder AddGraphClient(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<GraphOptions>().BindConfiguration(GraphOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddHttpClient<GraphClient>((sp, http) =>
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<GraphCircuits>();
+        builder.Services.AddHttpClient<GraphTransport>((sp, http) =>
             {
                 var options = sp.GetRequiredService<IOptions<GraphOptions>>().Value;
                 http.BaseAddress = new Uri(options.BaseAddress.TrimEnd('/') + "/");
-                http.Timeout = options.Timeout;
+                // The pipeline's timeout bounds each call (with the call's own limit for uploads).
+                http.Timeout = System.Threading.Timeout.InfiniteTimeSpan;
             })
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 MaxConnectionsPerServer = sp.GetRequiredService<IOptions<GraphOptions>>().Value.MaxConnections,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             })
-            // The sender holds its client for the process lifetime; PooledConnectionLifetime renews DNS instead.
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
-            // One Information line per request would flood the log at 1,000 sends/s.
-            .RemoveAllLoggers();
+            // The clients are held for the process lifetime; PooledConnectionLifetime renews DNS instead.
+            .SetHandlerLifetime(System.Threading.Timeout.InfiniteTimeSpan)
+            // One Information line per request would flood the log at 1,000 sends/s (and media URLs carry signatures).
+            .RemoveAllLoggers()
+            .AddResilienceHandler("graph", GraphResilience.Configure)
+            .SelectPipelineByAuthority();
+        builder.Services.AddSingleton<GraphClient>();
+        builder.Services.AddSingleton<MediaGraphClient>();
+        builder.Services.AddSingleton<TemplateGraphClient>();
         return builder;
     }
 
@@ -40,7 +53,7 @@ public static class WorkerExtensions
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<OutboxOptions>, OutboxLeaseValidation>();
         builder.Services.AddOptions<PacingOptions>().BindConfiguration(PacingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<WorkerIdentity>();
         builder.Services.AddSingleton<SendPacer>();
         builder.Services.AddSingleton<OutboxMetrics>();
@@ -79,13 +92,6 @@ public static class WorkerExtensions
             .Validate<IOptions<GraphOptions>>((o, graph) => o.LeaseSeconds > graph.Value.TimeoutSeconds,
                 "Templates:LeaseSeconds must be longer than Graph:TimeoutSeconds, or a submission in flight could be claimed twice.")
             .ValidateOnStart();
-        builder.Services.AddHttpClient<TemplateGraphClient>((sp, http) =>
-            {
-                var graph = sp.GetRequiredService<IOptions<GraphOptions>>().Value;
-                http.BaseAddress = new Uri(graph.BaseAddress.TrimEnd('/') + "/");
-                http.Timeout = graph.Timeout;
-            })
-            .RemoveAllLoggers();
         builder.Services.AddSingleton<TemplateSubmitLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TemplateSubmitLoop>());
         builder.Services.AddSingleton<TemplateSyncLoop>();
@@ -93,19 +99,12 @@ public static class WorkerExtensions
         return builder;
     }
 
-    /// <summary>The media download loop, the media store it writes to, and the Graph client for media calls (node
-    /// lookup, download, upload of outbound files; the outbox sender uses it too).</summary>
+    /// <summary>The media download loop, the media store it writes to and the SSRF-safe fetcher it downloads with
+    /// (the media Graph calls are <see cref="AddGraphClient"/>'s).</summary>
     public static WebApplicationBuilder AddMedia(this WebApplicationBuilder builder)
     {
         builder.Services.AddMediaStore();
         builder.Services.AddOptions<MediaDownloadOptions>().BindConfiguration(MediaDownloadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddHttpClient<MediaGraphClient>((sp, http) =>
-            {
-                http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<GraphOptions>>().Value.BaseAddress.TrimEnd('/') + "/");
-                // Bounds the wait for response headers; the body is bounded by each download's own deadline.
-                http.Timeout = sp.GetRequiredService<IOptions<MediaDownloadOptions>>().Value.Timeout;
-            })
-            .RemoveAllLoggers(); // request lines would carry the signed download URLs
         builder.Services.AddSafeFetcher(); // the download URLs came from payloads: public addresses only
         builder.Services.AddSingleton<MediaDownloadStore>();
         builder.Services.AddSingleton<MediaDownloader>();
@@ -120,6 +119,7 @@ public static class WorkerExtensions
     {
         builder.Services.AddOptions<HeartbeatOptions>().BindConfiguration(HeartbeatOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<WorkerLoops>();
+        builder.Services.TryAddSingleton<GraphCircuits>();
         builder.Services.AddHostedService<HeartbeatService>();
         builder.Services.AddHealthChecks().AddCheck<LoopHealthCheck>("loops");
         return builder;

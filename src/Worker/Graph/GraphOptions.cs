@@ -23,5 +23,22 @@ public sealed class GraphOptions
     [Range(1, 10_000)]
     public int MaxConnections { get; set; } = 256;
 
+    /// <summary>The circuit breaker opens for a Meta host when at least this share of its calls failed (5xx, timeout,
+    /// no connection)…</summary>
+    [Range(0.01, 1.0)]
+    public double CircuitFailureRatio { get; set; } = 0.5;
+
+    /// <summary>…among at least this many calls…</summary>
+    [Range(2, 100_000)]
+    public int CircuitMinimumThroughput { get; set; } = 20;
+
+    /// <summary>…within this window.</summary>
+    [Range(1, 3_600)]
+    public int CircuitSamplingSeconds { get; set; } = 30;
+
+    /// <summary>How long an open breaker pauses calls to the host; then one probe decides whether it closes.</summary>
+    [Range(1, 3_600)]
+    public int CircuitBreakSeconds { get; set; } = 30;
+
     public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSeconds);
 }

@@ -12,6 +12,11 @@ public sealed record MetaError(int HttpStatus, int? Code, int? Subcode, string T
     public static MetaError Timeout(TimeSpan after) => new(0, null, null, "Timeout", $"no answer within {after.TotalSeconds:0.#} s", MetaErrorSource.Timeout);
     public static MetaError Interrupted(string message) => new(0, null, null, "Connection interrupted", message, MetaErrorSource.Interrupted);
 
+    /// <summary>The host's circuit breaker is open (it failed repeatedly): the request was not sent.</summary>
+    public static MetaError CircuitOpen(string host, TimeSpan retryIn) =>
+        new(0, null, null, "Meta host paused", $"{host} failed repeatedly; calls resume in {Math.Ceiling(retryIn.TotalSeconds):0} s",
+            MetaErrorSource.CircuitOpen, retryIn > TimeSpan.Zero ? retryIn : null);
+
     /// <summary>The request may have reached Meta and been accepted: no answer came back (timeout, or the connection
     /// broke after the request was written).</summary>
     public bool OutcomeUnknown => Source is MetaErrorSource.Timeout or MetaErrorSource.Interrupted;
@@ -41,6 +46,8 @@ public enum MetaErrorSource
     Interrupted,
     /// <summary>Refused before any request: the message cannot be expressed for its channel.</summary>
     Unsendable,
+    /// <summary>Not sent: the Graph host's circuit breaker is open after repeated failures.</summary>
+    CircuitOpen,
 }
 
 /// <summary>What Meta answered to one send: its message id, or an error.</summary>

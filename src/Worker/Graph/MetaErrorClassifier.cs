@@ -89,6 +89,7 @@ public static class MetaErrorClassifier
             case MetaErrorSource.Network: return new(RetryClass.Transient, "network_error");
             case MetaErrorSource.Timeout: return new(RetryClass.Transient, "timeout");
             case MetaErrorSource.Interrupted: return new(RetryClass.Transient, "interrupted");
+            case MetaErrorSource.CircuitOpen: return new(RetryClass.Transient, "graph_circuit_open");
             case MetaErrorSource.Unsendable: return new(RetryClass.None, "unsupported_message");
         }
         if (error.Code is { } code)

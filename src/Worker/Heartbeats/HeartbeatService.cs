@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Options;
+using MultichannelMessages.Worker.Graph;
 using MultichannelMessages.Worker.Outbox;
 using MultichannelMessages.Worker.Pacing;
 using Npgsql;
@@ -8,12 +9,14 @@ using Npgsql;
 namespace MultichannelMessages.Worker.Heartbeats;
 
 /// <summary>Every interval, one ops.beat row per loop with what that loop reported (last iteration, last claim,
-/// counts, queue lag), so the Ops page sees which Worker and which loop is alive.</summary>
+/// counts, queue lag), so the Ops page sees which Worker and which loop is alive; and one row per Meta host this
+/// Worker called (<c>graph:{host}</c>) with its circuit breaker's state.</summary>
 public sealed class HeartbeatService(
     NpgsqlDataSource dataSource,
     WorkerLoops loops,
     WorkerIdentity identity,
     SendPacer pacer,
+    GraphCircuits circuits,
     TimeProvider time,
     IOptions<HeartbeatOptions> options,
     ILogger<HeartbeatService> logger) : BackgroundService
@@ -45,6 +48,22 @@ public sealed class HeartbeatService(
             await connection.ExecuteAsync(new CommandDefinition(
                 "select ops.beat(@worker, @loop, @details::jsonb)",
                 new { worker = identity.Id, loop = loop.Name, details }, cancellationToken: ct));
+        }
+        // Each Meta host this Worker called, with its breaker's state: an open breaker pauses that host's sends.
+        foreach (var circuit in circuits.Snapshot())
+        {
+            var details = JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["alive"] = circuit.State != "open",
+                ["state"] = circuit.State,
+                ["since"] = circuit.Since,
+                ["break_until"] = circuit.BreakUntil,
+                ["times_opened"] = circuit.TimesOpened,
+                ["last_error"] = circuit.LastFailure,
+            });
+            await connection.ExecuteAsync(new CommandDefinition(
+                "select ops.beat(@worker, @loop, @details::jsonb)",
+                new { worker = identity.Id, loop = "graph:" + circuit.Host, details }, cancellationToken: ct));
         }
         if (all.Any(l => l.Name == OutboxPump.LoopName))
         {

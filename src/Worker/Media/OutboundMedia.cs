@@ -43,12 +43,16 @@ public sealed class OutboundMedia(NpgsqlDataSource db, IMediaStore store, MediaG
         var mediaId = file.UploadedMediaId;
         if (mediaId is null)
         {
+            // The upload's deadline is what the lease leaves: the transport times the Graph call out at it, and the
+            // linked token bounds reading the file from the store too.
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(budget);
+            string? uploaded;
             MetaError? error;
-            try { (mediaId, error) = await UploadAsync(item, file, attachmentType, accessToken, deadline.Token); }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { error = MetaError.Timeout(budget); }
-            if (mediaId is null) return (null, error);
+            try { (uploaded, error) = await UploadAsync(item, file, attachmentType, accessToken, budget, deadline.Token); }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { (uploaded, error) = (null, MetaError.Timeout(budget)); }
+            if (uploaded is null) return (null, error);
+            mediaId = uploaded;
             await connection.ExecuteAsync(new CommandDefinition("select chat.record_media_upload(@id, @mediaId)",
                 new { id = file.MediaId, mediaId }, cancellationToken: ct));
         }
@@ -70,7 +74,7 @@ public sealed class OutboundMedia(NpgsqlDataSource db, IMediaStore store, MediaG
     };
 
     private async Task<(string? MediaId, MetaError? Error)> UploadAsync(OutboxItem item, StoredFile file, string? attachmentType, string accessToken,
-        CancellationToken ct)
+        TimeSpan timeout, CancellationToken ct)
     {
         StoredMedia? stored;
         try { stored = await store.OpenReadAsync(file.StorageKey!, ct); }
@@ -84,9 +88,9 @@ public sealed class OutboundMedia(NpgsqlDataSource db, IMediaStore store, MediaG
             var mimeType = file.MimeType ?? stored.ContentType ?? "application/octet-stream";
             return attachmentType is null
                 ? await graph.UploadAsync(item.AccountExternalId, stored.Content, file.SizeBytes ?? stored.Length, mimeType,
-                    file.FileName ?? file.Kind, accessToken, ct)
+                    file.FileName ?? file.Kind, accessToken, timeout, ct)
                 : await graph.UploadAttachmentAsync(item.AccountExternalId, stored.Content, file.SizeBytes ?? stored.Length, mimeType,
-                    file.FileName ?? file.Kind, attachmentType, accessToken, ct);
+                    file.FileName ?? file.Kind, attachmentType, accessToken, timeout, ct);
         }
     }
 

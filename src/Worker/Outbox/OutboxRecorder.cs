@@ -40,6 +40,12 @@ public sealed class OutboxRecorder(
         }
 
         var error = result.Error!;
+        if (error.Source == MetaErrorSource.CircuitOpen)
+        {
+            // The breaker opened while this row waited for its turn: the request never left, so it costs no attempt.
+            await DeferAsync(item, status, "graph_circuit_open", error.RetryAfter ?? TimeSpan.Zero);
+            return;
+        }
         if (error.OutcomeUnknown && item.Channel == Channels.WhatsApp)
         {
             // Meta may have the message: a retry now could deliver it twice. Its status webhook (carrying our message

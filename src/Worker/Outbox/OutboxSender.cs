@@ -20,6 +20,8 @@ public sealed class OutboxSender
 {
     private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(2);
     private readonly GraphClient _graph;
+    private readonly GraphCircuits _circuits;
+    private readonly string _graphHost;
     private readonly SendPacer _pacer;
     private readonly SecretProtector _protector;
     private readonly OutboxMetrics _metrics;
@@ -32,10 +34,13 @@ public sealed class OutboxSender
     private readonly TimeSpan _requestBudget;
     private readonly SemaphoreSlim _slots;
 
-    public OutboxSender(GraphClient graph, SendPacer pacer, SecretProtector protector, OutboxMetrics metrics, OutboxRecorder recorder,
-        OutboundMedia media, TimeProvider time, IOptions<OutboxOptions> outbox, IOptions<GraphOptions> graphOptions, ILogger<OutboxSender> logger)
+    public OutboxSender(GraphClient graph, GraphCircuits circuits, SendPacer pacer, SecretProtector protector, OutboxMetrics metrics,
+        OutboxRecorder recorder, OutboundMedia media, TimeProvider time, IOptions<OutboxOptions> outbox, IOptions<GraphOptions> graphOptions,
+        ILogger<OutboxSender> logger)
     {
-        (_graph, _pacer, _protector, _metrics, _recorder, _media, _time, _logger) = (graph, pacer, protector, metrics, recorder, media, time, logger);
+        (_graph, _circuits, _pacer, _protector, _metrics, _recorder, _media, _time, _logger) =
+            (graph, circuits, pacer, protector, metrics, recorder, media, time, logger);
+        _graphHost = new Uri(graphOptions.Value.BaseAddress).Authority;
         _outbox = outbox.Value;
         _lease = outbox.Value.Lease;
         _requestBudget = graphOptions.Value.Timeout + LeaseMargin;
@@ -69,6 +74,12 @@ public sealed class OutboxSender
 
     private async Task ProcessCoreAsync(OutboxItem item, LoopStatus status, CancellationToken stopping)
     {
+        // Meta's host is failing (its breaker is open): hand the row back until the break ends, without an attempt.
+        if (_circuits.IsOpen(_graphHost, out var paused))
+        {
+            await _recorder.DeferAsync(item, status, "graph_circuit_open", paused);
+            return;
+        }
         if (item.InDoubt && !await SettleInDoubtAsync(item, status)) return;
         if (!AccessTokens.TryDecrypt(_protector, item.AccessTokenEnc, item.AccountId, out var token, out var problem))
         {

@@ -1,8 +1,6 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Options;
 using MultichannelMessages.Worker.Graph;
 
 namespace MultichannelMessages.Worker.Templates;
@@ -12,12 +10,11 @@ public readonly record struct TemplateCreateResult(string? Id, string? Status, s
 
 /// <summary>
 /// The template endpoints of the Graph API: POST /{version}/{waba}/message_templates (create), GET (list, following
-/// paging.next), DELETE ?name=&amp;hsm_id= (one language of a template). One attempt per call; retries are the loop's.
+/// paging.next), DELETE ?name=&amp;hsm_id= (one language of a template). One attempt per call through the one <see cref="GraphTransport"/>; retries are the loop's.
 /// </summary>
-public sealed class TemplateGraphClient(HttpClient http, IOptions<GraphOptions> options)
+public sealed class TemplateGraphClient(GraphTransport transport)
 {
-    private readonly string _version = options.Value.ApiVersion;
-    private readonly TimeSpan _timeout = options.Value.Timeout;
+    private readonly string _version = transport.ApiVersion;
 
     public async Task<TemplateCreateResult> CreateAsync(string wabaId, JsonObject template, string token, CancellationToken ct)
     {
@@ -59,26 +56,12 @@ public sealed class TemplateGraphClient(HttpClient http, IOptions<GraphOptions> 
     {
         using var request = new HttpRequestMessage(method, path);
         if (content is not null) request.Content = JsonContent.Create(content);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        try
-        {
-            using var response = await http.SendAsync(request, ct);
-            var bytes = await response.Content.ReadAsByteArrayAsync(ct);
-            JsonNode? body = null;
-            try { body = JsonNode.Parse(bytes); } catch (JsonException) { }
-            var status = (int)response.StatusCode;
-            if (status is >= 200 and < 300 && body?["error"] is null) return (status, body, null);
-            // The send parser reads Meta's envelope the same way for any endpoint.
-            return (status, body, GraphResponses.Parse(status, bytes).Error ?? Unexpected(status, body));
-        }
-        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return (0, null, MetaError.Timeout(_timeout));
-        }
-        catch (HttpRequestException ex)
-        {
-            return (0, null, MetaError.Network(ex.HttpRequestError + ": " + ex.Message));
-        }
+        var answer = await transport.SendAsync(request, token, ct);
+        if (answer.Failure is { } failure) return (0, null, failure);
+        JsonNode? body = null;
+        try { body = JsonNode.Parse(answer.Body); } catch (JsonException) { }
+        if (answer.IsSuccess && body?["error"] is null) return (answer.Status, body, null);
+        return (answer.Status, body, answer.Error);
     }
 
     private static MetaError Unexpected(int status, JsonNode? body) =>

@@ -31,6 +31,34 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public async Task Meta_host_failing_opens_the_breaker_which_defers_sends_without_spending_attempts_then_each_is_sent_once()
+    {
+        var db = await WorkerDatabase.CreateAsync("breaker");
+        var queued = await db.QueueTextsAsync(WorkerDatabase.WhatsApp, 6, "3463100");
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await sandbox.AddFaultAsync(new { kind = "server_error", count = 4 });
+        await using var worker = WorkerHost.Start(db, sandbox, ("Graph:CircuitMinimumThroughput", "2"), ("Graph:CircuitFailureRatio", "0.5"),
+            ("Graph:CircuitBreakSeconds", "2"), ("Outbox:MaxAttempts", "20"));
+
+        Assert.Equal(0L, await db.WaitForOutboxDrainedAsync(TimeSpan.FromSeconds(30)));
+
+        // Every message went out exactly once; each 500 cost one attempt, and the deferrals while the breaker was
+        // open cost none (6 sends + 4 failures = 10 attempts in all, however often the rows were handed back).
+        var sent = await sandbox.SentAsync();
+        Assert.Equal(queued.Count, sent.Count);
+        Assert.Equal(queued.Count, sent.Select(s => s.To).Distinct().Count());
+        Assert.Equal(4, (await sandbox.FaultsAsync()).Single().Hits);
+        var attempts = await db.QueryAsync<long>("select sum(attempt_count)::bigint from ops.outbox where message_id = any(@ids)",
+            new { ids = queued.Select(q => q.MessageId).ToArray() });
+        Assert.Equal(queued.Count + 4, attempts.Single());
+        Assert.Empty(await db.QueryAsync<long>("select id from ops.dead_letters"));
+        // The heartbeat reported the host's breaker: it opened at least once.
+        await Eventually.TrueAsync(async () => (await db.QueryAsync<int>(
+                "select coalesce((details->>'times_opened')::int, 0) from ops.worker_heartbeats where loop = 'graph:sandbox.test'")).SingleOrDefault() >= 1,
+            TimeSpan.FromSeconds(10), "the heartbeat shows graph:sandbox.test opened");
+    }
+
+    [Fact]
     public async Task A_rate_limit_is_retried_after_its_backoff_and_the_message_sent_once()
     {
         var db = await WorkerDatabase.CreateAsync("ratelimit");

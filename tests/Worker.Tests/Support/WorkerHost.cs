@@ -32,9 +32,7 @@ public sealed class WorkerHost : IAsyncDisposable
             foreach (var (key, value) in settings) b.UseSetting(key, value);
             b.ConfigureTestServices(services =>
             {
-                services.AddHttpClient<GraphClient>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
-                services.AddHttpClient<MultichannelMessages.Worker.Media.MediaGraphClient>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
-                services.AddHttpClient<MultichannelMessages.Worker.Templates.TemplateGraphClient>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
+                services.AddHttpClient<GraphTransport>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
                 // The media node points downloads at the in-memory sandbox, which has no address to check; the
                 // connect-time address check is tested over real sockets (Platform.Tests/Net, EndToEnd attachment tests).
                 services.AddHttpClient<MultichannelMessages.Platform.Net.SafeFetcher>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);

@@ -242,7 +242,7 @@ public sealed partial class ConsoleTests(ConsolePlatform platform) : IClassFixtu
 
         // Pinned goes to the top and stays there when newer messages arrive elsewhere.
         await Conversation(page, older).GetByTestId("pin").ClickAsync();
-        await Expect(Conversation(page, older).GetByTestId("pin")).ToHaveAttributeAsync("aria-pressed", "true");
+        await Expect(Conversation(page, older).GetByTestId("pin")).ToHaveAttributeAsync("data-pinned", "true");
         await Expect(page.GetByTestId("conversation").First.GetByTestId("conversation-name")).ToHaveTextAsync(older);
 
         // Keyboard: into the list, down to the next conversation, then Alt+2 to the composer and Enter to send.
@@ -263,8 +263,12 @@ public sealed partial class ConsoleTests(ConsolePlatform platform) : IClassFixtu
         await Expect(page.GetByTestId("conversation")).ToHaveCountAsync(1);
         await page.GetByTestId("clear-search").ClickAsync();
         await Expect(Conversation(page, newer)).ToBeVisibleAsync();
-        await Conversation(page, older).GetByTestId("pin").ClickAsync();
-        await Expect(Conversation(page, older).GetByTestId("pin")).ToHaveAttributeAsync("aria-pressed", "false");
+        // P in the list unpins the selected conversation (the pin mark is mouse-only: no control nests in an option).
+        await page.GetByTestId("conversation-list").FocusAsync();
+        await page.Keyboard.PressAsync("Home");
+        await Expect(page.GetByTestId("thread-title")).ToHaveTextAsync(older);
+        await page.Keyboard.PressAsync("p");
+        await Expect(Conversation(page, older).GetByTestId("pin")).ToHaveAttributeAsync("data-pinned", "false");
     }
 
     private static async Task<string> ExternalIdAsync(IPage page) =>

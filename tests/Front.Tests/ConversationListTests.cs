@@ -1,5 +1,6 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using MultichannelMessages.Front.Components.Chats;
 using MultichannelMessages.Front.CoreApi;
 
@@ -63,10 +64,26 @@ public sealed class ConversationListTests : ComponentTest
         var cut = Render<ConversationList>(p => p.Add(l => l.Items, new[] { Item(1, Now) })
             .Add(l => l.OnSelect, EventCallback.Factory.Create<long>(this, id => selected = id))
             .Add(l => l.OnTogglePin, EventCallback.Factory.Create<long>(this, id => pinned = id)));
-        Assert.Equal("false", cut.Find("[data-testid=pin]").GetAttribute("aria-pressed"));
+        Assert.Equal("false", cut.Find("[data-testid=pin]").GetAttribute("data-pinned"));
         cut.Find("[data-testid=pin]").Click();
         Assert.Equal(1, pinned);
         Assert.Null(selected);
+    }
+
+    [Fact]
+    public void P_pins_the_selected_conversation_and_no_control_nests_in_an_option()
+    {
+        long? pinned = null;
+        var cut = Render<ConversationList>(p => p.Add(l => l.Items, new[] { Item(1, Now), Item(2, Now.AddMinutes(-1)) })
+            .Add(l => l.SelectedId, 2L)
+            .Add(l => l.OnTogglePin, EventCallback.Factory.Create<long>(this, id => pinned = id)));
+
+        cut.Find("[data-testid=conversation-list]").KeyDown(new KeyboardEventArgs { Key = "x" });
+        Assert.Null(pinned); // control: another key pins nothing
+        cut.Find("[data-testid=conversation-list]").KeyDown(new KeyboardEventArgs { Key = "p" });
+        Assert.Equal(2, pinned);
+        // axe's nested-interactive: an option holds no button, link, input or focusable element.
+        Assert.Empty(cut.FindAll("[role=option] button, [role=option] a, [role=option] input, [role=option] [tabindex]"));
     }
 
     [Fact]

@@ -232,6 +232,11 @@ begin
     values (v_lock.project_id, p_conversation_id, v_lock.user_id, p_actor_user_id, p_action);
     perform ops.emit_change(v_lock.project_id, 'lock_changed', p_conversation_id, null,
                             jsonb_build_object('action', p_action, 'ownerUserId', v_lock.user_id));
+    -- Taking someone else's lock away is an admin's or dev's act over an agent's work: it is in the command log.
+    if p_action = 'revoked' then
+        perform ops.record_command(v_lock.project_id, p_actor_user_id, 'lock.revoke', 'conversation', p_conversation_id::text,
+                                   jsonb_build_object('ownerUserId', v_lock.user_id, 'expiresAt', v_lock.expires_at), null);
+    end if;
     return true;
 end
 $$;

@@ -121,44 +121,89 @@ language sql stable as $$
     from core.routing_rules where project_id = p_project_id order by position, id
 $$;
 
--- No row: the queue is not the project's.
+create or replace function core.routing_rule_state(p_rule_id bigint) returns jsonb
+language sql stable as $$
+    select jsonb_build_object('queueId', r.queue_id, 'position', r.position, 'channel', r.channel, 'keyword', r.keyword,
+                              'attributeKey', r.attribute_key, 'attributeValue', r.attribute_value)
+    from core.routing_rules r where r.id = p_rule_id
+$$;
+
+-- No row: the queue is not the project's. Recorded in the command log.
 create or replace function core.add_routing_rule(p_project_id bigint, p_queue_id bigint, p_position int, p_channel text, p_keyword text,
                                                  p_attribute_key text, p_attribute_value text, p_created_by bigint)
 returns table (id bigint, queue_id bigint, "position" int, channel text, keyword text, attribute_key text, attribute_value text)
-language sql as $$
+language plpgsql as $$
+declare
+    v_id bigint;
+begin
     insert into core.routing_rules as r (project_id, queue_id, position, channel, keyword, attribute_key, attribute_value, created_by)
     select p_project_id, p_queue_id, coalesce(p_position, 0), p_channel, p_keyword, p_attribute_key, p_attribute_value, p_created_by
     where core.queue_in_project(p_project_id, p_queue_id)
-    returning r.id, r.queue_id, r.position, r.channel, r.keyword, r.attribute_key, r.attribute_value
+    returning r.id into v_id;
+    if v_id is null then return; end if;
+    perform ops.record_command(p_project_id, null, 'routing_rule.add', 'routing_rule', v_id::text, null, core.routing_rule_state(v_id));
+    return query select r.id, r.queue_id, r.position, r.channel, r.keyword, r.attribute_key, r.attribute_value
+                 from core.routing_rules r where r.id = v_id;
+end
 $$;
 
 create or replace function core.delete_routing_rule(p_project_id bigint, p_rule_id bigint) returns boolean
-language sql as $$
-    with d as (delete from core.routing_rules where id = p_rule_id and project_id = p_project_id returning 1)
-    select exists (select 1 from d)
+language plpgsql as $$
+declare
+    v_before jsonb := core.routing_rule_state(p_rule_id);
+begin
+    delete from core.routing_rules where id = p_rule_id and project_id = p_project_id;
+    if not found then return false; end if;
+    perform ops.record_command(p_project_id, null, 'routing_rule.delete', 'routing_rule', p_rule_id::text, v_before, null);
+    return true;
+end
 $$;
 
 -- ── Tag catalog ──────────────────────────────────────────────────────────────────────────────────────────────
 
--- No row: a tag with that name exists already.
+create or replace function chat.tag_state(p_tag_id bigint) returns jsonb
+language sql stable as $$
+    select jsonb_build_object('name', t.name, 'color', t.color) from chat.tags t where t.id = p_tag_id
+$$;
+
+-- No row: a tag with that name exists already. The tag writes are recorded in the command log.
 create or replace function chat.create_tag(p_project_id bigint, p_name text, p_color text)
 returns table (id bigint, name text, color text, conversations int)
-language sql as $$
+language plpgsql as $$
+declare
+    v_id bigint;
+begin
     insert into chat.tags as t (project_id, name, color) values (p_project_id, p_name, p_color)
     on conflict do nothing
-    returning t.id, t.name, t.color, 0
+    returning t.id into v_id;
+    if v_id is null then return; end if;
+    perform ops.record_command(p_project_id, null, 'tag.create', 'tag', v_id::text, null, chat.tag_state(v_id));
+    return query select t.id, t.name, t.color, 0 from chat.tags t where t.id = v_id;
+end
 $$;
 
 -- Null arguments keep the current value; false: not the project's tag. A duplicate name raises unique_violation.
 create or replace function chat.update_tag(p_project_id bigint, p_tag_id bigint, p_name text, p_color text) returns boolean
-language sql as $$
-    with u as (update chat.tags set name = coalesce(p_name, name), color = coalesce(p_color, color)
-               where id = p_tag_id and project_id = p_project_id returning 1)
-    select exists (select 1 from u)
+language plpgsql as $$
+declare
+    v_before jsonb := chat.tag_state(p_tag_id);
+begin
+    update chat.tags set name = coalesce(p_name, name), color = coalesce(p_color, color)
+    where id = p_tag_id and project_id = p_project_id;
+    if not found then return false; end if;
+    perform ops.record_command(p_project_id, null, 'tag.update', 'tag', p_tag_id::text, v_before, chat.tag_state(p_tag_id));
+    return true;
+end
 $$;
 
 create or replace function chat.delete_tag(p_project_id bigint, p_tag_id bigint) returns boolean
-language sql as $$
-    with d as (delete from chat.tags where id = p_tag_id and project_id = p_project_id returning 1)
-    select exists (select 1 from d)
+language plpgsql as $$
+declare
+    v_before jsonb := chat.tag_state(p_tag_id);
+begin
+    delete from chat.tags where id = p_tag_id and project_id = p_project_id;
+    if not found then return false; end if;
+    perform ops.record_command(p_project_id, null, 'tag.delete', 'tag', p_tag_id::text, v_before, null);
+    return true;
+end
 $$;

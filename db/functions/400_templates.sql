@@ -46,6 +46,8 @@ begin
         return;
     end if;
     perform meta.record_template_status(template_id, 'console', p_user_id, null, now());
+    perform ops.record_command(p_project_id, p_user_id, 'template.create', 'template', template_id::text, null,
+                               jsonb_build_object('accountId', p_account_id, 'name', p_name, 'language', p_language, 'category', p_category));
     perform pg_notify('templates', '');
 end
 $$;
@@ -98,6 +100,8 @@ begin
         return exists (select 1 from meta.templates where id = p_template_id and project_id = p_project_id);
     end if;
     perform meta.record_template_status(p_template_id, 'console', p_user_id, null, now());
+    perform ops.record_command(p_project_id, p_user_id, 'template.delete', 'template', p_template_id::text,
+                               (select jsonb_build_object('name', t.name, 'language', t.language) from meta.templates t where t.id = p_template_id), null);
     perform pg_notify('templates', '');
     return true;
 end

@@ -37,12 +37,16 @@ $$;
 create or replace function core.set_messaging_settings(p_project_id bigint, p_human_agent_tag boolean, p_default_language text,
                                                        p_opt_out text[], p_opt_in text[], p_user_id bigint) returns void
 language plpgsql as $$
+declare
+    v_before jsonb := (select to_jsonb(m) from core.messaging_settings(p_project_id) m);
 begin
     perform core.set_human_agent_tag(p_project_id, p_human_agent_tag);
     update core.projects set default_language = p_default_language where id = p_project_id;
     perform chat.set_consent_keywords(p_project_id, p_opt_out, p_opt_in);
     perform ops.emit_change(p_project_id, 'messaging_settings_changed', null, null,
                             jsonb_build_object('humanAgentTag', p_human_agent_tag, 'defaultLanguage', p_default_language, 'userId', p_user_id));
+    perform ops.record_command(p_project_id, p_user_id, 'messaging_settings.update', 'project', p_project_id::text, v_before,
+                               (select to_jsonb(m) from core.messaging_settings(p_project_id) m));
 end
 $$;
 

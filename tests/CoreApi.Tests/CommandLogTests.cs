@@ -59,4 +59,76 @@ public sealed class CommandLogTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal(HttpStatusCode.BadRequest, (await supervisor.PatchAsJsonAsync($"/projects/{host.DemoProjectId}/queues/{queueId}", new { name = "General" })).StatusCode);
         Assert.Single(await RowsAsync(queueId));
     }
+
+    private Task<Row[]> RowsOfAsync(string targetKind, string targetId) => host.QueryAsync<Row>("""
+        select project_id, actor_user_id, actor, action, target_kind, target_id, before::text, after::text, request_id, client_address
+        from ops.command_log where target_kind = @targetKind and target_id = @targetId order by id
+        """, new { targetKind, targetId });
+
+    private static async Task<string> IdAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64().ToString();
+    }
+
+    [Fact]
+    public async Task Tags_routing_rules_settings_and_templates_are_in_the_command_log()
+    {
+        var admin = await host.As("admin@demo.local");
+        var adminId = await host.ScalarAsync<long>("select id from core.users where email = 'admin@demo.local'");
+        var p = $"/projects/{host.DemoProjectId}";
+
+        var tagId = await IdAsync(await admin.PostAsJsonAsync($"{p}/tags", new { name = "Audited tag", color = "#112233" }));
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PatchAsJsonAsync($"{p}/tags/{tagId}", new { color = "#445566" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"{p}/tags/{tagId}")).StatusCode);
+        var tag = await RowsOfAsync("tag", tagId);
+        Assert.Equal(["tag.create", "tag.update", "tag.delete"], tag.Select(r => r.Action));
+        Assert.Contains("#112233", tag[1].Before);
+        Assert.Contains("#445566", tag[1].After);
+        Assert.Null(tag[2].After);
+
+        var ruleId = await IdAsync(await admin.PostAsJsonAsync($"{p}/routing-rules", new { queueId = host.GeneralQueueId, keyword = "audit-word" }));
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"{p}/routing-rules/{ruleId}")).StatusCode);
+        var rule = await RowsOfAsync("routing_rule", ruleId);
+        Assert.Equal(["routing_rule.add", "routing_rule.delete"], rule.Select(r => r.Action));
+        Assert.Contains("audit-word", rule[0].After);
+        Assert.Contains("audit-word", rule[1].Before);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"{p}/messaging-settings", new { defaultLanguage = "es" })).StatusCode);
+        var settings = (await RowsOfAsync("project", host.DemoProjectId.ToString())).Last(r => r.Action == "messaging_settings.update");
+        Assert.Contains("\"default_language\": \"es\"", settings.After);
+
+        var templateId = await IdAsync(await admin.PostAsJsonAsync($"{p}/templates", new
+        {
+            accountId = host.DemoAccountId, name = "audited_template", language = "en_US", category = "UTILITY",
+            body = new { text = "Your order has shipped." },
+        }));
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"{p}/templates/{templateId}")).StatusCode);
+        Assert.Equal(["template.create", "template.delete"], (await RowsOfAsync("template", templateId)).Select(r => r.Action));
+
+        Assert.All(tag.Concat(rule).Append(settings), r => Assert.Equal((adminId, "admin@demo.local"), (r.ActorUserId!.Value, r.Actor)));
+        Assert.Null(await host.ScalarAsync<long?>("select ops.verify_command_log()"));
+    }
+
+    [Fact]
+    public async Task A_revoked_lock_is_in_the_command_log_and_a_released_one_is_not()
+    {
+        var agent = await host.As("agent@demo.local");
+        var admin = await host.As("admin@demo.local");
+        var agentId = await host.ScalarAsync<long>("select id from core.users where email = 'agent@demo.local'");
+        var released = await host.ConversationAsync(host.DemoAccountId, "34950100001", "mine", host.GeneralQueueId);
+        var revoked = await host.ConversationAsync(host.DemoAccountId, "34950100002", "taken away", host.GeneralQueueId);
+
+        // Control: the owner releasing her own lock is work, not configuration.
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsync($"/conversations/{released}/lock", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await agent.DeleteAsync($"/conversations/{released}/lock")).StatusCode);
+        Assert.Empty(await RowsOfAsync("conversation", released.ToString()));
+
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsync($"/conversations/{revoked}/lock", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/conversations/{revoked}/lock")).StatusCode);
+        var row = Assert.Single(await RowsOfAsync("conversation", revoked.ToString()));
+        Assert.Equal(("lock.revoke", "admin@demo.local"), (row.Action, row.Actor));
+        Assert.Contains($"\"ownerUserId\": {agentId}", row.Before);
+        Assert.False(string.IsNullOrEmpty(row.RequestId));
+    }
 }

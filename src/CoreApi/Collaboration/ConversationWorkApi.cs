@@ -81,10 +81,11 @@ public static class ConversationWorkApi
     /// <summary>The owner releases; an admin or dev revokes someone else's lock; anyone else is refused
     /// (lock_not_owner). No lock: nothing to do.</summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> ReleaseLock(
-        long conversationId, ConversationScope scope, NpgsqlDataSource db, CancellationToken ct)
+        long conversationId, ConversationScope scope, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var v = await OpenAsync(scope, db, ct);
-        await using var tx = await v.Connection.BeginTransactionAsync(ct);
+        // A revocation is recorded in the command log (chat.drop_lock): the transaction carries who, which request, from where.
+        await using var tx = await v.Connection.BeginCommandAsync(http, ct);
         var owner = await v.Connection.QuerySingleOrDefaultAsync<long?>(Sql(
             "select user_id from chat.conversation_locks where conversation_id = @conversationId for update", new { conversationId }, ct));
         if (owner is null) return TypedResults.NoContent();

@@ -63,7 +63,7 @@ public static partial class MessagingSettingsApi
     }
 
     public static async Task<Results<Ok<MessagingSettings>, ProblemHttpResult>> Put(
-        long projectId, MessagingSettingsRequest request, ProjectScope scope, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, MessagingSettingsRequest request, ProjectScope scope, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
 
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -86,10 +86,14 @@ public static partial class MessagingSettingsApi
                 ? Refusals.Invalid("optInKeywords", "keyword_in_both_lists", $"\"{problem.Keyword}\" cannot both opt a customer out and back in.")
                 : Refusals.Invalid(problem.List + "Keywords", "keyword_without_letters", $"\"{problem.Keyword}\" has no letters or digits.");
 
-        await connection.ExecuteAsync(new CommandDefinition(
-            "select core.set_messaging_settings(@projectId, @tag, @language, @optOut, @optIn, @userId)",
-            new { projectId, tag = request.HumanAgentTag ?? current.HumanAgentTag, language, optOut, optIn, userId = scope.UserId },
-            cancellationToken: ct));
+        await using (var command = await connection.BeginCommandAsync(http, ct))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "select core.set_messaging_settings(@projectId, @tag, @language, @optOut, @optIn, @userId)",
+                new { projectId, tag = request.HumanAgentTag ?? current.HumanAgentTag, language, optOut, optIn, userId = scope.UserId },
+                cancellationToken: ct));
+            await command.CommitAsync(ct);
+        }
         return TypedResults.Ok(await ReadAsync(connection, projectId, ct));
     }
 

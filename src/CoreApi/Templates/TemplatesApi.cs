@@ -82,12 +82,13 @@ public static class TemplatesApi
     }
 
     public static async Task<Results<Created<TemplateItem>, ProblemHttpResult>> Create(long projectId, TemplateRequest request, ProjectScope scope,
-         NpgsqlDataSource db, CancellationToken ct)
+         HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         var userId = scope.UserId;
         if (TemplateValidation.Check(request) is { } problem) return Refusals.Invalid(problem.Field, problem.Code, problem.Detail);
 
         await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = await connection.BeginCommandAsync(http, ct);
         var (templateId, dbRefusal) = await connection.QuerySingleAsync<(long? TemplateId, string? Refusal)>(new CommandDefinition("""
             select template_id, refusal
             from meta.create_template(@projectId, @AccountId, @userId, @Name, @Language, @category, @format, @components::jsonb, @sources::jsonb)
@@ -99,6 +100,7 @@ public static class TemplatesApi
             components = TemplateComponents.Build(request).ToJsonString(),
             sources = JsonSerializer.Serialize(request.VariableSources ?? []),
         }, cancellationToken: ct));
+        if (dbRefusal is null) await command.CommitAsync(ct);
         return dbRefusal switch
         {
             "account_not_found" => Refusals.Invalid("accountId", "invalid_account", "Choose a WhatsApp number of this project."),
@@ -111,13 +113,16 @@ public static class TemplatesApi
 
     /// <summary>Deleted here at once (nothing can send it any more); the Worker deletes it at Meta.</summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> Delete(long projectId, long templateId, ProjectScope scope,
-         NpgsqlDataSource db, CancellationToken ct)
+         HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         var userId = scope.UserId;
         await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = await connection.BeginCommandAsync(http, ct);
         var found = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "select meta.delete_template(@projectId, @templateId, @userId)", new { projectId, templateId, userId }, cancellationToken: ct));
-        return found ? TypedResults.NoContent() : Refusals.NotFound();
+        if (!found) return Refusals.NotFound();
+        await command.CommitAsync(ct);
+        return TypedResults.NoContent();
     }
 
     /// <summary>Asks the Worker to list every WABA's templates now (statuses, quality, templates made elsewhere).</summary>

@@ -47,23 +47,28 @@ public static class RoutingRulesApi
     }
 
     public static async Task<Results<Created<RuleItem>, ProblemHttpResult>> AddRule(
-        long projectId, RuleRequest request, ProjectScope scope, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, RuleRequest request, ProjectScope scope, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         if (Validate(request) is { } invalid) return invalid;
         await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = await connection.BeginCommandAsync(http, ct);
         var rule = await connection.QuerySingleOrDefaultAsync<RuleItem>(Sql($"""
             select {Columns}
             from core.add_routing_rule(@projectId, @queueId, @position, @channel, @keyword, @attributeKey, @attributeValue, @userId)
             """, new { projectId, queueId = request.QueueId, position = request.Position, channel = request.Channel, keyword = request.Keyword?.Trim(),
                        attributeKey = request.AttributeKey, attributeValue = request.AttributeValue, scope.UserId }, ct));
         if (rule is null) return Refusals.Invalid("queueId", "unknown_queue", "That queue does not exist in this project.");
+        await command.CommitAsync(ct);
         return TypedResults.Created($"/projects/{projectId}/routing-rules/{rule.Id}", rule);
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteRule(long projectId, long ruleId, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteRule(long projectId, long ruleId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = await connection.BeginCommandAsync(http, ct);
         var deleted = await connection.ExecuteScalarAsync<bool>(Sql("select core.delete_routing_rule(@projectId, @ruleId)", new { projectId, ruleId }, ct));
-        return deleted ? TypedResults.NoContent() : Refusals.NotFound();
+        if (!deleted) return Refusals.NotFound();
+        await command.CommitAsync(ct);
+        return TypedResults.NoContent();
     }
 }

@@ -45,27 +45,32 @@ public static partial class TagsApi
         return TypedResults.Ok(rows.ToArray());
     }
 
-    public static async Task<Results<Created<CatalogTag>, ProblemHttpResult>> CreateTag(long projectId, TagRequest request, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<Results<Created<CatalogTag>, ProblemHttpResult>> CreateTag(long projectId, TagRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         if (ValidateTag(request, creating: true) is { } invalid) return invalid;
         await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = await connection.BeginCommandAsync(http, ct);
         var tag = await connection.QuerySingleOrDefaultAsync<CatalogTag>(Sql(
             "select id, name, color, conversations from chat.create_tag(@projectId, @name, @color)",
             new { projectId, name = request.Name!.Trim(), color = request.Color }, ct));
         if (tag is null) return Refusals.Invalid("name", "tag_exists", "A tag with that name already exists.");
+        await command.CommitAsync(ct);
         return TypedResults.Created($"/projects/{projectId}/tags/{tag.Id}", tag);
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> UpdateTag(
-        long projectId, long tagId, TagRequest request, NpgsqlDataSource db, CancellationToken ct)
+        long projectId, long tagId, TagRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         if (ValidateTag(request, creating: false) is { } invalid) return invalid;
         await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = await connection.BeginCommandAsync(http, ct);
         try
         {
             var updated = await connection.ExecuteScalarAsync<bool>(Sql("select chat.update_tag(@projectId, @tagId, @name, @color)",
                 new { projectId, tagId, name = request.Name?.Trim(), color = request.Color }, ct));
-            return updated ? TypedResults.NoContent() : Refusals.NotFound();
+            if (!updated) return Refusals.NotFound();
+            await command.CommitAsync(ct);
+            return TypedResults.NoContent();
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -73,10 +78,13 @@ public static partial class TagsApi
         }
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteTag(long projectId, long tagId, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteTag(long projectId, long tagId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = await connection.BeginCommandAsync(http, ct);
         var deleted = await connection.ExecuteScalarAsync<bool>(Sql("select chat.delete_tag(@projectId, @tagId)", new { projectId, tagId }, ct));
-        return deleted ? TypedResults.NoContent() : Refusals.NotFound();
+        if (!deleted) return Refusals.NotFound();
+        await command.CommitAsync(ct);
+        return TypedResults.NoContent();
     }
 }

@@ -70,10 +70,21 @@ language sql stable as $$
     left join core.project_features f on f.project_id = p_project_id and f.feature = d.feature
 $$;
 
+-- Turns a module on or off for a project; a change of state is recorded in the command log (module.enable /
+-- module.disable). The console reads the flags with every profile, so the change feed tells open consoles.
 create or replace function core.set_feature(p_project_id bigint, p_feature text, p_enabled boolean) returns void
-language sql as $$
+language plpgsql as $$
+declare
+    v_before boolean := (select f.enabled from core.console_features(p_project_id) f where f.feature = p_feature);
+begin
     insert into core.project_features (project_id, feature, enabled) values (p_project_id, p_feature, p_enabled)
-    on conflict (project_id, feature) do update set enabled = excluded.enabled, updated_at = now()
+    on conflict (project_id, feature) do update set enabled = excluded.enabled, updated_at = now();
+    if v_before is distinct from p_enabled then
+        perform ops.record_command(p_project_id, null, case when p_enabled then 'module.enable' else 'module.disable' end,
+                                   'module', p_feature, jsonb_build_object('enabled', v_before), jsonb_build_object('enabled', p_enabled));
+        perform ops.emit_change(p_project_id, 'modules_changed', null, null, jsonb_build_object('module', p_feature, 'enabled', p_enabled));
+    end if;
+end
 $$;
 
 create or replace function chat.set_pin(p_user_id bigint, p_conversation_id bigint, p_pinned boolean) returns void

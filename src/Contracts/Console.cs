@@ -11,6 +11,16 @@ public sealed record Profile(long UserId, string DisplayName, string Email, stri
 
 public sealed record PreferencesRequest(string? Language, string? Theme);
 
+/// <summary>One prerequisite of a module (Admin → Modules): <paramref name="Key"/> names it (whatsapp_account,
+/// approved_marketing_template…), the console words it.</summary>
+public sealed record ModuleCheck(string Key, bool Ok);
+
+/// <summary>A module's switch and readiness for a project. <paramref name="Built"/>: this version has the module
+/// (later releases bring the rest); <paramref name="Ready"/>: built and every check passes.</summary>
+public sealed record ModuleStatus(string Key, bool Enabled, bool Built, bool Ready, ModuleCheck[] Checks);
+
+public sealed record ModuleSwitchRequest(bool? Enabled);
+
 /// <summary>One of the customer's conversations, with its tags (names, comma-separated).</summary>
 public sealed record ContactHistoryItem(long ConversationId, string AccountName, string Status, DateTime CreatedAt, DateTime? LastMessageAt,
     long MessageCount, string? Tags);

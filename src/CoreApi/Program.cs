@@ -37,6 +37,7 @@ app.MapTeamApi();
 app.MapInternalChatApi();
 app.MapSearchApi();
 app.MapConsoleApi();
+app.MapModulesApi();
 app.MapConsentApi();
 app.MapInitiationApi();
 app.MapTemplatesApi();

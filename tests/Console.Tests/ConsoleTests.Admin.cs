@@ -124,4 +124,36 @@ public sealed partial class ConsoleTests
         await agent.Context.CloseAsync();
         await supervisor.Context.CloseAsync();
     });
+
+    [Fact]
+    public Task An_admin_switches_a_module_and_the_navigation_follows_with_its_readiness_shown() => Diagnosed(async () =>
+    {
+        var admin = await platform.SignInAsync("admin@demo.local");
+        await admin.GetByTestId("nav-admin").ClickAsync();
+        var modules = admin.GetByTestId("admin-modules");
+        await Expect(modules).ToHaveAttributeAsync("data-loaded", "true");
+
+        // Templates is ready: the demo project has a WhatsApp number; its check says so.
+        var templates = modules.Locator("[data-module=templates]");
+        await Expect(templates).ToHaveAttributeAsync("data-ready", "true");
+        await Expect(templates.Locator("[data-check=whatsapp_account]")).ToHaveAttributeAsync("data-ok", "true");
+        await Expect(templates.GetByTestId("module-state")).ToHaveTextAsync("Ready");
+        // Mass sends lists what it needs and says it comes later.
+        var massSends = modules.Locator("[data-module=mass_sends]");
+        await Expect(massSends.GetByTestId("module-state")).ToHaveTextAsync("Arrives in a later release");
+        await Expect(massSends.GetByTestId("module-check")).ToHaveCountAsync(3);
+
+        // Calls on: the navigation shows it on at once; off again: back to off. Admin cannot be switched off.
+        await Expect(admin.GetByTestId("nav-calls")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\boff\b"));
+        await modules.Locator("[data-module=calls]").GetByTestId("module-switch").CheckAsync();
+        await Expect(modules.Locator("[data-module=calls]")).ToHaveAttributeAsync("data-enabled", "true");
+        await Expect(admin.GetByTestId("nav-calls")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\boff\b"));
+        await modules.Locator("[data-module=calls]").GetByTestId("module-switch").UncheckAsync();
+        await Expect(modules.Locator("[data-module=calls]")).ToHaveAttributeAsync("data-enabled", "false");
+        await Expect(admin.GetByTestId("nav-calls")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\boff\b"));
+        await Expect(modules.Locator("[data-module=admin]").GetByTestId("module-switch")).ToBeDisabledAsync();
+        Assert.Equal(2L, await DbAsync<long>(
+            "select count(*) from ops.command_log where target_kind = 'module' and target_id = 'calls' and actor = 'admin@demo.local'"));
+        await platform.ScreenshotAsync(admin, "admin-modules");
+    });
 }

@@ -194,6 +194,9 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             returning id
             """, new { DemoAccountId });
 
+        /// <summary>Route parameters that are names, not row ids.</summary>
+        private static readonly Dictionary<string, string> Names = new() { ["module"] = "templates" };
+
         [GeneratedRegex(@"\{(\w+)\}")]
         private static partial Regex Parameter();
 
@@ -209,6 +212,7 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             if (fresh && op.Path.EndsWith("{templateId}", StringComparison.Ordinal)) values["templateId"] = await TemplateAsync(db);
             return Parameter().Replace(op.Path, m => values.TryGetValue(m.Groups[1].Value, out var id)
                 ? id.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : Names.TryGetValue(m.Groups[1].Value, out var name) ? name
                 : throw new InvalidOperationException($"The matrix has no seeded row for {{{m.Groups[1].Value}}} in {op.Path}: add one to SeedAsync."));
         }
 

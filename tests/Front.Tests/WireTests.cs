@@ -32,6 +32,7 @@ public sealed class WireTests(CoreApiProcess core) : IClassFixture<CoreApiProces
         await AssertRecordAsync<ProjectMember[]>(raw, $"projects/{p}/members");
         await AssertRecordAsync<MyPresence>(raw, "me/presence");
         await AssertRecordAsync<MessagingSettings>(raw, $"projects/{p}/messaging-settings");
+        await AssertRecordAsync<ModuleStatus[]>(raw, $"projects/{p}/modules");
         await AssertRecordAsync<TemplateItem[]>(raw, $"projects/{p}/templates");
         await AssertRecordAsync<RoomItem[]>(raw, $"projects/{p}/internal/rooms");
         await AssertRecordAsync<Page<ConversationItem>>(raw, $"projects/{p}/conversations?limit=50");
@@ -53,6 +54,9 @@ public sealed class WireTests(CoreApiProcess core) : IClassFixture<CoreApiProces
         Assert.Equal(("Wire queue", true, 7), (queue.Name, queue.AutoAssign, queue.MaxOpenPerAgent));
         var rule = await client.AddRoutingRuleAsync(p, new RuleRequest(queue.Id, null, "whatsapp", "invoice", null, null));
         Assert.Equal((queue.Id, "invoice"), (rule.QueueId, rule.Keyword));
+
+        var modules = await client.SwitchModuleAsync(p, "dashboard", enabled: true);
+        Assert.True(modules.Single(m => m.Key == "dashboard").Enabled);
 
         var tag = await client.CreateTagAsync(p, "wire", "#336699");
         await client.SetTagAsync(conversationId, tag.Id, on: true);

@@ -20,4 +20,8 @@ public static class ConsoleModules
         ("admin", Permissions.ManageQueues),
         ("ops", Permissions.ReadOps),
     ];
+
+    /// <summary>The modules this version of the platform has; the others are switches waiting for their release
+    /// (Admin → Modules says so instead of a checklist).</summary>
+    public static readonly IReadOnlySet<string> Built = new HashSet<string> { "chats", "templates", "internal_chat", "admin", "ops" };
 }

@@ -10,6 +10,17 @@ public sealed class ConsoleState(CoreApiClient api)
 
     public Task<Profile> ProfileAsync() => _profile ??= api.ProfileAsync();
 
+    /// <summary>Raised after <see cref="RefreshAsync"/>: the navigation shows the modules again.</summary>
+    public event Func<Task>? Changed;
+
+    /// <summary>Reads the profile again (a module was switched on or off) and tells who shows it.</summary>
+    public async Task RefreshAsync()
+    {
+        _profile = api.ProfileAsync();
+        await _profile;
+        if (Changed is { } changed) await changed();
+    }
+
     /// <summary>The conversation last opened in Chats (this circuit): internal chat offers to attach it as a card.</summary>
     public (long Id, string Title)? OpenConversation { get; set; }
 

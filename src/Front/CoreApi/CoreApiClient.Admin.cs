@@ -29,4 +29,11 @@ public sealed partial class CoreApiClient
 
     public Task DeleteRoutingRuleAsync(long projectId, long ruleId, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, $"projects/{projectId}/routing-rules/{ruleId}", null, ct);
+
+    /// <summary>Admin → Modules: every module's switch and readiness checklist (project.configure).</summary>
+    public Task<ModuleStatus[]> ModulesAsync(long projectId, CancellationToken ct = default) =>
+        GetAsync<ModuleStatus[]>($"projects/{projectId}/modules", ct);
+
+    public Task<ModuleStatus[]> SwitchModuleAsync(long projectId, string module, bool enabled, CancellationToken ct = default) =>
+        SendAsync<ModuleStatus[]>(HttpMethod.Put, $"projects/{projectId}/modules/{Uri.EscapeDataString(module)}", new ModuleSwitchRequest(enabled), ct);
 }

@@ -35,18 +35,21 @@ begin
 end
 $$;
 
--- What a user may do, per project: the permissions of their role there, and the queues they belong to.
-create or replace function core.user_access(p_user_id bigint)
-returns table (project_id bigint, project_name text, role text, permissions text[], queue_ids bigint[])
+-- What a user may do, per project: the permissions of their role there, and the queues they belong to; whether the
+-- project is archived (read-only). An operator's help membership counts until it ends.
+drop function if exists core.user_access(bigint);
+create function core.user_access(p_user_id bigint)
+returns table (project_id bigint, project_name text, role text, permissions text[], queue_ids bigint[], archived boolean)
 language sql stable as $$
     select pm.project_id, p.name, pm.role,
            coalesce((select array_agg(rp.permission order by rp.permission) from core.role_permissions rp where rp.role = pm.role), '{}'),
            coalesce((select array_agg(q.id order by q.id) from core.queues q join core.queue_members qm on qm.queue_id = q.id
-                     where q.project_id = pm.project_id and qm.user_id = p_user_id), '{}')
+                     where q.project_id = pm.project_id and qm.user_id = p_user_id), '{}'),
+           p.archived_at is not null
     from core.project_members pm
     join core.projects p on p.id = pm.project_id
     join core.users u on u.id = pm.user_id and u.is_active
-    where pm.user_id = p_user_id
+    where pm.user_id = p_user_id and (pm.expires_at is null or pm.expires_at > now())
     order by pm.project_id
 $$;
 
@@ -126,6 +129,7 @@ begin
         return;
     end if;
     update core.refresh_tokens t set revoked_at = now() where t.id = v_token.id;
+    update core.sessions s set last_used_at = now() where s.id = v_token.session_id;
     insert into core.refresh_tokens (user_id, token_hash, expires_at, session_id)
     values (v_token.user_id, p_new_hash, p_new_expires_at, v_token.session_id);
     return query select v_user.id, v_user.display_name, v_token.session_id;

@@ -171,6 +171,7 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             _ids["tagId"] = await TagAsync(db);
             _ids["ruleId"] = await RuleAsync(db);
             _ids["templateId"] = await TemplateAsync(db);
+            _ids["invitationId"] = await InvitationAsync(db);
             var members = (await db.QueryAsync<long>("select user_id from core.project_members where project_id = @DemoProjectId", new { DemoProjectId })).ToArray();
             _ids["roomId"] = await db.ExecuteScalarAsync<long>("select internal.create_room(@DemoProjectId, 'Matrix', @creator, @members)",
                 new { DemoProjectId, creator = members[0], members });
@@ -197,6 +198,12 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
         /// <summary>Route parameters that are names, not row ids.</summary>
         private static readonly Dictionary<string, string> Names = new() { ["module"] = "templates" };
 
+        private Task<long> InvitationAsync(NpgsqlConnection db) => db.ExecuteScalarAsync<long>("""
+            insert into core.one_time_links (purpose, project_id, email, role, token_hash, expires_at)
+            values ('invitation', @DemoProjectId, 'matrix-' || gen_random_uuid() || '@example.com', 'agent', sha256(convert_to(gen_random_uuid()::text, 'UTF8')), now() + interval '1 day')
+            returning id
+            """, new { DemoProjectId });
+
         [GeneratedRegex(@"\{(\w+)\}")]
         private static partial Regex Parameter();
 
@@ -210,6 +217,7 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             if (fresh && op.Path.EndsWith("{tagId}", StringComparison.Ordinal)) values["tagId"] = await TagAsync(db);
             if (fresh && op.Path.EndsWith("{ruleId}", StringComparison.Ordinal)) values["ruleId"] = await RuleAsync(db);
             if (fresh && op.Path.EndsWith("{templateId}", StringComparison.Ordinal)) values["templateId"] = await TemplateAsync(db);
+            if (fresh && op.Path.EndsWith("{invitationId}", StringComparison.Ordinal)) values["invitationId"] = await InvitationAsync(db);
             return Parameter().Replace(op.Path, m => values.TryGetValue(m.Groups[1].Value, out var id)
                 ? id.ToString(System.Globalization.CultureInfo.InvariantCulture)
                 : Names.TryGetValue(m.Groups[1].Value, out var name) ? name

@@ -8,7 +8,8 @@ namespace MultichannelMessages.CoreApi.Access;
 /// The one access check of the Core API. It runs after routing and authentication and before the endpoint binds or
 /// validates the body, reads what the route declared (<see cref="RequiredAccess"/>) and the route's <c>projectId</c>,
 /// <c>conversationId</c> and <c>contactId</c>, and either refuses (401 unauthenticated; 404 outside the caller's grants, so existence does
-/// not leak; 403 naming the missing permission inside the project) or stores the resolved scope for the handler's
+/// not leak; 403 naming the missing permission inside the project; 409 project_archived for a write into an archived
+/// project) or stores the resolved scope for the handler's
 /// <see cref="ProjectScope"/> / <see cref="ConversationScope"/> / <see cref="Caller"/> parameter.
 /// </summary>
 public sealed class AccessMiddleware(RequestDelegate next)
@@ -52,6 +53,9 @@ public sealed class AccessMiddleware(RequestDelegate next)
             return Refusals.NotFound();
 
         if (required.AnyOf.Count > 0 && !required.AnyOf.Any(project.Can)) return Refusals.Forbidden(required.AnyOf[0]);
+        // An archived project is read-only for everyone, decided here once for every route of a project.
+        if (project.Archived && !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method))
+            return Refusals.Problem(StatusCodes.Status409Conflict, "project_archived", "This project is archived: it can be read, not changed.");
         http.Items[typeof(ProjectScope)] = new ProjectScope(project, user);
         return null;
     }

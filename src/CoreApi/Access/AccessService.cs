@@ -6,7 +6,9 @@ using Npgsql;
 
 namespace MultichannelMessages.CoreApi.Access;
 
-public sealed record ProjectAccess(long ProjectId, string ProjectName, string Role, IReadOnlySet<string> Granted, long[] QueueIds)
+/// <param name="Archived">The project is archived: read-only (AccessMiddleware refuses writes with project_archived).</param>
+public sealed record ProjectAccess(long ProjectId, string ProjectName, string Role, IReadOnlySet<string> Granted, long[] QueueIds,
+    bool Archived = false)
 {
     public bool Can(string permission) => Granted.Contains(permission);
 
@@ -48,13 +50,13 @@ public sealed class AccessService(NpgsqlDataSource db, IMemoryCache cache, Revok
         {
             entry.AbsoluteExpirationRelativeToNow = Lifetime;
             await using var connection = await db.OpenConnectionAsync(ct);
-            var rows = await connection.QueryAsync<(long ProjectId, string ProjectName, string Role, string[] Permissions, long[] QueueIds)>(
-                new CommandDefinition("select project_id, project_name, role, permissions, queue_ids from core.user_access(@userId)",
+            var rows = await connection.QueryAsync<(long ProjectId, string ProjectName, string Role, string[] Permissions, long[] QueueIds, bool Archived)>(
+                new CommandDefinition("select project_id, project_name, role, permissions, queue_ids, archived from core.user_access(@userId)",
                     new { userId }, cancellationToken: ct));
             var isOperator = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
                 "select coalesce((select is_operator from core.users where id = @userId and is_active), false)", new { userId }, cancellationToken: ct));
             return new UserAccess(userId, rows.ToDictionary(r => r.ProjectId,
-                r => new ProjectAccess(r.ProjectId, r.ProjectName, r.Role, r.Permissions.ToHashSet(), r.QueueIds)), isOperator);
+                r => new ProjectAccess(r.ProjectId, r.ProjectName, r.Role, r.Permissions.ToHashSet(), r.QueueIds, r.Archived)), isOperator);
         });
     }
 

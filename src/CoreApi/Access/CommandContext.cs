@@ -1,4 +1,5 @@
 using System.Data;
+using Dapper;
 using MultichannelMessages.CoreApi.Auth;
 using Npgsql;
 
@@ -29,6 +30,17 @@ public static class CommandContext
         command.Parameters.AddWithValue("address", NpgsqlTypes.NpgsqlDbType.Text, (object?)http.Connection.RemoteIpAddress?.ToString() ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(ct);
         return transaction;
+    }
+
+    /// <summary>One configuring write whose function answers whether it found its target (a boolean): run in a
+    /// command transaction (<see cref="BeginCommandAsync"/>), committed only when found. False: nothing changed.</summary>
+    public static async Task<bool> ExecuteCommandAsync(this NpgsqlDataSource db, HttpContext http, string sql, object args, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginCommandAsync(http, ct);
+        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(sql, args, transaction, cancellationToken: ct))) return false;
+        await transaction.CommitAsync(ct);
+        return true;
     }
 
     /// <summary>The caller's request id when it gave a sensible one (the console passes its own), else the server's.</summary>

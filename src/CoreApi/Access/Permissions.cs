@@ -24,4 +24,6 @@ public static class Permissions
     public const string RecordConsent = "consent.record";
     /// <summary>Write and delete message templates (reading approved ones only needs <see cref="Reply"/>).</summary>
     public const string ManageTemplates = "templates.manage";
+    /// <summary>Invite people, change their role, remove them, hand out password-reset links.</summary>
+    public const string ManagePeople = "people.manage";
 }

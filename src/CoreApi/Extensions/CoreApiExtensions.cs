@@ -22,6 +22,9 @@ public static class CoreApiExtensions
         builder.Services.AddSingleton<IPasswordHasher<AppUser>, PasswordHasher<AppUser>>();
         builder.Services.AddSingleton<Auth.RevokedSessions>();
         builder.Services.AddSingleton<AccessService>();
+        builder.Services.AddOptions<People.PeopleOptions>().BindConfiguration(People.PeopleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<People.SmtpOptions>().BindConfiguration(People.SmtpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<People.LinkMailer>();
         // The clock of the window rule: sends pass it to the database, so tests can move it (FakeTimeProvider).
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddMemoryCache();

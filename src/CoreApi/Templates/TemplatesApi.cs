@@ -116,13 +116,8 @@ public static class TemplatesApi
          HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         var userId = scope.UserId;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var command = await connection.BeginCommandAsync(http, ct);
-        var found = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "select meta.delete_template(@projectId, @templateId, @userId)", new { projectId, templateId, userId }, cancellationToken: ct));
-        if (!found) return Refusals.NotFound();
-        await command.CommitAsync(ct);
-        return TypedResults.NoContent();
+        return await db.ExecuteCommandAsync(http, "select meta.delete_template(@projectId, @templateId, @userId)", new { projectId, templateId, userId }, ct)
+            ? TypedResults.NoContent() : Refusals.NotFound();
     }
 
     /// <summary>Asks the Worker to list every WABA's templates now (statuses, quality, templates made elsewhere).</summary>

@@ -64,11 +64,7 @@ public static class RoutingRulesApi
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteRule(long projectId, long ruleId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var command = await connection.BeginCommandAsync(http, ct);
-        var deleted = await connection.ExecuteScalarAsync<bool>(Sql("select core.delete_routing_rule(@projectId, @ruleId)", new { projectId, ruleId }, ct));
-        if (!deleted) return Refusals.NotFound();
-        await command.CommitAsync(ct);
-        return TypedResults.NoContent();
+        return await db.ExecuteCommandAsync(http, "select core.delete_routing_rule(@projectId, @ruleId)", new { projectId, ruleId }, ct)
+            ? TypedResults.NoContent() : Refusals.NotFound();
     }
 }

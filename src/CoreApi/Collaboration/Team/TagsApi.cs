@@ -80,11 +80,7 @@ public static partial class TagsApi
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteTag(long projectId, long tagId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var command = await connection.BeginCommandAsync(http, ct);
-        var deleted = await connection.ExecuteScalarAsync<bool>(Sql("select chat.delete_tag(@projectId, @tagId)", new { projectId, tagId }, ct));
-        if (!deleted) return Refusals.NotFound();
-        await command.CommitAsync(ct);
-        return TypedResults.NoContent();
+        return await db.ExecuteCommandAsync(http, "select chat.delete_tag(@projectId, @tagId)", new { projectId, tagId }, ct)
+            ? TypedResults.NoContent() : Refusals.NotFound();
     }
 }

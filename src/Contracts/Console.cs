@@ -7,7 +7,11 @@ public sealed record ModuleItem(string Key, bool Enabled);
 /// <summary>A project as the console sees it: the caller's role, permissions and the modules the role may open.</summary>
 public sealed record ProjectItem(long Id, string Name, string Role, IReadOnlyCollection<string> Permissions, ModuleItem[] Modules);
 
-public sealed record Profile(long UserId, string DisplayName, string Email, string? Language, string? Theme, ProjectItem[] Projects);
+public sealed record Profile(long UserId, string DisplayName, string Email, string? Language, string? Theme, ProjectItem[] Projects)
+{
+    /// <summary>A platform operator: the console offers the Platform page (projects across tenants).</summary>
+    public bool IsOperator { get; init; }
+}
 
 public sealed record PreferencesRequest(string? Language, string? Theme);
 

@@ -56,6 +56,9 @@ public sealed class ConsolePlatform : IAsyncLifetime
         };
         for (var i = 0; i < DemoSeeder.Accounts.Length; i++) sandboxEnv[$"MM_Sandbox__Accounts__{i}__AccessToken"] = AccessToken;
         Sandbox = await StartAsync("MetaSandbox", sandboxEnv);
+        // Invitation links point at the console: its port is chosen before the Core API starts.
+        var frontPort = FreePort();
+        _common["MM_People__ConsoleUrl"] = $"http://127.0.0.1:{frontPort}";
         CoreApi = await StartAsync("CoreApi", _common);
         await StartAsync("Worker", new Dictionary<string, string>(_common)
         {
@@ -69,7 +72,7 @@ public sealed class ConsolePlatform : IAsyncLifetime
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             // Every browser of the suite signs in from 127.0.0.1, dozens of times a minute.
             ["MM_Edge__SignInsPerAddressPerMinute"] = "1000",
-        });
+        }, frontPort);
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -79,6 +82,15 @@ public sealed class ConsolePlatform : IAsyncLifetime
         });
         Assertions.SetDefaultExpectTimeout(30_000);
         Directory.CreateDirectory(ScreenshotFolder);
+    }
+
+    private static int FreePort()
+    {
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
     }
 
     private async Task<ServiceProcess> StartAsync(string project, IReadOnlyDictionary<string, string> env, int? port = null)

@@ -7,8 +7,8 @@ namespace MultichannelMessages.Console.Tests;
 
 /// <summary>
 /// The accessibility gate: axe-core (WCAG 2.0/2.1 A and AA rules) inside the real browser, on every screen the
-/// console has — sign-in, the three-panel inbox with a thread open, and every module in the navigation — in both
-/// themes. A module added later is scanned because it appears in the navigation, without a test written for it.
+/// console has — sign-in, an invitation link, the three-panel inbox with a thread open, every module in the
+/// navigation, My account and the operators' Platform page — in both themes. A module added later is scanned because it appears in the navigation, without a test written for it.
 /// </summary>
 public sealed partial class ConsoleTests
 {
@@ -54,7 +54,36 @@ public sealed partial class ConsoleTests
                     + "[data-testid=internal-chat][data-feed=Connected], [data-testid=admin-panel][data-loaded=true]").First).ToBeVisibleAsync();
                 violations.AddRange(await AxeAsync(page, $"{href.Split('/').Last()} ({theme})"));
             }
+            await page.GotoAsync("/account");
+            await Expect(page.GetByTestId("account-page")).ToHaveAttributeAsync("data-loaded", "true");
+            violations.AddRange(await AxeAsync(page, $"account ({theme})"));
         }
+
+        // The operator's Platform page, with a project selected.
+        await DbAsync<object>("select core.add_operator('operator@platform.local', 'Olga Operator', (select password_hash from core.users where email = 'admin@demo.local'))");
+        var operatorContext = await platform.Browser.NewContextAsync(new() { BaseURL = platform.Front.BaseAddress.ToString() });
+        var op = await operatorContext.NewPageAsync();
+        await op.GotoAsync("/login");
+        await op.GetByTestId("login-email").FillAsync("operator@platform.local");
+        await op.GetByTestId("login-password").FillAsync(ConsolePlatform.Password);
+        await op.GetByTestId("login-submit").ClickAsync();
+        foreach (var theme in new[] { "dark", "light" })
+        {
+            await operatorContext.AddCookiesAsync([new Cookie { Name = "mm_theme", Value = theme, Url = platform.Front.BaseAddress.ToString() }]);
+            await op.GotoAsync("/platform");
+            await Expect(op.GetByTestId("platform-page")).ToHaveAttributeAsync("data-loaded", "true");
+            await op.GetByTestId("project-select").First.ClickAsync();
+            await Expect(op.GetByTestId("platform-selected")).ToBeVisibleAsync();
+            violations.AddRange(await AxeAsync(op, $"platform ({theme})"));
+        }
+        await operatorContext.CloseAsync();
+
+        // An invitation link, as its holder sees it (a link made here: the token's hash is what is stored).
+        var token = Guid.NewGuid().ToString("N");
+        await DbAsync<object>("""
+            insert into core.one_time_links (purpose, project_id, email, role, token_hash, expires_at)
+            values ('invitation', @ProjectId, 'axe@example.com', 'agent', sha256(convert_to(@token, 'UTF8')), now() + interval '1 hour')
+            """, new { platform.ProjectId, token });
 
         // The sign-in page, signed out, in both themes.
         var context = await platform.Browser.NewContextAsync(new() { BaseURL = platform.Front.BaseAddress.ToString() });
@@ -66,6 +95,9 @@ public sealed partial class ConsoleTests
             await Expect(login.Locator("html")).ToHaveAttributeAsync("data-theme", theme);
             await Expect(login.GetByTestId("login-form")).ToBeVisibleAsync();
             violations.AddRange(await AxeAsync(login, $"login ({theme})"));
+            await login.GotoAsync($"/accept?token={token}");
+            await Expect(login.GetByTestId("accept-form")).ToBeVisibleAsync();
+            violations.AddRange(await AxeAsync(login, $"accept ({theme})"));
         }
         await context.CloseAsync();
 

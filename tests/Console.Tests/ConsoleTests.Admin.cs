@@ -154,6 +154,7 @@ public sealed partial class ConsoleTests
         await Expect(modules.Locator("[data-module=admin]").GetByTestId("module-switch")).ToBeDisabledAsync();
         Assert.Equal(2L, await DbAsync<long>(
             "select count(*) from ops.command_log where target_kind = 'module' and target_id = 'calls' and actor = 'admin@demo.local'"));
+        await modules.ScrollIntoViewIfNeededAsync();
         await platform.ScreenshotAsync(admin, "admin-modules");
     });
 }

@@ -30,7 +30,7 @@ public static class ProfileApi
                 .Select(m => new ModuleItem(m.Key, features.GetValueOrDefault(m.Key))).ToArray();
             projects.Add(new ProjectItem(project.ProjectId, project.ProjectName, project.Role, project.Granted.Order().ToArray(), modules));
         }
-        return TypedResults.Ok(new Profile(user.UserId, p.DisplayName, p.Email, p.Language, p.Theme, projects.ToArray()));
+        return TypedResults.Ok(new Profile(user.UserId, p.DisplayName, p.Email, p.Language, p.Theme, projects.ToArray()) { IsOperator = user.IsOperator });
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> SavePreferences(

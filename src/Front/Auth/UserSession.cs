@@ -42,6 +42,13 @@ public sealed class UserSession(AuthenticationStateProvider authState, SessionTo
         finally { CoreApiSessions.RefreshLock.Release(); }
     }
 
+    /// <summary>The Core API refused this session's token (signed out elsewhere, password changed, removed from every
+    /// project): its tokens are forgotten, so the cookie is confirmed again (and refused) on the next page load.</summary>
+    public async Task ForgetAsync()
+    {
+        if ((await UserAsync()).FindFirst(SessionIdClaim)?.Value is { } sessionId) store.Remove(sessionId);
+    }
+
     private Task<TokenSet?> RefreshAsync(string refreshToken, CancellationToken ct) =>
         CoreApiSessions.RefreshAsync(http.CreateClient(CoreApi.CoreApiClient.Name), refreshToken, ct);
 }

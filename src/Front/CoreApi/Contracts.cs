@@ -15,4 +15,5 @@ public static class Permission
     public const string Initiate = "conversations.initiate";
     public const string RecordConsent = "consent.record";
     public const string ConfigureProject = "project.configure";
+    public const string ManagePeople = "people.manage";
 }

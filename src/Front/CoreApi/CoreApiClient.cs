@@ -102,6 +102,12 @@ public sealed partial class CoreApiClient(HttpClient http, UserSession session)
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         if (body is not null) request.Content = JsonContent.Create(body);
         var response = await Guard(() => http.SendAsync(request, ct));
+        if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+        {
+            response.Dispose();
+            await session.ForgetAsync();
+            throw CoreApiException.SignedOut();
+        }
         try
         {
             await ThrowIfRefusedAsync(response, ct);

@@ -1,0 +1,149 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace MultichannelMessages.Console.Tests;
+
+/// <summary>
+/// Issue 12, projects and people from the console: a platform operator makes a project and invites its first admin;
+/// the admin joins through the link (a weak password refused beside its field), invites an agent, who joins and works
+/// the new project without seeing the demo project; each step is in the command log.
+/// </summary>
+public sealed partial class ConsoleTests
+{
+    private const string OperatorEmail = "operator@platform.local";
+    private const string NewPassword = "a phrase only I know";
+
+    /// <summary>A fresh browser (no cookie) opening a one-time link.</summary>
+    private async Task<IPage> FreshPageAsync()
+    {
+        var context = await platform.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = platform.Front.BaseAddress.ToString(), Locale = "en-US", ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+        });
+        return await context.NewPageAsync();
+    }
+
+    private static async Task SignInWithAsync(IPage page, string email, string password)
+    {
+        await page.GotoAsync("/login");
+        await page.GetByTestId("login-email").FillAsync(email);
+        await page.GetByTestId("login-password").FillAsync(password);
+        await page.GetByTestId("login-submit").ClickAsync();
+    }
+
+    [Fact]
+    public Task An_operator_makes_a_project_whose_admin_and_agent_join_by_link_and_see_only_their_project() => Diagnosed(async () =>
+    {
+        // The first operator, as `./mm operator add` makes one (core.add_operator), with a password we know.
+        await DbAsync<object>("""
+            select core.add_operator(@OperatorEmail, 'Olga Operator', (select password_hash from core.users where email = 'admin@demo.local'))
+            """, new { OperatorEmail });
+        // With no project of her own, the operator lands on the Platform page.
+        var op = await FreshPageAsync();
+        await SignInWithAsync(op, OperatorEmail, ConsolePlatform.Password);
+        await Expect(op.GetByTestId("platform-page")).ToHaveAttributeAsync("data-loaded", "true");
+        await Expect(op.GetByTestId("nav-platform")).ToBeVisibleAsync();
+
+        var projectName = Unique("Bicicletas Sol");
+        await op.GetByTestId("project-create").ClickAsync();
+        await Expect(op.GetByTestId("project-name-error")).ToHaveTextAsync("A project name has 1 to 80 characters.");
+        await op.GetByTestId("project-name-input").FillAsync(projectName);
+        await op.GetByTestId("project-create").ClickAsync();
+        var selected = op.GetByTestId("platform-selected");
+        await Expect(selected.Locator("h3")).ToHaveTextAsync(projectName);
+        var projectId = long.Parse((await selected.GetAttributeAsync("data-project-id"))!);
+
+        var adminEmail = $"sol-admin-{Guid.NewGuid():N}"[..20] + "@sol.example";
+        await op.GetByTestId("first-admin-email").FillAsync(adminEmail);
+        await op.GetByTestId("first-admin-invite").ClickAsync();
+        var adminLink = await op.GetByTestId("new-link-url").InputValueAsync();
+        Assert.Contains("/accept?token=", adminLink);
+        await platform.ScreenshotAsync(op, "platform-projects");
+
+        // The admin opens the link in her own browser: who invites her where, then a weak password refused in words.
+        var admin = await FreshPageAsync();
+        await admin.GotoAsync(adminLink);
+        await Expect(admin.GetByTestId("accept-summary")).ToHaveTextAsync($"Olga Operator invites you to {projectName} as Admin.");
+        await admin.GetByTestId("accept-name").FillAsync("Sol Admin");
+        await admin.GetByTestId("accept-password").FillAsync("short");
+        await admin.GetByTestId("accept-submit").ClickAsync();
+        await Expect(admin.GetByTestId("accept-password-error")).ToHaveTextAsync("A password has at least 12 characters.");
+        await platform.ScreenshotAsync(admin, "accept-invitation");
+        await admin.GetByTestId("accept-name").FillAsync("Sol Admin");
+        await admin.GetByTestId("accept-password").FillAsync(NewPassword);
+        await admin.GetByTestId("accept-submit").ClickAsync();
+        await Expect(admin.GetByTestId("accept-done")).ToContainTextAsync(projectName);
+        // The link is spent.
+        await admin.GotoAsync(adminLink);
+        await Expect(admin.GetByTestId("accept-error")).ToHaveTextAsync("This invitation has been used already. Sign in instead.");
+
+        await SignInWithAsync(admin, adminEmail, NewPassword);
+        await Expect(admin.GetByTestId("project-name")).ToHaveTextAsync(projectName);
+        await admin.GetByTestId("nav-admin").ClickAsync();
+        var people = admin.GetByTestId("admin-people");
+        await Expect(people).ToHaveAttributeAsync("data-loaded", "true");
+        await Expect(people.GetByTestId("person")).ToHaveCountAsync(1);
+
+        // She invites an agent; the agent joins and sees the new project only.
+        var agentEmail = $"sol-agent-{Guid.NewGuid():N}"[..20] + "@sol.example";
+        await people.GetByTestId("invite-email").FillAsync(agentEmail);
+        await people.GetByTestId("invite-role").SelectOptionAsync("agent");
+        await people.GetByTestId("invite-submit").ClickAsync();
+        var agentLink = await people.GetByTestId("new-link-url").InputValueAsync();
+        await Expect(people.GetByTestId("invitation")).ToHaveAttributeAsync("data-email", agentEmail);
+        await people.ScrollIntoViewIfNeededAsync();
+        await platform.ScreenshotAsync(admin, "admin-people");
+
+        var agent = await FreshPageAsync();
+        await agent.GotoAsync(agentLink);
+        await agent.GetByTestId("accept-name").FillAsync("Sol Agent");
+        await agent.GetByTestId("accept-password").FillAsync(NewPassword);
+        await agent.GetByTestId("accept-submit").ClickAsync();
+        await Expect(agent.GetByTestId("accept-done")).ToBeVisibleAsync();
+        await SignInWithAsync(agent, agentEmail, NewPassword);
+        await Expect(agent.GetByTestId("console")).ToHaveAttributeAsync("data-feed", "Connected");
+        await Expect(agent.GetByTestId("project-name")).ToHaveTextAsync(projectName);
+        await Expect(agent.GetByTestId("role")).ToHaveTextAsync("Agent");
+        await Expect(agent.GetByTestId("list-empty")).ToBeVisibleAsync(); // the demo project's conversations are not hers
+        await Expect(agent.GetByTestId("project-picker")).ToHaveCountAsync(0);
+
+        // The admin sees him arrive; each step is in the command log.
+        await admin.GetByTestId("admin-reload").ClickAsync();
+        await Expect(people.Locator($"[data-testid=person][data-email='{agentEmail}']")).ToBeVisibleAsync();
+        var actions = await DbAsync<string>(
+            "select string_agg(action, ',' order by id) from ops.command_log where project_id = @projectId", new { projectId });
+        Assert.Equal("project.create,person.invite,person.join,person.invite,person.join", actions);
+    });
+
+    [Fact]
+    public Task A_user_changes_their_password_in_My_account_and_their_other_browser_is_signed_out() => Diagnosed(async () =>
+    {
+        // Its own user: the demo's users are shared with other tests.
+        var email = $"acct-{Guid.NewGuid():N}"[..16] + "@demo.local";
+        await DbAsync<object>("""
+            select core.grant_role(@ProjectId, core.create_user(@email, 'Alex Account', (select password_hash from core.users where email = 'agent@demo.local')), 'agent')
+            """, new { platform.ProjectId, email });
+        var laptop = await platform.SignInAsync(email);
+        var phone = await platform.SignInAsync(email);
+
+        await laptop.GetByTestId("user-name").ClickAsync();
+        await Expect(laptop.GetByTestId("account-page")).ToHaveAttributeAsync("data-loaded", "true");
+        await Expect(laptop.GetByTestId("session")).ToHaveCountAsync(2);
+        await Expect(laptop.Locator("[data-testid=session][data-current=true]")).ToHaveCountAsync(1);
+
+        await laptop.GetByTestId("current-password").FillAsync("not my password");
+        await laptop.GetByTestId("new-password").FillAsync(NewPassword);
+        await laptop.GetByTestId("password-save").ClickAsync();
+        await Expect(laptop.GetByTestId("current-password-error")).ToHaveTextAsync("Your current password is not right.");
+        await laptop.GetByTestId("current-password").FillAsync(ConsolePlatform.Password);
+        await laptop.GetByTestId("new-password").FillAsync(NewPassword);
+        await laptop.GetByTestId("password-save").ClickAsync();
+        await Expect(laptop.GetByTestId("password-saved")).ToBeVisibleAsync();
+        await Expect(laptop.GetByTestId("session")).ToHaveCountAsync(1);
+        await platform.ScreenshotAsync(laptop, "my-account");
+
+        // The phone's console is signed out: a reload lands on the sign-in page.
+        await phone.ReloadAsync();
+        await Expect(phone.GetByTestId("login-form")).ToBeVisibleAsync();
+    });
+}

@@ -26,6 +26,23 @@ public sealed class AccountRegistry
 
     public IEnumerable<SandboxAccount> ForWaba(string wabaId) => All.Where(a => a.WabaId == wabaId);
 
+    /// <summary>Meta's refusal of a token it knows but no longer honours (expired, or invalidated); null when fine.</summary>
+    public Graph.GraphError? TokenRefusal(string token) =>
+        _accounts.Values.FirstOrDefault(a => a.AccessToken == token && a.TokenState != TokenState.Valid) is { } account
+            ? Graph.GraphErrors.TokenNoLongerValid(account.TokenState)
+            : null;
+
+    /// <summary>The objects (WABA or page ids) whose webhooks an app is subscribed to (POST /{id}/subscribed_apps).</summary>
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _subscriptions = new(StringComparer.Ordinal);
+
+    public void Subscribe(string objectId) => _subscriptions[objectId] = DateTimeOffset.UtcNow;
+
+    public bool Unsubscribe(string objectId) => _subscriptions.TryRemove(objectId, out _);
+
+    public bool IsSubscribed(string objectId) => _subscriptions.ContainsKey(objectId);
+
+    public IReadOnlyList<string> Subscriptions => [.. _subscriptions.Keys.Order(StringComparer.Ordinal)];
+
     public SandboxAccount Upsert(SandboxAccount account)
     {
         _accounts[account.Id] = account;

@@ -26,6 +26,9 @@ public sealed record SandboxAccount
     public string QualityRating { get; init; } = "GREEN";
     public string MessagingLimitTier { get; init; } = "TIER_1K";
     public string ThroughputLevel { get; init; } = "STANDARD";
+    /// <summary>valid, expired (Meta's 190/463) or revoked (190/460, e.g. the user changed their password):
+    /// every call with the token is then refused as Meta refuses it, sends included.</summary>
+    public TokenState TokenState { get; init; } = TokenState.Valid;
 
     /// <summary>The webhook <c>object</c> Meta posts for this account.</summary>
     public string WebhookObject => Kind switch
@@ -36,10 +39,17 @@ public sealed record SandboxAccount
     };
 }
 
+public enum TokenState
+{
+    [JsonStringEnumMemberName("valid")] Valid,
+    [JsonStringEnumMemberName("expired")] Expired,
+    [JsonStringEnumMemberName("revoked")] Revoked,
+}
+
 /// <summary>What the sandbox shows of an account: everything but the token.</summary>
 public sealed record AccountView(string Id, AccountKind Kind, string? WabaId, string? DisplayPhoneNumber, string Name,
-    string QualityRating, string MessagingLimitTier)
+    string QualityRating, string MessagingLimitTier, TokenState TokenState = TokenState.Valid)
 {
     public static AccountView Of(SandboxAccount a) =>
-        new(a.Id, a.Kind, a.WabaId, a.DisplayPhoneNumber, a.Name, a.QualityRating, a.MessagingLimitTier);
+        new(a.Id, a.Kind, a.WabaId, a.DisplayPhoneNumber, a.Name, a.QualityRating, a.MessagingLimitTier, a.TokenState);
 }

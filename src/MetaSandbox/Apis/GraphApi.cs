@@ -21,6 +21,9 @@ public static class GraphApi
         graph.MapGet("/{wabaId}/message_templates", TemplateEndpoints.List);
         graph.MapDelete("/{wabaId}/message_templates", TemplateEndpoints.Delete);
         graph.MapGet("/{wabaId}/phone_numbers", GraphNodes.PhoneNumbers);
+        graph.MapPost("/{id}/subscribed_apps", Accounts.SubscriptionEndpoints.Subscribe);
+        graph.MapGet("/{id}/subscribed_apps", Accounts.SubscriptionEndpoints.List);
+        graph.MapDelete("/{id}/subscribed_apps", Accounts.SubscriptionEndpoints.Unsubscribe);
         graph.MapGet("/{id}", GraphNodes.Get);
         graph.MapDelete("/{id}", MediaEndpoints.Delete);
 

@@ -22,6 +22,8 @@ public static class GraphAuth
         var token = Token(request);
         if (token is null || !accounts.IsKnownToken(token))
             return new GraphCaller(token ?? "", null, GraphErrors.InvalidToken());
+        if (accounts.TokenRefusal(token) is { } refused)
+            return new GraphCaller(token, null, refused);
         var account = accounts.Find(objectId);
         return account is not null && account.AccessToken == token
             ? new GraphCaller(token, account, null)
@@ -35,6 +37,8 @@ public static class GraphAuth
         var token = Token(request);
         if (token is null || !accounts.IsKnownToken(token))
             return GraphErrors.InvalidToken();
+        if (accounts.TokenRefusal(token) is { } refused)
+            return refused;
         return owners.Any(a => a.AccessToken == token) ? null : GraphErrors.UnknownObject(objectId, verb);
     }
 }

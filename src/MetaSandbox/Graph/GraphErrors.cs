@@ -15,6 +15,20 @@ public static class GraphErrors
         HttpStatus = StatusCodes.Status401Unauthorized,
     };
 
+    /// <summary>A token Meta issued but no longer honours: expired (subcode 463) or invalidated, e.g. after the user
+    /// changed their password or removed the app (460).</summary>
+    public static GraphError TokenNoLongerValid(Accounts.TokenState state) => state == Accounts.TokenState.Expired
+        ? new()
+        {
+            Message = "Error validating access token: Session has expired on Tuesday, 01-Dec-26 10:00:00 PST. The current time is Thursday, 03-Dec-26 10:00:00 PST.",
+            Code = 190, ErrorSubcode = 463, HttpStatus = StatusCodes.Status401Unauthorized,
+        }
+        : new()
+        {
+            Message = "Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.",
+            Code = 190, ErrorSubcode = 460, HttpStatus = StatusCodes.Status401Unauthorized,
+        };
+
     /// <summary>Unknown id, or an id the token may not use: Meta does not tell the two apart.</summary>
     public static GraphError UnknownObject(string id, string verb) => new()
     {

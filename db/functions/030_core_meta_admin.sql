@@ -29,11 +29,15 @@ language sql as $$
     returning id
 $$;
 
--- Secrets stay encrypted here; the Webhook API decrypts them in memory only.
-create or replace function meta.list_active_apps()
-returns table (id bigint, meta_app_id text, app_secret_enc bytea, verify_token_enc bytea)
+-- Secrets stay encrypted here; the Webhook API decrypts them in memory only. The previous secret comes along while
+-- it still verifies (a rotation's overlap, meta.rotate_app_secret).
+drop function if exists meta.list_active_apps();
+create function meta.list_active_apps()
+returns table (id bigint, meta_app_id text, app_secret_enc bytea, verify_token_enc bytea, previous_secret_enc bytea)
 language sql stable as $$
-    select id, meta_app_id, app_secret_enc, verify_token_enc from meta.apps where is_active order by id
+    select id, meta_app_id, app_secret_enc, verify_token_enc,
+           case when previous_secret_until > now() then previous_secret_enc end
+    from meta.apps where is_active order by id
 $$;
 
 create or replace function meta.set_access_token(p_account_id bigint, p_access_token_enc bytea) returns void

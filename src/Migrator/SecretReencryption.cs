@@ -58,10 +58,14 @@ public static class SecretReencryption
     private static async Task<List<Value>> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction tx)
     {
         var values = new List<Value>();
-        var apps = await connection.QueryAsync<(string MetaAppId, byte[] Secret, byte[] Token)>(
-            "select meta_app_id, app_secret_enc, verify_token_enc from meta.apps order by id for update", transaction: tx);
+        var apps = await connection.QueryAsync<(string MetaAppId, byte[] Secret, byte[] Token, byte[]? Previous)>(
+            "select meta_app_id, app_secret_enc, verify_token_enc, previous_secret_enc from meta.apps order by id for update", transaction: tx);
         foreach (var a in apps)
         {
+            // A rotation's previous secret (it verifies during the overlap) rotates with the key like the rest.
+            if (a.Previous is { Length: > 0 } previous)
+                values.Add(new(SecretPlace.PreviousAppSecret(a.MetaAppId), previous,
+                    "update meta.apps set previous_secret_enc = @value where meta_app_id = @id", new { id = a.MetaAppId }));
             values.Add(new(SecretPlace.AppSecret(a.MetaAppId), a.Secret,
                 "update meta.apps set app_secret_enc = @value where meta_app_id = @id", new { id = a.MetaAppId }));
             values.Add(new(SecretPlace.VerifyToken(a.MetaAppId), a.Token,

@@ -4,7 +4,8 @@ using MultichannelMessages.Worker.Outbox;
 
 // The Worker: everything outbound and scheduled, the only process that calls Meta. Loops so far: the outbox pump
 // (sends with pacing, retries, dead letters; media files uploaded first), the media download loop, the shared
-// inbox's loops (auto-assignment, lock expiry, internal-chat purge), template submission and sync, retention of what
+// inbox's loops (auto-assignment, lock expiry, internal-chat purge), template submission and sync, validation of
+// accounts connected from the console, retention of what
 // the platform keeps only for a while, and the heartbeats that report each loop's liveness.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(OutboxMetrics.MeterName);
@@ -12,6 +13,7 @@ builder.AddGraphClient();
 builder.AddOutboxPump();
 builder.AddTeamLoops();
 builder.AddTemplateLoops();
+builder.AddAccountValidation();
 builder.AddMedia();
 builder.AddRetention();
 builder.AddHeartbeats();

@@ -172,6 +172,8 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             _ids["ruleId"] = await RuleAsync(db);
             _ids["templateId"] = await TemplateAsync(db);
             _ids["invitationId"] = await InvitationAsync(db);
+            _ids["accountId"] = DemoAccountId;
+            _ids["appId"] = await db.ExecuteScalarAsync<long>("select app_id from meta.accounts where id = @DemoAccountId", new { DemoAccountId });
             var members = (await db.QueryAsync<long>("select user_id from core.project_members where project_id = @DemoProjectId", new { DemoProjectId })).ToArray();
             _ids["roomId"] = await db.ExecuteScalarAsync<long>("select internal.create_room(@DemoProjectId, 'Matrix', @creator, @members)",
                 new { DemoProjectId, creator = members[0], members });

@@ -8,6 +8,7 @@ global using MultichannelMessages.Contracts.Initiation;
 global using MultichannelMessages.Contracts.InternalChat;
 global using MultichannelMessages.Contracts.Operations;
 global using MultichannelMessages.Contracts.People;
+global using MultichannelMessages.Contracts.MetaAdmin;
 global using MultichannelMessages.Contracts.Projects;
 global using MultichannelMessages.Contracts.Realtime;
 global using MultichannelMessages.Contracts.Search;

@@ -13,6 +13,7 @@ public readonly record struct SecretPlace(string Table, string Row, string Colum
     // unique, never changes and is what every caller has in hand, so it is the row key.
     public static SecretPlace AppSecret(string metaAppId) => new("meta.apps", metaAppId, "app_secret");
     public static SecretPlace VerifyToken(string metaAppId) => new("meta.apps", metaAppId, "verify_token");
+    public static SecretPlace PreviousAppSecret(string metaAppId) => new("meta.apps", metaAppId, "previous_app_secret");
 
     // Access tokens are set on an existing account (meta.set_access_token), so its identity id is known.
     public static SecretPlace AccessToken(long accountId) =>

@@ -11,22 +11,27 @@ public static class WebhookApi
 {
     public static IEndpointRouteBuilder MapWebhookApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/webhook", (HttpRequest request, AppSecrets secrets) => Verify(request, null, secrets));
+        app.MapGet("/webhook", (HttpRequest request, AppSecrets secrets) => VerifyAsync(request, null, secrets));
         app.MapPost("/webhook", (HttpContext http, WebhookServices services) => Receive(http, null, services));
         // Optional per-app callback URL: checks the token and the body against that app's secrets only.
-        app.MapGet("/webhook/{metaAppId}", (HttpRequest request, string metaAppId, AppSecrets secrets) => Verify(request, metaAppId, secrets));
+        app.MapGet("/webhook/{metaAppId}", (HttpRequest request, string metaAppId, AppSecrets secrets) => VerifyAsync(request, metaAppId, secrets));
         app.MapPost("/webhook/{metaAppId}", (HttpContext http, string metaAppId, WebhookServices services) => Receive(http, metaAppId, services));
         return app;
     }
 
     /// <summary>Meta's subscription handshake: echo hub.challenge when hub.mode is subscribe and the token is ours.</summary>
-    public static Results<ContentHttpResult, StatusCodeHttpResult> Verify(HttpRequest request, string? metaAppId, AppSecrets secrets)
+    /// The app's last verification is recorded, so the console can show the wiring works.</summary>
+    public static async Task<Results<ContentHttpResult, StatusCodeHttpResult>> VerifyAsync(HttpRequest request, string? metaAppId, AppSecrets secrets)
     {
         var mode = request.Query["hub.mode"].ToString();
         var token = request.Query["hub.verify_token"].ToString();
         var challenge = request.Query["hub.challenge"].ToString();
-        if (mode == "subscribe" && token.Length > 0 && challenge.Length > 0 && secrets.FindByVerifyToken(token, metaAppId) is not null)
+        if (mode == "subscribe" && token.Length > 0 && challenge.Length > 0 && secrets.FindByVerifyToken(token, metaAppId) is { } app)
+        {
+            try { await secrets.MarkVerifiedAsync(app.Id, request.HttpContext.RequestAborted); }
+            catch (Npgsql.NpgsqlException) { /* the handshake still succeeds; only the console's "last verified" waits */ }
             return TypedResults.Text(challenge, "text/plain");
+        }
         return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
     }
 
@@ -40,6 +45,7 @@ public static class WebhookApi
 
         var signer = await s.Secrets.FindSignerAsync(http.Request.Headers["X-Hub-Signature-256"], body, metaAppId, ct);
         if (signer is null) return Reject(s, "signature", StatusCodes.Status401Unauthorized);
+        s.Secrets.MarkSeen(signer.Id);
 
         var durable = s.Options.AckMode == AckMode.Durable;
         var envelope = new WebhookEnvelope

@@ -15,11 +15,38 @@ namespace MultichannelMessages.WebhookApi.Signatures;
 public sealed class AppSecrets(NpgsqlDataSource dataSource, SecretProtector protector, ILogger<AppSecrets> logger)
 {
     private static readonly TimeSpan MissRefreshInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often apps are reloaded and their signed events recorded.</summary>
+    public TimeSpan RefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
     private volatile IReadOnlyList<MetaApp> _apps = [];
     private long _lastLoadTicks;
     private readonly SemaphoreSlim _loading = new(1, 1);
 
-    public sealed record MetaApp(long Id, string MetaAppId, byte[] AppSecret, byte[] VerifyToken);
+    /// <param name="PreviousSecret">The secret a rotation replaced, while its overlap lasts (null otherwise).</param>
+    public sealed record MetaApp(long Id, string MetaAppId, byte[] AppSecret, byte[] VerifyToken, byte[]? PreviousSecret = null);
+
+    // Apps whose signed events arrived since the last flush: the refresher writes last_signed_event_at for them, once
+    // per interval, never per event on the hot path.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte> _seen = new();
+
+    public void MarkSeen(long appId) => _seen.TryAdd(appId, 0);
+
+    /// <summary>Records which apps' signed events arrived since the last call (one UPDATE for all of them).</summary>
+    public async Task FlushSeenAsync(CancellationToken ct)
+    {
+        var ids = _seen.Keys.ToArray();
+        if (ids.Length == 0) return;
+        foreach (var id in ids) _seen.TryRemove(id, out _);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("select meta.app_seen(@ids, false)", new { ids }, cancellationToken: ct));
+    }
+
+    /// <summary>Meta's subscription handshake succeeded for this app: the console shows the wiring works.</summary>
+    public async Task MarkVerifiedAsync(long appId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("select meta.app_seen(@ids, true)", new { ids = new[] { appId } }, cancellationToken: ct));
+    }
 
     public async Task LoadAsync(CancellationToken ct)
     {
@@ -27,15 +54,17 @@ public sealed class AppSecrets(NpgsqlDataSource dataSource, SecretProtector prot
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
-            var rows = await connection.QueryAsync<(long Id, string MetaAppId, byte[] AppSecretEnc, byte[] VerifyTokenEnc)>(
-                new CommandDefinition("select id, meta_app_id, app_secret_enc, verify_token_enc from meta.list_active_apps()", cancellationToken: ct));
+            var rows = await connection.QueryAsync<(long Id, string MetaAppId, byte[] AppSecretEnc, byte[] VerifyTokenEnc, byte[]? PreviousEnc)>(
+                new CommandDefinition("select id, meta_app_id, app_secret_enc, verify_token_enc, previous_secret_enc from meta.list_active_apps()",
+                    cancellationToken: ct));
             var apps = new List<MetaApp>();
             foreach (var r in rows)
             {
                 try
                 {
                     apps.Add(new MetaApp(r.Id, r.MetaAppId, protector.UnprotectBytes(r.AppSecretEnc, SecretPlace.AppSecret(r.MetaAppId)),
-                        protector.UnprotectBytes(r.VerifyTokenEnc, SecretPlace.VerifyToken(r.MetaAppId))));
+                        protector.UnprotectBytes(r.VerifyTokenEnc, SecretPlace.VerifyToken(r.MetaAppId)),
+                        r.PreviousEnc is null ? null : protector.UnprotectBytes(r.PreviousEnc, SecretPlace.PreviousAppSecret(r.MetaAppId))));
                 }
                 catch (CryptographicException ex) { SignatureLog.UndecryptableApp(logger, r.MetaAppId, ex.Message); }
             }
@@ -79,6 +108,12 @@ public sealed class AppSecrets(NpgsqlDataSource dataSource, SecretProtector prot
             if (metaAppId is not null && app.MetaAppId != metaAppId) continue;
             HMACSHA256.HashData(app.AppSecret, body, computed);
             if (CryptographicOperations.FixedTimeEquals(computed, signature)) return app;
+            // During a rotation's overlap, events Meta signed with the previous secret still verify.
+            if (app.PreviousSecret is { } previous)
+            {
+                HMACSHA256.HashData(previous, body, computed);
+                if (CryptographicOperations.FixedTimeEquals(computed, signature)) return app;
+            }
         }
         return null;
     }
@@ -99,10 +134,14 @@ public sealed class AppSecretsRefresher(AppSecrets secrets, ILogger<AppSecretsRe
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(30));
+        using var timer = new PeriodicTimer(secrets.RefreshInterval);
         do
         {
-            try { await secrets.LoadAsync(stoppingToken); }
+            try
+            {
+                await secrets.FlushSeenAsync(stoppingToken);
+                await secrets.LoadAsync(stoppingToken);
+            }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException) { SignatureLog.LoadFailed(logger, ex); }
         } while (await timer.WaitForNextTickAsync(stoppingToken));
     }

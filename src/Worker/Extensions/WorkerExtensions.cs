@@ -45,6 +45,20 @@ public static class WorkerExtensions
         builder.Services.AddSingleton<GraphClient>();
         builder.Services.AddSingleton<MediaGraphClient>();
         builder.Services.AddSingleton<TemplateGraphClient>();
+        builder.Services.AddSingleton<Accounts.AccountGraphClient>();
+        return builder;
+    }
+
+    /// <summary>Validation of accounts connected from the console: Graph checks, the app's subscription, readiness.</summary>
+    public static WebApplicationBuilder AddAccountValidation(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<Accounts.AccountValidationOptions>().BindConfiguration(Accounts.AccountValidationOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate<IOptions<GraphOptions>>((o, graph) => o.LeaseSeconds > graph.Value.TimeoutSeconds * 3,
+                "AccountValidation:LeaseSeconds must be longer than three Graph calls (3 × Graph:TimeoutSeconds).")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<Accounts.AccountValidationLoop>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Accounts.AccountValidationLoop>());
         return builder;
     }
 

@@ -13,6 +13,7 @@ namespace MultichannelMessages.Worker.Outbox;
 /// a second time by whoever claims it next.
 /// </summary>
 public sealed class OutboxRecorder(
+    NpgsqlDataSource db,
     OutboxWriteQueue writes,
     SendPacer pacer,
     OutboxMetrics metrics,
@@ -40,6 +41,15 @@ public sealed class OutboxRecorder(
         }
 
         var error = result.Error!;
+        if (error.Code == 190)
+        {
+            // Meta refused the account's token (expired, invalidated): every send of the account would fail the same
+            // way. The account needs attention and its sends pause (the claim skips them) instead of being dead-lettered
+            // one by one; this row goes back unspent and is sent, once, when a new token validates.
+            await PauseAccountAsync(item, error);
+            await DeferAsync(item, status, "account_paused", TimeSpan.Zero);
+            return;
+        }
         if (error.Source == MetaErrorSource.CircuitOpen)
         {
             // The breaker opened while this row waited for its turn: the request never left, so it costs no attempt.
@@ -76,6 +86,22 @@ public sealed class OutboxRecorder(
             OutboxLog.Retrying(logger, item.MessageId, item.OutboxId, item.AttemptCount, error.ToString(), (long)delay.TotalMilliseconds);
         }
         else LeaseLost(item, status, "retry");
+    }
+
+    private async Task PauseAccountAsync(OutboxItem item, MetaError error)
+    {
+        var reason = $"token_refused: sending: {error}";
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            await Dapper.SqlMapper.ExecuteAsync(connection, "select meta.account_needs_attention(@id, @reason)", new { id = item.AccountId, reason });
+            Accounts.AccountLog.TokenRefused(logger, item.AccountId, error.ToString());
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            // The row is deferred anyway; the next send of the account meets the same 190 and tries again.
+            OutboxLog.RecordFailed(logger, item.OutboxId, item.MessageId, null, 1, ex);
+        }
     }
 
     public async Task FailAsync(OutboxItem item, LoopStatus status, int? code, string? title, string? details, string reason)

@@ -1,0 +1,29 @@
+namespace MultichannelMessages.Contracts.MetaAdmin;
+
+// Admin → Meta: the project's Meta apps (secrets never leave the server) and its connected accounts, with what the
+// Worker found when it validated each against the Graph API.
+
+/// <param name="WebhookUrl">The callback URL to paste into the app's webhook settings in Meta, with the verify token.</param>
+/// <param name="PreviousSecretUntil">A rotation's previous secret still verifies until then.</param>
+public sealed record MetaAppItem(long Id, string MetaAppId, string Name, bool Own, string WebhookUrl, DateTime? PreviousSecretUntil,
+    DateTime? LastVerifiedAt, DateTime? LastSignedEventAt, int Accounts, DateTime CreatedAt);
+
+public sealed record MetaAppRequest(string? MetaAppId, string? Name, string? AppSecret, string? VerifyToken);
+
+public sealed record MetaAppUpdate(string? Name, string? VerifyToken);
+
+public sealed record SecretRotation(string? AppSecret, int? OverlapHours);
+
+/// <param name="ValidationStatus">pending (the Worker has not checked it yet), valid, or needs_attention (see
+/// ValidationError: Meta refused the token, or the ids do not belong together); sends pause while it needs attention.</param>
+public sealed record MetaAccountItem(long Id, string Channel, string ExternalId, string? WabaId, string Name, string? DisplayPhoneNumber,
+    string? VerifiedName, string? QualityRating, string? MessagingLimit, string? ThroughputLevel, long? AppId, long? DefaultQueueId,
+    double? MessagesPerSecond, string ValidationStatus, string? ValidationError, DateTime? ValidatedAt, DateTime? SubscribedAt,
+    bool TokenSet, bool FirstWebhook);
+
+public sealed record ConnectAccountRequest(string? Channel, long? AppId, string? ExternalId, string? WabaId, string? Name, string? AccessToken,
+    long? DefaultQueueId);
+
+public sealed record AccountTokenRequest(string? AccessToken);
+
+public sealed record AccountUpdate(string? Name, long? DefaultQueueId, bool ClearDefaultQueue, double? MessagesPerSecond, bool ClearMessagesPerSecond);

@@ -147,3 +147,91 @@ public sealed partial class ConsoleTests
         await Expect(phone.GetByTestId("login-form")).ToBeVisibleAsync();
     });
 }
+
+public sealed partial class ConsoleTests
+{
+    [Fact]
+    public Task An_admin_registers_a_Meta_app_and_connects_a_number_which_the_Worker_validates_and_a_refused_token_shows_needs_attention() => Diagnosed(async () =>
+    {
+        // A number Meta (the sandbox) knows, with its token: what a business copies from Meta's WhatsApp → API setup.
+        var number = "98" + Random.Shared.NextInt64(1_000_000_000_000, 9_999_999_999_999);
+        var waba = "99" + Random.Shared.NextInt64(1_000_000_000_000, 9_999_999_999_999);
+        var token = "EAAG" + Guid.NewGuid().ToString("N");
+        using (var sandbox = new HttpClient { BaseAddress = platform.Sandbox.BaseAddress })
+        {
+            (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(sandbox, "/sandbox/accounts", new Dictionary<string, string>
+            {
+                ["id"] = number, ["kind"] = "whatsapp", ["access_token"] = token, ["waba_id"] = waba, ["display_phone_number"] = "15557654321", ["name"] = "Tienda Luna",
+            })).EnsureSuccessStatusCode();
+        }
+
+        var admin = await platform.SignInAsync("admin@demo.local");
+        await admin.GetByTestId("nav-admin").ClickAsync();
+        var meta = admin.GetByTestId("admin-meta");
+        await Expect(meta).ToHaveAttributeAsync("data-loaded", "true");
+
+        var appId = Random.Shared.NextInt64(100_000_000, 999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await meta.GetByTestId("meta-app-id").FillAsync(appId);
+        await meta.GetByTestId("meta-app-name").FillAsync("Tienda Luna app");
+        await meta.GetByTestId("meta-app-secret").FillAsync("not a secret");
+        await meta.GetByTestId("meta-verify-token").FillAsync("luna-verify-token");
+        await meta.GetByTestId("meta-app-register").ClickAsync();
+        await Expect(meta.GetByTestId("meta-app-secret-error")).ToHaveTextAsync("An app secret is 32 hexadecimal characters (Meta → App settings → Basic).");
+        await meta.GetByTestId("meta-app-secret").FillAsync(Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
+        await meta.GetByTestId("meta-app-register").ClickAsync();
+        var app = meta.Locator($"[data-testid=meta-app][data-meta-app-id='{appId}']");
+        await Expect(app.GetByTestId("meta-callback")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex($"/webhook/{appId}$"));
+        await Expect(app.GetByTestId("meta-verified")).ToHaveTextAsync("Meta has not verified the webhook yet");
+
+        await meta.GetByTestId("connect-app").SelectOptionAsync(new SelectOptionValue { Label = "Tienda Luna app" });
+        await meta.GetByTestId("connect-external-id").FillAsync(number);
+        await meta.GetByTestId("connect-waba-id").FillAsync(waba);
+        await meta.GetByTestId("connect-token").FillAsync(token);
+        await meta.GetByTestId("connect-submit").ClickAsync();
+        var account = meta.Locator($"[data-testid=meta-account][data-external-id='{number}']");
+        await Expect(account).ToBeVisibleAsync();
+        // The Worker validates it against Meta (the sandbox) and subscribes the app; Reload shows the verdict.
+        await Retry(async () =>
+        {
+            await meta.GetByTestId("meta-refresh").ClickAsync();
+            await Expect(account).ToHaveAttributeAsync("data-status", "valid", new() { Timeout = 2_000 });
+        });
+        await Expect(account.GetByTestId("ready-subscribed")).ToHaveAttributeAsync("data-ok", "true");
+        await Expect(account).ToContainTextAsync("Tienda Luna");
+        await meta.ScrollIntoViewIfNeededAsync();
+        await platform.ScreenshotAsync(admin, "admin-meta");
+
+        // Meta stops honouring the token: checked again, the account needs attention and says why; a new one fixes it.
+        using (var sandbox = new HttpClient { BaseAddress = platform.Sandbox.BaseAddress })
+            (await sandbox.PostAsync($"/sandbox/accounts/{number}/token/expire", null)).EnsureSuccessStatusCode();
+        await account.GetByTestId("meta-account-revalidate").ClickAsync();
+        await Retry(async () =>
+        {
+            await meta.GetByTestId("meta-refresh").ClickAsync();
+            await Expect(account).ToHaveAttributeAsync("data-status", "needs_attention", new() { Timeout = 2_000 });
+        });
+        await Expect(account.GetByTestId("meta-account-error")).ToContainTextAsync("token_expired");
+        var renewed = "EAAG" + Guid.NewGuid().ToString("N");
+        using (var sandbox = new HttpClient { BaseAddress = platform.Sandbox.BaseAddress })
+            (await System.Net.Http.Json.HttpClientJsonExtensions.PutAsJsonAsync(sandbox, $"/sandbox/accounts/{number}/token",
+                new Dictionary<string, string> { ["access_token"] = renewed })).EnsureSuccessStatusCode();
+        await account.GetByTestId("meta-account-token").FillAsync(renewed);
+        await account.GetByTestId("meta-account-token-save").ClickAsync();
+        await Retry(async () =>
+        {
+            await meta.GetByTestId("meta-refresh").ClickAsync();
+            await Expect(account).ToHaveAttributeAsync("data-status", "valid", new() { Timeout = 2_000 });
+        });
+    });
+
+    /// <summary>Tries an expectation that waits on the Worker until it holds (30 s at most).</summary>
+    private static async Task Retry(Func<Task> attempt)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try { await attempt(); return; }
+            catch (PlaywrightException) when (DateTime.UtcNow < deadline) { }
+        }
+    }
+}

@@ -76,3 +76,27 @@ public sealed partial class CoreApiClient
         return (await response.Content.ReadFromJsonAsync<T>(ct))!;
     }
 }
+
+// Admin → Meta (src/CoreApi/Meta/MetaAdminApi.cs).
+public sealed partial class CoreApiClient
+{
+    public Task<MetaAppItem[]> MetaAppsAsync(long projectId, CancellationToken ct = default) => GetAsync<MetaAppItem[]>($"projects/{projectId}/meta-apps", ct);
+
+    public Task<MetaAppItem> RegisterMetaAppAsync(long projectId, MetaAppRequest app, CancellationToken ct = default) =>
+        SendAsync<MetaAppItem>(HttpMethod.Post, $"projects/{projectId}/meta-apps", app, ct);
+
+    public Task RotateAppSecretAsync(long projectId, long appId, string? secret, int? overlapHours, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"projects/{projectId}/meta-apps/{appId}/secret", new SecretRotation(secret, overlapHours), ct);
+
+    public Task<MetaAccountItem[]> MetaAccountsAsync(long projectId, CancellationToken ct = default) =>
+        GetAsync<MetaAccountItem[]>($"projects/{projectId}/meta-accounts", ct);
+
+    public Task<MetaAccountItem> ConnectAccountAsync(long projectId, ConnectAccountRequest account, CancellationToken ct = default) =>
+        SendAsync<MetaAccountItem>(HttpMethod.Post, $"projects/{projectId}/meta-accounts", account, ct);
+
+    public Task SetAccountTokenAsync(long projectId, long accountId, string? token, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"projects/{projectId}/meta-accounts/{accountId}/token", new AccountTokenRequest(token), ct);
+
+    public Task RevalidateAccountAsync(long projectId, long accountId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"projects/{projectId}/meta-accounts/{accountId}/revalidate", new ReasonRequest(null), ct);
+}

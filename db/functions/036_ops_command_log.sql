@@ -107,3 +107,22 @@ language sql as $$
     )
     select count(*)::int from gone
 $$;
+
+-- Ops: the command log, newest first, filtered (a project's rows, or all of them for operators: p_project_id null and
+-- p_all true), keyset-paged by id.
+create or replace function ops.list_command_log(p_project_id bigint, p_all boolean, p_action_prefix text, p_actor text, p_since timestamptz,
+                                                p_until timestamptz, p_before_id bigint, p_limit int)
+returns table (id bigint, at timestamptz, project_id bigint, actor text, action text, target_kind text, target_id text,
+               before text, after text, request_id text, client_address text)
+language sql stable as $$
+    select c.id, c.at, c.project_id, c.actor, c.action, c.target_kind, c.target_id, c.before::text, c.after::text, c.request_id, c.client_address
+    from ops.command_log c
+    where (p_all or c.project_id = p_project_id)
+      and (p_action_prefix is null or c.action like core.like_escape(p_action_prefix) || '%' escape '\')
+      and (p_actor is null or c.actor ilike '%' || core.like_escape(p_actor) || '%' escape '\')
+      and (p_since is null or c.at >= p_since)
+      and (p_until is null or c.at < p_until)
+      and (p_before_id is null or c.id < p_before_id)
+    order by c.id desc
+    limit p_limit
+$$;

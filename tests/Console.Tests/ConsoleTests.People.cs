@@ -235,3 +235,44 @@ public sealed partial class ConsoleTests
         }
     }
 }
+
+public sealed partial class ConsoleTests
+{
+    [Fact]
+    public Task A_dev_sends_a_dead_letter_again_from_Ops_and_the_command_log_shows_it() => Diagnosed(async () =>
+    {
+        // A Messenger customer writes; Meta (the sandbox) refuses the agent's reply for good once (551): a dead letter.
+        var psid = "psid" + Random.Shared.Next(100_000, 999_999);
+        var text = Unique("Hola desde Messenger");
+        using (var sandbox = new HttpClient { BaseAddress = platform.Sandbox.BaseAddress })
+            (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(sandbox, "/sandbox/pages/1000000000001/messages",
+                new Dictionary<string, string> { ["psid"] = psid, ["text"] = text })).EnsureSuccessStatusCode();
+        await platform.AddFaultAsync(new { kind = "undeliverable", count = 1 });
+        var agent = await platform.SignInAsync("supervisor@demo.local");
+        var row = agent.GetByTestId("conversation").Filter(new() { HasText = text });
+        await row.ClickAsync();
+        var reply = Unique("Te respondo");
+        await agent.GetByTestId("composer-text").FillAsync(reply);
+        await agent.GetByTestId("composer-text").PressAsync("Enter");
+        await Expect(Bubble(agent, reply).GetByTestId("tick")).ToHaveAttributeAsync("data-status", "failed");
+
+        var dev = await platform.SignInAsync("dev@demo.local");
+        await dev.GetByTestId("nav-ops").ClickAsync();
+        var messageId = await DbAsync<long>("select id from chat.messages where body = @reply", new { reply });
+        var deadLetterId = await DbAsync<long>("select id from ops.dead_letters where message_id = @messageId", new { messageId });
+        var deadLetter = dev.Locator($"[data-testid=dead-letter][data-id='{deadLetterId}']");
+        await Expect(deadLetter).ToContainTextAsync("551");
+        await deadLetter.GetByTestId("dead-letter-replay").ClickAsync();
+        await Expect(dev.GetByTestId("dead-letter-outcome")).ToHaveTextAsync($"#{deadLetterId} is being sent again.");
+        await Expect(deadLetter).ToHaveCountAsync(0);
+        await Expect(dev.Locator("[data-testid=command-log-row][data-action='dead_letter.replay']").First).ToBeVisibleAsync();
+        await Expect(dev.GetByTestId("command-log-csv")).ToHaveAttributeAsync("href", $"/exports/{platform.ProjectId}/command-log.csv");
+        await dev.GetByTestId("ops-command-log").ScrollIntoViewIfNeededAsync();
+        await platform.ScreenshotAsync(dev, "ops-dead-letters-command-log");
+
+        // The same message went out once, and the agent sees it sent.
+        await Expect(Bubble(agent, reply).GetByTestId("tick")).Not.ToHaveAttributeAsync("data-status", "failed");
+        Assert.Equal(1L, await DbAsync<long>("select count(*) from ops.outbox where message_id = @messageId and completed_at is not null", new { messageId }));
+        Assert.Equal("sent", await DbAsync<string>("select case when status in ('sent', 'delivered', 'read') then 'sent' else status end from chat.messages where id = @messageId", new { messageId }));
+    });
+}

@@ -26,4 +26,6 @@ public static class Permissions
     public const string ManageTemplates = "templates.manage";
     /// <summary>Invite people, change their role, remove them, hand out password-reset links.</summary>
     public const string ManagePeople = "people.manage";
+    /// <summary>Replay or discard dead letters (devs and admins).</summary>
+    public const string ManageDeadLetters = "deadletters.manage";
 }

@@ -4,7 +4,7 @@ using MultichannelMessages.Front.CoreApi;
 namespace MultichannelMessages.Front.Auth;
 
 /// <summary>
-/// <c>GET /media/{project}/{conversation}/{media}</c>: the browser cannot call the Core API itself (the user's token
+/// <c>GET /media/{project}/{conversation}/{media}</c> (and <c>/exports/{project}/command-log.csv</c>): the browser cannot call the Core API itself (the user's token
 /// stays on the server), so an image, audio or video element points here and the Front streams the Core API's answer
 /// through with the session's token. The Core API decides access (404 outside the user's grants) and sets the
 /// headers that keep a customer's file from running in this origin; they are passed on unchanged.
@@ -17,11 +17,21 @@ public static class MediaProxy
 
     public static IEndpointRouteBuilder MapMediaProxy(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/media/{projectId:long}/{conversationId:long}/{mediaId:long}", StreamAsync).RequireAuthorization();
+        app.MapGet("/media/{projectId:long}/{conversationId:long}/{mediaId:long}", (long projectId, long conversationId, long mediaId, HttpContext http,
+                SessionTokens store, IHttpClientFactory factory, TimeProvider clock, CancellationToken ct) =>
+            StreamAsync($"projects/{projectId}/conversations/{conversationId}/media/{mediaId}", http, store, factory, clock, ct)).RequireAuthorization();
+        // Ops → command log as CSV: a download link cannot carry the token either. The Core API checks ops.read.
+        app.MapGet("/exports/{projectId:long}/command-log.csv", (long projectId, string? action, HttpContext http, SessionTokens store,
+                IHttpClientFactory factory, TimeProvider clock, CancellationToken ct) =>
+            StreamAsync($"projects/{projectId}/command-log.csv" + (string.IsNullOrWhiteSpace(action) ? "" : "?action=" + Uri.EscapeDataString(action)),
+                http, store, factory, clock, ct)).RequireAuthorization();
         return app;
     }
 
-    private static async Task StreamAsync(long projectId, long conversationId, long mediaId, HttpContext http, SessionTokens store,
+    public static string CommandLogCsvUrl(long projectId, string? action) =>
+        $"/exports/{projectId}/command-log.csv" + (string.IsNullOrWhiteSpace(action) ? "" : "?action=" + Uri.EscapeDataString(action));
+
+    private static async Task StreamAsync(string coreApiPath, HttpContext http, SessionTokens store,
         IHttpClientFactory factory, TimeProvider clock, CancellationToken ct)
     {
         // The circuits of this session keep its token fresh in the shared store; a stale one is a signed-out session.
@@ -31,7 +41,7 @@ public static class MediaProxy
             http.Response.StatusCode = StatusCodes.Status401Unauthorized;
             return;
         }
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"projects/{projectId}/conversations/{conversationId}/media/{mediaId}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, coreApiPath);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens.AccessToken);
         using var response = await factory.CreateClient(CoreApiClient.Name).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         http.Response.StatusCode = (int)response.StatusCode;

@@ -16,4 +16,5 @@ public static class Permission
     public const string RecordConsent = "consent.record";
     public const string ConfigureProject = "project.configure";
     public const string ManagePeople = "people.manage";
+    public const string ManageDeadLetters = "deadletters.manage";
 }

@@ -100,3 +100,16 @@ public sealed partial class CoreApiClient
     public Task RevalidateAccountAsync(long projectId, long accountId, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"projects/{projectId}/meta-accounts/{accountId}/revalidate", new ReasonRequest(null), ct);
 }
+
+// Ops: dead letters and the command log (src/CoreApi/Operations/OperationsApi.cs).
+public sealed partial class CoreApiClient
+{
+    public Task<DeadLetterOutcome[]> ReplayDeadLettersAsync(long projectId, long[] ids, CancellationToken ct = default) =>
+        SendAsync<DeadLetterOutcome[]>(HttpMethod.Post, $"projects/{projectId}/dead-letters/replay", new DeadLetterAction(ids, null), ct);
+
+    public Task<DeadLetterOutcome[]> DiscardDeadLettersAsync(long projectId, long[] ids, string? reason, CancellationToken ct = default) =>
+        SendAsync<DeadLetterOutcome[]>(HttpMethod.Post, $"projects/{projectId}/dead-letters/discard", new DeadLetterAction(ids, reason), ct);
+
+    public Task<CommandLogEntry[]> CommandLogAsync(long projectId, string? action, CancellationToken ct = default) =>
+        GetAsync<CommandLogEntry[]>($"projects/{projectId}/command-log?limit=100" + (string.IsNullOrWhiteSpace(action) ? "" : "&action=" + Uri.EscapeDataString(action)), ct);
+}

@@ -22,3 +22,7 @@ public sealed record CommandLogEntry(long Id, DateTime At, long? ProjectId, stri
 
 /// <param name="FirstBrokenId">The first row whose hash does not match (edited, or its predecessor removed); null when whole.</param>
 public sealed record CommandLogCheck(bool Whole, long? FirstBrokenId);
+
+/// <summary>One bug as the error log keeps it: counted, first and last seen, the last trace id to find it in the logs.</summary>
+public sealed record ErrorLogEntry(long Id, string Fingerprint, long? ProjectId, string Service, string Instance, string ExceptionType, string Message,
+    string? Stack, DateTime FirstSeen, DateTime LastSeen, long Count, string? LastTraceId);

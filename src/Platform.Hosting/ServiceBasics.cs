@@ -27,6 +27,12 @@ public static class ServiceBasics
                .Enrich.FromLogContext()
                .Enrich.WithProperty("Service", builder.Environment.ApplicationName)
                .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning);
+            // Batched sinks other parts register (the error log of services with a database): off the request path.
+            foreach (var batched in services.GetServices<Serilog.Core.IBatchedLogEventSink>())
+                log.WriteTo.Sink(batched, new Serilog.Configuration.BatchingOptions
+                {
+                    BatchSizeLimit = 200, BufferingTimeLimit = TimeSpan.FromSeconds(2), QueueLimit = 10_000, EagerlyEmitFirstEvent = true,
+                }, Serilog.Events.LogEventLevel.Error);
             if (builder.Configuration.GetValue("Logging:Json", false))
                 log.WriteTo.Console(new RenderedCompactJsonFormatter());
             else

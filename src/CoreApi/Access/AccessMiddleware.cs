@@ -57,6 +57,7 @@ public sealed class AccessMiddleware(RequestDelegate next)
         if (project.Archived && !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method))
             return Refusals.Problem(StatusCodes.Status409Conflict, "project_archived", "This project is archived: it can be read, not changed.");
         http.Items[typeof(ProjectScope)] = new ProjectScope(project, user);
+        http.Items[MultichannelMessages.Platform.Logging.UnhandledExceptionLogger.ProjectItem] = project.ProjectId; // an error here is this project's
         return null;
     }
 

@@ -27,6 +27,10 @@ public static class OperationsApi
         platform.MapGet("/command-log.csv", (string? action, string? actor, DateTime? since, DateTime? until, NpgsqlDataSource db, HttpContext http,
             CancellationToken ct) => CsvAsync(null, action, actor, since, until, db, http, ct));
         platform.MapGet("/command-log/verify", VerifyCommandLog);
+        project.MapGet("/ops/errors", (long projectId, string? service, string? text, DateTime? since, int? limit, NpgsqlDataSource db, CancellationToken ct) =>
+            ErrorsAsync(projectId, service, text, since, limit, db, ct));
+        platform.MapGet("/errors", (string? service, string? text, DateTime? since, int? limit, NpgsqlDataSource db, CancellationToken ct) =>
+            ErrorsAsync(null, service, text, since, limit, db, ct));
         return app;
     }
 
@@ -156,5 +160,19 @@ public static class OperationsApi
         await using var connection = await db.OpenConnectionAsync(ct);
         var broken = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("select ops.verify_command_log()", cancellationToken: ct));
         return TypedResults.Ok(new CommandLogCheck(broken is null, broken));
+    }
+
+    /// <summary>The error log: a project's errors for its admins and devs (those its requests and jobs raised), every
+    /// error for operators (project-less ones too: start-up, loops across projects).</summary>
+    public static async Task<Ok<ErrorLogEntry[]>> ErrorsAsync(long? projectId, string? service, string? text, DateTime? since, int? limit,
+        NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<ErrorLogEntry>(new CommandDefinition("""
+            select id, fingerprint, project_id, service, instance, exception_type, message, stack, first_seen, last_seen, count, last_trace_id
+            from ops.list_errors(@projectId, @all, @service, @text, @since, @limit)
+            """, new { projectId, all = projectId is null, service = Blank(service), text = Blank(text), since, limit = Math.Clamp(limit ?? 100, 1, 500) },
+            cancellationToken: ct));
+        return TypedResults.Ok(rows.ToArray());
     }
 }

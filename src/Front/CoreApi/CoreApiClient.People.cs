@@ -110,6 +110,9 @@ public sealed partial class CoreApiClient
     public Task<DeadLetterOutcome[]> DiscardDeadLettersAsync(long projectId, long[] ids, string? reason, CancellationToken ct = default) =>
         SendAsync<DeadLetterOutcome[]>(HttpMethod.Post, $"projects/{projectId}/dead-letters/discard", new DeadLetterAction(ids, reason), ct);
 
+    public Task<ErrorLogEntry[]> ErrorsAsync(long projectId, CancellationToken ct = default) =>
+        GetAsync<ErrorLogEntry[]>($"projects/{projectId}/ops/errors?limit=50", ct);
+
     public Task<CommandLogEntry[]> CommandLogAsync(long projectId, string? action, CancellationToken ct = default) =>
         GetAsync<CommandLogEntry[]>($"projects/{projectId}/command-log?limit=100" + (string.IsNullOrWhiteSpace(action) ? "" : "&action=" + Uri.EscapeDataString(action)), ct);
 }

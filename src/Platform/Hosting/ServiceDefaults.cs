@@ -17,6 +17,10 @@ public static class ServiceDefaults
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SecretProtector>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        // Unhandled exceptions and loop failures go to ops.error_log too (src/Platform/Logging/ErrorLogSink.cs).
+        var service = builder.Environment.ApplicationName;
+        builder.Services.AddSingleton<Serilog.Core.IBatchedLogEventSink>(sp => new Logging.ErrorLogSink(sp, service));
+        builder.Services.AddExceptionHandler<Logging.UnhandledExceptionLogger>();
         return builder;
     }
 }

@@ -41,6 +41,7 @@ public sealed class RetentionLoop(
             new { before = now.AddHours(-_options.CacheInvalidationHours), batch }, ct);
         total += await DrainAsync("select core.purge_sessions(@before, @batch)", new { before = now.AddDays(-_options.SessionDays), batch }, ct);
         total += await DrainAsync("select ops.purge_command_log(@before, @batch)", new { before = now.AddDays(-_options.CommandLogDays), batch }, ct);
+        total += await DrainAsync("select ops.purge_error_log(@before, @batch)", new { before = now.AddDays(-_options.ErrorLogDays), batch }, ct);
         total += await ScalarAsync("select ops.purge_heartbeats(@before)", new { before = now.AddDays(-_options.HeartbeatDays) }, ct);
         return total;
     }

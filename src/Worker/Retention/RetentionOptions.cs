@@ -45,6 +45,10 @@ public sealed class RetentionOptions
     [Range(366, 36_500)]
     public int CommandLogDays { get; set; } = 730;
 
+    /// <summary>An error not seen for this long leaves the error log.</summary>
+    [Range(1, 3650)]
+    public int ErrorLogDays { get; set; } = 90;
+
     [Range(1, 3_650)]
     public int HeartbeatDays { get; set; } = 7;
 }

@@ -38,6 +38,9 @@ public sealed class RetentionTests
             insert into ops.change_feed (project_id, kind, created_at) values (@ProjectId, 'old', now() - interval '2 days'), (@ProjectId, 'new', now());
             insert into ops.cache_invalidations (project_id, scope, created_at) values (@ProjectId, 'old', now() - interval '2 hours'), (@ProjectId, 'new', now());
             insert into ops.worker_heartbeats (worker_id, loop, beat_at) values ('gone-worker', 'outbox', now() - interval '8 days');
+            insert into ops.error_log (fingerprint, service, instance, exception_type, message, first_seen, last_seen, count) values
+                ('old-bug', 'Worker', 'w', 'X', 'm', now() - interval '200 days', now() - interval '100 days', 3),
+                ('live-bug', 'Worker', 'w', 'X', 'm', now() - interval '200 days', now() - interval '1 day', 9);
             """, new { db.ProjectId });
 
         // Sign-in sessions: signed out 40 days ago and expired 40 days ago (gone); live, and signed out 2 days ago (kept).
@@ -69,6 +72,8 @@ public sealed class RetentionTests
         Assert.Equal(new[] { outbox[1], outbox[2], outbox[3] }, (await db.QueryAsync<long>("select id from ops.outbox order by id")).ToArray());
         Assert.Equal(new[] { "new" }, (await db.QueryAsync<string>("select kind from ops.change_feed where kind in ('old', 'new')")).ToArray());
         Assert.Equal(new[] { "new" }, (await db.QueryAsync<string>("select scope from ops.cache_invalidations where scope in ('old', 'new')")).ToArray());
+        // An error not seen for 90 days is forgotten; one seen yesterday stays, however old its first sighting.
+        Assert.Equal(new[] { "live-bug" }, (await db.QueryAsync<string>("select fingerprint from ops.error_log where fingerprint like '%-bug'")).ToArray());
         // The messages the purged outbox rows sent are untouched: retention never deletes conversations or messages.
         Assert.Equal(4L, await db.ScalarAsync<long>("select count(*) from chat.messages where id = any(@ids)",
             new { ids = queued.Select(q => q.MessageId).ToArray() }));

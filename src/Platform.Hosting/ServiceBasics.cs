@@ -37,7 +37,10 @@ public static class ServiceBasics
                 log.WriteTo.Console(new RenderedCompactJsonFormatter());
             else
                 log.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Service} {Message:lj} {Properties:j}{NewLine}{Exception}");
-        });
+        },
+        // Each host its own logger, not the process-wide static one: several hosts in one process (tests, and any
+        // host built twice) must not write into each other's sinks — the error log writes to its own service's database.
+        preserveStaticLogger: true);
 
         builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
         {

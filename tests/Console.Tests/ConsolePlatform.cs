@@ -21,6 +21,7 @@ public sealed class ConsolePlatform : IAsyncLifetime
     private IPlaywright? _playwright;
 
     public ServiceProcess Sandbox { get; private set; } = null!;
+    public ServiceProcess WebhookApi { get; private set; } = null!;
     public ServiceProcess CoreApi { get; private set; } = null!;
     public ServiceProcess Front { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
@@ -48,7 +49,7 @@ public sealed class ConsolePlatform : IAsyncLifetime
             // The Worker stores downloaded files where the Core API reads them.
             ["MM_Media__Root"] = Directory.CreateTempSubdirectory("mm-console-media-").FullName,
         };
-        var webhook = await StartAsync("WebhookApi", _common);
+        var webhook = WebhookApi = await StartAsync("WebhookApi", _common);
         var sandboxEnv = new Dictionary<string, string>(_common)
         {
             ["MM_Sandbox__WebhookUrl"] = new Uri(webhook.BaseAddress, "/webhook").ToString(),

@@ -107,12 +107,91 @@ public sealed partial class ConsoleTests
         await Expect(agent.GetByTestId("list-empty")).ToBeVisibleAsync(); // the demo project's conversations are not hers
         await Expect(agent.GetByTestId("project-picker")).ToHaveCountAsync(0);
 
-        // The admin sees him arrive; each step is in the command log.
+        // The admin sees him arrive.
         await admin.GetByTestId("admin-reload").ClickAsync();
         await Expect(people.Locator($"[data-testid=person][data-email='{agentEmail}']")).ToBeVisibleAsync();
+
+        // She registers the business's Meta app and connects its WhatsApp number (Meta: the sandbox, where this app
+        // signs the number's webhooks with its own secret and posts them to the callback URL the console shows).
+        var appId = Random.Shared.NextInt64(100_000_000, 999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var appSecret = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var number = "97" + Random.Shared.NextInt64(1_000_000_000_000, 9_999_999_999_999);
+        var numberToken = "EAAG" + Guid.NewGuid().ToString("N");
+        var meta = admin.GetByTestId("admin-meta");
+        await meta.GetByTestId("meta-app-id").FillAsync(appId);
+        await meta.GetByTestId("meta-app-name").FillAsync("Bicicletas Sol app");
+        await meta.GetByTestId("meta-app-secret").FillAsync(appSecret);
+        await meta.GetByTestId("meta-verify-token").FillAsync("sol-verify-token");
+        await meta.GetByTestId("meta-app-register").ClickAsync();
+        var callback = await meta.Locator($"[data-testid=meta-app][data-meta-app-id='{appId}']").GetByTestId("meta-callback").InputValueAsync();
+        using (var sandbox = new HttpClient { BaseAddress = platform.Sandbox.BaseAddress })
+            (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(sandbox, "/sandbox/accounts", new Dictionary<string, string>
+            {
+                ["id"] = number, ["kind"] = "whatsapp", ["access_token"] = numberToken, ["waba_id"] = "96" + number[2..], ["display_phone_number"] = "15550" + number[^6..],
+                ["name"] = "Bicicletas Sol", ["app_secret"] = appSecret,
+                // What the admin pasted into Meta: the callback URL, on the Webhook API this test runs.
+                ["webhook_url"] = new Uri(platform.WebhookApi.BaseAddress, new Uri(callback).AbsolutePath).ToString(),
+            })).EnsureSuccessStatusCode();
+        await meta.GetByTestId("connect-app").SelectOptionAsync(new SelectOptionValue { Label = "Bicicletas Sol app" });
+        await meta.GetByTestId("connect-external-id").FillAsync(number);
+        await meta.GetByTestId("connect-waba-id").FillAsync("96" + number[2..]);
+        await meta.GetByTestId("connect-token").FillAsync(numberToken);
+        await meta.GetByTestId("connect-submit").ClickAsync();
+        var account = meta.Locator($"[data-testid=meta-account][data-external-id='{number}']");
+        await Retry(async () =>
+        {
+            await meta.GetByTestId("meta-refresh").ClickAsync();
+            await Expect(account).ToHaveAttributeAsync("data-status", "valid", new() { Timeout = 2_000 });
+        });
+
+        // And its Facebook page.
+        var page = "95" + Random.Shared.NextInt64(1_000_000_000_000, 9_999_999_999_999);
+        var pageToken = "EAAG" + Guid.NewGuid().ToString("N");
+        using (var sandbox = new HttpClient { BaseAddress = platform.Sandbox.BaseAddress })
+            (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(sandbox, "/sandbox/accounts", new Dictionary<string, string>
+            {
+                ["id"] = page, ["kind"] = "messenger", ["access_token"] = pageToken, ["name"] = "Bicicletas Sol page", ["app_secret"] = appSecret,
+                ["webhook_url"] = new Uri(platform.WebhookApi.BaseAddress, new Uri(callback).AbsolutePath).ToString(),
+            })).EnsureSuccessStatusCode();
+        await meta.GetByTestId("connect-channel").SelectOptionAsync("messenger");
+        await meta.GetByTestId("connect-app").SelectOptionAsync(new SelectOptionValue { Label = "Bicicletas Sol app" });
+        await meta.GetByTestId("connect-external-id").FillAsync(page);
+        await meta.GetByTestId("connect-token").FillAsync(pageToken);
+        await meta.GetByTestId("connect-submit").ClickAsync();
+        var pageAccount = meta.Locator($"[data-testid=meta-account][data-external-id='{page}']");
+        await Retry(async () =>
+        {
+            await meta.GetByTestId("meta-refresh").ClickAsync();
+            await Expect(pageAccount).ToHaveAttributeAsync("data-status", "valid", new() { Timeout = 2_000 });
+        });
+        await Expect(pageAccount.GetByTestId("ready-subscribed")).ToHaveAttributeAsync("data-ok", "true");
+
+        // A customer writes to the new number: the agent of the new project sees it live and answers it.
+        var customerText = Unique("¿Tienen bicis de montaña?");
+        using (var sandbox = new HttpClient { BaseAddress = platform.Sandbox.BaseAddress })
+            (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(sandbox, $"/sandbox/customers/{number}/messages",
+                new Dictionary<string, string> { ["from"] = "3466" + Random.Shared.Next(1_000_000, 9_999_999), ["name"] = "Rosa", ["text"] = customerText }))
+                .EnsureSuccessStatusCode();
+        var row = agent.GetByTestId("conversation").Filter(new() { HasText = customerText });
+        await row.ClickAsync();
+        var answer = Unique("Sí, tenemos tres modelos");
+        await agent.GetByTestId("composer-text").FillAsync(answer);
+        await agent.GetByTestId("composer-text").PressAsync("Enter");
+        await Expect(Bubble(agent, answer).GetByTestId("tick")).ToHaveAttributeAsync("data-status", "read");
+        await Retry(async () =>
+        {
+            await meta.GetByTestId("meta-refresh").ClickAsync();
+            await Expect(account.GetByTestId("ready-webhook")).ToHaveAttributeAsync("data-ok", "true", new() { Timeout = 2_000 });
+        });
+        await platform.ScreenshotAsync(agent, "new-project-first-customer");
+
+        // The demo project sees nothing of it; each step is in the command log.
+        Assert.Equal(0L, await DbAsync<long>("select count(*) from chat.messages where body = @customerText and project_id <> @projectId", new { customerText, projectId }));
+        Assert.Equal(1L, await DbAsync<long>("select count(*) from chat.messages where body = @customerText and project_id = @projectId", new { customerText, projectId }));
         var actions = await DbAsync<string>(
             "select string_agg(action, ',' order by id) from ops.command_log where project_id = @projectId", new { projectId });
-        Assert.Equal("project.create,person.invite,person.join,person.invite,person.join", actions);
+        Assert.Equal("project.create,person.invite,person.join,person.invite,person.join,meta_app.register,account.connect,account.token,"
+            + "account.connect,account.token", actions);
     });
 
     [Fact]

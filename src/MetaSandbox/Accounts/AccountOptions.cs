@@ -17,6 +17,11 @@ public sealed class AccountOptions : IValidatableObject
 
     public string? WabaId { get; set; }
     public string? DisplayPhoneNumber { get; set; }
+
+    /// <summary>The Meta app this account's webhooks belong to, as Meta has one app per business: its secret signs
+    /// them and they go to its callback URL. Unset: the sandbox's own (Sandbox:AppSecret, Sandbox:WebhookUrl).</summary>
+    public string? AppSecret { get; set; }
+    public string? WebhookUrl { get; set; }
     public string? Name { get; set; }
 
     [RegularExpression("^(GREEN|YELLOW|RED|UNKNOWN)$")]
@@ -48,5 +53,7 @@ public sealed class AccountOptions : IValidatableObject
         Name = Name ?? "Sandbox business",
         QualityRating = QualityRating ?? "GREEN",
         MessagingLimitTier = MessagingLimitTier ?? "TIER_1K",
+        AppSecret = string.IsNullOrEmpty(AppSecret) ? null : AppSecret,
+        WebhookUrl = string.IsNullOrEmpty(WebhookUrl) ? null : WebhookUrl,
     };
 }

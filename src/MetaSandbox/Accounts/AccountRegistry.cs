@@ -26,6 +26,13 @@ public sealed class AccountRegistry
 
     public IEnumerable<SandboxAccount> ForWaba(string wabaId) => All.Where(a => a.WabaId == wabaId);
 
+    /// <summary>The app a webhook entry (a WABA or page id) belongs to: (secret, callback URL), or nulls for the
+    /// sandbox's own app.</summary>
+    public (string? Secret, string? Url) AppFor(string entryId) =>
+        _accounts.Values.FirstOrDefault(a => (a.Id == entryId || a.WabaId == entryId) && a.AppSecret is not null) is { } account
+            ? (account.AppSecret, account.WebhookUrl)
+            : (null, null);
+
     /// <summary>Meta's refusal of a token it knows but no longer honours (expired, or invalidated); null when fine.</summary>
     public Graph.GraphError? TokenRefusal(string token) =>
         _accounts.Values.FirstOrDefault(a => a.AccessToken == token && a.TokenState != TokenState.Valid) is { } account

@@ -29,6 +29,9 @@ public sealed record SandboxAccount
     /// <summary>valid, expired (Meta's 190/463) or revoked (190/460, e.g. the user changed their password):
     /// every call with the token is then refused as Meta refuses it, sends included.</summary>
     public TokenState TokenState { get; init; } = TokenState.Valid;
+    /// <summary>The app this account's webhooks are signed by and posted to (null: the sandbox's own).</summary>
+    public string? AppSecret { get; init; }
+    public string? WebhookUrl { get; init; }
 
     /// <summary>The webhook <c>object</c> Meta posts for this account.</summary>
     public string WebhookObject => Kind switch

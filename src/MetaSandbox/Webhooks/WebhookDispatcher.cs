@@ -38,8 +38,10 @@ public sealed class WebhookDispatcher(WebhookQueue queue, WebhookSender sender, 
                     stats.Skipped(batch.Count);
                     continue;
                 }
-                foreach (var (body, items) in WebhookPayload.Build(batch, time.GetUtcNow()))
-                    await sender.SendAsync(MetaJson.ToBytes(body), items, ct);
+                // Each app receives its own accounts' events, signed with its own secret (Meta posts per app).
+                foreach (var app in batch.GroupBy(i => accounts.AppFor(i.EntryId)))
+                    foreach (var (body, items) in WebhookPayload.Build(app.ToList(), time.GetUtcNow()))
+                        await sender.SendAsync(MetaJson.ToBytes(body), items, ct, app.Key.Secret, app.Key.Url);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -18,12 +18,13 @@ public sealed class WebhookSender(IHttpClientFactory clients, IOptions<SandboxOp
     public static string Signature256(byte[] body, byte[] secret) =>
         "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(secret, body));
 
-    public async Task SendAsync(byte[] body, int items, CancellationToken ct)
+    /// <param name="secret">Another app's secret (and <paramref name="url"/> its callback URL) for accounts of their own app.</param>
+    public async Task SendAsync(byte[] body, int items, CancellationToken ct, string? secret = null, string? url = null)
     {
         var o = options.Value;
         for (var attempt = 1; ; attempt++)
         {
-            var status = await PostAsync(body, ct);
+            var status = await PostAsync(body, secret is null ? _secret : Encoding.UTF8.GetBytes(secret), url ?? sandbox.Value.WebhookUrl!, ct);
             if (status is >= 200 and < 300)
             {
                 stats.Delivered(items, time.GetUtcNow().UtcTicks);
@@ -44,11 +45,11 @@ public sealed class WebhookSender(IHttpClientFactory clients, IOptions<SandboxOp
     }
 
     /// <summary>The HTTP status, or 0 when there was no answer (refused, reset, timed out).</summary>
-    private async Task<int> PostAsync(byte[] body, CancellationToken ct)
+    private async Task<int> PostAsync(byte[] body, byte[] secret, string url, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, sandbox.Value.WebhookUrl) { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Add("X-Hub-Signature-256", Signature256(body, _secret));
+        request.Headers.Add("X-Hub-Signature-256", Signature256(body, secret));
         request.Headers.UserAgent.ParseAdd("facebookexternalua");
         try
         {

@@ -289,7 +289,7 @@ public sealed partial class ConsoleTests
             await meta.GetByTestId("meta-refresh").ClickAsync();
             await Expect(account).ToHaveAttributeAsync("data-status", "needs_attention", new() { Timeout = 2_000 });
         });
-        await Expect(account.GetByTestId("meta-account-error")).ToContainTextAsync("token_expired");
+        await Expect(account.GetByTestId("meta-account-error")).ToHaveTextAsync("Meta says the access token has expired. Paste a new one.");
         var renewed = "EAAG" + Guid.NewGuid().ToString("N");
         using (var sandbox = new HttpClient { BaseAddress = platform.Sandbox.BaseAddress })
             (await System.Net.Http.Json.HttpClientJsonExtensions.PutAsJsonAsync(sandbox, $"/sandbox/accounts/{number}/token",

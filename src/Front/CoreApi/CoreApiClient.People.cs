@@ -113,6 +113,8 @@ public sealed partial class CoreApiClient
     public Task<ErrorLogEntry[]> ErrorsAsync(long projectId, CancellationToken ct = default) =>
         GetAsync<ErrorLogEntry[]>($"projects/{projectId}/ops/errors?limit=50", ct);
 
-    public Task<CommandLogEntry[]> CommandLogAsync(long projectId, string? action, CancellationToken ct = default) =>
-        GetAsync<CommandLogEntry[]>($"projects/{projectId}/command-log?limit=100" + (string.IsNullOrWhiteSpace(action) ? "" : "&action=" + Uri.EscapeDataString(action)), ct);
+    public Task<CommandLogEntry[]> CommandLogAsync(long projectId, string? action, string? actor = null, CancellationToken ct = default) =>
+        GetAsync<CommandLogEntry[]>($"projects/{projectId}/command-log?limit=100"
+            + (string.IsNullOrWhiteSpace(action) ? "" : "&action=" + Uri.EscapeDataString(action))
+            + (string.IsNullOrWhiteSpace(actor) ? "" : "&actor=" + Uri.EscapeDataString(actor)), ct);
 }

@@ -13,8 +13,13 @@ language sql as $$
             message = excluded.message, stack = excluded.stack, last_trace_id = coalesce(excluded.last_trace_id, e.last_trace_id)
 $$;
 
--- A project's errors (p_all: every row, for operators), most recently seen first, keyset-paged by (last_seen, id).
-create or replace function ops.list_errors(p_project_id bigint, p_all boolean, p_service text, p_text text, p_since timestamptz, p_limit int)
+-- A project's errors (p_all: every row, for operators), most recently seen first, keyset-paged by (last_seen, id):
+-- p_before_id is the last row of the previous page. A bug seen again while someone pages moves to the top, above the
+-- cursor (it is news, not a row lost); a cursor purged meanwhile, or another project's (its last sighting is not
+-- this project's to learn), gives an empty page.
+drop function if exists ops.list_errors(bigint, boolean, text, text, timestamptz, int);
+create or replace function ops.list_errors(p_project_id bigint, p_all boolean, p_service text, p_text text, p_since timestamptz,
+                                           p_before_id bigint, p_limit int)
 returns table (id bigint, fingerprint text, project_id bigint, service text, instance text, exception_type text, message text, stack text,
                first_seen timestamptz, last_seen timestamptz, count bigint, last_trace_id text)
 language sql stable as $$
@@ -25,6 +30,8 @@ language sql stable as $$
       and (p_service is null or e.service = p_service)
       and (p_text is null or e.message ilike '%' || core.like_escape(p_text) || '%' escape '\' or e.exception_type ilike '%' || core.like_escape(p_text) || '%' escape '\')
       and (p_since is null or e.last_seen >= p_since)
+      and (p_before_id is null or (e.last_seen, e.id) < (select c.last_seen, c.id from ops.error_log c
+                                                           where c.id = p_before_id and (p_all or c.project_id = p_project_id)))
     order by e.last_seen desc, e.id desc
     limit p_limit
 $$;

@@ -27,10 +27,10 @@ public static class OperationsApi
         platform.MapGet("/command-log.csv", (string? action, string? actor, DateTime? since, DateTime? until, NpgsqlDataSource db, HttpContext http,
             CancellationToken ct) => CsvAsync(null, action, actor, since, until, db, http, ct));
         platform.MapGet("/command-log/verify", VerifyCommandLog);
-        project.MapGet("/ops/errors", (long projectId, string? service, string? text, DateTime? since, int? limit, NpgsqlDataSource db, CancellationToken ct) =>
-            ErrorsAsync(projectId, service, text, since, limit, db, ct));
-        platform.MapGet("/errors", (string? service, string? text, DateTime? since, int? limit, NpgsqlDataSource db, CancellationToken ct) =>
-            ErrorsAsync(null, service, text, since, limit, db, ct));
+        project.MapGet("/ops/errors", (long projectId, string? service, string? text, DateTime? since, long? before, int? limit, NpgsqlDataSource db,
+            CancellationToken ct) => ErrorsAsync(projectId, service, text, since, before, limit, db, ct));
+        platform.MapGet("/errors", (string? service, string? text, DateTime? since, long? before, int? limit, NpgsqlDataSource db, CancellationToken ct) =>
+            ErrorsAsync(null, service, text, since, before, limit, db, ct));
         return app;
     }
 
@@ -163,16 +163,17 @@ public static class OperationsApi
     }
 
     /// <summary>The error log: a project's errors for its admins and devs (those its requests and jobs raised), every
-    /// error for operators (project-less ones too: start-up, loops across projects).</summary>
-    public static async Task<Ok<ErrorLogEntry[]>> ErrorsAsync(long? projectId, string? service, string? text, DateTime? since, int? limit,
-        NpgsqlDataSource db, CancellationToken ct)
+    /// error for operators (project-less ones too: start-up, loops across projects). Keyset-paged: before is the last
+    /// id of the previous page; at most 200 a page (a row carries up to 5 kB of message and stack).</summary>
+    public static async Task<Ok<ErrorLogEntry[]>> ErrorsAsync(long? projectId, string? service, string? text, DateTime? since, long? before,
+        int? limit, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<ErrorLogEntry>(new CommandDefinition("""
             select id, fingerprint, project_id, service, instance, exception_type, message, stack, first_seen, last_seen, count, last_trace_id
-            from ops.list_errors(@projectId, @all, @service, @text, @since, @limit)
-            """, new { projectId, all = projectId is null, service = Blank(service), text = Blank(text), since, limit = Math.Clamp(limit ?? 100, 1, 500) },
-            cancellationToken: ct));
+            from ops.list_errors(@projectId, @all, @service, @text, @since, @before, @limit)
+            """, new { projectId, all = projectId is null, service = Blank(service), text = Blank(text), since, before,
+            limit = Math.Clamp(limit ?? 100, 1, 200) }, cancellationToken: ct));
         return TypedResults.Ok(rows.ToArray());
     }
 }

@@ -89,6 +89,7 @@ public sealed partial class ErrorLogSink(IServiceProvider services, string servi
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];
 
-    [GeneratedRegex(@"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|0x[0-9a-fA-F]+|\d+")]
+    // A bare hex id (a hash, a trace id) is 8 characters or more with a digit in it, so that a word of the letters a–f stays.
+    [GeneratedRegex(@"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|0x[0-9a-fA-F]+|\b(?=[0-9a-fA-F]*[0-9])[0-9a-fA-F]{8,}\b|\d+")]
     private static partial Regex Variable();
 }

@@ -120,12 +120,17 @@ language sql stable as $$
     order by l.created_at desc, l.id desc
 $$;
 
--- A new invitation (the link holds the token; only its hash is kept). refusal: already_member (an active member has
--- that e-mail). An open invitation to the same address is replaced: the newest link is the one that works.
+-- A new invitation (the link holds the token; only its hash is kept). refusal: project_archived (read-only),
+-- already_member (an active member has that e-mail). An open invitation to the same address is replaced: the newest link is the one that works.
 create or replace function core.invite(p_project_id bigint, p_email text, p_role text, p_token_hash bytea, p_expires_at timestamptz,
                                        p_invited_by bigint, out invitation_id bigint, out refusal text)
 language plpgsql as $$
 begin
+    -- Also reached by operators (first admin), whose routes the access check's archived rule does not cover.
+    if exists (select 1 from core.projects where id = p_project_id and archived_at is not null) then
+        refusal := 'project_archived';
+        return;
+    end if;
     if exists (select 1 from core.project_members m join core.users u on u.id = m.user_id
                where m.project_id = p_project_id and lower(u.email) = lower(p_email) and u.is_active and m.expires_at is null) then
         refusal := 'already_member';
@@ -143,23 +148,30 @@ $$;
 
 create or replace function core.revoke_invitation(p_project_id bigint, p_invitation_id bigint) returns boolean
 language plpgsql as $$
+declare
+    v_link core.one_time_links;
 begin
     update core.one_time_links set revoked_at = now()
-    where id = p_invitation_id and project_id = p_project_id and purpose = 'invitation' and used_at is null and revoked_at is null;
-    if not found then return false; end if;
-    perform ops.record_command(p_project_id, null, 'person.invitation_revoke', 'invitation', p_invitation_id::text, null, null);
+    where id = p_invitation_id and project_id = p_project_id and purpose = 'invitation' and used_at is null and revoked_at is null
+    returning * into v_link;
+    if v_link.id is null then return false; end if;
+    perform ops.record_command(p_project_id, null, 'person.invitation_revoke', 'invitation', p_invitation_id::text,
+                               jsonb_build_object('email', v_link.email, 'role', v_link.role, 'state', 'open'),
+                               jsonb_build_object('email', v_link.email, 'role', v_link.role, 'state', 'revoked'));
     return true;
 end
 $$;
 
--- What a link's token opens: state is open, used, revoked, expired (no row: no such link).
+-- What a link's token opens: state is open, used, revoked, expired, or archived (an invitation into a project archived
+-- since: it waits for the project to be unarchived). No row: no such link.
 create or replace function core.inspect_link(p_token_hash bytea, p_purpose text)
 returns table (link_id bigint, state text, project_id bigint, project_name text, email text, role text, invited_by text,
                expires_at timestamptz, existing_user boolean)
 language sql stable as $$
     select l.id,
            case when l.used_at is not null then 'used' when l.revoked_at is not null then 'revoked'
-                when l.expires_at <= now() then 'expired' else 'open' end,
+                when l.expires_at <= now() then 'expired'
+                when l.purpose = 'invitation' and p.archived_at is not null then 'archived' else 'open' end,
            l.project_id, p.name, l.email, l.role, u.display_name, l.expires_at,
            exists (select 1 from core.users x where lower(x.email) = lower(l.email))
     from core.one_time_links l
@@ -170,7 +182,8 @@ $$;
 
 -- Accepting: the link is spent (once: the row lock makes two clicks one), the user is created or, when the address
 -- already has one, joined to the project with their own password (p_password_hash is then ignored). refusal:
--- invitation_invalid, invitation_used, invitation_expired, account_inactive.
+-- invitation_invalid, invitation_used, invitation_expired, project_archived (joining is a write into the project; the
+-- link stays open and works once the project is unarchived), account_inactive.
 create or replace function core.accept_invitation(p_token_hash bytea, p_display_name text, p_password_hash text,
                                                   out user_id bigint, out project_id bigint, out created boolean, out refusal text)
 language plpgsql as $$
@@ -182,6 +195,10 @@ begin
     if v_link.id is null then refusal := 'invitation_invalid'; return; end if;
     if v_link.used_at is not null then refusal := 'invitation_used'; return; end if;
     if v_link.revoked_at is not null or v_link.expires_at <= now() then refusal := 'invitation_expired'; return; end if;
+    if exists (select 1 from core.projects p where p.id = v_link.project_id and p.archived_at is not null) then
+        refusal := 'project_archived';
+        return;
+    end if;
     select * into v_user from core.users u where lower(u.email) = lower(v_link.email);
     if v_user.id is not null and not v_user.is_active then refusal := 'account_inactive'; return; end if;
     created := v_user.id is null;
@@ -217,27 +234,29 @@ begin
 end
 $$;
 
--- Removes a member from the project: out of its queues and its membership, their cached grants dropped everywhere
--- (open consoles lose the project at once). Someone left with no project at all (and not an operator) has every
--- session ended too. False: not a member.
+-- Removes a member from the project: out of its queues and its membership, their cached grants dropped everywhere,
+-- and every session of theirs ended at once (refresh tokens dead, unexpired access tokens refused, hub connections
+-- closed): an open console of a deactivated person stops now, whatever other project they are in; they sign in
+-- again to reach those. A platform operator's sessions are left alone (a project admin cannot sign an operator out of
+-- the platform); their grants to this project still drop at once. False: not a member.
 create or replace function core.remove_member(p_project_id bigint, p_user_id bigint, p_reason text) returns boolean
 language plpgsql as $$
 declare
     v_before text := (select role from core.project_members where project_id = p_project_id and user_id = p_user_id and expires_at is null);
     v_session bigint;
+    v_ended int := 0;
 begin
     if v_before is null then return false; end if;
     delete from core.queue_members qm using core.queues q where q.id = qm.queue_id and q.project_id = p_project_id and qm.user_id = p_user_id;
     delete from core.project_members where project_id = p_project_id and user_id = p_user_id;
-    perform ops.record_command(p_project_id, null, 'person.deactivate', 'user', p_user_id::text,
-                               jsonb_build_object('role', v_before), jsonb_build_object('reason', p_reason));
     perform ops.invalidate(p_project_id, 'access', p_user_id::text);
-    if not exists (select 1 from core.project_members where user_id = p_user_id)
-       and not exists (select 1 from core.users where id = p_user_id and is_operator) then
+    if not exists (select 1 from core.users where id = p_user_id and is_operator) then
         for v_session in select id from core.sessions where user_id = p_user_id and revoked_at is null loop
-            perform core.revoke_session(v_session, 'removed_from_project');
+            if core.revoke_session(v_session, 'removed_from_project') then v_ended := v_ended + 1; end if;
         end loop;
     end if;
+    perform ops.record_command(p_project_id, null, 'person.deactivate', 'user', p_user_id::text,
+                               jsonb_build_object('role', v_before), jsonb_build_object('role', null, 'reason', p_reason, 'sessionsEnded', v_ended));
     perform pg_notify('assignment', '');
     return true;
 end

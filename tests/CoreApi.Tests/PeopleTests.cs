@@ -13,68 +13,8 @@ namespace MultichannelMessages.CoreApi.Tests;
 /// (read-only) and an operator switches in to help. Each refusal is a stable code naming its field; each step is in
 /// the command log.
 /// </summary>
-public sealed class PeopleTests(CoreHost host) : IClassFixture<CoreHost>
+public sealed class PeopleTests(CoreHost host) : PeopleSteps(host), IClassFixture<CoreHost>
 {
-    private const string Operator = "people-operator@platform.local";
-    private const string GoodPassword = "a long and private phrase";
-
-    private async Task<HttpClient> OperatorAsync()
-    {
-        await host.ScalarAsync<object>("""
-            select core.create_user(@Operator, 'Olga Operator', (select password_hash from core.users where email = 'admin@demo.local'));
-            update core.users set is_operator = true where email = @Operator;
-            """, new { Operator });
-        return await host.As(Operator);
-    }
-
-    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response) => await response.Content.ReadFromJsonAsync<JsonElement>();
-
-    private static async Task AssertRefusedAsync(HttpResponseMessage response, HttpStatusCode status, string code, string? field = null)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"expected {(int)status} {code}, got {(int)response.StatusCode} {body}");
-        var problem = JsonDocument.Parse(body).RootElement;
-        Assert.Equal(code, problem.GetProperty("code").GetString());
-        if (field is not null) Assert.Equal(field, problem.GetProperty("field").GetString());
-    }
-
-    private static string TokenOf(OneTimeLink link) => Uri.UnescapeDataString(new Uri(link.Link).Query.Split("token=")[1]);
-
-    private async Task<(string AccessToken, string RefreshToken)> SignInAsync(string email, string password)
-    {
-        var response = await host.Anonymous().PostAsJsonAsync("/auth/login", new { email, password });
-        Assert.True(response.IsSuccessStatusCode, $"sign-in of {email}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return (body.GetProperty("accessToken").GetString()!, body.GetProperty("refreshToken").GetString()!);
-    }
-
-    private HttpClient With(string accessToken)
-    {
-        var client = host.Anonymous();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        return client;
-    }
-
-    private async Task<string[]> ActionsAsync(long projectId) => await host.QueryAsync<string>(
-        "select action from ops.command_log where project_id = @projectId order by id", new { projectId });
-
-    /// <summary>The operator's first steps: a new project and its first admin, who joins through the link.</summary>
-    private async Task<(long ProjectId, string AdminEmail, string AdminToken)> NewProjectWithAdminAsync(string name)
-    {
-        var op = await OperatorAsync();
-        var created = await op.PostAsJsonAsync("/platform/projects", new { name });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var project = (await created.Content.ReadFromJsonAsync<PlatformProject>())!;
-        var email = $"admin-{Guid.NewGuid():N}@shop.example";
-        var invited = await op.PostAsJsonAsync($"/platform/projects/{project.Id}/invitations", new { email, role = "admin" });
-        Assert.Equal(HttpStatusCode.Created, invited.StatusCode);
-        var link = (await invited.Content.ReadFromJsonAsync<OneTimeLink>())!;
-        var accepted = await host.Anonymous().PostAsJsonAsync("/invitations/accept", new { token = TokenOf(link), displayName = "Nora Admin", password = GoodPassword });
-        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
-        var (access, _) = await SignInAsync(email, GoodPassword);
-        return (project.Id, email, access);
-    }
-
     [Fact]
     public async Task An_operator_creates_a_project_and_its_first_admin_joins_through_a_one_time_link()
     {
@@ -97,9 +37,9 @@ public sealed class PeopleTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.False(link.Emailed); // no SMTP configured: the link is shown to hand over
         var token = TokenOf(link);
         // Only the token's hash is stored.
-        Assert.Equal(0L, await host.ScalarAsync<long>("select count(*) from core.one_time_links where encode(token_hash, 'escape') like '%' || @token || '%'", new { token }));
+        Assert.Equal(0L, await Host.ScalarAsync<long>("select count(*) from core.one_time_links where encode(token_hash, 'escape') like '%' || @token || '%'", new { token }));
 
-        var anonymous = host.Anonymous();
+        var anonymous = Host.Anonymous();
         var view = (await (await anonymous.PostAsJsonAsync("/invitations/inspect", new { token })).Content.ReadFromJsonAsync<InvitationView>())!;
         Assert.Equal(("Ferretería Luz", "luz@shop.example", "admin", "Olga Operator", false), (view.ProjectName, view.Email, view.Role, view.InvitedBy, view.ExistingUser));
 
@@ -127,10 +67,10 @@ public sealed class PeopleTests(CoreHost host) : IClassFixture<CoreHost>
         var people = (await admin.GetFromJsonAsync<PeopleView>($"/projects/{project.Id}/people"))!;
         Assert.Equal(["luz@shop.example"], people.Members.Select(m => m.Email));
         Assert.Single((await admin.GetFromJsonAsync<JsonElement[]>($"/projects/{project.Id}/queues"))!);
-        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/projects/{host.DemoProjectId}/people")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/projects/{Host.DemoProjectId}/people")).StatusCode);
 
         Assert.Equal(["project.create", "person.invite", "person.join"], await ActionsAsync(project.Id));
-        var secrets = await host.QueryAsync<string>("select coalesce(before::text, '') || coalesce(after::text, '') from ops.command_log where project_id = @Id", new { project.Id });
+        var secrets = await Host.QueryAsync<string>("select coalesce(before::text, '') || coalesce(after::text, '') from ops.command_log where project_id = @Id", new { project.Id });
         Assert.DoesNotContain(secrets, s => s.Contains(token) || s.Contains(GoodPassword));
     }
 
@@ -143,21 +83,21 @@ public sealed class PeopleTests(CoreHost host) : IClassFixture<CoreHost>
             (await (await admin.PostAsJsonAsync($"/projects/{projectId}/invitations", new { email, role = "agent" })).Content.ReadFromJsonAsync<OneTimeLink>())!;
 
         var expired = await InviteAsync("late@shop.example");
-        await host.ScalarAsync<object>("update core.one_time_links set expires_at = now() - interval '1 minute' where id = @Id", new { expired.Id });
-        await AssertRefusedAsync(await host.Anonymous().PostAsJsonAsync("/invitations/accept", new { token = TokenOf(expired), displayName = "Late", password = GoodPassword }),
+        await Host.ScalarAsync<object>("update core.one_time_links set expires_at = now() - interval '1 minute' where id = @Id", new { expired.Id });
+        await AssertRefusedAsync(await Host.Anonymous().PostAsJsonAsync("/invitations/accept", new { token = TokenOf(expired), displayName = "Late", password = GoodPassword }),
             HttpStatusCode.Gone, "invitation_expired");
 
         var revoked = await InviteAsync("gone@shop.example");
         Assert.Contains((await admin.GetFromJsonAsync<PeopleView>($"/projects/{projectId}/people"))!.Invitations, i => i.Id == revoked.Id);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/projects/{projectId}/invitations/{revoked.Id}")).StatusCode);
         Assert.DoesNotContain((await admin.GetFromJsonAsync<PeopleView>($"/projects/{projectId}/people"))!.Invitations, i => i.Id == revoked.Id);
-        await AssertRefusedAsync(await host.Anonymous().PostAsJsonAsync("/invitations/inspect", new { token = TokenOf(revoked) }), HttpStatusCode.Gone, "invitation_expired");
+        await AssertRefusedAsync(await Host.Anonymous().PostAsJsonAsync("/invitations/inspect", new { token = TokenOf(revoked) }), HttpStatusCode.Gone, "invitation_expired");
 
         // A second invitation to the same address replaces the first: only the newest link works.
         var first = await InviteAsync("twice@shop.example");
         var second = await InviteAsync("twice@shop.example");
-        await AssertRefusedAsync(await host.Anonymous().PostAsJsonAsync("/invitations/inspect", new { token = TokenOf(first) }), HttpStatusCode.Gone, "invitation_expired");
-        Assert.Equal(HttpStatusCode.OK, (await host.Anonymous().PostAsJsonAsync("/invitations/inspect", new { token = TokenOf(second) })).StatusCode);
+        await AssertRefusedAsync(await Host.Anonymous().PostAsJsonAsync("/invitations/inspect", new { token = TokenOf(first) }), HttpStatusCode.Gone, "invitation_expired");
+        Assert.Equal(HttpStatusCode.OK, (await Host.Anonymous().PostAsJsonAsync("/invitations/inspect", new { token = TokenOf(second) })).StatusCode);
 
         // Someone already in the project is not invited again.
         var (_, adminEmail, _) = (projectId, (await admin.GetFromJsonAsync<PeopleView>($"/projects/{projectId}/people"))!.Members[0].Email, "");
@@ -171,15 +111,15 @@ public sealed class PeopleTests(CoreHost host) : IClassFixture<CoreHost>
         var (projectId, _, adminToken) = await NewProjectWithAdminAsync("Second home");
         var invited = await With(adminToken).PostAsJsonAsync($"/projects/{projectId}/invitations", new { email = "agent@demo.local", role = "agent" });
         var link = (await invited.Content.ReadFromJsonAsync<OneTimeLink>())!;
-        var view = (await (await host.Anonymous().PostAsJsonAsync("/invitations/inspect", new { token = TokenOf(link) })).Content.ReadFromJsonAsync<InvitationView>())!;
+        var view = (await (await Host.Anonymous().PostAsJsonAsync("/invitations/inspect", new { token = TokenOf(link) })).Content.ReadFromJsonAsync<InvitationView>())!;
         Assert.True(view.ExistingUser);
-        var accepted = await host.Anonymous().PostAsJsonAsync("/invitations/accept", new { token = TokenOf(link) });
+        var accepted = await Host.Anonymous().PostAsJsonAsync("/invitations/accept", new { token = TokenOf(link) });
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         Assert.False((await accepted.Content.ReadFromJsonAsync<AcceptedInvitation>())!.Created);
         var (access, _) = await SignInAsync("agent@demo.local", CoreHost.Password); // the password did not change
         var projects = await With(access).GetFromJsonAsync<JsonElement[]>("/projects");
         Assert.Contains(projects!, p => p.GetProperty("id").GetInt64() == projectId);
-        Assert.Contains(projects!, p => p.GetProperty("id").GetInt64() == host.DemoProjectId);
+        Assert.Contains(projects!, p => p.GetProperty("id").GetInt64() == Host.DemoProjectId);
     }
 
     [Fact]
@@ -189,10 +129,10 @@ public sealed class PeopleTests(CoreHost host) : IClassFixture<CoreHost>
         var admin = With(adminToken);
         var link = (await (await admin.PostAsJsonAsync($"/projects/{projectId}/invitations", new { email = "pablo@shop.example", role = "agent" }))
             .Content.ReadFromJsonAsync<OneTimeLink>())!;
-        await host.Anonymous().PostAsJsonAsync("/invitations/accept", new { token = TokenOf(link), displayName = "Pablo", password = GoodPassword });
+        await Host.Anonymous().PostAsJsonAsync("/invitations/accept", new { token = TokenOf(link), displayName = "Pablo", password = GoodPassword });
         var (pabloToken, _) = await SignInAsync("pablo@shop.example", GoodPassword);
         var pablo = With(pabloToken);
-        var pabloId = await host.ScalarAsync<long>("select id from core.users where email = 'pablo@shop.example'");
+        var pabloId = await Host.ScalarAsync<long>("select id from core.users where email = 'pablo@shop.example'");
 
         // An agent may not manage queues; as supervisor, at once, he may.
         Assert.Equal(HttpStatusCode.Forbidden, (await pablo.GetAsync($"/projects/{projectId}/queue-settings")).StatusCode);
@@ -201,11 +141,11 @@ public sealed class PeopleTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal(HttpStatusCode.OK, (await pablo.GetAsync($"/projects/{projectId}/queue-settings")).StatusCode);
 
         // An admin cannot remove herself or drop her own admin role (the project would be left without one).
-        var adminId = await host.ScalarAsync<long>("select user_id from core.project_members where project_id = @projectId and role = 'admin'", new { projectId });
+        var adminId = await Host.ScalarAsync<long>("select user_id from core.project_members where project_id = @projectId and role = 'admin'", new { projectId });
         await AssertRefusedAsync(await admin.PostAsJsonAsync($"/projects/{projectId}/people/{adminId}/deactivate", new { }), HttpStatusCode.BadRequest, "own_account", "userId");
         await AssertRefusedAsync(await admin.PatchAsJsonAsync($"/projects/{projectId}/people/{adminId}", new { role = "agent" }), HttpStatusCode.BadRequest, "own_role", "role");
 
-        // Removed: his next call is refused, his session is over (no other project), his refresh token is dead.
+        // Removed: his next call is refused, every session of his is over, his refresh token is dead.
         Assert.Equal(HttpStatusCode.OK, (await pablo.GetAsync("/me")).StatusCode); // control: works before
         Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsJsonAsync($"/projects/{projectId}/people/{pabloId}/deactivate", new { reason = "left the shop" })).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await pablo.GetAsync("/me")).StatusCode);
@@ -221,24 +161,24 @@ public sealed class PeopleTests(CoreHost host) : IClassFixture<CoreHost>
         var admin = With(adminToken);
         var link = (await (await admin.PostAsJsonAsync($"/projects/{projectId}/invitations", new { email = "rita@shop.example", role = "agent" }))
             .Content.ReadFromJsonAsync<OneTimeLink>())!;
-        await host.Anonymous().PostAsJsonAsync("/invitations/accept", new { token = TokenOf(link), displayName = "Rita", password = GoodPassword });
+        await Host.Anonymous().PostAsJsonAsync("/invitations/accept", new { token = TokenOf(link), displayName = "Rita", password = GoodPassword });
         var (ritaToken, _) = await SignInAsync("rita@shop.example", GoodPassword);
-        var ritaId = await host.ScalarAsync<long>("select id from core.users where email = 'rita@shop.example'");
+        var ritaId = await Host.ScalarAsync<long>("select id from core.users where email = 'rita@shop.example'");
 
         var reset = await admin.PostAsJsonAsync($"/projects/{projectId}/people/{ritaId}/password-reset", new { });
         Assert.Equal(HttpStatusCode.Created, reset.StatusCode);
         var resetLink = (await reset.Content.ReadFromJsonAsync<OneTimeLink>())!;
         Assert.StartsWith("http://localhost:5083/reset?token=", resetLink.Link);
         var token = TokenOf(resetLink);
-        await AssertRefusedAsync(await host.Anonymous().PostAsJsonAsync("/password-resets/complete", new { token, password = "tiny" }),
+        await AssertRefusedAsync(await Host.Anonymous().PostAsJsonAsync("/password-resets/complete", new { token, password = "tiny" }),
             HttpStatusCode.BadRequest, "password_too_short", "password");
         Assert.Equal(HttpStatusCode.OK, (await With(ritaToken).GetAsync("/me")).StatusCode); // control
-        Assert.Equal(HttpStatusCode.NoContent, (await host.Anonymous().PostAsJsonAsync("/password-resets/complete", new { token, password = "a brand new phrase here" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Host.Anonymous().PostAsJsonAsync("/password-resets/complete", new { token, password = "a brand new phrase here" })).StatusCode);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await With(ritaToken).GetAsync("/me")).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await host.Anonymous().PostAsJsonAsync("/auth/login", new { email = "rita@shop.example", password = GoodPassword })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Host.Anonymous().PostAsJsonAsync("/auth/login", new { email = "rita@shop.example", password = GoodPassword })).StatusCode);
         await SignInAsync("rita@shop.example", "a brand new phrase here");
-        await AssertRefusedAsync(await host.Anonymous().PostAsJsonAsync("/password-resets/complete", new { token, password = "another new phrase" }),
+        await AssertRefusedAsync(await Host.Anonymous().PostAsJsonAsync("/password-resets/complete", new { token, password = "another new phrase" }),
             HttpStatusCode.Gone, "reset_used");
     }
 
@@ -277,7 +217,7 @@ public sealed class PeopleTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal(HttpStatusCode.OK, (await me.GetAsync("/me")).StatusCode);
         Assert.Equal(1, (await (await me.PostAsJsonAsync("/me/sessions/end", new { keepCurrent = false })).Content.ReadFromJsonAsync<EndedSessions>())!.Ended);
         Assert.Equal(HttpStatusCode.Unauthorized, (await me.GetAsync("/me")).StatusCode);
-        Assert.Contains("user.password_change", await host.QueryAsync<string>("select action from ops.command_log where target_kind = 'user'"));
+        Assert.Contains("user.password_change", await Host.QueryAsync<string>("select action from ops.command_log where target_kind = 'user'"));
         _ = projectId;
     }
 
@@ -310,7 +250,7 @@ public sealed class PeopleTests(CoreHost host) : IClassFixture<CoreHost>
 
         var actions = await ActionsAsync(projectId);
         Assert.Equal(["project.archive", "project.unarchive", "queue.create", "project.help", "project.rename", "project.help_end"], actions.Skip(4));
-        var help = (await host.QueryAsync<string>("select after::text from ops.command_log where project_id = @projectId and action = 'project.help'", new { projectId })).Single();
+        var help = (await Host.QueryAsync<string>("select after::text from ops.command_log where project_id = @projectId and action = 'project.help'", new { projectId })).Single();
         Assert.Contains("ticket 4411", help);
     }
 }

@@ -55,7 +55,7 @@ public sealed class AccessMiddleware(RequestDelegate next)
         if (required.AnyOf.Count > 0 && !required.AnyOf.Any(project.Can)) return Refusals.Forbidden(required.AnyOf[0]);
         // An archived project is read-only for everyone, decided here once for every route of a project.
         if (project.Archived && !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method))
-            return Refusals.Problem(StatusCodes.Status409Conflict, "project_archived", "This project is archived: it can be read, not changed.");
+            return Refusals.ProjectArchived();
         http.Items[typeof(ProjectScope)] = new ProjectScope(project, user);
         http.Items[MultichannelMessages.Platform.Logging.UnhandledExceptionLogger.ProjectItem] = project.ProjectId; // an error here is this project's
         return null;

@@ -41,6 +41,11 @@ public static class Refusals
         return TypedResults.Problem(problem);
     }
 
+    /// <summary>An archived project is read-only: decided by the access check for every project route, and by the
+    /// database for the few writes that reach a project another way (an operator's invitation, accepting one).</summary>
+    public static ProblemHttpResult ProjectArchived() =>
+        Problem(StatusCodes.Status409Conflict, "project_archived", "This project is archived: it can be read, not changed.");
+
     public static ProblemHttpResult Unauthorized(string code, string detail) =>
         Problem(StatusCodes.Status401Unauthorized, code, detail);
 

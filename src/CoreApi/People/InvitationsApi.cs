@@ -13,7 +13,8 @@ namespace MultichannelMessages.CoreApi.People;
 /// What someone holding a one-time link does, before they can sign in: see what an invitation opens and accept it
 /// (choosing a name and password, or joining with the account their address already has), or complete a password
 /// reset. The token travels in the body, never in a URL the server would log; these routes share sign-in's per-address
-/// limit. Refusals are stable codes the console translates: *_invalid, *_used, *_expired.
+/// limit. Refusals are stable codes the console translates: *_invalid, *_used, *_expired, and project_archived for an
+/// invitation into a project archived since (the link works again once it is unarchived).
 /// </summary>
 public static class InvitationsApi
 {
@@ -34,6 +35,7 @@ public static class InvitationsApi
 
     private static ProblemHttpResult Refusal(string prefix, string state) => state switch
     {
+        "archived" => Refusals.ProjectArchived(),
         "used" => Refusals.Problem(StatusCodes.Status410Gone, prefix + "_used", "This link has been used already."),
         "expired" or "revoked" => Refusals.Problem(StatusCodes.Status410Gone, prefix + "_expired", "This link has expired. Ask for a new one."),
         _ => Refusals.Invalid("token", prefix + "_invalid", "This link is not valid. Check that it was copied whole."),
@@ -58,8 +60,10 @@ public static class InvitationsApi
         return TypedResults.Ok(new InvitationView(row!.ProjectName!, row.Email, row.Role!, row.InvitedBy, row.ExpiresAt, row.ExistingUser));
     }
 
+    /// <summary>Someone already signed in elsewhere (an existing user joining) sees the project from their next call on
+    /// this instance: the grants' invalidation is applied before answering.</summary>
     public static async Task<Results<Ok<AcceptedInvitation>, ProblemHttpResult>> Accept(AcceptInvitationRequest request, HttpContext http,
-        NpgsqlDataSource db, IPasswordHasher<AppUser> hasher, CancellationToken ct)
+        NpgsqlDataSource db, IPasswordHasher<AppUser> hasher, Caching.CacheInvalidationReader invalidations, CancellationToken ct)
     {
         var (row, refusal) = await LinkAsync(db, request.Token, "invitation", "invitation", ct);
         if (refusal is not null) return refusal;
@@ -79,10 +83,12 @@ public static class InvitationsApi
         switch (accepted.Refusal)
         {
             case null: break;
+            case "project_archived": return Refusals.ProjectArchived();
             case "account_inactive": return Refusals.Problem(StatusCodes.Status409Conflict, "account_inactive", "This account is deactivated. Ask an operator.");
             case var code: return Refusal("invitation", code.Replace("invitation_", ""));
         }
         await command.CommitAsync(ct);
+        await invalidations.CatchUpAsync(ct);
         return TypedResults.Ok(new AcceptedInvitation(accepted.UserId!.Value, accepted.ProjectId!.Value, accepted.Created!.Value));
     }
 

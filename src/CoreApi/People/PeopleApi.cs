@@ -11,7 +11,7 @@ using Npgsql;
 namespace MultichannelMessages.CoreApi.People;
 
 /// <summary>A project's people (people.manage, admins): who is in it, open invitations, role changes, removal (their
-/// grants drop at once everywhere; with no project left, their sessions end too) and password-reset links.</summary>
+/// grants drop at once everywhere and every session of theirs ends) and password-reset links.</summary>
 public static class PeopleApi
 {
     public static readonly IReadOnlySet<string> Roles = new HashSet<string> { "agent", "supervisor", "admin", "dev" };
@@ -60,6 +60,7 @@ public static class PeopleApi
             var (id, refusal) = await connection.QuerySingleAsync<(long? Id, string? Refusal)>(Sql(
                 "select invitation_id, refusal from core.invite(@projectId, @email, @role, @hash, @expiresAt, @userId)",
                 new { projectId, email, role, hash, expiresAt, userId = TokenService.UserId(http.User) }, ct));
+            if (refusal == "project_archived") return Refusals.ProjectArchived();
             if (refusal == "already_member") return Refusals.Invalid("email", "already_member", "Someone with this e-mail address is already in the project.");
             invitationId = id!.Value;
             await command.CommitAsync(ct);
@@ -90,8 +91,9 @@ public static class PeopleApi
         return TypedResults.NoContent();
     }
 
-    /// <summary>Out of the project at once: their grants drop on every instance (open consoles lose it, hub connections
-    /// regroup); with no project left their sessions end, so an open console is signed out.</summary>
+    /// <summary>Out of the project at once: their grants drop on every instance and every session of theirs ends
+    /// (core.remove_member), so an open console is signed out, its access token refused from the next call and its hub
+    /// connections closed.</summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> Deactivate(long projectId, long userId, ReasonRequest request, ProjectScope scope,
         HttpContext http, NpgsqlDataSource db, Caching.CacheInvalidationReader invalidations, CancellationToken ct)
     {

@@ -124,6 +124,54 @@ public sealed class PeopleSafeguardsTests(CoreHost host) : PeopleSteps(host), IC
     }
 
     [Fact]
+    public async Task Two_clicks_on_one_invitation_make_one_member()
+    {
+        var (projectId, _, adminToken) = await NewProjectWithAdminAsync("Double click shop");
+        var link = (await (await With(adminToken).PostAsJsonAsync($"/projects/{projectId}/invitations", new { email = "twice-clicked@shop.example", role = "agent" }))
+            .Content.ReadFromJsonAsync<OneTimeLink>())!;
+        var clicks = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Host.Anonymous().PostAsJsonAsync("/invitations/accept",
+            new { token = TokenOf(link), displayName = $"Click {i}", password = GoodPassword })));
+
+        Assert.Single(clicks, r => r.StatusCode == HttpStatusCode.OK);
+        foreach (var refused in clicks.Where(r => r.StatusCode != HttpStatusCode.OK))
+            await AssertRefusedAsync(refused, HttpStatusCode.Gone, "invitation_used");
+        Assert.Equal(1L, await Host.ScalarAsync<long>("select count(*) from core.users where email = 'twice-clicked@shop.example'"));
+        Assert.Equal(2, (await ActionsAsync(projectId)).Count(a => a == "person.join")); // the first admin's, and this one
+
+    }
+
+    [Fact]
+    public async Task Reset_links_expire_are_replaced_and_refuse_a_weak_or_overlong_password_by_field()
+    {
+        var (projectId, adminEmail, adminToken) = await NewProjectWithAdminAsync("Reset rules shop");
+        var admin = With(adminToken);
+        var adminId = await Host.ScalarAsync<long>("select id from core.users where email = @adminEmail", new { adminEmail });
+        async Task<OneTimeLink> ResetAsync() =>
+            (await (await admin.PostAsJsonAsync($"/projects/{projectId}/people/{adminId}/password-reset", new { })).Content.ReadFromJsonAsync<OneTimeLink>())!;
+
+        var expired = await ResetAsync();
+        await Host.ScalarAsync<object>("update core.one_time_links set expires_at = now() - interval '1 minute' where id = @Id", new { expired.Id });
+        await AssertRefusedAsync(await Host.Anonymous().PostAsJsonAsync("/password-resets/complete", new { token = TokenOf(expired), password = "a perfectly good phrase" }),
+            HttpStatusCode.Gone, "reset_expired");
+        var first = await ResetAsync();
+        var second = await ResetAsync();
+        await AssertRefusedAsync(await Host.Anonymous().PostAsJsonAsync("/password-resets/inspect", new { token = TokenOf(first) }), HttpStatusCode.Gone, "reset_expired");
+        await AssertRefusedAsync(await Host.Anonymous().PostAsJsonAsync("/password-resets/inspect", new { token = "made-up" }),
+            HttpStatusCode.BadRequest, "reset_invalid", "token");
+
+        var token = TokenOf(second);
+        await AssertRefusedAsync(await Host.Anonymous().PostAsJsonAsync("/password-resets/complete", new { token, password = new string('x', 60) + new string('y', 69) }),
+            HttpStatusCode.BadRequest, "password_too_long", "password");
+        await AssertRefusedAsync(await Host.Anonymous().PostAsJsonAsync("/password-resets/complete", new { token, password = adminEmail.ToUpperInvariant() }),
+            HttpStatusCode.BadRequest, "password_is_email", "password");
+        await AssertRefusedAsync(await Host.Anonymous().PostAsJsonAsync("/password-resets/complete", new { token, password = "PasswordPassword" }),
+            HttpStatusCode.BadRequest, "password_too_common", "password");
+        // The refusals spent nothing: the link still works, once.
+        Assert.Equal(HttpStatusCode.NoContent, (await Host.Anonymous().PostAsJsonAsync("/password-resets/complete", new { token, password = "exactly 12ch" })).StatusCode);
+        await SignInAsync(adminEmail, "exactly 12ch");
+    }
+
+    [Fact]
     public async Task Every_project_and_people_write_is_logged_with_its_actor_before_and_after_and_no_secret()
     {
         var op = await OperatorAsync();
@@ -179,5 +227,21 @@ public sealed class PeopleSafeguardsTests(CoreHost host) : PeopleSteps(host), IC
         var secrets = new[] { TokenOf(adminLink), TokenOf(revoked), TokenOf(agentLink), TokenOf(reset), GoodPassword, NewPassword }.Concat(hashes).ToArray();
         var everything = await Host.QueryAsync<string>("select coalesce(before::text, '') || ' ' || coalesce(after::text, '') from ops.command_log");
         Assert.DoesNotContain(everything, text => secrets.Any(text.Contains));
+    }
+}
+
+/// <summary>The anonymous link routes share sign-in's per-address flood limit (own host with a low one).</summary>
+public sealed class LinkFloodTests(SignInFloodTests.FloodHost host) : IClassFixture<SignInFloodTests.FloodHost>
+{
+    [Fact]
+    public async Task A_flood_of_link_guesses_is_limited_like_sign_ins()
+    {
+        var statuses = new List<HttpStatusCode>();
+        foreach (var path in new[] { "/invitations/inspect", "/invitations/accept", "/password-resets/inspect", "/password-resets/complete" })
+            for (var i = 0; i < 2; i++)
+                statuses.Add((await host.Anonymous().PostAsJsonAsync(path, new { token = $"guess-{i}", password = "a perfectly good phrase" })).StatusCode);
+
+        Assert.Equal(HttpStatusCode.BadRequest, statuses[0]); // control: answered as a bad link while under the limit
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
     }
 }

@@ -65,11 +65,12 @@ public sealed class MailHost : CoreHost
 }
 
 /// <summary>Invitation and reset links by e-mail when SMTP is configured: sent after the link is committed, through
-/// MailKit to a real SMTP server; a mail server that is down loses nothing (the link is still shown).</summary>
+/// MailKit to a real SMTP server (the SmtpServer library on a loopback port); a mail server that is down loses nothing
+/// (the link is still shown).</summary>
 public sealed class MailTests(MailHost host) : IClassFixture<MailHost>
 {
     [Fact]
-    public async Task An_invitation_is_e_mailed_with_its_link_and_a_down_mail_server_still_shows_the_link()
+    public async Task Invitation_and_reset_links_are_e_mailed_and_a_down_mail_server_still_shows_the_link()
     {
         var admin = await host.As("admin@demo.local");
         var response = await admin.PostAsJsonAsync($"/projects/{host.DemoProjectId}/invitations", new { email = "mailed@shop.example", role = "agent" });
@@ -83,6 +84,18 @@ public sealed class MailTests(MailHost host) : IClassFixture<MailHost>
         Assert.Equal("console@shop.example", mail.From.Mailboxes.Single().Address);
         Assert.Contains("Demo project", mail.Subject);
         Assert.Contains(link.Link, mail.TextBody);
+
+        // A password-reset link goes the same way, to the member's own address.
+        var agentId = await host.ScalarAsync<long>("select id from core.users where email = 'agent@demo.local'");
+        var reset = await admin.PostAsJsonAsync($"/projects/{host.DemoProjectId}/people/{agentId}/password-reset", new { });
+        Assert.Equal(HttpStatusCode.Created, reset.StatusCode);
+        var resetLink = (await reset.Content.ReadFromJsonAsync<OneTimeLink>())!;
+        Assert.True(resetLink.Emailed);
+        Assert.StartsWith("https://inbox.shop.example/reset?token=", resetLink.Link);
+        var resetMail = host.Smtp.Received.Last();
+        Assert.Equal("agent@demo.local", resetMail.To.Mailboxes.Single().Address);
+        Assert.Contains(resetLink.Link, resetMail.TextBody);
+        Assert.Equal(2, host.Smtp.Received.Count);
 
         // The mail server goes away: the invitation is still made and its link shown, marked not e-mailed.
         await host.Smtp.DisposeAsync();

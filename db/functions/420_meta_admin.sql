@@ -88,16 +88,18 @@ language sql stable as $$
     from meta.accounts where id = p_account_id
 $$;
 
-create or replace function meta.project_accounts(p_project_id bigint)
+-- first_webhook: kept beside first_webhook_at for the console's readiness mark.
+drop function if exists meta.project_accounts(bigint);
+create function meta.project_accounts(p_project_id bigint)
 returns table (id bigint, channel text, external_id text, waba_id text, name text, display_phone_number text, verified_name text,
                quality_rating text, messaging_limit text, throughput_level text, app_id bigint, default_queue_id bigint,
                messages_per_second double precision, validation_status text, validation_error text, validated_at timestamptz,
-               subscribed_at timestamptz, token_set boolean, first_webhook boolean)
+               subscribed_at timestamptz, token_set boolean, first_webhook boolean, first_webhook_at timestamptz, sends_paused_at timestamptz)
 language sql stable as $$
     select a.id, a.channel, a.external_id, a.waba_id, a.name, a.display_phone_number, a.verified_name, a.quality_rating,
            a.messaging_limit, a.throughput_level, a.app_id, a.default_queue_id, a.messages_per_second::double precision,
            a.validation_status, a.validation_error, a.validated_at, a.subscribed_at, a.access_token_enc is not null,
-           exists (select 1 from chat.conversations c where c.account_id = a.id)
+           a.first_webhook_at is not null, a.first_webhook_at, a.sends_paused_at
     from meta.accounts a
     where a.project_id = p_project_id
     order by a.channel, a.name, a.id
@@ -126,7 +128,8 @@ end
 $$;
 
 -- The token arrives after the row exists (its encryption names the row). A new token re-validates the account and,
--- once valid, resumes its paused sends.
+-- once valid, resumes its paused sends: they stay paused while it is pending (sends_paused_at is only cleared by a
+-- valid verdict), so a wrong token is caught once by the Worker instead of once per waiting message.
 create or replace function meta.set_account_token(p_project_id bigint, p_account_id bigint, p_token_enc bytea) returns boolean
 language plpgsql as $$
 begin
@@ -135,6 +138,7 @@ begin
     where id = p_account_id and project_id = p_project_id;
     if not found then return false; end if;
     perform ops.record_command(p_project_id, null, 'account.token', 'account', p_account_id::text, null, jsonb_build_object('accessToken', 'set'));
+    perform ops.emit_change(p_project_id, 'account_changed', null, null, jsonb_build_object('accountId', p_account_id, 'status', 'pending'));
     perform pg_notify('accounts', p_account_id::text);
     return true;
 end
@@ -147,6 +151,7 @@ begin
     where id = p_account_id and project_id = p_project_id and access_token_enc is not null;
     if not found then return false; end if;
     perform ops.record_command(p_project_id, null, 'account.revalidate', 'account', p_account_id::text, null, null);
+    perform ops.emit_change(p_project_id, 'account_changed', null, null, jsonb_build_object('accountId', p_account_id, 'status', 'pending'));
     perform pg_notify('accounts', p_account_id::text);
     return true;
 end
@@ -199,6 +204,7 @@ begin
     set validation_status = case when p_valid then 'valid' else 'needs_attention' end,
         validation_error = case when p_valid then null else p_error end,
         validated_at = now(), validation_locked_until = null,
+        sends_paused_at = case when p_valid then null else coalesce(sends_paused_at, now()) end,
         subscribed_at = case when p_valid then coalesce(subscribed_at, now()) else subscribed_at end,
         display_phone_number = coalesce(p_display_phone_number, display_phone_number),
         verified_name = coalesce(p_verified_name, verified_name),
@@ -210,24 +216,30 @@ begin
     where id = p_account_id
     returning * into v_account;
     perform ops.emit_change(v_account.project_id, 'account_changed', null, null,
-                            jsonb_build_object('accountId', p_account_id, 'status', v_account.validation_status));
+                            jsonb_build_object('accountId', p_account_id, 'status', v_account.validation_status,
+                                               'sendsPaused', v_account.sends_paused_at is not null));
     -- Resumed: its paused sends are due now.
     if p_valid then perform pg_notify('outbox', ''); end if;
 end
 $$;
 
--- Meta refused the account's token while sending (190): the account needs attention and its sends pause.
-create or replace function meta.account_needs_attention(p_account_id bigint, p_reason text) returns boolean
+-- Meta refused the account's token while sending (190): the account needs attention and its sends pause. Only if the
+-- refused token (p_token_enc, as the send read it) is still the account's: a send that left with the old token and
+-- came back after a new one was pasted must not pause the account again.
+drop function if exists meta.account_needs_attention(bigint, text);
+create or replace function meta.account_needs_attention(p_account_id bigint, p_reason text, p_token_enc bytea) returns boolean
 language plpgsql as $$
 declare
     v_project bigint;
 begin
-    update meta.accounts set validation_status = 'needs_attention', validation_error = p_reason, updated_at = now()
-    where id = p_account_id and validation_status <> 'needs_attention'
+    update meta.accounts set validation_status = 'needs_attention', validation_error = p_reason, updated_at = now(),
+                             sends_paused_at = coalesce(sends_paused_at, now())
+    where id = p_account_id and access_token_enc is not distinct from p_token_enc
+      and (validation_status <> 'needs_attention' or sends_paused_at is null)
     returning project_id into v_project;
     if v_project is null then return false; end if;
     perform ops.emit_change(v_project, 'account_changed', null, null,
-                            jsonb_build_object('accountId', p_account_id, 'status', 'needs_attention'));
+                            jsonb_build_object('accountId', p_account_id, 'status', 'needs_attention', 'sendsPaused', true));
     return true;
 end
 $$;

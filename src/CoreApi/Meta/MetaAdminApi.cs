@@ -156,7 +156,8 @@ public static partial class MetaAdminApi
     private static async Task<MetaAccountItem[]> AccountsAsync(NpgsqlConnection connection, long projectId, CancellationToken ct) =>
         (await connection.QueryAsync<MetaAccountItem>(Sql("""
             select id, channel, external_id, waba_id, name, display_phone_number, verified_name, quality_rating, messaging_limit, throughput_level,
-                   app_id, default_queue_id, messages_per_second, validation_status, validation_error, validated_at, subscribed_at, token_set, first_webhook
+                   app_id, default_queue_id, messages_per_second, validation_status, validation_error, validated_at, subscribed_at, token_set, first_webhook,
+                   first_webhook_at, sends_paused_at
             from meta.project_accounts(@projectId)
             """, new { projectId }, ct))).ToArray();
 

@@ -134,20 +134,7 @@ public sealed class AccountValidationLoop(
     {
         var decision = MetaErrorClassifier.Classify(error);
         if (!decision.IsPermanent) return new(false, $"meta_unreachable: {error}", null, Retry: true);
-        var reason = error.Code switch
-        {
-            190 => error.Subcode switch
-            {
-                463 => "token_expired",
-                460 => "token_invalidated",
-                458 => "app_not_authorized",
-                _ => "token_refused",
-            },
-            100 => "not_found_or_no_permission",
-            10 or (>= 200 and < 300) => "permission_missing",
-            _ => decision.Reason,
-        };
-        return new(false, $"{reason}: {what}: {error}", null);
+        return new(false, AccountReasons.Of(what, error), null);
     }
 }
 

@@ -182,4 +182,40 @@ public sealed class AccountValidationTests
         Assert.Equal(("valid", false), ((await StateAsync(db, accountId)).ValidationStatus,
             (await db.QueryAsync<bool>("select sends_paused_at is not null from meta.accounts where id = @accountId", new { accountId })).Single()));
     }
+
+    [Fact]
+    public async Task A_disconnected_account_unsubscribes_the_app_unless_another_connected_number_shares_its_WABA()
+    {
+        var db = await WorkerDatabase.CreateAsync("acct_disconnect");
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await RegisterAsync(sandbox, "984000000000001", "whatsapp", "EAAG-shared-waba-token-7", "994000000000001", "First of two");
+        await RegisterAsync(sandbox, "984000000000002", "whatsapp", "EAAG-shared-waba-token-8", "994000000000001", "Second of two");
+        await RegisterAsync(sandbox, "984000000000003", "messenger", "EAAG-lonely-page-token-9", null, "Lonely page");
+        await using var worker = WorkerHost.Start(db, sandbox);
+        var first = await ConnectAsync(db, "whatsapp", "984000000000001", "994000000000001", "EAAG-shared-waba-token-7");
+        var second = await ConnectAsync(db, "whatsapp", "984000000000002", "994000000000001", "EAAG-shared-waba-token-8");
+        var page = await ConnectAsync(db, "messenger", "984000000000003", null, "EAAG-lonely-page-token-9");
+        foreach (var id in new[] { first, second, page }) Assert.Equal("valid", (await SettledAsync(db, id)).ValidationStatus);
+        Assert.Contains("994000000000001", (await sandbox.Client.GetFromJsonAsync<string[]>("/sandbox/subscriptions"))!);
+        Assert.Contains("984000000000003", (await sandbox.Client.GetFromJsonAsync<string[]>("/sandbox/subscriptions"))!);
+
+        async Task<(string Status, bool Token)> DisconnectAsync(long id)
+        {
+            Assert.True((await db.QueryAsync<bool>("select meta.disconnect_account(@ProjectId, @id)", new { db.ProjectId, id })).Single());
+            (string Status, bool Token) row = default;
+            await Eventually.TrueAsync(async () => (row = (await db.QueryAsync<(string, bool)>(
+                "select status, access_token_enc is not null from meta.accounts where id = @id", new { id })).Single()).Status == "disconnected",
+                TimeSpan.FromSeconds(20), $"account {id} disconnected");
+            return row;
+        }
+
+        // The WABA still carries the second number: the app stays subscribed. The page was alone: unsubscribed.
+        Assert.Equal(("disconnected", false), await DisconnectAsync(first));
+        Assert.Contains("994000000000001", (await sandbox.Client.GetFromJsonAsync<string[]>("/sandbox/subscriptions"))!);
+        Assert.Equal(("disconnected", false), await DisconnectAsync(page));
+        Assert.DoesNotContain("984000000000003", (await sandbox.Client.GetFromJsonAsync<string[]>("/sandbox/subscriptions"))!);
+        // The last number of the WABA goes: unsubscribed too.
+        await DisconnectAsync(second);
+        Assert.DoesNotContain("994000000000001", (await sandbox.Client.GetFromJsonAsync<string[]>("/sandbox/subscriptions"))!);
+    }
 }

@@ -46,6 +46,15 @@ begin
     from meta.accounts a, stg_new_events n
     where n.seq = md.seq and a.channel = md.channel and a.external_id = md.account_external_id and a.app_id = n.app_id;
 
+    -- Readiness: the first webhook each account received. Once every account has one, the guard is a probe of an
+    -- empty partial index (accounts_awaiting_first_webhook) and the batch writes nothing more.
+    if exists (select 1 from meta.accounts where first_webhook_at is null) then
+        update meta.accounts a set first_webhook_at = now()
+        where a.first_webhook_at is null
+          and a.id in (select account_id from stg_messages where account_id is not null
+                       union select account_id from stg_statuses where account_id is not null);
+    end if;
+
     -- Flag events that name an account no project owns under the signing app (none at all, or another app's):
     -- kept raw, never normalized into a project.
     with missing as (

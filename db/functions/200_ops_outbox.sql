@@ -4,8 +4,8 @@
 -- Claims up to p_limit due rows: never-claimed or lease-expired, oldest first, skipping rows another Worker holds.
 -- in_doubt: a previous attempt started sending and its outcome was never recorded (its Worker died, or the request
 -- timed out); in_doubt_age_ms says how long ago it started, so the Worker can wait for Meta's confirming status.
--- messages_per_second: the account's throughput (null: the Worker's default). Rows of an account that needs attention
--- (Meta refused its token) are not claimed: its sends pause instead of failing one by one.
+-- messages_per_second: the account's throughput (null: the Worker's default). Rows of a paused account (Meta refused
+-- its token; meta.accounts.sends_paused_at) are not claimed: its sends wait instead of failing one by one.
 drop function if exists ops.claim_outbox(text, int, int);
 create function ops.claim_outbox(p_worker text, p_limit int, p_lease_seconds int)
 returns table (outbox_id bigint, attempt_count int, project_id bigint, message_id bigint, account_id bigint,
@@ -20,8 +20,8 @@ language sql as $$
         where o.id in (
             select id from ops.outbox
             where completed_at is null and next_attempt_at <= now() and (locked_until is null or locked_until < now())
-              -- An account whose token Meta refused is paused: its rows wait, unspent, for a new token.
-              and not exists (select 1 from meta.accounts pa where pa.id = ops.outbox.account_id and pa.validation_status = 'needs_attention')
+              -- An account whose token Meta refused is paused: its rows wait, unspent, until a new token validates.
+              and not exists (select 1 from meta.accounts pa where pa.id = ops.outbox.account_id and pa.sends_paused_at is not null)
             order by next_attempt_at, id
             for update skip locked
             limit p_limit)

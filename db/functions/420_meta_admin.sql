@@ -88,16 +88,20 @@ language sql stable as $$
     from meta.accounts where id = p_account_id
 $$;
 
-create or replace function meta.project_accounts(p_project_id bigint)
+-- first_webhook: kept beside first_webhook_at for the console's readiness mark. connection: active, disconnecting (the
+-- Worker is unsubscribing the app), disconnected.
+drop function if exists meta.project_accounts(bigint);
+create function meta.project_accounts(p_project_id bigint)
 returns table (id bigint, channel text, external_id text, waba_id text, name text, display_phone_number text, verified_name text,
                quality_rating text, messaging_limit text, throughput_level text, app_id bigint, default_queue_id bigint,
                messages_per_second double precision, validation_status text, validation_error text, validated_at timestamptz,
-               subscribed_at timestamptz, token_set boolean, first_webhook boolean)
+               subscribed_at timestamptz, token_set boolean, first_webhook boolean, first_webhook_at timestamptz, sends_paused_at timestamptz,
+               connection text)
 language sql stable as $$
     select a.id, a.channel, a.external_id, a.waba_id, a.name, a.display_phone_number, a.verified_name, a.quality_rating,
            a.messaging_limit, a.throughput_level, a.app_id, a.default_queue_id, a.messages_per_second::double precision,
            a.validation_status, a.validation_error, a.validated_at, a.subscribed_at, a.access_token_enc is not null,
-           exists (select 1 from chat.conversations c where c.account_id = a.id)
+           a.first_webhook_at is not null, a.first_webhook_at, a.sends_paused_at, a.status
     from meta.accounts a
     where a.project_id = p_project_id
     order by a.channel, a.name, a.id
@@ -120,21 +124,33 @@ begin
     values (p_project_id, p_app_id, p_channel, p_external_id, p_waba_id, p_name, p_default_queue_id, 'pending')
     on conflict (channel, external_id) do nothing
     returning id into account_id;
+    if account_id is null then
+        -- Connected again after a disconnect, in the project that had it (its conversations are this project's): the
+        -- same row, pending a new token. Another project still finds it taken.
+        update meta.accounts
+        set status = 'active', app_id = p_app_id, waba_id = p_waba_id, name = p_name, default_queue_id = p_default_queue_id,
+            validation_status = 'pending', validation_error = null, validation_attempts = 0, validation_locked_until = null,
+            updated_at = now()
+        where channel = p_channel and external_id = p_external_id and project_id = p_project_id and status = 'disconnected'
+        returning id into account_id;
+    end if;
     if account_id is null then refusal := 'account_taken'; return; end if;
     perform ops.record_command(p_project_id, null, 'account.connect', 'account', account_id::text, null, meta.account_state(account_id));
 end
 $$;
 
 -- The token arrives after the row exists (its encryption names the row). A new token re-validates the account and,
--- once valid, resumes its paused sends.
+-- once valid, resumes its paused sends: they stay paused while it is pending (sends_paused_at is only cleared by a
+-- valid verdict), so a wrong token is caught once by the Worker instead of once per waiting message.
 create or replace function meta.set_account_token(p_project_id bigint, p_account_id bigint, p_token_enc bytea) returns boolean
 language plpgsql as $$
 begin
     update meta.accounts set access_token_enc = p_token_enc, validation_status = 'pending', validation_error = null,
                              validation_attempts = 0, validation_locked_until = null, updated_at = now()
-    where id = p_account_id and project_id = p_project_id;
+    where id = p_account_id and project_id = p_project_id and status = 'active';
     if not found then return false; end if;
     perform ops.record_command(p_project_id, null, 'account.token', 'account', p_account_id::text, null, jsonb_build_object('accessToken', 'set'));
+    perform ops.emit_change(p_project_id, 'account_changed', null, null, jsonb_build_object('accountId', p_account_id, 'status', 'pending'));
     perform pg_notify('accounts', p_account_id::text);
     return true;
 end
@@ -144,9 +160,10 @@ create or replace function meta.revalidate_account(p_project_id bigint, p_accoun
 language plpgsql as $$
 begin
     update meta.accounts set validation_status = 'pending', validation_attempts = 0, validation_locked_until = null, updated_at = now()
-    where id = p_account_id and project_id = p_project_id and access_token_enc is not null;
+    where id = p_account_id and project_id = p_project_id and access_token_enc is not null and status = 'active';
     if not found then return false; end if;
     perform ops.record_command(p_project_id, null, 'account.revalidate', 'account', p_account_id::text, null, null);
+    perform ops.emit_change(p_project_id, 'account_changed', null, null, jsonb_build_object('accountId', p_account_id, 'status', 'pending'));
     perform pg_notify('accounts', p_account_id::text);
     return true;
 end
@@ -174,16 +191,23 @@ $$;
 
 -- ── The Worker's validation loop ────────────────────────────────────────────────────────────────────────────
 
-create or replace function meta.claim_account_validations(p_worker text, p_limit int, p_lease_seconds int)
-returns table (account_id bigint, project_id bigint, channel text, external_id text, waba_id text, access_token_enc bytea, attempts int)
+-- Leases pending validations and disconnections. shared: another connected account of the project's apps uses the
+-- same WABA (or page), so the Worker must not unsubscribe the app from it.
+drop function if exists meta.claim_account_validations(text, int, int);
+create function meta.claim_account_validations(p_worker text, p_limit int, p_lease_seconds int)
+returns table (account_id bigint, project_id bigint, channel text, external_id text, waba_id text, access_token_enc bytea, attempts int,
+               disconnecting boolean, shared boolean)
 language sql as $$
     update meta.accounts a
     set validation_locked_until = now() + make_interval(secs => p_lease_seconds), validation_attempts = a.validation_attempts + 1
     where a.id in (select id from meta.accounts
-                   where validation_status = 'pending' and access_token_enc is not null
+                   where ((validation_status = 'pending' and status = 'active' and access_token_enc is not null) or status = 'disconnecting')
                      and (validation_locked_until is null or validation_locked_until < now())
                    order by id for update skip locked limit p_limit)
-    returning a.id, a.project_id, a.channel, a.external_id, a.waba_id, a.access_token_enc, a.validation_attempts
+    returning a.id, a.project_id, a.channel, a.external_id, a.waba_id, a.access_token_enc, a.validation_attempts, a.status = 'disconnecting',
+              exists (select 1 from meta.accounts o
+                      where o.id <> a.id and o.status = 'active' and o.app_id is not distinct from a.app_id
+                        and coalesce(o.waba_id, o.external_id) = coalesce(a.waba_id, a.external_id))
 $$;
 
 -- The Worker's verdict. valid: Meta answered for the ids with this token and the app is subscribed; the details are
@@ -199,6 +223,7 @@ begin
     set validation_status = case when p_valid then 'valid' else 'needs_attention' end,
         validation_error = case when p_valid then null else p_error end,
         validated_at = now(), validation_locked_until = null,
+        sends_paused_at = case when p_valid then null else coalesce(sends_paused_at, now()) end,
         subscribed_at = case when p_valid then coalesce(subscribed_at, now()) else subscribed_at end,
         display_phone_number = coalesce(p_display_phone_number, display_phone_number),
         verified_name = coalesce(p_verified_name, verified_name),
@@ -207,27 +232,71 @@ begin
         throughput_level = coalesce(p_throughput_level, throughput_level),
         name = case when p_valid and p_name is not null and name = external_id then p_name else name end,
         updated_at = now()
-    where id = p_account_id
+    where id = p_account_id and status = 'active' -- disconnected meanwhile: its verdict no longer matters
     returning * into v_account;
+    if v_account.id is null then return; end if;
     perform ops.emit_change(v_account.project_id, 'account_changed', null, null,
-                            jsonb_build_object('accountId', p_account_id, 'status', v_account.validation_status));
+                            jsonb_build_object('accountId', p_account_id, 'status', v_account.validation_status,
+                                               'sendsPaused', v_account.sends_paused_at is not null));
     -- Resumed: its paused sends are due now.
     if p_valid then perform pg_notify('outbox', ''); end if;
 end
 $$;
 
--- Meta refused the account's token while sending (190): the account needs attention and its sends pause.
-create or replace function meta.account_needs_attention(p_account_id bigint, p_reason text) returns boolean
+-- Meta refused the account's token while sending (190): the account needs attention and its sends pause. Only if the
+-- refused token (p_token_enc, as the send read it) is still the account's: a send that left with the old token and
+-- came back after a new one was pasted must not pause the account again.
+drop function if exists meta.account_needs_attention(bigint, text);
+create or replace function meta.account_needs_attention(p_account_id bigint, p_reason text, p_token_enc bytea) returns boolean
 language plpgsql as $$
 declare
     v_project bigint;
 begin
-    update meta.accounts set validation_status = 'needs_attention', validation_error = p_reason, updated_at = now()
-    where id = p_account_id and validation_status <> 'needs_attention'
+    update meta.accounts set validation_status = 'needs_attention', validation_error = p_reason, updated_at = now(),
+                             sends_paused_at = coalesce(sends_paused_at, now())
+    where id = p_account_id and access_token_enc is not distinct from p_token_enc
+      and (validation_status <> 'needs_attention' or sends_paused_at is null)
     returning project_id into v_project;
     if v_project is null then return false; end if;
     perform ops.emit_change(v_project, 'account_changed', null, null,
-                            jsonb_build_object('accountId', p_account_id, 'status', 'needs_attention'));
+                            jsonb_build_object('accountId', p_account_id, 'status', 'needs_attention', 'sendsPaused', true));
     return true;
+end
+$$;
+
+-- Disconnect (Admin): the account stops sending at once and the Worker unsubscribes the app from its WABA or page;
+-- its conversations stay. true also when it is already disconnected (nothing recorded twice).
+create or replace function meta.disconnect_account(p_project_id bigint, p_account_id bigint) returns boolean
+language plpgsql as $$
+declare
+    v_before jsonb := meta.account_state(p_account_id);
+    v_status text := (select status from meta.accounts where id = p_account_id and project_id = p_project_id);
+begin
+    if v_status is null then return false; end if;
+    if v_status <> 'active' then return true; end if;
+    update meta.accounts set status = 'disconnecting', sends_paused_at = coalesce(sends_paused_at, now()), validation_attempts = 0,
+                             validation_locked_until = null, updated_at = now()
+    where id = p_account_id;
+    perform ops.record_command(p_project_id, null, 'account.disconnect', 'account', p_account_id::text, v_before,
+                               jsonb_build_object('connection', 'disconnecting'));
+    perform ops.emit_change(p_project_id, 'account_changed', null, null, jsonb_build_object('accountId', p_account_id, 'connection', 'disconnecting'));
+    perform pg_notify('accounts', p_account_id::text);
+    return true;
+end
+$$;
+
+-- The Worker unsubscribed the app (or could not: p_error, kept for the console). The token is erased: a reconnect
+-- asks for one again.
+create or replace function meta.record_account_disconnected(p_account_id bigint, p_error text) returns void
+language plpgsql as $$
+declare
+    v_project bigint;
+begin
+    update meta.accounts set status = 'disconnected', access_token_enc = null, subscribed_at = null, validation_locked_until = null,
+                             validation_error = p_error, sends_paused_at = coalesce(sends_paused_at, now()), updated_at = now()
+    where id = p_account_id and status = 'disconnecting'
+    returning project_id into v_project;
+    if v_project is null then return; end if;
+    perform ops.emit_change(v_project, 'account_changed', null, null, jsonb_build_object('accountId', p_account_id, 'connection', 'disconnected'));
 end
 $$;

@@ -106,4 +106,45 @@ public sealed class MetaAdminTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal(["account.connect", "account.token", "account.update", "account.token"], actions.Select(a => a.Split(' ')[0]));
         Assert.All(actions, a => Assert.DoesNotContain("EAAG", a));
     }
+
+    [Fact]
+    public async Task A_disconnected_account_stops_sending_keeps_no_token_and_reconnects_in_its_own_project_only()
+    {
+        var admin = await host.As("admin@demo.local");
+        var p = $"/projects/{host.DemoProjectId}";
+        var appId = await host.ScalarAsync<long>("select app_id from meta.accounts where id = @DemoAccountId", new { host.DemoAccountId });
+        var connect = new { channel = "messenger", appId, externalId = "555000444555", name = "Shop page", accessToken = "EAAGpagetoken1234567890abc" };
+        var account = (await (await admin.PostAsJsonAsync($"{p}/meta-accounts", connect)).Content.ReadFromJsonAsync<MetaAccountItem>())!;
+        Assert.Equal(("active", null, null), (account.Connection, account.SendsPausedAt, account.FirstWebhookAt));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"{p}/meta-accounts/{account.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"{p}/meta-accounts/{account.Id}")).StatusCode); // again: nothing more
+        var listed = (await admin.GetFromJsonAsync<MetaAccountItem[]>($"{p}/meta-accounts"))!.Single(a => a.Id == account.Id);
+        Assert.Equal("disconnecting", listed.Connection);
+        Assert.NotNull(listed.SendsPausedAt);
+        // A token for an account being disconnected is not taken.
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PutAsJsonAsync($"{p}/meta-accounts/{account.Id}/token", new { accessToken = "EAAGlatetoken1234567890abcd" })).StatusCode);
+
+        // The Worker unsubscribed the app: disconnected, the token erased.
+        await host.ScalarAsync<int>("select 1 from meta.record_account_disconnected(@Id, null)", new { account.Id });
+        listed = (await admin.GetFromJsonAsync<MetaAccountItem[]>($"{p}/meta-accounts"))!.Single(a => a.Id == account.Id);
+        Assert.Equal(("disconnected", false), (listed.Connection, listed.TokenSet));
+
+        // Another project still finds it taken; this project connects it again, the same account, pending its new token.
+        var outsider = await host.As("outsider@other.local");
+        var otherApp = await host.ScalarAsync<long>("""
+            insert into meta.apps (project_id, meta_app_id, name, app_secret_enc, verify_token_enc) values (@OtherProjectId, '777000888', 'Other 2', '\x00', '\x00') returning id
+            """, new { host.OtherProjectId });
+        await AssertRefusedAsync(await outsider.PostAsJsonAsync($"/projects/{host.OtherProjectId}/meta-accounts", connect with { appId = otherApp }),
+            "account_taken", "externalId");
+        var again = await admin.PostAsJsonAsync($"{p}/meta-accounts", connect with { accessToken = "EAAGnewpagetoken1234567890" });
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        var reconnected = (await again.Content.ReadFromJsonAsync<MetaAccountItem>())!;
+        Assert.Equal((account.Id, "active", "pending", true), (reconnected.Id, reconnected.Connection, reconnected.ValidationStatus, reconnected.TokenSet));
+
+        var actions = await host.QueryAsync<string>("select action || ' ' || coalesce(after::text, '') from ops.command_log where target_kind = 'account' and target_id = @id order by id",
+            new { id = account.Id.ToString() });
+        Assert.Equal(["account.connect", "account.token", "account.disconnect", "account.connect", "account.token"], actions.Select(a => a.Split(' ')[0]));
+        Assert.All(actions, a => Assert.DoesNotContain("EAAG", a));
+    }
 }

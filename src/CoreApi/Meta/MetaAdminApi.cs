@@ -47,6 +47,7 @@ public static partial class MetaAdminApi
         project.MapPatch("/meta-accounts/{accountId:long}", UpdateAccount);
         project.MapPut("/meta-accounts/{accountId:long}/token", SetToken);
         project.MapPost("/meta-accounts/{accountId:long}/revalidate", Revalidate);
+        project.MapDelete("/meta-accounts/{accountId:long}", Disconnect);
         return app;
     }
 
@@ -156,7 +157,8 @@ public static partial class MetaAdminApi
     private static async Task<MetaAccountItem[]> AccountsAsync(NpgsqlConnection connection, long projectId, CancellationToken ct) =>
         (await connection.QueryAsync<MetaAccountItem>(Sql("""
             select id, channel, external_id, waba_id, name, display_phone_number, verified_name, quality_rating, messaging_limit, throughput_level,
-                   app_id, default_queue_id, messages_per_second, validation_status, validation_error, validated_at, subscribed_at, token_set, first_webhook
+                   app_id, default_queue_id, messages_per_second, validation_status, validation_error, validated_at, subscribed_at, token_set, first_webhook,
+                   first_webhook_at, sends_paused_at, connection
             from meta.project_accounts(@projectId)
             """, new { projectId }, ct))).ToArray();
 
@@ -216,6 +218,13 @@ public static partial class MetaAdminApi
     public static async Task<Results<NoContent, ProblemHttpResult>> Revalidate(long projectId, long accountId,
         Contracts.People.ReasonRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
         await db.ExecuteCommandAsync(http, "select meta.revalidate_account(@projectId, @accountId)", new { projectId, accountId }, ct)
+            ? TypedResults.NoContent() : Refusals.NotFound();
+
+    /// <summary>Disconnects the account: its sends stop at once, the Worker unsubscribes the app from its WABA or page
+    /// and erases the token; its conversations stay. Again on a disconnected account: nothing more happens.</summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> Disconnect(long projectId, long accountId, HttpContext http,
+        NpgsqlDataSource db, CancellationToken ct) =>
+        await db.ExecuteCommandAsync(http, "select meta.disconnect_account(@projectId, @accountId)", new { projectId, accountId }, ct)
             ? TypedResults.NoContent() : Refusals.NotFound();
 
     public static async Task<Results<Ok<MetaAccountItem>, ProblemHttpResult>> UpdateAccount(long projectId, long accountId, AccountUpdate request,

@@ -23,6 +23,8 @@ public sealed class AccountOptions : IValidatableObject
     public string? AppSecret { get; set; }
     public string? WebhookUrl { get; set; }
     public string? Name { get; set; }
+    /// <summary>An Instagram account's username (default: its name, lower case, letters and digits).</summary>
+    public string? Username { get; set; }
 
     [RegularExpression("^(GREEN|YELLOW|RED|UNKNOWN)$")]
     public string? QualityRating { get; set; }
@@ -51,6 +53,7 @@ public sealed class AccountOptions : IValidatableObject
         WabaId = WabaId,
         DisplayPhoneNumber = DisplayPhoneNumber,
         Name = Name ?? "Sandbox business",
+        Username = string.IsNullOrWhiteSpace(Username) ? null : Username,
         QualityRating = QualityRating ?? "GREEN",
         MessagingLimitTier = MessagingLimitTier ?? "TIER_1K",
         AppSecret = string.IsNullOrEmpty(AppSecret) ? null : AppSecret,

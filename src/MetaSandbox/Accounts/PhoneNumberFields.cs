@@ -12,23 +12,8 @@ public static class PhoneNumberFields
     private static readonly string[] Defaults =
         ["verified_name", "code_verification_status", "display_phone_number", "quality_rating", "platform_type", "throughput", "id"];
 
-    public static (JsonObject? Node, GraphError? Error) Select(SandboxAccount account, string? fields)
-    {
-        var all = All(account);
-        var requested = string.IsNullOrWhiteSpace(fields)
-            ? Defaults
-            : fields.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                .Select(f => f.Split('{')[0]).ToArray();
-        var node = new JsonObject();
-        foreach (var field in requested)
-        {
-            if (!all.TryGetValue(field, out var value))
-                return (null, GraphErrors.NonexistingField(field, NodeType));
-            node[field] = value?.DeepClone();
-        }
-        node["id"] = account.Id;
-        return (node, null);
-    }
+    public static (JsonObject? Node, GraphError? Error) Select(SandboxAccount account, string? fields) =>
+        NodeFields.Select(account.Id, All(account), Defaults, NodeType, fields);
 
     private static Dictionary<string, JsonNode?> All(SandboxAccount a) => new()
     {

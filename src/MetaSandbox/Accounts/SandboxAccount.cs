@@ -23,12 +23,18 @@ public sealed record SandboxAccount
     public string? WabaId { get; init; }
     public string? DisplayPhoneNumber { get; init; }
     public string Name { get; init; } = "Sandbox business";
+    /// <summary>An Instagram account's handle (null: its name in lower case, letters and digits only).</summary>
+    public string? Username { get; init; }
     public string QualityRating { get; init; } = "GREEN";
     public string MessagingLimitTier { get; init; } = "TIER_1K";
     public string ThroughputLevel { get; init; } = "STANDARD";
-    /// <summary>valid, expired (Meta's 190/463) or revoked (190/460, e.g. the user changed their password):
+    /// <summary>valid, expired (Meta's 190/463), revoked (190/460, e.g. the user changed their password), app removed
+/// (190/458, the user no longer authorises the app) or logged out (190/467, the session is invalid):
     /// every call with the token is then refused as Meta refuses it, sends included.</summary>
     public TokenState TokenState { get; init; } = TokenState.Valid;
+    /// <summary>Permissions the business took away from the app (Meta answers code 10 to a send, 200 to management
+    /// calls), e.g. whatsapp_business_messaging. Empty: the token has everything it needs.</summary>
+    public IReadOnlyList<string> RevokedPermissions { get; init; } = [];
     /// <summary>The app this account's webhooks are signed by and posted to (null: the sandbox's own).</summary>
     public string? AppSecret { get; init; }
     public string? WebhookUrl { get; init; }
@@ -47,12 +53,14 @@ public enum TokenState
     [JsonStringEnumMemberName("valid")] Valid,
     [JsonStringEnumMemberName("expired")] Expired,
     [JsonStringEnumMemberName("revoked")] Revoked,
+    [JsonStringEnumMemberName("app_removed")] AppRemoved,
+    [JsonStringEnumMemberName("logged_out")] LoggedOut,
 }
 
 /// <summary>What the sandbox shows of an account: everything but the token.</summary>
 public sealed record AccountView(string Id, AccountKind Kind, string? WabaId, string? DisplayPhoneNumber, string Name,
-    string QualityRating, string MessagingLimitTier, TokenState TokenState = TokenState.Valid)
+    string QualityRating, string MessagingLimitTier, TokenState TokenState = TokenState.Valid, IReadOnlyList<string>? RevokedPermissions = null)
 {
     public static AccountView Of(SandboxAccount a) =>
-        new(a.Id, a.Kind, a.WabaId, a.DisplayPhoneNumber, a.Name, a.QualityRating, a.MessagingLimitTier, a.TokenState);
+        new(a.Id, a.Kind, a.WabaId, a.DisplayPhoneNumber, a.Name, a.QualityRating, a.MessagingLimitTier, a.TokenState, a.RevokedPermissions);
 }

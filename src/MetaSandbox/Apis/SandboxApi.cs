@@ -18,9 +18,10 @@ public static class SandboxApi
         sandbox.MapGet("/accounts", AccountEndpoints.List);
         sandbox.MapPost("/accounts", AccountEndpoints.Register);
         sandbox.MapPost("/accounts/{id}/quality", AccountEndpoints.ChangeQuality);
-        sandbox.MapPost("/accounts/{id}/token/expire", (string id, AccountRegistry accounts) => SubscriptionEndpoints.SetTokenState(id, TokenState.Expired, accounts));
-        sandbox.MapPost("/accounts/{id}/token/revoke", (string id, AccountRegistry accounts) => SubscriptionEndpoints.SetTokenState(id, TokenState.Revoked, accounts));
-        sandbox.MapPut("/accounts/{id}/token", SubscriptionEndpoints.ReplaceToken);
+        sandbox.MapPost("/accounts/{id}/token/expire", TokenControl.Expire);
+        sandbox.MapPost("/accounts/{id}/token/revoke", TokenControl.Revoke);
+        sandbox.MapPut("/accounts/{id}/token", TokenControl.Replace);
+        sandbox.MapPut("/accounts/{id}/permissions", TokenControl.SetPermissions);
         sandbox.MapGet("/subscriptions", SubscriptionEndpoints.Subscriptions);
 
         sandbox.MapPost("/customers/{phoneNumberId}/messages", CustomerEndpoints.WhatsApp);

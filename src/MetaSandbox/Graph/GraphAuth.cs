@@ -30,15 +30,29 @@ public static class GraphAuth
             : new GraphCaller(token, null, GraphErrors.UnknownObject(objectId, verb));
     }
 
-    /// <summary>For objects owned by an account (media, templates): the token must be the owner's.</summary>
+    /// <summary>For objects owned by an account (media, templates, a WABA, subscriptions): the token must be the
+    /// owner's; <paramref name="manage"/>: and the owner must not have taken the management permission away.</summary>
     public static GraphError? AuthorizeOwner(HttpRequest request, AccountRegistry accounts, string objectId,
-        IEnumerable<SandboxAccount> owners, string verb)
+        IEnumerable<SandboxAccount> owners, string verb, bool manage = false)
     {
         var token = Token(request);
         if (token is null || !accounts.IsKnownToken(token))
             return GraphErrors.InvalidToken();
         if (accounts.TokenRefusal(token) is { } refused)
             return refused;
-        return owners.Any(a => a.AccessToken == token) ? null : GraphErrors.UnknownObject(objectId, verb);
+        return owners.FirstOrDefault(a => a.AccessToken == token) is { } owner
+            ? manage ? GraphPermissions.Check(owner, GraphPermissions.Management(owner.Kind)) : null
+            : GraphErrors.UnknownObject(objectId, verb);
+    }
+
+    /// <summary><c>/me</c>: whoever the token belongs to (190 as for any call when Meta does not honour it).</summary>
+    public static GraphCaller Me(HttpRequest request, AccountRegistry accounts)
+    {
+        var token = Token(request);
+        if (token is null || !accounts.IsKnownToken(token))
+            return new GraphCaller(token ?? "", null, GraphErrors.InvalidToken());
+        if (accounts.TokenRefusal(token) is { } refused)
+            return new GraphCaller(token, null, refused);
+        return new GraphCaller(token, accounts.All.First(a => a.AccessToken == token), null);
     }
 }

@@ -15,18 +15,44 @@ public static class GraphErrors
         HttpStatus = StatusCodes.Status401Unauthorized,
     };
 
-    /// <summary>A token Meta issued but no longer honours: expired (subcode 463) or invalidated, e.g. after the user
-    /// changed their password or removed the app (460).</summary>
-    public static GraphError TokenNoLongerValid(Accounts.TokenState state) => state == Accounts.TokenState.Expired
+    /// <summary>A token Meta issued but no longer honours, with the subcode that says why: expired (463), invalidated
+    /// after the user changed their password (460), the user no longer authorises the app (458), or the session ended
+    /// because the user logged out (467). All are 190: the business must generate a new token.</summary>
+    public static GraphError TokenNoLongerValid(Accounts.TokenState state) => new()
+    {
+        Message = "Error validating access token: " + state switch
+        {
+            Accounts.TokenState.Expired => "Session has expired on Tuesday, 01-Dec-26 10:00:00 PST. The current time is Thursday, 03-Dec-26 10:00:00 PST.",
+            Accounts.TokenState.AppRemoved => "The user has not authorized application 100000000000001.",
+            Accounts.TokenState.LoggedOut => "The session is invalid because the user logged out.",
+            _ => "The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.",
+        },
+        Code = 190,
+        ErrorSubcode = state switch
+        {
+            Accounts.TokenState.Expired => 463,
+            Accounts.TokenState.AppRemoved => 458,
+            Accounts.TokenState.LoggedOut => 467,
+            _ => 460,
+        },
+        HttpStatus = StatusCodes.Status401Unauthorized,
+    };
+
+    /// <summary>The token is valid but the business took a permission away: a send is code 10 ("Permission denied"
+    /// in the Cloud API's table), a management call 200 (the 200–299 "API permission" range); both 403.</summary>
+    public static GraphError MissingPermission(string permission) => GraphPermissions.IsMessaging(permission)
         ? new()
         {
-            Message = "Error validating access token: Session has expired on Tuesday, 01-Dec-26 10:00:00 PST. The current time is Thursday, 03-Dec-26 10:00:00 PST.",
-            Code = 190, ErrorSubcode = 463, HttpStatus = StatusCodes.Status401Unauthorized,
+            Message = "(#10) Application does not have permission for this action",
+            Code = 10,
+            ErrorData = permission == GraphPermissions.WhatsAppMessaging ? new GraphErrorData("whatsapp", $"Missing permission: {permission}") : null,
+            HttpStatus = StatusCodes.Status403Forbidden,
         }
         : new()
         {
-            Message = "Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.",
-            Code = 190, ErrorSubcode = 460, HttpStatus = StatusCodes.Status401Unauthorized,
+            Message = $"(#200) Requires {permission} permission to manage the object",
+            Code = 200,
+            HttpStatus = StatusCodes.Status403Forbidden,
         };
 
     /// <summary>Unknown id, or an id the token may not use: Meta does not tell the two apart.</summary>

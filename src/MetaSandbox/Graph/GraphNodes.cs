@@ -7,13 +7,20 @@ using MultichannelMessages.MetaSandbox.Templates;
 
 namespace MultichannelMessages.MetaSandbox.Graph;
 
-/// <summary><c>GET /{version}/{id}</c>: a media node, a template, a phone number (with ?fields=) or a page; and the
-/// WABA's <c>phone_numbers</c> edge.</summary>
+/// <summary><c>GET /{version}/{id}</c>: <c>me</c>, a media node, a template, a WhatsApp Business Account, a phone
+/// number, a page or an Instagram account (each with ?fields=); and the WABA's <c>phone_numbers</c> edge.</summary>
 public static class GraphNodes
 {
     public static async Task<IResult> Get(string id, HttpContext http, NodeServices s)
     {
         var request = http.Request;
+        var fields = request.Query["fields"].ToString();
+        if (id == "me")
+        {
+            var me = GraphAuth.Me(request, s.Accounts);
+            if (me.Error is { } refused) return refused.ToResult(http.Response);
+            return Answer(ObjectNodes.Me(me.Account!, fields));
+        }
         if (s.Media.Find(id) is { } media)
         {
             if (GraphAuth.AuthorizeOwner(request, s.Accounts, id, s.Accounts.All.Where(a => a.Id == media.AccountId), "get") is { } denied)
@@ -30,20 +37,29 @@ public static class GraphNodes
                 : TypedResults.Json(TemplateView.Of(template));
         }
 
+        if (s.Accounts.ForWaba(id).ToList() is { Count: > 0 } numbers)
+        {
+            return GraphAuth.AuthorizeOwner(request, s.Accounts, id, numbers, "get", manage: true) is { } denied
+                ? denied.ToResult(http.Response)
+                : Answer(ObjectNodes.Waba(id, numbers[0], fields));
+        }
+
         var caller = GraphAuth.Authorize(request, s.Accounts, id, "get");
         if (caller.Error is { } error)
             return error.ToResult(http.Response);
         var account = caller.Account!;
-        if (account.Kind != AccountKind.WhatsApp)
-            return TypedResults.Json(new JsonObject { ["name"] = account.Name, ["id"] = account.Id });
-        var (node, invalid) = PhoneNumberFields.Select(account, request.Query["fields"]);
-        return invalid is not null ? invalid.ToResult() : TypedResults.Json(node);
+        if (GraphPermissions.Check(account, GraphPermissions.Management(account.Kind)) is { } missing)
+            return missing.ToResult(http.Response);
+        return Answer(ObjectNodes.Account(account, fields));
     }
+
+    private static IResult Answer((JsonObject? Node, GraphError? Error) selected) =>
+        selected.Error is { } invalid ? invalid.ToResult() : TypedResults.Json(selected.Node);
 
     public static IResult PhoneNumbers(string wabaId, HttpContext http, NodeServices s)
     {
         var numbers = s.Accounts.ForWaba(wabaId).ToList();
-        if (GraphAuth.AuthorizeOwner(http.Request, s.Accounts, wabaId, numbers, "get") is { } denied)
+        if (GraphAuth.AuthorizeOwner(http.Request, s.Accounts, wabaId, numbers, "get", manage: true) is { } denied)
             return denied.ToResult(http.Response);
         var data = new JsonArray();
         foreach (var number in numbers)

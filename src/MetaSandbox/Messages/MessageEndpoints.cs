@@ -24,6 +24,8 @@ public static class MessageEndpoints
         if (caller.Error is { } denied)
             return denied.ToResult(http.Response);
         var account = caller.Account!;
+        if (GraphPermissions.Check(account, GraphPermissions.Messaging(account.Kind)) is { } missing)
+            return missing.ToResult(http.Response);
         var whatsApp = account.Kind == AccountKind.WhatsApp;
         if (await JsonFields.ReadObjectAsync(http.Request) is not { } body)
             return GraphErrors.InvalidParameter("The request body must be a JSON object.", whatsApp).ToResult();

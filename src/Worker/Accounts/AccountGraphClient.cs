@@ -10,7 +10,7 @@ public sealed record AccountDetails(string? DisplayPhoneNumber, string? Verified
 /// <summary>
 /// The Graph calls of account validation, through the one <see cref="GraphTransport"/>: the phone number's fields and
 /// its WABA's numbers (WhatsApp), a page's or Instagram account's name, and the app's subscription to the WABA's or
-/// page's webhooks (<c>POST /{id}/subscribed_apps</c>).
+/// page's webhooks (<c>POST /{id}/subscribed_apps</c>), undone on disconnect.
 /// </summary>
 public sealed class AccountGraphClient(GraphTransport transport)
 {
@@ -26,6 +26,13 @@ public sealed class AccountGraphClient(GraphTransport transport)
     {
         var query = fields is null ? "" : "?subscribed_fields=" + Uri.EscapeDataString(fields);
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{_version}/{Uri.EscapeDataString(objectId)}/subscribed_apps{query}");
+        return Read(await transport.SendAsync(request, token, ct)).Error;
+    }
+
+    /// <summary><c>DELETE /{id}/subscribed_apps</c>: the app stops receiving the WABA's or page's webhooks.</summary>
+    public async Task<MetaError?> UnsubscribeAsync(string objectId, string token, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"{_version}/{Uri.EscapeDataString(objectId)}/subscribed_apps");
         return Read(await transport.SendAsync(request, token, ct)).Error;
     }
 

@@ -55,7 +55,8 @@ public sealed class AccountValidationLoop(
     private readonly AccountValidationOptions _options = options.Value;
     private readonly Wakeup _wake = new();
 
-    private sealed record Job(long AccountId, long ProjectId, string Channel, string ExternalId, string? WabaId, byte[] AccessTokenEnc, int Attempts);
+    private sealed record Job(long AccountId, long ProjectId, string Channel, string ExternalId, string? WabaId, byte[]? AccessTokenEnc, int Attempts,
+        bool Disconnecting, bool Shared);
 
     private sealed record Verdict(bool Valid, string? Error, AccountDetails? Details, bool Retry = false);
 
@@ -73,12 +74,17 @@ public sealed class AccountValidationLoop(
         await using (var connection = await db.OpenConnectionAsync(ct))
         {
             jobs = (await connection.QueryAsync<Job>(new CommandDefinition("""
-                select account_id, project_id, channel, external_id, waba_id, access_token_enc, attempts
+                select account_id, project_id, channel, external_id, waba_id, access_token_enc, attempts, disconnecting, shared
                 from meta.claim_account_validations(@worker, 10, @lease)
                 """, new { worker = identity.Id, lease = _options.LeaseSeconds }, cancellationToken: ct))).ToArray();
         }
         foreach (var job in jobs)
         {
+            if (job.Disconnecting)
+            {
+                await DisconnectAsync(job, ct);
+                continue;
+            }
             var verdict = await ValidateAsync(job, ct);
             if (verdict.Retry && job.Attempts < _options.MaxAttempts)
             {
@@ -97,6 +103,29 @@ public sealed class AccountValidationLoop(
             AccountLog.Validated(logger, job.AccountId, job.ProjectId, verdict.Valid ? "valid" : "needs_attention", verdict.Error ?? "");
         }
         return jobs.Length;
+    }
+
+    /// <summary>Unsubscribes the app from the account's WABA or page, unless another connected account still uses it.
+    /// Meta refusing (the token is dead, the app already removed) does not stop the disconnect: it is noted.</summary>
+    private async Task DisconnectAsync(Job job, CancellationToken ct)
+    {
+        string? error = null;
+        if (!job.Shared && AccessTokens.TryDecrypt(protector, job.AccessTokenEnc, job.AccountId, out var token, out _))
+        {
+            if (await graph.UnsubscribeAsync(job.WabaId ?? job.ExternalId, token, ct) is { } refused)
+            {
+                if (!MetaErrorClassifier.Classify(refused).IsPermanent && job.Attempts < _options.MaxAttempts)
+                {
+                    AccountLog.Retrying(logger, job.AccountId, job.Attempts, refused.ToString());
+                    return; // the lease expires and the next claim tries again
+                }
+                error = AccountReasons.Of("unsubscribing", refused);
+            }
+        }
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("select meta.record_account_disconnected(@id, @error)",
+            new { id = job.AccountId, error }, cancellationToken: ct));
+        AccountLog.Disconnected(logger, job.AccountId, job.ProjectId, error ?? "");
     }
 
     private async Task<Verdict> ValidateAsync(Job job, CancellationToken ct)
@@ -134,20 +163,7 @@ public sealed class AccountValidationLoop(
     {
         var decision = MetaErrorClassifier.Classify(error);
         if (!decision.IsPermanent) return new(false, $"meta_unreachable: {error}", null, Retry: true);
-        var reason = error.Code switch
-        {
-            190 => error.Subcode switch
-            {
-                463 => "token_expired",
-                460 => "token_invalidated",
-                458 => "app_not_authorized",
-                _ => "token_refused",
-            },
-            100 => "not_found_or_no_permission",
-            10 or (>= 200 and < 300) => "permission_missing",
-            _ => decision.Reason,
-        };
-        return new(false, $"{reason}: {what}: {error}", null);
+        return new(false, AccountReasons.Of(what, error), null);
     }
 }
 
@@ -158,6 +174,9 @@ internal static partial class AccountLog
 
     [LoggerMessage(701, LogLevel.Warning, "Validating account {AccountId} failed transiently (attempt {Attempt}): {Error}")]
     public static partial void Retrying(ILogger logger, long accountId, int attempt, string error);
+
+    [LoggerMessage(703, LogLevel.Information, "Account {AccountId} (project {ProjectId}) disconnected {Error}")]
+    public static partial void Disconnected(ILogger logger, long accountId, long projectId, string error);
 
     [LoggerMessage(702, LogLevel.Warning, "Meta refused the token of account {AccountId} while sending: its sends pause until a new token validates ({Error})")]
     public static partial void TokenRefused(ILogger logger, long accountId, string error);

@@ -90,11 +90,12 @@ public sealed class OutboxRecorder(
 
     private async Task PauseAccountAsync(OutboxItem item, MetaError error)
     {
-        var reason = $"token_refused: sending: {error}";
+        var reason = Accounts.AccountReasons.Of("sending", error);
         try
         {
             await using var connection = await db.OpenConnectionAsync();
-            await Dapper.SqlMapper.ExecuteAsync(connection, "select meta.account_needs_attention(@id, @reason)", new { id = item.AccountId, reason });
+            await Dapper.SqlMapper.ExecuteAsync(connection, "select meta.account_needs_attention(@id, @reason, @token)",
+                new { id = item.AccountId, reason, token = item.AccessTokenEnc });
             Accounts.AccountLog.TokenRefused(logger, item.AccountId, error.ToString());
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)

@@ -120,7 +120,7 @@ public sealed class AccountValidationTests
         // Meta refuses the token: the account needs attention, the rows wait, unspent and not dead-lettered.
         await Eventually.TrueAsync(async () => (await StateAsync(db, accountId)).ValidationStatus == "needs_attention",
             TimeSpan.FromSeconds(20), "the account needs attention");
-        Assert.StartsWith("token_refused: sending: 190/463", (await StateAsync(db, accountId)).ValidationError);
+        Assert.StartsWith("token_expired: sending: 190/463", (await StateAsync(db, accountId)).ValidationError);
         await Task.Delay(TimeSpan.FromSeconds(1)); // several polls of the pump: still nothing claimed
         var waiting = await db.QueryAsync<(long Attempts, bool Completed)>(
             "select attempt_count::bigint, completed_at is not null from ops.outbox where message_id = any(@ids)", new { ids = queued.Select(q => q.MessageId).ToArray() });
@@ -140,5 +140,82 @@ public sealed class AccountValidationTests
         Assert.Equal(3, sent.Select(s => s.To).Distinct().Count());
         Assert.Equal(["sent", "sent", "sent"], await db.QueryAsync<string>(
             "select status from chat.messages where id = any(@ids) order by id", new { ids = queued.Select(q => q.MessageId).ToArray() }));
+    }
+
+    [Fact]
+    public async Task A_wrong_new_token_keeps_the_sends_paused_and_a_refusal_of_the_old_token_does_not_pause_the_renewed_account()
+    {
+        var db = await WorkerDatabase.CreateAsync("acct_wrong_token");
+        var accountId = (await db.QueryAsync<long>("select id from meta.accounts where external_id = @id", new { id = WorkerDatabase.WhatsApp })).Single();
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await RegisterAsync(sandbox, "983000000000001", "whatsapp", "EAAG-another-numbers-token-5", "993000000000001", "Another number");
+        (await sandbox.Client.PostAsync($"/sandbox/accounts/{WorkerDatabase.WhatsApp}/token/revoke?reason=app_removed", null)).EnsureSuccessStatusCode();
+        var queued = await db.QueueTextsAsync(WorkerDatabase.WhatsApp, 2, "3467200");
+        var ids = queued.Select(q => q.MessageId).ToArray();
+        await using var worker = WorkerHost.Start(db, sandbox);
+        await Eventually.TrueAsync(async () => (await StateAsync(db, accountId)).ValidationStatus == "needs_attention",
+            TimeSpan.FromSeconds(20), "the account needs attention");
+        Assert.StartsWith("app_not_authorized: sending: 190/458", (await StateAsync(db, accountId)).ValidationError);
+        var oldToken = (await db.QueryAsync<byte[]>("select access_token_enc from meta.accounts where id = @accountId", new { accountId })).Single();
+
+        // The admin pastes another number's token: the Worker refuses it once; the messages keep waiting, unspent.
+        await SetTokenAsync(db, accountId, "EAAG-another-numbers-token-5");
+        var wrong = await SettledAsync(db, accountId);
+        Assert.StartsWith("not_found_or_no_permission: phone number: 100/33", wrong.ValidationError);
+        await Task.Delay(TimeSpan.FromSeconds(1)); // several polls of the pump: still nothing claimed
+        Assert.All(await db.QueryAsync<(long Attempts, bool Completed)>(
+            "select attempt_count::bigint, completed_at is not null from ops.outbox where message_id = any(@ids)", new { ids }),
+            w => Assert.Equal((0L, false), w));
+        Assert.Empty(await db.QueryAsync<long>("select id from ops.dead_letters"));
+        Assert.Empty(await sandbox.SentAsync());
+
+        // The right token: valid, resumed, each sent once.
+        (await sandbox.Client.PutAsJsonAsync($"/sandbox/accounts/{WorkerDatabase.WhatsApp}/token", new { access_token = "EAAG-the-right-token-6" }, SandboxHost.Json))
+            .EnsureSuccessStatusCode();
+        await SetTokenAsync(db, accountId, "EAAG-the-right-token-6");
+        Assert.Equal(0L, await db.WaitForOutboxDrainedAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(2, (await sandbox.SentAsync()).Count);
+
+        // A send that left with the old token and came back refused after the new one validated: no pause.
+        Assert.False((await db.QueryAsync<bool>("select meta.account_needs_attention(@accountId, 'token_refused: sending: late', @oldToken)",
+            new { accountId, oldToken })).Single());
+        Assert.Equal(("valid", false), ((await StateAsync(db, accountId)).ValidationStatus,
+            (await db.QueryAsync<bool>("select sends_paused_at is not null from meta.accounts where id = @accountId", new { accountId })).Single()));
+    }
+
+    [Fact]
+    public async Task A_disconnected_account_unsubscribes_the_app_unless_another_connected_number_shares_its_WABA()
+    {
+        var db = await WorkerDatabase.CreateAsync("acct_disconnect");
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await RegisterAsync(sandbox, "984000000000001", "whatsapp", "EAAG-shared-waba-token-7", "994000000000001", "First of two");
+        await RegisterAsync(sandbox, "984000000000002", "whatsapp", "EAAG-shared-waba-token-8", "994000000000001", "Second of two");
+        await RegisterAsync(sandbox, "984000000000003", "messenger", "EAAG-lonely-page-token-9", null, "Lonely page");
+        await using var worker = WorkerHost.Start(db, sandbox);
+        var first = await ConnectAsync(db, "whatsapp", "984000000000001", "994000000000001", "EAAG-shared-waba-token-7");
+        var second = await ConnectAsync(db, "whatsapp", "984000000000002", "994000000000001", "EAAG-shared-waba-token-8");
+        var page = await ConnectAsync(db, "messenger", "984000000000003", null, "EAAG-lonely-page-token-9");
+        foreach (var id in new[] { first, second, page }) Assert.Equal("valid", (await SettledAsync(db, id)).ValidationStatus);
+        Assert.Contains("994000000000001", (await sandbox.Client.GetFromJsonAsync<string[]>("/sandbox/subscriptions"))!);
+        Assert.Contains("984000000000003", (await sandbox.Client.GetFromJsonAsync<string[]>("/sandbox/subscriptions"))!);
+
+        async Task<(string Status, bool Token)> DisconnectAsync(long id)
+        {
+            Assert.True((await db.QueryAsync<bool>("select meta.disconnect_account(@ProjectId, @id)", new { db.ProjectId, id })).Single());
+            (string Status, bool Token) row = default;
+            await Eventually.TrueAsync(async () => (row = (await db.QueryAsync<(string, bool)>(
+                "select status, access_token_enc is not null from meta.accounts where id = @id", new { id })).Single()).Status == "disconnected",
+                TimeSpan.FromSeconds(20), $"account {id} disconnected");
+            return row;
+        }
+
+        // The WABA still carries the second number: the app stays subscribed. The page was alone: unsubscribed.
+        Assert.Equal(("disconnected", false), await DisconnectAsync(first));
+        Assert.Contains("994000000000001", (await sandbox.Client.GetFromJsonAsync<string[]>("/sandbox/subscriptions"))!);
+        Assert.Equal(("disconnected", false), await DisconnectAsync(page));
+        Assert.DoesNotContain("984000000000003", (await sandbox.Client.GetFromJsonAsync<string[]>("/sandbox/subscriptions"))!);
+        // The last number of the WABA goes: unsubscribed too.
+        await DisconnectAsync(second);
+        Assert.DoesNotContain("994000000000001", (await sandbox.Client.GetFromJsonAsync<string[]>("/sandbox/subscriptions"))!);
     }
 }

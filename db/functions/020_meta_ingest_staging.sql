@@ -36,7 +36,7 @@ begin
     create temp table if not exists stg_business (
         seq int not null, kind text not null, field text not null, waba_id text, account_external_id text,
         event text, template_id text, template_name text, language text, reason text,
-        display_phone_number text, current_limit text, occurred_at timestamptz, payload text not null
+        display_phone_number text, current_limit text, customer_external_id text, occurred_at timestamptz, payload text not null
     );
     -- work tables of meta.ingest_staged
     -- app_id: the app whose secret signed the event; accounts are matched within that app only.

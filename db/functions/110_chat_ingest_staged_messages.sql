@@ -73,6 +73,10 @@ begin
 
     -- A customer whose whole message is an opt-out (STOP, BAJA…) or opt-in keyword: recorded with the message.
     perform chat.record_keyword_consents();
+    -- A reply within 72 h of a campaign message is the campaign's (mass sends' funnel).
+    if exists (select 1 from mass.campaigns where started_at > now() - interval '4 days') then
+        perform mass.attribute_replies();
+    end if;
 
     -- New conversations are routed to a queue (rules, else the account's default) once their messages exist, so
     -- keyword rules can read them; a resolved conversation the customer writes to again reopens.

@@ -52,10 +52,17 @@ begin
                           where cv.id = m.conversation_id and ct.external_id = c.customer_external_id)
               and not exists (select 1 from chat.messages o
                               where o.account_id = c.account_id and o.provider_message_id = c.provider_message_id)
-            returning m.id
+            returning m.id, m.provider_message_id
         ), completed as (
             update ops.outbox o set completed_at = now(), locked_until = null, last_error = null
             where o.message_id in (select id from adopted) and o.completed_at is null
+        ), campaign_sends as (
+            -- A campaign's send confirmed the same way: its recipient is accepted (step 2's statuses then move it on).
+            update mass.recipients r
+            set status = 'accepted', provider_message_id = a.provider_message_id, locked_by = null, locked_until = null,
+                sent_at = coalesce(r.sent_at, now()), last_error = null
+            from adopted a
+            where r.message_id = a.id and r.status = 'sending'
         )
         update ops.dead_letters d set resolved_at = now(), resolution = 'confirmed_by_status'
         where d.message_id in (select id from adopted) and d.resolved_at is null;
@@ -124,6 +131,12 @@ begin
         select ops.emit_changes(array_agg(project_id order by id), 'message_status',
                                 array_agg(conversation_id order by id), array_agg(id order by id))
         into v_pushed from applied;
+    end if;
+
+    -- Number health counts what the new statuses are; campaigns move their recipients (434, 432).
+    if inserted > 0 then
+        perform ops.count_number_health();
+        perform mass.ingest_statuses();
     end if;
 
     return inserted;

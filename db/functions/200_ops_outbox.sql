@@ -49,28 +49,17 @@ language sql as $$
     returning true
 $$;
 
--- Meta accepted the send: record its id on the message (status sent) and apply any status webhook that beat us to
--- it. An echo of this very message (Messenger/Instagram echo our own sends) may have been stored first as a
--- separate row: it is folded into ours so the thread shows the message once.
-create or replace function ops.complete_outbox(p_outbox_id bigint, p_worker text, p_provider_message_id text)
-returns boolean
+-- Meta accepted a send: the message takes Meta's id (status sent) and any status webhook that beat us to it. An
+-- echo of this very message (Messenger/Instagram echo our own sends) may have been stored first as a separate row:
+-- it is folded into ours so the thread shows the message once. Shared by the outbox and campaigns.
+create or replace function chat.adopt_provider_id(p_message_id bigint, p_provider_message_id text) returns void
 language plpgsql as $$
 declare
     v_message chat.messages;
     v_best record;
     v_echo_id bigint;
 begin
-    update ops.outbox set completed_at = now(), locked_until = null, last_error = null
-    where id = p_outbox_id and locked_by = p_worker and completed_at is null;
-    if not found then
-        -- A status webhook carrying our callback data may have confirmed this very send while its answer was on
-        -- the way (chat.ingest_staged_statuses): that is success, not a lost lease.
-        return exists (select 1 from ops.outbox o join chat.messages m on m.id = o.message_id
-                       where o.id = p_outbox_id and o.completed_at is not null
-                         and m.provider_message_id = p_provider_message_id);
-    end if;
-    select m.* into v_message from chat.messages m join ops.outbox o on o.message_id = m.id where o.id = p_outbox_id;
-
+    select * into v_message from chat.messages where id = p_message_id;
     select id into v_echo_id from chat.messages
     where account_id = v_message.account_id and provider_message_id = p_provider_message_id and id <> v_message.id;
     if v_echo_id is not null then
@@ -96,6 +85,26 @@ begin
     where id = v_message.id;
 
     perform ops.emit_change(v_message.project_id, 'message_status', v_message.conversation_id, v_message.id);
+end
+$$;
+
+create or replace function ops.complete_outbox(p_outbox_id bigint, p_worker text, p_provider_message_id text)
+returns boolean
+language plpgsql as $$
+declare
+    v_message_id bigint;
+begin
+    update ops.outbox set completed_at = now(), locked_until = null, last_error = null
+    where id = p_outbox_id and locked_by = p_worker and completed_at is null
+    returning message_id into v_message_id;
+    if v_message_id is null then
+        -- A status webhook carrying our callback data may have confirmed this very send while its answer was on
+        -- the way (chat.ingest_staged_statuses): that is success, not a lost lease.
+        return exists (select 1 from ops.outbox o join chat.messages m on m.id = o.message_id
+                       where o.id = p_outbox_id and o.completed_at is not null
+                         and m.provider_message_id = p_provider_message_id);
+    end if;
+    perform chat.adopt_provider_id(v_message_id, p_provider_message_id);
     return true;
 end
 $$;

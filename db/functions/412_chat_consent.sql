@@ -142,3 +142,36 @@ returns table (project_id bigint, channel text, waba_id text)
 language sql stable as $$
     select project_id, channel, waba_id from meta.accounts where id = p_account_id
 $$;
+
+-- Part of meta.ingest_staged_business: user_preferences rows (stg_business kind 'preference'). stop withdraws
+-- marketing (category marketing_messages) — or everything for another category —, resume gives it back; the
+-- account is the number the preference names, under the app that signed the event.
+create or replace function chat.record_preference_consents() returns void
+language plpgsql as $$
+declare
+    v_pushed int;
+begin
+    insert into chat.contacts (project_id, channel, external_id, phone)
+    select distinct a.project_id, 'whatsapp', b.customer_external_id, b.customer_external_id
+    from stg_business b join stg_new_events n using (seq)
+    join meta.accounts a on a.channel = 'whatsapp' and a.external_id = b.account_external_id and a.app_id = n.app_id
+    where b.kind = 'preference' and b.customer_external_id is not null
+    on conflict (project_id, channel, external_id) do nothing;
+
+    with ins as (
+        insert into chat.consent_events (project_id, contact_id, account_id, scope, action, source, evidence)
+        select a.project_id, c.id, a.id,
+               case when coalesce(b.reason, 'marketing_messages') = 'marketing_messages' then 'marketing' else 'all' end,
+               case when lower(b.event) = 'resume' then 'opt_in' else 'opt_out' end, 'meta_preference',
+               left(coalesce(b.payload::jsonb ->> 'detail', 'user_preferences ' || b.event), 1000)
+        from stg_business b join stg_new_events n using (seq)
+        join meta.accounts a on a.channel = 'whatsapp' and a.external_id = b.account_external_id and a.app_id = n.app_id
+        join chat.contacts c on c.project_id = a.project_id and c.channel = 'whatsapp' and c.external_id = b.customer_external_id
+        where b.kind = 'preference' and lower(b.event) in ('stop', 'resume')
+        order by b.seq
+        returning project_id, contact_id, action, scope
+    )
+    select count(ops.emit_change(i.project_id, 'consent_changed', cv.id, null, jsonb_build_object('action', i.action, 'scope', i.scope)))
+    into v_pushed from ins i left join chat.conversations cv on cv.contact_id = i.contact_id;
+end
+$$;

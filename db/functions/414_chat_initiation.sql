@@ -84,15 +84,20 @@ begin
                                  'marketingOnly', passed is false and not coalesce(v_consent.opted_out, false));
     return next;
 
+    -- The level number health computed (434_number_health.sql), the same one that stops campaigns; Meta's own
+    -- signals decide too when no snapshot was taken yet.
     name := 'number_health';
-    passed := not (upper(coalesce(v_account.quality_rating, '')) = 'RED'
+    passed := not (v_account.health_level = 'critical'
+                   or upper(coalesce(v_account.quality_rating, '')) = 'RED'
                    or upper(coalesce(v_account.status, '')) in ('FLAGGED', 'RESTRICTED', 'BANNED', 'DISABLED')
-                   or upper(coalesce(v_account.last_quality_event, '')) = 'FLAGGED');
+                   or upper(coalesce(v_account.last_quality_event, '')) = 'FLAGGED'
+                   or (v_account.restriction is not null and coalesce(v_account.restriction_until, 'infinity') > p_now));
     code := case when not passed then 'number_health_critical'
-                 when upper(coalesce(v_account.quality_rating, '')) = 'YELLOW' then 'number_health_warning'
+                 when v_account.health_level = 'at_risk' or upper(coalesce(v_account.quality_rating, '')) = 'YELLOW' then 'number_health_warning'
                  else 'number_health_ok' end;
     detail := jsonb_build_object('qualityRating', v_account.quality_rating, 'status', v_account.status,
-                                 'lastQualityEvent', v_account.last_quality_event);
+                                 'lastQualityEvent', v_account.last_quality_event, 'level', v_account.health_level,
+                                 'score', v_account.health_score, 'restriction', v_account.restriction);
     return next;
 
     name := 'template'; passed := v_template.status = 'APPROVED';

@@ -65,7 +65,7 @@ create table mass.campaigns (
     audience_uploaded_at  timestamptz,
     -- The loop's own words on why it is not sending faster (budget exhausted, daily cap, outside the window…).
     planner_note          text,
-    check (window_start is null) = (window_end is null)
+    check ((window_start is null) = (window_end is null))
 );
 create index campaigns_project_idx on mass.campaigns (project_id, id desc);
 create index campaigns_active_idx on mass.campaigns (account_id) where status in ('scheduled', 'sending');
@@ -85,6 +85,8 @@ create table mass.recipients (
     language         text,
     time_zone        text,
     variables        jsonb not null default '{}',
+    -- The template in the recipient's language (the campaign's template name on the same WABA), else the campaign's.
+    template_id      bigint references meta.templates,
     contact_id       bigint,
     status           text not null default 'pending' check (status in (
                          'excluded', 'pending', 'sending', 'accepted', 'held', 'sent', 'delivered', 'read', 'failed', 'skipped')),
@@ -93,6 +95,8 @@ create table mass.recipients (
     locked_by        text,
     locked_until     timestamptz,
     attempt_count    int not null default 0,
+    -- Messages made for this recipient: a 131049 reschedule sends a new one a day later (client id mass:<id>:<n>).
+    send_count       int not null default 0,
     send_started_at  timestamptz,
     last_error       text,
     message_id       bigint,
@@ -153,6 +157,11 @@ create table ops.number_health_snapshots (
     trigger     text not null
 );
 create index number_health_snapshots_account_idx on ops.number_health_snapshots (account_id, id desc);
+
+-- user_preferences webhooks (a customer's stop/resume of marketing messages in WhatsApp) are a source of consent.
+alter table chat.consent_events drop constraint consent_events_source_check;
+alter table chat.consent_events add constraint consent_events_source_check
+    check (source in ('agent', 'import', 'api', 'keyword', 'meta_error', 'meta_preference'));
 
 insert into core.role_permissions (role, permission)
 select r.role, p.permission

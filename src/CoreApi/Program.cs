@@ -1,3 +1,4 @@
+using MultichannelMessages.CoreApi.Mass;
 using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Caching;
 using MultichannelMessages.CoreApi.Collaboration;
@@ -50,6 +51,8 @@ app.MapInitiationApi();
 app.MapTemplatesApi();
 app.MapMessagingSettingsApi();
 app.MapContactsApi();
+app.MapCampaignsApi();
+app.MapNumberHealthApi();
 app.MapHub<ConsoleHub>(ConsoleHub.Path, o => o.CloseOnAuthenticationExpiration = true);
 app.Run();
 

@@ -28,4 +28,12 @@ public static class Permissions
     public const string ManagePeople = "people.manage";
     /// <summary>Replay or discard dead letters (devs and admins).</summary>
     public const string ManageDeadLetters = "deadletters.manage";
+    /// <summary>See campaigns, their audiences and results.</summary>
+    public const string ReadCampaigns = "campaigns.read";
+    /// <summary>Write, submit, schedule, pause, resume, stop and cancel campaigns.</summary>
+    public const string ManageCampaigns = "campaigns.manage";
+    /// <summary>Approve or reject someone else's campaign, and acknowledge why one stopped itself.</summary>
+    public const string ApproveCampaigns = "campaigns.approve";
+    /// <summary>See the numbers' health.</summary>
+    public const string ReadHealth = "health.read";
 }

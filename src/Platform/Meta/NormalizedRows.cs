@@ -94,7 +94,7 @@ public sealed record StatusRow
 /// </summary>
 public sealed record BusinessEventRow
 {
-    /// <summary>template, quality, account, error.</summary>
+    /// <summary>template, quality, capability, account, preference (a customer's user_preferences), error.</summary>
     public required string Kind { get; init; }
     /// <summary>The webhook <c>field</c> (message_template_status_update, phone_number_quality_update, …).</summary>
     public required string Field { get; init; }
@@ -109,6 +109,8 @@ public sealed record BusinessEventRow
     public string? Reason { get; init; }
     public string? DisplayPhoneNumber { get; init; }
     public string? CurrentLimit { get; init; }
+    /// <summary>The customer a preference is about (wa_id).</summary>
+    public string? CustomerExternalId { get; init; }
     public DateTimeOffset? OccurredAt { get; init; }
     public required string PayloadJson { get; init; }
 }

@@ -90,6 +90,7 @@ public sealed class StagingWriter
         new("reason", NpgsqlDbType.Text, b => b.Reason),
         new("display_phone_number", NpgsqlDbType.Text, b => b.DisplayPhoneNumber),
         new("current_limit", NpgsqlDbType.Text, b => b.CurrentLimit),
+        new("customer_external_id", NpgsqlDbType.Text, b => b.CustomerExternalId),
         new("occurred_at", NpgsqlDbType.TimestampTz, b => b.OccurredAt),
         new("payload", NpgsqlDbType.Text, b => b.PayloadJson),
     ];

@@ -48,4 +48,30 @@ internal static class WhatsAppAccountEvents
         OccurredAt = scope.EntryTime,
         PayloadJson = value.GetRawText(),
     };
+
+    /// <summary>The portfolio's limits: <c>max_daily_conversations_per_business</c> is a tier name (TIER_2K) in Meta's
+    /// table and an integer (2000) in its example; both are kept as text.</summary>
+    public static BusinessEventRow Capability(JsonElement value, WhatsAppScope scope) => new()
+    {
+        Kind = "capability",
+        Field = scope.Field,
+        BusinessAccountId = scope.BusinessAccountId,
+        CurrentLimit = value.Str("max_daily_conversations_per_business"),
+        OccurredAt = scope.EntryTime,
+        PayloadJson = value.GetRawText(),
+    };
+
+    /// <summary>One customer's marketing preference (<c>value.user_preferences[]</c>): stop or resume, by category.</summary>
+    public static BusinessEventRow Preference(JsonElement preference, WhatsAppScope scope) => new()
+    {
+        Kind = "preference",
+        Field = scope.Field,
+        BusinessAccountId = scope.BusinessAccountId,
+        AccountExternalId = scope.RequirePhoneNumberId(),
+        CustomerExternalId = preference.Required("wa_id"),
+        Event = preference.Required("value"),
+        Reason = preference.Str("category"),
+        OccurredAt = preference.UnixTime("timestamp") ?? scope.EntryTime,
+        PayloadJson = preference.GetRawText(),
+    };
 }

@@ -52,6 +52,13 @@ internal static class WhatsAppParser
             case "account_update":
                 result.BusinessEvents.Add(WhatsAppAccountEvents.Account(value, scope));
                 break;
+            case "business_capability_update":
+                result.BusinessEvents.Add(WhatsAppAccountEvents.Capability(value, scope));
+                break;
+            case "user_preferences":
+                result.ReadEach(value, "user_preferences", preference =>
+                    result.BusinessEvents.Add(WhatsAppAccountEvents.Preference(preference, scope)));
+                break;
             default:
                 // calls, user_preferences, history, …: the raw body is stored elsewhere; only errors are pulled out,
                 // since nothing else would surface them (e.g. calls value.errors[] beside a terminated call).

@@ -1,0 +1,38 @@
+using PhoneNumbers;
+
+namespace MultichannelMessages.CoreApi.Mass;
+
+/// <summary>
+/// Reads a phone number as people type it into spreadsheets ("+34 612 34 56 78", "0034612345678", "(55) 1234-5678"
+/// with a default country, "5215512345678") with Google's libphonenumber: valid numbers only, as WhatsApp's wa_id
+/// (E.164 without '+'), with the number's time zone for the campaign's send window (the first when a country has
+/// several and the number does not say).
+/// </summary>
+public static class AudiencePhone
+{
+    private static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();
+    private static readonly PhoneNumberToTimeZonesMapper Zones = PhoneNumberToTimeZonesMapper.GetInstance();
+
+    public readonly record struct Parsed(string? WaId, string? TimeZone);
+
+    public static bool IsRegion(string region) => Util.GetSupportedRegions().Contains(region);
+
+    public static Parsed Parse(string raw, string? defaultRegion)
+    {
+        var text = raw.Trim();
+        if (text.Length is 0 or > 40) return default;
+        var digits = new string(text.Where(char.IsAsciiDigit).ToArray());
+        // No country given and none typed: a number long enough to carry its country code is read as international.
+        if (!text.StartsWith('+') && !text.StartsWith("00", StringComparison.Ordinal) && defaultRegion is null)
+            text = "+" + digits;
+        else if (text.StartsWith("00", StringComparison.Ordinal))
+            text = "+" + digits[2..];
+        PhoneNumber number;
+        try { number = Util.Parse(text, defaultRegion ?? "ZZ"); }
+        catch (NumberParseException) { return default; }
+        if (!Util.IsValidNumber(number)) return default;
+        var e164 = Util.Format(number, PhoneNumberFormat.E164);
+        var zone = Zones.GetTimeZonesForNumber(number).FirstOrDefault(z => z != "Etc/Unknown");
+        return new Parsed(e164.TrimStart('+'), zone);
+    }
+}

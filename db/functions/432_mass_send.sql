@@ -435,3 +435,28 @@ begin
       and n.occurred_at >= r.sent_at and n.occurred_at < r.sent_at + interval '72 hours';
 end
 $$;
+
+-- Meta refused a campaign send with a code that harms the number (131048 spam rate, 132015/132016 template paused or
+-- disabled, 368 policy block, 131031 account locked): nothing was sent, so the recipient goes back to pending
+-- (unspent: it is sent when the campaign resumes); the refusal counts against the number's health; the number's
+-- campaigns pause (only those sending the template, for a template's code), and a snapshot is taken now.
+create or replace function mass.stop_on_refusal(p_recipient_id bigint, p_worker text, p_code int, p_title text) returns boolean
+language plpgsql as $$
+declare
+    r mass.recipients;
+    c mass.campaigns;
+begin
+    update mass.recipients
+    set status = 'pending', locked_by = null, locked_until = null, send_started_at = null, attempt_count = greatest(attempt_count - 1, 0),
+        last_error = 'meta_' || p_code || ': ' || coalesce(p_title, '')
+    where id = p_recipient_id and locked_by = p_worker and status in ('pending', 'sending')
+    returning * into r;
+    if r.id is null then return false; end if;
+    select * into c from mass.campaigns where id = r.campaign_id;
+    perform ops.count_number_failure(c.account_id, p_code);
+    perform mass.auto_stop(array[c.account_id], case when p_code in (132015, 132016) then coalesce(r.template_id, c.template_id) end,
+                           'meta_' || p_code, 'Meta ' || p_code || ': ' || coalesce(p_title, ''));
+    perform ops.snapshot_number_health(c.account_id, 'meta_' || p_code);
+    return true;
+end
+$$;

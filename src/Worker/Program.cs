@@ -11,6 +11,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(OutboxMetrics.MeterName);
 builder.AddGraphClient();
 builder.AddOutboxPump();
+builder.AddMassSends();
 builder.AddTeamLoops();
 builder.AddTemplateLoops();
 builder.AddAccountValidation();

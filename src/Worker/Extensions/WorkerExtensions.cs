@@ -81,6 +81,23 @@ public static class WorkerExtensions
         return builder;
     }
 
+    /// <summary>The mass-send loop (campaigns, apart from the outbox) and the number-health snapshots; LISTEN on 'mass'
+    /// so a pause or stop is planned at once.</summary>
+    public static WebApplicationBuilder AddMassSends(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<Mass.CampaignOptions>().BindConfiguration(Mass.CampaignOptions.Section).ValidateDataAnnotations()
+            .Validate<IOptions<GraphOptions>>((o, graph) => o.LeaseSeconds > graph.Value.TimeoutSeconds + o.PlanAheadMs / 1000.0 + 2,
+                "Mass:LeaseSeconds must outlast the plan-ahead plus a Graph call (Graph:TimeoutSeconds), or a send in flight could be claimed twice.")
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton<WorkerIdentity>();
+        builder.Services.AddSingleton<Mass.CampaignStore>();
+        builder.Services.AddSingleton<Mass.CampaignWakeup>();
+        builder.Services.AddHostedService<Mass.CampaignListener>();
+        builder.Services.AddHostedService<Mass.CampaignLoop>();
+        builder.Services.AddHostedService<Mass.NumberHealthLoop>();
+        return builder;
+    }
+
     public static WebApplicationBuilder AddTeamLoops(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<TeamOptions>().BindConfiguration(TeamOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -18,7 +18,7 @@ public static partial class GraphResponses
             if (root is { ValueKind: JsonValueKind.Object } r && r.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
                 return GraphSendResult.Failed(ReadError(httpStatus, error, retryAfter));
             if (httpStatus is >= 200 and < 300 && root is { ValueKind: JsonValueKind.Object } ok && MessageId(ok) is { } id)
-                return GraphSendResult.Sent(id);
+                return GraphSendResult.Sent(id, MessageStatus(ok));
 
             var text = System.Text.Encoding.UTF8.GetString(body.Length > 500 ? body[..500] : body);
             var title = httpStatus is >= 200 and < 300 ? "Unexpected response" : "HTTP " + httpStatus;
@@ -36,6 +36,12 @@ public static partial class GraphResponses
             return mid.GetString();
         return null;
     }
+
+    /// <summary>WhatsApp: <c>messages[0].message_status</c> (accepted, held_for_quality_assessment).</summary>
+    private static string? MessageStatus(JsonElement root) =>
+        root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array && messages.GetArrayLength() > 0
+            && messages[0].TryGetProperty("message_status", out var status) && status.ValueKind == JsonValueKind.String
+            ? status.GetString() : null;
 
     private static MetaError ReadError(int httpStatus, JsonElement error, TimeSpan? retryAfter)
     {

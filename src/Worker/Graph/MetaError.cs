@@ -50,10 +50,11 @@ public enum MetaErrorSource
     CircuitOpen,
 }
 
-/// <summary>What Meta answered to one send: its message id, or an error.</summary>
-public readonly record struct GraphSendResult(string? ProviderMessageId, MetaError? Error)
+/// <summary>What Meta answered to one send: its message id (and, on WhatsApp, <c>message_status</c>: accepted, or
+/// held_for_quality_assessment while Meta paces a template), or an error.</summary>
+public readonly record struct GraphSendResult(string? ProviderMessageId, MetaError? Error, string? MessageStatus = null)
 {
     public bool Succeeded => ProviderMessageId is not null;
-    public static GraphSendResult Sent(string providerMessageId) => new(providerMessageId, null);
+    public static GraphSendResult Sent(string providerMessageId, string? messageStatus = null) => new(providerMessageId, null, messageStatus);
     public static GraphSendResult Failed(MetaError error) => new(null, error);
 }

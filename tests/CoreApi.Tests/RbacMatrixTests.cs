@@ -173,6 +173,7 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             _ids["templateId"] = await TemplateAsync(db);
             _ids["invitationId"] = await InvitationAsync(db);
             _ids["accountId"] = DemoAccountId;
+            _ids["campaignId"] = await CampaignAsync(db, _ids["templateId"]);
             _ids["appId"] = await db.ExecuteScalarAsync<long>("select app_id from meta.accounts where id = @DemoAccountId", new { DemoAccountId });
             var members = (await db.QueryAsync<long>("select user_id from core.project_members where project_id = @DemoProjectId", new { DemoProjectId })).ToArray();
             _ids["roomId"] = await db.ExecuteScalarAsync<long>("select internal.create_room(@DemoProjectId, 'Matrix', @creator, @members)",
@@ -196,6 +197,17 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             from meta.accounts a where a.id = @DemoAccountId
             returning id
             """, new { DemoAccountId });
+
+        /// <summary>A draft campaign with one recipient: every campaign route finds it (a lifecycle call with the
+        /// matrix's body is refused by binding before it changes anything).</summary>
+        private Task<long> CampaignAsync(NpgsqlConnection db, long templateId) => db.ExecuteScalarAsync<long>("""
+            with c as (
+                insert into mass.campaigns (project_id, account_id, template_id, name)
+                values (@DemoProjectId, @DemoAccountId, @templateId, 'Matrix') returning id, project_id)
+            insert into mass.recipients (campaign_id, project_id, source, phone_raw, wa_id, status)
+            select id, project_id, 'csv', '+34950000099', '34950000099', 'pending' from c
+            returning campaign_id
+            """, new { DemoProjectId, DemoAccountId, templateId });
 
         /// <summary>Route parameters that are names, not row ids.</summary>
         private static readonly Dictionary<string, string> Names = new() { ["module"] = "templates" };

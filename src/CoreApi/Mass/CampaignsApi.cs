@@ -25,8 +25,10 @@ public static class CampaignsApi
         project.MapPost("", Create).RequirePermission(Permissions.ManageCampaigns);
         project.MapGet("/{campaignId:long}", Get).RequirePermission(Permissions.ReadCampaigns);
         project.MapPut("/{campaignId:long}", Update).RequirePermission(Permissions.ManageCampaigns);
+        // The body is the CSV file itself (text/csv), read as a stream; no content-type filter, so a wrong upload gets
+        // the handler's own error naming the file, after the access check.
         project.MapPut("/{campaignId:long}/audience", AudienceUpload.UploadAsync).RequirePermission(Permissions.ManageCampaigns)
-            .Accepts<string>("text/csv");
+            .WithDescription("Body: the audience CSV (text/csv). Query: replace=true drops the audience so far; defaultCountry=ES reads national numbers.");
         project.MapPost("/{campaignId:long}/audience/contacts", AudienceUpload.FromContactsAsync).RequirePermission(Permissions.ManageCampaigns);
         project.MapGet("/{campaignId:long}/audience", Summary).RequirePermission(Permissions.ReadCampaigns);
         project.MapGet("/{campaignId:long}/recipients", Recipients).RequirePermission(Permissions.ReadCampaigns);

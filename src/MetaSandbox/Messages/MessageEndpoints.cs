@@ -60,23 +60,7 @@ public static class MessageEndpoints
             return fault.Answer;
         }
 
-        var message = new SentRecord
-        {
-            Id = GraphIds.Wamid(send.WaId),
-            AccountId = account.Id,
-            Channel = account.Kind,
-            To = send.To,
-            RecipientId = send.WaId,
-            Type = send.Type,
-            Text = send.Text,
-            TemplateName = send.TemplateName,
-            CallbackData = send.CallbackData,
-            Body = body,
-            AccessToken = token,
-            SentAt = s.Time.GetUtcNow(),
-            ConversationId = GraphIds.ConversationId(),
-            PricingCategory = send.Type == "template" ? (template?.Category ?? "MARKETING").ToLowerInvariant() : "service",
-        };
+        var message = Record(account, send, template, body, token, s.Time.GetUtcNow());
         var failure = fault.FailureCode ?? s.Outcomes.FailureCode(account, send, template, windowOpen);
         s.Sent.Add(message);
         var held = failure is null && template is not null && s.Pacing.TryHold(template, account, message);
@@ -86,6 +70,25 @@ public static class MessageEndpoints
         return TypedResults.Json(new WhatsAppSendResponse("whatsapp", [new SendContact(send.To, send.WaId)],
             [new SendMessageId(message.Id, status)]));
     }
+
+    private static SentRecord Record(SandboxAccount account, WhatsAppSend send, SandboxTemplate? template, JsonObject body,
+        string token, DateTimeOffset at) => new()
+    {
+        Id = GraphIds.Wamid(send.WaId),
+        AccountId = account.Id,
+        Channel = account.Kind,
+        To = send.To,
+        RecipientId = send.WaId,
+        Type = send.Type,
+        Text = send.Text,
+        TemplateName = send.TemplateName,
+        CallbackData = send.CallbackData,
+        Body = body,
+        AccessToken = token,
+        SentAt = at,
+        ConversationId = GraphIds.ConversationId(),
+        PricingCategory = send.Type == "template" ? (template?.Category ?? "MARKETING").ToLowerInvariant() : "service",
+    };
 
     private static async Task<IResult> MessengerAsync(SandboxAccount account, string token, JsonObject body, HttpContext http, MessageServices s)
     {

@@ -104,6 +104,57 @@ public class SandboxHost : IAsyncLifetime
         return json.GetProperty("messages")[0].GetProperty("id").GetString()!;
     }
 
+    public static object Template(string to, string name, params string[] values) => new
+    {
+        messaging_product = "whatsapp",
+        to,
+        type = "template",
+        template = new
+        {
+            name,
+            language = new { code = "en_US" },
+            components = values.Length == 0 ? Array.Empty<object>()
+                : new object[] { new { type = "body", parameters = values.Select(v => new { type = "text", text = v }).ToArray() } },
+        },
+    };
+
+    /// <summary>A WhatsApp number of its own (its own WABA unless told), so what a test does to it stays there.</summary>
+    public async Task RegisterNumberAsync(string id, string token, string? wabaId = null, string? businessId = null,
+        int? mps = null, object? qualityTracking = null)
+    {
+        using var response = await Client.PostAsJsonAsync("/sandbox/accounts", new
+        {
+            id, kind = "whatsapp", access_token = token, waba_id = wabaId ?? "7" + id[1..],
+            display_phone_number = "1555" + id[^7..], business_id = businessId, mps, quality_tracking = qualityTracking,
+        });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+    }
+
+    /// <summary>Creates a body-only template (no variables) and waits for its approval; returns its id.</summary>
+    public async Task<string> CreateApprovedTemplateAsync(string name, string category, string wabaId = WabaId, string token = Token)
+    {
+        using var response = await GraphAsync(HttpMethod.Post, $"{wabaId}/message_templates", new
+        {
+            name, language = "en_US", category, components = new object[] { new { type = "BODY", text = "Hello from the sandbox." } },
+        }, token);
+        var id = (await JsonAsync(response)).GetProperty("id").GetString()!;
+        await Receiver.WaitForAsync(w => w.Parsed.BusinessEvents.Any(e => e.TemplateId == id && e.Event == "APPROVED"));
+        return id;
+    }
+
+    /// <summary>Sends and returns (HTTP status, Meta's error code or null, wamid or null, message_status or null).</summary>
+    public async Task<(System.Net.HttpStatusCode Status, int? Code, string? Wamid, string? MessageStatus)> TrySendAsync(object body,
+        string accountId = PhoneNumberId, string token = Token)
+    {
+        using var response = await SendAsync(body, accountId, token);
+        var json = await JsonAsync(response);
+        if (json.TryGetProperty("error", out var error))
+            return (response.StatusCode, error.GetProperty("code").GetInt32(), null, null);
+        var message = json.GetProperty("messages")[0];
+        return (response.StatusCode, null, message.GetProperty("id").GetString(),
+            message.TryGetProperty("message_status", out var status) ? status.GetString() : null);
+    }
+
     public static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync()).RootElement;
 

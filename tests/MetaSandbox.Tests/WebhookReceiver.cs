@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -92,6 +93,36 @@ public sealed class WebhookReceiver : IAsyncDisposable
     {
         var webhook = await WaitForAsync(w => w.Parsed.Messages.Any(m => m.ProviderMessageId == providerMessageId));
         return webhook.Parsed.Messages.First(m => m.ProviderMessageId == providerMessageId);
+    }
+
+    /// <summary>The value of the first change with this <c>field</c> (entry[].changes[]) matching, as sent, and its
+    /// entry id (the WABA): for the account-level webhooks the parser keeps only as raw JSON.</summary>
+    public async Task<JsonElement> WaitForChangeAsync(string field, string entryId, Func<JsonElement, bool> match, int timeoutMs = 10_000)
+    {
+        JsonElement? found = null;
+        await WaitForAsync(w =>
+        {
+            found = ChangesIn(w, field, entryId).Cast<JsonElement?>().FirstOrDefault(v => match(v!.Value));
+            return found is not null;
+        }, timeoutMs);
+        return found!.Value;
+    }
+
+    public IReadOnlyList<JsonElement> ChangesOf(string field, string entryId) =>
+        [.. _received.SelectMany(w => ChangesIn(w, field, entryId))];
+
+    private static IEnumerable<JsonElement> ChangesIn(ReceivedWebhook webhook, string field, string entryId) =>
+        Changes(webhook, field).Where(c => c.EntryId == entryId).Select(c => c.Value);
+
+    private static IEnumerable<(string EntryId, JsonElement Value)> Changes(ReceivedWebhook webhook, string field)
+    {
+        using var document = JsonDocument.Parse(webhook.Body);
+        var changes = new List<(string, JsonElement)>();
+        foreach (var entry in document.RootElement.GetProperty("entry").EnumerateArray())
+            if (entry.TryGetProperty("changes", out var list))
+                foreach (var change in list.EnumerateArray().Where(c => c.GetProperty("field").GetString() == field))
+                    changes.Add((entry.GetProperty("id").GetString()!, change.GetProperty("value").Clone()));
+        return changes;
     }
 
     public async ValueTask DisposeAsync()

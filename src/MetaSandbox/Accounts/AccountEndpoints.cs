@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.MetaSandbox.Apis;
-using MultichannelMessages.MetaSandbox.Webhooks;
 
 namespace MultichannelMessages.MetaSandbox.Accounts;
 
@@ -22,18 +21,34 @@ public static class AccountEndpoints
 
     /// <summary>Changes the rating and/or tier and sends the phone_number_quality_update webhook Meta would send.</summary>
     public static Results<Ok<AccountView>, NotFound, ValidationProblem> ChangeQuality(string id, QualityChangeRequest body,
-        AccountRegistry accounts, WebhookScheduler scheduler, ILogger<AccountRegistry> logger)
+        AccountRegistry accounts, QualityPublisher publisher)
     {
         if (QualityChange.Problem(body) is { } problem)
             return RequestValidation.Problem("", problem);
-        if (accounts.Find(id) is not { } before)
+        if (accounts.Find(id) is not { } account)
             return TypedResults.NotFound();
-        if (before.Kind != AccountKind.WhatsApp)
+        if (account.Kind != AccountKind.WhatsApp)
             return RequestValidation.Problem("id", "Quality ratings belong to WhatsApp numbers only.");
-        var after = accounts.Update(id, a => QualityChange.Apply(a, body))!;
-        var @event = QualityChange.EventFor(before, after, body.Event);
-        scheduler.Schedule(WhatsAppPayloads.QualityUpdate(after, @event, before.MessagingLimitTier), TimeSpan.Zero);
-        SandboxLog.QualityChanged(logger, id, after.QualityRating, after.MessagingLimitTier, @event);
-        return TypedResults.Ok(AccountView.Of(after));
+        return TypedResults.Ok(AccountView.Of(publisher.Change(id, body)!));
+    }
+
+    /// <summary>Turns on (or re-sets) the rating's tracking of failed sends; DELETE turns it off.</summary>
+    public static Results<Ok<AccountView>, NotFound, ValidationProblem> TrackQuality(string id, QualityTracking body,
+        AccountRegistry accounts, QualityTracker tracker)
+    {
+        if (body.Problem() is { } problem)
+            return RequestValidation.Problem("", problem);
+        if (accounts.Find(id) is not { Kind: AccountKind.WhatsApp })
+            return TypedResults.NotFound();
+        tracker.Reset(id);
+        return TypedResults.Ok(AccountView.Of(accounts.Update(id, a => a with { QualityTracking = body })!));
+    }
+
+    public static Results<Ok<AccountView>, NotFound> StopTrackingQuality(string id, AccountRegistry accounts, QualityTracker tracker)
+    {
+        tracker.Reset(id);
+        return accounts.Update(id, a => a with { QualityTracking = null }) is { } changed
+            ? TypedResults.Ok(AccountView.Of(changed))
+            : TypedResults.NotFound();
     }
 }

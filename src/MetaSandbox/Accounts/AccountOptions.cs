@@ -32,6 +32,17 @@ public sealed class AccountOptions : IValidatableObject
     [RegularExpression("^TIER_(50|250|1K|2K|10K|100K|UNLIMITED)$")]
     public string? MessagingLimitTier { get; set; }
 
+    /// <summary>The business portfolio (its messaging limit is shared by all its numbers). Unset: the WABA's own.</summary>
+    [RegularExpression("^[0-9A-Za-z_.-]{1,64}$", ErrorMessage = "BusinessId must be 1-64 letters, digits, '_', '.' or '-'.")]
+    public string? BusinessId { get; set; }
+
+    /// <summary>The number's messages per second (Meta: 80 by default, 20 for coexistence numbers, 1,000 upgraded).</summary>
+    [Range(1, 1000)]
+    public int? Mps { get; set; }
+
+    /// <summary>Move the number's quality rating by the share of failed sends (off when unset).</summary>
+    public QualityTracking? QualityTracking { get; set; }
+
     public AccountKind ParsedKind => Enum.Parse<AccountKind>(Kind, ignoreCase: true);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -43,6 +54,8 @@ public sealed class AccountOptions : IValidatableObject
             yield return new ValidationResult($"WhatsApp account {Id} needs a WabaId.", [nameof(WabaId)]);
         if (string.IsNullOrWhiteSpace(DisplayPhoneNumber))
             yield return new ValidationResult($"WhatsApp account {Id} needs a DisplayPhoneNumber.", [nameof(DisplayPhoneNumber)]);
+        if (QualityTracking?.Problem() is { } tracking)
+            yield return new ValidationResult($"WhatsApp account {Id}: {tracking}", [nameof(QualityTracking)]);
     }
 
     public SandboxAccount ToAccount() => new()
@@ -58,5 +71,8 @@ public sealed class AccountOptions : IValidatableObject
         MessagingLimitTier = MessagingLimitTier ?? "TIER_1K",
         AppSecret = string.IsNullOrEmpty(AppSecret) ? null : AppSecret,
         WebhookUrl = string.IsNullOrEmpty(WebhookUrl) ? null : WebhookUrl,
+        BusinessId = string.IsNullOrEmpty(BusinessId) ? null : BusinessId,
+        Mps = Mps,
+        QualityTracking = QualityTracking,
     };
 }

@@ -17,7 +17,8 @@ public static class ObjectNodes
         _ => PhoneNumberFields.Select(a, fields),
     };
 
-    public static (JsonObject? Node, GraphError? Error) Waba(string wabaId, SandboxAccount number, string? fields) =>
+    /// <param name="portfolioTier">The messaging limit of the portfolio the WABA belongs to.</param>
+    public static (JsonObject? Node, GraphError? Error) Waba(string wabaId, SandboxAccount number, string portfolioTier, string? fields) =>
         NodeFields.Select(wabaId, new Dictionary<string, JsonNode?>
         {
             ["id"] = wabaId,
@@ -27,7 +28,19 @@ public static class ObjectNodes
             ["message_template_namespace"] = "sandbox_" + wabaId,
             ["account_review_status"] = "APPROVED",
             ["business_verification_status"] = "verified",
+            ["whatsapp_business_manager_messaging_limit"] = portfolioTier,
         }, ["id", "name", "currency", "timezone_id", "message_template_namespace"], "WhatsAppBusinessAccount", fields);
+
+    /// <summary>A business portfolio (when numbers name a business_id of their own): its messaging limit is read
+    /// here, <c>?fields=whatsapp_business_manager_messaging_limit</c>.</summary>
+    public static (JsonObject? Node, GraphError? Error) Business(string businessId, SandboxAccount number, string portfolioTier, string? fields) =>
+        NodeFields.Select(businessId, new Dictionary<string, JsonNode?>
+        {
+            ["id"] = businessId,
+            ["name"] = number.Name,
+            ["verification_status"] = "verified",
+            ["whatsapp_business_manager_messaging_limit"] = portfolioTier,
+        }, ["id", "name"], "Business", fields);
 
     /// <summary><c>/me</c>: a page or Instagram token is the page's or account's own; a WhatsApp token belongs to the
     /// business's system user, one per WABA here.</summary>

@@ -28,6 +28,14 @@ public sealed record SandboxAccount
     public string QualityRating { get; init; } = "GREEN";
     public string MessagingLimitTier { get; init; } = "TIER_1K";
     public string ThroughputLevel { get; init; } = "STANDARD";
+    /// <summary>Messages per second the number may send (Sandbox:Limits:EnforceThroughput); null: Sandbox:Limits:DefaultMps.</summary>
+    public int? Mps { get; init; }
+    /// <summary>The business portfolio the number's messaging limit is shared in; null: one portfolio per WABA.</summary>
+    public string? BusinessId { get; init; }
+    /// <summary>Rating moved by the share of failed sends (null: only by <c>/sandbox/accounts/{id}/quality</c>).</summary>
+    public QualityTracking? QualityTracking { get; init; }
+
+    public string PortfolioId => BusinessId ?? WabaId ?? Id;
     /// <summary>valid, expired (Meta's 190/463), revoked (190/460, e.g. the user changed their password), app removed
 /// (190/458, the user no longer authorises the app) or logged out (190/467, the session is invalid):
     /// every call with the token is then refused as Meta refuses it, sends included.</summary>
@@ -59,8 +67,10 @@ public enum TokenState
 
 /// <summary>What the sandbox shows of an account: everything but the token.</summary>
 public sealed record AccountView(string Id, AccountKind Kind, string? WabaId, string? DisplayPhoneNumber, string Name,
-    string QualityRating, string MessagingLimitTier, TokenState TokenState = TokenState.Valid, IReadOnlyList<string>? RevokedPermissions = null)
+    string QualityRating, string MessagingLimitTier, TokenState TokenState = TokenState.Valid, IReadOnlyList<string>? RevokedPermissions = null,
+    string? BusinessId = null, int? Mps = null, string? ThroughputLevel = null, QualityTracking? QualityTracking = null)
 {
     public static AccountView Of(SandboxAccount a) =>
-        new(a.Id, a.Kind, a.WabaId, a.DisplayPhoneNumber, a.Name, a.QualityRating, a.MessagingLimitTier, a.TokenState, a.RevokedPermissions);
+        new(a.Id, a.Kind, a.WabaId, a.DisplayPhoneNumber, a.Name, a.QualityRating, a.MessagingLimitTier, a.TokenState, a.RevokedPermissions,
+            a.Kind == AccountKind.WhatsApp ? a.PortfolioId : null, a.Mps, a.Kind == AccountKind.WhatsApp ? a.ThroughputLevel : null, a.QualityTracking);
 }

@@ -2,6 +2,7 @@ using MultichannelMessages.MetaSandbox.Accounts;
 using MultichannelMessages.MetaSandbox.Customers;
 using MultichannelMessages.MetaSandbox.Demo;
 using MultichannelMessages.MetaSandbox.Faults;
+using MultichannelMessages.MetaSandbox.Limits;
 using MultichannelMessages.MetaSandbox.Messages;
 using MultichannelMessages.MetaSandbox.Templates;
 using MultichannelMessages.MetaSandbox.Webhooks;
@@ -18,6 +19,15 @@ public static class SandboxApi
         sandbox.MapGet("/accounts", AccountEndpoints.List);
         sandbox.MapPost("/accounts", AccountEndpoints.Register);
         sandbox.MapPost("/accounts/{id}/quality", AccountEndpoints.ChangeQuality);
+        sandbox.MapPut("/accounts/{id}/quality-tracking", AccountEndpoints.TrackQuality);
+        sandbox.MapDelete("/accounts/{id}/quality-tracking", AccountEndpoints.StopTrackingQuality);
+        sandbox.MapPost("/accounts/{id}/throughput", ThroughputEndpoints.Set);
+        sandbox.MapPost("/accounts/{id}/throughput/upgrade", ThroughputEndpoints.Upgrade);
+        sandbox.MapGet("/accounts/{id}/restriction", RestrictionEndpoints.Get);
+        sandbox.MapPost("/accounts/{id}/restriction", RestrictionEndpoints.Restrict);
+        sandbox.MapDelete("/accounts/{id}/restriction", RestrictionEndpoints.Reinstate);
+        sandbox.MapGet("/portfolios/{businessId}", PortfolioEndpoints.Get);
+        sandbox.MapPut("/portfolios/{businessId}/limit", PortfolioEndpoints.SetLimit);
         sandbox.MapPost("/accounts/{id}/token/expire", TokenControl.Expire);
         sandbox.MapPost("/accounts/{id}/token/revoke", TokenControl.Revoke);
         sandbox.MapPut("/accounts/{id}/token", TokenControl.Replace);
@@ -25,6 +35,7 @@ public static class SandboxApi
         sandbox.MapGet("/subscriptions", SubscriptionEndpoints.Subscriptions);
 
         sandbox.MapPost("/customers/{phoneNumberId}/messages", CustomerEndpoints.WhatsApp);
+        sandbox.MapPost("/customers/{phoneNumberId}/preferences", CustomerEndpoints.Preference);
         sandbox.MapPost("/pages/{pageId}/messages", CustomerEndpoints.Page);
 
         sandbox.MapGet("/faults", FaultEndpoints.List);
@@ -39,6 +50,7 @@ public static class SandboxApi
         sandbox.MapGet("/templates", TemplateControl.List);
         sandbox.MapPost("/templates/{id}/status", TemplateControl.SetStatus);
         sandbox.MapPost("/templates/{id}/quality", TemplateControl.SetQuality);
+        sandbox.MapPost("/templates/{id}/pacing", TemplateControl.SetPacing);
 
         sandbox.MapGet("/webhooks", (WebhookStats stats) => TypedResults.Ok(stats.Snapshot()));
 

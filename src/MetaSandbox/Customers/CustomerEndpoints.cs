@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.MetaSandbox.Accounts;
 using MultichannelMessages.MetaSandbox.Apis;
+using MultichannelMessages.MetaSandbox.Webhooks;
 
 namespace MultichannelMessages.MetaSandbox.Customers;
 
@@ -31,5 +32,20 @@ public static class CustomerEndpoints
             return RequestValidation.Problem("pageId", $"{pageId} is a WhatsApp number; use /sandbox/customers/{pageId}/messages.");
         var (accepted, problem) = customers.Page(account, body);
         return accepted is null ? RequestValidation.Problem("", problem!) : TypedResults.Accepted((string?)null, accepted);
+    }
+
+    /// <summary>Records the customer's marketing preference and sends Meta's user_preferences webhook.</summary>
+    public static Results<Accepted, NotFound, ValidationProblem> Preference(string phoneNumberId, MarketingPreferenceRequest body,
+        AccountRegistry accounts, MarketingPreferences preferences, WebhookScheduler scheduler, TimeProvider time)
+    {
+        if (RequestValidation.Problem(body) is { } invalid)
+            return invalid;
+        if (accounts.Find(phoneNumberId) is not { Kind: AccountKind.WhatsApp } account)
+            return TypedResults.NotFound();
+        var from = body.From!;
+        preferences.Set(account.PortfolioId, from, body.Value == "stop");
+        scheduler.Schedule(WhatsAppPayloads.UserPreference(account, from, body.Name ?? $"Customer {from[^4..]}", body.Value!,
+            time.GetUtcNow()), TimeSpan.Zero);
+        return TypedResults.Accepted((string?)null);
     }
 }

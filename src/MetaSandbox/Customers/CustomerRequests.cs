@@ -37,3 +37,17 @@ public sealed record PageCustomerMessage
 
 /// <summary>What the customer's message became: its Meta id, and the media id of an attachment.</summary>
 public sealed record CustomerMessageAccepted(string Id, string? MediaId);
+
+/// <summary>Body of <c>POST /sandbox/customers/{phoneNumberId}/preferences</c>: the customer taps "Stop" (or
+/// "Resume") on the business's marketing messages.</summary>
+public sealed record MarketingPreferenceRequest
+{
+    [Required, RegularExpression("^[0-9]{5,20}$", ErrorMessage = "from must be the customer's wa_id: 5-20 digits.")]
+    public string? From { get; init; }
+
+    [Required, RegularExpression("^(stop|resume)$", ErrorMessage = "value must be stop or resume.")]
+    public string? Value { get; init; }
+
+    /// <summary>Profile name; default "Customer" and the last four digits.</summary>
+    public string? Name { get; init; }
+}

@@ -9,6 +9,7 @@ using MultichannelMessages.MetaSandbox.Customers;
 using MultichannelMessages.MetaSandbox.Demo;
 using MultichannelMessages.MetaSandbox.Faults;
 using MultichannelMessages.MetaSandbox.Graph;
+using MultichannelMessages.MetaSandbox.Limits;
 using MultichannelMessages.MetaSandbox.Media;
 using MultichannelMessages.MetaSandbox.Messages;
 using MultichannelMessages.MetaSandbox.Templates;
@@ -28,6 +29,7 @@ public static class SandboxExtensions
         AddValidatedOptions<MediaOptions>(services, MediaOptions.Section);
         AddValidatedOptions<FaultOptions>(services, FaultOptions.Section);
         AddValidatedOptions<DemoOptions>(services, DemoOptions.Section);
+        AddValidatedOptions<LimitOptions>(services, LimitOptions.Section);
 
         // Meta's JSON is snake_case; the control API follows it so one client serializer fits both.
         services.ConfigureHttpJsonOptions(o =>
@@ -56,11 +58,26 @@ public static class SandboxExtensions
         services.AddSingleton<MediaServices>();
         services.AddSingleton<TemplateServices>();
         services.AddSingleton<NodeServices>();
+        AddCampaignRules(services);
 
         AddWebhooks(services);
         services.AddSingleton<DemoTraffic>();
         services.AddHostedService(sp => sp.GetRequiredService<DemoTraffic>());
         return builder;
+    }
+
+    /// <summary>Meta's rules a mass send meets: limits, enforcement, preferences, pacing, quality by outcomes.</summary>
+    private static void AddCampaignRules(IServiceCollection services)
+    {
+        services.AddSingleton<ThroughputGate>();
+        services.AddSingleton<PortfolioRegistry>();
+        services.AddSingleton<AccountRestrictions>();
+        services.AddSingleton<SendAdmission>();
+        services.AddSingleton<MarketingPreferences>();
+        services.AddSingleton<WhatsAppOutcomes>();
+        services.AddSingleton<TemplatePacing>();
+        services.AddSingleton<QualityPublisher>();
+        services.AddSingleton<QualityTracker>();
     }
 
     private static void AddWebhooks(IServiceCollection services)

@@ -47,7 +47,7 @@ public sealed class FaultInjector(IOptions<FaultOptions> options, TimeProvider t
 
     /// <summary>Every matching slow fault adds its latency; the first matching outcome fault that fires wins.
     /// Each fault that fires uses up one of its Count.</summary>
-    public FaultDecision Decide(string endpoint, string accountId)
+    public FaultDecision Decide(string endpoint, string accountId, bool template = false)
     {
         var latency = TimeSpan.Zero;
         FaultView? outcome = null;
@@ -55,7 +55,7 @@ public sealed class FaultInjector(IOptions<FaultOptions> options, TimeProvider t
         {
             foreach (var rule in _rules)
             {
-                if (!rule.Applies(endpoint, accountId))
+                if (!rule.Applies(endpoint, accountId, template))
                     continue;
                 if (rule.Kind == FaultKind.Slow)
                 {

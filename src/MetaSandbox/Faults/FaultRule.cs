@@ -21,13 +21,21 @@ public enum FaultKind
     Timeout,
     /// <summary>Adds DelayMs of latency and then answers normally; combines with the other kinds.</summary>
     Slow,
+    /// <summary>WhatsApp template sends: accepted, then a failed status with 131049 (Meta's per-user marketing limit).</summary>
+    MarketingLimit,
+    /// <summary>WhatsApp template sends: accepted, then a failed status with 131050 (the user stopped marketing messages).</summary>
+    MarketingOptOut,
+    /// <summary>WhatsApp: refused at once with 131048 "Spam rate limit hit". Pages: 613.</summary>
+    SpamRate,
+    /// <summary>WhatsApp template sends: refused at once with 132015 "Template is Paused".</summary>
+    TemplatePaused,
 }
 
 /// <summary>Body of <c>POST /sandbox/faults</c>. Without Count or Percent the fault hits every matching call until
 /// cleared; with both, it hits that share of calls until it has hit Count times.</summary>
 public sealed record FaultRequest
 {
-    [Required(ErrorMessage = "kind is required: rate_limit, pair_rate_limit, window_closed, undeliverable, server_error, service_unavailable, timeout or slow.")]
+    [Required(ErrorMessage = "kind is required: rate_limit, pair_rate_limit, window_closed, undeliverable, server_error, service_unavailable, timeout, slow, marketing_limit, marketing_opt_out, spam_rate or template_paused.")]
     public FaultKind? Kind { get; init; }
 
     [Range(1, int.MaxValue)]
@@ -62,9 +70,12 @@ public sealed class FaultRule(string id, FaultRequest request, DateTimeOffset cr
     public int? Remaining { get; private set; } = request.Count;
     public int Hits { get; private set; }
 
-    public bool Applies(string endpoint, string accountId) =>
+    /// <summary>Kinds that only Meta's template sends meet (marketing limits, a paused template) leave every other call
+    /// alone, without using up their Count.</summary>
+    public bool Applies(string endpoint, string accountId, bool template) =>
         (Request.Endpoint == "any" || Request.Endpoint == endpoint) &&
-        (Request.AccountId is null || Request.AccountId == accountId);
+        (Request.AccountId is null || Request.AccountId == accountId) &&
+        (template || Kind is not (FaultKind.MarketingLimit or FaultKind.MarketingOptOut or FaultKind.TemplatePaused));
 
     public bool Fire()
     {

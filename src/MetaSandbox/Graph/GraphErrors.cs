@@ -85,6 +85,22 @@ public static class GraphErrors
         "Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.",
         StatusCodes.Status429TooManyRequests);
 
+    /// <summary>131048: the number may send no more for now because earlier messages were blocked or flagged as spam.
+    /// Not a retry-soon error (Meta's table points at the quality rating).</summary>
+    public static GraphError SpamRate() => WhatsApp(131048, "Spam rate limit hit",
+        "Message failed to send because there are restrictions on how many messages can be sent from this phone number. This may be because too many previous messages were blocked or flagged as spam.",
+        StatusCodes.Status400BadRequest);
+
+    /// <summary>368: the WABA is restricted for a policy violation (account_update ACCOUNT_RESTRICTION).</summary>
+    public static GraphError PolicyRestricted() => WhatsApp(368, "Temporarily blocked for policies violations",
+        "The WhatsApp Business Account associated with the app has been restricted or disabled for violating a platform policy.",
+        StatusCodes.Status403Forbidden);
+
+    /// <summary>131031: the WABA is disabled (account_update DISABLED_UPDATE with DISABLE).</summary>
+    public static GraphError AccountLocked() => WhatsApp(131031, "Account has been locked",
+        "The WhatsApp Business Account associated with the app has been restricted or disabled for violating a platform policy, or we were unable to verify data included in the request against data set on the WhatsApp Business Account.",
+        StatusCodes.Status403Forbidden);
+
     public static GraphError TemplateNotFound(string name, string language) => WhatsApp(132001,
         "Template name does not exist in the translation",
         $"template name ({name}) does not exist in {language}", StatusCodes.Status404NotFound);

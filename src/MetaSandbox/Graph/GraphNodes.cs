@@ -2,13 +2,15 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using MultichannelMessages.MetaSandbox.Accounts;
 using MultichannelMessages.MetaSandbox.Faults;
+using MultichannelMessages.MetaSandbox.Limits;
 using MultichannelMessages.MetaSandbox.Media;
 using MultichannelMessages.MetaSandbox.Templates;
 
 namespace MultichannelMessages.MetaSandbox.Graph;
 
-/// <summary><c>GET /{version}/{id}</c>: <c>me</c>, a media node, a template, a WhatsApp Business Account, a phone
-/// number, a page or an Instagram account (each with ?fields=); and the WABA's <c>phone_numbers</c> edge.</summary>
+/// <summary><c>GET /{version}/{id}</c>: <c>me</c>, a media node, a template, a WhatsApp Business Account, a business
+/// portfolio, a phone number, a page or an Instagram account (each with ?fields=); and the WABA's <c>phone_numbers</c>
+/// edge.</summary>
 public static class GraphNodes
 {
     public static async Task<IResult> Get(string id, HttpContext http, NodeServices s)
@@ -41,7 +43,13 @@ public static class GraphNodes
         {
             return GraphAuth.AuthorizeOwner(request, s.Accounts, id, numbers, "get", manage: true) is { } denied
                 ? denied.ToResult(http.Response)
-                : Answer(ObjectNodes.Waba(id, numbers[0], fields));
+                : Answer(ObjectNodes.Waba(id, numbers[0], s.Portfolios.For(numbers[0].PortfolioId).Tier, fields));
+        }
+        if (PortfolioEndpoints.Numbers(s.Accounts, id) is { Count: > 0 } members)
+        {
+            return GraphAuth.AuthorizeOwner(request, s.Accounts, id, members, "get", manage: true) is { } denied
+                ? denied.ToResult(http.Response)
+                : Answer(ObjectNodes.Business(id, members[0], s.Portfolios.For(id).Tier, fields));
         }
 
         var caller = GraphAuth.Authorize(request, s.Accounts, id, "get");
@@ -74,8 +82,9 @@ public static class GraphNodes
 }
 
 public sealed class NodeServices(AccountRegistry accounts, MediaStore media, TemplateStore templates, FaultEffects faults,
-    IOptions<SandboxOptions> options)
+    PortfolioRegistry portfolios, IOptions<SandboxOptions> options)
 {
+    public PortfolioRegistry Portfolios { get; } = portfolios;
     public FaultEffects Faults { get; } = faults;
     public AccountRegistry Accounts { get; } = accounts;
     public MediaStore Media { get; } = media;

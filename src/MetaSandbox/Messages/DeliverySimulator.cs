@@ -5,14 +5,17 @@ using MultichannelMessages.MetaSandbox.Webhooks;
 namespace MultichannelMessages.MetaSandbox.Messages;
 
 /// <summary>Plays the life of an accepted send as status webhooks: sent → delivered → read after the configured
-/// delays, or one failed status (a fault, a closed window, or the configured failure rate).</summary>
-public sealed class DeliverySimulator(WebhookScheduler scheduler, IOptions<StatusOptions> options, TimeProvider time)
+/// delays, or one failed status (a fault, a closed window, a limit, or the configured failure rate). Each outcome
+/// feeds the number's <see cref="QualityTracker"/>.</summary>
+public sealed class DeliverySimulator(WebhookScheduler scheduler, QualityTracker quality, IOptions<StatusOptions> options,
+    TimeProvider time)
 {
     public void WhatsApp(SandboxAccount account, SentRecord message, int? failureCode)
     {
         var o = options.Value;
         if (failureCode is null && o.FailureRate > 0 && Random.Shared.NextDouble() < o.FailureRate)
             failureCode = o.FailureCode;
+        quality.Record(account, failureCode);
         if (failureCode is { } code)
         {
             Step(account, message, "failed", o.SentDelayMs, code);

@@ -4,6 +4,7 @@ using MultichannelMessages.MetaSandbox.Accounts;
 using MultichannelMessages.MetaSandbox.Customers;
 using MultichannelMessages.MetaSandbox.Faults;
 using MultichannelMessages.MetaSandbox.Graph;
+using MultichannelMessages.MetaSandbox.Limits;
 using MultichannelMessages.MetaSandbox.Templates;
 
 namespace MultichannelMessages.MetaSandbox.Messages;
@@ -47,33 +48,47 @@ public static class MessageEndpoints
         if (invalid is not null)
             return Refuse(s, account, invalid);
 
-        var fault = await s.Faults.ApplyAsync("messages", account, http);
+        var windowOpen = s.Windows.IsOpen(account.Id, send!.WaId);
+        if (s.Admission.Refusal(account, send.Type == "template" && !windowOpen) is { } refused)
+            return Refuse(s, account, refused);
+        var fault = await s.Faults.ApplyAsync("messages", account, http, send.Type == "template" ? send.TemplateName : null);
         if (fault.Answer is not null)
-            return fault.Answer;
-
-        var message = new SentRecord
         {
-            Id = GraphIds.Wamid(send!.WaId),
-            AccountId = account.Id,
-            Channel = account.Kind,
-            To = send.To,
-            RecipientId = send.WaId,
-            Type = send.Type,
-            Text = send.Text,
-            TemplateName = send.TemplateName,
-            CallbackData = send.CallbackData,
-            Body = body,
-            AccessToken = token,
-            SentAt = s.Time.GetUtcNow(),
-            ConversationId = GraphIds.ConversationId(),
-            PricingCategory = send.Type == "template" ? (template?.Category ?? "MARKETING").ToLowerInvariant() : "service",
-        };
-        var windowClosed = s.StatusOptions.EnforceWindow && send.Type != "template" && !s.Windows.IsOpen(account.Id, send.WaId);
+            // A spam-rate refusal is a blocked outcome for the number's rating; throttling and outages are not.
+            if (fault.RefusalCode == 131048)
+                s.Quality.Record(account, 131048);
+            return fault.Answer;
+        }
+
+        var message = Record(account, send, template, body, token, s.Time.GetUtcNow());
+        var failure = fault.FailureCode ?? s.Outcomes.FailureCode(account, send, template, windowOpen);
         s.Sent.Add(message);
-        s.Delivery.WhatsApp(account, message, fault.FailureCode ?? (windowClosed ? 131047 : null));
+        var held = failure is null && template is not null && s.Pacing.TryHold(template, account, message);
+        if (!held)
+            s.Delivery.WhatsApp(account, message, failure);
+        var status = held ? "held_for_quality_assessment" : send.Type == "template" ? "accepted" : null;
         return TypedResults.Json(new WhatsAppSendResponse("whatsapp", [new SendContact(send.To, send.WaId)],
-            [new SendMessageId(message.Id, send.Type == "template" ? "accepted" : null)]));
+            [new SendMessageId(message.Id, status)]));
     }
+
+    private static SentRecord Record(SandboxAccount account, WhatsAppSend send, SandboxTemplate? template, JsonObject body,
+        string token, DateTimeOffset at) => new()
+    {
+        Id = GraphIds.Wamid(send.WaId),
+        AccountId = account.Id,
+        Channel = account.Kind,
+        To = send.To,
+        RecipientId = send.WaId,
+        Type = send.Type,
+        Text = send.Text,
+        TemplateName = send.TemplateName,
+        CallbackData = send.CallbackData,
+        Body = body,
+        AccessToken = token,
+        SentAt = at,
+        ConversationId = GraphIds.ConversationId(),
+        PricingCategory = send.Type == "template" ? (template?.Category ?? "MARKETING").ToLowerInvariant() : "service",
+    };
 
     private static async Task<IResult> MessengerAsync(SandboxAccount account, string token, JsonObject body, HttpContext http, MessageServices s)
     {
@@ -114,9 +129,13 @@ public static class MessageEndpoints
 
 /// <summary>What the send handlers need, resolved once.</summary>
 public sealed class MessageServices(AccountRegistry accounts, SentStore sent, DeliverySimulator delivery, FaultEffects faults,
-    CustomerWindows windows, TemplateStore templates, IOptions<TemplateOptions> templateOptions,
-    IOptions<StatusOptions> statusOptions, TimeProvider time, ILogger<MessageServices> logger)
+    CustomerWindows windows, TemplateStore templates, IOptions<TemplateOptions> templateOptions, SendAdmission admission,
+    WhatsAppOutcomes outcomes, TemplatePacing pacing, QualityTracker quality, TimeProvider time, ILogger<MessageServices> logger)
 {
+    public SendAdmission Admission { get; } = admission;
+    public WhatsAppOutcomes Outcomes { get; } = outcomes;
+    public TemplatePacing Pacing { get; } = pacing;
+    public QualityTracker Quality { get; } = quality;
     public AccountRegistry Accounts { get; } = accounts;
     public SentStore Sent { get; } = sent;
     public DeliverySimulator Delivery { get; } = delivery;
@@ -124,7 +143,6 @@ public sealed class MessageServices(AccountRegistry accounts, SentStore sent, De
     public CustomerWindows Windows { get; } = windows;
     public TemplateStore Templates { get; } = templates;
     public TemplateOptions TemplateOptions { get; } = templateOptions.Value;
-    public StatusOptions StatusOptions { get; } = statusOptions.Value;
     public TimeProvider Time { get; } = time;
     public ILogger Logger { get; } = logger;
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.MetaSandbox.Apis;
 using MultichannelMessages.MetaSandbox.Webhooks;
@@ -47,4 +48,46 @@ public static class TemplateControl
         s.Scheduler.Schedule(WhatsAppPayloads.TemplateQuality(t.WabaId, t.Id, t.Name, t.Language, previous, score), TimeSpan.Zero);
         return TypedResults.Ok(TemplateView.Of(t));
     }
+
+    /// <summary>Template pacing: hold the template's sends, then release them or pause the template (PAUSED with
+    /// FIRST_PAUSE, quality RED, each held message failed with 132015), as Meta ends a quality assessment.</summary>
+    public static Results<Ok<PacingView>, NotFound, ValidationProblem> SetPacing(string id, PacingRequest body, TemplateServices s)
+    {
+        var outcome = body.Outcome?.ToLowerInvariant() ?? "release";
+        if (body.Hold is null)
+            return RequestValidation.Problem("hold", "hold is required: true to hold sends, false to end the assessment.");
+        if (outcome is not ("release" or "pause"))
+            return RequestValidation.Problem("outcome", "outcome must be release or pause.");
+        if (s.Templates.Find(id) is not { } t)
+            return TypedResults.NotFound();
+        if (body.Hold.Value)
+        {
+            s.Pacing.Start(t);
+            return TypedResults.Ok(PacingOf(t, s));
+        }
+        var held = s.Pacing.Stop(t);
+        if (outcome == "pause")
+            Pause(t, s);
+        foreach (var (account, message) in held)
+            s.Delivery.WhatsApp(account, message, outcome == "pause" ? 132015 : null);
+        return TypedResults.Ok(PacingOf(t, s));
+    }
+
+    private static void Pause(SandboxTemplate t, TemplateServices s)
+    {
+        var previous = t.QualityScore;
+        t.Status = "PAUSED";
+        t.QualityScore = "RED";
+        var otherInfo = new JsonObject
+        {
+            ["title"] = "FIRST_PAUSE",
+            ["description"] = $"Your {t.Name} template has been paused because its quality assessment during pacing found low quality.",
+        };
+        s.Scheduler.Schedule(WhatsAppPayloads.TemplateStatus(t.WabaId, t.Id, t.Name, t.Language, "PAUSED", "NONE", t.Category, otherInfo), TimeSpan.Zero);
+        s.Scheduler.Schedule(WhatsAppPayloads.TemplateQuality(t.WabaId, t.Id, t.Name, t.Language, previous, "RED"), TimeSpan.Zero);
+        SandboxLog.TemplateReviewed(s.Logger, t.Id, t.Name, t.Status);
+    }
+
+    private static PacingView PacingOf(SandboxTemplate t, TemplateServices s) =>
+        new(t.Id, t.PacingHold, s.Pacing.Count(t.Id), t.Status, t.QualityScore);
 }

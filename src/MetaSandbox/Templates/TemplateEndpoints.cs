@@ -146,8 +146,11 @@ public static partial class TemplateEndpoints
 }
 
 public sealed class TemplateServices(AccountRegistry accounts, TemplateStore templates, WebhookScheduler scheduler,
-    FaultEffects faults, IOptions<TemplateOptions> options, TimeProvider time, ILogger<TemplateServices> logger)
+    FaultEffects faults, TemplatePacing pacing, DeliverySimulator delivery, IOptions<TemplateOptions> options, TimeProvider time,
+    ILogger<TemplateServices> logger)
 {
+    public TemplatePacing Pacing { get; } = pacing;
+    public DeliverySimulator Delivery { get; } = delivery;
     public AccountRegistry Accounts { get; } = accounts;
     public TemplateStore Templates { get; } = templates;
     public WebhookScheduler Scheduler { get; } = scheduler;

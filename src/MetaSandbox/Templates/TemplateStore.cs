@@ -18,6 +18,8 @@ public sealed class SandboxTemplate
     public string? RejectedReason { get; set; }
     /// <summary>GREEN, YELLOW, RED or UNKNOWN (Meta's rating of a new template, until customers react to it).</summary>
     public string QualityScore { get; set; } = "UNKNOWN";
+    /// <summary>Meta's pacing holds this template's sends (held_for_quality_assessment) until released or paused.</summary>
+    public bool PacingHold { get; set; }
 }
 
 public sealed class TemplateStore

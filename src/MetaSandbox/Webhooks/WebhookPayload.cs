@@ -40,7 +40,7 @@ public static class WebhookPayload
                 }
                 if (phone is not null)
                     merged[phone] = value;
-                else
+                else if (value["metadata"] is null)
                     accountLevel = true;
                 changes.Add(new JsonObject { ["value"] = value, ["field"] = item.Field });
             }

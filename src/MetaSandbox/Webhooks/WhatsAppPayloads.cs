@@ -56,9 +56,11 @@ public static class WhatsAppPayloads
         return Messages(account, "messages", message, contact);
     }
 
+    /// <param name="otherInfo">A pause's {title, description} (FIRST_PAUSE, SECOND_PAUSE, …), as Meta adds it.</param>
     public static WebhookItem TemplateStatus(string wabaId, string templateId, string name, string language,
-        string @event, string reason, string category) =>
-        WebhookItem.WhatsApp(wabaId, "message_template_status_update", new JsonObject
+        string @event, string reason, string category, JsonObject? otherInfo = null)
+    {
+        var value = new JsonObject
         {
             ["event"] = @event,
             ["message_template_id"] = long.Parse(templateId, System.Globalization.CultureInfo.InvariantCulture),
@@ -66,7 +68,27 @@ public static class WhatsAppPayloads
             ["message_template_language"] = language,
             ["reason"] = reason,
             ["message_template_category"] = category,
-        });
+        };
+        if (otherInfo is not null)
+            value["other_info"] = otherInfo;
+        return WebhookItem.WhatsApp(wabaId, "message_template_status_update", value);
+    }
+
+    /// <summary>user_preferences: the customer stopped or resumed marketing messages (integer timestamp, unlike
+    /// messages and statuses).</summary>
+    public static WebhookItem UserPreference(SandboxAccount account, string waId, string name, string preference, DateTimeOffset at)
+    {
+        var item = new JsonObject
+        {
+            ["wa_id"] = waId,
+            ["detail"] = $"User requested to {preference} marketing messages",
+            ["category"] = "marketing_messages",
+            ["value"] = preference,
+            ["timestamp"] = at.ToUnixTimeSeconds(),
+        };
+        var contact = new JsonObject { ["profile"] = new JsonObject { ["name"] = name }, ["wa_id"] = waId };
+        return Messages(account, "user_preferences", item, contact, field: "user_preferences");
+    }
 
     public static WebhookItem TemplateQuality(string wabaId, string templateId, string name, string language, string previous, string score) =>
         WebhookItem.WhatsApp(wabaId, "message_template_quality_update", new JsonObject
@@ -88,7 +110,8 @@ public static class WhatsAppPayloads
         return WebhookItem.WhatsApp(account.WabaId!, "phone_number_quality_update", value);
     }
 
-    private static WebhookItem Messages(SandboxAccount account, string list, JsonObject item, JsonObject? contact)
+    private static WebhookItem Messages(SandboxAccount account, string list, JsonObject item, JsonObject? contact,
+        string field = "messages")
     {
         var value = new JsonObject
         {
@@ -102,7 +125,7 @@ public static class WhatsAppPayloads
         if (contact is not null)
             value["contacts"] = new JsonArray(contact);
         value[list] = new JsonArray(item);
-        return WebhookItem.WhatsApp(account.WabaId!, "messages", value);
+        return WebhookItem.WhatsApp(account.WabaId!, field, value);
     }
 
     private static string Seconds(DateTimeOffset at) =>

@@ -1,0 +1,155 @@
+using MultichannelMessages.Worker.Tests.Support;
+
+namespace MultichannelMessages.Worker.Tests.EndToEnd;
+
+/// <summary>Campaigns through real Workers to the Meta sandbox: each recipient sent once across pauses, Meta's
+/// throttling, a Worker stopped mid-campaign, and Meta's refusal that stops the campaign by itself.</summary>
+public sealed class CampaignTests
+{
+    /// <summary>An approved template on the demo number, a sending campaign, and <paramref name="count"/> pending
+    /// recipients (new customers, so no window is open).</summary>
+    private static async Task<long> CampaignAsync(WorkerDatabase db, int count, string prefix, double rate)
+    {
+        return await db.ScalarAsync<long>("""
+            with a as (select id, project_id, waba_id from meta.accounts where external_id = @account),
+            t as (
+                insert into meta.templates (project_id, account_id, waba_id, name, language, category, components, status)
+                select a.project_id, a.id, a.waba_id, 'campaign_' || @prefix, 'en', 'MARKETING',
+                       '[{"type":"BODY","text":"Hi {{1}}, spring sale","example":{"body_text":[["Ana"]]}}]', 'APPROVED'
+                from a returning id, project_id, account_id),
+            c as (
+                insert into mass.campaigns (project_id, account_id, template_id, name, status, rate_per_second, started_at)
+                select t.project_id, t.account_id, t.id, 'Campaign ' || @prefix, 'sending', @rate, now() from t
+                returning id, project_id, template_id),
+            r as (
+                insert into mass.recipients (campaign_id, project_id, source, phone_raw, wa_id, variables, template_id, status)
+                select c.id, c.project_id, 'csv', '+' || @prefix || g, @prefix || g, jsonb_build_object('1', 'Customer ' || g), c.template_id, 'pending'
+                from c, generate_series(1, @count) g
+                returning campaign_id)
+            select distinct campaign_id from r
+            """, new { account = WorkerDatabase.WhatsApp, prefix, count, rate });
+    }
+
+    /// <summary>A lifecycle step as the Core API makes it; null when done, else the refusal.</summary>
+    private static async Task<string?> TransitionAsync(WorkerDatabase db, long campaignId, string action, bool acknowledge = false) =>
+        (await db.QueryAsync<string?>("select mass.transition_campaign(@campaignId, project_id, @action, null, null, null, @acknowledge) from mass.campaigns where id = @campaignId",
+            new { campaignId, action, acknowledge })).Single();
+
+    private static Task<long> SentCount(WorkerDatabase db, long campaignId) => db.ScalarAsync<long>(
+        "select count(*) from mass.recipients where campaign_id = @campaignId and provider_message_id is not null", new { campaignId });
+
+    private static async Task AssertEachSentOnceAsync(SandboxHost sandbox, WorkerDatabase db, long campaignId, string prefix, int count)
+    {
+        var sent = (await sandbox.SentAsync()).Where(s => s.To.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        var twice = sent.GroupBy(s => s.To).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.True(twice.Count == 0, "sent twice: " + string.Join(", ", twice));
+        Assert.Equal(count, sent.Count);
+        var recipients = await db.QueryAsync<(string WaId, string Status, string? ProviderMessageId, long? MessageId)>(
+            "select wa_id, status, provider_message_id, message_id from mass.recipients where campaign_id = @campaignId", new { campaignId });
+        Assert.All(recipients, r => Assert.Contains(r.Status, new[] { "accepted", "sent", "delivered", "read" }));
+        // The wamid Meta answered is the recipient's and its message's; the callback data names the message.
+        var byTo = sent.ToDictionary(s => s.To);
+        Assert.All(recipients, r => Assert.Equal(byTo[r.WaId].Id, r.ProviderMessageId));
+        Assert.All(recipients, r => Assert.Equal(r.MessageId.ToString(), byTo[r.WaId].CallbackData));
+        Assert.Equal(count, await db.ScalarAsync<long>("""
+            select count(*) from chat.messages m join mass.recipients r on r.message_id = m.id
+            where r.campaign_id = @campaignId and m.type = 'template' and m.direction = 'out' and m.body like 'Hi Customer %, spring sale'
+            """, new { campaignId }));
+    }
+
+    [Fact]
+    public async Task Every_recipient_is_sent_once_across_a_pause_and_the_campaign_completes()
+    {
+        var db = await WorkerDatabase.CreateAsync("campaign_pause");
+        var campaignId = await CampaignAsync(db, 40, "3471000", 20);
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await using var worker = WorkerHost.Start(db, sandbox);
+
+        await Eventually.TrueAsync(async () => await SentCount(db, campaignId) >= 5, TimeSpan.FromSeconds(20), "the campaign starts sending");
+        Assert.Null(await TransitionAsync(db, campaignId, "pause"));
+        await Task.Delay(1000); // sends already past their check finish
+        var atPause = (await sandbox.SentAsync()).Count;
+        await Task.Delay(1500);
+        Assert.Equal(atPause, (await sandbox.SentAsync()).Count); // nothing more while paused
+        Assert.True(atPause < 40, "the pause came before the end");
+        Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from mass.recipients where campaign_id = @campaignId and status = 'sending'", new { campaignId }));
+
+        Assert.Null(await TransitionAsync(db, campaignId, "resume"));
+        await Eventually.TrueAsync(async () => await db.ScalarAsync<string>("select status from mass.campaigns where id = @campaignId", new { campaignId }) == "completed",
+            TimeSpan.FromSeconds(30), "the campaign completes");
+        await AssertEachSentOnceAsync(sandbox, db, campaignId, "3471000", 40);
+    }
+
+    [Fact]
+    public async Task Metas_throttling_slows_the_campaign_down_without_losing_or_repeating_anyone()
+    {
+        var db = await WorkerDatabase.CreateAsync("campaign_throttle");
+        var campaignId = await CampaignAsync(db, 20, "3472000", 40);
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await sandbox.AddFaultAsync(new { kind = "rate_limit", count = 3 });
+        await using var worker = WorkerHost.Start(db, sandbox);
+
+        await Eventually.TrueAsync(async () => await db.ScalarAsync<string>("select status from mass.campaigns where id = @campaignId", new { campaignId }) == "completed",
+            TimeSpan.FromSeconds(30), "the campaign completes");
+        Assert.Equal(3, (await sandbox.FaultsAsync()).Single().Hits);
+        await AssertEachSentOnceAsync(sandbox, db, campaignId, "3472000", 20);
+        // Throttling costs no attempt: every recipient is on its first.
+        Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from mass.recipients where campaign_id = @campaignId and attempt_count > 1", new { campaignId }));
+    }
+
+    [Fact]
+    public async Task Two_Workers_share_a_campaign_and_one_stopping_mid_way_leaves_nobody_sent_twice_or_skipped()
+    {
+        var db = await WorkerDatabase.CreateAsync("campaign_two");
+        var campaignId = await CampaignAsync(db, 60, "3473000", 30);
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await using var first = WorkerHost.Start(db, sandbox, ("Outbox:WorkerId", "campaign-a"));
+        var second = WorkerHost.Start(db, sandbox, ("Outbox:WorkerId", "campaign-b"));
+
+        await Eventually.TrueAsync(async () => await db.ScalarAsync<long>(
+                "select count(distinct split_part(locked_by, '-', 2)) from mass.recipients where campaign_id = @campaignId and locked_by is not null",
+                new { campaignId }) >= 1 && await SentCount(db, campaignId) >= 15,
+            TimeSpan.FromSeconds(20), "both Workers are sending");
+        await second.DisposeAsync(); // stops mid-campaign: its waiting recipients go back, its sends in flight finish
+
+        await Eventually.TrueAsync(async () => await db.ScalarAsync<string>("select status from mass.campaigns where id = @campaignId", new { campaignId }) == "completed",
+            TimeSpan.FromSeconds(60), "the other Worker finishes the campaign");
+        await AssertEachSentOnceAsync(sandbox, db, campaignId, "3473000", 60);
+        Assert.True(await db.ScalarAsync<long>("select count(distinct worker_id) from ops.worker_heartbeats where loop = 'mass'") == 2,
+            "both Workers ran the campaign loop");
+    }
+
+    [Fact]
+    public async Task Metas_spam_rate_refusal_stops_the_campaign_by_itself_until_a_reviewer_acknowledges_it()
+    {
+        var db = await WorkerDatabase.CreateAsync("campaign_spam");
+        var campaignId = await CampaignAsync(db, 30, "3474000", 20);
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await using var worker = WorkerHost.Start(db, sandbox);
+        await Eventually.TrueAsync(async () => await SentCount(db, campaignId) >= 5, TimeSpan.FromSeconds(20), "the campaign starts sending");
+
+        await sandbox.AddFaultAsync(new { kind = "spam_rate", count = 1 });
+        await Eventually.TrueAsync(async () => await db.ScalarAsync<string>("select status from mass.campaigns where id = @campaignId", new { campaignId }) == "paused",
+            TimeSpan.FromSeconds(10), "the campaign pauses itself");
+        var campaign = (await db.QueryAsync<(string StopCode, bool NeedsAck, string StopReason)>(
+            "select stop_code, needs_ack, stop_reason from mass.campaigns where id = @campaignId", new { campaignId })).Single();
+        Assert.Equal(("meta_131048", true), (campaign.StopCode, campaign.NeedsAck));
+        Assert.Contains("131048", campaign.StopReason);
+        // The number's health saw it: critical, with the spam factor.
+        Assert.Equal("critical", await db.ScalarAsync<string>("select health_level from meta.accounts where external_id = @a", new { a = WorkerDatabase.WhatsApp }));
+
+        await Task.Delay(1000);
+        var atStop = (await sandbox.SentAsync()).Count;
+        await Task.Delay(1500);
+        Assert.Equal(atStop, (await sandbox.SentAsync()).Count);
+        Assert.Equal("acknowledgement_required", await TransitionAsync(db, campaignId, "resume"));
+
+        // A reviewer acknowledges once the number is no longer critical (the spam refusal ages out of the 24 h window).
+        await db.ExecuteAsync("delete from ops.number_health_failures; select ops.snapshot_number_health(id, 'test') from meta.accounts where external_id = @a",
+            new { a = WorkerDatabase.WhatsApp });
+        Assert.Null(await TransitionAsync(db, campaignId, "resume", acknowledge: true));
+        await Eventually.TrueAsync(async () => await db.ScalarAsync<string>("select status from mass.campaigns where id = @campaignId", new { campaignId }) == "completed",
+            TimeSpan.FromSeconds(30), "the campaign completes after the acknowledgement");
+        await AssertEachSentOnceAsync(sandbox, db, campaignId, "3474000", 30);
+    }
+}

@@ -135,8 +135,9 @@ begin
 
     -- Number health counts what the new statuses are; campaigns move their recipients (434, 432).
     if inserted > 0 then
-        perform ops.count_number_health();
+        -- Campaigns first: a harmful code pauses them with Meta's own reason before health sums it up.
         perform mass.ingest_statuses();
+        perform ops.count_number_health();
     end if;
 
     return inserted;

@@ -41,7 +41,7 @@ begin
                     (select a.project_id from meta.accounts a where a.waba_id = b.waba_id and a.app_id = n.app_id order by a.id limit 1)),
            n.event_id, b.waba_id, b.account_external_id, b.field, b.kind, b.event, b.reason,
            coalesce(b.occurred_at, n.received_at), b.payload::jsonb
-    from stg_business b join stg_new_events n using (seq) where b.kind in ('account', 'error') order by b.seq;
+    from stg_business b join stg_new_events n using (seq) where b.kind in ('account', 'error', 'capability', 'preference') order by b.seq;
 
     -- user_preferences: a customer stopped (or resumed) marketing messages in WhatsApp; kept as consent, so campaigns
     -- and initiation skip them. The contact is made if the customer never wrote: the stop must hold for any upload.

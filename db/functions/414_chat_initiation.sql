@@ -87,13 +87,13 @@ begin
     -- The level number health computed (434_number_health.sql), the same one that stops campaigns; Meta's own
     -- signals decide too when no snapshot was taken yet.
     name := 'number_health';
-    passed := not (v_account.health_level = 'critical'
+    passed := not (coalesce(v_account.health_level, '') = 'critical'
                    or upper(coalesce(v_account.quality_rating, '')) = 'RED'
                    or upper(coalesce(v_account.status, '')) in ('FLAGGED', 'RESTRICTED', 'BANNED', 'DISABLED')
                    or upper(coalesce(v_account.last_quality_event, '')) = 'FLAGGED'
                    or (v_account.restriction is not null and coalesce(v_account.restriction_until, 'infinity') > p_now));
     code := case when not passed then 'number_health_critical'
-                 when v_account.health_level = 'at_risk' or upper(coalesce(v_account.quality_rating, '')) = 'YELLOW' then 'number_health_warning'
+                 when coalesce(v_account.health_level, '') = 'at_risk' or upper(coalesce(v_account.quality_rating, '')) = 'YELLOW' then 'number_health_warning'
                  else 'number_health_ok' end;
     detail := jsonb_build_object('qualityRating', v_account.quality_rating, 'status', v_account.status,
                                  'lastQualityEvent', v_account.last_quality_event, 'level', v_account.health_level,

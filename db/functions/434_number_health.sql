@@ -5,12 +5,13 @@
 -- that harms the number). Reaching critical pauses the number's campaigns (mass.auto_stop) in the same transaction.
 
 -- Part of chat.ingest_staged_statuses: counts this batch's new statuses (each status of a message is stored once in
--- the history, so each counts once, whatever the order or repetition of webhooks) per number and hour.
+-- the history, so each counts once, whatever the order or repetition of webhooks) per number and hour received: a
+-- status Meta retried for days counts when it arrives, so the last 24 h are what the platform learned in them.
 create or replace function ops.count_number_health() returns void
 language plpgsql as $$
 begin
     insert into ops.number_health_counters as h (account_id, hour, sent, delivered, read, failed)
-    select s.account_id, date_trunc('hour', coalesce(s.occurred_at, now())),
+    select s.account_id, date_trunc('hour', now()),
            count(*) filter (where s.status = 'sent'), count(*) filter (where s.status = 'delivered'),
            count(*) filter (where s.status = 'read'), count(*) filter (where s.status = 'failed')
     from stg_new_statuses s join meta.accounts a on a.id = s.account_id and a.channel = 'whatsapp'
@@ -22,7 +23,7 @@ begin
 
     if exists (select 1 from stg_new_statuses where status = 'failed') then
         insert into ops.number_health_failures as f (account_id, hour, code, n)
-        select s.account_id, date_trunc('hour', coalesce(s.occurred_at, now())), coalesce(m.error_code, 0), count(*)
+        select s.account_id, date_trunc('hour', now()), coalesce(m.error_code, 0), count(*)
         from stg_new_statuses s
         join meta.accounts a on a.id = s.account_id and a.channel = 'whatsapp'
         join chat.messages m on m.account_id = s.account_id and m.provider_message_id = s.provider_message_id
@@ -324,7 +325,7 @@ begin
         join meta.accounts a on a.waba_id = b.waba_id and a.app_id = n.app_id
         where b.kind = 'quality' and (b.display_phone_number is null or a.display_phone_number = b.display_phone_number));
 
-    foreach v_account in array (select array_agg(distinct x) from unnest(v_accounts) x where x is not null) loop
+    foreach v_account in array coalesce((select array_agg(distinct x) from unnest(v_accounts) x where x is not null), '{}') loop
         perform ops.snapshot_number_health(v_account, 'webhook');
     end loop;
 end

@@ -102,12 +102,14 @@ public class WhatsAppAccountEventTests
     }
 
     [Fact]
-    public void User_preferences_are_left_unhandled_without_error()
+    public void User_preferences_become_one_preference_per_customer()
     {
         var parsed = Parsed.Fixture("whatsapp/user_marketing_preferences_signup.json").Clean();
 
-        Assert.True(parsed.IsEmpty);
-        Assert.Equal(["field:user_preferences"], parsed.Unhandled);
+        var preference = Assert.Single(parsed.BusinessEvents);
+        Assert.Equal(("preference", "106540352242922", "16505551234", "signup", "marketing_messages"),
+            (preference.Kind, preference.AccountExternalId, preference.CustomerExternalId, preference.Event, preference.Reason));
+        Assert.Empty(parsed.Unhandled);
     }
 
     [Theory]

@@ -64,3 +64,32 @@ public sealed record NumberHealthItem(long AccountId, string Name, string? Displ
     string? QualityRating, string? MessagingLimit, string? Restriction, DateTime? RestrictionUntil, string? Breakdown);
 
 public sealed record NumberHealthPoint(DateTime TakenAt, int Score, string Level, string Breakdown, string Trigger);
+
+/// <summary>What a campaign will cost and how long it will take, before it is submitted (the wizard's review step).</summary>
+/// <param name="Recipients">Recipients that will be sent (excluded rows are not counted).</param>
+/// <param name="FreeInWindow">Utility templates delivered inside an open service window are free: those recipients.</param>
+/// <param name="TotalCost">Sum of the priced lines; null when no line has a price.</param>
+/// <param name="Unpriced">Recipients in markets the price table does not cover (their cost is not in TotalCost).</param>
+/// <param name="PortfolioLimit">Meta's messaging limit of the number's business portfolio (unique recipients outside a
+/// service window in a moving 24 h); null when unlimited or not known.</param>
+/// <param name="PortfolioRemaining">What is left of it now, other campaigns and one-to-one initiations included.</param>
+/// <param name="EstimatedMinutes">At the campaign's rate and within its caps, ignoring the send window.</param>
+/// <param name="Days">Days the caps (daily cap, portfolio limit) spread the campaign over.</param>
+/// <param name="Warnings">Stable codes: over_portfolio_limit, over_daily_cap, unpriced_markets, number_at_risk,
+/// number_critical, rate_above_throughput, prices_stale.</param>
+public sealed record CampaignEstimate(long Recipients, long FreeInWindow, string Category, string? Currency, decimal? TotalCost, long Unpriced,
+    CampaignCostLine[] Lines, DateOnly? PricesEffective, int? PortfolioLimit, long? PortfolioRemaining, int? DailyCap, decimal RatePerSecond,
+    int Throughput, double EstimatedMinutes, int Days, string? HealthLevel, string[] Warnings);
+
+/// <param name="Market">The recipient's country (ISO 3166 alpha-2) as the price table names it.</param>
+/// <param name="Price">Per delivered message in the table's currency; null when the table has no price for it.</param>
+public sealed record CampaignCostLine(string Market, long Recipients, decimal? Price, decimal? Cost);
+
+/// <summary>One minute of a campaign's sending, for the live rate chart.</summary>
+public sealed record CampaignRatePoint(DateTime Minute, long Sent, long Delivered, long Read, long Failed);
+
+/// <summary>One row of the installation's WhatsApp price table (Meta charges per delivered template message, by the
+/// recipient's market and the template's category).</summary>
+/// <param name="Market">ISO 3166 alpha-2 country, or "*" for every market without its own row.</param>
+/// <param name="Category">marketing, utility or authentication.</param>
+public sealed record MessagePrice(string Market, string Category, string Currency, decimal Price, DateOnly EffectiveFrom);

@@ -105,6 +105,7 @@ begin
                          and m.provider_message_id = p_provider_message_id);
     end if;
     perform chat.adopt_provider_id(v_message_id, p_provider_message_id);
+    perform mass.count_initiation(v_message_id);
     return true;
 end
 $$;

@@ -346,7 +346,7 @@ language sql stable as $$
            count(*) filter (where status = 'failed'),
            count(*) filter (where status = 'skipped'),
            count(*) filter (where status = 'held'),
-           coalesce((select jsonb_object_agg(coalesce(code::text, reason), n) from (
+           coalesce((select jsonb_object_agg(coalesce(code::text, reason, 'unknown'), n) from (
                         select error_code as code, reason, count(*) as n from mass.recipients
                         where campaign_id = p_campaign_id and status in ('failed', 'skipped')
                         group by 1, 2) f), '{}')

@@ -52,6 +52,7 @@ app.MapTemplatesApi();
 app.MapMessagingSettingsApi();
 app.MapContactsApi();
 app.MapCampaignsApi();
+app.MapCampaignEstimatesApi();
 app.MapNumberHealthApi();
 app.MapHub<ConsoleHub>(ConsoleHub.Path, o => o.CloseOnAuthenticationExpiration = true);
 app.Run();

@@ -243,4 +243,147 @@ public sealed class CampaignTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal(HttpStatusCode.Forbidden, agent.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await (await host.As("supervisor@demo.local")).GetAsync(Base)).StatusCode);
     }
+
+    [Fact]
+    public async Task The_estimate_prices_each_market_counts_utility_inside_an_open_window_free_and_says_what_the_caps_do()
+    {
+        var templateId = await TemplateAsync("UTILITY");
+        var client = await host.As("supervisor@demo.local");
+        var created = await client.PostAsJsonAsync(Base, new
+        {
+            name = "Estimate", accountId = host.DemoAccountId, templateId, ratePerSecond = 2, dailyCap = 3,
+            variables = new Dictionary<string, object> { ["2"] = new { value = "5%" } },
+        });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        // Ana wrote a minute ago: her window is open, so the utility template is free for her and she does not count
+        // against the messaging limit.
+        await host.ConversationAsync(host.DemoAccountId, "34600000301", "hello");
+        var upload = await UploadAsync(id, "phone,1\n+34600000301,Ana\n+34600000302,Bea\n+525512345678,Carlos\n+12024561111,Dan\n+447911123456,Eve\n");
+        Assert.Equal(5, (await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("added").GetInt32());
+        // A portfolio limit of 3 unique recipients a day, of which one was reached an hour ago.
+        var before = await host.ScalarAsync<string?>("select messaging_limit from meta.accounts where id = @DemoAccountId", new { host.DemoAccountId });
+        await host.ScalarAsync<object>("""
+            update meta.accounts set messaging_limit = '3' where id = @DemoAccountId;
+            insert into mass.limit_recipients (portfolio, wa_id, last_at)
+            select mass.portfolio_of(a), '34699999999', now() - interval '1 hour' from meta.accounts a where a.id = @DemoAccountId;
+            """, new { host.DemoAccountId });
+        try
+        {
+            var estimate = await client.GetFromJsonAsync<JsonElement>($"{Base}/{id}/estimate");
+            Assert.Equal((5, 1, "utility", "USD"), (estimate.GetProperty("recipients").GetInt32(), estimate.GetProperty("freeInWindow").GetInt32(),
+                estimate.GetProperty("category").GetString(), estimate.GetProperty("currency").GetString()));
+            var lines = estimate.GetProperty("lines").EnumerateArray().ToDictionary(l => l.GetProperty("market").GetString()!);
+            Assert.Equal(new[] { "ES", "GB", "MX", "US" }, lines.Keys.Order().ToArray());
+            // The seeded table: ES utility 0.02 (one of the two is free), GB 0.022, MX 0.0085, US 0.004.
+            Assert.Equal((2, 0.02m, 0.02m), (lines["ES"].GetProperty("recipients").GetInt32(), lines["ES"].GetProperty("price").GetDecimal(),
+                lines["ES"].GetProperty("cost").GetDecimal()));
+            Assert.Equal(0.0085m, lines["MX"].GetProperty("cost").GetDecimal());
+            Assert.Equal(0.02m + 0.022m + 0.0085m + 0.004m, estimate.GetProperty("totalCost").GetDecimal());
+            Assert.Equal(0, estimate.GetProperty("unpriced").GetInt32());
+            // Four recipients outside a window against 2 left of the limit, five against a daily cap of 3: two days.
+            Assert.Equal((3, 2, 2), (estimate.GetProperty("portfolioLimit").GetInt32(), estimate.GetProperty("portfolioRemaining").GetInt32(),
+                estimate.GetProperty("days").GetInt32()));
+            var warnings = estimate.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()).ToArray();
+            Assert.Contains("over_portfolio_limit", warnings);
+            Assert.Contains("over_daily_cap", warnings);
+            Assert.DoesNotContain("rate_above_throughput", warnings);
+            Assert.Equal(80, estimate.GetProperty("throughput").GetInt32());
+
+            // Positive control for the caps: without them, one day and no cap warnings.
+            await host.ScalarAsync<object>("""
+                update meta.accounts set messaging_limit = 'TIER_10K' where id = @DemoAccountId;
+                update mass.campaigns set daily_cap = null where id = @id;
+                """, new { host.DemoAccountId, id });
+            var open = await client.GetFromJsonAsync<JsonElement>($"{Base}/{id}/estimate");
+            Assert.Equal(1, open.GetProperty("days").GetInt32());
+            Assert.DoesNotContain(open.GetProperty("warnings").EnumerateArray(), w => w.GetString() is "over_portfolio_limit" or "over_daily_cap");
+        }
+        finally
+        {
+            await host.ScalarAsync<object>("update meta.accounts set messaging_limit = @before where id = @DemoAccountId; delete from mass.limit_recipients;",
+                new { host.DemoAccountId, before });
+        }
+    }
+
+    [Fact]
+    public async Task The_rate_chart_counts_sends_per_minute_and_what_became_of_them_and_failures_by_the_minute_they_failed()
+    {
+        var templateId = await TemplateAsync();
+        var id = (await CreateAsync(templateId)).GetProperty("id").GetInt64();
+        Assert.Equal(HttpStatusCode.OK, (await UploadAsync(id, "phone,1\n+34600000401,A\n+34600000402,B\n+34600000403,C\n+34600000404,D\n")).StatusCode);
+        await host.ScalarAsync<object>("""
+            with r as (select id, row_number() over (order by id) n from mass.recipients where campaign_id = @id)
+            update mass.recipients x set
+                sent_at = case when r.n <= 3 then date_trunc('minute', now()) - interval '2 minutes' + r.n * interval '1 second' end,
+                delivered_at = case when r.n <= 2 then now() end,
+                read_at = case when r.n = 1 then now() end,
+                failed_at = case when r.n = 4 then date_trunc('minute', now()) - interval '1 minute' + interval '5 seconds' end,
+                status = case when r.n = 4 then 'failed' else 'sent' end
+            from r where r.id = x.id;
+            """, new { id });
+        var client = await host.As("supervisor@demo.local");
+        var points = await client.GetFromJsonAsync<JsonElement[]>($"{Base}/{id}/rate?minutes=10");
+        Assert.Equal(2, points!.Length);
+        Assert.Equal((3, 2, 1, 0), (points[0].GetProperty("sent").GetInt32(), points[0].GetProperty("delivered").GetInt32(),
+            points[0].GetProperty("read").GetInt32(), points[0].GetProperty("failed").GetInt32()));
+        Assert.Equal((0, 1), (points[1].GetProperty("sent").GetInt32(), points[1].GetProperty("failed").GetInt32()));
+        Assert.Equal(TimeSpan.FromMinutes(1), points[1].GetProperty("minute").GetDateTime() - points[0].GetProperty("minute").GetDateTime());
+        // Only the minutes asked for: a one-minute view no longer holds the sends of two minutes ago.
+        Assert.DoesNotContain(await client.GetFromJsonAsync<JsonElement[]>($"{Base}/{id}/rate?minutes=1") ?? [], p => p.GetProperty("sent").GetInt32() > 0);
+        var invalid = await client.GetAsync($"{Base}/{id}/rate?minutes=0");
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Equal("invalid_minutes", await Code(invalid));
+    }
+
+    [Fact]
+    public async Task Operators_replace_the_price_table_row_by_checked_row_and_the_change_is_in_the_command_log()
+    {
+        await host.ScalarAsync<object>("""
+            select core.create_user('prices-operator@platform.local', 'Pia Prices', (select password_hash from core.users where email = 'admin@demo.local'));
+            update core.users set is_operator = true where email = 'prices-operator@platform.local';
+            """);
+        var operatorClient = await host.As("prices-operator@platform.local");
+        var seeded = await operatorClient.GetFromJsonAsync<JsonElement[]>("/platform/message-prices");
+        Assert.Contains(seeded!, p => p.GetProperty("market").GetString() == "*" && p.GetProperty("category").GetString() == "marketing");
+        // Not an operator: the table is not theirs to see.
+        Assert.Equal(HttpStatusCode.NotFound, (await (await host.As("admin@demo.local")).GetAsync("/platform/message-prices")).StatusCode);
+
+        var bad = await operatorClient.PutAsJsonAsync("/platform/message-prices", new object[]
+        {
+            new { market = "ES", category = "marketing", currency = "EUR", price = 0.05m, effectiveFrom = "2026-10-01" },
+            new { market = "XX", category = "marketing", currency = "EUR", price = 0.05m, effectiveFrom = "2026-10-01" },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("prices[1].market", await bad.Content.ReadAsStringAsync());
+        var mixed = await operatorClient.PutAsJsonAsync("/platform/message-prices", new object[]
+        {
+            new { market = "ES", category = "marketing", currency = "EUR", price = 0.05m, effectiveFrom = "2026-10-01" },
+            new { market = "*", category = "marketing", currency = "USD", price = 0.06m, effectiveFrom = "2026-10-01" },
+        });
+        Assert.Equal("invalid_currency", await Code(mixed));
+        Assert.Equal(seeded!.Length, (await operatorClient.GetFromJsonAsync<JsonElement[]>("/platform/message-prices"))!.Length);
+
+        try
+        {
+            var replaced = await operatorClient.PutAsJsonAsync("/platform/message-prices", new object[]
+            {
+                new { market = "ES", category = "marketing", currency = "EUR", price = 0.0571m, effectiveFrom = "2026-10-01" },
+                new { market = "*", category = "marketing", currency = "EUR", price = 0.0612m, effectiveFrom = "2026-10-01" },
+            });
+            Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+            Assert.Equal(2, (await replaced.Content.ReadFromJsonAsync<JsonElement[]>())!.Length);
+            Assert.Equal(1L, await host.ScalarAsync<long>("select count(*) from ops.command_log where action = 'prices.replace'"));
+
+            // A marketing campaign to Spain and Mexico is now priced in euros, Mexico at the "*" rate, and the table is current.
+            var id = (await CreateAsync(await TemplateAsync())).GetProperty("id").GetInt64();
+            await UploadAsync(id, "phone,1\n+34600000501,A\n+525512345678,B\n");
+            var estimate = await (await host.As("supervisor@demo.local")).GetFromJsonAsync<JsonElement>($"{Base}/{id}/estimate");
+            Assert.Equal(("EUR", 0.0571m + 0.0612m), (estimate.GetProperty("currency").GetString(), estimate.GetProperty("totalCost").GetDecimal()));
+            Assert.DoesNotContain(estimate.GetProperty("warnings").EnumerateArray(), w => w.GetString() == "prices_stale");
+        }
+        finally
+        {
+            Assert.Equal(HttpStatusCode.OK, (await operatorClient.PutAsJsonAsync("/platform/message-prices", seeded)).StatusCode);
+        }
+    }
 }

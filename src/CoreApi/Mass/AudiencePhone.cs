@@ -17,6 +17,19 @@ public static class AudiencePhone
 
     public static bool IsRegion(string region) => Util.GetSupportedRegions().Contains(region);
 
+    /// <summary>The market Meta prices a number in: the country of its calling code (the first 1–3 digits; calling
+    /// codes are prefix-free), as its main region (+1 → US, +7 → RU, +44 → GB); null when the digits name none.</summary>
+    public static string? Market(string digits)
+    {
+        for (var length = 1; length <= Math.Min(3, digits.Length); length++)
+        {
+            if (!int.TryParse(digits.AsSpan(0, length), out var code)) return null;
+            var region = Util.GetRegionCodeForCountryCode(code);
+            if (region is not "ZZ" and not "001") return region;
+        }
+        return null;
+    }
+
     public static Parsed Parse(string raw, string? defaultRegion)
     {
         var text = raw.Trim();

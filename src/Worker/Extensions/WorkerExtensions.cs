@@ -95,6 +95,7 @@ public static class WorkerExtensions
         builder.Services.AddHostedService<Mass.CampaignListener>();
         builder.Services.AddHostedService<Mass.CampaignLoop>();
         builder.Services.AddHostedService<Mass.NumberHealthLoop>();
+        builder.Services.AddHostedService<Mass.NumberLimitsLoop>();
         return builder;
     }
 

@@ -48,6 +48,11 @@ public sealed class CampaignOptions
     [Range(10, 86_400)]
     public int HealthSnapshotSeconds { get; set; } = 300;
 
+    /// <summary>How often each WhatsApp number's quality rating, messaging limit and throughput are read from the Graph
+    /// API (the webhooks keep them current in between; this catches a change whose webhook was lost or never sent).</summary>
+    [Range(30, 86_400)]
+    public int LimitsRefreshSeconds { get; set; } = 900;
+
     public TimeSpan PlanInterval => TimeSpan.FromMilliseconds(PlanIntervalMs);
     public TimeSpan PlanAhead => TimeSpan.FromMilliseconds(PlanAheadMs);
     public TimeSpan ConfirmationWindow => TimeSpan.FromSeconds(ConfirmationWindowSeconds);

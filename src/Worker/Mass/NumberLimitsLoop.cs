@@ -24,13 +24,15 @@ public sealed class NumberLimitsLoop(NpgsqlDataSource db, AccountGraphClient gra
     public const string LoopName = "number-limits";
     private const string Fields = "quality_rating,throughput,whatsapp_business_manager_messaging_limit";
     private const int Batch = 20;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
 
     private sealed record Due(long AccountId, long ProjectId, string ExternalId, byte[]? AccessTokenEnc);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         options.Value.Enabled
-            ? PeriodicLoop.RunAsync(loops, time, logger, LoopName, TimeSpan.FromSeconds(Math.Min(60, options.Value.LimitsRefreshSeconds)), null,
-                RunOnceAsync, stoppingToken)
+            // Polled far more often than each number is read: the claim only takes numbers due, and one skipped because
+            // a snapshot held its row is taken on the next poll rather than a whole interval later.
+            ? PeriodicLoop.RunAsync(loops, time, logger, LoopName, PollInterval, null, RunOnceAsync, stoppingToken)
             : Task.CompletedTask;
 
     public async Task<int> RunOnceAsync(CancellationToken ct)

@@ -43,9 +43,17 @@ public static class AudiencePhone
         PhoneNumber number;
         try { number = Util.Parse(text, defaultRegion ?? "ZZ"); }
         catch (NumberParseException) { return default; }
+        // Mexico dropped the mobile "1" (+52 1 55…) in 2019 and libphonenumber no longer accepts it, but people still
+        // type it: read the number without it.
+        if (number.CountryCode == 52 && number.NationalNumber.ToString(System.Globalization.CultureInfo.InvariantCulture) is { Length: 11 } national
+            && national[0] == '1' && !Util.IsValidNumber(number))
+            number = new PhoneNumber.Builder().MergeFrom(number).SetNationalNumber(ulong.Parse(national[1..], System.Globalization.CultureInfo.InvariantCulture)).Build();
         if (!Util.IsValidNumber(number)) return default;
-        var e164 = Util.Format(number, PhoneNumberFormat.E164);
+        var e164 = Util.Format(number, PhoneNumberFormat.E164).TrimStart('+');
+        // WhatsApp still names Mexican numbers with the "1" (wa_id 521…, the form its webhooks carry): the audience
+        // uses the same form, so a customer who wrote STOP is found, and +52 55… and +52 1 55… are one recipient.
+        if (number.CountryCode == 52) e164 = "521" + e164[2..];
         var zone = Zones.GetTimeZonesForNumber(number).FirstOrDefault(z => z != "Etc/Unknown");
-        return new Parsed(e164.TrimStart('+'), zone);
+        return new Parsed(e164, zone);
     }
 }

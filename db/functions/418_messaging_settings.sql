@@ -2,14 +2,16 @@
 -- language, and the contact picker of the new-conversation dialog. The rules themselves live in 410/412/414.
 
 -- The settings in force: the keyword lists are the project's own, or the defaults (uses_default_keywords) when it has none.
+drop function if exists core.messaging_settings(bigint);
 create or replace function core.messaging_settings(p_project_id bigint)
 returns table (human_agent_tag boolean, default_language text, opt_out_keywords text[], opt_in_keywords text[],
-               uses_default_keywords boolean)
+               uses_default_keywords boolean, time_zone text, mass_requires_opt_in boolean)
 language sql stable as $$
     select p.human_agent_tag, p.default_language,
            coalesce((select array_agg(k.keyword order by k.keyword) from chat.consent_keywords_for(p.id) k where k.action = 'opt_out'), '{}'),
            coalesce((select array_agg(k.keyword order by k.keyword) from chat.consent_keywords_for(p.id) k where k.action = 'opt_in'), '{}'),
-           not exists (select 1 from chat.consent_keywords k where k.project_id = p.id)
+           not exists (select 1 from chat.consent_keywords k where k.project_id = p.id),
+           p.time_zone, p.mass_requires_opt_in
     from core.projects p
     where p.id = p_project_id
 $$;
@@ -34,14 +36,20 @@ $$;
 -- Saves every messaging setting at once. The tag changes every Messenger/Instagram conversation's window (and the
 -- cached list pages that show it): the change-feed row moves the project's data version, so no instance serves a
 -- page read before, and tells the consoles.
+drop function if exists core.set_messaging_settings(bigint, boolean, text, text[], text[], bigint);
 create or replace function core.set_messaging_settings(p_project_id bigint, p_human_agent_tag boolean, p_default_language text,
-                                                       p_opt_out text[], p_opt_in text[], p_user_id bigint) returns void
+                                                       p_opt_out text[], p_opt_in text[], p_user_id bigint,
+                                                       p_time_zone text default null, p_mass_requires_opt_in boolean default null)
+returns void
 language plpgsql as $$
 declare
     v_before jsonb := (select to_jsonb(m) from core.messaging_settings(p_project_id) m);
 begin
     perform core.set_human_agent_tag(p_project_id, p_human_agent_tag);
-    update core.projects set default_language = p_default_language where id = p_project_id;
+    update core.projects
+    set default_language = p_default_language, time_zone = coalesce(p_time_zone, time_zone),
+        mass_requires_opt_in = coalesce(p_mass_requires_opt_in, mass_requires_opt_in)
+    where id = p_project_id;
     perform chat.set_consent_keywords(p_project_id, p_opt_out, p_opt_in);
     perform ops.emit_change(p_project_id, 'messaging_settings_changed', null, null,
                             jsonb_build_object('humanAgentTag', p_human_agent_tag, 'defaultLanguage', p_default_language, 'userId', p_user_id));

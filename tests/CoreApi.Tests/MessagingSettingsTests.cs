@@ -56,6 +56,37 @@ public sealed class MessagingSettingsTests(CoreHost host) : IClassFixture<CoreHo
         finally { await ResetAsync(); }
     }
 
+    [Fact]
+    public async Task The_projects_time_zone_and_campaign_opt_in_rule_are_set_without_SQL_and_a_wrong_zone_is_refused_by_name()
+    {
+        var admin = await host.As("admin@demo.local");
+        try
+        {
+            var wrong = await admin.PutAsJsonAsync(Url, new { timeZone = "Mars/Olympus_Mons" });
+            Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+            var problem = await JsonAsync(wrong);
+            Assert.Equal("invalid_time_zone", problem.GetProperty("code").GetString());
+            Assert.Contains("timeZone", problem.GetRawText());
+            Assert.Equal("UTC", (await admin.GetFromJsonAsync<JsonElement>(Url)).GetProperty("timeZone").GetString());
+
+            var saved = await admin.PutAsJsonAsync(Url, new { timeZone = "America/Mexico_City", massRequiresOptIn = true });
+            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+            var read = await JsonAsync(saved);
+            Assert.Equal(("America/Mexico_City", true), (read.GetProperty("timeZone").GetString(), read.GetProperty("massRequiresOptIn").GetBoolean()));
+            // The fields feed the campaign rules: the project row is what mass.* reads.
+            Assert.Equal("America/Mexico_City", await host.ScalarAsync<string>("select time_zone from core.projects where id = @p", new { p = host.DemoProjectId }));
+            Assert.True(await host.ScalarAsync<bool>("select mass_requires_opt_in from core.projects where id = @p", new { p = host.DemoProjectId }));
+            // A request that leaves them out keeps them.
+            Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync(Url, new { defaultLanguage = "es" })).StatusCode);
+            Assert.Equal("America/Mexico_City", (await admin.GetFromJsonAsync<JsonElement>(Url)).GetProperty("timeZone").GetString());
+        }
+        finally
+        {
+            Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync(Url, new { timeZone = "UTC", massRequiresOptIn = false })).StatusCode);
+            await ResetAsync();
+        }
+    }
+
     [Theory]
     [InlineData("""{"defaultLanguage":"english"}""", "defaultLanguage", "invalid_language")]
     [InlineData("""{"optOutKeywords":["this keyword is far too long to be a whole message opt out"]}""", "optOutKeywords", "keyword_too_long")]

@@ -24,6 +24,8 @@ public static partial class MessagingSettingsApi
         public string[] OptOutKeywords { get; set; } = [];
         public string[] OptInKeywords { get; set; } = [];
         public bool UsesDefaultKeywords { get; set; }
+        public string TimeZone { get; set; } = "UTC";
+        public bool MassRequiresOptIn { get; set; }
     }
 
     private sealed record KeywordProblem(string List, string Keyword, string Problem);
@@ -78,6 +80,11 @@ public static partial class MessagingSettingsApi
         // A project's own list replaces the defaults whole: without an opt-out keyword, "STOP" would stop nothing.
         if (optOut.Length == 0 && optIn.Length > 0)
             return Refusals.Invalid("optOutKeywords", "opt_out_keywords_required", "List at least one opt-out keyword, or clear both lists to use the defaults.");
+        // PostgreSQL computes schedules and daily caps in the zone, so it is the judge of the name.
+        var timeZone = request.TimeZone?.Trim() ?? current.TimeZone;
+        if (timeZone.Length is 0 or > 64 || !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "select exists (select 1 from pg_timezone_names where name = @timeZone)", new { timeZone }, cancellationToken: ct)))
+            return Refusals.Invalid("timeZone", "invalid_time_zone", "A time zone is an IANA name such as Europe/Madrid or America/Mexico_City.");
 
         var problem = await connection.QuerySingleOrDefaultAsync<KeywordProblem>(new CommandDefinition(
             "select list, keyword, problem from chat.check_consent_keywords(@optOut, @optIn)", new { optOut, optIn }, cancellationToken: ct));
@@ -89,8 +96,12 @@ public static partial class MessagingSettingsApi
         await using (var command = await connection.BeginCommandAsync(http, ct))
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                "select core.set_messaging_settings(@projectId, @tag, @language, @optOut, @optIn, @userId)",
-                new { projectId, tag = request.HumanAgentTag ?? current.HumanAgentTag, language, optOut, optIn, userId = scope.UserId },
+                "select core.set_messaging_settings(@projectId, @tag, @language, @optOut, @optIn, @userId, @timeZone, @optInRequired)",
+                new
+                {
+                    projectId, tag = request.HumanAgentTag ?? current.HumanAgentTag, language, optOut, optIn, userId = scope.UserId, timeZone,
+                    optInRequired = request.MassRequiresOptIn ?? current.MassRequiresOptIn,
+                },
                 cancellationToken: ct));
             await command.CommitAsync(ct);
         }
@@ -112,9 +123,10 @@ public static partial class MessagingSettingsApi
     private static async Task<MessagingSettings> ReadAsync(NpgsqlConnection connection, long projectId, CancellationToken ct)
     {
         var row = await connection.QuerySingleAsync<SettingsRow>(new CommandDefinition("""
-            select human_agent_tag, default_language, opt_out_keywords, opt_in_keywords, uses_default_keywords
+            select human_agent_tag, default_language, opt_out_keywords, opt_in_keywords, uses_default_keywords, time_zone, mass_requires_opt_in
             from core.messaging_settings(@projectId)
             """, new { projectId }, cancellationToken: ct));
-        return new MessagingSettings(row.HumanAgentTag, row.DefaultLanguage, row.OptOutKeywords, row.OptInKeywords, row.UsesDefaultKeywords);
+        return new MessagingSettings(row.HumanAgentTag, row.DefaultLanguage, row.OptOutKeywords, row.OptInKeywords, row.UsesDefaultKeywords,
+            row.TimeZone, row.MassRequiresOptIn);
     }
 }

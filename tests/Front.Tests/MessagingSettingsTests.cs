@@ -56,6 +56,27 @@ public sealed class MessagingSettingsTests() : ComponentTest("es")
     }
 
     [Fact]
+    public void The_time_zone_and_the_campaign_opt_in_rule_are_saved_and_a_wrong_zone_is_explained_beside_its_field()
+    {
+        var api = new FakeCoreApi().On("/projects/3/messaging-settings", Settings)
+            .On("PUT /projects/3/messaging-settings", """{"code":"invalid_time_zone","field":"timeZone","detail":"x"}""", HttpStatusCode.BadRequest);
+        api.Register(Services);
+        var cut = Render<MessagingRulesAdmin>(p => p.Add(a => a.ProjectId, 3).Add(a => a.CanEdit, true));
+        cut.WaitForAssertion(() => Assert.Equal("true", cut.Find("[data-testid=admin-messaging]").GetAttribute("data-loaded")));
+        Assert.Equal("UTC", cut.Find("[data-testid=messaging-time-zone]").GetAttribute("value"));
+        Assert.Contains(cut.FindAll("#messaging-time-zones option"), o => o.GetAttribute("value") == "America/Mexico_City");
+
+        cut.Find("[data-testid=messaging-time-zone]").Change(" Mars/Olympus ");
+        cut.Find("[data-testid=messaging-mass-opt-in]").Change(true);
+        cut.Find("[data-testid=messaging-form]").Submit();
+        cut.WaitForAssertion(() => Assert.Equal("Usa un nombre de zona horaria como Europe/Madrid o America/Mexico_City.",
+            cut.Find("[data-testid=messaging-time-zone-error]").TextContent));
+        var body = JsonDocument.Parse(api.Bodies[api.Requests.IndexOf("PUT /projects/3/messaging-settings")]).RootElement;
+        Assert.Equal(("Mars/Olympus", true), (body.GetProperty("timeZone").GetString(), body.GetProperty("massRequiresOptIn").GetBoolean()));
+        Assert.Empty(cut.FindAll("[data-testid=messaging-language-error]"));
+    }
+
+    [Fact]
     public void A_supervisor_sees_the_rules_but_cannot_save_them()
     {
         new FakeCoreApi().On("/projects/3/messaging-settings", Settings).Register(Services);

@@ -9,9 +9,10 @@ public sealed partial class CoreApiClient
 
     /// <summary>Empty keyword lists return the project to the default keywords.</summary>
     public Task<MessagingSettings> SaveMessagingSettingsAsync(long projectId, bool humanAgentTag, string? defaultLanguage,
-        IReadOnlyList<string> optOutKeywords, IReadOnlyList<string> optInKeywords, CancellationToken ct = default) =>
+        IReadOnlyList<string> optOutKeywords, IReadOnlyList<string> optInKeywords, string? timeZone = null, bool? massRequiresOptIn = null,
+        CancellationToken ct = default) =>
         SendAsync<MessagingSettings>(HttpMethod.Put, $"projects/{projectId}/messaging-settings",
-            new MessagingSettingsRequest(humanAgentTag, defaultLanguage, [.. optOutKeywords], [.. optInKeywords]), ct);
+            new MessagingSettingsRequest(humanAgentTag, defaultLanguage, [.. optOutKeywords], [.. optInKeywords], timeZone, massRequiresOptIn), ct);
 
     public Task<Contracts.Settings.ContactLanguage> ContactLanguageAsync(long projectId, long contactId, CancellationToken ct = default) =>
         GetAsync<Contracts.Settings.ContactLanguage>($"projects/{projectId}/contacts/{contactId}/language", ct);

@@ -380,6 +380,19 @@ public sealed class CampaignTests(CoreHost host) : IClassFixture<CoreHost>
             var estimate = await (await host.As("supervisor@demo.local")).GetFromJsonAsync<JsonElement>($"{Base}/{id}/estimate");
             Assert.Equal(("EUR", 0.0571m + 0.0612m), (estimate.GetProperty("currency").GetString(), estimate.GetProperty("totalCost").GetDecimal()));
             Assert.DoesNotContain(estimate.GetProperty("warnings").EnumerateArray(), w => w.GetString() == "prices_stale");
+
+            // The same as a CSV file: a price that is not a number is refused by its row, and nothing changes.
+            var badCsv = await operatorClient.PutAsync("/platform/message-prices.csv", new StringContent(
+                "market,category,currency,price,effective_from\nES,utility,EUR,0.02,2026-10-01\nMX,utility,EUR,cheap,2026-10-01\n", Encoding.UTF8, "text/csv"));
+            Assert.Equal(HttpStatusCode.BadRequest, badCsv.StatusCode);
+            var problem = await badCsv.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(("invalid_price", "prices[1].price"), (problem.GetProperty("code").GetString(), problem.GetProperty("field").GetString()));
+            Assert.Equal(2, (await operatorClient.GetFromJsonAsync<JsonElement[]>("/platform/message-prices"))!.Length);
+            var goodCsv = await operatorClient.PutAsync("/platform/message-prices.csv", new StringContent(
+                "market,category,currency,price,effective_from\nes,Utility,eur,0.02,2026-10-01\n*,utility,EUR,0.03,2026-10-01\n", Encoding.UTF8, "text/csv"));
+            Assert.Equal(HttpStatusCode.OK, goodCsv.StatusCode);
+            Assert.Contains((await goodCsv.Content.ReadFromJsonAsync<JsonElement[]>())!,
+                p => p.GetProperty("market").GetString() == "ES" && p.GetProperty("category").GetString() == "utility" && p.GetProperty("currency").GetString() == "EUR");
         }
         finally
         {

@@ -27,6 +27,9 @@ public static class CampaignEstimates
         var platform = app.MapGroup("/platform/message-prices").WithTags("Mass sends").RequireOperator();
         platform.MapGet("", PricesAsync);
         platform.MapPut("", ReplacePricesAsync);
+        // The same table as a CSV file (market,category,currency,price,effective_from), as Meta's rate card is shared.
+        app.MapPut("/platform/message-prices.csv", ReplacePricesCsvAsync).WithTags("Mass sends").RequireOperator()
+            .WithDescription("Body: text/csv with market,category,currency,price,effective_from.");
         return app;
     }
 
@@ -125,6 +128,45 @@ public static class CampaignEstimates
                 cancellationToken: ct));
         return TypedResults.Ok(rows.Select(r => new MessagePrice(r.Market, r.Category, r.Currency, r.Price, DateOnly.FromDateTime(r.EffectiveFrom)))
             .ToArray());
+    }
+
+    /// <summary>The table as CSV, read with CsvHelper: a value that does not parse becomes one the row checks refuse, so
+    /// the refusal names its row (prices[i].price) like the JSON form's.</summary>
+    public static async Task<Results<Ok<MessagePrice[]>, ProblemHttpResult>> ReplacePricesCsvAsync(HttpContext http, NpgsqlDataSource db,
+        CancellationToken ct)
+    {
+        var rows = new List<MessagePrice>();
+        await using (var reader = CsvHelper.CsvReader.Create(http.Request.Body, new CsvHelper.CsvReaderOptions
+        {
+            HasHeader = true, TrimWhitespace = true, SkipEmptyLines = true, IncludeValuesInExceptions = false,
+        }, true))
+        {
+            try
+            {
+                await reader.ReadHeaderAsync(ct);
+                var headers = (reader.Headers ?? []).Select(h => h.Trim().ToLowerInvariant()).ToArray();
+                int Column(string name) => Array.IndexOf(headers, name);
+                var (market, category, currency, price, from) = (Column("market"), Column("category"), Column("currency"), Column("price"),
+                    Column("effective_from"));
+                if (new[] { market, category, currency, price, from }.Any(c => c < 0))
+                    return Refusals.Invalid("file", "prices_columns", "The header is market,category,currency,price,effective_from.");
+                while (await reader.ReadAsync(ct))
+                {
+                    if (rows.Count == 2000) break; // one more than allowed: the row checks refuse the size
+                    string? Field(int i) => i < reader.FieldCount ? reader.GetString(i) : null;
+                    rows.Add(new MessagePrice(Field(market)?.ToUpperInvariant() ?? "", Field(category)?.ToLowerInvariant() ?? "",
+                        Field(currency)?.ToUpperInvariant() ?? "",
+                        decimal.TryParse(Field(price), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var p) ? p : -1,
+                        DateOnly.TryParseExact(Field(from), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+                            System.Globalization.DateTimeStyles.None, out var d) ? d : default));
+                }
+            }
+            catch (CsvHelper.CsvFormatException ex)
+            {
+                return Refusals.Invalid("file", "prices_malformed", "The file is not a readable CSV: " + ex.Message);
+            }
+        }
+        return await ReplacePricesAsync(rows.ToArray(), http, db, ct);
     }
 
     /// <summary>Replaces the whole table (what Meta publishes is a whole rate card); each row is checked and a refusal

@@ -3,7 +3,7 @@
 # campaign; auto-stop <= 1 s after the critical signal; 0 sent twice and 0 skipped with a Worker killed).
 #   bench/mass.sh rate [recipients [rate]]      default 100000 at 72/s (~23 min), replies at 5/s, idle phases 120 s
 #   bench/mass.sh autostop [runs]               default 10
-#   bench/mass.sh kill [recipients [rate]]      default 20000 at 200/s on two Workers, one SIGKILLed half-way
+#   bench/mass.sh kill [recipients [rate]]      default 20000 at 100/s on two Workers, one SIGKILLed half-way
 #   bench/mass.sh all                           the three, rate with 100,000
 # Each scenario gets a fresh database and fresh Release services on its own PostgreSQL cluster (.local/bench-pg): the
 # Webhook API (Durable), the Meta sandbox posting its signed status webhooks to it and enforcing the number's
@@ -97,7 +97,7 @@ run_autostop() {
 }
 
 run_kill() {
-  local n="${1:-20000}" rate="${2:-200}"
+  local n="${1:-20000}" rate="${2:-100}"
   log "kill: $n recipients at $rate/s, two Workers"
   fresh_platform
   curl -fsS -X POST -H 'content-type: application/json' -d '{"mps": 1000}' \

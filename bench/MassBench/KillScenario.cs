@@ -15,7 +15,7 @@ public static class KillScenario
     public static async Task<int> RunAsync(BenchOptions o)
     {
         var count = o.Int("count", 20_000);
-        var rate = o.Number("rate", 200);
+        var rate = o.Number("rate", 100);
         var victim = o.Text("kill-worker");
         await using var db = new BenchDatabase(o.Text("db"));
         using var sandbox = new Sandbox(o.Text("sandbox"));

@@ -119,7 +119,7 @@ public sealed partial class CampaignLoop(
             foreach (var recipient in claimed)
             {
                 var slot = pacer.Next();
-                Track(SendAsync(campaign, pacer, recipient, slot, status, ct));
+                Track(SendAsync(campaign, recipient, slot, status, ct));
             }
         }
         status.Claimed(now, claimedTotal, null);
@@ -131,8 +131,7 @@ public sealed partial class CampaignLoop(
         task.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
     }
 
-    private async Task SendAsync(ActiveCampaign campaign, CampaignPacer pacer, ClaimedRecipient recipient, TimeSpan delay, LoopStatus status,
-        CancellationToken stopping)
+    private async Task SendAsync(ActiveCampaign campaign, ClaimedRecipient recipient, TimeSpan delay, LoopStatus status, CancellationToken stopping)
     {
         status.Started();
         try
@@ -143,7 +142,7 @@ public sealed partial class CampaignLoop(
                 await RecordAsync("select mass.retry_recipient(@id, @worker, null, 0, true)", recipient, new { });
                 return;
             }
-            await SendCoreAsync(campaign, pacer, recipient, status);
+            await SendCoreAsync(campaign, recipient, status);
         }
         catch (Exception ex)
         {
@@ -158,7 +157,7 @@ public sealed partial class CampaignLoop(
         }
     }
 
-    private async Task SendCoreAsync(ActiveCampaign campaign, CampaignPacer pacer, ClaimedRecipient recipient, LoopStatus status)
+    private async Task SendCoreAsync(ActiveCampaign campaign, ClaimedRecipient recipient, LoopStatus status)
     {
         if (recipient.InDoubt && !await SettleInDoubtAsync(recipient)) return;
         if (!AccessTokens.TryDecrypt(protector, campaign.AccessTokenEnc, campaign.AccountId, out var token, out var problem))
@@ -172,8 +171,6 @@ public sealed partial class CampaignLoop(
         GraphSendResult result;
         try
         {
-            // Just before the check, so a pause still takes effect on the very next request.
-            if (pacer.StartTurn() is var turn && turn > TimeSpan.Zero) await Task.Delay(turn, time);
             var started = await store.StartAsync(recipient.RecipientId, identity.Id);
             switch (started.Outcome)
             {
@@ -310,10 +307,8 @@ public sealed class CampaignPacer(TimeProvider time)
 {
     private readonly Lock _lock = new();
     private readonly long _start = time.GetTimestamp();
-    private readonly Queue<TimeSpan> _turns = new();
     private double _rate = 1;
     private TimeSpan _next;
-    private TimeSpan _lastTurn;
 
     public void SetRate(double rate)
     {
@@ -343,29 +338,6 @@ public sealed class CampaignPacer(TimeProvider time)
             var wait = _next - now;
             _next += TimeSpan.FromSeconds(1 / _rate);
             return wait;
-        }
-    }
-
-    /// <summary>
-    /// The wait before the next send may start, so that no sliding second holds more starts than the rate: Meta counts
-    /// a number's throughput over a sliding second and answers 130429 past it. Slots are even when planned, but a send
-    /// runs late when the Worker or the database stalls, and the late ones then went out together with the on-time ones
-    /// after them — up to 93 requests in one second at 72/s (bench/mass.sh), so with one-to-one replies on top the
-    /// number passed its 80/s. Late sends still catch up, never faster than the rate. The turn is taken.
-    /// </summary>
-    public TimeSpan StartTurn()
-    {
-        lock (_lock)
-        {
-            var cap = Math.Max(1, (int)Math.Floor(_rate));
-            var window = TimeSpan.FromSeconds(cap / _rate);
-            var now = Now;
-            while (_turns.Count > cap) _turns.Dequeue();
-            var turn = _lastTurn > now ? _lastTurn : now;
-            if (_turns.Count == cap && _turns.Dequeue() + window is var free && free > turn) turn = free;
-            _turns.Enqueue(turn);
-            _lastTurn = turn;
-            return turn - now;
         }
     }
 

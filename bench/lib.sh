@@ -7,10 +7,21 @@ bench_cleanup() {
   as_pg "$(pg_bin)/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true
 }
 
-bench_start() { # project port  (environment variables set on the call line pass through)
+bench_start() { # project port [--Config:Key=value ...]  (environment variables set on the call line pass through;
+  # BENCH_LOG names the log when one project runs twice)
+  local log="$ROOT/.local/bench-${BENCH_LOG:-$1}.log"
   ASPNETCORE_ENVIRONMENT=Production dotnet "$ROOT/src/$1/bin/Release/net10.0/$1.dll" --urls "http://127.0.0.1:$2" \
-    --contentRoot "$ROOT/src/$1/bin/Release/net10.0" > "$ROOT/.local/bench-$1.log" 2>&1 &
+    --contentRoot "$ROOT/src/$1/bin/Release/net10.0" "${@:3}" > "$log" 2>&1 &
   BENCH_PIDS+=($!)
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$2/health" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  die "$1 did not start (see .local/bench-$1.log)"
+  die "$1 did not start (see ${log#$ROOT/})"
+}
+
+bench_stop() { # the services started so far (the cluster stays up)
+  for pid in "${BENCH_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${BENCH_PIDS[@]}"; do
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done
+  BENCH_PIDS=()
 }

@@ -85,7 +85,8 @@ public sealed partial class CampaignLoop(
         var claimedTotal = 0;
         foreach (var campaign in campaigns)
         {
-            var rate = Math.Min(campaign.RatePerSecond, campaign.Throughput * (1 - _options.OneToOneReserve)) / _workers;
+            var allowed = campaign.Throughput * (1 - _options.OneToOneReserve);
+            var rate = Math.Min(campaign.RatePerSecond, allowed) / _workers;
             var pacer = _pacers.GetOrAdd(campaign.CampaignId, _ => new CampaignPacer(time));
             pacer.SetRate(rate);
             if (campaign.SendsPaused)
@@ -94,7 +95,10 @@ public sealed partial class CampaignLoop(
                 continue;
             }
             if (circuits.IsOpen(_graphHost, out _)) continue;
-            var want = pacer.Room(_options.PlanAhead);
+            // Never more waiting in this Worker than two plan-aheads' worth: when sends fall behind their slots (the
+            // machine or Meta slow), claiming on would hold recipients whose leases run out before their turn.
+            var want = Math.Min(pacer.Room(_options.PlanAhead),
+                Math.Max(1, (int)Math.Ceiling(rate * _options.PlanAhead.TotalSeconds * 2)) - pacer.Waiting);
             string? note = null;
             if (campaign.DailyLeft is { } daily && daily < want)
             {
@@ -115,11 +119,15 @@ public sealed partial class CampaignLoop(
             claimedTotal += claimed.Count;
             if (claimed.Count == 0 && campaign.HasWindow && await store.WaitingOutsideWindowAsync(campaign.CampaignId, ct))
                 note = "send_window: recipients wait for the send window in their time zone";
+            else if (note is null && campaign.RatePerSecond > allowed)
+                note = FormattableString.Invariant(
+                    $"reserve: sending at {allowed:0.#}/s, {_options.OneToOneReserve * 100:0.#}% of the number's {campaign.Throughput:0.#}/s is kept for agents' replies");
             await store.NoteAsync(campaign.CampaignId, note, ct);
             foreach (var recipient in claimed)
             {
                 var slot = pacer.Next();
-                Track(SendAsync(campaign, recipient, slot, status, ct));
+                pacer.Claimed();
+                Track(SendAsync(campaign, pacer, recipient, slot, status, ct));
             }
         }
         status.Claimed(now, claimedTotal, null);
@@ -131,7 +139,8 @@ public sealed partial class CampaignLoop(
         task.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
     }
 
-    private async Task SendAsync(ActiveCampaign campaign, ClaimedRecipient recipient, TimeSpan delay, LoopStatus status, CancellationToken stopping)
+    private async Task SendAsync(ActiveCampaign campaign, CampaignPacer pacer, ClaimedRecipient recipient, TimeSpan delay, LoopStatus status,
+        CancellationToken stopping)
     {
         status.Started();
         try
@@ -153,6 +162,7 @@ public sealed partial class CampaignLoop(
         }
         finally
         {
+            pacer.Done();
             status.Finished();
         }
     }
@@ -309,6 +319,14 @@ public sealed class CampaignPacer(TimeProvider time)
     private readonly long _start = time.GetTimestamp();
     private double _rate = 1;
     private TimeSpan _next;
+    private int _waiting;
+
+    /// <summary>Recipients claimed by this Worker whose send has not finished.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    public void Claimed() => Interlocked.Increment(ref _waiting);
+
+    public void Done() => Interlocked.Decrement(ref _waiting);
 
     public void SetRate(double rate)
     {

@@ -152,4 +152,20 @@ public sealed class CampaignTests
             TimeSpan.FromSeconds(30), "the campaign completes after the acknowledgement");
         await AssertEachSentOnceAsync(sandbox, db, campaignId, "3474000", 30);
     }
+
+    [Fact]
+    public async Task A_campaign_asking_for_the_whole_throughput_is_told_what_is_kept_for_replies_and_still_sends_everyone_once()
+    {
+        var db = await WorkerDatabase.CreateAsync("campaign_reserve");
+        var campaignId = await CampaignAsync(db, 300, "3475000", 80);
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await using var worker = WorkerHost.Start(db, sandbox);
+        // While it sends (a note says what holds the campaign now, so it is cleared when nothing does).
+        await Eventually.TrueAsync(async () => (await db.QueryAsync<string?>("select planner_note from mass.campaigns where id = @campaignId", new { campaignId }))
+                .Single() == "reserve: sending at 72/s, 10% of the number's 80/s is kept for agents' replies",
+            TimeSpan.FromSeconds(20), "the planner says what it keeps for replies");
+        await Eventually.TrueAsync(async () => await db.ScalarAsync<string>("select status from mass.campaigns where id = @campaignId", new { campaignId }) == "completed",
+            TimeSpan.FromSeconds(60), "the campaign completes");
+        await AssertEachSentOnceAsync(sandbox, db, campaignId, "3475000", 300);
+    }
 }

@@ -28,7 +28,7 @@ public sealed partial class ConsoleTests
     }
 
     [Fact]
-    public Task A_campaign_goes_from_the_wizard_through_a_second_persons_approval_to_live_progress_with_pause_and_resume() => Diagnosed(async () =>
+    public Task MassSends_a_campaign_goes_from_the_wizard_through_a_second_persons_approval_to_live_progress_with_pause_and_resume() => Diagnosed(async () =>
     {
         await ApprovedMarketingTemplateAsync();
         var accountId = await DbAsync<long>("select id from meta.accounts where project_id = @ProjectId and external_id = @Number",
@@ -45,23 +45,17 @@ public sealed partial class ConsoleTests
         await author.GetByTestId("wizard-template-pick").SelectOptionAsync(new SelectOptionValue { Label = "follow_up · en_US · Marketing" });
         await author.GetByTestId("wizard-next-1").ClickAsync();
 
-        // 2. Audience: three good rows, an invalid number, a duplicate and a row without the variable's value.
+        // 2. Audience: eight good rows, an invalid number, a duplicate and a row without the variable's value.
         var prefix = "346" + Random.Shared.Next(10, 99) + Random.Shared.Next(100, 999);
-        var csv = $"""
-            phone,name,1
-            +{prefix}101,Ana Díaz,Ana
-            +{prefix}102,Bea Gil,Bea
-            +{prefix}103,Carla Ruiz,Carla
-            12,Not a number,Nobody
-            +{prefix}101,Ana again,Ana
-            +{prefix}104,Dora Sanz,
-            """;
+        var first = new[] { "Ana", "Bea", "Carla", "Dora", "Elena", "Flor", "Gema", "Hugo" };
+        var csv = "phone,name,1\n" + string.Concat(first.Select((n, i) => $"+{prefix}{101 + i},{n} Díaz,{n}\n"))
+            + $"12,Not a number,Nobody\n+{prefix}101,Ana again,Ana\n+{prefix}199,Zoe Sanz,\n";
         await author.GetByTestId("audience-file").SetInputFilesAsync(new FilePayload
         {
             Name = "audience.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(csv),
         });
         var report = author.GetByTestId("audience-report");
-        await Expect(report.GetByTestId("audience-added")).ToHaveTextAsync("3 to send");
+        await Expect(report.GetByTestId("audience-added")).ToHaveTextAsync("8 to send");
         await Expect(report.GetByTestId("audience-excluded")).ToHaveTextAsync("3 excluded");
         foreach (var reason in new[] { "invalid_number", "duplicate", "missing_variable" })
             await Expect(report.GetByTestId($"audience-reason-{reason}")).ToHaveAttributeAsync("data-count", "1");
@@ -76,12 +70,12 @@ public sealed partial class ConsoleTests
 
         // 3. Variables: {{1}} from the column named 1; each recipient's message.
         await author.GetByTestId("wizard-next-2").ClickAsync();
-        await Expect(author.GetByTestId("preview-item")).ToHaveCountAsync(3);
+        await Expect(author.GetByTestId("preview-item")).ToHaveCountAsync(5);
         await Expect(author.GetByTestId("preview-text").First).ToHaveTextAsync("Hi Ana, we have not heard from you in a while. Can we help with anything?");
 
-        // 4. Rate: slow enough to watch, 5. review, submit.
+        // 4. Rate: one a second, slow enough to watch; 5. review, submit.
         await author.GetByTestId("wizard-next-3").ClickAsync();
-        await author.GetByTestId("wizard-rate-input").FillAsync("0.5");
+        await author.GetByTestId("wizard-rate-input").FillAsync("1");
         await author.GetByTestId("wizard-next-4").ClickAsync();
         await Expect(author.GetByTestId("estimate").GetByTestId("estimate-recipients").Or(author.GetByTestId("estimate-unavailable"))).ToBeVisibleAsync();
         await author.GetByTestId("wizard-submit").ClickAsync();
@@ -109,8 +103,8 @@ public sealed partial class ConsoleTests
         await Expect(reviewer.GetByTestId("campaign-status")).ToHaveAttributeAsync("data-status", "paused");
         await detail.GetByTestId("campaign-resume").ClickAsync();
         await Expect(detail.GetByTestId("campaign-status")).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = 30_000 });
-        await Expect(detail.GetByTestId("funnel-sent")).ToHaveAttributeAsync("data-count", "3", new() { Timeout = 20_000 });
-        await Expect(detail.GetByTestId("funnel-delivered")).ToHaveAttributeAsync("data-count", "3", new() { Timeout = 20_000 });
+        await Expect(detail.GetByTestId("funnel-sent")).ToHaveAttributeAsync("data-count", "8", new() { Timeout = 20_000 });
+        await Expect(detail.GetByTestId("funnel-delivered")).ToHaveAttributeAsync("data-count", "8", new() { Timeout = 20_000 });
         await Expect(detail.GetByTestId("funnel-chart")).ToBeVisibleAsync();
         await Expect(detail.GetByTestId("funnel-chart").Locator(".main-svg").First).ToBeAttachedAsync();
 
@@ -118,17 +112,17 @@ public sealed partial class ConsoleTests
         await detail.GetByTestId("recipients-status").SelectOptionAsync("excluded");
         await Expect(detail.GetByTestId("recipient-row")).ToHaveCountAsync(3);
         await detail.GetByTestId("recipients-status").SelectOptionAsync("");
-        await Expect(detail.GetByTestId("recipient-row")).ToHaveCountAsync(6);
+        await Expect(detail.GetByTestId("recipient-row")).ToHaveCountAsync(11);
         await detail.ScrollIntoViewIfNeededAsync();
         await platform.ScreenshotAsync(author, "mass-sends-progress");
-        Assert.Equal(3L, await DbAsync<long>("""
+        Assert.Equal(8L, await DbAsync<long>("""
             select count(*) from mass.recipients r join mass.campaigns c on c.id = r.campaign_id
             where c.name = @name and r.provider_message_id is not null
             """, new { name }));
     });
 
     [Fact]
-    public Task Number_health_shows_for_every_role_and_the_module_renders_in_Spanish_in_both_themes() => Diagnosed(async () =>
+    public Task MassSends_number_health_shows_for_every_role_and_the_module_renders_in_Spanish_in_both_themes() => Diagnosed(async () =>
     {
         // An agent reads number health but not campaigns.
         var agent = await platform.SignInAsync("agent@demo.local");

@@ -113,7 +113,7 @@ public sealed partial class ConsoleTests
         await Expect(detail.GetByTestId("recipient-row")).ToHaveCountAsync(3);
         await detail.GetByTestId("recipients-status").SelectOptionAsync("");
         await Expect(detail.GetByTestId("recipient-row")).ToHaveCountAsync(11);
-        await detail.ScrollIntoViewIfNeededAsync();
+        await Expect(detail.GetByTestId("funnel-chart").Locator(".main-svg .barlayer .bars path").First).ToBeAttachedAsync();
         await platform.ScreenshotAsync(author, "mass-sends-progress");
         Assert.Equal(8L, await DbAsync<long>("""
             select count(*) from mass.recipients r join mass.campaigns c on c.id = r.campaign_id
@@ -132,7 +132,8 @@ public sealed partial class ConsoleTests
         // The Worker's first health snapshot gives it a score; a level change is pushed.
         await Expect(number.GetByTestId("health-score")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+$"), new() { Timeout = 30_000 });
         await Expect(number.GetByTestId("health-level")).Not.ToHaveAttributeAsync("data-level", "none");
-        await Expect(agent.GetByTestId("health-chart").First).ToBeVisibleAsync();
+        // plotly (served by the console, under its CSP) drew the history.
+        await Expect(agent.GetByTestId("health-chart").First.Locator(".main-svg .scatterlayer .trace").First).ToBeAttachedAsync();
         await platform.ScreenshotAsync(agent, "number-health");
 
         // Dev (reads campaigns, writes none) in Spanish: the module's words and the charts follow language and theme.

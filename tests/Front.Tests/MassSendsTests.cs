@@ -19,7 +19,7 @@ public sealed class MassSendsTests : ComponentTest
         var cut = Render<EstimateView>(p => p.Add(e => e.Estimate, Estimate("over_portfolio_limit", "unpriced_markets", "something_new")));
 
         Assert.Equal(["over_portfolio_limit", "unpriced_markets", "something_new"],
-            cut.FindAll("[data-testid=estimate-warning]").Select(w => w.GetAttribute("data-code")).ToArray());
+            cut.FindAll("[data-testid=estimate-warning]").Select(w => w.GetAttribute("data-code")!).ToArray());
         Assert.StartsWith("More recipients than the portfolio", cut.FindAll("[data-testid=estimate-warning]")[0].TextContent);
         // An unknown code still shows, as its code.
         Assert.Equal("something_new", cut.FindAll("[data-testid=estimate-warning]")[2].TextContent);
@@ -54,7 +54,7 @@ public sealed class MassSendsTests : ComponentTest
         var cut = Render<FunnelNumbers>(p => p.Add(f => f.Funnel, funnel));
 
         Assert.Equal(["200", "180", "150", "90", "9", "15", "5"],
-            cut.FindAll("[data-testid^=funnel-]").Select(s => s.GetAttribute("data-count")).ToArray());
+            cut.FindAll("[data-testid^=funnel-]").Select(s => s.GetAttribute("data-count")!).ToArray());
         Assert.Contains("90%", cut.Find("[data-testid=funnel-sent]").TextContent);
         Assert.Contains("45%", cut.Find("[data-testid=funnel-read]").TextContent);
         Assert.Empty(cut.FindAll("[data-testid=funnel-held]"));

@@ -6,7 +6,7 @@ namespace MultichannelMessages.Front.Components.Charts;
 
 /// <summary>What one chart draws: its traces and the axis titles; <see cref="Chart"/> adds the theme's layout.</summary>
 public sealed record ChartSpec(IList<ITrace> Traces, string? XTitle = null, string? YTitle = null, bool TimeAxis = false, bool ShowLegend = true,
-    int Height = 240, double? YMax = null)
+    int Height = 240, double? YMax = null, int LeftMargin = 48)
 {
     public PlotLayout Layout(ChartTheme theme) => new()
     {
@@ -14,7 +14,7 @@ public sealed record ChartSpec(IList<ITrace> Traces, string? XTitle = null, stri
         PlotBgColor = "rgba(0,0,0,0)",
         Font = new Font { Color = theme.Text, Family = theme.Font, Size = 12 },
         Height = Height,
-        Margin = new Margin { L = 48, R = 12, T = 8, B = 40 },
+        Margin = new Margin { L = LeftMargin, R = 12, T = 8, B = 40 },
         ShowLegend = ShowLegend,
         Legend = [new Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H, Y = -0.25m, Font = new Plotly.Blazor.LayoutLib.LegendLib.Font { Color = theme.Muted } }],
         XAxis =

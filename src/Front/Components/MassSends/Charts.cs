@@ -63,7 +63,7 @@ public static class MassCharts
                 TextPosition = Plotly.Blazor.Traces.BarLib.TextPositionEnum.Outside,
                 Marker = new Plotly.Blazor.Traces.BarLib.Marker { ColorArray = colors },
             },
-        ], ShowLegend: false, Height: 220);
+        ], ShowLegend: false, Height: 220, LeftMargin: 96);
     }
 
     /// <summary>A number's score over time (0–100) with the level thresholds (40 critical, 70 healthy) as lines.</summary>

@@ -84,13 +84,17 @@ public static class MassCharts
                 },
             },
         };
-        if (x.Count > 0)
-            foreach (var (threshold, color, key) in new[] { (70, theme.Ok, "health.level.healthy"), (40, theme.Danger, "health.level.critical") })
-                traces.Add(new Scatter
-                {
-                    Name = text(key), X = [x[0], x[^1]], Y = [threshold, threshold], Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines,
-                    Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = color, Dash = "dot", Width = 1 },
-                });
+        if (x.Count == 0) return new ChartSpec(traces, YTitle: text("health.score"), TimeAxis: true, YMax: 100);
+        // The thresholds span at least the last day, so a new number's single snapshot still reads against them.
+        var last = DateTime.SpecifyKind(points[^1].TakenAt, DateTimeKind.Utc);
+        var first = DateTime.SpecifyKind(points[0].TakenAt, DateTimeKind.Utc);
+        var from = (first < last.AddDays(-1) ? first : last.AddDays(-1)).ToString("yyyy-MM-ddTHH:mm:ssZ");
+        foreach (var (threshold, color, key) in new[] { (70, theme.Ok, "health.level.healthy"), (40, theme.Danger, "health.level.critical") })
+            traces.Add(new Scatter
+            {
+                Name = text(key), X = [from, x[^1]], Y = [threshold, threshold], Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines,
+                Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = color, Dash = "dot", Width = 1 },
+            });
         return new ChartSpec(traces, YTitle: text("health.score"), TimeAxis: true, YMax: 100);
     }
 }

@@ -58,14 +58,14 @@ language sql as $$
     update core.users set language = coalesce(p_language, language), theme = coalesce(p_theme, theme) where id = p_user_id
 $$;
 
--- Chats, Templates, Internal chat, Admin (queues and routing) and Ops work today; the other modules arrive with later
+-- Chats, Templates, Mass sends, Number health, Internal chat, Admin (queues and routing) and Ops work today; the other modules arrive with later
 -- issues, so they are off until a project turns them on.
 create or replace function core.console_features(p_project_id bigint)
 returns table (feature text, enabled boolean)
 language sql stable as $$
     select d.feature, coalesce(f.enabled, d.enabled)
     from (values ('chats', true), ('dashboard', false), ('ai_agents', false), ('chatbots', false), ('templates', true),
-                 ('mass_sends', false), ('calls', false), ('internal_chat', true), ('admin', true), ('ops', true))
+                 ('mass_sends', true), ('number_health', true), ('calls', false), ('internal_chat', true), ('admin', true), ('ops', true))
          as d(feature, enabled)
     left join core.project_features f on f.project_id = p_project_id and f.feature = d.feature
 $$;

@@ -24,6 +24,7 @@ language sql stable as $$
         ('mass_sends', 'whatsapp_account', p.whatsapp),
         ('mass_sends', 'approved_marketing_template', p.marketing_template),
         ('mass_sends', 'healthy_number', p.healthy_number),
+        ('number_health', 'whatsapp_account', p.whatsapp),
         ('calls', 'whatsapp_account', p.whatsapp)
     ) as c(feature, check_key, ok)
 $$;

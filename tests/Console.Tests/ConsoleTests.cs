@@ -205,7 +205,7 @@ public sealed partial class ConsoleTests(ConsolePlatform platform) : IClassFixtu
         var page = await platform.SignInAsync("admin@demo.local");
         await page.GetByTestId("nav-ops").ClickAsync();
         await Expect(page.GetByTestId("ops-panel")).ToBeVisibleAsync();
-        await page.GetByTestId("nav-mass_sends").ClickAsync();
+        await page.GetByTestId("nav-chatbots").ClickAsync();
         await Expect(page.GetByTestId("module-not-enabled")).ToContainTextAsync("This module is not enabled for this project.");
 
         await page.GetByTestId("nav-chats").ClickAsync();

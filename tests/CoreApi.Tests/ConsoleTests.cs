@@ -24,6 +24,9 @@ public sealed class ConsoleTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal(host.DemoProjectId, project.GetProperty("id").GetInt64());
         Assert.Contains("chats", Modules(project));
         Assert.DoesNotContain("ops", Modules(project));
+        // Agents read number health (its own module) but not campaigns.
+        Assert.Contains("number_health", Modules(project));
+        Assert.DoesNotContain("mass_sends", Modules(project));
         Assert.DoesNotContain("admin", Modules(project));
         Assert.True(project.GetProperty("modules").EnumerateArray().Single(m => m.GetProperty("key").GetString() == "chats").GetProperty("enabled").GetBoolean());
         // Internal chat exists now (issue 5): on by default.
@@ -39,14 +42,14 @@ public sealed class ConsoleTests(CoreHost host) : IClassFixture<CoreHost>
     [Fact]
     public async Task A_feature_flag_turns_a_module_on_for_one_project_only()
     {
-        await host.ScalarAsync<object>("select core.set_feature(@DemoProjectId, 'mass_sends', true)", new { host.DemoProjectId });
+        await host.ScalarAsync<object>("select core.set_feature(@DemoProjectId, 'chatbots', true)", new { host.DemoProjectId });
         var admin = await Json(await (await host.As("admin@demo.local")).GetAsync("/me"));
-        var massSends = admin.GetProperty("projects").EnumerateArray().Single().GetProperty("modules").EnumerateArray()
-            .Single(m => m.GetProperty("key").GetString() == "mass_sends");
-        Assert.True(massSends.GetProperty("enabled").GetBoolean());
+        var chatbots = admin.GetProperty("projects").EnumerateArray().Single().GetProperty("modules").EnumerateArray()
+            .Single(m => m.GetProperty("key").GetString() == "chatbots");
+        Assert.True(chatbots.GetProperty("enabled").GetBoolean());
         var outsider = await Json(await (await host.As("outsider@other.local")).GetAsync("/me"));
         Assert.False(outsider.GetProperty("projects").EnumerateArray().Single().GetProperty("modules").EnumerateArray()
-            .Single(m => m.GetProperty("key").GetString() == "mass_sends").GetProperty("enabled").GetBoolean());
+            .Single(m => m.GetProperty("key").GetString() == "chatbots").GetProperty("enabled").GetBoolean());
     }
 
     [Fact]

@@ -29,11 +29,16 @@ public sealed class ModulesTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.True(internalChat.Ready); // no prerequisites
         Assert.Empty(internalChat.Checks);
         var massSends = empty.Single(m => m.Key == "mass_sends");
-        Assert.False(massSends.Built);
+        Assert.True(massSends.Built);
+        Assert.False(massSends.Ready);
         Assert.Equal(["whatsapp_account", "approved_marketing_template", "healthy_number"], massSends.Checks.Select(c => c.Key));
+        var calls = empty.Single(m => m.Key == "calls");
+        Assert.False(calls.Built);
+        Assert.Equal([new ModuleCheck("whatsapp_account", false)], calls.Checks);
 
         // Connecting a WhatsApp number readies Templates and Chats; an approved marketing template and a number that is
-        // not RED tick the mass-send checks (the module itself comes with a later release: built false, so not ready).
+        // not RED tick the mass-send checks and ready it. Calls' check is ticked too, but the module itself comes with
+        // a later release: built false, so not ready.
         var accountId = await host.ScalarAsync<long>(
             "select meta.upsert_account(@projectId, null, 'whatsapp', 'modules-phone-1', 'modules-waba-1', '15550001111', 'Shop number')", new { projectId });
         await host.ScalarAsync<object>("""
@@ -44,10 +49,14 @@ public sealed class ModulesTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.True(connected.Single(m => m.Key == "templates").Ready);
         Assert.True(connected.Single(m => m.Key == "chats").Ready);
         Assert.All(connected.Single(m => m.Key == "mass_sends").Checks, c => Assert.True(c.Ok, c.Key));
-        Assert.False(connected.Single(m => m.Key == "mass_sends").Ready);
+        Assert.True(connected.Single(m => m.Key == "mass_sends").Ready);
+        Assert.All(connected.Single(m => m.Key == "calls").Checks, c => Assert.True(c.Ok, c.Key));
+        Assert.False(connected.Single(m => m.Key == "calls").Ready);
 
         await host.ScalarAsync<object>("update meta.accounts set quality_rating = 'RED' where id = @accountId", new { accountId });
-        Assert.Contains(new ModuleCheck("healthy_number", false), (await ModulesAsync(admin, projectId)).Single(m => m.Key == "mass_sends").Checks);
+        var red = (await ModulesAsync(admin, projectId)).Single(m => m.Key == "mass_sends");
+        Assert.Contains(new ModuleCheck("healthy_number", false), red.Checks);
+        Assert.False(red.Ready);
     }
 
     [Fact]

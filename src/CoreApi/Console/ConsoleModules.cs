@@ -14,7 +14,10 @@ public static class ConsoleModules
         ("ai_agents", Permissions.ConfigureProject),
         ("chatbots", Permissions.ConfigureProject),
         ("templates", Permissions.ManageTemplates),
-        ("mass_sends", Permissions.ConfigureProject),
+        ("mass_sends", Permissions.ReadCampaigns),
+        // Every role reads number health (health.read), agents included, who may not open Mass sends: the panel is its
+        // own module as well as a tab of Mass sends, so an agent sees why a number is limited without seeing campaigns.
+        ("number_health", Permissions.ReadHealth),
         ("calls", Permissions.ReadConversations),
         ("internal_chat", Permissions.ReadConversations),
         ("admin", Permissions.ManageQueues),
@@ -23,5 +26,5 @@ public static class ConsoleModules
 
     /// <summary>The modules this version of the platform has; the others are switches waiting for their release
     /// (Admin → Modules says so instead of a checklist).</summary>
-    public static readonly IReadOnlySet<string> Built = new HashSet<string> { "chats", "templates", "internal_chat", "admin", "ops" };
+    public static readonly IReadOnlySet<string> Built = new HashSet<string> { "chats", "templates", "mass_sends", "number_health", "internal_chat", "admin", "ops" };
 }

@@ -24,6 +24,19 @@ public sealed class ConsoleState(CoreApiClient api)
     /// <summary>The conversation last opened in Chats (this circuit): internal chat offers to attach it as a card.</summary>
     public (long Id, string Title)? OpenConversation { get; set; }
 
+    /// <summary>dark or light, as the page shows it. Charts draw with concrete colours (plotly cannot read CSS custom
+    /// properties), so they redraw when it changes.</summary>
+    public string Theme { get; private set; } = "dark";
+
+    public event Func<Task>? ThemeChanged;
+
+    public async Task SetThemeAsync(string theme)
+    {
+        if (theme == Theme) return;
+        Theme = theme;
+        if (ThemeChanged is { } changed) await changed();
+    }
+
     public async Task<ProjectItem?> ProjectAsync(long projectId) =>
         (await ProfileAsync()).Projects.FirstOrDefault(p => p.Id == projectId);
 }

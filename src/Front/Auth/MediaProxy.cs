@@ -4,7 +4,7 @@ using MultichannelMessages.Front.CoreApi;
 namespace MultichannelMessages.Front.Auth;
 
 /// <summary>
-/// <c>GET /media/{project}/{conversation}/{media}</c> (and <c>/exports/{project}/command-log.csv</c>): the browser cannot call the Core API itself (the user's token
+/// <c>GET /media/{project}/{conversation}/{media}</c> (and the CSV downloads under <c>/exports/{project}/</c>): the browser cannot call the Core API itself (the user's token
 /// stays on the server), so an image, audio or video element points here and the Front streams the Core API's answer
 /// through with the session's token. The Core API decides access (404 outside the user's grants) and sets the
 /// headers that keep a customer's file from running in this origin; they are passed on unchanged.
@@ -25,7 +25,23 @@ public static class MediaProxy
                 IHttpClientFactory factory, TimeProvider clock, CancellationToken ct) =>
             StreamAsync($"projects/{projectId}/command-log.csv" + (string.IsNullOrWhiteSpace(action) ? "" : "?action=" + Uri.EscapeDataString(action)),
                 http, store, factory, clock, ct)).RequireAuthorization();
+        // Mass sends → a campaign's recipients with their verdicts and results (the validation report, and the export
+        // once sent). The Core API checks campaigns.read and streams it page by page; so does this.
+        app.MapGet("/exports/{projectId:long}/campaigns/{campaignId:long}/recipients.csv", (long projectId, long campaignId, string? status,
+                string? reason, HttpContext http, SessionTokens store, IHttpClientFactory factory, TimeProvider clock, CancellationToken ct) =>
+            StreamAsync($"projects/{projectId}/campaigns/{campaignId}/recipients.csv" + Filter(status, reason), http, store, factory, clock, ct))
+            .RequireAuthorization();
         return app;
+    }
+
+    public static string RecipientsCsvUrl(long projectId, long campaignId, string? status = null, string? reason = null) =>
+        $"/exports/{projectId}/campaigns/{campaignId}/recipients.csv" + Filter(status, reason);
+
+    private static string Filter(string? status, string? reason)
+    {
+        var query = string.Join('&', new[] { ("status", status), ("reason", reason) }
+            .Where(p => !string.IsNullOrWhiteSpace(p.Item2)).Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}"));
+        return query.Length == 0 ? "" : "?" + query;
     }
 
     public static string CommandLogCsvUrl(long projectId, string? action) =>

@@ -17,4 +17,8 @@ public static class Permission
     public const string ConfigureProject = "project.configure";
     public const string ManagePeople = "people.manage";
     public const string ManageDeadLetters = "deadletters.manage";
+    public const string ReadCampaigns = "campaigns.read";
+    public const string ManageCampaigns = "campaigns.manage";
+    public const string ApproveCampaigns = "campaigns.approve";
+    public const string ReadHealth = "health.read";
 }

@@ -6,6 +6,7 @@ global using MultichannelMessages.Contracts.Console;
 global using MultichannelMessages.Contracts.Conversations;
 global using MultichannelMessages.Contracts.Initiation;
 global using MultichannelMessages.Contracts.InternalChat;
+global using MultichannelMessages.Contracts.Mass;
 global using MultichannelMessages.Contracts.Operations;
 global using MultichannelMessages.Contracts.People;
 global using MultichannelMessages.Contracts.MetaAdmin;

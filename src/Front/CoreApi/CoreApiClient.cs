@@ -100,7 +100,7 @@ public sealed partial class CoreApiClient(HttpClient http, UserSession session)
         var token = await session.AccessTokenAsync(ct) ?? throw CoreApiException.SignedOut();
         using var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        // A file (CSV) goes as it is; anything else as JSON.
+        // A body that is already content (an audience file's stream, a price table's CSV) goes as it is; anything else as JSON.
         if (body is not null) request.Content = body as HttpContent ?? JsonContent.Create(body);
         var response = await Guard(() => http.SendAsync(request, ct));
         if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)

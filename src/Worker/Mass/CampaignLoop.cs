@@ -342,7 +342,10 @@ public sealed class CampaignPacer(TimeProvider time)
         {
             var now = Now;
             var from = _next > now ? _next : now;
-            return Math.Max(0, (int)Math.Floor((now + ahead - from).TotalSeconds * _rate));
+            // Slots starting before now + ahead: rounded up, or a campaign slower than one send per plan-ahead (0.5/s
+            // with the default second) would never find a whole slot and never send.
+            var span = (now + ahead - from).TotalSeconds;
+            return span <= 0 ? 0 : (int)Math.Ceiling(span * _rate - 1e-9);
         }
     }
 

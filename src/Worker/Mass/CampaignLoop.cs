@@ -345,7 +345,7 @@ public sealed class CampaignPacer(TimeProvider time)
             // Slots starting before now + ahead: rounded up, or a campaign slower than one send per plan-ahead (0.5/s
             // with the default second) would never find a whole slot and never send.
             var span = (now + ahead - from).TotalSeconds;
-            return span <= 0 ? 0 : (int)Math.Ceiling(span * _rate - 1e-9);
+            return span <= 0 ? 0 : (int)Math.Ceiling(span * _rate - 0.001); // a thousandth of a slot: tick rounding of 1/rate
         }
     }
 

@@ -6,7 +6,7 @@ namespace MultichannelMessages.Front.Components.Charts;
 
 /// <summary>What one chart draws: its traces and the axis titles; <see cref="Chart"/> adds the theme's layout.</summary>
 public sealed record ChartSpec(IList<ITrace> Traces, string? XTitle = null, string? YTitle = null, bool TimeAxis = false, bool ShowLegend = true,
-    int Height = 240, double? YMax = null, int LeftMargin = 48)
+    int Height = 240, double? YMax = null, int LeftMargin = 48, IList<object>? XRange = null)
 {
     public PlotLayout Layout(ChartTheme theme) => new()
     {
@@ -24,6 +24,7 @@ public sealed record ChartSpec(IList<ITrace> Traces, string? XTitle = null, stri
                 GridColor = theme.Grid, LineColor = theme.Grid, ZeroLineColor = theme.Grid, Color = theme.Muted,
                 Type = TimeAxis ? Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Date : Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Linear,
                 Title = XTitle is null ? null : new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = XTitle },
+                Range = XRange,
             },
         ],
         YAxis =

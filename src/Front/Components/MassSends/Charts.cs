@@ -12,7 +12,18 @@ public static class MassCharts
     /// as a dashed line: the gap between the bars and the line is what the planner note explains.</summary>
     public static ChartSpec Rate(IReadOnlyList<CampaignRatePoint> points, decimal ratePerSecond, ChartTheme theme, Func<string, string> text)
     {
-        var minutes = points.Select(p => (object)DateTime.SpecifyKind(p.Minute, DateTimeKind.Utc).ToString("yyyy-MM-ddTHH:mm:ssZ")).ToList();
+        static object At(DateTime minute) => DateTime.SpecifyKind(minute, DateTimeKind.Utc).ToString("yyyy-MM-ddTHH:mm:ssZ");
+        var minutes = points.Select(p => At(p.Minute)).ToList();
+        // At least ten minutes shown, with a minute either side: one minute of sends is a bar, not a sliver of a
+        // millisecond-wide axis.
+        IList<object>? range = null;
+        if (points.Count > 0)
+        {
+            var last = points[^1].Minute.AddMinutes(1);
+            var first = points[0].Minute.AddMinutes(-1);
+            if (last - first < TimeSpan.FromMinutes(10)) first = last.AddMinutes(-10);
+            range = [At(first), At(last)];
+        }
         Scatter Line(string name, Func<CampaignRatePoint, long> value, string color) => new()
         {
             Name = name, X = minutes, Y = points.Select(p => (object)value(p)).ToList(),
@@ -34,11 +45,11 @@ public static class MassCharts
         if (points.Count > 0)
             traces.Add(new Scatter
             {
-                Name = text("mass.rate.configured"), X = [minutes[0], minutes[^1]], Y = [ratePerSecond * 60, ratePerSecond * 60],
+                Name = text("mass.rate.configured"), X = [range![0], range[1]], Y = [ratePerSecond * 60, ratePerSecond * 60],
                 Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines,
                 Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = theme.Warn, Dash = "dash", Width = 2 },
             });
-        return new ChartSpec(traces, YTitle: text("mass.rate.per_minute"), TimeAxis: true);
+        return new ChartSpec(traces, YTitle: text("mass.rate.per_minute"), TimeAxis: true, XRange: range);
     }
 
     /// <summary>The funnel's stages, in order: targeted → sent → delivered → read → replied, then failed and skipped.</summary>

@@ -48,6 +48,9 @@ public sealed class SecretRotationTests(WebhookHost host) : IClassFixture<Webhoo
     [Fact]
     public async Task The_handshake_and_signed_events_are_recorded_on_the_app()
     {
+        // The secrets as they are now (the host's first load runs in the background; on a loaded machine it may not
+        // have finished, and the handshake would be refused for want of the app).
+        await Secrets.LoadAsync(CancellationToken.None);
         Assert.Null(await SeenAsync("select last_verified_at from meta.apps where meta_app_id = @DemoAppId", new { WebhookHost.DemoAppId }));
         var refused = await host.Client.GetAsync($"/webhook/{WebhookHost.DemoAppId}?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=42");
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
@@ -66,5 +69,23 @@ public sealed class SecretRotationTests(WebhookHost host) : IClassFixture<Webhoo
             if (seen is null) await Task.Delay(100);
         }
         Assert.NotNull(seen);
+    }
+
+    [Fact]
+    public async Task The_handshake_of_an_app_connected_after_the_last_load_succeeds_without_waiting_for_the_refresh()
+    {
+        const string LateApp = "300000000000004";
+        var protector = new SecretProtector(WebhookHost.MasterKey);
+        await Secrets.LoadAsync(CancellationToken.None);
+        await host.ScalarAsync<long>("""
+            insert into meta.apps (meta_app_id, name, app_secret_enc, verify_token_enc) values (@LateApp, 'Late', @secret, @token) returning id
+            """, new { LateApp, secret = protector.Protect(OldSecret, SecretPlace.AppSecret(LateApp)), token = protector.Protect("late-verify", SecretPlace.VerifyToken(LateApp)) });
+        // Misses reload at most every 5 s (a flood of wrong tokens is not a flood of queries).
+        await Task.Delay(TimeSpan.FromSeconds(5.2));
+        var verified = await host.Client.GetAsync($"/webhook/{LateApp}?hub.mode=subscribe&hub.verify_token=late-verify&hub.challenge=77");
+        Assert.Equal("77", await verified.Content.ReadAsStringAsync());
+        // A wrong token is still refused after the reload.
+        Assert.Equal(HttpStatusCode.Forbidden,
+            (await host.Client.GetAsync($"/webhook/{LateApp}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=77")).StatusCode);
     }
 }

@@ -26,7 +26,8 @@ public static class WebhookApi
         var mode = request.Query["hub.mode"].ToString();
         var token = request.Query["hub.verify_token"].ToString();
         var challenge = request.Query["hub.challenge"].ToString();
-        if (mode == "subscribe" && token.Length > 0 && challenge.Length > 0 && secrets.FindByVerifyToken(token, metaAppId) is { } app)
+        if (mode == "subscribe" && token.Length > 0 && challenge.Length > 0
+            && await secrets.FindByVerifyTokenAsync(token, metaAppId, request.HttpContext.RequestAborted) is { } app)
         {
             try { await secrets.MarkVerifiedAsync(app.Id, request.HttpContext.RequestAborted); }
             catch (Npgsql.NpgsqlException) { /* the handshake still succeeds; only the console's "last verified" waits */ }

@@ -93,7 +93,20 @@ public sealed class AppSecrets(NpgsqlDataSource dataSource, SecretProtector prot
         return signer;
     }
 
-    public MetaApp? FindByVerifyToken(string token, string? metaAppId)
+    /// <summary>The app whose verify token this is. Meta's handshake comes right after an admin connects an app, so a
+    /// miss reloads (at most every 5 s, as a signer's miss does) rather than refusing until the next refresh.</summary>
+    public async Task<MetaApp?> FindByVerifyTokenAsync(string token, string? metaAppId, CancellationToken ct)
+    {
+        var app = FindByVerifyToken(token, metaAppId);
+        if (app is null && Environment.TickCount64 - Interlocked.Read(ref _lastLoadTicks) > MissRefreshInterval.TotalMilliseconds)
+        {
+            await LoadAsync(ct);
+            app = FindByVerifyToken(token, metaAppId);
+        }
+        return app;
+    }
+
+    private MetaApp? FindByVerifyToken(string token, string? metaAppId)
     {
         var bytes = Encoding.UTF8.GetBytes(token);
         return _apps.FirstOrDefault(a => (metaAppId is null || a.MetaAppId == metaAppId)

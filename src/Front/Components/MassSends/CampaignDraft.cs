@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace MultichannelMessages.Front.Components.MassSends;
 
 /// <summary>What the wizard edits, turned into the Core API's <see cref="CampaignRequest"/>. Times are entered in the
-/// browser's time zone (the console shows every time in it; the project's own zone is not in any contract yet).</summary>
+/// project's time zone (from the messaging settings; the browser's when they cannot be read).</summary>
 public sealed class CampaignDraft
 {
     public string Name { get; set; } = "";

@@ -48,6 +48,9 @@ public sealed class SpanishTextTests() : ComponentTest("es")
     public void A_refusal_code_from_the_core_api_is_translated()
     {
         Assert.Equal("Escribe algo antes de enviar.", ErrorText.For(L, new CoreApiException(400, "empty_message", "Write something before sending.")));
+        // The generic "required" (shown beside its field) and the price table's row refusals are translated too.
+        Assert.Equal("Completa este campo.", ErrorText.For(L, new CoreApiException(400, "required", "Choose an approved template.")));
+        Assert.Equal("Un precio es un número, 0 o más, por mensaje entregado.", ErrorText.For(L, new CoreApiException(400, "invalid_price", "x")));
     }
 
     [Fact]

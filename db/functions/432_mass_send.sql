@@ -378,6 +378,7 @@ language plpgsql as $$
 declare
     v_stops jsonb;
     v_stop jsonb;
+    v_pushed bigint;
 begin
     if not exists (select 1 from mass.campaigns where started_at > now() - interval '30 days') then return; end if;
     with seen as (
@@ -410,13 +411,22 @@ begin
             error_title = case when x.status = 'failed' then x.error_title else r.error_title end
         from seen x, mass.campaigns c
         where r.message_id = x.message_id and c.id = r.campaign_id and r.status not in ('excluded', 'skipped')
-        returning c.account_id, r.template_id, x.status, x.error_code, x.error_title
+        returning r.campaign_id, c.account_id, r.template_id, x.status, x.error_code, x.error_title
+    ), progressed as (
+        -- The consoles showing a campaign re-read its counts: at most one push a second per campaign, so a campaign's
+        -- thousands of statuses a minute are not thousands of change-feed rows.
+        update mass.campaigns c set progress_pushed_at = now()
+        from (select distinct campaign_id from moved) t
+        where c.id = t.campaign_id and coalesce(c.progress_pushed_at, '-infinity') < now() - interval '1 second'
+        returning c.id, c.project_id
     )
-    select jsonb_agg(distinct jsonb_build_object(
-               'account', account_id, 'template', case when error_code in (132015, 132016) then template_id end,
-               'code', error_code, 'title', error_title))
-    into v_stops
-    from moved where status = 'failed' and error_code in (131048, 132015, 132016, 368, 131031);
+    select (select jsonb_agg(distinct jsonb_build_object(
+                'account', account_id, 'template', case when error_code in (132015, 132016) then template_id end,
+                'code', error_code, 'title', error_title))
+            from moved where status = 'failed' and error_code in (131048, 132015, 132016, 368, 131031)),
+           (select count(ops.emit_change(p.project_id, 'campaign_changed', null, null,
+                                         jsonb_build_object('campaignId', p.id, 'progress', true))) from progressed p)
+    into v_stops, v_pushed;
 
     for v_stop in select value from jsonb_array_elements(coalesce(v_stops, '[]')) loop
         perform mass.auto_stop(array[(v_stop ->> 'account')::bigint], (v_stop ->> 'template')::bigint, 'meta_' || (v_stop ->> 'code'),

@@ -62,6 +62,31 @@ public sealed class MassSignalTests(WebhookHost host) : IClassFixture<WebhookHos
     }
 
     [Fact]
+    public async Task Statuses_tell_the_consoles_a_campaigns_counts_moved_at_most_once_a_second()
+    {
+        var recipient = await SentRecipientAsync(Payloads.PhoneNumberId, "34611000010", "wamid.mass-progress");
+        var campaignId = await host.ScalarAsync<long>("select campaign_id from mass.recipients where id = @recipient", new { recipient });
+        const string Pushes = """
+            select count(*) from ops.change_feed
+            where kind = 'campaign_changed' and (payload ->> 'campaignId')::bigint = @campaignId and (payload ->> 'progress')::boolean
+            """;
+        await host.PostAsync(Payloads.Status("wamid.mass-progress", "sent", "34611000010"));
+        Assert.Equal(1L, await host.ScalarAsync<long>(Pushes, new { campaignId }));
+        // Within the same second: counted, not pushed again.
+        await host.PostAsync(Payloads.Status("wamid.mass-progress", "delivered", "34611000010", timestamp: 1700000200));
+        Assert.Equal("delivered", await host.ScalarAsync<string>("select status from mass.recipients where id = @recipient", new { recipient }));
+        var within = await host.ScalarAsync<bool>("select progress_pushed_at > now() - interval '1 second' from mass.campaigns where id = @campaignId",
+            new { campaignId });
+        if (within) Assert.Equal(1L, await host.ScalarAsync<long>(Pushes, new { campaignId }));
+        // A second later, the next status pushes again.
+        await host.ScalarAsync<int>("update mass.campaigns set progress_pushed_at = now() - interval '2 seconds' where id = @campaignId returning 1",
+            new { campaignId });
+        await host.PostAsync(Payloads.Status("wamid.mass-progress", "read", "34611000010", timestamp: 1700000300));
+        Assert.Equal("read", await host.ScalarAsync<string>("select status from mass.recipients where id = @recipient", new { recipient }));
+        Assert.Equal(within ? 2L : 3L, await host.ScalarAsync<long>(Pushes, new { campaignId }));
+    }
+
+    [Fact]
     public async Task A_spam_rate_failure_pauses_the_numbers_campaigns_in_the_webhooks_transaction_and_not_another_numbers()
     {
         var hit = await SentRecipientAsync(Payloads.PhoneNumberId, "34611000003", "wamid.mass-spam");

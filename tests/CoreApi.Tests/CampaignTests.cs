@@ -388,6 +388,10 @@ public sealed class CampaignTests(CoreHost host) : IClassFixture<CoreHost>
             var problem = await badCsv.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal(("invalid_price", "prices[1].price"), (problem.GetProperty("code").GetString(), problem.GetProperty("field").GetString()));
             Assert.Equal(2, (await operatorClient.GetFromJsonAsync<JsonElement[]>("/platform/message-prices"))!.Length);
+            // A file longer than the table may be is refused whole, not cut short.
+            var tooLong = "market,category,currency,price,effective_from\n" + string.Concat(Enumerable.Range(0, 2001).Select(i => "ES,utility,EUR,0.02,2026-10-01\n"));
+            var refusedLong = await operatorClient.PutAsync("/platform/message-prices.csv", new StringContent(tooLong, Encoding.UTF8, "text/csv"));
+            Assert.Equal("invalid_prices", await Code(refusedLong));
             var goodCsv = await operatorClient.PutAsync("/platform/message-prices.csv", new StringContent(
                 "market,category,currency,price,effective_from\nes,Utility,eur,0.02,2026-10-01\n*,utility,EUR,0.03,2026-10-01\n", Encoding.UTF8, "text/csv"));
             Assert.Equal(HttpStatusCode.OK, goodCsv.StatusCode);

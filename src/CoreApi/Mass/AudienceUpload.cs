@@ -215,7 +215,7 @@ public static partial class AudienceUpload
         CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await connection.ExecuteScalarAsync<long?>(Sql("select mass.campaign_scope(@campaignId)", new { campaignId }, ct)) != projectId)
+        if (!await CampaignsApi.InProjectAsync(connection, projectId, campaignId, ct))
         {
             await Refusals.WriteAsync(http, StatusCodes.Status404NotFound, "not_found", "Not found.", ct);
             return;

@@ -111,8 +111,7 @@ public static class CampaignEstimates
     {
         if (minutes is < 1 or > 1440) return Refusals.Invalid("minutes", "invalid_minutes", "Ask for 1 to 1,440 minutes.");
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await connection.ExecuteScalarAsync<long?>(new CommandDefinition("select mass.campaign_scope(@campaignId)", new { campaignId },
-                cancellationToken: ct)) != projectId)
+        if (!await CampaignsApi.InProjectAsync(connection, projectId, campaignId, ct))
             return Refusals.NotFound();
         var since = time.GetUtcNow().UtcDateTime.AddMinutes(-(minutes ?? 60));
         var rows = await connection.QueryAsync<CampaignRatePoint>(new CommandDefinition(
@@ -152,7 +151,7 @@ public static class CampaignEstimates
                     return Refusals.Invalid("file", "prices_columns", "The header is market,category,currency,price,effective_from.");
                 while (await reader.ReadAsync(ct))
                 {
-                    if (rows.Count == 2000) break; // one more than allowed: the row checks refuse the size
+                    if (rows.Count > 2000) break; // one more than allowed is read, so the size check refuses the file
                     string? Field(int i) => i < reader.FieldCount ? reader.GetString(i) : null;
                     rows.Add(new MessagePrice(Field(market)?.ToUpperInvariant() ?? "", Field(category)?.ToLowerInvariant() ?? "",
                         Field(currency)?.ToUpperInvariant() ?? "",

@@ -47,6 +47,10 @@ public static class CampaignsApi
 
     private static CommandDefinition Sql(string sql, object args, CancellationToken ct) => new(sql, args, cancellationToken: ct);
 
+    /// <summary>Whether the campaign is this project's: another project's campaign answers 404 like a missing one.</summary>
+    internal static async Task<bool> InProjectAsync(NpgsqlConnection connection, long projectId, long campaignId, CancellationToken ct) =>
+        await connection.ExecuteScalarAsync<long?>(Sql("select mass.campaign_scope(@campaignId)", new { campaignId }, ct)) == projectId;
+
     private const string Select = """
         select c.id, c.name, c.status, c.account_id, a.name as account_name, c.template_id, t.name as template_name, t.language as template_language,
                t.category as template_category, c.revision, c.rate_per_second, c.daily_cap, c.marketing_limit_policy, c.scheduled_at,
@@ -236,7 +240,7 @@ public static class CampaignsApi
     public static async Task<Results<Ok<AudienceCount[]>, ProblemHttpResult>> Summary(long projectId, long campaignId, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await connection.ExecuteScalarAsync<long?>(Sql("select mass.campaign_scope(@campaignId)", new { campaignId }, ct)) != projectId)
+        if (!await InProjectAsync(connection, projectId, campaignId, ct))
             return Refusals.NotFound();
         return TypedResults.Ok(await AudienceUpload.SummaryAsync(connection, campaignId, ct));
     }
@@ -247,7 +251,7 @@ public static class CampaignsApi
         long? after, int? limit, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await connection.ExecuteScalarAsync<long?>(Sql("select mass.campaign_scope(@campaignId)", new { campaignId }, ct)) != projectId)
+        if (!await InProjectAsync(connection, projectId, campaignId, ct))
             return Refusals.NotFound();
         return TypedResults.Ok((await AudienceUpload.RecipientsAsync(connection, campaignId, status, reason, after ?? 0,
             Math.Clamp(limit ?? 100, 1, 500), ct)).ToArray());
@@ -258,7 +262,7 @@ public static class CampaignsApi
         NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (await connection.ExecuteScalarAsync<long?>(Sql("select mass.campaign_scope(@campaignId)", new { campaignId }, ct)) != projectId)
+        if (!await InProjectAsync(connection, projectId, campaignId, ct))
             return Refusals.NotFound();
         var rows = await connection.QueryAsync<RecipientPreview>(Sql("""
             select r.id as recipient_id, r.wa_id, r.name, r.language, t.language as template_language, x.body, x.missing

@@ -262,9 +262,8 @@ public sealed partial class CampaignLoop(
                 return;
         }
         var decision = MetaErrorClassifier.Classify(error);
-        if (decision.Retry is RetryClass.Throughput or RetryClass.PairRate && _pacers.TryGetValue(campaign.CampaignId, out var pacer)
-            && decision.Retry == RetryClass.Throughput)
-            pacer.PauseFor(Backoff.Minimum(decision.Retry));
+        if (decision.Retry == RetryClass.Throughput && _pacers.TryGetValue(campaign.CampaignId, out var pacer))
+            pacer.Throttled(Backoff.Minimum(decision.Retry));
         if (decision.IsPermanent || recipient.AttemptCount >= _options.MaxAttempts)
         {
             await RecordAsync("select mass.fail_recipient(@id, @worker, @code, @title, @details, @reason, null)", recipient,
@@ -311,7 +310,7 @@ public sealed partial class CampaignLoop(
 /// <summary>
 /// Even spacing at a campaign's rate: each claimed recipient gets the next slot (1/rate after the previous one), so the
 /// rate holds over any minute however the claims fall; <see cref="Room"/> is how many slots fit in the plan-ahead.
-/// A 130429 from Meta pushes the next slot back. Thread-safe.
+/// A 130429 from Meta slows the campaign down (<see cref="Throttled"/>). Thread-safe.
 /// </summary>
 public sealed class CampaignPacer(TimeProvider time)
 {
@@ -320,6 +319,7 @@ public sealed class CampaignPacer(TimeProvider time)
     private double _rate = 1;
     private TimeSpan _next;
     private int _waiting;
+    private readonly Pacing.RefusalWindow _refusals = new();
 
     /// <summary>Recipients claimed by this Worker whose send has not finished.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
@@ -362,11 +362,15 @@ public sealed class CampaignPacer(TimeProvider time)
         }
     }
 
-    public void PauseFor(TimeSpan pause)
+    /// <summary>Meta refused a send with 130429: a lone refusal costs only its own slot (the recipient retries later),
+    /// sustained refusals push the next slot <paramref name="pause"/> away (<see cref="RefusalWindow"/>).</summary>
+    public void Throttled(TimeSpan pause)
     {
         lock (_lock)
         {
-            var until = Now + pause;
+            var now = Now;
+            if (!_refusals.Sustained(now, _rate)) return;
+            var until = now + pause;
             if (_next < until) _next = until;
         }
     }

@@ -24,6 +24,7 @@ public sealed class SendPacer
     private readonly long _start;
     private readonly Lock _lock = new();
     private readonly Dictionary<long, TokenBucket> _accounts = [];
+    private readonly Dictionary<long, RefusalWindow> _refusals = [];
     private readonly Dictionary<(long Account, string Recipient), TokenBucket> _recipients = [];
     private TimeSpan _lastSweep;
     private int _workers = 1;
@@ -70,7 +71,9 @@ public sealed class SendPacer
     }
 
     /// <summary>Meta throttled us anyway (another Worker, another app on the number, a lower tier than configured):
-    /// hold the account or the pair back so the next sends do not hit the same wall.</summary>
+    /// hold the pair back, or the account once its refusals are sustained (<see cref="RefusalWindow"/>: a lone 130429
+    /// is a burst, and holding every reply of the number a second for it is what made replies wait during a
+    /// campaign), so the next sends do not hit the same wall.</summary>
     public void Throttled(long accountId, string recipient, RetryClass cause, TimeSpan pause)
     {
         if (!_options.Enabled) return;
@@ -78,7 +81,10 @@ public sealed class SendPacer
         lock (_lock)
         {
             if (cause == RetryClass.Throughput && _accounts.TryGetValue(accountId, out var account))
-                account.PauseFor(pause, now);
+            {
+                if (!_refusals.TryGetValue(accountId, out var refusals)) _refusals[accountId] = refusals = new RefusalWindow();
+                if (refusals.Sustained(now, account.RatePerSecond)) account.PauseFor(pause, now);
+            }
             else if (cause == RetryClass.PairRate && _recipients.TryGetValue((accountId, recipient), out var pair))
                 pair.PauseFor(pause, now);
         }

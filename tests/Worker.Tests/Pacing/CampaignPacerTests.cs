@@ -34,4 +34,22 @@ public sealed class CampaignPacerTests
         Assert.InRange(slots[^1].TotalMilliseconds, 986.0, 986.2); // 71/72 s, to the tick
         Assert.Equal(0, pacer.Room(TimeSpan.FromSeconds(1)));
     }
+
+    [Fact]
+    public void A_lone_refusal_costs_no_slot_but_sustained_refusals_push_the_next_one_back()
+    {
+        var pacer = new CampaignPacer(_clock);
+        pacer.SetRate(72);
+        Assert.Equal(TimeSpan.Zero, pacer.Next());
+        // Three refusals within a second at 72/s (threshold 4): bursts, the next slot stays where it was.
+        for (var i = 0; i < 3; i++) pacer.Throttled(TimeSpan.FromSeconds(1));
+        Assert.InRange(pacer.Next().TotalMilliseconds, 13.8, 13.9);
+        // The fourth: the number takes less than planned, so nothing goes for a second.
+        pacer.Throttled(TimeSpan.FromSeconds(1));
+        Assert.Equal(TimeSpan.FromSeconds(1), pacer.Next());
+        // A second later the count starts again: one more refusal alone does not pause.
+        _clock.Advance(TimeSpan.FromSeconds(2.5));
+        pacer.Throttled(TimeSpan.FromSeconds(1));
+        Assert.Equal(TimeSpan.Zero, pacer.Next());
+    }
 }

@@ -98,8 +98,28 @@ public sealed class SendPacerTests
         Assert.Equal(TimeSpan.FromSeconds(6), pacer.Reserve(1, "phone-1", null, "whatsapp", "34600").Wait);
         Assert.Equal(TimeSpan.Zero, pacer.Reserve(1, "phone-1", null, "whatsapp", "34601").Wait);
 
+        // At 80/s, a lone 130429 (and a second one) is a burst: the number's other replies go on at once…
         pacer.Throttled(1, "34601", RetryClass.Throughput, TimeSpan.FromSeconds(1));
-        Assert.Equal(TimeSpan.FromSeconds(1), pacer.Reserve(1, "phone-1", null, "whatsapp", "34602").Wait);
+        pacer.Throttled(1, "34601", RetryClass.Throughput, TimeSpan.FromSeconds(1));
+        Assert.Equal(TimeSpan.Zero, pacer.Reserve(1, "phone-1", null, "whatsapp", "34602").Wait);
+        // …the fourth within a second (5 % of 80/s) means the number takes less than planned: it pauses.
+        _clock.Advance(Ms(500));
+        pacer.Throttled(1, "34601", RetryClass.Throughput, TimeSpan.FromSeconds(1));
+        pacer.Throttled(1, "34601", RetryClass.Throughput, TimeSpan.FromSeconds(1));
+        Assert.Equal(TimeSpan.FromSeconds(1), pacer.Reserve(1, "phone-1", null, "whatsapp", "34603").Wait);
+    }
+
+    [Fact]
+    public void Refusals_spread_over_seconds_never_pause_the_number()
+    {
+        var pacer = Pacer(o => o.MaxHoldMs = 60_000);
+        pacer.Reserve(1, "phone-1", null, "whatsapp", "first");
+        for (var i = 0; i < 20; i++)
+        {
+            _clock.Advance(Ms(400)); // 2.5 refusals a second: under 4 in any second at 80/s
+            pacer.Throttled(1, "x", RetryClass.Throughput, TimeSpan.FromSeconds(1));
+            Assert.Equal(TimeSpan.Zero, pacer.Reserve(1, "phone-1", null, "whatsapp", "u" + i).Wait);
+        }
     }
 
     [Fact]

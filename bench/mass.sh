@@ -8,7 +8,7 @@
 # Each scenario gets a fresh database and fresh Release services on its own PostgreSQL cluster (.local/bench-pg): the
 # Webhook API (Durable), the Meta sandbox posting its signed status webhooks to it and enforcing the number's
 # throughput (80/s, as Meta), and the Worker(s). The sandbox's portfolio messaging limit (TIER_250 by default) is off
-# and the demo number's tier unlimited, so 100,000 new customers can be reached; everything else is the defaults.
+# and the demo number's tier unlimited (in the sandbox too: the Worker reads it from Graph every 15 min), so 100,000 new customers can be reached; everything else is the defaults.
 # 72/s is the highest rate the loop honours on a standard 80/s number: it keeps Mass:OneToOneReserve (10 %) for replies.
 # Env: MASS_REPLY_RATE (5), MASS_IDLE_SECONDS (120), MASS_CONFIRMATION_SECONDS (kill's Mass:ConfirmationWindowSeconds, 30),
 # MASS_ENFORCE_THROUGHPUT (true: the sandbox refuses the 81st send in any second with 130429, as Meta).
@@ -55,6 +55,7 @@ SQL
   SANDBOX="$(free_port 5390)"
   local i; for i in 0 1 2 3; do export "MM_Sandbox__Accounts__${i}__AccessToken=$MM_DEMO_ACCESS_TOKEN"; done
   MM_Sandbox__WebhookUrl="http://127.0.0.1:$WEBHOOK/webhook" MM_Sandbox__AppSecret="$MM_DEMO_APP_SECRET" \
+    MM_Sandbox__Accounts__0__MessagingLimitTier=TIER_UNLIMITED \
     MM_Sandbox__SentCapacity=1000000 MM_Sandbox__Limits__EnforceThroughput="${MASS_ENFORCE_THROUGHPUT:-true}" MM_Sandbox__Limits__EnforceMessagingLimit=false \
     bench_start MetaSandbox "$SANDBOX" "--Logging:LogLevel:MultichannelMessages.MetaSandbox.Messages.MessageServices=Debug"
 }

@@ -26,6 +26,8 @@ begin
         return;
     end if;
     perform chat.check_send_lock(p_conversation_id, p_user_id);
+    -- A person writing takes the conversation from the AI agent at once (the agent re-checks before it sends).
+    if p_user_id is not null then perform bot.person_took_over(p_conversation_id, p_user_id, 'person_replied'); end if;
     if p_type <> 'template' then
         select * into v_window from chat.window_state(p_conversation_id, p_now);
         if not coalesce(v_window.is_open, false) then

@@ -63,6 +63,10 @@ begin
             v_row.queue_id, p_user_id);
     perform ops.emit_change(v_row.project_id, 'conversation_updated', v_row.id);
     if p_user_id is null then perform pg_notify('assignment', ''); end if;
+    -- A person assigning it (to themselves or a colleague) makes it people's work; auto-assignment (no actor) does not.
+    if p_user_id is not null and p_actor_user_id is not null then
+        perform bot.person_took_over(p_conversation_id, p_actor_user_id, 'person_assigned');
+    end if;
     return true;
 end
 $$;
@@ -125,6 +129,7 @@ begin
     insert into chat.conversation_events (project_id, conversation_id, actor_user_id, action, queue_id, user_id)
     values (v_row.project_id, v_row.id, p_actor_user_id, case when p_status = 'resolved' then 'resolved' else 'reopened' end,
             v_row.queue_id, v_row.assigned_user_id);
+    if p_status = 'resolved' then perform bot.end_episode(p_conversation_id); end if;
     perform ops.emit_change(v_row.project_id, 'conversation_updated', v_row.id);
     return true;
 end
@@ -268,6 +273,7 @@ begin
     if v_won.conversation_id is not null and v_won.taken_at = now() then
         insert into chat.lock_events (project_id, conversation_id, owner_user_id, actor_user_id, action)
         values (v_conversation.project_id, p_conversation_id, p_user_id, p_user_id, 'taken');
+        perform bot.person_took_over(p_conversation_id, p_user_id, 'person_took_lock');
         perform ops.emit_change(v_conversation.project_id, 'lock_changed', p_conversation_id, null,
                                 jsonb_build_object('action', 'taken', 'ownerUserId', p_user_id));
     end if;

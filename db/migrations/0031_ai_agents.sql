@@ -111,6 +111,7 @@ create table bot.ai_conversations (
     updated_at            timestamptz not null default now()
 );
 create index ai_conversations_due_idx on bot.ai_conversations (due_at) where due_at is not null;
+create index ai_conversations_live_idx on bot.ai_conversations (conversation_id) where state in ('active', 'waiting');
 
 -- Every model call, auditable: the model, tokens, latency (the model's and the Worker's own), cost, the envelope the
 -- model returned, the tools it called with their results, and the action taken.

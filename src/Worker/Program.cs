@@ -2,9 +2,9 @@ using MultichannelMessages.Platform.Hosting;
 using MultichannelMessages.Worker.Extensions;
 using MultichannelMessages.Worker.Outbox;
 
-// The Worker: everything outbound and scheduled, the only process that calls Meta. Loops so far: the outbox pump
+// The Worker: everything outbound and scheduled, the only process that calls Meta or OpenAI. Loops so far: the outbox pump
 // (sends with pacing, retries, dead letters; media files uploaded first), the media download loop, the shared
-// inbox's loops (auto-assignment, lock expiry, internal-chat purge), template submission and sync, validation of
+// inbox's loops (auto-assignment, lock expiry, internal-chat purge), template submission and sync, the AI agents, validation of
 // accounts connected from the console, retention of what
 // the platform keeps only for a while, and the heartbeats that report each loop's liveness.
 var builder = WebApplication.CreateBuilder(args);
@@ -16,6 +16,7 @@ builder.AddTeamLoops();
 builder.AddTemplateLoops();
 builder.AddAccountValidation();
 builder.AddMedia();
+builder.AddAiAgents();
 builder.AddRetention();
 builder.AddHeartbeats();
 

@@ -14,6 +14,16 @@ public sealed record FetchRequest(Uri Url, long MaxBytes, TimeSpan Timeout)
 
     /// <summary>Null keeps any content.</summary>
     public ContentCheck? Accept { get; init; }
+
+    /// <summary>GET unless set. A POST (an AI agent's tool calling the business's system) is never redirected: a
+    /// redirect answer is returned as a failure, so a body and its credentials go only where they were meant to.</summary>
+    public HttpMethod Method { get; init; } = HttpMethod.Get;
+
+    /// <summary>A JSON body (POST).</summary>
+    public string? JsonBody { get; init; }
+
+    /// <summary>Headers sent to the URL's own origin only (an API key, basic credentials).</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
 }
 
 public enum FetchFailureKind

@@ -49,10 +49,17 @@ public sealed class SafeFetcher(HttpClient http, IOptions<FetchOptions> options)
         for (var hop = 0; ; hop++)
         {
             if (Invalid(url) is { } invalid) return FetchResult.Failed(FetchFailureKind.InvalidUrl, invalid);
-            using var message = new HttpRequestMessage(HttpMethod.Get, url);
+            using var message = new HttpRequestMessage(request.Method, url);
             if (request.BearerToken is { } token && SameOrigin(url, request.Url))
                 message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            if (request.Headers is { } headers && SameOrigin(url, request.Url))
+                foreach (var (name, value) in headers) message.Headers.TryAddWithoutValidation(name, value);
+            if (request.JsonBody is { } json)
+                message.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
             using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
+            if (IsRedirect(response.StatusCode) && request.Method != HttpMethod.Get)
+                return FetchResult.Failed(FetchFailureKind.HttpStatus, $"{Origin(url)} redirected a {request.Method}; it is not followed",
+                    (int)response.StatusCode);
             if (IsRedirect(response.StatusCode))
             {
                 if (response.Headers.Location is not { } location)

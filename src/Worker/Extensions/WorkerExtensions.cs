@@ -147,6 +147,21 @@ public static class WorkerExtensions
         return builder;
     }
 
+    /// <summary>The AI agents' loop (docs/ai-agents.md): OpenAI-compatible providers per project, custom tools through the
+    /// SSRF-safe fetcher.</summary>
+    public static WebApplicationBuilder AddAiAgents(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<Ai.AiOptions>().BindConfiguration(Ai.AiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSafeFetcher();
+        builder.Services.TryAddSingleton<WorkerIdentity>();
+        builder.Services.AddSingleton<Ai.AiStore>();
+        builder.Services.AddSingleton<Ai.AiClients>();
+        builder.Services.AddSingleton<Ai.AgentToolbox>();
+        builder.Services.AddSingleton<Ai.AgentRunner>();
+        builder.Services.AddHostedService<Ai.AiLoop>();
+        return builder;
+    }
+
     public static WebApplicationBuilder AddHeartbeats(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<HeartbeatOptions>().BindConfiguration(HeartbeatOptions.Section).ValidateDataAnnotations().ValidateOnStart();

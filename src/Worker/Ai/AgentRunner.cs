@@ -1,0 +1,415 @@
+using System.ClientModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using MultichannelMessages.Contracts.Ai;
+using OpenAI.Chat;
+
+namespace MultichannelMessages.Worker.Ai;
+
+/// <summary>How a run ended, for the loop's counters and the tests.</summary>
+public enum RunOutcome { Nothing, Answered, HandedOff, Resolved, Waiting, Stopped, Failed }
+
+/// <summary>
+/// One run of an agent on one claimed conversation: read the episode, apply the deterministic handoff rules (keywords,
+/// too many turns), call the model with the agent's tools and the strict envelope (one repair for invalid output, then a
+/// handoff), act through the database functions a person's actions go through, and audit every model call. The AI
+/// state is re-checked by SQL right before each send, so a person who took over in the meantime wins.
+/// </summary>
+public sealed partial class AgentRunner(
+    AiStore store,
+    AiClients clients,
+    AgentToolbox toolbox,
+    TimeProvider time,
+    IOptions<AiOptions> options,
+    ILogger<AgentRunner> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly AiOptions _options = options.Value;
+
+    public async Task<RunOutcome> RunAsync(AiClaim claim, string worker, CancellationToken ct)
+    {
+        var run = new RunState(claim, worker, time);
+        try
+        {
+            var outcome = await RunCoreAsync(run, ct);
+            await store.FinishAsync(claim.ConversationId, worker, run.Answered, run.NewMeasures.Count > 0 ? AgentPrompt.MeasuresJson(run.NewMeasures) : null,
+                run.Turns, null, run.RetryMs);
+            return outcome;
+        }
+        catch (Exception ex) when (ex is ClientResultException or HttpRequestException or TaskCanceledException or TimeoutException
+                                       && !ct.IsCancellationRequested)
+        {
+            // The provider failed (429, 5xx, a timeout): the conversation comes back with backoff; after the last attempt a
+            // person takes it, with the customer told.
+            var error = Describe(ex);
+            LogRunFailed(logger, claim.ConversationId, claim.AttemptCount, error);
+            if (claim.AttemptCount >= _options.MaxAttempts && run.Agent is { } agent)
+            {
+                await HandOffAsync(run, agent, "ai_unavailable", null);
+                await store.FinishAsync(claim.ConversationId, worker, run.Answered, null, run.Turns, error, null);
+                return RunOutcome.HandedOff;
+            }
+            var delay = _options.RetryBaseMs * (int)Math.Pow(2, Math.Min(claim.AttemptCount - 1, 8));
+            await store.FinishAsync(claim.ConversationId, worker, null, null, run.Turns, error, delay);
+            return RunOutcome.Failed;
+        }
+    }
+
+    private async Task<RunOutcome> RunCoreAsync(RunState run, CancellationToken ct)
+    {
+        var claim = run.Claim;
+        if (claim.Definition is null) return RunOutcome.Nothing; // the agent was unpublished: nothing runs
+        var agent = run.Agent = JsonSerializer.Deserialize<AgentDefinition>(claim.Definition, Json)!;
+        var ctx = await store.ContextAsync(claim.ConversationId);
+        if (ctx is null || ctx.LockedByPerson) return RunOutcome.Stopped;
+        run.Context = ctx;
+        var thread = await store.ThreadAsync(claim.ConversationId, claim.EpisodeStartedAt, _options.ThreadMessages);
+        var decided = await store.DecidedApprovalsAsync(claim.ConversationId);
+        var lastCustomer = thread.LastOrDefault(m => m.Author == "customer");
+        var unanswered = lastCustomer is not null && lastCustomer.MessageId > (claim.LastAnsweredMessageId ?? 0);
+        if (!unanswered && decided.Count == 0) return RunOutcome.Nothing;
+        run.Answered = lastCustomer?.MessageId;
+        var language = Language(ctx, agent);
+
+        if (claim.State == "waiting" && claim.StateReason == "choose")
+            return await ChooseAsync(run, agent, thread, language);
+
+        var provider = clients.For(claim.ProjectId, await store.ProviderAsync(claim.ProjectId), out var problem);
+        if (provider is null || provider.Row.BudgetSpent)
+            return await HandOffAsync(run, agent, provider is null ? problem ?? "no_provider" : "budget_spent", null);
+
+        // Deterministic rules first: no model call is needed to see a keyword or count turns.
+        var customerText = string.Join("\n", thread.Where(m => m.Author == "customer" && m.MessageId > (claim.LastAnsweredMessageId ?? 0))
+            .Select(AgentPrompt.Render));
+        if (unanswered && agent.Handoff.Rules.FirstOrDefault(r => r.Kind == "keywords" && Keywords.Any(r.Keywords ?? [], customerText)) is { } keywordRule)
+            return await HandOffAsync(run, agent, "keywords", keywordRule);
+        var maxTurns = agent.Handoff.Rules.Where(r => r.Kind == "max_turns" && r.MaxTurns is > 0).Select(r => r.MaxTurns!.Value)
+            .Append(agent.MaxTurns).Min();
+        if (unanswered && claim.Turns >= maxTurns)
+            return await HandOffAsync(run, agent, "max_turns", agent.Handoff.Rules.FirstOrDefault(r => r.Kind == "max_turns"));
+
+        // Decisions on risky tools: an approved call runs now, and the model hears how both kinds ended.
+        var decisions = new List<string>();
+        foreach (var approval in decided)
+        {
+            if (approval.Status == "approved")
+            {
+                var done = await toolbox.CallAsync(agent, Scope(run, null), approval.Tool, approval.Arguments, _ => Task.FromResult("[]"), approved: true, ct);
+                await store.ApprovalDoneAsync(approval.Id, done.Status == "done" ? "done" : "failed", ResultJson(done));
+                decisions.Add($"A person approved the tool {approval.Tool} you asked for; it ran and returned: {done.Result}");
+                run.ToolCalls.Add(done);
+            }
+            else
+            {
+                await store.ApprovalDoneAsync(approval.Id, "rejected", "{\"reason\":\"rejected\"}");
+                decisions.Add($"A person rejected the tool {approval.Tool} you asked for: do not run it; tell the customer what you can do instead.");
+            }
+        }
+
+        var passages = agent.Tools.Builtin.Contains("search_manual") || _options.ManualPassages > 0
+            ? await store.SearchManualAsync(claim.AgentId, customerText, _options.ManualPassages)
+            : [];
+        var messages = AgentPrompt.Build(agent, ctx, claim.Measures, thread, passages, decisions);
+        var offered = passages.Select(p => p.ChunkId).ToHashSet();
+        var tools = await toolbox.ToolsAsync(agent, claim.ProjectId);
+        var chatOptions = new ChatCompletionOptions
+        {
+            Temperature = (float)agent.Temperature,
+            MaxOutputTokenCount = 1_000,
+            ResponseFormat = ChatResponseFormat.CreateJsonSchemaFormat("agent_turn", BinaryData.FromString(AgentEnvelope.Schema(agent)),
+                jsonSchemaIsStrict: true),
+        };
+        foreach (var tool in tools) chatOptions.Tools.Add(tool);
+        if (tools.Count > 0) chatOptions.AllowParallelToolCalls = false;
+
+        var chat = provider.Chat();
+        Envelope? envelope = null;
+        var repaired = false;
+        string? lastProblem = null;
+        for (var round = 0; round <= _options.MaxToolRounds + 1; round++)
+        {
+            var completion = await CompleteAsync(run, provider, chat, messages, chatOptions, ct);
+            if (completion.FinishReason == ChatFinishReason.ToolCalls && completion.ToolCalls.Count > 0 && round < _options.MaxToolRounds)
+            {
+                messages.Add(new AssistantChatMessage(completion));
+                foreach (var call in completion.ToolCalls)
+                {
+                    var record = await toolbox.CallAsync(agent, Scope(run, run.LastTurnId), call.FunctionName, call.FunctionArguments.ToString(),
+                        async query =>
+                        {
+                            var found = await store.SearchManualAsync(claim.AgentId, query, _options.ManualPassages);
+                            foreach (var f in found) offered.Add(f.ChunkId);
+                            return JsonSerializer.Serialize(found.Select(f => new { id = f.ChunkId, document = f.DocumentName, f.Heading, f.Content }), Json);
+                        }, approved: false, ct);
+                    run.ToolCalls.Add(record);
+                    messages.Add(new ToolChatMessage(call.Id, record.Result));
+                }
+                continue;
+            }
+            var content = completion.Content.Count > 0 ? completion.Content[0].Text : null;
+            envelope = AgentEnvelope.Parse(content, agent, offered, out lastProblem);
+            run.LastEnvelope = content;
+            if (envelope is not null || repaired) break;
+            // One repair: the model is told what was wrong and asked again.
+            repaired = true;
+            messages.Add(new AssistantChatMessage(content ?? ""));
+            messages.Add(new UserChatMessage("(system) Your last output was not valid: " + lastProblem + ". Return only the JSON object of the required schema."));
+        }
+        run.Repaired = repaired;
+        if (envelope is null)
+            return await HandOffAsync(run, agent, "invalid_output", null, lastProblem);
+        run.Envelope = envelope;
+        foreach (var (key, value) in envelope.Measures) run.NewMeasures[key] = value;
+        return await ActAsync(run, agent, envelope, language);
+    }
+
+    private async Task<RunOutcome> ActAsync(RunState run, AgentDefinition agent, Envelope envelope, string language)
+    {
+        var pendingApproval = run.ToolCalls.Any(t => t.Status == "pending_approval");
+        var lowConfidence = agent.Handoff.Rules.FirstOrDefault(r => r.Kind == "low_confidence" && envelope.Confidence < (r.Threshold ?? 0.5));
+        if (envelope.Action == "handoff")
+        {
+            var rule = agent.Handoff.Rules.FirstOrDefault(r => r.Kind == envelope.HandoffReason);
+            return await HandOffAsync(run, agent, envelope.HandoffReason ?? "other", rule, fallbackMessages: envelope.Messages);
+        }
+        if (lowConfidence is not null && envelope.Action is "reply" or "ask" or "resolve")
+            return await HandOffAsync(run, agent, "low_confidence", lowConfidence);
+
+        var sent = await SendAllAsync(run, agent, envelope.Messages);
+        await RecordActionAsync(run, sent ? envelope.Action : "stopped");
+        if (!sent) return RunOutcome.Stopped;
+        if (pendingApproval) return RunOutcome.Waiting; // the state is already waiting (bot.ai_request_approval)
+        if (envelope.Action == "resolve")
+            return await store.ResolveAsync(run.Claim.ConversationId, run.Worker) == "resolved" ? RunOutcome.Resolved : RunOutcome.Stopped;
+        if (run.Claim.State == "waiting")
+            await store.SetWaitingAsync(run.Claim.ConversationId, run.Worker, "active", "answering");
+        return envelope.Action == "wait" && envelope.Messages.Length == 0 ? RunOutcome.Nothing : RunOutcome.Answered;
+    }
+
+    /// <summary>Activation "ask": the customer chooses the assistant or a person. The first run asks; the next reads
+    /// the answer (1 or 2, or the words).</summary>
+    private async Task<RunOutcome> ChooseAsync(RunState run, AgentDefinition agent, IReadOnlyList<AiThreadMessage> thread, string language)
+    {
+        var asked = thread.Any(m => m.Author == "agent");
+        var answer = thread.LastOrDefault(m => m.Author == "customer") is { } last ? AgentPrompt.Render(last) : "";
+        if (asked)
+        {
+            var choice = ChoiceOf(answer);
+            if (choice == "person")
+                return await HandOffAsync(run, agent, "customer_chose_person", agent.Handoff.Rules.FirstOrDefault(r => r.Kind == "asks_for_person"));
+            if (choice == "bot")
+            {
+                await store.SetWaitingAsync(run.Claim.ConversationId, run.Worker, "active", "customer_chose_agent");
+                // What they wrote before the choice is answered by the next run, at once: nothing is marked answered.
+                run.Answered = null;
+                run.RetryMs = 0;
+                return RunOutcome.Waiting;
+            }
+        }
+        var question = language == "es"
+            ? $"Hola, soy {agent.Persona.Name}, el asistente virtual. ¿Prefieres seguir conmigo o hablar con una persona? Responde 1 para el asistente o 2 para una persona."
+            : $"Hi, I'm {agent.Persona.Name}, the virtual assistant. Would you like to continue with me or talk to a person? Reply 1 for the assistant or 2 for a person.";
+        return await SendAllAsync(run, agent, [question]) ? RunOutcome.Waiting : RunOutcome.Stopped;
+    }
+
+    public static string? ChoiceOf(string answer)
+    {
+        var a = Keywords.Fold(answer).Trim();
+        if (Regex.IsMatch(a, @"^\s*(2|dos|two)\b") || Keywords.Any(["person", "persona", "humano", "human", "agente", "agent", "asesor"], a)) return "person";
+        if (Regex.IsMatch(a, @"^\s*(1|uno|one)\b") || Keywords.Any(["asistente", "assistant", "bot", "virtual", "contigo", "you"], a)) return "bot";
+        return null;
+    }
+
+    private async Task<RunOutcome> HandOffAsync(RunState run, AgentDefinition agent, string reason, HandoffRule? rule, string? error = null,
+        string[]? fallbackMessages = null)
+    {
+        var language = run.Context is { } ctx ? Language(ctx, agent) : "en";
+        // The customer is always told (chatwoot #13881): the rule's message, else what the model wrote, else a default.
+        string[] message = rule is { Message.Length: > 0 } ? [rule.Message]
+            : fallbackMessages is { Length: > 0 } ? fallbackMessages
+            : [language == "es" ? "Te paso con una persona del equipo, que seguirá contigo en breve." : "I'm passing you to a person from our team, who will continue shortly."];
+        var sent = await SendAllAsync(run, agent, message);
+        var result = sent ? await store.HandOffAsync(run.Claim.ConversationId, run.Worker, reason, agent.Handoff.QueueId) : "stopped";
+        await RecordActionAsync(run, result == "handed_off" ? "handoff:" + reason : "stopped", error);
+        if (result == "handed_off") LogHandedOff(logger, run.Claim.ConversationId, reason);
+        return result == "handed_off" ? RunOutcome.HandedOff : RunOutcome.Stopped;
+    }
+
+    /// <summary>Sends each message; stops at the first the database refuses (a person took over, the lease is gone, the
+    /// window closed). Client ids are fixed per answered customer message, so a retried run never sends twice.</summary>
+    private async Task<bool> SendAllAsync(RunState run, AgentDefinition agent, IReadOnlyList<string> messages)
+    {
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var clientId = string.Create(CultureInfo.InvariantCulture, $"ai:{run.Claim.ConversationId}:{run.Answered ?? 0}:{run.Sent + i}");
+            var outcome = await store.SendAsync(run.Claim.ConversationId, run.Worker, run.Claim.AgentId, clientId, messages[i]);
+            if (outcome.Outcome is not ("sent" or "duplicate"))
+            {
+                LogSendRefused(logger, run.Claim.ConversationId, outcome.Outcome);
+                run.Sent += i;
+                return false;
+            }
+            if (outcome.MessageId is { } id) run.MessageIds.Add(id);
+        }
+        run.Sent += messages.Count;
+        return true;
+    }
+
+    private async Task<ChatCompletion> CompleteAsync(RunState run, AiProvider provider, ChatClient chat, List<ChatMessage> messages,
+        ChatCompletionOptions chatOptions, CancellationToken ct)
+    {
+        var overhead = (int)run.OverheadSoFar();
+        var startedAt = time.GetTimestamp();
+        ClientResult<ChatCompletion> result;
+        try
+        {
+            result = await chat.CompleteChatAsync(messages, chatOptions, ct);
+        }
+        catch (ClientResultException ex)
+        {
+            await RecordTurnAsync(run, provider, provider.Row.ChatModel, 0, 0, (int)time.GetElapsedTime(startedAt).TotalMilliseconds, overhead, null,
+                Describe(ex));
+            throw;
+        }
+        var completion = result.Value;
+        var modelMs = (int)time.GetElapsedTime(startedAt).TotalMilliseconds;
+        run.ModelMs += modelMs;
+        await RecordTurnAsync(run, provider, completion.Model ?? provider.Row.ChatModel, completion.Usage?.InputTokenCount ?? 0,
+            completion.Usage?.OutputTokenCount ?? 0, modelMs, overhead, completion, null);
+        return completion;
+    }
+
+    private async Task RecordTurnAsync(RunState run, AiProvider provider, string model, int tokensIn, int tokensOut, int modelMs, int overheadMs,
+        ChatCompletion? completion, string? error)
+    {
+        var (cost, priced) = provider.Cost(provider.Row.ChatModel, tokensIn, tokensOut);
+        var (turnId, _) = await store.RecordTurnAsync(new TurnRecord(run.Claim.ProjectId, run.Claim.ConversationId, run.Claim.AgentId,
+            run.Claim.VersionId, "agent", model, tokensIn, tokensOut, modelMs, overheadMs, cost, priced,
+            completion?.FinishReason == ChatFinishReason.ToolCalls ? "tool_calls" : null, null,
+            completion is { Content.Count: > 0 } ? Envelopes.AsJson(completion.Content[0].Text) : null,
+            completion is { ToolCalls.Count: > 0 }
+                ? JsonSerializer.Serialize(completion.ToolCalls.Select(t => new { id = t.Id, name = t.FunctionName, arguments = t.FunctionArguments.ToString() }), Json)
+                : "[]",
+            "[]", [], false, error));
+        run.LastTurnId = turnId;
+        run.TurnIds.Add(turnId);
+        run.Turns = 1;
+    }
+
+    /// <summary>The action the run took, on the audit: a row that closes the run with the envelope, the tools' results,
+    /// the citations and the messages sent (model time 0: no model was called for it).</summary>
+    private async Task RecordActionAsync(RunState run, string action, string? error = null)
+    {
+        run.OverheadMs = (int)run.OverheadSoFar();
+        await store.RecordActionAsync(run.LastTurnId, run.Claim, action, run.Envelope is { } e ? (decimal)e.Confidence : null,
+            Envelopes.AsJson(run.LastEnvelope), JsonSerializer.Serialize(run.ToolCalls, Json),
+            JsonSerializer.Serialize(run.Envelope?.Citations ?? [], Json), [.. run.MessageIds], run.Repaired, error, run.OverheadMs);
+    }
+
+    private static ToolScope Scope(RunState run, long? turnId) => new(run.Claim.ProjectId, run.Claim.ConversationId, run.Claim.AgentId, run.Worker, turnId);
+
+    private static string ResultJson(ToolCallRecord r) => Envelopes.AsJson(r.Result) ?? JsonSerializer.Serialize(new { text = r.Result });
+
+    private static string Language(AiContext ctx, AgentDefinition agent)
+    {
+        var lang = (ctx.ContactLanguage ?? ctx.DefaultLanguage).Split('_')[0];
+        return agent.Persona.Languages.Contains(lang) ? lang : agent.Persona.Languages.FirstOrDefault() ?? lang;
+    }
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        ClientResultException c => string.Create(CultureInfo.InvariantCulture, $"provider answered {c.Status}: {Truncate(c.Message, 300)}"),
+        _ => ex.GetType().Name + ": " + Truncate(ex.Message, 300),
+    };
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
+
+    [LoggerMessage(700, LogLevel.Warning, "AI run of conversation {ConversationId} failed (attempt {Attempt}): {Error}")]
+    private static partial void LogRunFailed(ILogger logger, long conversationId, int attempt, string error);
+
+    [LoggerMessage(701, LogLevel.Information, "AI agent handed conversation {ConversationId} to people: {Reason}")]
+    private static partial void LogHandedOff(ILogger logger, long conversationId, string reason);
+
+    [LoggerMessage(702, LogLevel.Information, "AI send in conversation {ConversationId} refused: {Outcome}")]
+    private static partial void LogSendRefused(ILogger logger, long conversationId, string outcome);
+
+    /// <summary>What one run accumulates.</summary>
+    private sealed class RunState(AiClaim claim, string worker, TimeProvider time)
+    {
+        private readonly long _started = time.GetTimestamp();
+        public AiClaim Claim { get; } = claim;
+        public string Worker { get; } = worker;
+        public AgentDefinition? Agent { get; set; }
+        public AiContext? Context { get; set; }
+        public long? Answered { get; set; }
+        public int Sent { get; set; }
+        public int Turns { get; set; }
+        public long? LastTurnId { get; set; }
+        public List<long> TurnIds { get; } = [];
+        public List<long> MessageIds { get; } = [];
+        public List<ToolCallRecord> ToolCalls { get; } = [];
+        public Dictionary<string, string> NewMeasures { get; } = [];
+        public Envelope? Envelope { get; set; }
+        public string? LastEnvelope { get; set; }
+        public bool Repaired { get; set; }
+        public int ModelMs { get; set; }
+        public int OverheadMs { get; set; }
+        public int? RetryMs { get; set; }
+
+        /// <summary>The Worker's own time so far in this run, model calls excluded (the turn's overhead on the audit).</summary>
+        public double OverheadSoFar() => Math.Max(0, time.GetElapsedTime(_started).TotalMilliseconds - ModelMs);
+    }
+}
+
+/// <summary>Keyword rules: whole words, case and accents ignored.</summary>
+public static class Keywords
+{
+    public static bool Any(IEnumerable<string> keywords, string text)
+    {
+        var folded = " " + Regex.Replace(Fold(text), @"[^\p{L}\p{N}]+", " ") + " ";
+        return keywords.Select(k => Regex.Replace(Fold(k), @"[^\p{L}\p{N}]+", " ").Trim()).Where(k => k.Length > 0)
+            .Any(k => folded.Contains(" " + k + " ", StringComparison.Ordinal));
+    }
+
+    /// <summary>Lower case without the accents of Latin letters (the services run with invariant globalization, where
+    /// string normalization does not decompose, so the common ones are mapped here).</summary>
+    public static string Fold(string text)
+    {
+        var b = new StringBuilder(text.Length);
+        foreach (var c in text.ToLowerInvariant())
+            b.Append(c switch
+            {
+                'á' or 'à' or 'ä' or 'â' or 'ã' or 'å' => 'a',
+                'é' or 'è' or 'ë' or 'ê' => 'e',
+                'í' or 'ì' or 'ï' or 'î' => 'i',
+                'ó' or 'ò' or 'ö' or 'ô' or 'õ' => 'o',
+                'ú' or 'ù' or 'ü' or 'û' => 'u',
+                'ñ' => 'n',
+                'ç' => 'c',
+                _ => c,
+            });
+        return b.ToString();
+    }
+}
+
+/// <summary>Model output kept on the audit as JSON when it is JSON, else as a JSON string.</summary>
+public static class Envelopes
+{
+    public static string? AsJson(string? text)
+    {
+        if (text is null) return null;
+        try
+        {
+            using var _ = JsonDocument.Parse(text);
+            return text;
+        }
+        catch (JsonException)
+        {
+            return JsonSerializer.Serialize(text);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+using Dapper;
+using Npgsql;
+
+namespace MultichannelMessages.Worker.Ai;
+
+/// <summary>A conversation claimed by bot.claim_ai_conversations: the lease is ours.</summary>
+public sealed record AiClaim(long ConversationId, long ProjectId, long AgentId, long? VersionId, string? Definition, string State,
+    string? StateReason, DateTime EpisodeStartedAt, int Turns, string Measures, long? LastAnsweredMessageId, int AttemptCount);
+
+public sealed record AiProviderRow(string BaseUrl, byte[]? ApiKeyEnc, string ChatModel, string? VisionModel, string? TranscriptionModel,
+    string? EmbeddingModel, int? EmbeddingDimensions, string Prices, bool Enabled, bool BudgetSpent);
+
+public sealed record AiContext(long ProjectId, long AccountId, string Channel, string Status, long? QueueId, string? QueueName,
+    string? ContactName, string? ContactLanguage, string ContactAttributes, string DefaultLanguage, bool WindowOpen, bool LockedByPerson);
+
+/// <param name="Author">customer, agent, person or business.</param>
+public sealed record AiThreadMessage(long MessageId, string Direction, string Author, string Type, string? Body, string? AiText,
+    string? AiTextKind, DateTime OccurredAt, string? MediaKind, long? MediaId, string? MimeType);
+
+public sealed record ManualPassage(long ChunkId, long DocumentId, string DocumentName, string? Heading, string Content, float Rank,
+    float[]? Embedding);
+
+public sealed record DecidedApproval(long Id, string Tool, string Arguments, string Status);
+
+public sealed record SendOutcome(string Outcome, long? MessageId);
+
+public sealed record TurnRecord(long ProjectId, long? ConversationId, long? AgentId, long? VersionId, string Purpose, string Model,
+    int TokensIn, int TokensOut, int? ModelMs, int? OverheadMs, decimal CostUsd, bool Priced, string? Action, decimal? Confidence,
+    string? Envelope, string ToolCalls, string Citations, long[] MessageIds, bool Repaired, string? Error);
+
+/// <summary>The AI runtime's database calls (440_ai_runtime.sql). Every write that acts on a conversation is guarded
+/// by the lease and the AI state in SQL.</summary>
+public sealed class AiStore(NpgsqlDataSource db)
+{
+    private static CommandDefinition Sql(string sql, object? args, CancellationToken ct = default) => new(sql, args, cancellationToken: ct);
+
+    public async Task<IReadOnlyList<AiClaim>> ClaimAsync(string worker, int limit, int leaseSeconds, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<AiClaim>(Sql("""
+            select conversation_id, project_id, agent_id, version_id, definition::text as definition, state, state_reason,
+                   episode_started_at, turns, measures::text as measures, last_answered_message_id, attempt_count
+            from bot.claim_ai_conversations(@worker, @limit, @leaseSeconds)
+            """, new { worker, limit, leaseSeconds }, ct))).ToList();
+    }
+
+    public async Task<AiProviderRow?> ProviderAsync(long projectId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<AiProviderRow>(Sql("""
+            select base_url, api_key_enc, chat_model, vision_model, transcription_model, embedding_model, embedding_dimensions,
+                   prices::text as prices, enabled, budget_spent
+            from bot.ai_provider_for(@projectId)
+            """, new { projectId }));
+    }
+
+    public async Task<AiContext?> ContextAsync(long conversationId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<AiContext>(Sql("""
+            select project_id, account_id, channel, status, queue_id, queue_name, contact_name, contact_language,
+                   contact_attributes::text as contact_attributes, default_language, window_open, locked_by_person
+            from bot.ai_conversation_context(@conversationId)
+            """, new { conversationId }));
+    }
+
+    public async Task<IReadOnlyList<AiThreadMessage>> ThreadAsync(long conversationId, DateTime since, int limit)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<AiThreadMessage>(Sql("""
+            select message_id, direction, author, type, body, ai_text, ai_text_kind, occurred_at, media_kind, media_id, mime_type
+            from bot.ai_thread(@conversationId, @since, @limit)
+            """, new { conversationId, since, limit }))).ToList();
+    }
+
+    public async Task<IReadOnlyList<ManualPassage>> SearchManualAsync(long agentId, string query, int limit)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<ManualPassage>(Sql("""
+            select chunk_id, document_id, document_name, heading, content, rank, embedding
+            from bot.search_manual(@agentId, @query, @limit)
+            """, new { agentId, query, limit }))).ToList();
+    }
+
+    public async Task<IReadOnlyList<DecidedApproval>> DecidedApprovalsAsync(long conversationId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<DecidedApproval>(Sql(
+            "select id, tool, arguments::text as arguments, status from bot.ai_decided_approvals(@conversationId)", new { conversationId }))).ToList();
+    }
+
+    public async Task ApprovalDoneAsync(long approvalId, string status, string resultJson)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await connection.ExecuteAsync(Sql("select bot.ai_approval_done(@approvalId, @status, @result::jsonb)",
+            new { approvalId, status, result = resultJson }));
+    }
+
+    public async Task<long?> RequestApprovalAsync(long conversationId, string worker, long? turnId, string tool, string argumentsJson)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long?>(Sql("select bot.ai_request_approval(@conversationId, @worker, @turnId, @tool, @arguments::jsonb)",
+            new { conversationId, worker, turnId, tool, arguments = argumentsJson }));
+    }
+
+    public async Task<SendOutcome> SendAsync(long conversationId, string worker, long agentId, string clientMessageId, string body)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleAsync<SendOutcome>(Sql(
+            "select outcome, message_id from bot.ai_send(@conversationId, @worker, @agentId, @clientMessageId, 'text', @body)",
+            new { conversationId, worker, agentId, clientMessageId, body }));
+    }
+
+    public async Task<string> HandOffAsync(long conversationId, string worker, string reason, long? queueId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<string>(Sql("select bot.ai_hand_off(@conversationId, @worker, @reason, @queueId)",
+            new { conversationId, worker, reason, queueId })) ?? "not_active";
+    }
+
+    public async Task<string> ResolveAsync(long conversationId, string worker)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<string>(Sql("select bot.ai_resolve(@conversationId, @worker)",
+            new { conversationId, worker })) ?? "not_active";
+    }
+
+    public async Task<string> SetWaitingAsync(long conversationId, string worker, string state, string? reason)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<string>(Sql("select bot.ai_set_waiting(@conversationId, @worker, @state, @reason)",
+            new { conversationId, worker, state, reason })) ?? "not_active";
+    }
+
+    public async Task<bool> FinishAsync(long conversationId, string worker, long? lastAnsweredMessageId, string? measuresJson, int turns,
+        string? error, int? retryMs)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<bool>(Sql(
+            "select bot.ai_finish(@conversationId, @worker, @lastAnsweredMessageId, @measures::jsonb, @turns, @error, @retryMs)",
+            new { conversationId, worker, lastAnsweredMessageId, measures = measuresJson, turns, error, retryMs }));
+    }
+
+    public async Task<(long TurnId, bool BudgetSpent)> RecordTurnAsync(TurnRecord t)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var row = await connection.QuerySingleAsync<(long, bool)>(Sql("""
+            select turn_id, budget_spent from bot.ai_record_turn(@ProjectId, @ConversationId, @AgentId, @VersionId, @Purpose, @Model,
+                @TokensIn, @TokensOut, @ModelMs, @OverheadMs, @CostUsd, @Priced, @Action, @Confidence, @Envelope::jsonb, @ToolCalls::jsonb,
+                @Citations::jsonb, @MessageIds, @Repaired, @Error)
+            """, t));
+        return row;
+    }
+
+    public async Task RecordActionAsync(long? turnId, AiClaim claim, string action, decimal? confidence, string? envelope, string toolCalls,
+        string citations, long[] messageIds, bool repaired, string? error, int overheadMs)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await connection.ExecuteAsync(Sql("""
+            select bot.ai_record_action(@turnId, @projectId, @conversationId, @agentId, @versionId, @action, @confidence, @envelope::jsonb,
+                @toolCalls::jsonb, @citations::jsonb, @messageIds, @repaired, @error, @overheadMs)
+            """, new
+        {
+            turnId, projectId = claim.ProjectId, conversationId = claim.ConversationId, agentId = claim.AgentId, versionId = claim.VersionId,
+            action, confidence, envelope, toolCalls, citations, messageIds, repaired, error, overheadMs,
+        }));
+    }
+
+    /// <summary>Built-in tools: tag the conversation (an existing tag of the project, by name), set a customer
+    /// attribute, move it to a queue of the project (by name). Null when the name is unknown.</summary>
+    public async Task<string?> TagAsync(long conversationId, string tag)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var tagId = await connection.ExecuteScalarAsync<long?>(Sql("""
+            select t.id from chat.tags t join chat.conversations c on c.project_id = t.project_id
+            where c.id = @conversationId and lower(t.name) = lower(@tag)
+            """, new { conversationId, tag }));
+        if (tagId is null) return null;
+        await connection.ExecuteAsync(Sql("select chat.tag_conversation(@conversationId, @tagId, null, true)", new { conversationId, tagId }));
+        return tag;
+    }
+
+    public async Task SetAttributeAsync(long conversationId, string key, string value)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await connection.ExecuteAsync(Sql("select chat.set_contact_attributes(@conversationId, jsonb_build_object(@key::text, @value::text), '{}')",
+            new { conversationId, key, value }));
+    }
+
+    public async Task<IReadOnlyList<(long Id, string Name)>> QueuesAsync(long projectId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<(long, string)>(Sql("select id, name from core.queues where project_id = @projectId order by name",
+            new { projectId }))).ToList();
+    }
+
+    public async Task<IReadOnlyList<string>> TagNamesAsync(long projectId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<string>(Sql("select name from chat.tags where project_id = @projectId order by name",
+            new { projectId }))).ToList();
+    }
+
+    public async Task<bool> TransferAsync(long conversationId, long queueId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<bool>(Sql("select chat.transfer(@conversationId, @queueId, null, null)",
+            new { conversationId, queueId }));
+    }
+
+    public async Task<byte[]?> ToolSecretAsync(long agentId, string tool)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<byte[]?>(Sql("select secret_enc from bot.ai_tool_secrets where agent_id = @agentId and tool = @tool",
+            new { agentId, tool }));
+    }
+}

@@ -129,7 +129,10 @@ begin
     insert into chat.conversation_events (project_id, conversation_id, actor_user_id, action, queue_id, user_id)
     values (v_row.project_id, v_row.id, p_actor_user_id, case when p_status = 'resolved' then 'resolved' else 'reopened' end,
             v_row.queue_id, v_row.assigned_user_id);
-    if p_status = 'resolved' then perform bot.end_episode(p_conversation_id); end if;
+    if p_status = 'resolved' then
+        perform bot.end_episode(p_conversation_id);
+        perform classify.on_resolved(p_conversation_id);
+    end if;
     perform ops.emit_change(v_row.project_id, 'conversation_updated', v_row.id);
     return true;
 end

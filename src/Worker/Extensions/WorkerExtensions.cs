@@ -159,6 +159,11 @@ public static class WorkerExtensions
         builder.Services.AddSingleton<Ai.AgentToolbox>();
         builder.Services.AddSingleton<Ai.AgentRunner>();
         builder.Services.AddHostedService<Ai.AiLoop>();
+        builder.Services.AddSingleton<Ai.AiWakeup>();
+        builder.Services.AddSingleton<Ai.AiAssistant>();
+        builder.Services.AddHostedService<Ai.AiListener>();
+        builder.Services.AddHostedService<Ai.AiAssistLoop>();
+        builder.Services.AddHostedService<Ai.ClassifyLoop>();
         return builder;
     }
 

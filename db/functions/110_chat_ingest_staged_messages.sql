@@ -89,10 +89,10 @@ begin
     )
     insert into chat.conversation_events (project_id, conversation_id, action, queue_id, user_id)
     select project_id, id, 'reopened', queue_id, assigned_user_id from reopened;
-    -- Customer messages wake (or start) the AI agent of their conversation, debounced (bot.on_inbound).
-    if exists (select 1 from bot.ai_activations where enabled) 
+    -- Customer messages wake (or start) the AI agent of their conversation, debounced (bot.on_customer_messages).
+    if exists (select 1 from bot.ai_activations where enabled)
        or exists (select 1 from bot.ai_conversations where state in ('active', 'waiting')) then
-        perform bot.on_inbound();
+        perform bot.on_customer_messages(array(select distinct conversation_id from stg_new_messages where direction = 'in'));
     end if;
 
     -- 3. Latest-message fields, window start and unread count, in one update per conversation. A late-arriving

@@ -39,15 +39,15 @@ $$;
 -- Part of chat.ingest_staged_messages, after routing: customer messages wake the agent of their conversation once the
 -- burst is over (due_at = the last message + the agent's debounce); a conversation without AI state, or whose last
 -- episode ended (resolved), starts an episode when an activation matches. Handed-off and turned-off conversations
--- stay with people. Reads stg_new_messages (this batch's new messages).
-create or replace function bot.on_inbound() returns void
+-- stay with people. p_conversations: the conversations with new customer messages in this batch.
+drop function if exists bot.on_inbound();
+create or replace function bot.on_customer_messages(p_conversations bigint[]) returns void
 language plpgsql as $$
 declare
-    v_conversations bigint[];
+    v_conversations bigint[] := p_conversations;
     v_started int;
 begin
-    select array_agg(distinct n.conversation_id) into v_conversations from stg_new_messages n where n.direction = 'in';
-    if v_conversations is null then return; end if;
+    if v_conversations is null or cardinality(v_conversations) = 0 then return; end if;
 
     update bot.ai_conversations a
     set due_at = now() + make_interval(secs => coalesce((v.definition ->> 'debounceSeconds')::int, 3)), updated_at = now()

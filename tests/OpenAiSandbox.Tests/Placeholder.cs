@@ -1,0 +1,1 @@
+namespace MultichannelMessages.OpenAiSandbox.Tests;

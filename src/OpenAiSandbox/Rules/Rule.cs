@@ -28,7 +28,7 @@ public sealed class Rule(string id, RuleDefinition definition, string source)
             || (match.ResponseFormat is not null && match.ResponseFormat != request.Format.Type)
             || (match.HasImage is { } image && image != request.LastUserHasImage)
             || (match.SystemContains is not null && !request.Instructions.Contains(match.SystemContains, StringComparison.OrdinalIgnoreCase))
-            || (match.AfterTool is { } tool && !request.TrailingToolResults().Any(r => tool == "*" || r.Function == tool))
+            || !AfterTool(match.AfterTool, request.TrailingToolResults())
             || !CanAnswer(request))
             return null;
 
@@ -46,6 +46,11 @@ public sealed class Rule(string id, RuleDefinition definition, string source)
         }
         return captures;
     }
+
+    /// <summary>A rule without after_tool answers the customer's turn only: once a tool result ends the conversation,
+    /// the same last user message must not call the tool again.</summary>
+    private static bool AfterTool(string? tool, IReadOnlyList<(string Function, string Result)> results) =>
+        tool is null ? results.Count == 0 : results.Any(r => tool == "*" || r.Function == tool);
 
     /// <summary>A rule that only calls tools answers only a request that offers them all and lets the model call them.</summary>
     public bool CallsToolsFor(ChatRequest request) =>

@@ -70,7 +70,8 @@ public sealed record RuleMatch
     /// <summary>The last user message has (true) or has not (false) an image part.</summary>
     public bool? HasImage { get; init; }
 
-    /// <summary>The conversation ends with the result of this function ("*": any function).</summary>
+    /// <summary>The conversation ends with the result of this function ("*": any function). Without it, the rule
+    /// answers only when the conversation does not end with a tool result.</summary>
     public string? AfterTool { get; init; }
 
     /// <summary>The request's response_format type: text, json_object or json_schema.</summary>

@@ -1,1 +1,0 @@
-namespace MultichannelMessages.OpenAiSandbox.Tests;

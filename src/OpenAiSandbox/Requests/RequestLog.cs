@@ -28,7 +28,7 @@ public sealed class RequestLog(IOptions<SandboxOptions> options, TimeProvider ti
     {
         lock (_lock)
             return [.. _entries.Reverse()
-                .Where(e => e.Scope.Matches(scope) && (endpoint is null || e.Endpoint == endpoint))
+                .Where(e => e.Scope.Matches(scope) && (string.IsNullOrEmpty(endpoint) || e.Endpoint == endpoint))
                 .Take(limit)
                 .Select(e => e.View())];
     }

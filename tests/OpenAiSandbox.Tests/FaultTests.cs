@@ -86,11 +86,14 @@ public class FaultTests(OpenAiHost host) : IClassFixture<OpenAiHost>
         var scope = OpenAiHost.NewScope();
         await host.AddFaultAsync(new { kind = "status", status = 429, code = "insufficient_quota", count = 1, scope });
 
-        var refused = await Assert.ThrowsAsync<ClientResultException>(() =>
-            host.OpenAi(maxRetries: 0).GetChatClient("gpt-4.1-mini").CompleteChatAsync(Conversation(scope)));
+        var chat = host.OpenAi(maxRetries: 0).GetChatClient("gpt-4.1-mini");
+
+        var refused = await Assert.ThrowsAsync<ClientResultException>(() => chat.CompleteChatAsync(Conversation(scope)));
+        ChatCompletion after = await chat.CompleteChatAsync(Conversation(scope));
 
         Assert.Equal(429, refused.Status);
         Assert.Contains("insufficient_quota", refused.Message);
+        Assert.NotEmpty(after.Content[0].Text);
     }
 
     [Theory]

@@ -102,8 +102,11 @@ public class RuleTests(OpenAiHost host) : IClassFixture<OpenAiHost>
     {
         using var response = await host.Client.PostAsJsonAsync("/sandbox/rules", new { match = new { last_user_regex = "(" }, respond = new { } });
         var problem = await OpenAiHost.JsonAsync(response);
+        using var valid = await host.Client.PostAsJsonAsync("/sandbox/rules",
+            new { scope = OpenAiHost.NewScope(), match = new { last_user_regex = "(x)" }, respond = new { content = "x" } });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, valid.StatusCode);
         Assert.Contains("not a valid regular expression", problem.GetProperty("errors").GetProperty("match.last_user_regex")[0].GetString());
         Assert.Contains("respond needs content, tool_calls or json", problem.GetProperty("errors").GetProperty("respond")[0].GetString());
     }

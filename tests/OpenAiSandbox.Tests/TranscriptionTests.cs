@@ -145,8 +145,10 @@ public class TranscriptionTests(OpenAiHost host) : IClassFixture<OpenAiHost>
     public async Task Chat_model_on_transcriptions_is_refused()
     {
         var refused = await Assert.ThrowsAsync<ClientResultException>(() => TranscribeAsync(VoiceNote("hi"), "v.ogg", model: "gpt-4.1-mini"));
+        var accepted = await TranscribeAsync(VoiceNote("hi"), "v.ogg", model: "gpt-4o-transcribe");
 
         Assert.Equal(400, refused.Status);
         Assert.Contains("Invalid model 'gpt-4.1-mini'", refused.Message);
+        Assert.Equal("hi", accepted.Text);
     }
 }

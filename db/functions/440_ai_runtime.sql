@@ -56,21 +56,25 @@ begin
     where a.conversation_id = any(v_conversations) and a.state in ('active', 'waiting') and ag.id = a.agent_id
       and not (a.state = 'waiting' and a.state_reason = 'approval');
 
+    -- The episode starts where the last one ended (resolved), else an hour back: the customer's messages carry Meta's
+    -- timestamps (whole seconds, and late when delivery was), so "now" would leave out the very messages that woke it.
     with fresh as (
-        select m.* from bot.match_activations(v_conversations) m
+        select m.*, coalesce(a.state_changed_at, now() - interval '1 hour') as episode_start
+        from bot.match_activations(v_conversations) m
         left join bot.ai_conversations a on a.conversation_id = m.conversation_id
         where m.first in ('bot', 'ask') and (a.conversation_id is null or a.state = 'ended')
     ), started as (
-        insert into bot.ai_conversations as a (conversation_id, project_id, agent_id, version_id, state, state_reason, due_at)
+        insert into bot.ai_conversations as a (conversation_id, project_id, agent_id, version_id, state, state_reason, due_at,
+                                               episode_started_at)
         select f.conversation_id, f.project_id, f.agent_id, f.version_id,
                case f.first when 'bot' then 'active' else 'waiting' end,
                case f.first when 'bot' then 'started' else 'choose' end,
-               now() + make_interval(secs => f.debounce_seconds)
+               now() + make_interval(secs => f.debounce_seconds), f.episode_start
         from fresh f
         on conflict (conversation_id) do update
             set agent_id = excluded.agent_id, version_id = excluded.version_id, state = excluded.state,
                 state_reason = excluded.state_reason, state_changed_at = now(), state_changed_by = null,
-                episode_started_at = now(), turns = 0, measures = '{}', last_answered_message_id = null,
+                episode_started_at = excluded.episode_started_at, turns = 0, measures = '{}', last_answered_message_id = null,
                 due_at = excluded.due_at, attempt_count = 0, last_error = null, updated_at = now()
             where a.state = 'ended'
         returning a.project_id, a.conversation_id, a.state

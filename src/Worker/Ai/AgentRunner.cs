@@ -40,18 +40,18 @@ public sealed partial class AgentRunner(
                 run.Turns, null, run.RetryMs);
             return outcome;
         }
-        catch (Exception ex) when (ex is ClientResultException or HttpRequestException or TaskCanceledException or TimeoutException
-                                       && !ct.IsCancellationRequested)
+        catch (Exception ex) when (!ct.IsCancellationRequested && ex is not OutOfMemoryException)
         {
-            // The provider failed (429, 5xx, a timeout): the conversation comes back with backoff; after the last attempt a
-            // person takes it, with the customer told.
+            // The provider failed (429, 5xx, a timeout), or this run did: the conversation comes back with backoff; after
+            // the last attempt a person takes it, with the customer told. Never an endless retry.
             var error = Describe(ex);
             LogRunFailed(logger, claim.ConversationId, claim.AttemptCount, error);
-            if (claim.AttemptCount >= _options.MaxAttempts && run.Agent is { } agent)
+            if (claim.AttemptCount >= _options.MaxAttempts)
             {
-                await HandOffAsync(run, agent, "ai_unavailable", null);
+                // Without a readable agent nobody can be told anything: the run stops until the customer writes again.
+                if (run.Agent is { } agent) await HandOffAsync(run, agent, "ai_unavailable", null);
                 await store.FinishAsync(claim.ConversationId, worker, run.Answered, null, run.Turns, error, null);
-                return RunOutcome.HandedOff;
+                return run.Agent is null ? RunOutcome.Failed : RunOutcome.HandedOff;
             }
             var delay = _options.RetryBaseMs * (int)Math.Pow(2, Math.Min(claim.AttemptCount - 1, 8));
             await store.FinishAsync(claim.ConversationId, worker, null, null, run.Turns, error, delay);

@@ -17,8 +17,7 @@ public sealed record AiContext(long ProjectId, long AccountId, string Channel, s
 public sealed record AiThreadMessage(long MessageId, string Direction, string Author, string Type, string? Body, string? AiText,
     string? AiTextKind, DateTime OccurredAt, string? MediaKind, long? MediaId, string? MimeType);
 
-public sealed record ManualPassage(long ChunkId, long DocumentId, string DocumentName, string? Heading, string Content, float Rank,
-    float[]? Embedding);
+public sealed record ManualPassage(long ChunkId, long DocumentId, string DocumentName, string? Heading, string Content, float Rank);
 
 public sealed record DecidedApproval(long Id, string Tool, string Arguments, string Status);
 
@@ -77,7 +76,7 @@ public sealed class AiStore(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync();
         return (await connection.QueryAsync<ManualPassage>(Sql("""
-            select chunk_id, document_id, document_name, heading, content, rank, embedding
+            select chunk_id, document_id, document_name, heading, content, rank
             from bot.search_manual(@agentId, @query, @limit)
             """, new { agentId, query, limit }))).ToList();
     }

@@ -19,6 +19,13 @@ public readonly record struct SecretPlace(string Table, string Row, string Colum
     public static SecretPlace AccessToken(long accountId) =>
         new("meta.accounts", accountId.ToString(CultureInfo.InvariantCulture), "access_token");
 
+    // A project's AI provider key (bot.ai_providers is keyed by project) and an agent's custom tool secret.
+    public static SecretPlace AiApiKey(long projectId) =>
+        new("bot.ai_providers", projectId.ToString(CultureInfo.InvariantCulture), "api_key");
+
+    public static SecretPlace AiToolSecret(long agentId, string tool) =>
+        new("bot.ai_tool_secrets", agentId.ToString(CultureInfo.InvariantCulture), tool);
+
     public byte[] AssociatedData() => Encoding.UTF8.GetBytes($"{Table}/{Row}/{Column}");
 
     public override string ToString() => $"{Table}/{Row}/{Column}";

@@ -29,7 +29,7 @@ public static class AiProviderApi
 
     private sealed record Row(string BaseUrl, bool HasApiKey, string ChatModel, string? VisionModel, string? TranscriptionModel,
         string? EmbeddingModel, int? EmbeddingDimensions, string Prices, decimal? DailyBudgetUsd, bool Enabled, DateTime UpdatedAt,
-        DateTime Day, decimal CostUsd, long TokensIn, long TokensOut, int Turns);
+        DateOnly Day, decimal CostUsd, long TokensIn, long TokensOut, int Turns);
 
     private static async Task<AiProvider?> ReadAsync(NpgsqlConnection connection, long projectId, CancellationToken ct)
     {
@@ -39,7 +39,7 @@ public static class AiProviderApi
             from bot.ai_provider_settings(@projectId)
             """, new { projectId }, ct));
         if (r is null) return null;
-        var today = new AiUsage(DateOnly.FromDateTime(r.Day), r.CostUsd, r.TokensIn, r.TokensOut, r.Turns,
+        var today = new AiUsage(r.Day, r.CostUsd, r.TokensIn, r.TokensOut, r.Turns,
             r.DailyBudgetUsd is { } budget ? Math.Max(0, budget - r.CostUsd) : null);
         return new AiProvider(r.BaseUrl, r.HasApiKey, r.ChatModel, r.VisionModel, r.TranscriptionModel, r.EmbeddingModel, r.EmbeddingDimensions,
             JsonSerializer.Deserialize<Dictionary<string, AiPrice>>(r.Prices, PriceJson) ?? [], r.DailyBudgetUsd, r.Enabled, r.UpdatedAt, today);

@@ -160,6 +160,7 @@ public sealed partial class AiConfigTests(CoreHost host) : IClassFixture<CoreHos
             ("tool twice", valid with { Tools = new AgentTools([], [tool, tool]) }, "definition.tools.custom[1].name", "duplicate_tool"),
             ("plain http", valid with { Tools = new AgentTools([], With(tool with { Url = "http://shop.example.com/orders/{order_id}" })) }, "definition.tools.custom[0].url", "invalid_url"),
             ("host not allowed", valid with { Tools = new AgentTools([], With(tool with { Url = "https://evil.example.net/{order_id}" })) }, "definition.tools.custom[0].url", "host_not_allowed"),
+            ("placeholder in host", valid with { Tools = new AgentTools([], With(tool with { Url = "https://{order_id}.shop.example.com/x", AllowedHosts = ["x.shop.example.com"] })) }, "definition.tools.custom[0].url", "invalid_url"),
             ("placeholder", valid with { Tools = new AgentTools([], With(tool with { Url = "https://shop.example.com/{order}" })) }, "definition.tools.custom[0].url", "unknown_placeholder"),
             ("no hosts", valid with { Tools = new AgentTools([], With(tool with { AllowedHosts = [] })) }, "definition.tools.custom[0].allowedHosts", "allowed_hosts_required"),
             ("host with path", valid with { Tools = new AgentTools([], With(tool with { AllowedHosts = ["shop.example.com/x"] })) }, "definition.tools.custom[0].allowedHosts[0]", "invalid_host"),

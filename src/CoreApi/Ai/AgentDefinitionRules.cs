@@ -251,7 +251,11 @@ public static partial class AgentDefinitionRules
             catch (JsonException) { return new(parametersAt, "invalid_schema", "The parameters are not valid JSON."); }
             if (StrictSchema.Check(schema, parametersAt) is { } schemaProblem) return schemaProblem;
             var url = given.Url?.Trim() ?? "";
-            // {param} placeholders are filled from the arguments; the URL around them must already be one.
+            // {param} placeholders are filled from the arguments (escaped), in the path or query only: the host the
+            // fetcher may reach is decided here, never by what the model writes.
+            var authority = url.Split("://", 2)[^1].Split('/', '?', '#')[0];
+            if (authority.Contains('{'))
+                return new($"{at}.url", "invalid_url", "Placeholders go in the URL's path or query, not in its host.");
             if (OutsideUrl.Problem(Placeholder().Replace(url, "x"), out var parsed) is { } urlProblem) return new($"{at}.url", "invalid_url", urlProblem);
             foreach (Match placeholder in Placeholder().Matches(url))
                 if (!schema.GetProperty("properties").TryGetProperty(placeholder.Groups[1].Value, out _))

@@ -102,15 +102,17 @@ public sealed record ConversationAi(long ConversationId, string State, string? R
 /// <param name="State">active (give it back to the agent) or off.</param>
 public sealed record ConversationAiRequest(string? State);
 
+/// <param name="Note">What the person who decided wrote (AiToolDecision.Note).</param>
 public sealed record AiToolApproval(long Id, long ConversationId, string Tool, string Arguments, string Status, DateTime RequestedAt,
-    string? DecidedByName, DateTime? DecidedAt, string? Result);
+    string? DecidedByName, DateTime? DecidedAt, string? Result, string? Note = null);
 
 public sealed record AiToolDecision(bool Approve, string? Note);
 
 /// <summary>One model call, as audited.</summary>
+/// <param name="ConversationId">The conversation it answered (null: a call outside one, such as an editor's test chat).</param>
 public sealed record AiTurnItem(long Id, string Purpose, string Model, DateTime StartedAt, int TokensIn, int TokensOut, int? ModelMs,
     int? OverheadMs, decimal CostUsd, bool Priced, string? Action, decimal? Confidence, string? Envelope, string ToolCalls, string Citations,
-    bool Repaired, string? Error);
+    bool Repaired, string? Error, long? ConversationId = null);
 
 public sealed record AiDocumentItem(long Id, string Name, string ContentType, long SizeBytes, string Status, string? Error, int ChunkCount,
     DateTime UploadedAt);

@@ -1,3 +1,4 @@
+using MultichannelMessages.CoreApi.Ai;
 using MultichannelMessages.CoreApi.Mass;
 using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Caching;
@@ -54,6 +55,7 @@ app.MapContactsApi();
 app.MapCampaignsApi();
 app.MapCampaignEstimatesApi();
 app.MapNumberHealthApi();
+app.MapAiApi();
 app.MapHub<ConsoleHub>(ConsoleHub.Path, o => o.CloseOnAuthenticationExpiration = true);
 app.Run();
 

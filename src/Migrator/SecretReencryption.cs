@@ -76,6 +76,17 @@ public static class SecretReencryption
         foreach (var a in accounts)
             values.Add(new(SecretPlace.AccessToken(a.Id), a.Token,
                 "update meta.accounts set access_token_enc = @value where id = @id", new { id = a.Id }));
+        // AI secrets were never written in v1: they only follow a key rotation.
+        var providers = await connection.QueryAsync<(long ProjectId, byte[] Key)>(
+            "select project_id, api_key_enc from bot.ai_providers where api_key_enc is not null order by project_id for update", transaction: tx);
+        foreach (var p in providers)
+            values.Add(new(SecretPlace.AiApiKey(p.ProjectId), p.Key,
+                "update bot.ai_providers set api_key_enc = @value where project_id = @id", new { id = p.ProjectId }));
+        var tools = await connection.QueryAsync<(long AgentId, string Tool, byte[] Secret)>(
+            "select agent_id, tool, secret_enc from bot.ai_tool_secrets order by agent_id, tool for update", transaction: tx);
+        foreach (var t in tools)
+            values.Add(new(SecretPlace.AiToolSecret(t.AgentId, t.Tool), t.Secret,
+                "update bot.ai_tool_secrets set secret_enc = @value where agent_id = @id and tool = @tool", new { id = t.AgentId, tool = t.Tool }));
         return values;
     }
 

@@ -175,6 +175,7 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             _ids["accountId"] = DemoAccountId;
             _ids["campaignId"] = await CampaignAsync(db, _ids["templateId"]);
             _ids["appId"] = await db.ExecuteScalarAsync<long>("select app_id from meta.accounts where id = @DemoAccountId", new { DemoAccountId });
+            await SeedAiAsync(db);
             var members = (await db.QueryAsync<long>("select user_id from core.project_members where project_id = @DemoProjectId", new { DemoProjectId })).ToArray();
             _ids["roomId"] = await db.ExecuteScalarAsync<long>("select internal.create_room(@DemoProjectId, 'Matrix', @creator, @members)",
                 new { DemoProjectId, creator = members[0], members });
@@ -182,6 +183,33 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             await db.ExecuteAsync("select core.create_user(@Operator, 'Olga Operator', @hash)", new { Operator, hash });
             await db.ExecuteAsync("update core.users set is_operator = true where email = @Operator", new { Operator });
         }
+
+        /// <summary>The project's AI: a provider, a published agent with a custom tool (the {name} of its secret route), an
+        /// activation, a document of its manual and a tool call waiting for approval on the matrix's conversation.</summary>
+        private async Task SeedAiAsync(NpgsqlConnection db)
+        {
+            await db.ExecuteAsync("insert into bot.ai_providers (project_id, base_url, chat_model) values (@DemoProjectId, 'https://api.openai.com/v1', 'gpt-4o-mini')",
+                new { DemoProjectId });
+            var agentId = await db.ExecuteScalarAsync<long>("select agent_id from bot.create_ai_agent(@DemoProjectId, 'Matrix', @draft::jsonb, null)",
+                new { DemoProjectId, draft = AiSamples.DefinitionJson(AiSamples.Tool(Names["name"])) });
+            await db.ExecuteAsync("select bot.publish_ai_agent(@DemoProjectId, @agentId, 1, null)", new { DemoProjectId, agentId });
+            _ids["agentId"] = agentId;
+            _ids["activationId"] = await ActivationAsync(db);
+            _ids["documentId"] = await DocumentAsync(db);
+            _ids["approvalId"] = await db.ExecuteScalarAsync<long>("""
+                insert into bot.ai_tool_approvals (project_id, conversation_id, tool, arguments) values (@DemoProjectId, @ConversationId, 'matrix_tool', '{}')
+                returning id
+                """, new { DemoProjectId, ConversationId });
+        }
+
+        private Task<long> ActivationAsync(NpgsqlConnection db) => db.ExecuteScalarAsync<long>(
+            "insert into bot.ai_activations (project_id, agent_id, enabled) values (@DemoProjectId, @agentId, false) returning id",
+            new { DemoProjectId, agentId = _ids["agentId"] });
+
+        private Task<long> DocumentAsync(NpgsqlConnection db) => db.ExecuteScalarAsync<long>("""
+            insert into bot.ai_documents (project_id, agent_id, name, content_type, size_bytes, sha256, content)
+            values (@DemoProjectId, @agentId, 'manual.txt', 'text/plain', 5, gen_random_uuid()::text, 'hello') returning id
+            """, new { DemoProjectId, agentId = _ids["agentId"] });
 
         private Task<long> TagAsync(NpgsqlConnection db) => db.ExecuteScalarAsync<long>(
             "insert into chat.tags (project_id, name, color) values (@DemoProjectId, 'matrix-' || gen_random_uuid(), '#112233') returning id", new { DemoProjectId });
@@ -210,7 +238,7 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             """, new { DemoProjectId, DemoAccountId, templateId });
 
         /// <summary>Route parameters that are names, not row ids.</summary>
-        private static readonly Dictionary<string, string> Names = new() { ["module"] = "templates" };
+        private static readonly Dictionary<string, string> Names = new() { ["module"] = "templates", ["name"] = "matrix_tool" };
 
         private Task<long> InvitationAsync(NpgsqlConnection db) => db.ExecuteScalarAsync<long>("""
             insert into core.one_time_links (purpose, project_id, email, role, token_hash, expires_at)
@@ -232,6 +260,8 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             if (fresh && op.Path.EndsWith("{ruleId}", StringComparison.Ordinal)) values["ruleId"] = await RuleAsync(db);
             if (fresh && op.Path.EndsWith("{templateId}", StringComparison.Ordinal)) values["templateId"] = await TemplateAsync(db);
             if (fresh && op.Path.EndsWith("{invitationId}", StringComparison.Ordinal)) values["invitationId"] = await InvitationAsync(db);
+            if (fresh && op.Path.EndsWith("{activationId}", StringComparison.Ordinal)) values["activationId"] = await ActivationAsync(db);
+            if (fresh && op.Path.EndsWith("{documentId}", StringComparison.Ordinal)) values["documentId"] = await DocumentAsync(db);
             return Parameter().Replace(op.Path, m => values.TryGetValue(m.Groups[1].Value, out var id)
                 ? id.ToString(System.Globalization.CultureInfo.InvariantCulture)
                 : Names.TryGetValue(m.Groups[1].Value, out var name) ? name

@@ -44,8 +44,22 @@ public sealed class SecretMigrationTests
             select 'meta.apps' as "table", meta_app_id as "row", 'app_secret' as "column", app_secret_enc as "value" from meta.apps
             union all select 'meta.apps', meta_app_id, 'verify_token', verify_token_enc from meta.apps
             union all select 'meta.accounts', id::text, 'access_token', access_token_enc from meta.accounts where access_token_enc is not null
+            union all select 'bot.ai_providers', project_id::text, 'api_key', api_key_enc from bot.ai_providers where api_key_enc is not null
+            union all select 'bot.ai_tool_secrets', agent_id::text, tool, secret_enc from bot.ai_tool_secrets
             order by 1, 2, 3
             """)).ToList();
+    }
+
+    /// <summary>An AI provider key and a custom tool's secret, as the Core API writes them (v2, under the key given).</summary>
+    private static async Task AiSecretsAsync(string cs, SecretProtector protector)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        var project = await connection.ExecuteScalarAsync<long>("select id from core.projects where slug = 'old'");
+        await connection.ExecuteAsync("insert into bot.ai_providers (project_id, base_url, chat_model, api_key_enc) values (@project, 'https://api.openai.com/v1', 'gpt-4o-mini', @key)",
+            new { project, key = protector.Protect("sk-old", SecretPlace.AiApiKey(project)) });
+        var agent = await connection.ExecuteScalarAsync<long>("insert into bot.ai_agents (project_id, name, draft) values (@project, 'Old', '{}') returning id", new { project });
+        await connection.ExecuteAsync("insert into bot.ai_tool_secrets (agent_id, tool, project_id, secret_enc) values (@agent, 'orders', @project, @secret)",
+            new { agent, project, secret = protector.Protect("tool-old", SecretPlace.AiToolSecret(agent, "orders")) });
     }
 
     private static async Task<int> MigrateAsync(string cs, SecretProtector protector)
@@ -112,6 +126,7 @@ public sealed class SecretMigrationTests
     {
         var (cs, _, _) = await OldInstallAsync("secrets_rotate");
         await MigrateAsync(cs, new SecretProtector(MasterKey));
+        await AiSecretsAsync(cs, new SecretProtector(MasterKey));
         var rotated = new SecretProtector(new SecretOptions
         {
             MasterKey = MasterKey,
@@ -119,7 +134,8 @@ public sealed class SecretMigrationTests
             ActiveKeyId = "k1",
         });
 
-        Assert.Equal(6, await MigrateAsync(cs, rotated));
+        Assert.Equal(8, await MigrateAsync(cs, rotated));
+        Assert.Equal(8, (await SecretsAsync(cs)).Count);
 
         foreach (var s in await SecretsAsync(cs))
         {

@@ -36,4 +36,12 @@ public static class Permissions
     public const string ApproveCampaigns = "campaigns.approve";
     /// <summary>See the numbers' health.</summary>
     public const string ReadHealth = "health.read";
+    /// <summary>See the AI provider (never its key), agents, activations, a conversation's AI state, approvals and turns.</summary>
+    public const string ReadAi = "ai.read";
+    /// <summary>Configure AI: the provider and its key, agents, their manuals and tool secrets, activations, business hours.</summary>
+    public const string ManageAi = "ai.manage";
+    /// <summary>Turn the agent off on a conversation, or give the conversation back to it.</summary>
+    public const string ControlAi = "ai.control";
+    /// <summary>Approve or reject a risky tool call an agent asked to make.</summary>
+    public const string ApproveAiTools = "ai.approve_tools";
 }

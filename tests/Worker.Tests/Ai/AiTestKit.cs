@@ -74,8 +74,9 @@ public static class AiTestKit
             m as (insert into chat.messages (project_id, conversation_id, account_id, direction, provider_message_id, type, status, status_rank, occurred_at)
                   select project_id, id, account_id, @direction, 'wamid.' || gen_random_uuid(), @kind, 'received', 0, now() from cv
                   returning id, project_id, conversation_id),
-            md as (insert into chat.media (project_id, message_id, ordinal, kind, mime_type, file_name, locked_by)
-                   select project_id, id, 0, @kind, @mimeType, @fileName, 'test-download' from m returning id, message_id)
+            -- Leased to the "download" below for an hour, so the Worker's download loop leaves it alone.
+            md as (insert into chat.media (project_id, message_id, ordinal, kind, mime_type, file_name, locked_by, locked_until)
+                   select project_id, id, 0, @kind, @mimeType, @fileName, 'test-download', now() + interval '1 hour' from m returning id, message_id)
             select m.id, m.conversation_id, md.id, m.project_id from md join m on m.id = md.message_id
             """, new { account = WorkerDatabase.WhatsApp, customer, language, direction, kind, mimeType, fileName });
         var key = MediaKeys.Inbound(row.ProjectId, row.MediaId);

@@ -83,7 +83,7 @@ public static class TestFiles
             foreach (var line in lines)
             {
                 if (line.Length > 0) page.AddText(line, 11, new PdfPoint(50, y), font);
-                y -= line.Length == 0 ? 22 : 14;
+                y -= line.Length == 0 ? 40 : 14; // a blank entry is a paragraph gap
             }
         }
         return builder.Build();

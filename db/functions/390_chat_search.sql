@@ -98,7 +98,9 @@ begin
             from (select m.id, m.occurred_at
                   from chat.messages m join chat.conversations cv on cv.id = m.conversation_id
                   -- Either vector: a BitmapOr of messages_search_idx and messages_ai_search_idx (the expression and
-                  -- the "is not null" of the partial index written as they are there, so the planner matches them).
+                  -- the "is not null" of the partial index written as they are there, so the planner matches them),
+                  -- AND-ed with the recency index. Measured on 300 k messages, 300 with an ai_text: that plan, and
+                  -- the function's times within the noise of the version without ai_text (30–60 ms for both).
                   where m.project_id = p_project_id and m.deleted_at is null
                     and (m.search_vector @@ v_query
                          or (m.ai_text is not null and to_tsvector('chat.mm_search'::regconfig, m.ai_text) @@ v_query))

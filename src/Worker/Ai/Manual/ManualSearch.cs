@@ -30,7 +30,7 @@ public sealed partial class ManualSearch(
     {
         if (limit <= 0 || string.IsNullOrWhiteSpace(query)) return [];
         var candidates = limit * _options.CandidateFactor;
-        var fullText = await ai.SearchManualAsync(scope.AgentId, query, candidates);
+        var fullText = await store.FullTextAsync(scope.AgentId, query, candidates);
         if (provider is not { Embeddings: { } embeddings } || provider.Row.BudgetSpent) return Top(fullText, limit);
         var vectors = await VectorsAsync(scope.AgentId);
         if (vectors.Count == 0) return Top(fullText, limit);
@@ -43,17 +43,15 @@ public sealed partial class ManualSearch(
             .Take(candidates)
             .Select(v => v.Vector)
             .ToList();
-        var passages = fullText.ToDictionary(p => p.ChunkId, p => p with { Embedding = null });
-        foreach (var v in byCosine)
-            passages.TryAdd(v.ChunkId, new ManualPassage(v.ChunkId, v.DocumentId, v.DocumentName, v.Heading, v.Content, 0, null));
-        return ManualFusion.Fuse(fullText.Select(p => p.ChunkId).ToList(), byCosine.Select(v => v.ChunkId).ToList())
+        var chunks = fullText.Concat(byCosine).DistinctBy(c => c.ChunkId).ToDictionary(c => c.ChunkId);
+        return ManualFusion.Fuse(fullText.Select(c => c.ChunkId).ToList(), byCosine.Select(v => v.ChunkId).ToList())
             .Take(limit)
-            .Select(f => passages[f.Id] with { Rank = (float)f.Score })
+            .Select(f => chunks[f.Id].Passage((float)f.Score))
             .ToList();
     }
 
-    private static List<ManualPassage> Top(IReadOnlyList<ManualPassage> passages, int limit) =>
-        passages.Take(limit).Select(p => p with { Embedding = null }).ToList();
+    private static List<ManualPassage> Top(IReadOnlyList<ManualVector> fullText, int limit) =>
+        fullText.Take(limit).Select(c => c.Passage(c.Rank)).ToList();
 
     /// <summary>The agent's embedded chunks, read again only when its manual changed (bot.manual_embeddings_version).</summary>
     private async Task<IReadOnlyList<ManualVector>> VectorsAsync(long agentId)

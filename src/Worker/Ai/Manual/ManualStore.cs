@@ -8,8 +8,21 @@ public sealed record ManualDocument(long Id, long ProjectId, long AgentId, strin
 
 public sealed record UnembeddedChunk(long ChunkId, string? Heading, string Content);
 
-/// <summary>A chunk of an agent's manual with its embedding, for cosine ranking.</summary>
-public sealed record ManualVector(long ChunkId, long DocumentId, string DocumentName, string? Heading, string Content, float[] Embedding);
+/// <summary>A chunk of an agent's manual with its embedding, for cosine ranking. Properties, not a positional record: Npgsql
+/// reports a real[] column's type as System.Array, which Dapper cannot match to a float[] constructor parameter (it
+/// assigns a property from the value itself).</summary>
+public sealed class ManualVector
+{
+    public long ChunkId { get; init; }
+    public long DocumentId { get; init; }
+    public string DocumentName { get; init; } = "";
+    public string? Heading { get; init; }
+    public string Content { get; init; } = "";
+    public float[] Embedding { get; init; } = [];
+    public float Rank { get; init; }
+
+    public ManualPassage Passage(float rank) => new(ChunkId, DocumentId, DocumentName, Heading, Content, rank, null);
+}
 
 /// <summary>The manual's database calls (446_ai_manual.sql; bot.manual_embeddings is 440's). Writes for a claimed
 /// document return null or false when the lease was lost.</summary>
@@ -66,6 +79,15 @@ public sealed class ManualStore(NpgsqlDataSource db)
         await using var connection = await db.OpenConnectionAsync();
         return await connection.QuerySingleAsync<(long, long)>(Sql(
             "select chunk_count, max_chunk_id from bot.manual_embeddings_version(@agentId)", new { agentId }));
+    }
+
+    /// <summary>The full-text half of retrieval (bot.search_manual, best first), without the embeddings it also returns.</summary>
+    public async Task<IReadOnlyList<ManualVector>> FullTextAsync(long agentId, string query, int limit)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<ManualVector>(Sql(
+            "select chunk_id, document_id, document_name, heading, content, rank from bot.search_manual(@agentId, @query, @limit)",
+            new { agentId, query, limit }))).AsList();
     }
 
     public async Task<IReadOnlyList<ManualVector>> EmbeddingsAsync(long agentId, int limit)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using MultichannelMessages.Worker.Heartbeats;
 using MultichannelMessages.Worker.Outbox;
+using MultichannelMessages.Worker.Loops;
 using Npgsql;
 
 namespace MultichannelMessages.Worker.Ai.Manual;
@@ -22,34 +23,13 @@ public sealed partial class ManualLoop(
     public const string LoopName = "ai_manual";
     private readonly ManualOptions _options = options.Value;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!_options.Enabled) return;
+        if (!_options.Enabled) return Task.CompletedTask;
         var status = loops.Register(LoopName);
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                status.Iterated(time.GetUtcNow());
-                IReadOnlyList<ManualDocument> claimed;
-                try
-                {
-                    // Not cancelled by shutdown: a committed claim that is never read strands its row until the lease expires.
-                    claimed = await store.ClaimAsync(identity.Id, 1, _options.LeaseSeconds, _options.MaxAttempts, CancellationToken.None);
-                }
-                catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
-                {
-                    status.Error("claim: " + ex.Message);
-                    LogClaimFailed(logger, ex.Message);
-                    await Task.Delay(TimeSpan.FromMilliseconds(_options.PollIntervalMs), time, stoppingToken);
-                    continue;
-                }
-                status.Claimed(time.GetUtcNow(), claimed.Count, null);
-                foreach (var doc in claimed) await IngestOneAsync(doc, status, stoppingToken);
-                if (claimed.Count == 0) await Task.Delay(TimeSpan.FromMilliseconds(_options.PollIntervalMs), time, stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+        return ClaimLoop.RunAsync(status, time, logger, 1, 1, TimeSpan.FromMilliseconds(_options.PollIntervalMs),
+            limit => store.ClaimAsync(identity.Id, limit, _options.LeaseSeconds, _options.MaxAttempts, CancellationToken.None),
+            doc => IngestOneAsync(doc, status, stoppingToken), _ => null, stoppingToken);
     }
 
     private async Task IngestOneAsync(ManualDocument doc, LoopStatus status, CancellationToken ct)
@@ -81,9 +61,6 @@ public sealed partial class ManualLoop(
             status.Finished();
         }
     }
-
-    [LoggerMessage(743, LogLevel.Warning, "Claiming manual documents failed: {Error}")]
-    private static partial void LogClaimFailed(ILogger logger, string error);
 
     [LoggerMessage(744, LogLevel.Error, "Ingesting manual document {DocumentId} failed unexpectedly; it is tried again when its lease expires")]
     private static partial void LogUnexpected(ILogger logger, long documentId, Exception exception);

@@ -33,6 +33,7 @@ public sealed partial class ManualIngester(
         var text = DocumentReader.Read(doc.Content, doc.ContentType, doc.Name);
         if (text.Problem is { } problem) return await FailAsync(doc, problem);
         var chunks = ManualChunker.Split(text.Blocks, _options.Sizes);
+        if (chunks.Count == 0) return await FailAsync(doc, "empty: the document has headings but no text under them");
         if (chunks.Count > _options.MaxChunksPerDocument)
             return await FailAsync(doc, $"too_long: {chunks.Count} passages; an agent's document may have at most {_options.MaxChunksPerDocument}. Split it into smaller documents.");
         if (await store.WriteChunksAsync(doc.Id, worker, chunks) is null) return IngestOutcome.LeaseLost;

@@ -29,6 +29,22 @@ public class ImageInputTests(OpenAiHost host) : IClassFixture<OpenAiHost>
     }
 
     [Fact]
+    public async Task Large_image_is_logged_by_its_start_and_length()
+    {
+        var scope = OpenAiHost.NewScope();
+        var photo = new byte[60_000];
+        new Random(5).NextBytes(photo);
+
+        await host.OpenAi().GetChatClient("gpt-4o-mini").CompleteChatAsync([new SystemChatMessage(scope),
+            new UserChatMessage(ChatMessageContentPart.CreateImagePart(BinaryData.FromBytes(photo), "image/jpeg"))]);
+
+        var url = (await host.RequestsAsync(scope))[0].GetProperty("body").GetProperty("messages")[1]
+            .GetProperty("content")[0].GetProperty("image_url").GetProperty("url").GetString()!;
+        var sent = "data:image/jpeg;base64," + Convert.ToBase64String(photo);
+        Assert.Equal($"{sent[..1024]}…[{sent.Length} chars]", url);
+    }
+
+    [Fact]
     public async Task Image_to_a_model_without_vision_is_refused()
     {
         var refused = await Assert.ThrowsAsync<ClientResultException>(() => host.OpenAi(maxRetries: 0).GetChatClient("gpt-3.5-turbo")

@@ -128,11 +128,27 @@ public class TranscriptionTests(OpenAiHost host) : IClassFixture<OpenAiHost>
     }
 
     [Fact]
+    public async Task Text_and_subtitle_formats_carry_the_transcript()
+    {
+        var audio = VoiceNote("Hello there. Second sentence.");
+
+        var text = await TranscribeAsync(audio, "v.ogg", new AudioTranscriptionOptions { ResponseFormat = AudioTranscriptionFormat.Text });
+        var srt = await TranscribeAsync(audio, "v.ogg", new AudioTranscriptionOptions { ResponseFormat = AudioTranscriptionFormat.Srt });
+        var vtt = await TranscribeAsync(audio, "v.ogg", new AudioTranscriptionOptions { ResponseFormat = AudioTranscriptionFormat.Vtt });
+
+        Assert.Equal("Hello there. Second sentence.", text.Text.Trim());
+        Assert.Equal("1\n00:00:00,000 --> 00:00:00,800\nHello there.\n\n2\n00:00:00,800 --> 00:00:01,600\nSecond sentence.\n\n", srt.Text);
+        Assert.StartsWith("WEBVTT\n\n00:00:00.000 --> 00:00:00.800\nHello there.", vtt.Text);
+    }
+
+    [Fact]
     public async Task Chat_model_on_transcriptions_is_refused()
     {
         var refused = await Assert.ThrowsAsync<ClientResultException>(() => TranscribeAsync(VoiceNote("hi"), "v.ogg", model: "gpt-4.1-mini"));
+        var accepted = await TranscribeAsync(VoiceNote("hi"), "v.ogg", model: "gpt-4o-transcribe");
 
         Assert.Equal(400, refused.Status);
         Assert.Contains("Invalid model 'gpt-4.1-mini'", refused.Message);
+        Assert.Equal("hi", accepted.Text);
     }
 }

@@ -28,9 +28,11 @@ public class ValidationTests(OpenAiHost host) : IClassFixture<OpenAiHost>
     public async Task Embedding_model_on_chat_completions_is_refused_as_not_a_chat_model()
     {
         var refused = await RefusedAsync(() => Chat("text-embedding-3-small").CompleteChatAsync([new UserChatMessage("hi")]));
+        var embedded = await host.OpenAi().GetEmbeddingClient("text-embedding-3-small").GenerateEmbeddingAsync("hi");
 
         Assert.Equal(404, refused.Status);
         Assert.Contains("not a chat model", refused.Message);
+        Assert.Equal(1536, embedded.Value.ToFloats().Length);
     }
 
     [Fact]
@@ -144,9 +146,12 @@ public class ValidationTests(OpenAiHost host) : IClassFixture<OpenAiHost>
 
         var refused = await RefusedAsync(() => Chat().CompleteChatAsync(
             [new UserChatMessage("hi"), new AssistantChatMessage([call]), new UserChatMessage("and?")]));
+        ChatCompletion answered = await Chat().CompleteChatAsync(
+            [new UserChatMessage("hi"), new AssistantChatMessage([call]), new ToolChatMessage("call_abc", "{}"), new UserChatMessage("and?")]);
 
         Assert.Equal(400, refused.Status);
         Assert.Contains("did not have response messages: call_abc", refused.Message);
+        Assert.NotEmpty(answered.Content[0].Text);
     }
 
     [Fact]
@@ -158,8 +163,10 @@ public class ValidationTests(OpenAiHost host) : IClassFixture<OpenAiHost>
             {
             }
         });
+        ChatCompletion whole = await Chat().CompleteChatAsync([new UserChatMessage("hi")]);
 
         Assert.Equal(400, refused.Status);
         Assert.Contains("does not stream", refused.Message);
+        Assert.NotEmpty(whole.Content[0].Text);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using MultichannelMessages.OpenAiSandbox.Errors;
 
 namespace MultichannelMessages.OpenAiSandbox.Apis;
@@ -62,4 +63,13 @@ internal static class Json
         if (value.ValueKind != JsonValueKind.Object)
             throw new OpenAiRefusal(OpenAiErrors.InvalidType(param, "an object"));
     }
+
+    /// <summary>A copy of <paramref name="node"/> with every string value passed through <paramref name="map"/>.</summary>
+    public static JsonNode? MapStrings(JsonNode? node, Func<string, string> map) => node switch
+    {
+        JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(p.Key, MapStrings(p.Value, map)))),
+        JsonArray array => new JsonArray([.. array.Select(item => MapStrings(item, map))]),
+        JsonValue value when value.GetValueKind() == JsonValueKind.String => JsonValue.Create(map(value.GetValue<string>())),
+        _ => node?.DeepClone(),
+    };
 }

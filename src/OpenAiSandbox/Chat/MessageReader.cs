@@ -75,6 +75,15 @@ internal static partial class MessageReader
                     CheckImageUrl(part, partParam);
                     images++;
                     break;
+                case "file" when role == "user":
+                    // A document (PDF) by file_id or file_data: accepted and not read, as the answer comes from rules.
+                    part.Member("file")?.RequireObject(partParam + ".file");
+                    break;
+                case "refusal" when role == "assistant":
+                    break;
+                case "input_audio" when role == "user":
+                    throw new OpenAiRefusal(OpenAiErrors.Invalid("Invalid content type. input_audio is only supported by certain models.",
+                        partParam + ".type"));
                 default:
                     throw new OpenAiRefusal(OpenAiErrors.InvalidValue(partParam + ".type", role == "user"
                         ? $"Invalid value: '{type}'. Supported values are: 'text', 'image_url', 'input_audio', 'refusal', 'audio', and 'file'."

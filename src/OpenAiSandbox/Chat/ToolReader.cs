@@ -22,7 +22,7 @@ internal static partial class ToolReader
             var type = tool.RequiredString("type", param + ".type");
             if (type != "function")
                 throw new OpenAiRefusal(OpenAiErrors.InvalidValue(param + ".type",
-                    $"Invalid value: '{type}'. Supported values are: 'function' and 'custom'."));
+                    $"Invalid value: '{type}'. The OpenAI sandbox supports 'function' tools only."));
             var function = tool.Member("function") ?? throw new OpenAiRefusal(OpenAiErrors.Missing(param + ".function"));
             var name = CheckName(function.RequiredString("name", param + ".function.name"), param + ".function.name");
             if (tools.Any(t => t.Name == name))

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using MultichannelMessages.OpenAiSandbox.Errors;
 
 namespace MultichannelMessages.OpenAiSandbox.Extensions;
@@ -27,16 +25,10 @@ public static class SandboxHosting
         return app;
     }
 
+    /// <summary>Liveness only (<c>Healthy</c>): the sandbox has no dependency to report on.</summary>
     public static WebApplication MapSandboxHealth(this WebApplication app)
     {
-        app.MapHealthChecks("/health", new HealthCheckOptions
-        {
-            ResponseWriter = (context, report) =>
-            {
-                context.Response.ContentType = "application/json";
-                return context.Response.WriteAsync(JsonSerializer.Serialize(new { status = report.Status.ToString() }));
-            },
-        });
+        app.MapHealthChecks("/health");
         return app;
     }
 }

@@ -13,10 +13,7 @@ public sealed class FaultEffects(FaultInjector faults, IOptions<SandboxOptions> 
         if (faults.Fire(endpoint, scope, FaultKinds.Status, FaultKinds.Timeout) is not { } fault)
             return null;
         if (fault.Kind == FaultKinds.Timeout)
-        {
-            await Task.Delay(fault.DelayMs ?? options.Value.TimeoutHoldMs, http.RequestAborted);
-            return null;
-        }
+            return await HoldAsync(fault.DelayMs ?? options.Value.TimeoutHoldMs, http);
         var status = fault.Status ?? StatusCodes.Status429TooManyRequests;
         if (status != StatusCodes.Status429TooManyRequests)
             return (status >= 500 ? OpenAiErrors.ServerError(status) : OpenAiErrors.Invalid("Sandbox fault.") with { HttpStatus = status }).ToResult();
@@ -28,5 +25,19 @@ public sealed class FaultEffects(FaultInjector faults, IOptions<SandboxOptions> 
         http.Response.Headers["x-ratelimit-remaining-requests"] = "0";
         http.Response.Headers["x-ratelimit-reset-requests"] = $"{retryAfterMs}ms";
         return (fault.Code == "insufficient_quota" ? OpenAiErrors.QuotaExceeded() : OpenAiErrors.RateLimited(model, retryAfterMs)).ToResult();
+    }
+
+    private static async Task<IResult?> HoldAsync(int delayMs, HttpContext http)
+    {
+        try
+        {
+            await Task.Delay(delayMs, http.RequestAborted);
+            return null;
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The caller gave up first, as a caller with a sane timeout does: nobody is left to answer.
+            return Results.Empty;
+        }
     }
 }

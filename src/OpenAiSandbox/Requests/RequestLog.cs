@@ -13,7 +13,7 @@ public sealed class RequestLog(IOptions<SandboxOptions> options, TimeProvider ti
 
     public LoggedRequest Add(string endpoint, string? model, JsonElement body, RequestScope scope)
     {
-        var entry = new LoggedRequest(Interlocked.Increment(ref _nextId), endpoint, model, body.Clone(), time.GetUtcNow(), scope);
+        var entry = new LoggedRequest(Interlocked.Increment(ref _nextId), endpoint, model, LoggedBody.Trim(body), time.GetUtcNow(), scope);
         lock (_lock)
         {
             _entries.AddLast(entry);

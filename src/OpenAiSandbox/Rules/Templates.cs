@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using MultichannelMessages.OpenAiSandbox.Apis;
 
 namespace MultichannelMessages.OpenAiSandbox.Rules;
 
@@ -11,13 +12,7 @@ public static partial class Templates
         Placeholder().Replace(template, m => lookup(m.Groups[1].Value) ?? "");
 
     /// <summary>A copy of <paramref name="node"/> with every string rendered.</summary>
-    public static JsonNode? Render(JsonNode? node, Func<string, string?> lookup) => node switch
-    {
-        JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(p.Key, Render(p.Value, lookup)))),
-        JsonArray array => new JsonArray([.. array.Select(item => Render(item, lookup))]),
-        JsonValue value when value.GetValueKind() == JsonValueKind.String => JsonValue.Create(Render(value.GetValue<string>(), lookup)),
-        _ => node?.DeepClone(),
-    };
+    public static JsonNode? Render(JsonNode? node, Func<string, string?> lookup) => Json.MapStrings(node, text => Render(text, lookup));
 
     /// <summary>A member of a JSON text by dotted path (<c>items.0.name</c>), as text: a string as is, anything else as
     /// JSON. Null when the text is not JSON or has no such member.</summary>

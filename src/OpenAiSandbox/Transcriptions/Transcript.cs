@@ -41,6 +41,17 @@ public sealed partial record Transcript(string Text, string Language, double Dur
         }).ToList(),
     };
 
+    /// <summary>The answer in the requested response_format.</summary>
+    public IResult ToResult(string format) => format switch
+    {
+        "text" => TypedResults.Text(Text + "\n", "text/plain; charset=utf-8"),
+        "srt" => TypedResults.Text(Srt(), "text/plain; charset=utf-8"),
+        // The .NET SDK reads a transcription as JSON unless it comes as text/plain: every text format goes as text/plain.
+        "vtt" => TypedResults.Text(Vtt(), "text/plain; charset=utf-8"),
+        "verbose_json" => TypedResults.Json(Verbose()),
+        _ => TypedResults.Json(new { text = Text }),
+    };
+
     public string Srt() => Cues((s, i) => $"{i + 1}\n{Time(s.Start, ',')} --> {Time(s.End, ',')}\n{s.Text.Trim()}\n\n");
 
     public string Vtt() => "WEBVTT\n\n" + Cues((s, _) => $"{Time(s.Start, '.')} --> {Time(s.End, '.')}\n{s.Text.Trim()}\n\n");

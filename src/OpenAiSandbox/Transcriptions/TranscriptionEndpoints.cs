@@ -7,7 +7,6 @@ using MultichannelMessages.OpenAiSandbox.Errors;
 using MultichannelMessages.OpenAiSandbox.Faults;
 using MultichannelMessages.OpenAiSandbox.Models;
 using MultichannelMessages.OpenAiSandbox.Requests;
-using MultichannelMessages.OpenAiSandbox.Text;
 
 namespace MultichannelMessages.OpenAiSandbox.Transcriptions;
 
@@ -24,14 +23,8 @@ public static class TranscriptionEndpoints
         var limit = options.Value.MaxAudioBytes;
         var form = await ReadFormAsync(http, limit);
         var file = form.Files.GetFile("file");
-        byte[] audio = [];
-        if (file is not null && file.Length <= limit)
-        {
-            audio = new byte[file.Length];
-            await using var stream = file.OpenReadStream();
-            await stream.ReadExactlyAsync(audio, http.RequestAborted);
-        }
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(audio));
+        var audio = file is not null && file.Length <= limit ? await ReadAsync(file, http.RequestAborted) : null;
+        var sha256 = audio is null ? null : Convert.ToHexStringLower(SHA256.HashData(audio));
         var scope = new RequestScope(ApiKeys.Of(http), form["prompt"].ToString());
         log.Log(http, "transcriptions", form["model"].FirstOrDefault(), LoggedBody(form, file, sha256), scope);
 
@@ -39,7 +32,7 @@ public static class TranscriptionEndpoints
             : throw new OpenAiRefusal(OpenAiErrors.Invalid("you must provide a model parameter")), ModelKinds.Transcription, "audio transcriptions");
         if (file is null)
             throw new OpenAiRefusal(OpenAiErrors.Missing("file"));
-        if (file.Length > limit)
+        if (audio is null)
             throw new OpenAiRefusal(OpenAiErrors.TooLarge(limit, file.Length));
         if (!Formats.Contains(Path.GetExtension(file.FileName).TrimStart('.').ToLowerInvariant()))
             throw new OpenAiRefusal(OpenAiErrors.Invalid(
@@ -49,17 +42,9 @@ public static class TranscriptionEndpoints
         if (await effects.ApplyAsync("transcriptions", model.Id, scope, http) is { } fault)
             return fault;
 
-        var script = scripts.Find(sha256, scope);
+        var script = scripts.Find(sha256!, scope);
         var text = script?.Text ?? EmbeddedTranscript.Read(audio) ?? $"[audio {audio.Length} bytes]";
-        var transcript = Transcript.Of(text, language ?? script?.Language ?? Text.Language.Code(text), audio.Length);
-        return format switch
-        {
-            "text" => TypedResults.Text(transcript.Text + "\n", "text/plain; charset=utf-8"),
-            "srt" => TypedResults.Text(transcript.Srt(), "text/plain; charset=utf-8"),
-            "vtt" => TypedResults.Text(transcript.Vtt(), "text/vtt; charset=utf-8"),
-            "verbose_json" => TypedResults.Json(transcript.Verbose()),
-            _ => TypedResults.Json(new { text = transcript.Text }),
-        };
+        return Transcript.Of(text, language ?? script?.Language ?? Text.Language.Code(text), audio.Length).ToResult(format);
     }
 
     /// <summary>The form, or OpenAI's refusals: not multipart (400), larger than the limit Kestrel enforces (413).</summary>
@@ -76,6 +61,14 @@ public static class TranscriptionEndpoints
         {
             throw new OpenAiRefusal(OpenAiErrors.TooLarge(limit, http.Request.ContentLength ?? limit + 1));
         }
+    }
+
+    private static async Task<byte[]> ReadAsync(IFormFile file, CancellationToken cancellationToken)
+    {
+        var audio = new byte[file.Length];
+        await using var stream = file.OpenReadStream();
+        await stream.ReadExactlyAsync(audio, cancellationToken);
+        return audio;
     }
 
     private static string ResponseFormat(string? format, ModelOptions model)
@@ -96,14 +89,14 @@ public static class TranscriptionEndpoints
             $"Invalid language '{code}'. Language parameter must be specified in ISO-639-1 format."));
 
     /// <summary>What the request log keeps of a multipart request: the fields, and the file by name, size and hash.</summary>
-    private static JsonElement LoggedBody(IFormCollection form, IFormFile? file, string sha256) => JsonSerializer.SerializeToElement(new Dictionary<string, object?>
+    private static JsonElement LoggedBody(IFormCollection form, IFormFile? file, string? sha256) => JsonSerializer.SerializeToElement(new Dictionary<string, object?>
     {
         ["model"] = form["model"].FirstOrDefault(),
         ["language"] = form["language"].FirstOrDefault(),
         ["prompt"] = form["prompt"].FirstOrDefault(),
         ["response_format"] = form["response_format"].FirstOrDefault(),
         ["temperature"] = form["temperature"].FirstOrDefault(),
-        ["file"] = file is null ? null : new Dictionary<string, object> { ["filename"] = file.FileName, ["bytes"] = file.Length, ["sha256"] = sha256 },
+        ["file"] = file is null ? null : new Dictionary<string, object?> { ["filename"] = file.FileName, ["bytes"] = file.Length, ["sha256"] = sha256 },
     });
 
     public static Created<TranscriptView> Script(TranscriptRequest body, TranscriptStore scripts)

@@ -32,7 +32,8 @@ language sql as $$
     order by c.id
 $$;
 
--- The bytes are in the media store: record where and what, and tell the consoles (the bubble can show the file).
+-- The bytes are in the media store: record where and what, tell the consoles (the bubble can show the file), and
+-- queue what AI should make of it (bot.on_media_stored, 444_ai_media.sql: a transcript, a description, a document's text).
 create or replace function chat.complete_media_download(p_media_id bigint, p_worker text, p_storage_key text,
                                                         p_mime_type text, p_size_bytes bigint, p_sha256 text)
 returns boolean
@@ -48,6 +49,7 @@ begin
     returning * into v_row;
     if v_row.id is null then return false; end if;
     perform chat.media_changed(v_row);
+    perform bot.on_media_stored(v_row);
     return true;
 end
 $$;

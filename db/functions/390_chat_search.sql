@@ -1,7 +1,9 @@
--- Search across the conversations a user may see: message bodies, notes (full text, chat.mm_search), customer
--- names, phone numbers and handles (substring), and tag names. Hits come newest first, each with a snippet whose
--- matches are wrapped in U+E000 … U+E001 (private-use characters no message carries), which the Core API turns
--- into structured highlights so no markup from a customer's text is ever trusted.
+-- Search across the conversations a user may see: message bodies and what AI made of their media (a voice note's
+-- transcript, a photo's description, a document's text: chat.messages.ai_text, its own partial index from
+-- 0033_ai_media.sql), notes (full text, chat.mm_search), customer names, phone numbers and handles (substring), and
+-- tag names. Hits come newest first, each with a snippet whose matches are wrapped in U+E000 … U+E001 (private-use
+-- characters no message carries), which the Core API turns into structured highlights so no markup from a customer's
+-- text is ever trusted.
 --
 -- Paging is keyset on (occurred_at, kind rank, id) descending: message 4, note 3, contact 2, tag 1; id is the
 -- message, note or conversation id. The caller passes the last hit's key to get the hits after it; no key (null
@@ -70,13 +72,15 @@ begin
     loop
         select array_agg(x.id order by x.occurred_at desc, x.id desc) into v_hits
         from (select r.id, r.occurred_at
-              from (select m.id, m.occurred_at, m.search_vector, m.deleted_at, m.conversation_id from chat.messages m
+              from (select m.id, m.occurred_at, m.search_vector, m.ai_text, m.deleted_at, m.conversation_id from chat.messages m
                     where m.project_id = p_project_id and (p_before_at is null or m.occurred_at <= p_before_at)
                       and (p_from is null or m.occurred_at >= p_from) and (p_to is null or m.occurred_at < p_to)
                     order by m.occurred_at desc
                     limit v_depth) r
               join chat.conversations cv on cv.id = r.conversation_id
-              where r.search_vector @@ v_query and r.deleted_at is null
+              where (r.search_vector @@ v_query
+                     or (r.ai_text is not null and to_tsvector('chat.mm_search'::regconfig, r.ai_text) @@ v_query))
+                and r.deleted_at is null
                 and (p_before_at is null or (r.occurred_at, 4, r.id) < (p_before_at, p_before_rank, p_before_id))
                 and chat.search_sees(cv, p_user_id, p_all_queues, p_queue_ids, p_channel, p_queue_id, p_status, p_tag_id)
               order by r.occurred_at desc, r.id desc
@@ -93,7 +97,13 @@ begin
             select array_agg(x.id order by x.occurred_at desc, x.id desc) into v_hits
             from (select m.id, m.occurred_at
                   from chat.messages m join chat.conversations cv on cv.id = m.conversation_id
-                  where m.project_id = p_project_id and m.search_vector @@ v_query and m.deleted_at is null
+                  -- Either vector: a BitmapOr of messages_search_idx and messages_ai_search_idx (the expression and
+                  -- the "is not null" of the partial index written as they are there, so the planner matches them),
+                  -- AND-ed with the recency index. Measured on 300 k messages, 300 with an ai_text: that plan, and
+                  -- the function's times within the noise of the version without ai_text (30–60 ms for both).
+                  where m.project_id = p_project_id and m.deleted_at is null
+                    and (m.search_vector @@ v_query
+                         or (m.ai_text is not null and to_tsvector('chat.mm_search'::regconfig, m.ai_text) @@ v_query))
                     and (p_before_at is null or (m.occurred_at, 4, m.id) < (p_before_at, p_before_rank, p_before_id))
                     and (v_window is null or m.occurred_at >= least(now(), v_at) - v_window)
                     and (p_from is null or m.occurred_at >= p_from) and (p_to is null or m.occurred_at < p_to)
@@ -114,7 +124,10 @@ begin
           and chat.search_sees(cv, p_user_id, p_all_queues, p_queue_ids, p_channel, p_queue_id, p_status, p_tag_id)
     ), message_hits as (
         select 'message'::text as kind, 4 as rank, m.id as hit_id, m.conversation_id, m.id as message_id, null::bigint as note_id,
-               m.direction, m.body as text, m.occurred_at
+               m.direction,
+               -- The snippet comes from what matched: the body, else the transcript, description or document text.
+               case when m.ai_text is not null and not m.search_vector @@ v_query then m.ai_text else m.body end as text,
+               m.occurred_at
         from chat.messages m
         where m.id = any (v_hits)
     ), note_hits as (

@@ -132,10 +132,16 @@ create or replace function bot.claim_ai_conversations(p_worker text, p_limit int
 returns table (conversation_id bigint, project_id bigint, agent_id bigint, version_id bigint, definition jsonb, state text,
                state_reason text, episode_started_at timestamptz, turns int, measures jsonb,
                last_answered_message_id bigint, attempt_count int)
-language sql as $$
+language plpgsql as $$
+#variable_conflict use_column
+begin
+    -- plpgsql: bot.ai_media_pending (444_ai_media.sql) is created after this file.
+    return query
     with due as (
         select a.conversation_id from bot.ai_conversations a
         where a.due_at <= now() and a.state in ('active', 'waiting') and (a.locked_until is null or a.locked_until < now())
+          -- a voice note or photo still being understood (at most 60 s): answered with its text, not blind
+          and not bot.ai_media_pending(a.conversation_id)
         order by a.due_at
         limit p_limit
         for update skip locked
@@ -149,7 +155,8 @@ language sql as $$
     )
     select c.conversation_id, c.project_id, c.agent_id, c.version_id, v.definition, c.state, c.state_reason,
            c.episode_started_at, c.turns, c.measures, c.last_answered_message_id, c.attempt_count
-    from claimed c left join bot.ai_agent_versions v on v.id = c.version_id
+    from claimed c left join bot.ai_agent_versions v on v.id = c.version_id;
+end
 $$;
 
 -- What the agent knows of the conversation: the channel, the customer, the queue, the window; the episode's messages

@@ -4,7 +4,8 @@ using MultichannelMessages.Worker.Outbox;
 
 // The Worker: everything outbound and scheduled, the only process that calls Meta or OpenAI. Loops so far: the outbox pump
 // (sends with pacing, retries, dead letters; media files uploaded first), the media download loop, the shared
-// inbox's loops (auto-assignment, lock expiry, internal-chat purge), template submission and sync, the AI agents, validation of
+// inbox's loops (auto-assignment, lock expiry, internal-chat purge), template submission and sync, the AI agents (with
+// customers' media turned into text and the agents' manual), validation of
 // accounts connected from the console, retention of what
 // the platform keeps only for a while, and the heartbeats that report each loop's liveness.
 var builder = WebApplication.CreateBuilder(args);
@@ -17,6 +18,8 @@ builder.AddTemplateLoops();
 builder.AddAccountValidation();
 builder.AddMedia();
 builder.AddAiAgents();
+builder.AddAiMedia();
+builder.AddAiManual();
 builder.AddRetention();
 builder.AddHeartbeats();
 

@@ -133,6 +133,27 @@ public sealed class SearchTests(CoreHost host) : IClassFixture<CoreHost>
     }
 
     [Fact]
+    public async Task A_voice_note_is_found_by_a_word_of_its_transcript_and_its_snippet_comes_from_the_transcript()
+    {
+        var word = "tortuga" + Guid.NewGuid().ToString("N")[..6];
+        var conversation = await host.ConversationAsync(host.DemoAccountId, "34954440001", "", host.GeneralQueueId);
+        var voiceNote = await host.ScalarAsync<long>("select id from chat.messages where conversation_id = @conversation", new { conversation });
+        await host.ScalarAsync<object>("update chat.messages set type = 'audio', body = null where id = @voiceNote", new { voiceNote });
+        // The control: before the Worker transcribed it, the word is nowhere.
+        Assert.Empty(await SearchAsync("agent@demo.local", "q=" + word));
+
+        await host.ScalarAsync<object>("update chat.messages set ai_text = @text, ai_text_kind = 'transcript' where id = @voiceNote",
+            new { voiceNote, text = $"Hola, mi {word} llegó con la caja rota" });
+
+        var hit = Assert.Single(await SearchAsync("agent@demo.local", "q=" + word));
+        Assert.Equal(voiceNote, hit.GetProperty("messageId").GetInt64());
+        Assert.Contains($"[{word}]", Marked(hit));
+        Assert.Contains("caja rota", Marked(hit));
+        Assert.Single(await SearchAsync("agent@demo.local", $"q={word}+llego")); // accents folded, every word, as for bodies
+        Assert.Empty(await SearchAsync("agent@demo.local", $"q={word}+azul"));
+    }
+
+    [Fact]
     public async Task A_cursor_the_api_did_not_give_is_refused()
     {
         var response = await (await host.As("agent@demo.local")).GetAsync($"/projects/{host.DemoProjectId}/search?q=hello&after=not-a-cursor");

@@ -50,4 +50,28 @@ public sealed class OptionsTests
         Assert.StartsWith($"{System.Environment.MachineName}-{System.Environment.ProcessId}-", a);
         Assert.Equal("worker-7", new WorkerIdentity(Options.Create(new OutboxOptions { WorkerId = "worker-7" })).Id);
     }
+
+    private static string ValidationMessage(Exception error) => Assert.IsType<OptionsValidationException>(error.InnerException ?? error).Message;
+
+    [Fact]
+    public void A_media_lease_a_job_could_outlive_is_refused_at_start()
+    {
+        Assert.Contains("AiMedia:LeaseSeconds (60) must exceed AiMedia:TimeoutSeconds (90)",
+            ValidationMessage(StartWith(("AiMedia:LeaseSeconds", "60"), ("AiMedia:TimeoutSeconds", "90"))));
+    }
+
+    [Fact]
+    public void A_voice_note_limit_above_what_the_api_takes_is_refused_at_start()
+    {
+        Assert.Contains("MaxAudioBytes", ValidationMessage(StartWith(("AiMedia:MaxAudioBytes", "26214401"))));
+    }
+
+    [Fact]
+    public void Chunk_sizes_that_cannot_work_are_refused_at_start()
+    {
+        Assert.Contains("AiManual:ChunkMinChars (1200) must be below AiManual:ChunkMaxChars (1000)",
+            ValidationMessage(StartWith(("AiManual:ChunkMinChars", "1200"), ("AiManual:ChunkMaxChars", "1000"))));
+        Assert.Contains("AiManual:ChunkOverlapChars (500) must be at most half of AiManual:ChunkMinChars (800)",
+            ValidationMessage(StartWith(("AiManual:ChunkOverlapChars", "500"))));
+    }
 }

@@ -23,6 +23,7 @@ public sealed partial class AgentRunner(
     AiStore store,
     AiClients clients,
     AgentToolbox toolbox,
+    Manual.ManualSearch manual,
     TimeProvider time,
     IOptions<AiOptions> options,
     ILogger<AgentRunner> logger)
@@ -111,7 +112,7 @@ public sealed partial class AgentRunner(
         }
 
         var passages = agent.Tools.Builtin.Contains("search_manual") || _options.ManualPassages > 0
-            ? await store.SearchManualAsync(claim.AgentId, customerText, _options.ManualPassages)
+            ? await manual.SearchAsync(provider, claim, customerText, _options.ManualPassages, ct)
             : [];
         var messages = AgentPrompt.Build(agent, ctx, claim.Measures, thread, passages, decisions);
         var offered = passages.Select(p => p.ChunkId).ToHashSet();
@@ -141,7 +142,7 @@ public sealed partial class AgentRunner(
                     var record = await toolbox.CallAsync(agent, Scope(run, run.LastTurnId), call.FunctionName, call.FunctionArguments.ToString(),
                         async query =>
                         {
-                            var found = await store.SearchManualAsync(claim.AgentId, query, _options.ManualPassages);
+                            var found = await manual.SearchAsync(provider, claim, query, _options.ManualPassages, ct);
                             foreach (var f in found) offered.Add(f.ChunkId);
                             return JsonSerializer.Serialize(found.Select(f => new { id = f.ChunkId, document = f.DocumentName, f.Heading, f.Content }), Json);
                         }, approved: false, ct);

@@ -72,15 +72,6 @@ public sealed class AiStore(NpgsqlDataSource db)
             """, new { conversationId, since, limit }))).ToList();
     }
 
-    public async Task<IReadOnlyList<ManualPassage>> SearchManualAsync(long agentId, string query, int limit)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        return (await connection.QueryAsync<ManualPassage>(Sql("""
-            select chunk_id, document_id, document_name, heading, content, rank
-            from bot.search_manual(@agentId, @query, @limit)
-            """, new { agentId, query, limit }))).ToList();
-    }
-
     public async Task<IReadOnlyList<DecidedApproval>> DecidedApprovalsAsync(long conversationId)
     {
         await using var connection = await db.OpenConnectionAsync();

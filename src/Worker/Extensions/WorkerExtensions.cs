@@ -167,6 +167,37 @@ public static class WorkerExtensions
         return builder;
     }
 
+    /// <summary>Customers' media understood by AI (docs/ai-media-and-manual.md): voice notes transcribed, photos described,
+    /// documents read, the text kept on the message. Uses the AI agents' provider clients and the media store
+    /// (<see cref="AddMedia"/>'s).</summary>
+    public static WebApplicationBuilder AddAiMedia(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<Ai.Media.AiMediaOptions>().BindConfiguration(Ai.Media.AiMediaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton<WorkerIdentity>();
+        builder.Services.TryAddSingleton<Ai.AiStore>();
+        builder.Services.TryAddSingleton<Ai.AiClients>();
+        builder.Services.AddSingleton<Ai.Media.AiMediaStore>();
+        builder.Services.AddSingleton<Ai.Media.MediaModels>();
+        builder.Services.AddSingleton<Ai.Media.MediaUnderstanding>();
+        builder.Services.AddHostedService<Ai.Media.AiMediaLoop>();
+        return builder;
+    }
+
+    /// <summary>The agents' manual: documents into chunks and embeddings, and the hybrid retrieval the agent runner reads
+    /// passages through (<see cref="Ai.Manual.ManualSearch"/>).</summary>
+    public static WebApplicationBuilder AddAiManual(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<Ai.Manual.ManualOptions>().BindConfiguration(Ai.Manual.ManualOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton<WorkerIdentity>();
+        builder.Services.TryAddSingleton<Ai.AiStore>();
+        builder.Services.TryAddSingleton<Ai.AiClients>();
+        builder.Services.AddSingleton<Ai.Manual.ManualStore>();
+        builder.Services.AddSingleton<Ai.Manual.ManualSearch>();
+        builder.Services.AddSingleton<Ai.Manual.ManualIngester>();
+        builder.Services.AddHostedService<Ai.Manual.ManualLoop>();
+        return builder;
+    }
+
     public static WebApplicationBuilder AddHeartbeats(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<HeartbeatOptions>().BindConfiguration(HeartbeatOptions.Section).ValidateDataAnnotations().ValidateOnStart();

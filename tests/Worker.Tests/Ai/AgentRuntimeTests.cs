@@ -17,7 +17,7 @@ public sealed class AgentRuntimeTests
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private sealed record Setup(WorkerDatabase Db, SandboxHost Meta, OpenAiSandboxHost Ai, WorkerHost Worker, long AgentId, string Scope) : IAsyncDisposable
+    private sealed record Setup(WorkerDatabase Db, SandboxHost Meta, AgentSandboxHost Ai, WorkerHost Worker, long AgentId, string Scope) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
@@ -34,7 +34,7 @@ public sealed class AgentRuntimeTests
     {
         var db = await WorkerDatabase.CreateAsync(label);
         var meta = await SandboxHost.StartInMemoryAsync();
-        var ai = OpenAiSandboxHost.Start();
+        var ai = AgentSandboxHost.Start();
         var scope = "scope-" + Guid.NewGuid().ToString("N")[..12];
         var definition = JsonSerializer.Serialize(new
         {
@@ -47,7 +47,7 @@ public sealed class AgentRuntimeTests
             temperature = 0.2,
         }, Json);
         var protector = new SecretProtector(WorkerDatabase.MasterKey);
-        var key = protector.Protect(OpenAiSandboxHost.Key, SecretPlace.AiApiKey(db.ProjectId));
+        var key = protector.Protect(AgentSandboxHost.Key, SecretPlace.AiApiKey(db.ProjectId));
         await db.ExecuteAsync("""
             insert into bot.ai_providers (project_id, base_url, api_key_enc, chat_model, prices, daily_budget_usd)
             values (@project, @baseUrl, @key, 'gpt-4.1-mini', '{"gpt-4.1-mini":{"input":0.4,"output":1.6}}', @budget)

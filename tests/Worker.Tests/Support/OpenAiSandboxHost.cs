@@ -1,42 +1,51 @@
-extern alias OpenAi;
+extern alias OpenAiSandbox;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
-using OpenAiProgram = OpenAi::Program;
+using OpenAiSandboxProgram = OpenAiSandbox::Program;
 
 namespace MultichannelMessages.Worker.Tests.Support;
 
 /// <summary>
-/// The OpenAI sandbox on a real loopback port (port 0), so the Worker's real OpenAI SDK reaches it over HTTP exactly as
-/// it reaches a provider's base URL. Each test scopes its rules with a marker in its agent's instructions.
+/// The OpenAI sandbox on a real loopback port, which the Worker reaches with its real OpenAI SDK through the provider's
+/// base URL (bot.ai_providers), exactly as it reaches api.openai.com. Faults and rules are global to a host, so each test
+/// uses its own API key (<see cref="NewKey"/>) and scopes its faults and rules to it.
 /// </summary>
-public sealed class OpenAiSandboxHost : IAsyncDisposable
+public sealed class OpenAiSandboxHost : IAsyncLifetime
 {
-    public const string Key = "sk-test-worker";
-    private readonly WebApplicationFactory<OpenAiProgram> _factory;
-
-    private OpenAiSandboxHost(WebApplicationFactory<OpenAiProgram> factory, HttpClient client) => (_factory, Client) = (factory, client);
+    private const int Keys = 40;
+    private int _next;
+    private WebApplicationFactory<OpenAiSandboxProgram>? _factory;
 
     /// <summary>The control API (/sandbox/…).</summary>
-    public HttpClient Client { get; }
+    public HttpClient Client { get; private set; } = null!;
 
-    /// <summary>What a project's provider base URL is set to: http://127.0.0.1:port/v1.</summary>
-    public string BaseUrl => new Uri(Client.BaseAddress!, "v1").ToString();
+    /// <summary>What a provider's base_url holds: http://127.0.0.1:port/v1.</summary>
+    public string BaseUrl { get; private set; } = "";
 
-    public static OpenAiSandboxHost Start()
+    /// <summary>A key this sandbox accepts that no other test on it uses (a test class has one sandbox).</summary>
+    public string NewKey() => "sk-worker-test-" + (Interlocked.Increment(ref _next) % Keys);
+
+    public Task InitializeAsync()
     {
-        var factory = new WebApplicationFactory<OpenAiProgram>().WithWebHostBuilder(b => b.ConfigureAppConfiguration((_, config) =>
-            config.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Sandbox:ApiKeys:10"] = Key,
-                ["Logging:LogLevel:Default"] = "Warning",
-            })));
-        factory.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        factory.StartServer();
-        return new OpenAiSandboxHost(factory, factory.CreateClient());
+        var settings = new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" };
+        for (var i = 0; i < Keys; i++) settings[$"Sandbox:ApiKeys:{10 + i}"] = "sk-worker-test-" + i;
+        _factory = new WebApplicationFactory<OpenAiSandboxProgram>().WithWebHostBuilder(b =>
+            b.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings)));
+        _factory.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        _factory.StartServer();
+        Client = _factory.CreateClient();
+        BaseUrl = new Uri(Client.BaseAddress!, "v1").ToString();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client?.Dispose();
+        if (_factory is not null) await _factory.DisposeAsync();
     }
 
     public async Task AddRuleAsync(object rule)
@@ -51,17 +60,11 @@ public sealed class OpenAiSandboxHost : IAsyncDisposable
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
     }
 
-    /// <summary>The chat requests of one scope, newest first (their bodies as sent).</summary>
-    public async Task<List<JsonElement>> ChatRequestsAsync(string scope)
+    /// <summary>The requests made with one key, newest first.</summary>
+    public async Task<JsonElement[]> RequestsAsync(string key, string? endpoint = null)
     {
-        var json = JsonDocument.Parse(await Client.GetStringAsync($"/sandbox/requests?scope={Uri.EscapeDataString(scope)}&endpoint=chat&limit=100")).RootElement;
-        var items = json.ValueKind == JsonValueKind.Array ? json : json.GetProperty("items");
-        return [.. items.EnumerateArray()];
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        await _factory.DisposeAsync();
+        using var response = await Client.GetAsync($"/sandbox/requests?scope={Uri.EscapeDataString(key)}&endpoint={endpoint}&limit=100");
+        var json = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync()).RootElement;
+        return (json.ValueKind == JsonValueKind.Array ? json : json.GetProperty("requests")).EnumerateArray().ToArray();
     }
 }

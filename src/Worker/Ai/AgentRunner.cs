@@ -70,6 +70,8 @@ public sealed partial class AgentRunner(
         run.Context = ctx;
         var thread = await store.ThreadAsync(claim.ConversationId, claim.EpisodeStartedAt, _options.ThreadMessages);
         var decided = await store.DecidedApprovalsAsync(claim.ConversationId);
+        // A run answering a decision on a tool answers the same customer message again: its messages get their own ids.
+        run.Key = decided.Count == 0 ? "m" : "d" + string.Join(".", decided.Select(d => d.Id.ToString(CultureInfo.InvariantCulture)));
         var lastCustomer = thread.LastOrDefault(m => m.Author == "customer");
         var unanswered = lastCustomer is not null && lastCustomer.MessageId > (claim.LastAnsweredMessageId ?? 0);
         if (!unanswered && decided.Count == 0) return RunOutcome.Nothing;
@@ -158,7 +160,8 @@ public sealed partial class AgentRunner(
             // One repair: the model is told what was wrong and asked again.
             repaired = true;
             messages.Add(new AssistantChatMessage(content ?? ""));
-            messages.Add(new UserChatMessage("(system) Your last output was not valid: " + lastProblem + ". Return only the JSON object of the required schema."));
+            // Our instruction, so a system message: the last user message stays the customer's.
+            messages.Add(new SystemChatMessage("Your last output was not valid: " + lastProblem + ". Return only the JSON object of the required schema."));
         }
         run.Repaired = repaired;
         if (envelope is null)
@@ -241,12 +244,13 @@ public sealed partial class AgentRunner(
     }
 
     /// <summary>Sends each message; stops at the first the database refuses (a person took over, the lease is gone, the
-    /// window closed). Client ids are fixed per answered customer message, so a retried run never sends twice.</summary>
+    /// window closed). Client ids are fixed per answered customer message (and per tool decision answered), so a retried
+    /// run never sends twice.</summary>
     private async Task<bool> SendAllAsync(RunState run, AgentDefinition agent, IReadOnlyList<string> messages)
     {
         for (var i = 0; i < messages.Count; i++)
         {
-            var clientId = string.Create(CultureInfo.InvariantCulture, $"ai:{run.Claim.ConversationId}:{run.Answered ?? 0}:{run.Sent + i}");
+            var clientId = string.Create(CultureInfo.InvariantCulture, $"ai:{run.Claim.ConversationId}:{run.Answered ?? 0}:{run.Key}:{run.Sent + i}");
             var outcome = await store.SendAsync(run.Claim.ConversationId, run.Worker, run.Claim.AgentId, clientId, messages[i]);
             if (outcome.Outcome is not ("sent" or "duplicate"))
             {
@@ -348,6 +352,7 @@ public sealed partial class AgentRunner(
         public AiContext? Context { get; set; }
         public long? Answered { get; set; }
         public int Sent { get; set; }
+        public string Key { get; set; } = "m";
         public int Turns { get; set; }
         public long? LastTurnId { get; set; }
         public List<long> TurnIds { get; } = [];

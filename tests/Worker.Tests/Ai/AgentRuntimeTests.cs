@@ -65,7 +65,7 @@ public sealed class AgentRuntimeTests
             insert into bot.ai_activations (project_id, agent_id, account_id)
             select @project, @agentId, id from meta.accounts where external_id = @account
             """, new { project = db.ProjectId, agentId, account = WorkerDatabase.WhatsApp });
-        var worker = WorkerHost.Start(db, meta, [("Ai:PollIntervalMs", "50"), ("Ai:RetryBaseMs", "200"), .. settings]);
+        var worker = WorkerHost.Start(db, meta, realFetcher: custom is not null, [("Ai:PollIntervalMs", "50"), ("Ai:RetryBaseMs", "200"), .. settings]);
         return new Setup(db, meta, ai, worker, agentId, scope);
     }
 
@@ -88,6 +88,11 @@ public sealed class AgentRuntimeTests
         await db.ExecuteAsync("select bot.on_customer_messages(array[@conversationId]::bigint[])", new { conversationId });
         return conversationId;
     }
+
+    /// <summary>A person of the team (a user; the tests' database has none).</summary>
+    private static Task<long> PersonAsync(WorkerDatabase db) => db.ScalarAsync<long>(
+        "insert into core.users (email, display_name, password_hash) values (@email, 'Marta', 'x') returning id",
+        new { email = Guid.NewGuid().ToString("N")[..10] + "@demo.local" });
 
     /// <summary>Eventually, and on failure the AI state of every conversation (the run's last error says why).</summary>
     private static async Task WaitAsync(Setup s, Func<Task<bool>> condition, TimeSpan timeout, string because)
@@ -152,7 +157,8 @@ public sealed class AgentRuntimeTests
         await WaitAsync(s, async () => (await SentToAsync(s, "34600100002")).Count == 1, TimeSpan.FromSeconds(20), "the agent answers first");
 
         // A person replies: the AI state is off, in the person's own transaction.
-        await s.Db.ExecuteAsync("select chat.send_text(@taken, (select min(id) from core.users), 'agent-1', 'Sigo yo, soy Marta.')", new { taken });
+        var person = await PersonAsync(s.Db);
+        await s.Db.ExecuteAsync("select chat.send_text(@taken, @person, 'agent-1', 'Sigo yo, soy Marta.')", new { taken, person });
         Assert.Equal("off:person_replied", await StateAsync(s, taken));
 
         // The customer writes again, and so does another customer (the positive control: the agent still works).
@@ -176,7 +182,8 @@ public sealed class AgentRuntimeTests
         var sendBefore = await s.Db.ScalarAsync<string>("select outcome from bot.ai_send(@conversationId, 'w-test', @agent, 'ai-x-0', 'text', 'primero')",
             new { conversationId, agent = s.AgentId });
         Assert.Equal("sent", sendBefore); // the control: the agent may send while it has the conversation
-        await s.Db.ExecuteAsync("select * from chat.take_lock(@conversationId, (select min(id) from core.users))", new { conversationId });
+        var person = await PersonAsync(s.Db);
+        await s.Db.ExecuteAsync("select * from chat.take_lock(@conversationId, @person)", new { conversationId, person });
         Assert.Equal("off:person_took_lock", await StateAsync(s, conversationId));
         Assert.Equal("not_active", await s.Db.ScalarAsync<string>("select outcome from bot.ai_send(@conversationId, 'w-test', @agent, 'ai-x-1', 'text', 'segundo')",
             new { conversationId, agent = s.AgentId }));
@@ -244,7 +251,7 @@ public sealed class AgentRuntimeTests
         Assert.Equal("Arreglado.", (await SentToAsync(s, "34600100008")).Single().Text);
         Assert.True(await s.Db.ScalarAsync<bool>("select bool_or(repaired) from bot.ai_turns where conversation_id = @repaired", new { repaired }));
         await WaitAsync(s, async () => await StateAsync(s, broken) == "handed_off:invalid_output", TimeSpan.FromSeconds(20), "handed off");
-        Assert.Single(await SentToAsync(s, "34600100009")); // told, by the default message
+        await WaitAsync(s, async () => (await SentToAsync(s, "34600100009")).Count == 1, TimeSpan.FromSeconds(20), "told, by the default message");
     }
 
     [Fact]
@@ -282,10 +289,13 @@ public sealed class AgentRuntimeTests
             parameters = "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"order\"],\"properties\":{\"order\":{\"type\":\"string\"}}}",
             auth = "none", authHeader = (string?)null, authUser = (string?)null, risk = "risky", allowedHosts = new[] { host }, timeoutMs = 5000,
         }], settings: [("Fetch:AllowedEndpoints:0", shop.Authority)]);
-        await s.Ai.AddRuleAsync(new { scope = s.Scope, match = new { last_user_contains = new[] { "reembolso" } },
+        // Rules answer in the order posted: the run after the approval is told of it in its context.
+        await s.Ai.AddRuleAsync(new { scope = s.Scope, match = new { system_contains = "approved the tool refund_order" },
+            respond = new { json = new { action = "reply", messages = new[] { "Reembolso aprobado y hecho." }, confidence = 0.9 } } });
+        await s.Ai.AddRuleAsync(new { scope = s.Scope, count = 1, match = new { last_user_contains = new[] { "reembolso" } },
             respond = new { tool_calls = new[] { new { name = "refund_order", arguments = new { order = "4521" } } } } });
         await s.Ai.AddRuleAsync(new { scope = s.Scope, match = new { after_tool = "refund_order" },
-            respond = new { json = new { action = "reply", messages = new[] { "Resultado: {{tool_result.status}}{{tool_result.refund}}" }, confidence = 0.9 } } });
+            respond = new { json = new { action = "wait", messages = new[] { "Lo consulto con el equipo y te digo." }, confidence = 0.9 } } });
 
         var conversationId = await CustomerWritesAsync(s.Db, "34600100011", "quiero el reembolso del pedido 4521");
         await WaitAsync(s, async () => await StateAsync(s, conversationId) == "waiting:approval", TimeSpan.FromSeconds(20), "waiting for approval");
@@ -294,11 +304,12 @@ public sealed class AgentRuntimeTests
 
         // A person approves (as the Core API's decision does): the conversation wakes and the tool runs.
         await s.Db.ExecuteAsync("""
-            update bot.ai_tool_approvals set status = 'approved', decided_by = (select min(id) from core.users), decided_at = now() where id = @approval;
+            update bot.ai_tool_approvals set status = 'approved', decided_by = @person, decided_at = now() where id = @approval;
             update bot.ai_conversations set due_at = now() where conversation_id = @conversationId
-            """, new { approval, conversationId });
+            """, new { approval, conversationId, person = await PersonAsync(s.Db) });
         await WaitAsync(s, () => Task.FromResult(calls.Count == 1), TimeSpan.FromSeconds(20), "the refund runs once");
-        await WaitAsync(s, async () => (await SentToAsync(s, "34600100011")).Any(x => x.Text!.Contains("ok")), TimeSpan.FromSeconds(20), "the agent tells the result");
+        await WaitAsync(s, async () => (await SentToAsync(s, "34600100011")).Any(x => x.Text == "Reembolso aprobado y hecho."), TimeSpan.FromSeconds(20), "the agent tells the result");
+        Assert.Equal("Lo consulto con el equipo y te digo.", (await SentToAsync(s, "34600100011")).First().Text);
         Assert.Equal(("POST", "/refunds/4521"), calls.Single());
         Assert.Equal("done", await s.Db.ScalarAsync<string>("select status from bot.ai_tool_approvals where id = @approval", new { approval }));
     }
@@ -329,9 +340,10 @@ public sealed class AgentRuntimeTests
         Assert.DoesNotContain("administrador", requests.Select(System).First());
         // The customer's text arrived as a user message only.
         var attackRequest = requests.First(r => r.GetProperty("body").GetRawText().Contains("Ignora tus"));
-        Assert.All(attackRequest.GetProperty("body").GetProperty("messages").EnumerateArray()
-            .Where(m => m.GetProperty("content").ValueKind == JsonValueKind.String && m.GetProperty("content").GetString()!.Contains("Ignora tus")),
-            m => Assert.Equal("user", m.GetProperty("role").GetString()));
+        var carrying = attackRequest.GetProperty("body").GetProperty("messages").EnumerateArray()
+            .Where(m => m.TryGetProperty("content", out var c) && c.GetRawText().Contains("Ignora tus")).ToList();
+        Assert.NotEmpty(carrying);
+        Assert.All(carrying, m => Assert.Equal("user", m.GetProperty("role").GetString()));
         // The tool call it was talked into is audited; a tool outside the agent's list would have been refused.
         var toolCalls = await s.Db.ScalarAsync<string>("select tool_calls::text from bot.ai_turns where conversation_id = @attack and action is not null", new { attack });
         Assert.Contains("set_attribute", toolCalls);
@@ -340,14 +352,15 @@ public sealed class AgentRuntimeTests
     [Fact]
     public async Task A_provider_that_keeps_failing_hands_the_conversation_to_people_and_a_spent_budget_stops_AI_work()
     {
-        await using var s = await StartAsync("ai_failures", budget: 0.000001m, settings: [("Ai:MaxAttempts", "2")]);
+        await using var s = await StartAsync("ai_failures", budget: 0.0001m, settings: [("Ai:MaxAttempts", "2")]);
         await AnswerAsync(s, "hola", new { action = "reply", messages = new[] { "¡Hola!" }, confidence = 0.9 });
         // The first conversation's call spends the tiny budget: the second is handed off without a model call.
         await CustomerWritesAsync(s.Db, "34600100014", "hola");
         await WaitAsync(s, async () => (await SentToAsync(s, "34600100014")).Count == 1, TimeSpan.FromSeconds(20), "answered while budget was left");
         var second = await CustomerWritesAsync(s.Db, "34600100015", "hola");
         await WaitAsync(s, async () => await StateAsync(s, second) == "handed_off:budget_spent", TimeSpan.FromSeconds(20), "budget spent");
-        Assert.Single(await s.Ai.ChatRequestsAsync(s.Scope));
+        await WaitAsync(s, async () => (await SentToAsync(s, "34600100015")).Count == 1, TimeSpan.FromSeconds(20), "told");
+        await WaitAsync(s, async () => (await s.Ai.ChatRequestsAsync(s.Scope)).Count == 1, TimeSpan.FromSeconds(1), "one model call in all");
         Assert.True(await s.Db.ScalarAsync<bool>("select budget_alerted_at is not null from bot.ai_usage_daily where project_id = @p", new { p = s.Db.ProjectId }));
 
         // A provider answering 500 to everything: after Ai:MaxAttempts the conversation goes to people, and the customer is told.
@@ -355,6 +368,6 @@ public sealed class AgentRuntimeTests
         await s.Ai.AddFaultAsync(new { endpoint = "chat", kind = "status", status = 500, scope = s.Scope });
         var failing = await CustomerWritesAsync(s.Db, "34600100016", "hola");
         await WaitAsync(s, async () => await StateAsync(s, failing) == "handed_off:ai_unavailable", TimeSpan.FromSeconds(30), "handed off after the attempts");
-        Assert.Single(await SentToAsync(s, "34600100016"));
+        await WaitAsync(s, async () => (await SentToAsync(s, "34600100016")).Count == 1, TimeSpan.FromSeconds(20), "the customer is told");
     }
 }

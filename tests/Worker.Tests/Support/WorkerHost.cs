@@ -16,7 +16,12 @@ public sealed class WorkerHost : IAsyncDisposable
     public IServiceProvider Services => _factory.Services;
 
     /// <summary>Settings fast enough for tests: short polls, short backoff, a beat every second.</summary>
-    public static WorkerHost Start(WorkerDatabase db, SandboxHost sandbox, params (string Key, string Value)[] settings)
+    public static WorkerHost Start(WorkerDatabase db, SandboxHost sandbox, params (string Key, string Value)[] settings) =>
+        Start(db, sandbox, realFetcher: false, settings);
+
+    /// <param name="realFetcher">The SSRF-safe fetcher over real sockets (an AI tool calling a loopback server named in
+    /// Fetch:AllowedEndpoints) instead of wired to the in-memory sandbox.</param>
+    public static WorkerHost Start(WorkerDatabase db, SandboxHost sandbox, bool realFetcher, params (string Key, string Value)[] settings)
     {
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
@@ -35,7 +40,8 @@ public sealed class WorkerHost : IAsyncDisposable
                 services.AddHttpClient<GraphTransport>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
                 // The media node points downloads at the in-memory sandbox, which has no address to check; the
                 // connect-time address check is tested over real sockets (Platform.Tests/Net, EndToEnd attachment tests).
-                services.AddHttpClient<MultichannelMessages.Platform.Net.SafeFetcher>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
+                if (!realFetcher)
+                    services.AddHttpClient<MultichannelMessages.Platform.Net.SafeFetcher>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
             });
         });
         _ = factory.Services; // builds and starts the host: the pump begins at once

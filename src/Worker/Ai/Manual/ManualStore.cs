@@ -21,7 +21,7 @@ public sealed class ManualVector
     public float[] Embedding { get; init; } = [];
     public float Rank { get; init; }
 
-    public ManualPassage Passage(float rank) => new(ChunkId, DocumentId, DocumentName, Heading, Content, rank, null);
+    public ManualPassage Passage(float rank) => new(ChunkId, DocumentId, DocumentName, Heading, Content, rank);
 }
 
 /// <summary>The manual's database calls (446_ai_manual.sql; bot.manual_embeddings is 440's). Writes for a claimed

@@ -301,7 +301,6 @@ public sealed partial class AgentRunner(
                 : "[]",
             "[]", [], false, error));
         run.LastTurnId = turnId;
-        run.TurnIds.Add(turnId);
         run.Turns = 1;
     }
 
@@ -355,7 +354,6 @@ public sealed partial class AgentRunner(
         public string Key { get; set; } = "m";
         public int Turns { get; set; }
         public long? LastTurnId { get; set; }
-        public List<long> TurnIds { get; } = [];
         public List<long> MessageIds { get; } = [];
         public List<ToolCallRecord> ToolCalls { get; } = [];
         public Dictionary<string, string> NewMeasures { get; } = [];

@@ -233,6 +233,4 @@ public sealed class AgentToolbox(AiStore store, SafeFetcher fetcher, SecretProte
         ["required"] = new JsonArray([.. properties.Select(p => (JsonNode?)JsonValue.Create(p.Name))]),
         ["properties"] = new JsonObject(properties.Select(p => KeyValuePair.Create(p.Name, (JsonNode?)p.Schema))),
     };
-
-    public static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

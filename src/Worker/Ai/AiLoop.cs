@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using MultichannelMessages.Worker.Heartbeats;
 using MultichannelMessages.Worker.Outbox;
+using MultichannelMessages.Worker.Loops;
 using Npgsql;
 
 namespace MultichannelMessages.Worker.Ai;
@@ -22,43 +23,13 @@ public sealed partial class AiLoop(
     public const string LoopName = "ai";
     private readonly AiOptions _options = options.Value;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!_options.Enabled) return;
+        if (!_options.Enabled) return Task.CompletedTask;
         var status = loops.Register(LoopName);
-        var running = new List<Task>();
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                status.Iterated(time.GetUtcNow());
-                running.RemoveAll(t => t.IsCompleted);
-                var room = _options.MaxConcurrentConversations - running.Count;
-                if (room <= 0)
-                {
-                    await Task.WhenAny(Task.WhenAny(running), Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken));
-                    continue;
-                }
-                IReadOnlyList<AiClaim> claimed;
-                try
-                {
-                    // Not cancelled by shutdown: a committed claim that is never read strands its rows until the lease expires.
-                    claimed = await store.ClaimAsync(identity.Id, Math.Min(room, 50), _options.LeaseSeconds, CancellationToken.None);
-                }
-                catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
-                {
-                    status.Error("claim: " + ex.Message);
-                    LogClaimFailed(logger, ex.Message);
-                    await Task.Delay(_options.PollInterval, time, stoppingToken);
-                    continue;
-                }
-                status.Claimed(time.GetUtcNow(), claimed.Count, null);
-                foreach (var claim in claimed) running.Add(RunOneAsync(claim, status, stoppingToken));
-                if (claimed.Count < room) await Task.Delay(_options.PollInterval, time, stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
-        await Task.WhenAll(running);
+        return ClaimLoop.RunAsync(status, time, logger, _options.MaxConcurrentConversations, 50, _options.PollInterval,
+            room => store.ClaimAsync(identity.Id, room, _options.LeaseSeconds, CancellationToken.None),
+            claim => RunOneAsync(claim, status, stoppingToken), _ => null, stoppingToken);
     }
 
     private async Task RunOneAsync(AiClaim claim, LoopStatus status, CancellationToken ct)
@@ -83,9 +54,6 @@ public sealed partial class AiLoop(
             status.Finished();
         }
     }
-
-    [LoggerMessage(710, LogLevel.Warning, "AI claim failed: {Error}")]
-    private static partial void LogClaimFailed(ILogger logger, string error);
 
     [LoggerMessage(711, LogLevel.Error, "AI run of conversation {ConversationId} failed unexpectedly")]
     private static partial void LogUnexpected(ILogger logger, long conversationId, Exception exception);

@@ -8,7 +8,7 @@ namespace MultichannelMessages.Worker.Loops;
 /// task up to <c>maxParallel</c> at once, and wait for the poll interval when the queue gave less than there was room
 /// for. The claim is never cancelled by shutdown: a committed claim that is never read strands its rows until their
 /// lease expires. A failed claim is reported to the heartbeat and tried again after the interval; on shutdown the loop
-/// waits for the work in flight. The AI media and manual loops run on it (the outbox, media download and AI loops
+/// waits for the work in flight. The AI agents', media and manual loops run on it (the outbox and media download loops
 /// predate it and have the same shape written out).
 /// </summary>
 public static partial class ClaimLoop

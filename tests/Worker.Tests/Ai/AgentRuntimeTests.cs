@@ -13,28 +13,27 @@ namespace MultichannelMessages.Worker.Tests.Ai;
 /// replies through the outbox to the Meta sandbox. Customer messages are written as ingestion writes them and wake the
 /// agent through bot.on_customer_messages, as the Webhook API's batch does.
 /// </summary>
-public sealed class AgentRuntimeTests
+public sealed class AgentRuntimeTests(OpenAiSandboxHost openAi) : IClassFixture<OpenAiSandboxHost>
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private sealed record Setup(WorkerDatabase Db, SandboxHost Meta, AgentSandboxHost Ai, WorkerHost Worker, long AgentId, string Scope) : IAsyncDisposable
+    private sealed record Setup(WorkerDatabase Db, SandboxHost Meta, OpenAiSandboxHost Ai, WorkerHost Worker, long AgentId, string Scope) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
             await Worker.DisposeAsync();
-            await Ai.DisposeAsync();
-            await Meta.DisposeAsync();
+            await Meta.DisposeAsync(); // the OpenAI sandbox is the class's, shared: rules are scoped to each test's agent
         }
     }
 
     /// <summary>A project with a provider pointed at the sandbox, a published agent active on the demo WhatsApp number,
     /// and a Worker. The agent's instructions carry the scope marker the sandbox's rules match.</summary>
-    private static async Task<Setup> StartAsync(string label, object? handoff = null, string[]? builtin = null, object[]? custom = null,
+    private async Task<Setup> StartAsync(string label, object? handoff = null, string[]? builtin = null, object[]? custom = null,
         object[]? measures = null, decimal? budget = null, params (string Key, string Value)[] settings)
     {
         var db = await WorkerDatabase.CreateAsync(label);
         var meta = await SandboxHost.StartInMemoryAsync();
-        var ai = AgentSandboxHost.Start();
+        var ai = openAi;
         var scope = "scope-" + Guid.NewGuid().ToString("N")[..12];
         var definition = JsonSerializer.Serialize(new
         {
@@ -47,7 +46,7 @@ public sealed class AgentRuntimeTests
             temperature = 0.2,
         }, Json);
         var protector = new SecretProtector(WorkerDatabase.MasterKey);
-        var key = protector.Protect(AgentSandboxHost.Key, SecretPlace.AiApiKey(db.ProjectId));
+        var key = protector.Protect(ai.NewKey(), SecretPlace.AiApiKey(db.ProjectId));
         await db.ExecuteAsync("""
             insert into bot.ai_providers (project_id, base_url, api_key_enc, chat_model, prices, daily_budget_usd)
             values (@project, @baseUrl, @key, 'gpt-4.1-mini', '{"gpt-4.1-mini":{"input":0.4,"output":1.6}}', @budget)
@@ -134,7 +133,7 @@ public sealed class AgentRuntimeTests
         await Task.Delay(2500); // a second answer would have been sent by now (debounce 1 s, poll 50 ms)
         var sent = await SentToAsync(s, "34600100001");
         Assert.Equal(["Tu pedido sale hoy."], sent.Select(x => x.Text));
-        Assert.Single(await s.Ai.ChatRequestsAsync(s.Scope)); // one model call for the burst
+        Assert.Single(await s.Ai.RequestsAsync(s.Scope, "chat")); // one model call for the burst
 
         var audit = await s.Db.QueryAsync<(string Model, int TokensIn, int TokensOut, string? Action, decimal Cost, bool Priced)>(
             "select model, tokens_in, tokens_out, action, cost_usd, priced from bot.ai_turns where conversation_id = @conversationId", new { conversationId });
@@ -213,7 +212,7 @@ public sealed class AgentRuntimeTests
         await CustomerWritesAsync(s.Db, "34600100005", "¿hola?");
         await Task.Delay(2000);
         Assert.Single(await SentToAsync(s, "34600100005"));
-        Assert.Single(await s.Ai.ChatRequestsAsync(s.Scope));
+        Assert.Single(await s.Ai.RequestsAsync(s.Scope, "chat"));
     }
 
     [Fact]
@@ -231,7 +230,7 @@ public sealed class AgentRuntimeTests
         await WaitAsync(s, async () => (await SentToAsync(s, "34600100007")).Count == 1, TimeSpan.FromSeconds(20), "the control is answered by the model");
         Assert.Equal("Un asesor te atiende ahora.", (await SentToAsync(s, "34600100006")).Single().Text);
         // One model call in all: the control's.
-        Assert.Single(await s.Ai.ChatRequestsAsync(s.Scope));
+        Assert.Single(await s.Ai.RequestsAsync(s.Scope, "chat"));
         Assert.Equal("rules", await s.Db.ScalarAsync<string>("select model from bot.ai_turns where conversation_id = @keyword", new { keyword }));
     }
 
@@ -264,11 +263,10 @@ public sealed class AgentRuntimeTests
         await WaitAsync(s, async () => await StateAsync(s, conversationId) == "ended:resolved", TimeSpan.FromSeconds(20), "resolved by the agent");
         Assert.Equal("resolved", await s.Db.ScalarAsync<string>("select status from chat.conversations where id = @conversationId", new { conversationId }));
 
-        await Task.Delay(1100); // the new message is later than the end of the episode
         await CustomerWritesAsync(s.Db, "34600100010", "segunda consulta");
         await WaitAsync(s, async () => (await SentToAsync(s, "34600100010")).Count == 2, TimeSpan.FromSeconds(20), "the new episode is answered");
-        var requests = await s.Ai.ChatRequestsAsync(s.Scope);
-        Assert.Equal(2, requests.Count);
+        var requests = await s.Ai.RequestsAsync(s.Scope, "chat");
+        Assert.Equal(2, requests.Length);
         Assert.DoesNotContain("secreta-abc", requests[0].GetProperty("body").GetRawText()); // newest first: the second episode
         Assert.Contains("secreta-abc", requests[1].GetProperty("body").GetRawText());
     }
@@ -331,7 +329,7 @@ public sealed class AgentRuntimeTests
         await WaitAsync(s, async () => (await SentToAsync(s, "34600100012")).Count == 1 && (await SentToAsync(s, "34600100013")).Count == 1,
             TimeSpan.FromSeconds(20), "both answered");
 
-        var requests = await s.Ai.ChatRequestsAsync(s.Scope);
+        var requests = await s.Ai.RequestsAsync(s.Scope, "chat");
         static string System(JsonElement r) => r.GetProperty("body").GetProperty("messages")[0].GetProperty("content").GetString()!;
         static string Tools(JsonElement r) => r.GetProperty("body").GetProperty("tools").GetRawText();
         // The instructions and the tools offered are identical for the attacker and the control.
@@ -360,7 +358,7 @@ public sealed class AgentRuntimeTests
         var second = await CustomerWritesAsync(s.Db, "34600100015", "hola");
         await WaitAsync(s, async () => await StateAsync(s, second) == "handed_off:budget_spent", TimeSpan.FromSeconds(20), "budget spent");
         await WaitAsync(s, async () => (await SentToAsync(s, "34600100015")).Count == 1, TimeSpan.FromSeconds(20), "told");
-        await WaitAsync(s, async () => (await s.Ai.ChatRequestsAsync(s.Scope)).Count == 1, TimeSpan.FromSeconds(1), "one model call in all");
+        await WaitAsync(s, async () => (await s.Ai.RequestsAsync(s.Scope, "chat")).Length == 1, TimeSpan.FromSeconds(1), "one model call in all");
         Assert.True(await s.Db.ScalarAsync<bool>("select budget_alerted_at is not null from bot.ai_usage_daily where project_id = @p", new { p = s.Db.ProjectId }));
 
         // A provider answering 500 to everything: after Ai:MaxAttempts the conversation goes to people, and the customer is told.

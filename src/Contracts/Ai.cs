@@ -116,3 +116,24 @@ public sealed record AiTurnItem(long Id, string Purpose, string Model, DateTime 
 
 public sealed record AiDocumentItem(long Id, string Name, string ContentType, long SizeBytes, string Status, string? Error, int ChunkCount,
     DateTime UploadedAt);
+
+/// <summary>A test chat in the agent editor: the agent's draft (or its published version) answers a scripted thread
+/// through the Worker and the project's provider, exactly as it would a customer, but nothing is sent and no tool that
+/// writes runs: the run shows what the agent would have done.</summary>
+/// <param name="Messages">The thread so far, oldest first; the last one is the customer's.</param>
+/// <param name="UsePublished">Run the published version instead of the draft.</param>
+public sealed record AiTestRunRequest(AiTestMessage[]? Messages, bool? UsePublished);
+
+/// <param name="Role">customer or agent (what the agent itself answered earlier in the test chat).</param>
+public sealed record AiTestMessage(string Role, string Text);
+
+/// <param name="Status">pending, running, done or failed.</param>
+/// <param name="Action">reply, ask, handoff, resolve or wait: what the agent decided.</param>
+/// <param name="Replies">What the customer would have received (a handoff's message included).</param>
+/// <param name="ToolCalls">The tool calls, as a JSON array of {name, arguments, result}; a writing or risky tool is
+/// never run in a test, its result says so.</param>
+/// <param name="Measures">The measures extracted, as a JSON object.</param>
+/// <param name="Citations">The manual passages the reply cites, as a JSON array.</param>
+public sealed record AiTestRun(long Id, long AgentId, string Status, string? Action, string[] Replies, string? HandoffReason,
+    string ToolCalls, string Measures, string Citations, decimal? Confidence, string? Error, int TokensIn, int TokensOut, int? ModelMs,
+    DateTime CreatedAt, DateTime? FinishedAt);

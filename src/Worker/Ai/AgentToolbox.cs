@@ -11,7 +11,8 @@ using OpenAI.Chat;
 namespace MultichannelMessages.Worker.Ai;
 
 /// <summary>What one tool call did, as audited in the turn (bot.ai_turns.tool_calls).</summary>
-/// <param name="Status">done, failed, refused (not a tool of this agent, bad arguments) or pending_approval.</param>
+/// <param name="Status">done, failed, refused (not a tool of this agent, bad arguments), pending_approval, or not_run (a test
+/// chat does not run what writes).</param>
 public sealed record ToolCallRecord(string Tool, string Arguments, string Status, string Result, long? ApprovalId = null);
 
 /// <summary>One conversation's turn, as the tools see it.</summary>
@@ -65,19 +66,27 @@ public sealed class AgentToolbox(AiStore store, SafeFetcher fetcher, SecretProte
 
     /// <summary>Runs one call the model made; never throws for the model's mistakes (they become the tool's result, so
     /// the model can correct itself).</summary>
+    /// <param name="test">An editor's test chat: the call is checked as usual, but only what reads runs — the manual and a
+    /// custom tool that is neither risky nor a POST; anything that writes answers what it would have done.</param>
     public async Task<ToolCallRecord> CallAsync(AgentDefinition agent, ToolScope scope, string name, string argumentsJson,
-        Func<string, Task<string>> searchManual, bool approved, CancellationToken ct)
+        Func<string, Task<string>> searchManual, bool approved, bool test = false, CancellationToken ct = default)
     {
         JsonObject args;
         try { args = JsonNode.Parse(argumentsJson) as JsonObject ?? throw new JsonException("not an object"); }
         catch (JsonException) { return new(name, argumentsJson, "refused", "{\"error\":\"arguments must be a JSON object\"}"); }
 
         if (Builtins.Contains(name) && agent.Tools.Builtin.Contains(name))
-            return await BuiltinAsync(scope, name, args, argumentsJson, searchManual);
+            return test && name != "search_manual"
+                ? new(name, argumentsJson, "not_run", NotRun("it changes the conversation"))
+                : await BuiltinAsync(scope, name, args, argumentsJson, searchManual);
         var custom = agent.Tools.Custom.FirstOrDefault(t => t.Name == name);
         if (custom is null) return new(name, argumentsJson, "refused", "{\"error\":\"no such tool\"}");
         if (SchemaProblem(custom.Parameters, args) is { } problem)
             return new(name, argumentsJson, "refused", JsonSerializer.Serialize(new { error = problem }));
+        if (test && (custom.Risk == "risky" || custom.Method == "POST"))
+            return new(name, argumentsJson, "not_run", NotRun(custom.Risk == "risky"
+                ? "it is risky: in a conversation a person approves it first"
+                : "it is a POST to the business's system"));
         if (custom.Risk == "risky" && !approved)
         {
             var approval = await store.RequestApprovalAsync(scope.ConversationId, scope.Worker, scope.TurnId, name, args.ToJsonString());
@@ -87,6 +96,9 @@ public sealed class AgentToolbox(AiStore store, SafeFetcher fetcher, SecretProte
         }
         return await HttpAsync(scope, custom, args, argumentsJson, ct);
     }
+
+    private static string NotRun(string why) =>
+        JsonSerializer.Serialize(new { test_run = true, note = "Not run in a test chat: " + why + ". Assume it succeeded." });
 
     private async Task<ToolCallRecord> BuiltinAsync(ToolScope scope, string name, JsonObject args, string raw,
         Func<string, Task<string>> searchManual)

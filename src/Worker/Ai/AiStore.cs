@@ -63,6 +63,12 @@ public sealed class AiStore(NpgsqlDataSource db)
             """, new { conversationId }));
     }
 
+    public async Task<string> DefaultLanguageAsync(long projectId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<string>(Sql("select default_language from core.projects where id = @projectId", new { projectId })) ?? "en";
+    }
+
     public async Task<IReadOnlyList<AiThreadMessage>> ThreadAsync(long conversationId, DateTime since, int limit)
     {
         await using var connection = await db.OpenConnectionAsync();

@@ -266,7 +266,45 @@ public sealed partial class AgentRunner(
         var question = language == "es"
             ? $"Hola, soy {agent.Persona.Name}, el asistente virtual. ¿Prefieres seguir conmigo o hablar con una persona? Responde 1 para el asistente o 2 para una persona."
             : $"Hi, I'm {agent.Persona.Name}, the virtual assistant. Would you like to continue with me or talk to a person? Reply 1 for the assistant or 2 for a person.";
-        return await SendAllAsync(run, agent, [question]) ? RunOutcome.Waiting : RunOutcome.Stopped;
+        var (type, payload) = ChoiceButtons(run.Context!.Channel, question, language);
+        return await SendAllAsync(run, agent, [question], type, payload) ? RunOutcome.Waiting : RunOutcome.Stopped;
+    }
+
+    /// <summary>The choice as two buttons: WhatsApp reply buttons, Messenger and Instagram quick replies. A tapped
+    /// button arrives as its title, which <see cref="ChoiceOf"/> reads like typed words; typing 1 or 2 still works.</summary>
+    public static (string Type, string Payload) ChoiceButtons(string channel, string question, string language)
+    {
+        var (bot, person) = language == "es" ? ("Asistente", "Una persona") : ("Assistant", "A person");
+        object payload = channel == "whatsapp"
+            ? new
+            {
+                interactive = new
+                {
+                    type = "button",
+                    body = new { text = question },
+                    action = new
+                    {
+                        buttons = new[]
+                        {
+                            new { type = "reply", reply = new { id = "ai_choice_bot", title = bot } },
+                            new { type = "reply", reply = new { id = "ai_choice_person", title = person } },
+                        },
+                    },
+                },
+            }
+            : new
+            {
+                message = new
+                {
+                    text = question,
+                    quick_replies = new[]
+                    {
+                        new { content_type = "text", title = bot, payload = "ai_choice_bot" },
+                        new { content_type = "text", title = person, payload = "ai_choice_person" },
+                    },
+                },
+            };
+        return (channel == "whatsapp" ? "interactive" : "text", JsonSerializer.Serialize(payload));
     }
 
     public static string? ChoiceOf(string answer)
@@ -298,7 +336,8 @@ public sealed partial class AgentRunner(
     /// <summary>Sends each message; stops at the first the database refuses (a person took over, the lease is gone, the
     /// window closed). Client ids are fixed per answered customer message (and per tool decision answered), so a retried
     /// run never sends twice.</summary>
-    private async Task<bool> SendAllAsync(RunState run, AgentDefinition agent, IReadOnlyList<string> messages)
+    private async Task<bool> SendAllAsync(RunState run, AgentDefinition agent, IReadOnlyList<string> messages, string type = "text",
+        string? payload = null)
     {
         if (run.Test)
         {
@@ -309,7 +348,7 @@ public sealed partial class AgentRunner(
         for (var i = 0; i < messages.Count; i++)
         {
             var clientId = string.Create(CultureInfo.InvariantCulture, $"ai:{run.Claim.ConversationId}:{run.Answered ?? 0}:{run.Key}:{run.Sent + i}");
-            var outcome = await store.SendAsync(run.Claim.ConversationId, run.Worker, run.Claim.AgentId, clientId, messages[i]);
+            var outcome = await store.SendAsync(run.Claim.ConversationId, run.Worker, run.Claim.AgentId, clientId, messages[i], type, payload);
             if (outcome.Outcome is not ("sent" or "duplicate"))
             {
                 LogSendRefused(logger, run.Claim.ConversationId, outcome.Outcome);
@@ -376,7 +415,8 @@ public sealed partial class AgentRunner(
             JsonSerializer.Serialize(run.Envelope?.Citations ?? [], Json), [.. run.MessageIds], run.Repaired, error, run.OverheadMs);
     }
 
-    private static ToolScope Scope(RunState run, long? turnId) => new(run.Claim.ProjectId, run.Claim.ConversationId, run.Claim.AgentId, run.Worker, turnId);
+    private static ToolScope Scope(RunState run, long? turnId) => new(run.Claim.ProjectId, run.Claim.ConversationId, run.Claim.AgentId, run.Worker, turnId,
+        string.Create(CultureInfo.InvariantCulture, $"ai:{run.Claim.ConversationId}:{run.Answered ?? 0}:{run.Key}:tool{run.ToolCalls.Count}"));
 
     private static string ResultJson(ToolCallRecord r) => Envelopes.AsJson(r.Result) ?? JsonSerializer.Serialize(new { text = r.Result });
 

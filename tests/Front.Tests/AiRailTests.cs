@@ -158,6 +158,22 @@ public sealed class AiRailTests : ComponentTest
     }
 
     [Fact]
+    public void A_conversation_no_agent_ever_had_shows_no_panel_where_the_project_does_not_use_ai_and_offers_the_agent_where_it_does()
+    {
+        var api = new FakeCoreApi().On(Route, Ai("none", null, measures: "{}"));
+        api.Register(Services);
+        Feed();
+        var withoutAi = Panel(Project(AiPermission.Read, AiPermission.Control));
+        withoutAi.WaitForAssertion(() => Assert.Single(api.Requests));
+        Assert.Empty(withoutAi.FindAll("[data-testid=rail-ai]"));
+
+        var withAi = Panel(Project(AiPermission.Read, AiPermission.Control) with { Modules = [new ModuleItem("ai_agents", true)] });
+        withAi.WaitForAssertion(() => Assert.Equal("No AI agent", withAi.Find("[data-testid=ai-state]").TextContent));
+        Assert.Equal("Hand to the AI agent", withAi.Find("[data-testid=ai-give-back]").TextContent);
+        Assert.Empty(withAi.FindAll("[data-testid=ai-turns]"));
+    }
+
+    [Fact]
     public void A_reason_this_console_does_not_know_shows_as_its_code_and_spanish_users_read_the_state_in_spanish()
     {
         new FakeCoreApi().On(Route, Ai("handed_off", "brand_new_reason")).Register(Services);

@@ -169,8 +169,10 @@ end
 $$;
 
 -- The end of a pass: the job done or failed (p_status), or back later (p_retry_ms: 0 for its next batch at once, more
--- after a failure, counted in attempt_count). A job cancelled meanwhile stays cancelled. Progress is pushed.
-create or replace function classify.finish_job(p_job_id bigint, p_worker text, p_status text, p_error text, p_retry_ms int)
+-- after a failure, which p_counts as an attempt; a spent budget waits without counting). A job cancelled meanwhile stays
+-- cancelled. Progress is pushed.
+create or replace function classify.finish_job(p_job_id bigint, p_worker text, p_status text, p_error text, p_retry_ms int,
+                                               p_counts boolean)
 returns boolean
 language plpgsql as $$
 declare
@@ -179,7 +181,7 @@ begin
     update classify.jobs
     set status = case when status = 'cancelled' or p_retry_ms is not null then status else p_status end,
         error = coalesce(p_error, error),
-        attempt_count = attempt_count + case when p_retry_ms > 0 then 1 else 0 end,
+        attempt_count = attempt_count + case when p_counts then 1 else 0 end,
         locked_by = null, locked_until = null,
         next_attempt_at = case when p_retry_ms is not null then now() + make_interval(secs => p_retry_ms / 1000.0) else next_attempt_at end,
         finished_at = case when status = 'cancelled' then finished_at when p_retry_ms is null then now() end

@@ -20,7 +20,10 @@ public static class AiApi
         ai.MapActivations();
         ai.MapBusinessHours();
         ai.MapApprovals();
+        ai.MapClassification();
         app.MapConversationAi();
+        app.MapAssists();
+        app.MapConversationClassification();
         app.MapTurns();
         return app;
     }

@@ -141,8 +141,9 @@ public sealed class AssistApiTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         Assert.True((await admin.GetFromJsonAsync<ClassificationSettings>($"{Classification}/settings"))!.ClassifyOnResolve);
         var log = await host.QueryAsync<string>("""
-            select action || ':' || target_id from ops.command_log where action like 'classify_%' and project_id = @DemoProjectId order by id
-            """, new { host.DemoProjectId });
+            select action || ':' || target_id from ops.command_log
+            where (target_kind = 'classify_label' and target_id in (@a, @b)) or action = 'classify_settings.update' order by id
+            """, new { a = label.Id.ToString(), b = unused.Id.ToString() });
         Assert.Equal([$"classify_label.create:{label.Id}", $"classify_label.update:{label.Id}", $"classify_label.create:{unused.Id}",
             $"classify_label.delete:{unused.Id}", $"classify_settings.update:{host.DemoProjectId}"], log);
     }

@@ -31,7 +31,7 @@ public static class AssistApi
     }
 
     private sealed record Row(long Id, long ConversationId, string Kind, long? TemplateId, string Status, string? Result, string? Error,
-        int AttemptCount, DateTime RequestedAt, DateTime? DoneAt, string? RequestedByName = null);
+        int AttemptCount, DateTime RequestedAt, DateTime? DoneAt, string? RequestedByName);
 
     private sealed record Answer(string[]? Suggestions, string? Summary, string[]? Pending, Dictionary<string, string>? Values);
 
@@ -44,7 +44,7 @@ public static class AssistApi
 
     private static async Task<AiAssist?> ReadAsync(NpgsqlConnection connection, long conversationId, long assistId, CancellationToken ct) =>
         await connection.QuerySingleOrDefaultAsync<Row>(Sql("""
-            select id, conversation_id, kind, template_id, status, result, error, attempt_count, requested_at, done_at
+            select id, conversation_id, kind, template_id, status, result, error, attempt_count, requested_at, done_at, null::text as requested_by_name
             from bot.assist_of(@conversationId, @assistId)
             """, new { conversationId, assistId }, ct)) is { } row ? ToContract(row) : null;
 

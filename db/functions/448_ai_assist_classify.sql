@@ -2,6 +2,14 @@
 -- Core API (449_ai_assist_api.sql), answered by the Worker under leases; results pushed to the consoles. Every model
 -- call is audited in bot.ai_turns with its purpose (suggest, summary, autofill, classify).
 
+-- The first, untested shapes of these functions (before their review): gone, so no caller finds an old overload and
+-- the changed return types can be created.
+drop function if exists bot.request_assist(bigint, bigint, text, bigint);
+drop function if exists bot.claim_assists(text, int, int);
+drop function if exists classify.claim_job(text, int);
+drop function if exists classify.record_result(bigint, text, bigint, text, numeric, bigint, boolean);
+drop function if exists classify.finish_job(bigint, text, text, text, int);
+
 -- Claims due assists. p_max_attempts: an assist whose Worker died after its last allowed attempt is failed here (its
 -- lease ran out, nobody will answer it) instead of waiting forever.
 create or replace function bot.claim_assists(p_worker text, p_limit int, p_lease_seconds int, p_max_attempts int)

@@ -134,6 +134,17 @@ public sealed class AiAssistTests : ComponentTest
         Assert.Empty(cut.FindAll("[data-testid=classify-job-cancel]"));
     }
 
+    [Fact]
+    public void The_composer_offers_Suggest_only_to_who_may_ask()
+    {
+        new FakeCoreApi().Register(Services);
+        var conversation = new ConversationItem(5, "whatsapp", 1, "Demo", 1, "Ana", "346", null, null, "open", DateTime.UtcNow, null, null, null, 0, null, null);
+        var allowed = Render<Composer>(p => p.Add(c => c.ProjectId, 1L).Add(c => c.Conversation, conversation).Add(c => c.CanAssist, true));
+        Assert.NotEmpty(allowed.FindAll("[data-testid=ai-suggest]"));
+        var not = Render<Composer>(p => p.Add(c => c.ProjectId, 1L).Add(c => c.Conversation, conversation));
+        Assert.Empty(not.FindAll("[data-testid=ai-suggest]"));
+    }
+
     /// <summary>The live feed the rail's panels listen to, never connected in these tests.</summary>
     private static LiveFeed Feed()
     {

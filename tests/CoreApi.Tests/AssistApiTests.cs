@@ -136,6 +136,12 @@ public sealed class AssistApiTests(CoreHost host) : IClassFixture<CoreHost>
         var results = (await admin.GetFromJsonAsync<ClassificationResult[]>($"{Conversation(conversationId)}/classification"))!;
         Assert.Equal(("invoices", 0.9m), (results.Single().Label, results.Single().Confidence));
 
+        // For dashboards: the conversations' current labels in a period.
+        var counts = (await admin.GetFromJsonAsync<ClassificationCount[]>($"{Classification}/counts"))!;
+        Assert.Equal(("invoices", 1L, 0.9m), (counts.Single().Label, counts.Single().Conversations, counts.Single().MeanConfidence));
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid_range", "from"), await ProblemOf(await admin.GetAsync(
+            $"{Classification}/counts?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z")));
+
         // The setting, and the log of it all.
         var put = await admin.PutAsJsonAsync($"{Classification}/settings", new ClassificationSettings(true));
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);

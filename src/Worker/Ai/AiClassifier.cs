@@ -36,18 +36,8 @@ public sealed partial class AiClassifier(NpgsqlDataSource db, AiStore store, AiC
 
     public async Task<int> ClassifyBatchAsync(string worker, CancellationToken ct)
     {
-        ClassifyJob? job;
-        List<(string Name, string Description)> labels;
-        List<long> batch;
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        {
-            job = await connection.QuerySingleOrDefaultAsync<ClassifyJob>(new CommandDefinition(
-                "select id, project_id, kind, range_from, range_to, cursor_id, total, done, attempt_count from classify.claim_job(@worker, @lease)",
-                new { worker, lease = _options.LeaseSeconds }, cancellationToken: ct));
-            if (job is null) return 0;
-            labels = (await connection.QueryAsync<(string, string)>("select name, description from classify.active_labels(@p)", new { p = job.ProjectId })).ToList();
-            batch = (await connection.QueryAsync<long>("select classify.job_batch(@id, @BatchSize)", new { id = job.Id, BatchSize })).ToList();
-        }
+        if (await ClaimAsync(worker, ct) is not { } pass) return 0;
+        var (job, labels, batch) = pass;
         if (labels.Count == 0 || batch.Count == 0)
         {
             await FinishAsync(job, worker, labels.Count == 0 ? "failed" : "done", labels.Count == 0 ? "no_labels" : null, null);
@@ -65,48 +55,73 @@ public sealed partial class AiClassifier(NpgsqlDataSource db, AiStore store, AiC
             await FinishAsync(job, worker, "running", "budget_spent", 600_000);
             return 0;
         }
-        var names = labels.Select(l => l.Name).Append("none").ToArray();
-        var instructions = "Classify this customer conversation under exactly one label (\"none\" when none fits) and give your confidence from 0 to 1. Labels:\n"
-            + string.Join("\n", labels.Select(l => $"- {l.Name}: {l.Description}"));
-        var schema = AssistModel.Schema(
-            ("label", new JsonObject { ["type"] = "string", ["enum"] = new JsonArray([.. names.Select(n => (JsonNode?)JsonValue.Create(n))]) }),
-            ("confidence", new JsonObject { ["type"] = "number" }));
+        var (instructions, schema) = Prompt(labels);
         foreach (var conversationId in batch)
-        {
-            AssistAnswer answer;
-            try
-            {
-                var messages = await model.MessagesAsync(conversationId, instructions, withProfile: false);
-                answer = await model.CompleteAsync(provider, job.ProjectId, conversationId, "classify", messages, schema, Check, ct);
-            }
-            catch (Exception ex) when (ProviderErrors.IsProviderFailure(ex) && !ct.IsCancellationRequested)
-            {
-                // The provider failed: the job stops here and comes back later from this conversation on, until the attempts run out.
-                var error = ProviderErrors.Describe(ex);
-                LogFailed(logger, job.Id, conversationId, job.AttemptCount + 1, error);
-                if (job.AttemptCount + 1 >= _options.MaxAttempts) await FinishAsync(job, worker, "failed", error, null);
-                else await FinishAsync(job, worker, "running", error, _options.RetryBaseMs << Math.Min(job.AttemptCount, 8), counts: true);
-                return 1;
-            }
-            var label = answer.Json?["label"]?.GetValue<string>();
-            var confidence = answer.Json?["confidence"] is JsonValue c && c.TryGetValue(out double d) ? Math.Clamp(d, 0, 1) : 0;
-            var outcome = await OneAsync<string>(
-                "select classify.record_result(@id, @worker, @conversationId, @label, @confidence, @turnId, @failed, @lease)",
-                new { id = job.Id, worker, conversationId, label = label == "none" ? null : label, confidence = (decimal)confidence, turnId = answer.TurnId,
-                      failed = answer.Json is null, lease = _options.LeaseSeconds });
-            if (outcome == "refused") LogRefused(logger, job.Id, conversationId, label ?? "");
-            if (outcome == "lost")
-            {
-                // Cancelled, or another Worker has the job (ours was too slow): stop here, it goes on from the cursor.
-                LogLost(logger, job.Id);
-                await FinishAsync(job, worker, "running", null, 0);
-                return 1;
-            }
-            if (answer.BudgetSpent) break;
-        }
+            if (!await ClassifyOneAsync(job, worker, provider, conversationId, instructions, schema, ct)) return 1;
         // More behind: the lease is let go and the job is claimed again at once (by this Worker or another).
         await FinishAsync(job, worker, "running", null, 0);
         return 1;
+    }
+
+    private async Task<(ClassifyJob Job, List<(string Name, string Description)> Labels, List<long> Batch)?> ClaimAsync(string worker, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var job = await connection.QuerySingleOrDefaultAsync<ClassifyJob>(new CommandDefinition(
+            "select id, project_id, kind, range_from, range_to, cursor_id, total, done, attempt_count from classify.claim_job(@worker, @lease)",
+            new { worker, lease = _options.LeaseSeconds }, cancellationToken: ct));
+        if (job is null) return null;
+        var labels = (await connection.QueryAsync<(string, string)>("select name, description from classify.active_labels(@p)", new { p = job.ProjectId })).ToList();
+        var batch = (await connection.QueryAsync<long>("select classify.job_batch(@id, @BatchSize)", new { id = job.Id, BatchSize })).ToList();
+        return (job, labels, batch);
+    }
+
+    /// <summary>The instructions and the schema: one of the active labels, or "none", and a confidence.</summary>
+    private static (string Instructions, JsonObject Schema) Prompt(List<(string Name, string Description)> labels)
+    {
+        var names = labels.Select(l => l.Name).Append("none");
+        return ("Classify this customer conversation under exactly one label (\"none\" when none fits) and give your confidence from 0 to 1. Labels:\n"
+                + string.Join("\n", labels.Select(l => $"- {l.Name}: {l.Description}")),
+            AssistModel.Schema(
+                ("label", new JsonObject { ["type"] = "string", ["enum"] = new JsonArray([.. names.Select(n => (JsonNode?)JsonValue.Create(n))]) }),
+                ("confidence", new JsonObject { ["type"] = "number" })));
+    }
+
+    /// <summary>One conversation asked and recorded. False: this pass stops (the provider failed, the job was lost or
+    /// cancelled, the budget is spent); the job goes on from its cursor.</summary>
+    private async Task<bool> ClassifyOneAsync(ClassifyJob job, string worker, AiProvider provider, long conversationId, string instructions,
+        JsonObject schema, CancellationToken ct)
+    {
+        AssistAnswer answer;
+        try
+        {
+            var messages = await model.MessagesAsync(conversationId, instructions, withProfile: false);
+            answer = await model.CompleteAsync(provider, job.ProjectId, conversationId, "classify", messages, schema, Check, ct);
+        }
+        catch (Exception ex) when (ProviderErrors.IsProviderFailure(ex) && !ct.IsCancellationRequested)
+        {
+            // The job comes back later from this conversation on, until the attempts run out.
+            var error = ProviderErrors.Describe(ex);
+            LogFailed(logger, job.Id, conversationId, job.AttemptCount + 1, error);
+            if (job.AttemptCount + 1 >= _options.MaxAttempts) await FinishAsync(job, worker, "failed", error, null);
+            else await FinishAsync(job, worker, "running", error, _options.RetryBaseMs << Math.Min(job.AttemptCount, 8), counts: true);
+            return false;
+        }
+        var label = answer.Json?["label"]?.GetValue<string>();
+        var confidence = answer.Json?["confidence"] is JsonValue c && c.TryGetValue(out double d) ? Math.Clamp(d, 0, 1) : 0;
+        var outcome = await OneAsync<string>(
+            "select classify.record_result(@id, @worker, @conversationId, @label, @confidence, @turnId, @failed, @lease)",
+            new { id = job.Id, worker, conversationId, label = label == "none" ? null : label, confidence = (decimal)confidence, turnId = answer.TurnId,
+                  failed = answer.Json is null, lease = _options.LeaseSeconds });
+        if (outcome == "refused") LogRefused(logger, job.Id, conversationId, label ?? "");
+        if (outcome == "lost")
+        {
+            // Cancelled, or another Worker has the job (ours was too slow): stop here.
+            LogLost(logger, job.Id);
+            await FinishAsync(job, worker, "running", null, 0);
+            return false;
+        }
+        if (answer.BudgetSpent) await FinishAsync(job, worker, "running", null, 0);
+        return !answer.BudgetSpent;
     }
 
     private static string? Check(JsonObject? json) =>

@@ -1,35 +1,50 @@
--- Agent assist and classification (issue 14, 0034_ai_assist_classify.sql): requests written by the Core API, answered
--- by the Worker under leases; results pushed to the consoles.
+-- Agent assist and classification (issue 14, 0034_ai_assist_classify.sql), the Worker's side: requests written by the
+-- Core API (449_ai_assist_api.sql), answered by the Worker under leases; results pushed to the consoles. Every model
+-- call is audited in bot.ai_turns with its purpose (suggest, summary, autofill, classify).
 
--- A person asks for help on a conversation they can see (the Core API checked that): suggestions for the composer, a
--- summary for the rail, or a template's variables filled from the customer's context.
-create or replace function bot.request_assist(p_conversation_id bigint, p_user_id bigint, p_kind text, p_template_id bigint)
-returns bigint
-language plpgsql as $$
-declare
-    v_id bigint;
-begin
-    insert into bot.ai_assists (project_id, conversation_id, kind, template_id, requested_by)
-    select c.project_id, c.id, p_kind, p_template_id, p_user_id from chat.conversations c where c.id = p_conversation_id
-    returning id into v_id;
-    perform pg_notify('ai', '');
-    return v_id;
-end
-$$;
+-- The first, untested shapes of these functions (before their review): gone, so no caller finds an old overload and
+-- the changed return types can be created.
+drop function if exists bot.request_assist(bigint, bigint, text, bigint);
+drop function if exists bot.claim_assists(text, int, int);
+drop function if exists classify.claim_job(text, int);
+drop function if exists classify.record_result(bigint, text, bigint, text, numeric, bigint, boolean);
+drop function if exists classify.finish_job(bigint, text, text, text, int);
 
-create or replace function bot.claim_assists(p_worker text, p_limit int, p_lease_seconds int)
+-- Claims due assists. p_max_attempts: an assist whose Worker died after its last allowed attempt is failed here (its
+-- lease ran out, nobody will answer it) instead of waiting forever.
+create or replace function bot.claim_assists(p_worker text, p_limit int, p_lease_seconds int, p_max_attempts int)
 returns table (id bigint, project_id bigint, conversation_id bigint, kind text, template_id bigint, requested_by bigint,
                attempt_count int)
-language sql as $$
+language plpgsql as $$
+#variable_conflict use_column
+declare
+    v bot.ai_assists;
+begin
+    for v in
+        update bot.ai_assists a
+        set status = 'failed', error = coalesce(a.error, 'worker_lost: the Worker answering it stopped'), locked_by = null,
+            locked_until = null, done_at = now()
+        where a.id in (select x.id from bot.ai_assists x
+                       where x.status = 'pending' and x.attempt_count >= p_max_attempts and x.locked_until < now()
+                       for update skip locked)
+        returning a.*
+    loop
+        perform ops.emit_change(v.project_id, 'ai_assist', v.conversation_id, null,
+                                jsonb_build_object('id', v.id, 'kind', v.kind, 'status', v.status), array[v.requested_by]);
+    end loop;
+    return query
     update bot.ai_assists a
     set locked_by = p_worker, locked_until = now() + make_interval(secs => p_lease_seconds), attempt_count = a.attempt_count + 1
     where a.id in (select x.id from bot.ai_assists x
                    where x.status = 'pending' and x.next_attempt_at <= now() and (x.locked_until is null or x.locked_until < now())
+                     and x.attempt_count < p_max_attempts
                    order by x.next_attempt_at limit p_limit for update skip locked)
-    returning a.id, a.project_id, a.conversation_id, a.kind, a.template_id, a.requested_by, a.attempt_count
+    returning a.id, a.project_id, a.conversation_id, a.kind, a.template_id, a.requested_by, a.attempt_count;
+end
 $$;
 
--- Done, failed, or back later (p_retry_ms); the person who asked gets the result pushed.
+-- Done, failed, or back later (p_retry_ms, the error kept so the console can say why it waits); the person who asked
+-- gets the outcome pushed. False: the lease is no longer ours (another Worker has it).
 create or replace function bot.finish_assist(p_id bigint, p_worker text, p_status text, p_result jsonb, p_error text, p_retry_ms int)
 returns boolean
 language plpgsql as $$
@@ -41,7 +56,7 @@ begin
         result = p_result, error = p_error, locked_by = null, locked_until = null,
         next_attempt_at = case when p_retry_ms is not null then now() + make_interval(secs => p_retry_ms / 1000.0) else a.next_attempt_at end,
         done_at = case when p_retry_ms is null then now() end
-    where a.id = p_id and a.locked_by = p_worker
+    where a.id = p_id and a.locked_by = p_worker and a.status = 'pending'
     returning * into v;
     if v.id is null then return false; end if;
     if p_retry_ms is null then
@@ -50,6 +65,13 @@ begin
     end if;
     return true;
 end
+$$;
+
+-- The template an autofill fills, when it is the assist's project's.
+create or replace function bot.assist_template(p_project_id bigint, p_template_id bigint)
+returns table (name text, language text, components text)
+language sql stable as $$
+    select t.name, t.language, t.components::text from meta.templates t where t.id = p_template_id and t.project_id = p_project_id
 $$;
 
 -- Resolving a conversation in a project that classifies on resolve queues its classification.
@@ -65,9 +87,11 @@ begin
 end
 $$;
 
+-- Claims the next due job (queued, or running with its lease run out: a dead Worker's job goes on from its cursor).
+-- A backfill counts its conversations on its first claim.
 create or replace function classify.claim_job(p_worker text, p_lease_seconds int)
 returns table (id bigint, project_id bigint, kind text, range_from timestamptz, range_to timestamptz, cursor_id bigint,
-               total int, done int)
+               total int, done int, attempt_count int)
 language plpgsql as $$
 declare
     v classify.jobs;
@@ -86,7 +110,9 @@ begin
             where c.project_id = v.project_id and c.last_message_at >= v.range_from and c.last_message_at < v.range_to)
         where j.id = v.id returning * into v;
     end if;
-    return query select v.id, v.project_id, v.kind, v.range_from, v.range_to, v.cursor_id, v.total, v.done;
+    perform ops.emit_change(v.project_id, 'classification_job', null, null,
+                            jsonb_build_object('id', v.id, 'status', v.status, 'done', v.done, 'failed', v.failed, 'total', v.total));
+    return query select v.id, v.project_id, v.kind, v.range_from, v.range_to, v.cursor_id, v.total, v.done, v.attempt_count;
 end
 $$;
 
@@ -103,48 +129,75 @@ language sql stable as $$
     limit p_limit
 $$;
 
--- One conversation classified (or failed: label null and p_failed): the result, the job's cursor and counts, and a
--- push to the consoles. Guarded by the job's lease.
+-- One conversation of a job done, guarded by the job's lease, its status and its cursor (a conversation at or behind
+-- the cursor was recorded already: nothing is recorded twice). p_label: a label's name, or null for "none fits";
+-- p_failed: the model gave nothing usable. A label that is not an active label of the project is refused: no result,
+-- counted as failed, the turn marked unknown_label. Each record extends the lease, so a long batch keeps its job.
+-- Returns recorded, refused, failed, or lost (the lease is gone or the job was cancelled: the Worker stops the batch).
 create or replace function classify.record_result(p_job_id bigint, p_worker text, p_conversation_id bigint, p_label text,
-                                                  p_confidence numeric, p_turn_id bigint, p_failed boolean) returns boolean
+                                                  p_confidence numeric, p_turn_id bigint, p_failed boolean, p_lease_seconds int)
+returns text
 language plpgsql as $$
 declare
     v classify.jobs;
-    v_label bigint;
+    v_label classify.labels;
+    v_outcome text;
 begin
-    select * into v from classify.jobs where id = p_job_id and locked_by = p_worker for update;
-    if v.id is null then return false; end if;
-    if not p_failed then
-        select id into v_label from classify.labels where project_id = v.project_id and name = p_label;
+    select * into v from classify.jobs
+    where id = p_job_id and locked_by = p_worker and status = 'running' and p_conversation_id > cursor_id
+    for update;
+    if v.id is null then return 'lost'; end if;
+    if p_failed then
+        v_outcome := 'failed';
+    elsif p_label is not null then
+        select * into v_label from classify.labels where project_id = v.project_id and name = p_label and active;
+        if v_label.id is null then
+            v_outcome := 'refused';
+            update bot.ai_turns set error = 'unknown_label: ' || left(p_label, 80) where id = p_turn_id;
+        end if;
+    end if;
+    if v_outcome is null then
+        v_outcome := 'recorded';
         insert into classify.results (project_id, conversation_id, label_id, confidence, job_id, turn_id)
-        values (v.project_id, p_conversation_id, v_label, least(greatest(coalesce(p_confidence, 0), 0), 1), p_job_id, p_turn_id);
+        values (v.project_id, p_conversation_id, v_label.id, least(greatest(coalesce(p_confidence, 0), 0), 1), p_job_id, p_turn_id);
         perform ops.emit_change(v.project_id, 'classification_changed', p_conversation_id, null,
-                                jsonb_build_object('label', p_label, 'confidence', p_confidence));
+                                jsonb_build_object('label', v_label.name, 'confidence', p_confidence));
     end if;
     update classify.jobs
-    set cursor_id = greatest(cursor_id, p_conversation_id), done = done + case when p_failed then 0 else 1 end,
-        failed = failed + case when p_failed then 1 else 0 end
+    set cursor_id = p_conversation_id,
+        done = done + case when v_outcome = 'recorded' then 1 else 0 end,
+        failed = failed + case when v_outcome = 'recorded' then 0 else 1 end,
+        error = case v_outcome when 'refused' then 'unknown_label: ' || left(p_label, 80)
+                               when 'failed' then 'invalid_output' else error end,
+        attempt_count = 0,
+        locked_until = greatest(locked_until, now() + make_interval(secs => p_lease_seconds))
     where id = p_job_id;
-    return true;
+    return v_outcome;
 end
 $$;
 
-create or replace function classify.finish_job(p_job_id bigint, p_worker text, p_status text, p_error text, p_retry_ms int)
+-- The end of a pass: the job done or failed (p_status), or back later (p_retry_ms: 0 for its next batch at once, more
+-- after a failure, which p_counts as an attempt; a spent budget waits without counting). A job cancelled meanwhile stays
+-- cancelled. Progress is pushed.
+create or replace function classify.finish_job(p_job_id bigint, p_worker text, p_status text, p_error text, p_retry_ms int,
+                                               p_counts boolean)
 returns boolean
 language plpgsql as $$
 declare
     v classify.jobs;
 begin
     update classify.jobs
-    set status = case when p_retry_ms is not null then status else p_status end, error = p_error,
+    set status = case when status = 'cancelled' or p_retry_ms is not null then status else p_status end,
+        error = coalesce(p_error, error),
+        attempt_count = attempt_count + case when p_counts then 1 else 0 end,
         locked_by = null, locked_until = null,
         next_attempt_at = case when p_retry_ms is not null then now() + make_interval(secs => p_retry_ms / 1000.0) else next_attempt_at end,
-        finished_at = case when p_retry_ms is null then now() end
+        finished_at = case when status = 'cancelled' then finished_at when p_retry_ms is null then now() end
     where id = p_job_id and locked_by = p_worker
     returning * into v;
     if v.id is null then return false; end if;
     perform ops.emit_change(v.project_id, 'classification_job', null, null,
-                            jsonb_build_object('id', v.id, 'status', v.status, 'done', v.done, 'total', v.total));
+                            jsonb_build_object('id', v.id, 'status', v.status, 'done', v.done, 'failed', v.failed, 'total', v.total));
     return true;
 end
 $$;

@@ -137,3 +137,46 @@ public sealed record AiTestMessage(string Role, string Text);
 public sealed record AiTestRun(long Id, long AgentId, string Status, string? Action, string[] Replies, string? HandoffReason,
     string ToolCalls, string Measures, string Citations, decimal? Confidence, string? Error, int TokensIn, int TokensOut, int? ModelMs,
     DateTime CreatedAt, DateTime? FinishedAt);
+
+// ── Agent assist and classification ──────────────────────────────────────────────────────────────────────────
+
+/// <param name="Kind">suggest (replies for the composer), summary (for the rail) or autofill (a template's variables).</param>
+/// <param name="TemplateId">autofill: the template whose variables are filled.</param>
+public sealed record AiAssistRequest(string? Kind, long? TemplateId);
+
+/// <param name="Status">pending, done or failed.</param>
+/// <param name="Suggestions">suggest: up to three replies.</param>
+/// <param name="Summary">summary: the summary, and <paramref name="Pending"/> what is still to do.</param>
+/// <param name="Values">autofill: variable key ({{1}} → "1") → value; an empty value where nothing supported one.</param>
+/// <param name="Error">failed: why (the provider's answer in words, invalid_output, no_provider, budget_spent…).</param>
+public sealed record AiAssist(long Id, long ConversationId, string Kind, long? TemplateId, string Status, string[]? Suggestions, string? Summary,
+    string[]? Pending, Dictionary<string, string>? Values, string? Error, int Attempts, DateTime RequestedAt, DateTime? DoneAt,
+    string? RequestedByName = null);
+
+/// <param name="Name">^[a-z0-9][a-z0-9_-]{0,39}$: what the model answers with, so short and plain.</param>
+/// <param name="Description">What the label means, for the model (1–500 characters).</param>
+/// <param name="Results">Classifications under it (a label that has some is deactivated, not deleted).</param>
+public sealed record ClassificationLabel(long Id, string Name, string Description, bool Active, long Results, DateTime CreatedAt);
+
+public sealed record ClassificationLabelRequest(string? Name, string? Description, bool? Active);
+
+/// <param name="ClassifyOnResolve">Classify each conversation when it is resolved.</param>
+public sealed record ClassificationSettings(bool ClassifyOnResolve);
+
+/// <param name="Kind">on_demand (ConversationIds) or backfill (conversations whose last message is in [From, To)).</param>
+public sealed record ClassificationJobRequest(string? Kind, long[]? ConversationIds, DateTime? From, DateTime? To);
+
+/// <param name="Kind">on_resolve, on_demand or backfill.</param>
+/// <param name="Status">queued, running, done, failed or cancelled.</param>
+/// <param name="Total">Conversations to classify (a backfill counts them when it starts: null before).</param>
+/// <param name="Failed">Conversations the model gave nothing usable for, or named a label that is not one.</param>
+public sealed record ClassificationJob(long Id, string Kind, string Status, int? Total, int Done, int Failed, DateTime? From, DateTime? To,
+    int? ConversationCount, string? RequestedByName, DateTime RequestedAt, DateTime? FinishedAt, string? Error);
+
+/// <param name="Label">Null: none of the labels fit.</param>
+/// <param name="JobKind">on_resolve, on_demand or backfill.</param>
+public sealed record ClassificationResult(long Id, long? LabelId, string? Label, decimal Confidence, long? JobId, string? JobKind,
+    DateTime ClassifiedAt);
+
+/// <summary>For dashboards: the current label of the conversations classified in a period.</summary>
+public sealed record ClassificationCount(long? LabelId, string? Label, long Conversations, decimal MeanConfidence);

@@ -204,7 +204,25 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
                 select run_id from bot.request_ai_test_run(@DemoProjectId, @agentId, false, '[{"role":"customer","text":"hola"}]',
                     (select min(id) from core.users))
                 """, new { DemoProjectId, agentId });
+            await SeedClassificationAsync(db);
         }
+
+        /// <summary>Agent assist and classification: an assist on the matrix's conversation, a label and a job.</summary>
+        private async Task SeedClassificationAsync(NpgsqlConnection db)
+        {
+            var userId = await db.ExecuteScalarAsync<long>("select id from core.users where email = 'agent@demo.local'");
+            _ids["assistId"] = await db.ExecuteScalarAsync<long>(
+                "insert into bot.ai_assists (project_id, conversation_id, kind, requested_by) values (@DemoProjectId, @ConversationId, 'summary', @userId) returning id",
+                new { DemoProjectId, ConversationId, userId });
+            _ids["labelId"] = await LabelAsync(db);
+            _ids["jobId"] = await db.ExecuteScalarAsync<long>(
+                "insert into classify.jobs (project_id, kind, conversation_ids, total, next_attempt_at) values (@DemoProjectId, 'on_demand', array[@ConversationId], 1, now() + interval '1 day') returning id",
+                new { DemoProjectId, ConversationId });
+        }
+
+        private Task<long> LabelAsync(NpgsqlConnection db) => db.ExecuteScalarAsync<long>(
+            "insert into classify.labels (project_id, name, description) values (@DemoProjectId, 'm-' || left(md5(random()::text), 12), 'Matrix') returning id",
+            new { DemoProjectId });
 
         private Task<long> ActivationAsync(NpgsqlConnection db) => db.ExecuteScalarAsync<long>(
             "insert into bot.ai_activations (project_id, agent_id, enabled) values (@DemoProjectId, @agentId, false) returning id",
@@ -266,6 +284,7 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             if (fresh && op.Path.EndsWith("{invitationId}", StringComparison.Ordinal)) values["invitationId"] = await InvitationAsync(db);
             if (fresh && op.Path.EndsWith("{activationId}", StringComparison.Ordinal)) values["activationId"] = await ActivationAsync(db);
             if (fresh && op.Path.EndsWith("{documentId}", StringComparison.Ordinal)) values["documentId"] = await DocumentAsync(db);
+            if (fresh && op.Path.EndsWith("{labelId}", StringComparison.Ordinal)) values["labelId"] = await LabelAsync(db);
             return Parameter().Replace(op.Path, m => values.TryGetValue(m.Groups[1].Value, out var id)
                 ? id.ToString(System.Globalization.CultureInfo.InvariantCulture)
                 : Names.TryGetValue(m.Groups[1].Value, out var name) ? name

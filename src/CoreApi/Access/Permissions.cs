@@ -42,6 +42,8 @@ public static class Permissions
     public const string ManageAi = "ai.manage";
     /// <summary>Turn the agent off on a conversation, or give the conversation back to it.</summary>
     public const string ControlAi = "ai.control";
+    /// <summary>Ask the AI for help on a conversation one can see: reply suggestions, a summary, a template filled.</summary>
+    public const string AssistAi = "ai.assist";
     /// <summary>Approve or reject a risky tool call an agent asked to make.</summary>
     public const string ApproveAiTools = "ai.approve_tools";
 }

@@ -21,7 +21,10 @@ public static class AiApi
         ai.MapBusinessHours();
         ai.MapApprovals();
         ai.MapTestRuns();
+        ai.MapClassification();
         app.MapConversationAi();
+        app.MapAssists();
+        app.MapConversationClassification();
         app.MapTurns();
         return app;
     }

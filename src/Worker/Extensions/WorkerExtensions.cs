@@ -161,7 +161,10 @@ public static class WorkerExtensions
         builder.Services.AddHostedService<Ai.AiLoop>();
         builder.Services.AddHostedService<Ai.TestRunLoop>();
         builder.Services.AddSingleton<Ai.AiWakeup>();
+        builder.Services.AddSingleton<Ai.ClassifyWakeup>();
+        builder.Services.AddSingleton<Ai.AssistModel>();
         builder.Services.AddSingleton<Ai.AiAssistant>();
+        builder.Services.AddSingleton<Ai.AiClassifier>();
         builder.Services.AddHostedService<Ai.AiListener>();
         builder.Services.AddHostedService<Ai.AiAssistLoop>();
         builder.Services.AddHostedService<Ai.ClassifyLoop>();

@@ -3,7 +3,8 @@ using MultichannelMessages.Platform.Secrets;
 
 // Usage:
 //   Migrator migrate                 apply db/migrations and re-apply db/functions
-//   Migrator seed-demo               seed the demo project (needs MM_DEMO_APP_SECRET, MM_DEMO_VERIFY_TOKEN)
+//   Migrator seed-demo               seed the demo project (needs MM_DEMO_APP_SECRET, MM_DEMO_VERIFY_TOKEN; with
+//                                    MM_DEMO_OPENAI_BASE_URL, its AI agent answers through the OpenAI sandbox there)
 //   Migrator operator add EMAIL [--name NAME] [--password-stdin]
 //                                    make a platform operator (a random one-time password is printed when none is given)
 // Connection string: MM_Database__ConnectionString. Keys: MM_Secrets__MasterKey (key id k0) and/or
@@ -58,6 +59,8 @@ public static class MigratorProgram
                     Environment.GetEnvironmentVariable("MM_DEMO_PASSWORD") is { Length: > 0 } password ? password : null,
                     Environment.GetEnvironmentVariable("MM_DEMO_ACCESS_TOKEN") is { Length: > 0 } token ? token : null);
                 await DemoSeeder.SeedTemplatesAsync(connectionString, projectId);
+                if (Environment.GetEnvironmentVariable("MM_DEMO_OPENAI_BASE_URL") is { Length: > 0 } openAi)
+                    await DemoAiSeeder.SeedAsync(connectionString, protector, projectId, openAi);
                 Console.WriteLine($"Demo project seeded (id {projectId}).");
                 return 0;
             case "operator":

@@ -22,9 +22,12 @@ public sealed partial class ManualSearch(
     private readonly ManualOptions _options = options.Value;
     private readonly ConcurrentDictionary<long, CachedVectors> _vectors = new();
 
-    /// <summary>For <see cref="AgentRunner"/>: the passages for a claimed conversation's turn.</summary>
+    /// <summary>For <see cref="AgentRunner"/>: the passages for a claimed conversation's turn. An editor's test chat
+    /// (<see cref="AgentRunner.TestAsync"/>) claims no conversation (id 0): its query's embedding is audited outside any,
+    /// as its model calls are (else the audit's foreign key refused it and the test chat of an agent with a manual failed).</summary>
     public Task<IReadOnlyList<ManualPassage>> SearchAsync(AiProvider? provider, AiClaim claim, string query, int limit, CancellationToken ct) =>
-        SearchAsync(provider, new ManualScope(claim.ProjectId, claim.AgentId, claim.VersionId, claim.ConversationId), query, limit, ct);
+        SearchAsync(provider, new ManualScope(claim.ProjectId, claim.AgentId, claim.VersionId, claim.ConversationId > 0 ? claim.ConversationId : null),
+            query, limit, ct);
 
     public async Task<IReadOnlyList<ManualPassage>> SearchAsync(AiProvider? provider, ManualScope scope, string query, int limit, CancellationToken ct)
     {

@@ -14,7 +14,7 @@ public static class TestRunView
     public static IReadOnlyList<ToolCall> ToolCalls(AiTestRun run) =>
         Parse(run.ToolCalls) is { ValueKind: JsonValueKind.Array } calls
             ? [.. calls.EnumerateArray().Select(c => c.ValueKind == JsonValueKind.Object
-                ? new ToolCall(Prop(c, "name"), Prop(c, "arguments"), Prop(c, "result"))
+                ? new ToolCall(Prop(c, "name"), Raw(c, "arguments"), Raw(c, "result"))
                 : new ToolCall(Text(c), "", ""))]
             : [];
 
@@ -27,6 +27,10 @@ public static class TestRunView
         Parse(run.Citations) is { ValueKind: JsonValueKind.Array } citations ? [.. citations.EnumerateArray().Select(Text)] : [];
 
     private static string Prop(JsonElement o, string name) => o.TryGetProperty(name, out var v) ? Text(v) : "";
+
+    /// <summary>Arguments and results as the tool saw them: a string as it is, anything else as its JSON.</summary>
+    private static string Raw(JsonElement o, string name) => !o.TryGetProperty(name, out var v) ? ""
+        : v.ValueKind switch { JsonValueKind.String => v.GetString() ?? "", JsonValueKind.Null => "", _ => v.GetRawText() };
 
     /// <summary>A JSON value in one line: a string as it is, a number as a passage id, an object as key: value pairs.</summary>
     public static string Text(JsonElement value) => value.ValueKind switch

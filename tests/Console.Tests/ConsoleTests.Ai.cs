@@ -137,6 +137,7 @@ public sealed partial class ConsoleTests
         Assert.Equal("""[["09:00", "14:00"], ["16:00", "19:00"]]""",
             await DbAsync<string>("select (core.business_hours(@ProjectId)::jsonb -> 'mon')::text", new { platform.ProjectId }));
         await platform.ScreenshotAsync(page, "ai-settings");
+        var violations = new List<string>(await AxeAsync(page, "ai settings (dark)"));
 
         // The light theme (this browser only: the admin's saved preference stays).
         await page.EvaluateAsync("t => mm.setTheme(t)", "light");
@@ -145,7 +146,15 @@ public sealed partial class ConsoleTests
         await Expect(page.GetByTestId("ai-page")).ToHaveAttributeAsync("data-loaded", "true");
         await page.GetByTestId("agent-row").Filter(new() { HasText = name }).GetByTestId("agent-open").ClickAsync();
         await Expect(page.GetByTestId("agent-editor")).ToHaveAttributeAsync("data-loaded", "true");
+        await Expect(page.GetByTestId("agent-name")).ToHaveValueAsync(name);
         await platform.ScreenshotAsync(page, "ai-agent-editor-light");
+        violations.AddRange(await AxeAsync(page, "ai agent editor (light)"));
+        await page.GetByTestId("agent-tab-tools").ClickAsync();
+        violations.AddRange(await AxeAsync(page, "ai agent tools (light)"));
         await page.EvaluateAsync("t => mm.setTheme(t)", "dark");
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "dark");
+        violations.AddRange(await AxeAsync(page, "ai agent tools (dark)"));
+        // Every screen of the module passes the same accessibility gate as the rest of the console.
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
     });
 }

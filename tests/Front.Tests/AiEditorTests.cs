@@ -53,6 +53,7 @@ public sealed class AiEditorTests : ComponentTest
     {
         Api();
         var cut = Editor();
+        Assert.Equal("Shop assistant", cut.Find("[data-testid=agent-name]").GetAttribute("value"));
         Assert.Equal("Ana", cut.Find("[data-testid=persona-name]").GetAttribute("value"));
         Assert.Equal("en, es", cut.Find("[data-testid=persona-languages]").GetAttribute("value"));
 
@@ -287,7 +288,7 @@ public sealed class AiSettingsTests() : ComponentTest("es")
     private const string Provider = """
         {"baseUrl":"https://api.openai.com/v1","hasApiKey":true,"chatModel":"gpt-4o-mini","visionModel":null,"transcriptionModel":null,
          "embeddingModel":null,"embeddingDimensions":null,"prices":{"gpt-4o-mini":{"input":0.15,"output":0.6,"minute":null}},
-         "dailyBudgetUsd":5,"enabled":true,"updatedAt":"2026-12-01T10:00:00Z",
+         "dailyBudgetUsd":5.0000,"enabled":true,"updatedAt":"2026-12-01T10:00:00Z",
          "today":{"day":"2026-12-04","costUsd":1.25,"tokensIn":1200,"tokensOut":300,"turns":3,"budgetLeftUsd":3.75}}
         """;
 
@@ -302,6 +303,7 @@ public sealed class AiSettingsTests() : ComponentTest("es")
         Assert.Equal("clave guardada", cut.Find("[data-testid=ai-key-state]").TextContent);
         Assert.True(string.IsNullOrEmpty(cut.Find("[data-testid=ai-api-key]").GetAttribute("value")));
         Assert.Equal("1,25 USD", cut.Find("[data-testid=ai-usage-cost]").TextContent);
+        Assert.Equal("5", cut.Find("[data-testid=ai-budget]").GetAttribute("value"));
 
         cut.Find("[data-testid=ai-price-input]").Change("-1");
         cut.Find("[data-testid=ai-provider-form]").Submit();

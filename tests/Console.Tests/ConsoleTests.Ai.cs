@@ -134,6 +134,7 @@ public sealed partial class ConsoleTests
         foreach (var day in new[] { "mon", "tue", "wed", "thu", "fri" }) await hours.GetByTestId($"ai-hours-{day}").FillAsync("09:00-14:00, 16:00-19:00");
         await hours.GetByTestId("ai-hours-save").ClickAsync();
         await Expect(hours.GetByTestId("ai-hours-saved")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("ai-turns")).ToHaveAttributeAsync("data-loaded", "true");
         Assert.Equal("""[["09:00", "14:00"], ["16:00", "19:00"]]""",
             await DbAsync<string>("select (core.business_hours(@ProjectId)::jsonb -> 'mon')::text", new { platform.ProjectId }));
         await platform.ScreenshotAsync(page, "ai-settings");
@@ -156,5 +157,20 @@ public sealed partial class ConsoleTests
         violations.AddRange(await AxeAsync(page, "ai agent tools (dark)"));
         // Every screen of the module passes the same accessibility gate as the rest of the console.
         Assert.True(violations.Count == 0, string.Join("\n", violations));
+
+        // A supervisor reads AI (ai.read) without managing it: the module is there, every way to change it is not.
+        var supervisor = await platform.SignInAsync("supervisor@demo.local");
+        await supervisor.GetByTestId("nav-ai_agents").ClickAsync();
+        await Expect(supervisor.GetByTestId("ai-read-only")).ToBeVisibleAsync();
+        await Expect(supervisor.GetByTestId("agent-create-form")).ToHaveCountAsync(0);
+        await supervisor.GetByTestId("agent-row").Filter(new() { HasText = name }).GetByTestId("agent-open").ClickAsync();
+        await Expect(supervisor.GetByTestId("persona-name")).ToHaveValueAsync("Lola");
+        await Expect(supervisor.GetByTestId("persona-name")).ToBeDisabledAsync();
+        await Expect(supervisor.GetByTestId("agent-save")).ToHaveCountAsync(0);
+        await supervisor.GetByTestId("ai-tab-settings").ClickAsync();
+        await Expect(supervisor.GetByTestId("ai-key-state")).ToHaveAttributeAsync("data-set", "true");
+        await Expect(supervisor.GetByTestId("ai-provider-save")).ToHaveCountAsync(0);
+        await Expect(supervisor.GetByTestId("activation-form")).ToHaveCountAsync(0);
+        await Expect(supervisor.GetByTestId("ai-turns")).ToHaveCountAsync(0);
     });
 }

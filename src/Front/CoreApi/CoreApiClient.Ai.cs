@@ -89,6 +89,10 @@ public sealed partial class CoreApiClient
     private static Dictionary<string, string[][]>? Hours(JsonElement json) =>
         json.ValueKind == JsonValueKind.Object ? json.Deserialize<Dictionary<string, string[][]>>() : null;
 
+    /// <summary>The project's audited model calls, newest first; <paramref name="before"/>: the last id of the previous page.</summary>
+    public Task<AiTurnItem[]> AiTurnsAsync(long projectId, long? before = null, int limit = 50, CancellationToken ct = default) =>
+        GetAsync<AiTurnItem[]>($"{Ai(projectId)}/turns?limit={limit}" + (before is { } b ? $"&before={b}" : ""), ct);
+
     /// <summary>The agent's draft (or published version) answers the thread through the Worker; 202 with the run pending.</summary>
     public Task<AiTestRun> StartAiTestRunAsync(long projectId, long agentId, AiTestMessage[] messages, bool usePublished, CancellationToken ct = default) =>
         SendAsync<AiTestRun>(HttpMethod.Post, $"{Ai(projectId)}/agents/{agentId}/test-runs", new AiTestRunRequest(messages, usePublished), ct);

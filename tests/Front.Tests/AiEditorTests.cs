@@ -265,12 +265,12 @@ public sealed class AiEditorTests : ComponentTest
     {
         var api = Api();
         api.On($"POST {Agent}/test-runs", Run("pending"), HttpStatusCode.Accepted)
-           .On("/projects/3/ai/test-runs/77", Run("failed", error: "budget_exhausted"));
+           .On("/projects/3/ai/test-runs/77", Run("failed", error: "budget_spent"));
         var cut = Render<TestChat>(p => p.Add(t => t.ProjectId, 3).Add(t => t.AgentId, 5).Add(t => t.CanRun, true)
             .Add(t => t.PollEvery, TimeSpan.FromMilliseconds(10)));
         cut.Find("[data-testid=test-input]").Input("Hi");
         cut.Find("[data-testid=test-form]").Submit();
-        cut.WaitForAssertion(() => Assert.Equal("The test run failed: budget_exhausted", cut.Find("[data-testid=test-run-error]").TextContent));
+        cut.WaitForAssertion(() => Assert.Equal("The test run failed: The project's daily AI budget is spent.", cut.Find("[data-testid=test-run-error]").TextContent));
         Assert.Single(cut.FindAll("[data-testid=test-bubble]"));
     }
 

@@ -29,12 +29,15 @@ public sealed class AiErrors
         General = Code = Field = null;
     }
 
+    /// <summary>A refusal in the user's language: the AI screens' wording, else the console's.</summary>
+    public static string TextOf(IStringLocalizer localizer, CoreApiException refusal) =>
+        localizer["ai.error." + refusal.Code] is { ResourceNotFound: false } own ? own.Value : ErrorText.For(localizer, refusal);
+
     public void Set(IStringLocalizer localizer, CoreApiException refusal)
     {
         Clear();
         Code = refusal.Code;
-        var own = localizer["ai.error." + refusal.Code];
-        var text = own.ResourceNotFound ? ErrorText.For(localizer, refusal) : own.Value;
+        var text = TextOf(localizer, refusal);
         if (refusal.Field is { Length: > 0 } field)
         {
             Field = field;

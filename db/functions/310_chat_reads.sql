@@ -108,17 +108,27 @@ language sql stable as $$
                      from chat.media md where md.message_id = p_message_id), '[]'::jsonb)
 $$;
 
+-- A thread row: the message, its media references, what AI made of its file (ai_text: a voice note's transcript, a
+-- photo's description, a document's text; ai_text_kind says which) and the AI agent that wrote it, if one did. The
+-- agent's name is a primary-key probe of bot.ai_agents for those messages only. Adding the last four columns changed
+-- the functions' result type, which CREATE OR REPLACE cannot do: each is dropped by its exact signature first (nothing
+-- else depends on them; every migrate re-creates them).
+drop function if exists chat.thread_page(bigint, timestamptz, bigint, int);
+drop function if exists chat.thread_message(bigint, bigint);
+
 -- One page of a thread, keyset on (occurred_at, id): the p_limit messages before the cursor, returned oldest
 -- first, with their media references.
-create or replace function chat.thread_page(p_conversation_id bigint, p_before_at timestamptz, p_before_id bigint, p_limit int)
+create function chat.thread_page(p_conversation_id bigint, p_before_at timestamptz, p_before_id bigint, p_limit int)
 returns table (id bigint, direction text, type text, body text, status text, occurred_at timestamptz,
                error_code int, error_title text, reply_to_provider_id text, deleted_at timestamptz,
-               client_message_id text, sent_by_user_id bigint, media jsonb)
+               client_message_id text, sent_by_user_id bigint, media jsonb,
+               ai_text text, ai_text_kind text, sent_by_ai_agent_id bigint, sent_by_ai_agent_name text)
 language sql stable as $$
     select * from (
         select m.id, m.direction, m.type, m.body, m.status, m.occurred_at, m.error_code, m.error_title,
                m.reply_to_provider_id, m.deleted_at, m.client_message_id, m.sent_by_user_id,
-               chat.message_media(m.id)
+               chat.message_media(m.id), m.ai_text, m.ai_text_kind, m.sent_by_ai_agent_id,
+               (select ag.name from bot.ai_agents ag where ag.id = m.sent_by_ai_agent_id)
         from chat.messages m
         where m.conversation_id = p_conversation_id
           and (p_before_at is null or (m.occurred_at, m.id) < (p_before_at, p_before_id))
@@ -128,15 +138,18 @@ language sql stable as $$
     order by occurred_at, id
 $$;
 
--- One message of a thread, as thread_page shows it (the console re-reads a bubble when its media is ready).
-create or replace function chat.thread_message(p_conversation_id bigint, p_message_id bigint)
+-- One message of a thread, as thread_page shows it (the console re-reads a bubble when its media is ready, when AI
+-- finished understanding its file, and when an AI agent's reply is pushed).
+create function chat.thread_message(p_conversation_id bigint, p_message_id bigint)
 returns table (id bigint, direction text, type text, body text, status text, occurred_at timestamptz,
                error_code int, error_title text, reply_to_provider_id text, deleted_at timestamptz,
-               client_message_id text, sent_by_user_id bigint, media jsonb)
+               client_message_id text, sent_by_user_id bigint, media jsonb,
+               ai_text text, ai_text_kind text, sent_by_ai_agent_id bigint, sent_by_ai_agent_name text)
 language sql stable as $$
     select m.id, m.direction, m.type, m.body, m.status, m.occurred_at, m.error_code, m.error_title,
            m.reply_to_provider_id, m.deleted_at, m.client_message_id, m.sent_by_user_id,
-           chat.message_media(m.id)
+           chat.message_media(m.id), m.ai_text, m.ai_text_kind, m.sent_by_ai_agent_id,
+           (select ag.name from bot.ai_agents ag where ag.id = m.sent_by_ai_agent_id)
     from chat.messages m
     where m.id = p_message_id and m.conversation_id = p_conversation_id
 $$;

@@ -200,8 +200,10 @@ $$;
 -- the turn. Idempotent on the client message id (a retried turn never sends twice). Outcomes: sent, duplicate,
 -- not_active (a person took over, or it was turned off), lost_lease, person_lock (a person holds the lock),
 -- window_closed.
+-- p_payload: what the Worker sends beside the text, for the channel (reply buttons, quick replies).
+drop function if exists bot.ai_send(bigint, text, bigint, text, text, text);
 create or replace function bot.ai_send(p_conversation_id bigint, p_worker text, p_agent_id bigint, p_client_message_id text,
-                                       p_type text, p_body text, out outcome text, out message_id bigint)
+                                       p_type text, p_body text, p_payload jsonb default null, out outcome text, out message_id bigint)
 language plpgsql as $$
 declare
     v_ai bot.ai_conversations;
@@ -222,11 +224,82 @@ begin
         return;
     end;
     if v_created then
+        update chat.messages set sent_by_ai_agent_id = p_agent_id, payload = coalesce(p_payload, payload) where id = message_id;
+        outcome := 'sent';
+    else
+        outcome := 'duplicate';
+    end if;
+end
+$$;
+
+-- The agent's send_template tool: one of the project's approved templates for the conversation's number, by name and
+-- language, with its variables, through chat.send_template (the same checks a person's send passes: approval, the
+-- number's WABA, consent and re-engagement pre-flight, every variable present) and under the same guards as ai_send.
+-- Outcomes: sent, duplicate, lost_lease, not_active, person_lock, or the refusal the model is told (template_not_found,
+-- template_not_approved, template_account_mismatch, template_variable_missing, preflight_failed).
+create or replace function bot.ai_send_template(p_conversation_id bigint, p_worker text, p_agent_id bigint, p_client_message_id text,
+                                                p_name text, p_language text, p_parameters jsonb,
+                                                out outcome text, out message_id bigint, out detail text)
+language plpgsql as $$
+declare
+    v_ai bot.ai_conversations;
+    v_template_id bigint;
+    v_created boolean;
+begin
+    select * into v_ai from bot.ai_conversations where conversation_id = p_conversation_id for update;
+    if v_ai.locked_by is distinct from p_worker or v_ai.locked_until < now() then outcome := 'lost_lease'; return; end if;
+    if v_ai.state not in ('active', 'waiting') then outcome := 'not_active'; return; end if;
+    if exists (select 1 from chat.conversation_locks l where l.conversation_id = p_conversation_id and l.expires_at > now()) then
+        outcome := 'person_lock';
+        return;
+    end if;
+    select t.id into v_template_id
+    from chat.conversations c
+    join meta.accounts a on a.id = c.account_id
+    join meta.templates t on t.project_id = c.project_id and t.waba_id = a.waba_id and t.name = p_name and t.status <> 'deleted'
+    where c.id = p_conversation_id
+    order by (t.language = p_language) desc, (split_part(t.language, '_', 1) = split_part(p_language, '_', 1)) desc, t.id
+    limit 1;
+    if v_template_id is null then outcome := 'template_not_found'; return; end if;
+    begin
+        select s.message_id, s.created into message_id, v_created
+        from chat.send_template(p_conversation_id, null, p_client_message_id, v_template_id, p_parameters) s;
+    exception when sqlstate 'MM401' then outcome := 'template_not_found'; return;
+              when sqlstate 'MM402' then outcome := 'template_not_approved'; return;
+              when sqlstate 'MM403' then outcome := 'template_account_mismatch'; return;
+              when sqlstate 'MM404' then outcome := 'template_variable_missing'; detail := sqlerrm; return;
+              when sqlstate 'MM405' then outcome := 'preflight_failed'; detail := sqlerrm; return;
+    end;
+    if v_created then
         update chat.messages set sent_by_ai_agent_id = p_agent_id where id = message_id;
         outcome := 'sent';
     else
         outcome := 'duplicate';
     end if;
+end
+$$;
+
+-- The agent's classify tool: the conversation under one of the project's active labels, with the model's confidence,
+-- kept beside the classifications made by jobs (classify.results; the latest is the conversation's) and pushed to the
+-- consoles. Null when the label is not one of the project's active labels.
+create or replace function bot.ai_classify(p_conversation_id bigint, p_label text, p_confidence numeric, p_turn_id bigint)
+returns bigint
+language plpgsql as $$
+declare
+    v_project bigint;
+    v_label bigint;
+    v_id bigint;
+begin
+    select c.project_id, l.id into v_project, v_label
+    from chat.conversations c
+    join classify.labels l on l.project_id = c.project_id and l.name = p_label and l.active
+    where c.id = p_conversation_id;
+    if v_label is null then return null; end if;
+    insert into classify.results (project_id, conversation_id, label_id, confidence, turn_id)
+    values (v_project, p_conversation_id, v_label, least(greatest(coalesce(p_confidence, 0), 0), 1), p_turn_id)
+    returning id into v_id;
+    perform ops.emit_change(v_project, 'ai_changed', p_conversation_id, null, jsonb_build_object('classification', p_label));
+    return v_id;
 end
 $$;
 

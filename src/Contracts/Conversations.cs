@@ -16,9 +16,15 @@ public sealed record ConversationItem(long Id, string Channel, long AccountId, s
 public sealed record Page<T>(T[] Items, string? Next);
 
 /// <summary>Media: the thread's media references as a JSON array (see <see cref="MediaRef"/>).</summary>
+/// <param name="AiText">What AI made of the message's file (chat.messages.ai_text): a voice note's transcript, a
+/// photo's description or a document's text; null until the Worker has it (a <c>message_updated</c> change says when).</param>
+/// <param name="AiTextKind">transcript, description or document.</param>
+/// <param name="SentByAiAgentId">The AI agent that wrote this message (null: a person, the customer or the system).</param>
+/// <param name="SentByAiAgentName">That agent's name.</param>
 public sealed record MessageItem(long Id, string Direction, string Type, string? Body, string Status, DateTime OccurredAt,
     int? ErrorCode, string? ErrorTitle, string? ReplyToProviderId, DateTime? DeletedAt, string? ClientMessageId,
-    long? SentByUserId, string Media);
+    long? SentByUserId, string Media, string? AiText = null, string? AiTextKind = null, long? SentByAiAgentId = null,
+    string? SentByAiAgentName = null);
 
 /// <summary>One element of <see cref="MessageItem.Media"/> (chat.message_media). Status: pending (the Worker has not
 /// fetched it yet), stored, or failed; absent from older rows, which means stored.</summary>

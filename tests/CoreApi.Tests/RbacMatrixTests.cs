@@ -200,6 +200,10 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
                 insert into bot.ai_tool_approvals (project_id, conversation_id, tool, arguments) values (@DemoProjectId, @ConversationId, 'matrix_tool', '{}')
                 returning id
                 """, new { DemoProjectId, ConversationId });
+            _ids["runId"] = await db.ExecuteScalarAsync<long>("""
+                select run_id from bot.request_ai_test_run(@DemoProjectId, @agentId, false, '[{"role":"customer","text":"hola"}]',
+                    (select min(id) from core.users))
+                """, new { DemoProjectId, agentId });
         }
 
         private Task<long> ActivationAsync(NpgsqlConnection db) => db.ExecuteScalarAsync<long>(

@@ -20,6 +20,7 @@ public static class AiApi
         ai.MapActivations();
         ai.MapBusinessHours();
         ai.MapApprovals();
+        ai.MapTestRuns();
         app.MapConversationAi();
         app.MapTurns();
         return app;

@@ -117,7 +117,8 @@ public sealed partial class LiveFeed(IOptions<CoreApiOptions> options, UserSessi
         await SetStateAsync(FeedState.Connected);
     }
 
-    private async Task ApplyAsync(ChangeItem change)
+    /// <summary>A pushed change (the hub's "change" handler; component tests push through it too).</summary>
+    internal async Task ApplyAsync(ChangeItem change)
     {
         await _gate.WaitAsync(_stopping.Token);
         try { await RaiseAsync(change); }

@@ -60,6 +60,43 @@ public sealed partial class AgentRunner(
         }
     }
 
+    /// <summary>An editor's test chat (bot.ai_test_runs): the scripted thread answered by the given definition exactly as
+    /// a conversation would be (rules, manual, tools, envelope, repair, handoff), with the effects kept in the result:
+    /// nothing is sent and no tool that writes runs. The model calls are audited with purpose "test" and spend the
+    /// project's budget like any other.</summary>
+    public async Task<AiTestOutcome> TestAsync(AiTestClaim test, string worker, CancellationToken ct)
+    {
+        var lines = JsonSerializer.Deserialize<AiTestLine[]>(test.Messages, Json) ?? [];
+        var now = time.GetUtcNow().UtcDateTime;
+        var thread = lines.Select((m, i) => new AiThreadMessage(i + 1, m.Role == "customer" ? "in" : "out", m.Role == "customer" ? "customer" : "agent",
+            "text", m.Text, null, null, now.AddSeconds(i - lines.Length), null, null, null)).ToList();
+        var lastAgent = thread.LastOrDefault(m => m.Author == "agent")?.MessageId;
+        var claim = new AiClaim(0, test.ProjectId, test.AgentId, test.VersionId, test.Definition, "active", null, DateTime.MinValue,
+            thread.Count(m => m.Author == "agent"), "{}", lastAgent, test.AttemptCount);
+        var run = new RunState(claim, worker, time) { Test = true };
+        string status = "done";
+        string? error = null;
+        try
+        {
+            var agent = run.Agent = JsonSerializer.Deserialize<AgentDefinition>(test.Definition, Json)!;
+            run.Context = new AiContext(test.ProjectId, 0, "whatsapp", "open", null, null, "Test customer", null, "{}",
+                await store.DefaultLanguageAsync(test.ProjectId), true, false);
+            run.Answered = thread.LastOrDefault()?.MessageId;
+            await AnswerAsync(run, agent, thread, [], unanswered: true, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && ex is not OutOfMemoryException)
+        {
+            status = "failed";
+            error = Describe(ex);
+        }
+        return new AiTestOutcome(status, run.Action?.Split(':')[0], [.. run.Replies], run.HandoffReason,
+            JsonSerializer.Serialize(run.ToolCalls.Select(t => new { name = t.Tool, arguments = t.Arguments, status = t.Status, result = t.Result }), Json),
+            AgentPrompt.MeasuresJson(run.NewMeasures), JsonSerializer.Serialize(run.Envelope?.Citations ?? [], Json),
+            run.Envelope is { } e ? (decimal)e.Confidence : null, error, run.TokensIn, run.TokensOut, run.ModelMs);
+    }
+
+    private sealed record AiTestLine(string Role, string Text);
+
     private async Task<RunOutcome> RunCoreAsync(RunState run, CancellationToken ct)
     {
         var claim = run.Claim;
@@ -80,7 +117,18 @@ public sealed partial class AgentRunner(
 
         if (claim.State == "waiting" && claim.StateReason == "choose")
             return await ChooseAsync(run, agent, thread, language);
+        return await AnswerAsync(run, agent, thread, decided, unanswered, ct);
+    }
 
+    /// <summary>The agent's answer to the thread: the deterministic handoff rules, then the model with its tools and the
+    /// envelope, then the action. Shared by conversations and the editor's test chat (<see cref="RunState.Test"/>),
+    /// whose effects stay in the run instead of reaching the database.</summary>
+    private async Task<RunOutcome> AnswerAsync(RunState run, AgentDefinition agent, IReadOnlyList<AiThreadMessage> thread,
+        IReadOnlyList<DecidedApproval> decided, bool unanswered, CancellationToken ct)
+    {
+        var claim = run.Claim;
+        var ctx = run.Context!;
+        var language = Language(ctx, agent);
         var provider = clients.For(claim.ProjectId, await store.ProviderAsync(claim.ProjectId), out var problem);
         if (provider is null || provider.Row.BudgetSpent)
             return await HandOffAsync(run, agent, provider is null ? problem ?? "no_provider" : "budget_spent", null);
@@ -101,7 +149,7 @@ public sealed partial class AgentRunner(
         {
             if (approval.Status == "approved")
             {
-                var done = await toolbox.CallAsync(agent, Scope(run, null), approval.Tool, approval.Arguments, _ => Task.FromResult("[]"), approved: true, ct);
+                var done = await toolbox.CallAsync(agent, Scope(run, null), approval.Tool, approval.Arguments, _ => Task.FromResult("[]"), approved: true, ct: ct);
                 await store.ApprovalDoneAsync(approval.Id, done.Status == "done" ? "done" : "failed", ResultJson(done));
                 decisions.Add($"A person approved the tool {approval.Tool} you asked for; it ran and returned: {done.Result}");
                 run.ToolCalls.Add(done);
@@ -147,7 +195,7 @@ public sealed partial class AgentRunner(
                             var found = await manual.SearchAsync(provider, claim, query, _options.ManualPassages, ct);
                             foreach (var f in found) offered.Add(f.ChunkId);
                             return JsonSerializer.Serialize(found.Select(f => new { id = f.ChunkId, document = f.DocumentName, f.Heading, f.Content }), Json);
-                        }, approved: false, ct);
+                        }, approved: false, test: run.Test, ct);
                     run.ToolCalls.Add(record);
                     messages.Add(new ToolChatMessage(call.Id, record.Result));
                 }
@@ -186,6 +234,7 @@ public sealed partial class AgentRunner(
         var sent = await SendAllAsync(run, agent, envelope.Messages);
         await RecordActionAsync(run, sent ? envelope.Action : "stopped");
         if (!sent) return RunOutcome.Stopped;
+        if (run.Test) return envelope.Action == "resolve" ? RunOutcome.Resolved : pendingApproval ? RunOutcome.Waiting : RunOutcome.Answered;
         if (pendingApproval) return RunOutcome.Waiting; // the state is already waiting (bot.ai_request_approval)
         if (envelope.Action == "resolve")
             return await store.ResolveAsync(run.Claim.ConversationId, run.Worker) == "resolved" ? RunOutcome.Resolved : RunOutcome.Stopped;
@@ -217,7 +266,45 @@ public sealed partial class AgentRunner(
         var question = language == "es"
             ? $"Hola, soy {agent.Persona.Name}, el asistente virtual. ¿Prefieres seguir conmigo o hablar con una persona? Responde 1 para el asistente o 2 para una persona."
             : $"Hi, I'm {agent.Persona.Name}, the virtual assistant. Would you like to continue with me or talk to a person? Reply 1 for the assistant or 2 for a person.";
-        return await SendAllAsync(run, agent, [question]) ? RunOutcome.Waiting : RunOutcome.Stopped;
+        var (type, payload) = ChoiceButtons(run.Context!.Channel, question, language);
+        return await SendAllAsync(run, agent, [question], type, payload) ? RunOutcome.Waiting : RunOutcome.Stopped;
+    }
+
+    /// <summary>The choice as two buttons: WhatsApp reply buttons, Messenger and Instagram quick replies. A tapped
+    /// button arrives as its title, which <see cref="ChoiceOf"/> reads like typed words; typing 1 or 2 still works.</summary>
+    public static (string Type, string Payload) ChoiceButtons(string channel, string question, string language)
+    {
+        var (bot, person) = language == "es" ? ("Asistente", "Una persona") : ("Assistant", "A person");
+        object payload = channel == "whatsapp"
+            ? new
+            {
+                interactive = new
+                {
+                    type = "button",
+                    body = new { text = question },
+                    action = new
+                    {
+                        buttons = new[]
+                        {
+                            new { type = "reply", reply = new { id = "ai_choice_bot", title = bot } },
+                            new { type = "reply", reply = new { id = "ai_choice_person", title = person } },
+                        },
+                    },
+                },
+            }
+            : new
+            {
+                message = new
+                {
+                    text = question,
+                    quick_replies = new[]
+                    {
+                        new { content_type = "text", title = bot, payload = "ai_choice_bot" },
+                        new { content_type = "text", title = person, payload = "ai_choice_person" },
+                    },
+                },
+            };
+        return (channel == "whatsapp" ? "interactive" : "text", JsonSerializer.Serialize(payload));
     }
 
     public static string? ChoiceOf(string answer)
@@ -237,7 +324,10 @@ public sealed partial class AgentRunner(
             : fallbackMessages is { Length: > 0 } ? fallbackMessages
             : [language == "es" ? "Te paso con una persona del equipo, que seguirá contigo en breve." : "I'm passing you to a person from our team, who will continue shortly."];
         var sent = await SendAllAsync(run, agent, message);
-        var result = sent ? await store.HandOffAsync(run.Claim.ConversationId, run.Worker, reason, agent.Handoff.QueueId) : "stopped";
+        run.HandoffReason = reason;
+        var result = !sent ? "stopped"
+            : run.Test ? "handed_off"
+            : await store.HandOffAsync(run.Claim.ConversationId, run.Worker, reason, agent.Handoff.QueueId);
         await RecordActionAsync(run, result == "handed_off" ? "handoff:" + reason : "stopped", error);
         if (result == "handed_off") LogHandedOff(logger, run.Claim.ConversationId, reason);
         return result == "handed_off" ? RunOutcome.HandedOff : RunOutcome.Stopped;
@@ -246,12 +336,19 @@ public sealed partial class AgentRunner(
     /// <summary>Sends each message; stops at the first the database refuses (a person took over, the lease is gone, the
     /// window closed). Client ids are fixed per answered customer message (and per tool decision answered), so a retried
     /// run never sends twice.</summary>
-    private async Task<bool> SendAllAsync(RunState run, AgentDefinition agent, IReadOnlyList<string> messages)
+    private async Task<bool> SendAllAsync(RunState run, AgentDefinition agent, IReadOnlyList<string> messages, string type = "text",
+        string? payload = null)
     {
+        if (run.Test)
+        {
+            run.Replies.AddRange(messages);
+            run.Sent += messages.Count;
+            return true;
+        }
         for (var i = 0; i < messages.Count; i++)
         {
             var clientId = string.Create(CultureInfo.InvariantCulture, $"ai:{run.Claim.ConversationId}:{run.Answered ?? 0}:{run.Key}:{run.Sent + i}");
-            var outcome = await store.SendAsync(run.Claim.ConversationId, run.Worker, run.Claim.AgentId, clientId, messages[i]);
+            var outcome = await store.SendAsync(run.Claim.ConversationId, run.Worker, run.Claim.AgentId, clientId, messages[i], type, payload);
             if (outcome.Outcome is not ("sent" or "duplicate"))
             {
                 LogSendRefused(logger, run.Claim.ConversationId, outcome.Outcome);
@@ -283,6 +380,8 @@ public sealed partial class AgentRunner(
         var completion = result.Value;
         var modelMs = (int)time.GetElapsedTime(startedAt).TotalMilliseconds;
         run.ModelMs += modelMs;
+        run.TokensIn += completion.Usage?.InputTokenCount ?? 0;
+        run.TokensOut += completion.Usage?.OutputTokenCount ?? 0;
         await RecordTurnAsync(run, provider, completion.Model ?? provider.Row.ChatModel, completion.Usage?.InputTokenCount ?? 0,
             completion.Usage?.OutputTokenCount ?? 0, modelMs, overhead, completion, null);
         return completion;
@@ -292,8 +391,8 @@ public sealed partial class AgentRunner(
         ChatCompletion? completion, string? error)
     {
         var (cost, priced) = provider.Cost(provider.Row.ChatModel, tokensIn, tokensOut);
-        var (turnId, _) = await store.RecordTurnAsync(new TurnRecord(run.Claim.ProjectId, run.Claim.ConversationId, run.Claim.AgentId,
-            run.Claim.VersionId, "agent", model, tokensIn, tokensOut, modelMs, overheadMs, cost, priced,
+        var (turnId, _) = await store.RecordTurnAsync(new TurnRecord(run.Claim.ProjectId, run.Test ? null : run.Claim.ConversationId,
+            run.Claim.AgentId, run.Claim.VersionId, run.Test ? "test" : "agent", model, tokensIn, tokensOut, modelMs, overheadMs, cost, priced,
             completion?.FinishReason == ChatFinishReason.ToolCalls ? "tool_calls" : null, null,
             completion is { Content.Count: > 0 } ? Envelopes.AsJson(completion.Content[0].Text) : null,
             completion is { ToolCalls.Count: > 0 }
@@ -309,12 +408,15 @@ public sealed partial class AgentRunner(
     private async Task RecordActionAsync(RunState run, string action, string? error = null)
     {
         run.OverheadMs = (int)run.OverheadSoFar();
+        run.Action = action;
+        if (run.Test) return; // the test run's own row holds the outcome (bot.finish_ai_test_run)
         await store.RecordActionAsync(run.LastTurnId, run.Claim, action, run.Envelope is { } e ? (decimal)e.Confidence : null,
             Envelopes.AsJson(run.LastEnvelope), JsonSerializer.Serialize(run.ToolCalls, Json),
             JsonSerializer.Serialize(run.Envelope?.Citations ?? [], Json), [.. run.MessageIds], run.Repaired, error, run.OverheadMs);
     }
 
-    private static ToolScope Scope(RunState run, long? turnId) => new(run.Claim.ProjectId, run.Claim.ConversationId, run.Claim.AgentId, run.Worker, turnId);
+    private static ToolScope Scope(RunState run, long? turnId) => new(run.Claim.ProjectId, run.Claim.ConversationId, run.Claim.AgentId, run.Worker, turnId,
+        string.Create(CultureInfo.InvariantCulture, $"ai:{run.Claim.ConversationId}:{run.Answered ?? 0}:{run.Key}:tool{run.ToolCalls.Count}"));
 
     private static string ResultJson(ToolCallRecord r) => Envelopes.AsJson(r.Result) ?? JsonSerializer.Serialize(new { text = r.Result });
 
@@ -363,6 +465,15 @@ public sealed partial class AgentRunner(
         public int ModelMs { get; set; }
         public int OverheadMs { get; set; }
         public int? RetryMs { get; set; }
+        public int TokensIn { get; set; }
+        public int TokensOut { get; set; }
+        public string? Action { get; set; }
+        public string? HandoffReason { get; set; }
+
+        /// <summary>An editor's test chat: replies are collected here, nothing reaches a conversation, and no tool that
+        /// writes runs (<see cref="AgentToolbox.CallAsync"/>).</summary>
+        public bool Test { get; init; }
+        public List<string> Replies { get; } = [];
 
         /// <summary>The Worker's own time so far in this run, model calls excluded (the turn's overhead on the audit).</summary>
         public double OverheadSoFar() => Math.Max(0, time.GetElapsedTime(_started).TotalMilliseconds - ModelMs);

@@ -11,11 +11,14 @@ using OpenAI.Chat;
 namespace MultichannelMessages.Worker.Ai;
 
 /// <summary>What one tool call did, as audited in the turn (bot.ai_turns.tool_calls).</summary>
-/// <param name="Status">done, failed, refused (not a tool of this agent, bad arguments) or pending_approval.</param>
+/// <param name="Status">done, failed, refused (not a tool of this agent, bad arguments), pending_approval, or not_run (a test
+/// chat does not run what writes).</param>
 public sealed record ToolCallRecord(string Tool, string Arguments, string Status, string Result, long? ApprovalId = null);
 
 /// <summary>One conversation's turn, as the tools see it.</summary>
-public sealed record ToolScope(long ProjectId, long ConversationId, long AgentId, string Worker, long? TurnId);
+/// <param name="ClientKey">The client message id a tool that sends uses: fixed per answered message and call, so a retried
+/// run never sends twice.</param>
+public sealed record ToolScope(long ProjectId, long ConversationId, long AgentId, string Worker, long? TurnId, string ClientKey = "");
 
 /// <summary>
 /// The tools an agent may call: the built-ins it enabled (search the manual, tag, set an attribute, transfer to a queue)
@@ -27,7 +30,7 @@ public sealed record ToolScope(long ProjectId, long ConversationId, long AgentId
 public sealed class AgentToolbox(AiStore store, SafeFetcher fetcher, SecretProtector protector)
 {
     public const int MaxResultChars = 8_000;
-    private static readonly string[] Builtins = ["search_manual", "tag", "set_attribute", "transfer_to_queue"];
+    private static readonly string[] Builtins = ["search_manual", "tag", "set_attribute", "transfer_to_queue", "classify", "send_template"];
 
     public async Task<IReadOnlyList<ChatTool>> ToolsAsync(AgentDefinition agent, long projectId)
     {
@@ -49,6 +52,29 @@ public sealed class AgentToolbox(AiStore store, SafeFetcher fetcher, SecretProte
                     tools.Add(Function(name, "Remember a fact about the customer as an attribute (e.g. plan, city, order number).",
                         Obj(("key", Str("snake_case attribute name")), ("value", Str("the value")))));
                     break;
+                case "classify":
+                    var labels = await store.LabelsAsync(projectId);
+                    if (labels.Count > 0)
+                        tools.Add(Function(name, "Classify the conversation under one of the project's labels: "
+                            + string.Join("; ", labels.Select(l => l.Name + " = " + l.Description)) + ".",
+                            Obj(("label", Enum(labels.Select(l => l.Name).ToList())),
+                                ("confidence", new JsonObject { ["type"] = "number", ["description"] = "0 to 1" }))));
+                    break;
+                case "send_template":
+                    var templates = await store.ApprovedTemplatesAsync(projectId);
+                    if (templates.Count > 0)
+                        tools.Add(Function(name, "Send one of the business's approved WhatsApp templates (a fixed, pre-approved message): "
+                            + string.Join("; ", templates.Select(t => $"{t.Name} ({t.Language}, {t.Category.ToLowerInvariant()})"
+                                + (t.Keys.Length > 0 ? " variables " + string.Join(", ", t.Keys) : "")))
+                            + ". Give every variable the template has.",
+                            Obj(("template", Enum(templates.Select(t => t.Name).Distinct().ToList())),
+                                ("language", Str("the template's language code, e.g. es or en_US")),
+                                ("variables", new JsonObject
+                                {
+                                    ["type"] = "array",
+                                    ["items"] = Obj(("key", Str("the variable's key")), ("value", Str("its value"))),
+                                }))));
+                    break;
                 case "transfer_to_queue":
                     var queues = await store.QueuesAsync(projectId);
                     if (queues.Count > 0)
@@ -65,19 +91,27 @@ public sealed class AgentToolbox(AiStore store, SafeFetcher fetcher, SecretProte
 
     /// <summary>Runs one call the model made; never throws for the model's mistakes (they become the tool's result, so
     /// the model can correct itself).</summary>
+    /// <param name="test">An editor's test chat: the call is checked as usual, but only what reads runs — the manual and a
+    /// custom tool that is neither risky nor a POST; anything that writes answers what it would have done.</param>
     public async Task<ToolCallRecord> CallAsync(AgentDefinition agent, ToolScope scope, string name, string argumentsJson,
-        Func<string, Task<string>> searchManual, bool approved, CancellationToken ct)
+        Func<string, Task<string>> searchManual, bool approved, bool test = false, CancellationToken ct = default)
     {
         JsonObject args;
         try { args = JsonNode.Parse(argumentsJson) as JsonObject ?? throw new JsonException("not an object"); }
         catch (JsonException) { return new(name, argumentsJson, "refused", "{\"error\":\"arguments must be a JSON object\"}"); }
 
         if (Builtins.Contains(name) && agent.Tools.Builtin.Contains(name))
-            return await BuiltinAsync(scope, name, args, argumentsJson, searchManual);
+            return test && name != "search_manual"
+                ? new(name, argumentsJson, "not_run", NotRun("it changes the conversation"))
+                : await BuiltinAsync(scope, name, args, argumentsJson, searchManual);
         var custom = agent.Tools.Custom.FirstOrDefault(t => t.Name == name);
         if (custom is null) return new(name, argumentsJson, "refused", "{\"error\":\"no such tool\"}");
         if (SchemaProblem(custom.Parameters, args) is { } problem)
             return new(name, argumentsJson, "refused", JsonSerializer.Serialize(new { error = problem }));
+        if (test && (custom.Risk == "risky" || custom.Method == "POST"))
+            return new(name, argumentsJson, "not_run", NotRun(custom.Risk == "risky"
+                ? "it is risky: in a conversation a person approves it first"
+                : "it is a POST to the business's system"));
         if (custom.Risk == "risky" && !approved)
         {
             var approval = await store.RequestApprovalAsync(scope.ConversationId, scope.Worker, scope.TurnId, name, args.ToJsonString());
@@ -87,6 +121,9 @@ public sealed class AgentToolbox(AiStore store, SafeFetcher fetcher, SecretProte
         }
         return await HttpAsync(scope, custom, args, argumentsJson, ct);
     }
+
+    private static string NotRun(string why) =>
+        JsonSerializer.Serialize(new { test_run = true, note = "Not run in a test chat: " + why + ". Assume it succeeded." });
 
     private async Task<ToolCallRecord> BuiltinAsync(ToolScope scope, string name, JsonObject args, string raw,
         Func<string, Task<string>> searchManual)
@@ -114,6 +151,25 @@ public sealed class AgentToolbox(AiStore store, SafeFetcher fetcher, SecretProte
                 if (queue.Name is null) return new(name, raw, "refused", "{\"error\":\"unknown queue\"}");
                 await store.TransferAsync(scope.ConversationId, queue.Id);
                 return new(name, raw, "done", "{\"transferred\":true}");
+            case "classify":
+                var confidence = args["confidence"] is JsonValue c && c.TryGetValue<double>(out var number) ? (decimal)Math.Clamp(number, 0, 1) : 0m;
+                return Arg("label") is { } label && await store.ClassifyAsync(scope.ConversationId, label, confidence, scope.TurnId) is not null
+                    ? new(name, raw, "done", "{\"classified\":true}")
+                    : new(name, raw, "refused", "{\"error\":\"unknown label\"}");
+            case "send_template":
+                var parameters = new JsonObject();
+                if (args["variables"] is JsonArray variables)
+                    foreach (var v in variables.OfType<JsonObject>())
+                        if (v["key"] is JsonValue k && k.TryGetValue<string>(out var vk) && v["value"] is JsonValue vv && vv.TryGetValue<string>(out var given))
+                            parameters[vk] = given;
+                if (Arg("template") is not { Length: > 0 } template)
+                    return new(name, raw, "refused", "{\"error\":\"template is required\"}");
+                var (outcome, _, detail) = await store.SendTemplateAsync(scope.ConversationId, scope.Worker, scope.AgentId, scope.ClientKey,
+                    template, Arg("language") ?? "", parameters.ToJsonString());
+                return outcome is "sent" or "duplicate"
+                    ? new(name, raw, "done", "{\"sent\":true}")
+                    : new(name, raw, outcome is "lost_lease" or "not_active" or "person_lock" ? "failed" : "refused",
+                        JsonSerializer.Serialize(new { error = outcome, detail }));
         }
         return new(name, raw, "refused", "{\"error\":\"no such tool\"}");
     }

@@ -63,6 +63,12 @@ public sealed class AiStore(NpgsqlDataSource db)
             """, new { conversationId }));
     }
 
+    public async Task<string> DefaultLanguageAsync(long projectId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<string>(Sql("select default_language from core.projects where id = @projectId", new { projectId })) ?? "en";
+    }
+
     public async Task<IReadOnlyList<AiThreadMessage>> ThreadAsync(long conversationId, DateTime since, int limit)
     {
         await using var connection = await db.OpenConnectionAsync();
@@ -93,12 +99,55 @@ public sealed class AiStore(NpgsqlDataSource db)
             new { conversationId, worker, turnId, tool, arguments = argumentsJson }));
     }
 
-    public async Task<SendOutcome> SendAsync(long conversationId, string worker, long agentId, string clientMessageId, string body)
+    /// <param name="type">text, or interactive (WhatsApp reply buttons in <paramref name="payload"/>).</param>
+    public async Task<SendOutcome> SendAsync(long conversationId, string worker, long agentId, string clientMessageId, string body,
+        string type = "text", string? payload = null)
     {
         await using var connection = await db.OpenConnectionAsync();
         return await connection.QuerySingleAsync<SendOutcome>(Sql(
-            "select outcome, message_id from bot.ai_send(@conversationId, @worker, @agentId, @clientMessageId, 'text', @body)",
-            new { conversationId, worker, agentId, clientMessageId, body }));
+            "select outcome, message_id from bot.ai_send(@conversationId, @worker, @agentId, @clientMessageId, @type, @body, @payload::jsonb)",
+            new { conversationId, worker, agentId, clientMessageId, type, body, payload }));
+    }
+
+    public async Task<(string Outcome, long? MessageId, string? Detail)> SendTemplateAsync(long conversationId, string worker, long agentId,
+        string clientMessageId, string name, string language, string parametersJson)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleAsync<(string, long?, string?)>(Sql("""
+            select outcome, message_id, detail
+            from bot.ai_send_template(@conversationId, @worker, @agentId, @clientMessageId, @name, @language, @parameters::jsonb)
+            """, new { conversationId, worker, agentId, clientMessageId, name, language, parameters = parametersJson }));
+    }
+
+    /// <summary>The project's approved templates an agent may send, each with its variables' keys.</summary>
+    public async Task<IReadOnlyList<(string Name, string Language, string Category, string[] Keys)>> ApprovedTemplatesAsync(long projectId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<(string, string, string, string)>(Sql("""
+            select t.name, t.language, t.category,
+                   coalesce((select string_agg(v.key, ',' order by v.ord) from meta.template_variables(t.components, t.parameter_format) v), '')
+            from meta.templates t
+            where t.project_id = @projectId and t.status = 'APPROVED' and t.category in ('UTILITY', 'MARKETING')
+            order by t.name, t.language
+            limit 50
+            """, new { projectId })))
+            .Select(r => (r.Item1, r.Item2, r.Item3, r.Item4.Length == 0 ? Array.Empty<string>() : r.Item4.Split(',')))
+            .ToList();
+    }
+
+    /// <summary>The project's active classification labels, with their descriptions.</summary>
+    public async Task<IReadOnlyList<(string Name, string Description)>> LabelsAsync(long projectId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return (await connection.QueryAsync<(string, string)>(Sql(
+            "select name, description from classify.labels where project_id = @projectId and active order by name limit 100", new { projectId }))).ToList();
+    }
+
+    public async Task<long?> ClassifyAsync(long conversationId, string label, decimal confidence, long? turnId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long?>(Sql("select bot.ai_classify(@conversationId, @label, @confidence, @turnId)",
+            new { conversationId, label, confidence, turnId }));
     }
 
     public async Task<string> HandOffAsync(long conversationId, string worker, string reason, long? queueId)

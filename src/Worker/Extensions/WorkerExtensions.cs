@@ -159,6 +159,7 @@ public static class WorkerExtensions
         builder.Services.AddSingleton<Ai.AgentToolbox>();
         builder.Services.AddSingleton<Ai.AgentRunner>();
         builder.Services.AddHostedService<Ai.AiLoop>();
+        builder.Services.AddHostedService<Ai.TestRunLoop>();
         builder.Services.AddSingleton<Ai.AiWakeup>();
         builder.Services.AddSingleton<Ai.AiAssistant>();
         builder.Services.AddHostedService<Ai.AiListener>();

@@ -13,7 +13,7 @@ namespace MultichannelMessages.Worker.Tests.Ai;
 /// replies through the outbox to the Meta sandbox. Customer messages are written as ingestion writes them and wake the
 /// agent through bot.on_customer_messages, as the Webhook API's batch does.
 /// </summary>
-public sealed class AgentRuntimeTests(OpenAiSandboxHost openAi) : IClassFixture<OpenAiSandboxHost>
+public sealed partial class AgentRuntimeTests(OpenAiSandboxHost openAi) : IClassFixture<OpenAiSandboxHost>
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

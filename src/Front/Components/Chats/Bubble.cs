@@ -21,6 +21,12 @@ public sealed class Bubble
     public string? ClientMessageId { get; init; }
     public string? Refusal { get; set; }
     public bool Retried { get; set; }
+    /// <summary>What AI made of the file (a transcript, a description, a document's text); the Worker may add it after
+    /// the bubble is shown.</summary>
+    public string? AiText { get; set; }
+    public string? AiTextKind { get; set; }
+    /// <summary>The AI agent that wrote the message (null: not an agent).</summary>
+    public string? AiAgentName { get; set; }
 
     public bool Outbound => Direction == "out";
     public bool Pending => Id <= 0;
@@ -29,6 +35,7 @@ public sealed class Bubble
     {
         Id = m.Id, Direction = m.Direction, Type = m.Type, Body = m.Body, Status = m.Status, OccurredAt = m.OccurredAt,
         ErrorCode = m.ErrorCode, ErrorTitle = m.ErrorTitle, Media = m.MediaRefs(), ClientMessageId = m.ClientMessageId,
+        AiText = m.AiText, AiTextKind = m.AiTextKind, AiAgentName = m.SentByAiAgentId is null ? null : m.SentByAiAgentName ?? "",
     };
 
     public static Bubble From(ChangeItem c) => new()

@@ -4,7 +4,8 @@ namespace MultichannelMessages.Front.Components.Chats;
 
 /// <summary>What a change did to the screen: whether the list's first page must be read again (a conversation the
 /// list does not hold), whether a customer wrote in the open conversation (mark it read, scroll), and which bubble
-/// of the open thread must be read again (its media finished downloading).</summary>
+/// of the open thread must be read again (its media finished downloading, AI understood its file, or it is a reply
+/// pushed from elsewhere, which may be an AI agent's).</summary>
 public readonly record struct ChangeOutcome(bool ReloadList, bool InboundInOpenThread, long? RereadMessageId = null);
 
 /// <summary>
@@ -80,11 +81,15 @@ public sealed class InboxState
         Items.Sort((a, b) => b.LastMessageAt.CompareTo(a.LastMessageAt));
         var reload = !known && created && SearchResults is null;
         if (Selected?.Id != conversationId) return new ChangeOutcome(reload, false);
-        // The Worker stored (or gave up on) a file: the push says which message, the thread reads it again.
-        if (change.Kind == "media_ready")
+        // The Worker stored (or gave up on) a file, or wrote what AI made of it (message_updated): the push says which
+        // message, the thread reads it again.
+        if (change.Kind is "media_ready" or "message_updated")
             return new ChangeOutcome(reload, false, Bubbles.Any(b => b.Id == change.MessageId) ? change.MessageId : null);
-        ApplyToThread(change);
-        return new ChangeOutcome(reload, created && change.MessageDirection == "in");
+        var added = ApplyToThread(change);
+        // A reply this console did not send: the push does not say who wrote it, the message read again does (an AI
+        // agent's reply shows its badge).
+        var reread = added && change.MessageDirection == "out" ? change.MessageId : null;
+        return new ChangeOutcome(reload, created && change.MessageDirection == "in", reread);
     }
 
     /// <summary>A message read again: its bubble takes the new media references and status.</summary>
@@ -93,23 +98,29 @@ public sealed class InboxState
         if (Bubbles.FirstOrDefault(b => b.Id == message.Id) is not { } bubble) return;
         bubble.Media = message.MediaRefs();
         bubble.Status = message.Status;
+        bubble.AiText = message.AiText;
+        bubble.AiTextKind = message.AiTextKind;
+        bubble.AiAgentName = message.SentByAiAgentId is null ? null : message.SentByAiAgentName ?? "";
     }
 
-    private void ApplyToThread(ChangeItem change)
+    /// <summary>Applies a push to the open thread; true when it added a bubble.</summary>
+    private bool ApplyToThread(ChangeItem change)
     {
-        if (change.MessageId is not { } messageId) return;
+        if (change.MessageId is not { } messageId) return false;
         var bubble = Bubbles.FirstOrDefault(b => b.Id == messageId)
             // The push may beat the send's HTTP answer: the pending bubble with the same text is this message.
             ?? Bubbles.FirstOrDefault(b => b.Pending && b.Refusal is null && change.MessageDirection == "out" && b.Body == change.MessageBody);
         if (bubble is null)
         {
-            if (change.Kind == "message_created") Bubbles.Add(Bubble.From(change));
-            return;
+            if (change.Kind != "message_created") return false;
+            Bubbles.Add(Bubble.From(change));
+            return true;
         }
         bubble.Id = messageId;
         if (change.MessageStatus is { } status) bubble.Status = status;
         bubble.ErrorCode = change.ErrorCode ?? bubble.ErrorCode;
         bubble.ErrorTitle = change.ErrorTitle ?? bubble.ErrorTitle;
+        return false;
     }
 
     /// <summary>The Core API stored the send: the bubble takes the message's id, unless a push already showed it.</summary>

@@ -10,7 +10,8 @@ namespace MultichannelMessages.Front.Tests;
 /// <summary>
 /// The console's AI client against the real Core API: every AI answer read into its shared record comes out as sent, and
 /// what the editor writes (a document built by <see cref="AgentDraft"/>, a stale revision, a secret, a manual, an
-/// activation, business hours) is what the Core API reads. The test-run routes are not in this build's Core API.
+/// activation, business hours, a test chat's thread) is what the Core API reads. No Worker runs here: a test run stays
+/// pending, which is enough to tie its record to the wire.
 /// </summary>
 public sealed class AiWireTests(CoreApiProcess core) : IClassFixture<CoreApiProcess>
 {
@@ -57,6 +58,13 @@ public sealed class AiWireTests(CoreApiProcess core) : IClassFixture<CoreApiProc
         Assert.Equal(1, published.PublishedVersion);
         Assert.Equal([1], (await client.AgentVersionsAsync(p, agent.Id)).Select(v => v.Version));
 
+        var run = await client.StartAiTestRunAsync(p, agent.Id, [new AiTestMessage("customer", "Where is my order?"),
+            new AiTestMessage("agent", "Which number is it?"), new AiTestMessage("customer", "4411")], usePublished: true);
+        Assert.Equal(("pending", agent.Id), (run.Status, run.AgentId));
+        Assert.Equal(run.Id, (await client.AiTestRunAsync(p, run.Id)).Id);
+        var notCustomer = await Assert.ThrowsAsync<CoreApiException>(() => client.StartAiTestRunAsync(p, agent.Id, [new AiTestMessage("agent", "Hi")], false));
+        Assert.Equal("messages[0].role", notCustomer.Field);
+
         var document = await client.UploadAgentDocumentAsync(p, agent.Id, "faq.md", "text/markdown", new MemoryStream(Encoding.UTF8.GetBytes("# FAQ\n\nWe ship in 24 h.\n")));
         Assert.Equal(("faq.md", "pending"), (document.Name, document.Status));
         var wrongType = await Assert.ThrowsAsync<CoreApiException>(() => client.UploadAgentDocumentAsync(p, agent.Id, "faq.pdf", "application/pdf",
@@ -83,6 +91,7 @@ public sealed class AiWireTests(CoreApiProcess core) : IClassFixture<CoreApiProc
         await AssertRecordAsync<AiDocumentItem[]>(raw, $"{a}/agents/{agent.Id}/documents");
         await AssertRecordAsync<AiActivation[]>(raw, $"{a}/activations");
         await AssertRecordAsync<AiTurnItem[]>(raw, $"{a}/turns?limit=50");
+        await AssertRecordAsync<AiTestRun>(raw, $"{a}/test-runs/{run.Id}");
         Assert.Empty(await client.AiTurnsAsync(p));
 
         await client.DeleteAiActivationAsync(p, activation.Id);

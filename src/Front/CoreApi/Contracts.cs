@@ -21,6 +21,4 @@ public static class Permission
     public const string ManageCampaigns = "campaigns.manage";
     public const string ApproveCampaigns = "campaigns.approve";
     public const string ReadHealth = "health.read";
-    public const string ReadAi = "ai.read";
-    public const string ManageAi = "ai.manage";
 }

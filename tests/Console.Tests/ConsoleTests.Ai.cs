@@ -11,7 +11,19 @@ namespace MultichannelMessages.Console.Tests;
 public sealed partial class ConsoleTests
 {
     [Fact]
-    public Task Ai_agents_an_admin_configures_the_provider_writes_publishes_and_activates_an_agent_and_gives_it_a_manual() => Diagnosed(async () =>
+    public async Task Ai_agents_an_admin_configures_the_provider_writes_publishes_and_activates_an_agent_and_gives_it_a_manual()
+    {
+        try { await AdminWritesAnAgentAsync(); }
+        finally
+        {
+            // Whatever happened, no agent of this test keeps answering the project's customers.
+            await DbAsync<object>("""
+                delete from bot.ai_activations where agent_id in (select id from bot.ai_agents where project_id = @ProjectId and name like 'Shop assistant %')
+                """, new { platform.ProjectId });
+        }
+    }
+
+    private Task AdminWritesAnAgentAsync() => Diagnosed(async () =>
     {
         await DbAsync<object>("select core.set_feature(@ProjectId, 'ai_agents', true)", new { platform.ProjectId });
         var page = await platform.SignInAsync("admin@demo.local");
@@ -59,6 +71,7 @@ public sealed partial class ConsoleTests
         await editor.GetByTestId("builtin-tag").CheckAsync();
         await editor.GetByTestId("tool-add").ClickAsync();
         var tool = editor.GetByTestId("custom-tool");
+        await Expect(tool).ToHaveCountAsync(1);
         await tool.GetByTestId("tool-name").FillAsync("order_status");
         await tool.GetByTestId("tool-description").FillAsync("Looks up an order's status by its number.");
         await tool.GetByTestId("tool-url").FillAsync("https://shop.example.com/orders/{order_id}");
@@ -70,8 +83,11 @@ public sealed partial class ConsoleTests
         // Handoff: to Sales-like queue picked by name, on keywords.
         await editor.GetByTestId("agent-tab-handoff").ClickAsync();
         await editor.GetByTestId("handoff-queue").SelectOptionAsync(new SelectOptionValue { Index = 1 });
+        var rules = await editor.GetByTestId("handoff-rule").CountAsync();
         await editor.GetByTestId("rule-add").ClickAsync();
-        var rule = editor.GetByTestId("handoff-rule").Last;
+        // The new rule is on the page before it is filled (else the last rule would still be the one before it).
+        await Expect(editor.GetByTestId("handoff-rule")).ToHaveCountAsync(rules + 1);
+        var rule = editor.GetByTestId("handoff-rule").Nth(rules);
         await rule.GetByTestId("rule-kind").SelectOptionAsync("keywords");
         await rule.GetByTestId("rule-message").FillAsync("Te paso con una compañera, te responde aquí enseguida.");
         await rule.GetByTestId("rule-keywords").FillAsync("abogado\ndenuncia");
@@ -172,5 +188,11 @@ public sealed partial class ConsoleTests
         await Expect(supervisor.GetByTestId("ai-provider-save")).ToHaveCountAsync(0);
         await Expect(supervisor.GetByTestId("activation-form")).ToHaveCountAsync(0);
         await Expect(supervisor.GetByTestId("ai-turns")).ToHaveCountAsync(0);
+
+        // The activation removed: the suite's other tests share this project, and a published agent answering WhatsApp
+        // would take their customers' conversations.
+        await page.GetByTestId("ai-tab-settings").ClickAsync();
+        await activation.GetByTestId("activation-delete").ClickAsync();
+        await Expect(activation).ToHaveCountAsync(0);
     });
 }

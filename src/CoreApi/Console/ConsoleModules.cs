@@ -11,7 +11,8 @@ public static class ConsoleModules
     [
         ("chats", Permissions.ReadConversations),
         ("dashboard", Permissions.ReadAllQueues),
-        ("ai_agents", Permissions.ConfigureProject),
+        // Every role reads agents' configuration (ai.read); writing it is ai.manage, which the page checks per action.
+        ("ai_agents", Permissions.ReadAi),
         ("chatbots", Permissions.ConfigureProject),
         ("templates", Permissions.ManageTemplates),
         ("mass_sends", Permissions.ReadCampaigns),
@@ -26,5 +27,5 @@ public static class ConsoleModules
 
     /// <summary>The modules this version of the platform has; the others are switches waiting for their release
     /// (Admin → Modules says so instead of a checklist).</summary>
-    public static readonly IReadOnlySet<string> Built = new HashSet<string> { "chats", "templates", "mass_sends", "number_health", "internal_chat", "admin", "ops" };
+    public static readonly IReadOnlySet<string> Built = new HashSet<string> { "chats", "ai_agents", "templates", "mass_sends", "number_health", "internal_chat", "admin", "ops" };
 }

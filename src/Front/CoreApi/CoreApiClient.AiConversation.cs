@@ -17,10 +17,12 @@ public sealed partial class CoreApiClient
         SendAsync<AiToolApproval>(HttpMethod.Post, $"projects/{projectId}/ai/approvals/{approvalId}/decision", new AiToolDecision(approve, note), ct);
 }
 
-/// <summary>The AI permissions the conversation's rail reads (the Core API's Permissions.ReadAi, ControlAi, ApproveAiTools).</summary>
+/// <summary>The AI permissions the conversation's rail and the AI agents module read (the Core API's Permissions.ReadAi,
+/// ControlAi, ApproveAiTools, ManageAi).</summary>
 public static class AiPermission
 {
     public const string Read = "ai.read";
     public const string Control = "ai.control";
     public const string ApproveTools = "ai.approve_tools";
+    public const string Manage = "ai.manage";
 }

@@ -1,0 +1,55 @@
+using System.Globalization;
+using MultichannelMessages.MassBench;
+
+namespace MultichannelMessages.AiBench;
+
+/// <summary>
+/// 100 concurrent AI conversations on one Worker: --count customers write at once through the Meta sandbox → the
+/// Webhook API while the sandbox holds every chat completion --latency-ms (a real model's time). Every conversation
+/// must be answered exactly once (AI replies per conversation in the database, sends per customer at the Meta sandbox),
+/// and the wall time from the first inbound row to the last AI reply row is set against the serial lower bound
+/// (count × latency): far below it only if the turns ran side by side (Ai:MaxConcurrentConversations, 100).
+/// </summary>
+public static class ConcurrentScenario
+{
+    public static async Task<int> RunAsync(BenchOptions o)
+    {
+        var count = o.Int("count", 100);
+        var latency = o.Int("latency-ms", 1500);
+        var prefix = o.Text("prefix", "3471");
+        await using var db = new AiDatabase(o.Text("db"));
+        using var openAi = new OpenAiControl(o.Text("openai"));
+        using var customers = new Customers(o.Text("meta"));
+        using var meta = new Sandbox(o.Text("meta"));
+        await openAi.SetChatLatencyAsync(latency);
+        Console.WriteLine($"concurrent: {count} customers write at once, model latency {latency} ms (prefix {prefix})");
+
+        await Task.WhenAll(Enumerable.Range(1, count).Select(i =>
+            customers.WriteAsync(prefix + i.ToString("D7", CultureInfo.InvariantCulture), "Buenas, ¿qué horario tenéis el sábado?")));
+        var answered = await Turns.WaitAnsweredAsync(db, prefix, count, TimeSpan.FromSeconds(60));
+        await Task.Delay(5000); // a double answer (a second run of a conversation) would be in by now
+        var runs = await Turns.LoadAsync(db, prefix);
+        Turns.Report(runs);
+
+        var firstInbound = runs.Min(r => r.InboundAt);
+        var lastInbound = runs.Max(r => r.InboundAt);
+        var lastReply = runs.Where(r => r.ReplyAt is not null).Max(r => r.ReplyAt!.Value);
+        var firstDue = runs.Where(r => r.DueAt is not null).Min(r => r.DueAt!.Value);
+        var wall = (lastReply - firstInbound).TotalSeconds;
+        var serial = count * runs.Average(r => r.ModelMs) / 1000;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  inbound rows within {(lastInbound - firstInbound).TotalSeconds:F2} s; first inbound → last AI reply {wall:F2} s " +
+            $"(first due → last reply {(lastReply - firstDue).TotalSeconds:F2} s)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  serial lower bound {count} × {runs.Average(r => r.ModelMs):F0} ms model time = {serial:F1} s; wall / serial = {wall / serial:F3} " +
+            $"(≈ {serial / wall:F0} turns at once on average)"));
+        Console.WriteLine($"  peak model calls in flight (bot.ai_turns): {await Turns.PeakModelCallsAsync(db, prefix)}");
+
+        var sent = (await meta.SentAsync("text")).Where(s => s.To.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        var perCustomer = sent.GroupBy(s => s.To).GroupBy(g => g.Count()).OrderBy(g => g.Key).Select(g => $"{g.Key} × {g.Count()}");
+        Console.WriteLine($"  Meta sandbox received {sent.Count} AI texts for {sent.Select(s => s.To).Distinct().Count()} customers; " +
+                          $"sends per customer: {string.Join(", ", perCustomer)}");
+        await openAi.SetChatLatencyAsync(0);
+        return answered == count && runs.All(r => r.AiReplies == 1) ? 0 : 1;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using System.Globalization;
+using MultichannelMessages.MassBench;
+
+namespace MultichannelMessages.AiBench;
+
+/// <summary>
+/// The Worker's overhead per AI turn, model time excluded (target p99 ≤ 25 ms): --count customers each write once,
+/// at --rate/s, through the Meta sandbox → the Webhook API (real ingestion, so bot.on_customer_messages wakes the agent);
+/// every other one asks about an order (the agent calls the tag tool, then replies: two model calls), the rest ask the
+/// opening hours (one model call). The sandbox holds every chat completion --latency-ms. Reported: the Worker's own
+/// bot.ai_turns.overhead_ms and, measured outside it, claim → reply row and inbound row → reply row, model time off.
+/// </summary>
+public static class OverheadScenario
+{
+    public static async Task<int> RunAsync(BenchOptions o)
+    {
+        var count = o.Int("count", 300);
+        var rate = o.Number("rate", 20);
+        var latency = o.Int("latency-ms", 0);
+        var prefix = o.Text("prefix", "3461");
+        await using var db = new AiDatabase(o.Text("db"));
+        using var openAi = new OpenAiControl(o.Text("openai"));
+        using var customers = new Customers(o.Text("meta"));
+        await openAi.SetChatLatencyAsync(latency);
+        Console.WriteLine($"overhead: {count} customers at {rate}/s, model latency {latency} ms (prefix {prefix})");
+
+        var clock = Stopwatch.StartNew();
+        var writes = new List<Task>();
+        for (var i = 0; i < count; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / rate);
+            if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed);
+            var from = prefix + (i + 1).ToString("D7", CultureInfo.InvariantCulture);
+            var text = i % 2 == 0
+                ? $"Hola, ¿dónde está mi pedido {40000 + i}? Lo pedí el lunes."
+                : "Buenas, ¿qué horario tenéis el sábado?";
+            writes.Add(customers.WriteAsync(from, text));
+        }
+        await Task.WhenAll(writes);
+        var answered = await Turns.WaitAnsweredAsync(db, prefix, count, TimeSpan.FromSeconds(60));
+        await Task.Delay(2000); // a second answer to anyone would be in by now (debounce 1 s, poll 250 ms)
+        Console.WriteLine($"  written in {clock.Elapsed.TotalSeconds:F1} s; answered {answered} of {count}");
+        var runs = await Turns.LoadAsync(db, prefix);
+        Turns.Report(runs);
+        Console.WriteLine($"  peak model calls in flight: {await Turns.PeakModelCallsAsync(db, prefix)}");
+        await openAi.SetChatLatencyAsync(0);
+        return answered == count ? 0 : 1;
+    }
+}

@@ -96,7 +96,7 @@ run_overhead() {
   # Side by side in one run: no model latency, then a model's.
   machine
   # shellcheck disable=SC2046
-  "${BENCH[@]}" overhead $(common) --count "$n" --rate "$rate" --latency-ms 0 --prefix 3461
+  "${BENCH[@]}" overhead $(common) --count "$n" --rate "$rate" --latency-ms 0 --warmup 40 --prefix 3461
   machine
   # shellcheck disable=SC2046
   "${BENCH[@]}" overhead $(common) --count "$n" --rate "$rate" --latency-ms "${AI_LATENCY_MS:-500}" --prefix 3462

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using MultichannelMessages.MassBench;
 
 namespace MultichannelMessages.AiBench;
@@ -73,20 +72,19 @@ public static class Turns
 
     public static void Report(IReadOnlyList<ConversationRun> runs)
     {
-        string S(IEnumerable<double?> values) => Stats.Summary(values.Where(v => v.HasValue).Select(v => v!.Value));
+        static void Line(string label, IEnumerable<double?> values) =>
+            Console.WriteLine($"  {label + ':',-58} {Stats.Summary(values.Where(v => v.HasValue).Select(v => v!.Value))}");
         var answered = runs.Where(r => r.ReplyAt is not null).ToList();
         Console.WriteLine($"  conversations {runs.Count}, answered {answered.Count}, AI replies per conversation: " +
                           string.Join(", ", runs.GroupBy(r => r.AiReplies).OrderBy(g => g.Key).Select(g => $"{g.Key} × {g.Count()}")));
         Console.WriteLine("  actions: " + string.Join(", ", runs.GroupBy(r => r.Actions ?? "none").Select(g => $"{g.Key} × {g.Count()}")));
         foreach (var calls in answered.GroupBy(r => r.ModelCalls).OrderBy(g => g.Key))
-            Console.WriteLine($"  Worker overhead_ms, turns with {calls.Key} model call(s):    {S(calls.Select(r => (double?)r.OverheadMs))}");
-        Console.WriteLine($"  Worker overhead_ms, all turns (bot.ai_turns):        {S(answered.Select(r => (double?)r.OverheadMs))}");
-        Console.WriteLine($"  outside: claim → reply row − model time:             {S(answered.Select(r => r.ClaimToReplyLessModelMs))}");
-        Console.WriteLine($"  outside: inbound row → reply row − model − debounce: {S(answered.Select(r => r.InboundToReplyMs - r.ModelMs - (r.DueAt is { } d ? (d - r.InboundAt).TotalMilliseconds : 0)))}");
-        Console.WriteLine($"  outside: inbound row → reply row (raw):              {S(answered.Select(r => r.InboundToReplyMs))}");
-        Console.WriteLine($"  claim wait (due → claimed, Ai:PollIntervalMs 250):           {S(answered.Select(r => r.ClaimWaitMs))}");
-        Console.WriteLine($"  model time per turn (model_ms, summed):              {S(answered.Select(r => (double?)r.ModelMs))}");
+            Line($"Worker overhead_ms, turns with {calls.Key} model call(s)", calls.Select(r => (double?)r.OverheadMs));
+        Line("Worker overhead_ms, all turns (bot.ai_turns)", answered.Select(r => (double?)r.OverheadMs));
+        Line("outside: claim → reply row − model time", answered.Select(r => r.ClaimToReplyLessModelMs));
+        Line("outside: inbound row → reply row − model − debounce", answered.Select(r => r.InboundToReplyMs - r.ModelMs - (r.DueAt is { } d ? (d - r.InboundAt).TotalMilliseconds : 0)));
+        Line("outside: inbound row → reply row (raw)", answered.Select(r => r.InboundToReplyMs));
+        Line("claim wait (due → claimed; the loop polls every 250 ms)", answered.Select(r => r.ClaimWaitMs));
+        Line("model time per turn (model_ms, summed)", answered.Select(r => (double?)r.ModelMs));
     }
-
-    public static string Ms(double v) => v.ToString("F1", CultureInfo.InvariantCulture);
 }

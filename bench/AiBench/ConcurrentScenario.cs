@@ -24,12 +24,31 @@ public static class ConcurrentScenario
         await openAi.SetChatLatencyAsync(latency);
         Console.WriteLine($"concurrent: {count} customers write at once, model latency {latency} ms (prefix {prefix})");
 
+        // The baseline, side by side: the same turn, one conversation at a time (also the fresh Worker's warm-up).
+        var baseline = o.Int("baseline", 20);
+        for (var i = 1; i <= baseline; i++)
+        {
+            await customers.WriteAsync(prefix + "9" + i.ToString("D6", CultureInfo.InvariantCulture), "Buenas, ¿qué horario tenéis el sábado?");
+            await Turns.WaitAnsweredAsync(db, prefix + "9", i, TimeSpan.FromSeconds(60));
+        }
+        var alone = await Turns.LoadAsync(db, prefix + "9");
+        Console.WriteLine($" one conversation at a time ({baseline}, one after the other):");
+        Turns.Report(alone);
+
         await Task.WhenAll(Enumerable.Range(1, count).Select(i =>
-            customers.WriteAsync(prefix + i.ToString("D7", CultureInfo.InvariantCulture), "Buenas, ¿qué horario tenéis el sábado?")));
+            customers.WriteAsync(prefix + "0" + i.ToString("D6", CultureInfo.InvariantCulture), "Buenas, ¿qué horario tenéis el sábado?")));
+        prefix += "0";
         var answered = await Turns.WaitAnsweredAsync(db, prefix, count, TimeSpan.FromSeconds(60));
         await Task.Delay(5000); // a double answer (a second run of a conversation) would be in by now
         var runs = await Turns.LoadAsync(db, prefix);
+        Console.WriteLine($" {count} at once:");
         Turns.Report(runs);
+        foreach (var q in new[] { 0.5, 0.99 })
+        {
+            double P(IEnumerable<ConversationRun> r) => Stats.Percentile(r.Where(x => x.OverheadMs is not null).Select(x => (double)x.OverheadMs!.Value).Order().ToList(), q);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  overhead p{q * 100:F0}, {count} at once / one at a time = {P(runs):F0} / {P(alone):F0} ms = {P(runs) / P(alone):F1}x"));
+        }
 
         var firstInbound = runs.Min(r => r.InboundAt);
         var lastInbound = runs.Max(r => r.InboundAt);

@@ -35,10 +35,13 @@ public static class ConcurrentScenario
         Console.WriteLine($" one conversation at a time ({baseline}, one after the other):");
         Turns.Report(alone);
 
+        await using var waits = new WaitSampler(o.Text("db"));
+        waits.Start();
         await Task.WhenAll(Enumerable.Range(1, count).Select(i =>
             customers.WriteAsync(prefix + "0" + i.ToString("D6", CultureInfo.InvariantCulture), "Buenas, ¿qué horario tenéis el sábado?")));
         prefix += "0";
         var answered = await Turns.WaitAnsweredAsync(db, prefix, count, TimeSpan.FromSeconds(60));
+        await waits.ReportAsync();
         await Task.Delay(5000); // a double answer (a second run of a conversation) would be in by now
         var runs = await Turns.LoadAsync(db, prefix);
         Console.WriteLine($" {count} at once:");

@@ -33,8 +33,11 @@ public static class OverheadScenario
             await Turns.WaitAnsweredAsync(db, prefix + "9", warmup, TimeSpan.FromSeconds(60));
         }
         var clock = Stopwatch.StartNew();
+        await using var waits = new WaitSampler(o.Text("db"));
+        waits.Start();
         await WriteAsync(customers, prefix + "0", count, rate);
         var answered = await Turns.WaitAnsweredAsync(db, prefix + "0", count, TimeSpan.FromSeconds(60));
+        await waits.ReportAsync(5);
         await Task.Delay(2000); // a second answer to anyone would be in by now (debounce 1 s, poll 250 ms)
         Console.WriteLine($"  written in {clock.Elapsed.TotalSeconds:F1} s; answered {answered} of {count}");
         var runs = await Turns.LoadAsync(db, prefix + "0");

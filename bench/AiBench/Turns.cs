@@ -28,7 +28,7 @@ public static class Turns
                (select count(*) from bot.ai_turns t where t.conversation_id = cv.id and t.purpose = 'agent' and t.model <> 'rules') as ModelCalls,
                (select coalesce(sum(t.model_ms), 0) from bot.ai_turns t where t.conversation_id = cv.id and t.purpose = 'agent')::bigint as ModelMs,
                (select max(t.overhead_ms) from bot.ai_turns t where t.conversation_id = cv.id and t.purpose = 'agent' and t.action is not null) as OverheadMs,
-               (select string_agg(t.action, ',') from bot.ai_turns t where t.conversation_id = cv.id and t.action is not null) as Actions
+               (select string_agg(t.action, ',' order by t.id) from bot.ai_turns t where t.conversation_id = cv.id and t.action is not null) as Actions
         from chat.conversations cv join chat.contacts c on c.id = cv.contact_id
         where c.external_id like @prefix || '%'
         order by cv.id

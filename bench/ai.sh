@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # AI agents (issue 14; DESIGN.md: Worker overhead per AI turn, model time excluded, p99 <= 25 ms; 100 concurrent AI
 # conversations on one Worker; a one-minute voice note transcribed and searchable end to end).
-#   bench/ai.sh overhead [N [rate]]     N customers (300) at rate/s (20), model latency 0 ms, then again at AI_LATENCY_MS (500)
+#   bench/ai.sh overhead [N [rate]]     N customers (300) at rate/s (20), model latency 0 ms, then again at AI_LATENCY_MS (500),
+#                                       then N/5 at rate/10 (latency 0)
 #   bench/ai.sh concurrent [N [ms]]     N customers (100) writing at once, model latency ms (1500)
 #   bench/ai.sh voice [runs]            one-minute voice notes (5), webhook → downloaded → transcribed → searchable
 #   bench/ai.sh all                     the three, defaults
@@ -40,7 +41,7 @@ trap bench_cleanup EXIT
 BENCH=(dotnet "$ROOT/bench/AiBench/bin/Release/net10.0/AiBench.dll")
 MEDIA="$ROOT/.local/bench-ai-media"
 
-# A fresh database, the services in front of it, the agent, and one Worker; sets WEBHOOK, SANDBOX, OPENAI, WORKER.
+# A fresh database, the services in front of it, the agent, and one Worker; sets WEBHOOK, SANDBOX, OPENAI, WORKER(_PID).
 fresh_platform() {
   bench_stop
   "${PSQL[@]}" -d postgres -c "drop database if exists mm with (force)" -c "create database mm"
@@ -78,6 +79,7 @@ SQL
   WORKER="$(free_port 5382)"
   MM_Graph__BaseAddress="http://127.0.0.1:$SANDBOX" MM_Fetch__AllowedEndpoints__0="127.0.0.1:$SANDBOX" MM_Media__Root="$MEDIA" \
     MM_Outbox__WorkerId=w1 bench_start Worker "$WORKER"
+  WORKER_PID="${BENCH_PIDS[-1]}"
   for _ in $(seq 1 150); do
     [ "$("${PSQL[@]}" -d mm -tAc "select count(*) from bot.ai_documents where status = 'ready'")" = 1 ] && return 0; sleep 0.2
   done
@@ -88,7 +90,9 @@ machine() {
   log "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(dotnet --version), $("$(pg_bin)/postgres" --version)"
 }
 
-common() { echo --db "$MM_Database__ConnectionString" --meta "http://127.0.0.1:$SANDBOX" --openai "http://127.0.0.1:$OPENAI"; }
+common() {
+  echo --db "$MM_Database__ConnectionString" --meta "http://127.0.0.1:$SANDBOX" --openai "http://127.0.0.1:$OPENAI" --worker-pid "$WORKER_PID"
+}
 
 run_overhead() {
   local n="${1:-300}" rate="${2:-20}"
@@ -100,6 +104,10 @@ run_overhead() {
   machine
   # shellcheck disable=SC2046
   "${BENCH[@]}" overhead $(common) --count "$n" --rate "$rate" --latency-ms "${AI_LATENCY_MS:-500}" --prefix 3462
+  machine
+  # The same turns at a tenth of the rate: the Worker's overhead with little else in flight.
+  # shellcheck disable=SC2046
+  "${BENCH[@]}" overhead $(common) --count "$((n / 5))" --rate "$(echo "$rate" | awk '{print $1 / 10}')" --latency-ms 0 --prefix 3463
   machine
 }
 

@@ -24,28 +24,31 @@ public static class ConcurrentScenario
         await openAi.SetChatLatencyAsync(latency);
         Console.WriteLine($"concurrent: {count} customers write at once, model latency {latency} ms (prefix {prefix})");
 
-        // The baseline, side by side: the same turn, one conversation at a time (also the fresh Worker's warm-up).
+        // The baseline, side by side: the same turn, one conversation at a time, after 5 that warm the fresh Worker up.
         var baseline = o.Int("baseline", 20);
-        for (var i = 1; i <= baseline; i++)
-        {
-            await customers.WriteAsync(prefix + "9" + i.ToString("D6", CultureInfo.InvariantCulture), "Buenas, ¿qué horario tenéis el sábado?");
-            await Turns.WaitAnsweredAsync(db, prefix + "9", i, TimeSpan.FromSeconds(60));
-        }
+        await OneAtATimeAsync(customers, db, prefix + "8", 5);
+        var cpu = WorkerCpu.Start(o);
+        await OneAtATimeAsync(customers, db, prefix + "9", baseline);
+        var cpuAlone = cpu.PerTurn(baseline);
         var alone = await Turns.LoadAsync(db, prefix + "9");
         Console.WriteLine($" one conversation at a time ({baseline}, one after the other):");
         Turns.Report(alone);
+        Console.WriteLine(cpuAlone);
 
         await using var waits = new WaitSampler(o.Text("db"));
         waits.Start();
+        cpu = WorkerCpu.Start(o);
         await Task.WhenAll(Enumerable.Range(1, count).Select(i =>
             customers.WriteAsync(prefix + "0" + i.ToString("D6", CultureInfo.InvariantCulture), "Buenas, ¿qué horario tenéis el sábado?")));
         prefix += "0";
         var answered = await Turns.WaitAnsweredAsync(db, prefix, count, TimeSpan.FromSeconds(60));
+        var cpuBurst = cpu.PerTurn(count);
         await waits.ReportAsync();
         await Task.Delay(5000); // a double answer (a second run of a conversation) would be in by now
         var runs = await Turns.LoadAsync(db, prefix);
         Console.WriteLine($" {count} at once:");
         Turns.Report(runs);
+        Console.WriteLine(cpuBurst);
         foreach (var q in new[] { 0.5, 0.99 })
         {
             double P(IEnumerable<ConversationRun> r) => Stats.Percentile(r.Where(x => x.OverheadMs is not null).Select(x => (double)x.OverheadMs!.Value).Order().ToList(), q);
@@ -73,5 +76,14 @@ public static class ConcurrentScenario
                           $"sends per customer: {string.Join(", ", perCustomer)}");
         await openAi.SetChatLatencyAsync(0);
         return answered == count && runs.All(r => r.AiReplies == 1) ? 0 : 1;
+    }
+
+    private static async Task OneAtATimeAsync(Customers customers, AiDatabase db, string prefix, int count)
+    {
+        for (var i = 1; i <= count; i++)
+        {
+            await customers.WriteAsync(prefix + i.ToString("D6", CultureInfo.InvariantCulture), "Buenas, ¿qué horario tenéis el sábado?");
+            await Turns.WaitAnsweredAsync(db, prefix, i, TimeSpan.FromSeconds(60));
+        }
     }
 }

@@ -35,14 +35,17 @@ public static class OverheadScenario
         var clock = Stopwatch.StartNew();
         await using var waits = new WaitSampler(o.Text("db"));
         waits.Start();
+        var cpu = WorkerCpu.Start(o);
         await WriteAsync(customers, prefix + "0", count, rate);
         var answered = await Turns.WaitAnsweredAsync(db, prefix + "0", count, TimeSpan.FromSeconds(60));
+        var cpuPerTurn = cpu.PerTurn(count);
         await waits.ReportAsync(5);
         await Task.Delay(2000); // a second answer to anyone would be in by now (debounce 1 s, poll 250 ms)
         Console.WriteLine($"  written in {clock.Elapsed.TotalSeconds:F1} s; answered {answered} of {count}");
         var runs = await Turns.LoadAsync(db, prefix + "0");
         Turns.Report(runs);
         Console.WriteLine($"  peak model calls in flight: {await Turns.PeakModelCallsAsync(db, prefix + "0")}");
+        Console.WriteLine(cpuPerTurn);
         await openAi.SetChatLatencyAsync(0);
         return answered == count ? 0 : 1;
     }

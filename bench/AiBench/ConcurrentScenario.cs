@@ -43,10 +43,10 @@ public static class ConcurrentScenario
         prefix += "0";
         var answered = await Turns.WaitAnsweredAsync(db, prefix, count, TimeSpan.FromSeconds(60));
         var cpuBurst = cpu.PerTurn(count);
+        Console.WriteLine($" {count} at once:");
         await waits.ReportAsync();
         await Task.Delay(5000); // a double answer (a second run of a conversation) would be in by now
         var runs = await Turns.LoadAsync(db, prefix);
-        Console.WriteLine($" {count} at once:");
         Turns.Report(runs);
         Console.WriteLine(cpuBurst);
         foreach (var q in new[] { 0.5, 0.99 })

@@ -14,6 +14,8 @@
 # master key), a published agent answering first on the demo WhatsApp number (debounce 1 s) and a manual.
 # The bench's triggers stamp, with clock_timestamp(), each AI claim (bench.ai_claims), each media download's end
 # (bench.media_stamps) and each transcript's arrival (bench.ai_text_stamps). Needs opusenc (opus-tools) for voice.
+# Env: AI_LATENCY_MS (500, overhead's second phase); AI_EMBEDDING_MS (unset: the provider has no embedding model; set:
+# it has one, the manual is embedded and the sandbox holds every embedding that long, the manual's query included).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export MM_PGDATA="$ROOT/.local/bench-pg/data"
@@ -75,7 +77,8 @@ SQL
     bench_start MetaSandbox "$SANDBOX"
   OPENAI="$(free_port 5395)"
   MM_OPENAI_Sandbox__RulesFile="" bench_start OpenAiSandbox "$OPENAI"
-  "${BENCH[@]}" setup --db "$MM_Database__ConnectionString" --openai "http://127.0.0.1:$OPENAI"
+  "${BENCH[@]}" setup --db "$MM_Database__ConnectionString" --openai "http://127.0.0.1:$OPENAI" \
+    --embeddings "$([ -n "${AI_EMBEDDING_MS:-}" ] && echo true || echo false)"
   WORKER="$(free_port 5382)"
   MM_Graph__BaseAddress="http://127.0.0.1:$SANDBOX" MM_Fetch__AllowedEndpoints__0="127.0.0.1:$SANDBOX" MM_Media__Root="$MEDIA" \
     MM_Outbox__WorkerId=w1 bench_start Worker "$WORKER"
@@ -91,7 +94,8 @@ machine() {
 }
 
 common() {
-  echo --db "$MM_Database__ConnectionString" --meta "http://127.0.0.1:$SANDBOX" --openai "http://127.0.0.1:$OPENAI" --worker-pid "$WORKER_PID"
+  echo --db "$MM_Database__ConnectionString" --meta "http://127.0.0.1:$SANDBOX" --openai "http://127.0.0.1:$OPENAI" --worker-pid "$WORKER_PID" \
+    --embedding-latency-ms "${AI_EMBEDDING_MS:-0}"
 }
 
 run_overhead() {

@@ -39,10 +39,11 @@ public static class AgentSetup
 
         var key = new SecretProtector(masterKey).Protect("sk-sandbox", SecretPlace.AiApiKey(project));
         await db.ExecuteAsync("""
-            insert into bot.ai_providers (project_id, base_url, api_key_enc, chat_model, transcription_model, prices)
-            values (@project, @baseUrl, @key, 'gpt-4.1-mini', 'whisper-1',
-                    '{"gpt-4.1-mini":{"input":0.4,"output":1.6},"whisper-1":{"minute":0.006}}')
-            """, new { project, baseUrl = o.Text("openai").TrimEnd('/') + "/v1", key });
+            insert into bot.ai_providers (project_id, base_url, api_key_enc, chat_model, transcription_model, embedding_model, prices)
+            values (@project, @baseUrl, @key, 'gpt-4.1-mini', 'whisper-1', @embedding,
+                    '{"gpt-4.1-mini":{"input":0.4,"output":1.6},"whisper-1":{"minute":0.006},"text-embedding-3-small":{"input":0.02}}')
+            """, new { project, baseUrl = o.Text("openai").TrimEnd('/') + "/v1", key,
+                       embedding = o.Text("embeddings", "false") == "true" ? "text-embedding-3-small" : null });
         await db.ExecuteAsync("insert into chat.tags (project_id, name, color) values (@project, 'Pedidos', '#2f80ed')", new { project });
         var queue = await db.ScalarAsync<long>("insert into core.queues (project_id, name) values (@project, 'Atención personal') returning id", new { project });
 
@@ -90,7 +91,7 @@ public static class AgentSetup
             insert into bot.ai_activations (project_id, agent_id, account_id, first)
             select @project, @agent, id, 'bot' from meta.accounts where external_id = @number
             """, new { project, agent, number = AiDatabase.PhoneNumberId });
-        // The manual, read and chunked by the Worker's manual loop (full text: the provider has no embedding model).
+        // The manual, read and chunked by the Worker's manual loop (full text, and embedded with --embeddings true).
         var manual = Encoding.UTF8.GetBytes(Manual);
         await db.ExecuteAsync("""
             insert into bot.ai_documents (project_id, agent_id, name, content_type, size_bytes, sha256, content)

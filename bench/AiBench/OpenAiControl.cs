@@ -13,12 +13,15 @@ public sealed class OpenAiControl(string baseUrl) : IDisposable
     public async Task AddRuleAsync(object rule) =>
         (await _http.PostAsJsonAsync("/sandbox/rules", rule, Json)).EnsureSuccessStatusCode();
 
-    /// <summary>Every chat completion held <paramref name="ms"/> before its answer (0: no latency but the sandbox's own).</summary>
-    public async Task SetChatLatencyAsync(int ms)
+    /// <summary>Every chat completion held <paramref name="ms"/> before its answer (0: no latency but the sandbox's own),
+    /// and every embedding <paramref name="embeddingMs"/>.</summary>
+    public async Task SetChatLatencyAsync(int ms, int embeddingMs = 0)
     {
         (await _http.DeleteAsync("/sandbox/faults")).EnsureSuccessStatusCode();
         if (ms > 0)
             (await _http.PostAsJsonAsync("/sandbox/faults", new { kind = "timeout", endpoint = "chat", delayMs = ms }, Json)).EnsureSuccessStatusCode();
+        if (embeddingMs > 0)
+            (await _http.PostAsJsonAsync("/sandbox/faults", new { kind = "timeout", endpoint = "embeddings", delayMs = embeddingMs }, Json)).EnsureSuccessStatusCode();
     }
 
     public async Task ScriptTranscriptAsync(string sha256Hex, string text, string language) =>

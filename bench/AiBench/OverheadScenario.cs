@@ -22,8 +22,10 @@ public static class OverheadScenario
         await using var db = new AiDatabase(o.Text("db"));
         using var openAi = new OpenAiControl(o.Text("openai"));
         using var customers = new Customers(o.Text("meta"));
-        await openAi.SetChatLatencyAsync(latency);
-        Console.WriteLine($"overhead: {count} customers at {rate}/s, model latency {latency} ms (prefix {prefix})");
+        var embeddingLatency = o.Int("embedding-latency-ms", 0);
+        await openAi.SetChatLatencyAsync(latency, embeddingLatency);
+        Console.WriteLine($"overhead: {count} customers at {rate}/s, model latency {latency} ms" +
+                          (embeddingLatency > 0 ? $", embeddings {embeddingLatency} ms" : "") + $" (prefix {prefix})");
 
         // A warm-up the report leaves out (a fresh Worker compiles its code paths on the first turns).
         var warmup = o.Int("warmup", 0);
@@ -46,6 +48,12 @@ public static class OverheadScenario
         Turns.Report(runs);
         Console.WriteLine($"  peak model calls in flight: {await Turns.PeakModelCallsAsync(db, prefix + "0")}");
         Console.WriteLine(cpuPerTurn);
+        var embeds = await db.QueryAsync<double>("""
+            select t.model_ms from bot.ai_turns t join chat.conversations cv on cv.id = t.conversation_id
+            join chat.contacts c on c.id = cv.contact_id
+            where c.external_id like @prefix || '%' and t.purpose = 'embed' and t.model_ms is not null
+            """, new { prefix = prefix + "0" });
+        if (embeds.Count > 0) Console.WriteLine($"  the manual's query embeddings (bot.ai_turns 'embed', not in model_ms above): {Stats.Summary(embeds)}");
         await openAi.SetChatLatencyAsync(0);
         return answered == count ? 0 : 1;
     }

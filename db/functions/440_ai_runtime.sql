@@ -200,22 +200,34 @@ $$;
 -- the turn. Idempotent on the client message id (a retried turn never sends twice). Outcomes: sent, duplicate,
 -- not_active (a person took over, or it was turned off), lost_lease, person_lock (a person holds the lock),
 -- window_closed.
+-- Whether the agent may send in the conversation now, re-checked right before each send under the row's lock: null
+-- when it may, else why not (lost_lease: another Worker has it; not_active: a person took over or turned it off;
+-- person_lock: a person holds the conversation's lock). Shared by the agent's replies and its templates.
+create or replace function bot.ai_send_refusal(p_conversation_id bigint, p_worker text) returns text
+language plpgsql as $$
+declare
+    v_ai bot.ai_conversations;
+begin
+    select * into v_ai from bot.ai_conversations where conversation_id = p_conversation_id for update;
+    if v_ai.locked_by is distinct from p_worker or v_ai.locked_until < now() then return 'lost_lease'; end if;
+    if v_ai.state not in ('active', 'waiting') then return 'not_active'; end if;
+    if exists (select 1 from chat.conversation_locks l where l.conversation_id = p_conversation_id and l.expires_at > now()) then
+        return 'person_lock';
+    end if;
+    return null;
+end
+$$;
+
 -- p_payload: what the Worker sends beside the text, for the channel (reply buttons, quick replies).
 drop function if exists bot.ai_send(bigint, text, bigint, text, text, text);
 create or replace function bot.ai_send(p_conversation_id bigint, p_worker text, p_agent_id bigint, p_client_message_id text,
                                        p_type text, p_body text, p_payload jsonb default null, out outcome text, out message_id bigint)
 language plpgsql as $$
 declare
-    v_ai bot.ai_conversations;
     v_created boolean;
 begin
-    select * into v_ai from bot.ai_conversations where conversation_id = p_conversation_id for update;
-    if v_ai.locked_by is distinct from p_worker or v_ai.locked_until < now() then outcome := 'lost_lease'; return; end if;
-    if v_ai.state not in ('active', 'waiting') then outcome := 'not_active'; return; end if;
-    if exists (select 1 from chat.conversation_locks l where l.conversation_id = p_conversation_id and l.expires_at > now()) then
-        outcome := 'person_lock';
-        return;
-    end if;
+    outcome := bot.ai_send_refusal(p_conversation_id, p_worker);
+    if outcome is not null then return; end if;
     begin
         select q.message_id, q.created into message_id, v_created
         from chat.queue_outbound(p_conversation_id, null, p_client_message_id, p_type, p_body) q;
@@ -242,17 +254,11 @@ create or replace function bot.ai_send_template(p_conversation_id bigint, p_work
                                                 out outcome text, out message_id bigint, out detail text)
 language plpgsql as $$
 declare
-    v_ai bot.ai_conversations;
     v_template_id bigint;
     v_created boolean;
 begin
-    select * into v_ai from bot.ai_conversations where conversation_id = p_conversation_id for update;
-    if v_ai.locked_by is distinct from p_worker or v_ai.locked_until < now() then outcome := 'lost_lease'; return; end if;
-    if v_ai.state not in ('active', 'waiting') then outcome := 'not_active'; return; end if;
-    if exists (select 1 from chat.conversation_locks l where l.conversation_id = p_conversation_id and l.expires_at > now()) then
-        outcome := 'person_lock';
-        return;
-    end if;
+    outcome := bot.ai_send_refusal(p_conversation_id, p_worker);
+    if outcome is not null then return; end if;
     select t.id into v_template_id
     from chat.conversations c
     join meta.accounts a on a.id = c.account_id

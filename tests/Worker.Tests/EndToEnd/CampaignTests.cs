@@ -110,6 +110,9 @@ public sealed class CampaignTests
                 "select count(distinct split_part(locked_by, '-', 2)) from mass.recipients where campaign_id = @campaignId and locked_by is not null",
                 new { campaignId }) >= 1 && await SentCount(db, campaignId) >= 15,
             TimeSpan.FromSeconds(20), "both Workers are sending");
+        // Both loops have beaten before one stops (on a busy machine the second could otherwise stop before its first beat).
+        await Eventually.TrueAsync(async () => await db.ScalarAsync<long>("select count(distinct worker_id) from ops.worker_heartbeats where loop = 'mass'") == 2,
+            TimeSpan.FromSeconds(20), "both Workers' campaign loops beat");
         await second.DisposeAsync(); // stops mid-campaign: its waiting recipients go back, its sends in flight finish
 
         await Eventually.TrueAsync(async () => await db.ScalarAsync<string>("select status from mass.campaigns where id = @campaignId", new { campaignId }) == "completed",

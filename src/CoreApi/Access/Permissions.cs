@@ -46,4 +46,10 @@ public static class Permissions
     public const string AssistAi = "ai.assist";
     /// <summary>Approve or reject a risky tool call an agent asked to make.</summary>
     public const string ApproveAiTools = "ai.approve_tools";
+    /// <summary>See chatbot flows, their activations and analytics, and a conversation's bot session.</summary>
+    public const string ReadBots = "bots.read";
+    /// <summary>Write, publish, test, import and archive flows; activate them on accounts.</summary>
+    public const string ManageBots = "bots.manage";
+    /// <summary>Hand a conversation back to its bot, or stop the bot on it.</summary>
+    public const string ControlBots = "bots.control";
 }

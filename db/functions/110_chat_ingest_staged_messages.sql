@@ -89,6 +89,12 @@ begin
     )
     insert into chat.conversation_events (project_id, conversation_id, action, queue_id, user_id)
     select project_id, id, 'reopened', queue_id, assigned_user_id from reopened;
+    -- Customer messages wake (or start) a chatbot flow's session (bot.flow_on_messages, 450_bot_runtime.sql), then the
+    -- AI agent of their conversation, debounced (bot.on_customer_messages), where no flow has it.
+    if exists (select 1 from bot.flow_activations where enabled)
+       or exists (select 1 from bot.flow_sessions where status = 'active') then
+        perform bot.flow_on_messages(array(select id from stg_new_messages where direction = 'in' order by id), new_conversations);
+    end if;
     -- Customer messages wake (or start) the AI agent of their conversation, debounced (bot.on_customer_messages).
     if exists (select 1 from bot.ai_activations where enabled)
        or exists (select 1 from bot.ai_conversations where state in ('active', 'waiting')) then

@@ -63,6 +63,14 @@ begin
         from bot.match_activations(v_conversations) m
         left join bot.ai_conversations a on a.conversation_id = m.conversation_id
         where m.first in ('bot', 'ask') and (a.conversation_id is null or a.state = 'ended')
+          -- a chatbot flow has the conversation, or handed it to people in this episode (docs/chatbots.md)
+          and not exists (select 1 from bot.flow_sessions s
+                          where s.conversation_id = m.conversation_id
+                            and (s.status = 'active'
+                                 or s.status in ('handed_off', 'off')
+                                    and s.ended_at > coalesce((select max(e.created_at) from chat.conversation_events e
+                                                               where e.conversation_id = s.conversation_id and e.action = 'resolved'),
+                                                              '-infinity')))
     ), started as (
         insert into bot.ai_conversations as a (conversation_id, project_id, agent_id, version_id, state, state_reason, due_at,
                                                episode_started_at)
@@ -93,6 +101,7 @@ language plpgsql as $$
 declare
     v_project bigint;
 begin
+    perform bot.flow_stop(p_conversation_id, 'off', p_reason, p_user_id);
     update bot.ai_conversations
     set state = 'off', state_reason = p_reason, state_changed_at = now(), state_changed_by = p_user_id, due_at = null,
         updated_at = now()
@@ -114,6 +123,7 @@ language plpgsql as $$
 declare
     v_project bigint;
 begin
+    perform bot.flow_stop(p_conversation_id, 'off', 'resolved', null);
     update bot.ai_conversations
     set state = 'ended', state_reason = 'resolved', state_changed_at = now(), due_at = null, updated_at = now()
     where conversation_id = p_conversation_id and state <> 'ended'
@@ -326,6 +336,12 @@ begin
     set state = 'handed_off', state_reason = p_reason, state_changed_at = now(), state_changed_by = null, due_at = null,
         updated_at = now()
     where conversation_id = p_conversation_id;
+    -- A flow activated for "ai_handoff" on this account takes the conversation instead of people.
+    if bot.flow_start_after_ai(p_conversation_id) then
+        perform ops.emit_change(v_ai.project_id, 'ai_changed', p_conversation_id, null,
+                                jsonb_build_object('state', 'handed_off', 'reason', p_reason));
+        return 'handed_off';
+    end if;
     select queue_id into v_queue from chat.conversations where id = p_conversation_id;
     if p_queue_id is not null and p_queue_id is distinct from v_queue
        and exists (select 1 from core.queues q where q.id = p_queue_id and q.project_id = v_ai.project_id) then

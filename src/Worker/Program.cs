@@ -18,6 +18,7 @@ builder.AddTemplateLoops();
 builder.AddAccountValidation();
 builder.AddMedia();
 builder.AddAiAgents();
+builder.AddBots();
 builder.AddAiMedia();
 builder.AddAiManual();
 builder.AddRetention();

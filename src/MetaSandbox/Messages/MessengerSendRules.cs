@@ -30,6 +30,18 @@ public static class MessengerSendRules
             return Invalid("Must send either text or attachment");
         if (text is not null && text.EnumerateRunes().Count() > MaxTextLength)
             return Invalid($"Length of param message[text] must be less than or equal to {MaxTextLength}");
+        // Quick replies: at most 13, each a title of at most 20 characters and a payload (Send API reference).
+        if (message["quick_replies"] is JsonArray quick)
+        {
+            if (quick.Count is 0 or > 13) return Invalid("param message[quick_replies] must have between 1 and 13 elements");
+            foreach (var reply in quick)
+            {
+                if (reply.Text("content_type") == "text" && reply.Text("title") is not { Length: > 0 and <= 20 })
+                    return Invalid("param message[quick_replies][title] must be between 1 and 20 characters");
+                if (reply.Text("content_type") == "text" && reply.Text("payload") is null)
+                    return Invalid("param message[quick_replies][payload] is required for a text quick reply");
+            }
+        }
         var type = text is not null ? "text" : attachment.Text("type") ?? "attachment";
         return (new MessengerSend(recipientId, type, text), null);
     }

@@ -40,7 +40,7 @@ public static class WhatsAppSendRules
             return Invalid(problem);
 
         var waId = new string([.. to.Where(char.IsAsciiDigit)]);
-        var send = new WhatsAppSend(to, waId.Length > 0 ? waId : to, type, content.Text("body"),
+        var send = new WhatsAppSend(to, waId.Length > 0 ? waId : to, type, type == "interactive" ? content["body"].Text("text") : content.Text("body"),
             content.Text("name"), content["language"].Text("code"), body.Text("biz_opaque_callback_data"));
         return (send, null);
     }
@@ -58,12 +58,54 @@ public static class WhatsAppSendRules
         "reaction" when content.Text("message_id") is null => "The parameter reaction['message_id'] is required.",
         "location" when content.Text("latitude") is null || content.Text("longitude") is null =>
             "The parameters location['latitude'] and location['longitude'] are required.",
-        "interactive" when content.Text("type") is null => "The parameter interactive['type'] is required.",
+        "interactive" => Interactive(content),
         "contacts" when content is not JsonArray { Count: > 0 } => "Param contacts must be a non-empty array.",
         _ when MediaTypes.Contains(type) && content.Text("id") is null && content.Text("link") is null =>
             $"Param {type} must contain either id or link.",
         _ => null,
     };
+
+    /// <summary>Reply buttons (at most 3, titles ≤ 20, unique ids) and list messages (at most 10 rows in all, titles ≤ 24,
+    /// descriptions ≤ 72, a button text ≤ 20), each with a body of at most 1,024 characters, as the Cloud API refuses them.</summary>
+    private static string? Interactive(JsonNode content)
+    {
+        var kind = content.Text("type");
+        if (kind is null) return "The parameter interactive['type'] is required.";
+        if (kind is not ("button" or "list")) return null;
+        var body = content["body"].Text("text");
+        if (string.IsNullOrEmpty(body)) return "The parameter interactive['body']['text'] is required.";
+        if (body.EnumerateRunes().Count() > 1024) return "Param interactive['body']['text'] must be at most 1024 characters long.";
+        var action = content["action"];
+        if (kind == "button")
+        {
+            if (action?["buttons"] is not JsonArray { Count: >= 1 and <= 3 } buttons)
+                return "Param interactive['action']['buttons'] must contain between 1 and 3 elements.";
+            var ids = new HashSet<string>();
+            foreach (var b in buttons)
+            {
+                if (b?["reply"] is not { } reply || reply.Text("id") is not { Length: > 0 and <= 256 } id || !ids.Add(id))
+                    return "Param interactive['action']['buttons'][]['reply']['id'] must be unique and at most 256 characters.";
+                if (reply.Text("title") is not { Length: > 0 } title || title.EnumerateRunes().Count() > 20)
+                    return "Param interactive['action']['buttons'][]['reply']['title'] must be between 1 and 20 characters long.";
+            }
+            return null;
+        }
+        if (action.Text("button") is not { Length: > 0 } button || button.EnumerateRunes().Count() > 20)
+            return "Param interactive['action']['button'] must be between 1 and 20 characters long.";
+        if (action?["sections"] is not JsonArray { Count: >= 1 and <= 10 } sections)
+            return "Param interactive['action']['sections'] must contain between 1 and 10 elements.";
+        var rows = sections.SelectMany(s => s?["rows"] as JsonArray ?? []).ToList();
+        if (rows.Count is 0 or > 10) return "Total row count exceed max allowed count: 10";
+        foreach (var row in rows)
+        {
+            if (row.Text("id") is not { Length: > 0 and <= 200 }) return "Param interactive['action']['sections'][]['rows'][]['id'] is required.";
+            if (row.Text("title") is not { Length: > 0 } title || title.EnumerateRunes().Count() > 24)
+                return "Param interactive['action']['sections'][]['rows'][]['title'] must be between 1 and 24 characters long.";
+            if (row.Text("description") is { } d && d.EnumerateRunes().Count() > 72)
+                return "Param interactive['action']['sections'][]['rows'][]['description'] must be at most 72 characters long.";
+        }
+        return null;
+    }
 
     private static (WhatsAppSend?, GraphError?) Invalid(string details) => (null, GraphErrors.InvalidParameter(details));
 }

@@ -171,6 +171,19 @@ public static class WorkerExtensions
         return builder;
     }
 
+    /// <summary>The chatbots' loop (docs/chatbots.md): flow sessions stepped as customers answer, woken by NOTIFY 'bot'.</summary>
+    public static WebApplicationBuilder AddBots(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<Bots.BotOptions>().BindConfiguration(Bots.BotOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton<WorkerIdentity>();
+        builder.Services.AddSingleton<Bots.FlowStore>();
+        builder.Services.AddSingleton<Bots.FlowRunner>();
+        builder.Services.AddSingleton<Bots.BotWakeup>();
+        builder.Services.AddHostedService<Bots.BotListener>();
+        builder.Services.AddHostedService<Bots.FlowLoop>();
+        return builder;
+    }
+
     /// <summary>Customers' media understood by AI (docs/ai-media-and-manual.md): voice notes transcribed, photos described,
     /// documents read, the text kept on the message. Uses the AI agents' provider clients and the media store
     /// (<see cref="AddMedia"/>'s).</summary>

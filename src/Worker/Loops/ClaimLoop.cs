@@ -16,8 +16,10 @@ public static partial class ClaimLoop
     /// <param name="claim">Claims up to the given number of rows (leased to this Worker).</param>
     /// <param name="work">Works one claimed row; it records its own outcome and must not throw for a row's failure.</param>
     /// <param name="queuedAt">When a row became due, for the heartbeat's queue lag; null when unknown.</param>
+    /// <param name="wakeup">Ends the idle wait early (a NOTIFY on the loop's channel); null: the poll alone.</param>
     public static async Task RunAsync<T>(LoopStatus status, TimeProvider time, ILogger logger, int maxParallel, int batchSize, TimeSpan poll,
-        Func<int, Task<IReadOnlyList<T>>> claim, Func<T, Task> work, Func<T, DateTime?> queuedAt, CancellationToken stoppingToken)
+        Func<int, Task<IReadOnlyList<T>>> claim, Func<T, Task> work, Func<T, DateTime?> queuedAt, CancellationToken stoppingToken,
+        Wakeup? wakeup = null)
     {
         var running = new List<Task>();
         try
@@ -49,7 +51,9 @@ public static partial class ClaimLoop
                 var oldest = claimed.Select(queuedAt).Where(at => at is not null).Min();
                 status.Claimed(now, claimed.Count, oldest is { } o ? now - new DateTimeOffset(DateTime.SpecifyKind(o, DateTimeKind.Utc)) : null);
                 foreach (var row in claimed) running.Add(work(row));
-                if (claimed.Count < room) await Task.Delay(poll, time, stoppingToken);
+                if (claimed.Count >= room) continue;
+                if (wakeup is null) await Task.Delay(poll, time, stoppingToken);
+                else await wakeup.WaitAsync(poll, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }

@@ -1,3 +1,4 @@
+using MultichannelMessages.Platform.Text;
 using System.Text.Json.Nodes;
 using MultichannelMessages.Contracts.Ai;
 using MultichannelMessages.Worker.Ai;

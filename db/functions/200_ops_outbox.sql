@@ -18,11 +18,14 @@ language sql as $$
         set locked_by = p_worker, locked_until = now() + make_interval(secs => p_lease_seconds),
             attempt_count = o.attempt_count + 1
         where o.id in (
-            select id from ops.outbox
-            where completed_at is null and next_attempt_at <= now() and (locked_until is null or locked_until < now())
+            select p.id from ops.outbox p
+            where p.completed_at is null and p.next_attempt_at <= now() and (p.locked_until is null or p.locked_until < now())
               -- An account whose token Meta refused is paused: its rows wait, unspent, until a new token validates.
-              and not exists (select 1 from meta.accounts pa where pa.id = ops.outbox.account_id and pa.sends_paused_at is not null)
-            order by next_attempt_at, id
+              and not exists (select 1 from meta.accounts pa where pa.id = p.account_id and pa.sends_paused_at is not null)
+              -- A conversation's messages go out in order: not before its earlier ones are finished.
+              and not exists (select 1 from ops.outbox e
+                              where e.conversation_id = p.conversation_id and e.completed_at is null and e.id < p.id)
+            order by p.next_attempt_at, p.id
             for update skip locked
             limit p_limit)
         returning o.id, o.attempt_count, o.project_id, o.message_id, o.account_id, o.next_attempt_at, o.send_started_at

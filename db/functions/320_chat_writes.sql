@@ -53,7 +53,8 @@ begin
         return;
     end if;
 
-    insert into ops.outbox (project_id, account_id, message_id) values (v_conversation.project_id, v_conversation.account_id, message_id);
+    insert into ops.outbox (project_id, account_id, message_id, conversation_id)
+    values (v_conversation.project_id, v_conversation.account_id, message_id, v_conversation.id);
 
     update chat.conversations
     set last_message_id = message_id, last_message_at = now(), last_message_direction = 'out', last_message_type = p_type,

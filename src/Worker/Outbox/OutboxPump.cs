@@ -54,7 +54,10 @@ public sealed class OutboxPump(
                     continue;
                 }
                 failures = 0;
-                foreach (var item in claimed) running.Add(sender.ProcessAsync(item, status, stoppingToken));
+                // A finished send wakes the loop: the conversation's next message (held back until this one is done,
+                // ops.claim_outbox) goes at once rather than after the poll interval.
+                foreach (var item in claimed) running.Add(sender.ProcessAsync(item, status, stoppingToken).ContinueWith(
+                    _ => wakeup.Signal(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
                 if (claimed.Count < room) await wakeup.WaitAsync(_options.PollInterval, stoppingToken);
             }
         }

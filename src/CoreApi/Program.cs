@@ -1,4 +1,5 @@
 using MultichannelMessages.CoreApi.Ai;
+using MultichannelMessages.CoreApi.Bots;
 using MultichannelMessages.CoreApi.Mass;
 using MultichannelMessages.CoreApi.Auth;
 using MultichannelMessages.CoreApi.Caching;
@@ -56,6 +57,8 @@ app.MapCampaignsApi();
 app.MapCampaignEstimatesApi();
 app.MapNumberHealthApi();
 app.MapAiApi();
+app.MapConversationBot();
+app.MapFlowTest();
 app.MapHub<ConsoleHub>(ConsoleHub.Path, o => o.CloseOnAuthenticationExpiration = true);
 app.Run();
 

@@ -205,6 +205,9 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
                     (select min(id) from core.users))
                 """, new { DemoProjectId, agentId });
             await SeedClassificationAsync(db);
+            _ids["flowId"] = await db.ExecuteScalarAsync<long>(
+                "insert into bot.flows (project_id, name, draft) values (@DemoProjectId, 'Matrix flow', '{\"start\":\"end\",\"channels\":[\"whatsapp\"],\"nodes\":[{\"id\":\"end\",\"type\":\"end\"}]}') returning id",
+                new { DemoProjectId });
         }
 
         /// <summary>Agent assist and classification: an assist on the matrix's conversation, a label and a job.</summary>

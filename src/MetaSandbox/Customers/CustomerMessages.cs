@@ -40,6 +40,13 @@ public sealed class CustomerMessages(MediaStore media, CustomerWindows windows, 
             case "reaction":
                 content = new JsonObject { ["message_id"] = m.ReplyTo, ["emoji"] = m.Emoji ?? "\U0001F44D" };
                 break;
+            case "interactive" when (m.ButtonReplyId ?? m.ListReplyId) is null || string.IsNullOrEmpty(m.Text):
+                return (null, "an interactive reply needs button_reply_id or list_reply_id, and text (its title).");
+            case "interactive":
+                content = m.ButtonReplyId is not null
+                    ? new JsonObject { ["type"] = "button_reply", ["button_reply"] = new JsonObject { ["id"] = m.ButtonReplyId, ["title"] = m.Text } }
+                    : new JsonObject { ["type"] = "list_reply", ["list_reply"] = new JsonObject { ["id"] = m.ListReplyId, ["title"] = m.Text } };
+                break;
             default:
                 if (!TryDecode(m.ContentBase64, out var bytes))
                     return (null, "content_base64 is not valid base64.");
@@ -62,7 +69,7 @@ public sealed class CustomerMessages(MediaStore media, CustomerWindows windows, 
         var name = m.Name ?? $"Customer {from[^4..]}";
         windows.Opened(account.Id, from);
         var replyTo = m.Type == "reaction" ? null : m.ReplyTo;
-        scheduler.Schedule(WhatsAppPayloads.Inbound(account, from, name, id, time.GetUtcNow(), m.Type, content, replyTo), TimeSpan.Zero);
+        scheduler.Schedule(WhatsAppPayloads.Inbound(account, from, name, id, time.GetUtcNow(), m.Type, content, replyTo, m.ReferralSourceId), TimeSpan.Zero);
         return (new CustomerMessageAccepted(id, mediaId), null);
     }
 
@@ -84,7 +91,9 @@ public sealed class CustomerMessages(MediaStore media, CustomerWindows windows, 
             return (null, "text or image_url is required.");
         var mid = account.Kind == AccountKind.Instagram ? GraphIds.InstagramMid() : GraphIds.MessengerMid();
         windows.Opened(account.Id, m.Psid!);
-        scheduler.Schedule(MessengerPayloads.Message(account, m.Psid!, mid, time.GetUtcNow(), m.Text, m.ImageUrl), TimeSpan.Zero);
+        scheduler.Schedule(m.PostbackPayload is { } postback
+            ? MessengerPayloads.Postback(account, m.Psid!, mid, time.GetUtcNow(), m.Text ?? postback, postback)
+            : MessengerPayloads.Message(account, m.Psid!, mid, time.GetUtcNow(), m.Text, m.ImageUrl, m.QuickReplyPayload, m.ReferralRef), TimeSpan.Zero);
         return (new CustomerMessageAccepted(mid, null), null);
     }
 }

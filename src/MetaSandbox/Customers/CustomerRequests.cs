@@ -12,8 +12,16 @@ public sealed record WhatsAppCustomerMessage
     /// <summary>Profile name; default "Customer" and the last four digits.</summary>
     public string? Name { get; init; }
 
-    [RegularExpression("^(text|image|audio|video|document|sticker|reaction)$")]
+    /// <summary>interactive: the customer tapped a reply button (ButtonReplyId) or a list row (ListReplyId) the business
+    /// sent; Text is its title, ReplyTo the business message it was on.</summary>
+    [RegularExpression("^(text|image|audio|video|document|sticker|reaction|interactive)$")]
     public string Type { get; init; } = "text";
+
+    public string? ButtonReplyId { get; init; }
+    public string? ListReplyId { get; init; }
+
+    /// <summary>The customer came from a click-to-WhatsApp ad: Meta adds referral (source_id, ctwa_clid…) to the message.</summary>
+    public string? ReferralSourceId { get; init; }
 
     public string? Text { get; init; }
     public string? Caption { get; init; }
@@ -33,6 +41,12 @@ public sealed record PageCustomerMessage
     public string? Psid { get; init; }
     public string? Text { get; init; }
     public string? ImageUrl { get; init; }
+    /// <summary>The user tapped a quick reply the page sent (its payload; Text is its title).</summary>
+    public string? QuickReplyPayload { get; init; }
+    /// <summary>The user tapped a button of a template or the persistent menu: a messaging_postbacks event (Text is its title).</summary>
+    public string? PostbackPayload { get; init; }
+    /// <summary>The user came from an m.me link or an ad: referral.ref on the message.</summary>
+    public string? ReferralRef { get; init; }
 }
 
 /// <summary>What the customer's message became: its Meta id, and the media id of an attachment.</summary>

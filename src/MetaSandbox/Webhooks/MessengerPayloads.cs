@@ -7,11 +7,16 @@ namespace MultichannelMessages.MetaSandbox.Webhooks;
 /// milliseconds as numbers.</summary>
 public static class MessengerPayloads
 {
-    public static WebhookItem Message(SandboxAccount account, string psid, string mid, DateTimeOffset at, string? text, string? imageUrl)
+    public static WebhookItem Message(SandboxAccount account, string psid, string mid, DateTimeOffset at, string? text, string? imageUrl,
+        string? quickReplyPayload = null, string? referralRef = null)
     {
         var message = new JsonObject { ["mid"] = mid };
         if (text is not null)
             message["text"] = text;
+        if (quickReplyPayload is not null)
+            message["quick_reply"] = new JsonObject { ["payload"] = quickReplyPayload };
+        if (referralRef is not null)
+            message["referral"] = new JsonObject { ["ref"] = referralRef, ["source"] = "SHORTLINK", ["type"] = "OPEN_THREAD" };
         if (imageUrl is not null)
         {
             message["attachments"] = new JsonArray(new JsonObject
@@ -22,6 +27,10 @@ public static class MessengerPayloads
         }
         return Event(account, psid, at, "message", message);
     }
+
+    /// <summary>A tapped template or menu button: a messaging_postbacks event with the button's title and payload.</summary>
+    public static WebhookItem Postback(SandboxAccount account, string psid, string mid, DateTimeOffset at, string title, string payload) =>
+        Event(account, psid, at, "postback", new JsonObject { ["mid"] = mid, ["title"] = title, ["payload"] = payload });
 
     /// <summary>Messenger only: Instagram sends no delivery receipts.</summary>
     public static WebhookItem Delivery(SandboxAccount account, string psid, string mid, DateTimeOffset at) =>

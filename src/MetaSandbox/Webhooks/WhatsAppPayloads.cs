@@ -45,11 +45,18 @@ public static class WhatsAppPayloads
 
     /// <summary>A customer's message: contacts[] with the profile name, messages[] with the typed content.</summary>
     public static WebhookItem Inbound(SandboxAccount account, string from, string name, string id, DateTimeOffset at,
-        string type, JsonObject content, string? replyTo)
+        string type, JsonObject content, string? replyTo, string? referralSourceId = null)
     {
         var message = new JsonObject { ["from"] = from, ["id"] = id, ["timestamp"] = Seconds(at) };
         if (replyTo is not null)
             message["context"] = new JsonObject { ["from"] = account.DisplayPhoneNumber, ["id"] = replyTo };
+        if (referralSourceId is not null)
+            message["referral"] = new JsonObject
+            {
+                ["source_url"] = "https://fb.me/" + referralSourceId, ["source_id"] = referralSourceId, ["source_type"] = "ad",
+                ["headline"] = "Sandbox ad", ["body"] = "Write to us on WhatsApp", ["media_type"] = "image",
+                ["ctwa_clid"] = "ARA" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)),
+            };
         message[type] = content;
         message["type"] = type;
         var contact = new JsonObject { ["profile"] = new JsonObject { ["name"] = name }, ["wa_id"] = from };

@@ -64,7 +64,19 @@ public class PlatformProcesses : IAsyncLifetime
             ["MM_Fetch__AllowedEndpoints__0"] = Sandbox.BaseAddress.Authority,
         };
         foreach (var (key, value) in await WorkerSettingsAsync()) worker[key] = value;
+        _workerSettings = worker;
         Worker = await StartAsync("Worker", worker);
+    }
+
+    private Dictionary<string, string> _workerSettings = [];
+
+    /// <summary>The Worker dies (SIGKILL: no shutdown hook, leases left held) and, once <paramref name="whileDown"/> ran,
+    /// a new Worker process starts with the same settings.</summary>
+    public async Task KillAndRestartWorkerAsync(Func<Task> whileDown)
+    {
+        await Worker.KillAsync();
+        await whileDown();
+        Worker = await StartAsync("Worker", _workerSettings);
     }
 
     private async Task<ServiceProcess> StartAsync(string project, IReadOnlyDictionary<string, string> env)

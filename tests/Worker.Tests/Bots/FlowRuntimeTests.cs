@@ -355,4 +355,74 @@ public sealed class FlowRuntimeTests
             "select entry from bot.flow_sessions where conversation_id = @conversation order by id desc limit 1", new { conversation }));
         Assert.Equal(2, await s.Db.ScalarAsync<long>("select count(*) from bot.flow_sessions where conversation_id = @conversation", new { conversation }));
     }
+    [Fact]
+    public async Task An_ad_referral_starts_its_flow_out_of_hours_starts_another_and_a_template_node_sends_an_approved_template()
+    {
+        var adFlow = new
+        {
+            start = "t",
+            channels = new[] { "whatsapp" },
+            nodes = new object[]
+            {
+                new { id = "t", type = "template", templateName = "invoice_copy", templateLanguage = "es", templateParameters = new Dictionary<string, string> { ["1"] = "{{contact.name}}" }, next = "e" },
+                new { id = "e", type = "end", text = "Anuncio visto" },
+            },
+        };
+        await using var s = await StartAsync("flow_referral", adFlow, entry: "referral");
+        await s.Db.ExecuteAsync("""
+            insert into meta.templates (project_id, account_id, waba_id, name, language, category, components, status)
+            select project_id, id, waba_id, 'invoice_copy', 'es', 'UTILITY',
+                   '[{"type":"BODY","text":"Hola {{1}}, gracias por escribirnos.","example":{"body_text":[["Ana"]]}}]', 'APPROVED'
+            from meta.accounts where external_id = @account
+            """, new { account = WorkerDatabase.WhatsApp });
+        // Out of hours (the project is closed all week) another flow greets new conversations that came from no ad.
+        await s.Db.ExecuteAsync("update core.projects set business_hours = '{}' where id = @ProjectId", new { s.Db.ProjectId });
+        var closedFlow = await s.Db.ScalarAsync<long>("insert into bot.flows (project_id, name, draft) values (@ProjectId, 'Closed', '{}') returning id",
+            new { s.Db.ProjectId });
+        await s.Db.ExecuteAsync("""
+            insert into bot.flow_versions (project_id, flow_id, version, definition)
+            values (@ProjectId, @closedFlow, 1, '{"start":"c","channels":["whatsapp"],"nodes":[{"id":"c","type":"end","text":"Ahora estamos cerrados"}]}');
+            update bot.flows set published_version_id = (select max(id) from bot.flow_versions where flow_id = @closedFlow) where id = @closedFlow;
+            """, new { s.Db.ProjectId, closedFlow });
+        await ActivateAsync(s.Db, closedFlow, WorkerDatabase.WhatsApp, "out_of_hours");
+
+        await CustomerWritesAsync(s.Db, "34611000020", "Hola, vi vuestro anuncio", payload: new { referral = new { source_id = "ad-123", source_type = "ad", ctwa_clid = "ARAabc" } });
+        await CustomerWritesAsync(s.Db, "34611000021", "Hola");
+        await WaitSentAsync(s, "34611000020", 2, "the template and the end message");
+        await WaitSentAsync(s, "34611000021", 1, "the out-of-hours greeting");
+        var ad = await SentToAsync(s, "34611000020");
+        Assert.Equal(["template", "text"], ad.Select(x => x.Type));
+        Assert.Equal("Anuncio visto", ad[1].Text);
+        Assert.Equal("Ahora estamos cerrados", (await SentToAsync(s, "34611000021")).Single().Text);
+        Assert.Equal("referral", await s.Db.ScalarAsync<string>("""
+            select fs.entry from bot.flow_sessions fs join chat.conversations c on c.id = fs.conversation_id
+            join chat.contacts ct on ct.id = c.contact_id where ct.external_id = '34611000020'
+            """));
+    }
+
+    [Fact]
+    public async Task A_session_finishes_on_the_version_it_started_with_while_new_sessions_run_the_new_one()
+    {
+        await using var s = await StartAsync("flow_versions", MenuFlow());
+        var old = await CustomerWritesAsync(s.Db, "34611000030", "hola");
+        await WaitSentAsync(s, "34611000030", 2, "the v1 menu");
+        var v2 = JsonSerializer.Serialize(MenuFlow(), Json).Replace("Gracias, pedido {{order}}.", "v2: pedido {{order}}.", StringComparison.Ordinal)
+            .Replace("Hola {{contact.name}}", "v2: hola", StringComparison.Ordinal);
+        await s.Db.ExecuteAsync("""
+            insert into bot.flow_versions (project_id, flow_id, version, definition) values (@ProjectId, @FlowId, 2, @v2::jsonb);
+            update bot.flows set published_version_id = (select max(id) from bot.flow_versions where flow_id = @FlowId) where id = @FlowId;
+            """, new { s.Db.ProjectId, s.FlowId, v2 });
+        await CustomerWritesAsync(s.Db, "34611000031", "hola");
+        await WaitSentAsync(s, "34611000031", 2, "the v2 menu for a new session");
+        Assert.Equal("v2: hola", (await SentToAsync(s, "34611000031"))[0].Text);
+
+        await CustomerWritesAsync(s.Db, "34611000030", "1");
+        await WaitSentAsync(s, "34611000030", 3, "the question");
+        await CustomerWritesAsync(s.Db, "34611000030", "654321");
+        await WaitSentAsync(s, "34611000030", 4, "the end of v1");
+        Assert.Equal("Gracias, pedido 654321.", (await SentToAsync(s, "34611000030"))[3].Text);
+        Assert.Equal(1, await s.Db.ScalarAsync<int>("""
+            select v.version from bot.flow_sessions fs join bot.flow_versions v on v.id = fs.version_id where fs.conversation_id = @old
+            """, new { old }));
+    }
 }

@@ -72,7 +72,7 @@ public static partial class FlowRules
         var nodes = definition.Nodes ?? [];
         if (nodes.Length == 0) found.Add(null, "nodes", "flow_empty", "A flow has at least one node.");
         if (nodes.Length > MaxNodes) found.Add(null, "nodes", "flow_too_many_nodes", $"A flow has at most {MaxNodes} nodes; this one has {nodes.Length}.");
-        if (nodes.Length > 0 && !nodes.Any(n => n is not null && n.Id == definition.Start))
+        if (nodes.Length > 0 && (definition.Start is not { } start || !nodes.Any(n => n is not null && n.Id == start)))
             found.Add(null, "start", "flow_start_unknown", "The flow starts at a node of its own: choose the first node.");
         var channels = definition.Channels ?? [];
         if (channels.Length == 0)

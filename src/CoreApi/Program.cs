@@ -1,6 +1,7 @@
 using MultichannelMessages.CoreApi.Ai;
 using MultichannelMessages.CoreApi.Mass;
 using MultichannelMessages.CoreApi.Auth;
+using MultichannelMessages.CoreApi.Bots;
 using MultichannelMessages.CoreApi.Caching;
 using MultichannelMessages.CoreApi.Collaboration;
 using MultichannelMessages.CoreApi.Consent;
@@ -56,6 +57,7 @@ app.MapCampaignsApi();
 app.MapCampaignEstimatesApi();
 app.MapNumberHealthApi();
 app.MapAiApi();
+app.MapBotsApi();
 app.MapHub<ConsoleHub>(ConsoleHub.Path, o => o.CloseOnAuthenticationExpiration = true);
 app.Run();
 

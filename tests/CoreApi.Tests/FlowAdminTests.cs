@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using MultichannelMessages.Contracts.Bots;
 using MultichannelMessages.CoreApi.Bots;
+using static MultichannelMessages.CoreApi.Tests.ProblemResponses;
 
 namespace MultichannelMessages.CoreApi.Tests;
 
@@ -12,15 +13,6 @@ namespace MultichannelMessages.CoreApi.Tests;
 public sealed class FlowAdminTests(CoreHost host) : IClassFixture<CoreHost>
 {
     private string Bots => $"/projects/{host.DemoProjectId}/bots";
-
-    private static async Task<(HttpStatusCode Status, string? Code, string? Field)> ProblemOf(HttpResponseMessage response)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        if (body.Length == 0 || !body.TrimStart().StartsWith('{')) return (response.StatusCode, null, null);
-        var json = JsonDocument.Parse(body).RootElement;
-        return (response.StatusCode, json.TryGetProperty("code", out var c) ? c.GetString() : null,
-            json.TryGetProperty("field", out var f) ? f.GetString() : null);
-    }
 
     /// <summary>The demo project's WhatsApp, Messenger and Instagram flows may name its General queue.</summary>
     private FlowDefinition Flow(params string[] channels) =>

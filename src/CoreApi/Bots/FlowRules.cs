@@ -125,22 +125,23 @@ public static partial class FlowRules
                 yield return ("fallback", node.Fallback);
                 break;
             case "choice":
-                for (var i = 0; i < (node.Choices ?? []).Length; i++)
-                    if (node.Choices![i] is { } choice) yield return ($"choices[{i}].next", choice.Next);
+                foreach (var exit in Each(node.Choices, "choices", c => c.Next)) yield return exit;
                 yield return ("fallback", node.Fallback);
                 break;
             case "intent":
-                for (var i = 0; i < (node.Intents ?? []).Length; i++)
-                    if (node.Intents![i] is { } intent) yield return ($"intents[{i}].next", intent.Next);
+                foreach (var exit in Each(node.Intents, "intents", i => i.Next)) yield return exit;
                 yield return ("fallback", node.Fallback);
                 break;
             case "condition":
-                for (var i = 0; i < (node.Conditions ?? []).Length; i++)
-                    if (node.Conditions![i] is { } condition) yield return ($"conditions[{i}].next", condition.Next);
+                foreach (var exit in Each(node.Conditions, "conditions", c => c.Next)) yield return exit;
                 yield return ("else", node.Else);
                 break;
         }
     }
+
+    /// <summary>Each item's next (an empty item has none: it is reported as such).</summary>
+    private static IEnumerable<(string Field, string? Target)> Each<T>(T?[]? items, string field, Func<T, string?> next) where T : class =>
+        (items ?? []).Select((item, i) => (item, i)).Where(x => x.item is not null).Select(x => ($"{field}[{x.i}].next", next(x.item!)));
 
     private static void TextLength(string? nodeId, string field, string? text, int max, Found found)
     {

@@ -13,7 +13,8 @@ namespace MultichannelMessages.CoreApi.Bots;
 /// Flows: a draft saved over the revision the editor started from (a stale save is refused, draft_conflict, rather than
 /// overwriting a colleague's work) and saved with its problems listed, so half-drawn work is never lost; a publish
 /// refuses a draft with any problem (422 flow_invalid, the list in <c>problems</c>) and copies it into the next
-/// immutable version. Only a document too large to edit (more than 200 nodes) or a bad name is refused on save.
+/// immutable version. A save refuses only what could not be edited at all: a bad name, more than 200 nodes, a stale
+/// revision or an archived flow.
 /// </summary>
 public static class FlowsApi
 {

@@ -58,8 +58,8 @@ language sql as $$
     update core.users set language = coalesce(p_language, language), theme = coalesce(p_theme, theme) where id = p_user_id
 $$;
 
--- Chats, Templates, Mass sends, Number health, Internal chat, Admin (queues and routing) and Ops work today; the other modules arrive with later
--- issues, so they are off until a project turns them on.
+-- Chats, Templates, Mass sends, Number health, Internal chat, Admin (queues and routing) and Ops are on by default; AI
+-- agents and Chatbots are off until a project turns them on (the demo's seeding does); the rest arrive with later issues.
 create or replace function core.console_features(p_project_id bigint)
 returns table (feature text, enabled boolean)
 language sql stable as $$

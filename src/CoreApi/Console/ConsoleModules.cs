@@ -13,7 +13,8 @@ public static class ConsoleModules
         ("dashboard", Permissions.ReadAllQueues),
         // Every role reads agents' configuration (ai.read); writing it is ai.manage, which the page checks per action.
         ("ai_agents", Permissions.ReadAi),
-        ("chatbots", Permissions.ConfigureProject),
+        // Every role reads flows (bots.read); writing them is bots.manage, which the page checks per action.
+        ("chatbots", Permissions.ReadBots),
         ("templates", Permissions.ManageTemplates),
         ("mass_sends", Permissions.ReadCampaigns),
         // Every role reads number health (health.read), agents included, who may not open Mass sends: the panel is its
@@ -27,5 +28,5 @@ public static class ConsoleModules
 
     /// <summary>The modules this version of the platform has; the others are switches waiting for their release
     /// (Admin → Modules says so instead of a checklist).</summary>
-    public static readonly IReadOnlySet<string> Built = new HashSet<string> { "chats", "ai_agents", "templates", "mass_sends", "number_health", "internal_chat", "admin", "ops" };
+    public static readonly IReadOnlySet<string> Built = new HashSet<string> { "chats", "ai_agents", "chatbots", "templates", "mass_sends", "number_health", "internal_chat", "admin", "ops" };
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using MultichannelMessages.Contracts.Ai;
+using static MultichannelMessages.CoreApi.Tests.ProblemResponses;
 
 namespace MultichannelMessages.CoreApi.Tests;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using MultichannelMessages.Contracts.Ai;
+using static MultichannelMessages.CoreApi.Tests.ProblemResponses;
 
 namespace MultichannelMessages.CoreApi.Tests;
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using MultichannelMessages.Contracts.Ai;
 using MultichannelMessages.CoreApi.Ai;
 using MultichannelMessages.Platform.Secrets;
+using static MultichannelMessages.CoreApi.Tests.ProblemResponses;
 
 namespace MultichannelMessages.CoreApi.Tests;
 
@@ -35,15 +36,6 @@ public static class AiSamples
 public sealed partial class AiConfigTests(CoreHost host) : IClassFixture<CoreHost>
 {
     private string Ai => $"/projects/{host.DemoProjectId}/ai";
-
-    private static async Task<(HttpStatusCode Status, string? Code, string? Field)> ProblemOf(HttpResponseMessage response)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        if (body.Length == 0 || !body.TrimStart().StartsWith('{')) return (response.StatusCode, null, null);
-        var json = JsonDocument.Parse(body).RootElement;
-        return (response.StatusCode, json.TryGetProperty("code", out var c) ? c.GetString() : null,
-            json.TryGetProperty("field", out var f) ? f.GetString() : null);
-    }
 
     private async Task<AgentDetail> CreateAgentAsync(string name, AgentDefinition? definition = null, string email = "admin@demo.local")
     {

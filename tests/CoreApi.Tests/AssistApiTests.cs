@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using MultichannelMessages.Contracts.Ai;
+using static MultichannelMessages.CoreApi.Tests.ProblemResponses;
 
 namespace MultichannelMessages.CoreApi.Tests;
 
@@ -14,15 +15,6 @@ public sealed class AssistApiTests(CoreHost host) : IClassFixture<CoreHost>
     private string Classification => $"/projects/{host.DemoProjectId}/ai/classification";
 
     private string Conversation(long id) => $"/projects/{host.DemoProjectId}/conversations/{id}/ai";
-
-    private static async Task<(HttpStatusCode Status, string? Code, string? Field)> ProblemOf(HttpResponseMessage response)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        if (body.Length == 0 || !body.TrimStart().StartsWith('{')) return (response.StatusCode, null, null);
-        var json = JsonDocument.Parse(body).RootElement;
-        return (response.StatusCode, json.TryGetProperty("code", out var c) ? c.GetString() : null,
-            json.TryGetProperty("field", out var f) ? f.GetString() : null);
-    }
 
     private async Task ProviderAsync(bool enabled = true) => await host.ScalarAsync<int>("""
         insert into bot.ai_providers (project_id, base_url, chat_model, enabled) values (@DemoProjectId, 'https://api.openai.com/v1', 'gpt-4o-mini', @enabled)

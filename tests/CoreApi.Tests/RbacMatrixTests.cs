@@ -176,6 +176,7 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             _ids["campaignId"] = await CampaignAsync(db, _ids["templateId"]);
             _ids["appId"] = await db.ExecuteScalarAsync<long>("select app_id from meta.accounts where id = @DemoAccountId", new { DemoAccountId });
             await SeedAiAsync(db);
+            await SeedBotsAsync(db);
             var members = (await db.QueryAsync<long>("select user_id from core.project_members where project_id = @DemoProjectId", new { DemoProjectId })).ToArray();
             _ids["roomId"] = await db.ExecuteScalarAsync<long>("select internal.create_room(@DemoProjectId, 'Matrix', @creator, @members)",
                 new { DemoProjectId, creator = members[0], members });
@@ -209,6 +210,23 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
                 "insert into bot.flows (project_id, name, draft) values (@DemoProjectId, 'Matrix flow', '{\"start\":\"end\",\"channels\":[\"whatsapp\"],\"nodes\":[{\"id\":\"end\",\"type\":\"end\"}]}') returning id",
                 new { DemoProjectId });
         }
+
+        /// <summary>Chatbots: a published flow and an (disabled) activation of it. The bots routes' {activationId} is a flow
+        /// activation, the AI routes' an AI activation.</summary>
+        private async Task SeedBotsAsync(NpgsqlConnection db)
+        {
+            var flowId = await db.ExecuteScalarAsync<long>("select flow_id from bot.create_flow(@DemoProjectId, 'Matrix', @draft::jsonb, null)",
+                new { DemoProjectId, draft = JsonSerializer.Serialize(MultichannelMessages.CoreApi.Bots.FlowRules.Default(), JsonSerializerOptions.Web) });
+            await db.ExecuteAsync("select bot.publish_flow(@DemoProjectId, @flowId, 1, null)", new { DemoProjectId, flowId });
+            _ids["flowId"] = flowId;
+            _flowActivationId = await FlowActivationAsync(db);
+        }
+
+        private long _flowActivationId;
+
+        private Task<long> FlowActivationAsync(NpgsqlConnection db) => db.ExecuteScalarAsync<long>(
+            "insert into bot.flow_activations (project_id, flow_id, account_id, entry, enabled) values (@DemoProjectId, @flowId, @DemoAccountId, 'new_conversation', false) returning id",
+            new { DemoProjectId, flowId = _ids["flowId"], DemoAccountId });
 
         /// <summary>Agent assist and classification: an assist on the matrix's conversation, a label and a job.</summary>
         private async Task SeedClassificationAsync(NpgsqlConnection db)
@@ -285,7 +303,9 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             if (fresh && op.Path.EndsWith("{ruleId}", StringComparison.Ordinal)) values["ruleId"] = await RuleAsync(db);
             if (fresh && op.Path.EndsWith("{templateId}", StringComparison.Ordinal)) values["templateId"] = await TemplateAsync(db);
             if (fresh && op.Path.EndsWith("{invitationId}", StringComparison.Ordinal)) values["invitationId"] = await InvitationAsync(db);
-            if (fresh && op.Path.EndsWith("{activationId}", StringComparison.Ordinal)) values["activationId"] = await ActivationAsync(db);
+            var bots = op.Path.StartsWith("/projects/{projectId}/bots/", StringComparison.Ordinal);
+            if (bots) values["activationId"] = fresh && op.Path.EndsWith("{activationId}", StringComparison.Ordinal) ? await FlowActivationAsync(db) : _flowActivationId;
+            else if (fresh && op.Path.EndsWith("{activationId}", StringComparison.Ordinal)) values["activationId"] = await ActivationAsync(db);
             if (fresh && op.Path.EndsWith("{documentId}", StringComparison.Ordinal)) values["documentId"] = await DocumentAsync(db);
             if (fresh && op.Path.EndsWith("{labelId}", StringComparison.Ordinal)) values["labelId"] = await LabelAsync(db);
             return Parameter().Replace(op.Path, m => values.TryGetValue(m.Groups[1].Value, out var id)

@@ -46,6 +46,17 @@ public static class Refusals
     public static ProblemHttpResult ProjectArchived() =>
         Problem(StatusCodes.Status409Conflict, "project_archived", "This project is archived: it can be read, not changed.");
 
+    /// <summary>A document refused for everything wrong with it at once (a flow that cannot be published): 422, each
+    /// problem (with its own place and code) in <c>problems</c>.</summary>
+    public static ProblemHttpResult Unprocessable<T>(string code, string detail, IReadOnlyCollection<T> problems, string? field = null)
+    {
+        var problem = new ProblemDetails { Status = StatusCodes.Status422UnprocessableEntity, Title = code, Detail = detail };
+        problem.Extensions["code"] = code;
+        if (field is not null) problem.Extensions["field"] = field;
+        problem.Extensions["problems"] = problems;
+        return TypedResults.Problem(problem);
+    }
+
     public static ProblemHttpResult Unauthorized(string code, string detail) =>
         Problem(StatusCodes.Status401Unauthorized, code, detail);
 

@@ -129,6 +129,11 @@ public sealed record FlowTestButton(string Id, string Title);
 public sealed record FlowImportReport(FlowImportItem[] Flows, FlowImportProblem[] Problems);
 
 /// <param name="Outcome">created, updated or unchanged.</param>
-public sealed record FlowImportItem(string LegacyId, long FlowId, string Name, string Outcome, bool Published);
+/// <param name="Published">The flow's published version is this file's content (a flow with problems stays a draft).</param>
+/// <param name="NodeIds">Each legacy node's id and the node id it became (the same when it was already a valid id).</param>
+public sealed record FlowImportItem(string LegacyId, long FlowId, string Name, string Outcome, bool Published,
+    FlowImportNodeMap[]? NodeIds = null);
+
+public sealed record FlowImportNodeMap(string LegacyNodeId, string NodeId);
 
 public sealed record FlowImportProblem(string LegacyFlowId, string? LegacyNodeId, string Code, string Detail);

@@ -59,7 +59,7 @@ app.MapNumberHealthApi();
 app.MapAiApi();
 app.MapConversationBot();
 app.MapFlowTest();
-app.MapBotsApi();
+app.MapBotsApi().MapFlowImport();
 app.MapHub<ConsoleHub>(ConsoleHub.Path, o => o.CloseOnAuthenticationExpiration = true);
 app.Run();
 

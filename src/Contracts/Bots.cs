@@ -122,7 +122,7 @@ public sealed record FlowTestMessage(string Text, FlowTestButton[] Buttons, stri
 
 public sealed record FlowTestButton(string Id, string Title);
 
-/// <summary>A legacy flow import (docs/chatbots.md, "Importing legacy flows"): the flows are created or updated by their
+/// <summary>A legacy flow import (docs/chatbots-legacy-import.md): the flows are created or updated by their
 /// legacy id (an import run twice changes nothing the second time).</summary>
 /// <param name="Flows">Imported (created or updated), each with its legacy id and new flow id.</param>
 /// <param name="Problems">What could not be mapped, per legacy flow and node; a flow with problems is kept as a draft.</param>

@@ -82,14 +82,15 @@ public static partial class FlowImport
         private FlowNode Input(LegacyNode node, string id)
         {
             var validation = node.Validation?.Trim();
-            var (expect, pattern) = validation?.ToLowerInvariant() switch
+            (string? Expect, string? Pattern) mapped = validation?.ToLowerInvariant() switch
             {
                 null or "" or "text" or "any" => ("text", null),
                 "email" or "number" or "phone" or "date" => (validation.ToLowerInvariant(), null),
                 "integer" or "decimal" => ("number", null),
                 _ when validation.StartsWith("regex:", StringComparison.OrdinalIgnoreCase) => ("pattern", validation[6..]),
-                _ => ((string?)null, (string?)null),
+                _ => (null, null),
             };
+            var (expect, pattern) = mapped;
             if (expect is null)
                 Report(node.Id, "legacy_validation_unmapped",
                     $"The validation \"{validation}\" has no equivalent (text, number, date, email, phone or regex:…): any text is accepted. Write a pattern for it.");

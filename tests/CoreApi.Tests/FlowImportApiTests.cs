@@ -138,6 +138,18 @@ public sealed class FlowImportApiTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal("E Newsletter signup (2)", Item(report, "E-LEG-13").Name);
     }
 
+    [Fact]
+    public async Task An_archived_flow_is_left_alone_and_reported()
+    {
+        var first = await ImportAsync(Export("H"));
+        var flowId = Item(first, "H-LEG-13").FlowId;
+        Assert.Equal(HttpStatusCode.OK, (await (await host.As("admin@demo.local")).PostAsync($"/projects/{host.DemoProjectId}/bots/flows/{flowId}/archive", null)).StatusCode);
+        var again = await ImportAsync(Export("H", root => Flow(root, "LEG-13")["timeoutMinutes"] = 30));
+        Assert.Equal(("unchanged", flowId), (Item(again, "H-LEG-13").Outcome, Item(again, "H-LEG-13").FlowId));
+        Assert.Contains(again.Problems, p => p.LegacyFlowId == "H-LEG-13" && p.Code == "legacy_flow_archived");
+        Assert.Equal(1, await CountAsync("select draft_revision from bot.flows where id = @flowId", new { flowId }));
+    }
+
     [Theory]
     [InlineData("agent@demo.local")]
     [InlineData("supervisor@demo.local")]

@@ -11,7 +11,7 @@ public static partial class FlowImport
 
     private sealed partial class Mapping(LegacyFlow flow, FlowImportContext context)
     {
-        private readonly string _flowId = flow.Id ?? "";
+        private readonly string _flowId = flow.Id?.Trim() ?? "";
         private readonly HashSet<string> _taken = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _ids = new(StringComparer.Ordinal);
         /// <summary>Legacy variable → how a text names it now ("order", or "attr.segment" for one kept as an attribute).</summary>
@@ -156,14 +156,7 @@ public static partial class FlowImport
             var channels = new List<string>();
             foreach (var channel in given)
             {
-                string[] mapped = channel?.Trim().ToLowerInvariant() switch
-                {
-                    "whatsapp" or "wa" => ["whatsapp"],
-                    "messenger" or "facebook" or "fb" => ["messenger"],
-                    "instagram" or "ig" => ["instagram"],
-                    "all" or "omnichannel" => [.. FlowRules.ChannelNames],
-                    _ => [],
-                };
+                var mapped = ChannelsOf(channel);
                 if (mapped.Length == 0)
                     Report(null, "legacy_channel_unmapped", $"The channel \"{channel}\" is not one of whatsapp, messenger (facebook) or instagram.");
                 channels.AddRange(mapped);
@@ -171,12 +164,22 @@ public static partial class FlowImport
             return [.. channels.Distinct()];
         }
 
+        public static string[] ChannelsOf(string? legacy) => legacy?.Trim().ToLowerInvariant() switch
+        {
+            "whatsapp" or "wa" => ["whatsapp"],
+            "messenger" or "facebook" or "fb" => ["messenger"],
+            "instagram" or "ig" => ["instagram"],
+            "all" or "omnichannel" => [.. FlowRules.ChannelNames],
+            _ => [],
+        };
+
         public long? Queue(LegacyNode node)
         {
             if (string.IsNullOrWhiteSpace(node.Queue)) return null;
             if (context.QueuesByName.TryGetValue(node.Queue.Trim(), out var id)) return id;
             Report(node.Id, "legacy_queue_unmapped",
-                $"This project has no queue \"{node.Queue}\": the conversation goes to the flow's handoff queue (or stays in its own). Create the queue or choose one.");
+                $"This project has no queue \"{node.Queue}\": the conversation goes to the flow's handoff queue (or stays in its own). "
+                + "Create the queue or choose one.");
             return null;
         }
 

@@ -25,7 +25,8 @@ public static partial class FlowImport
             "ai" => Unmapped(node, id, "legacy_ai_unmapped",
                 $"The AI step names the assistant \"{node.Assistant}\", which is no published AI agent of this project: it is a handoff. Choose an agent."),
             _ => Unmapped(node, id, "legacy_kind_unmapped",
-                $"A \"{node.Kind}\" node has no equivalent here: it is a handoff (a person takes over). Rebuild what it did (an AI agent's custom tool can call an API) or remove it."),
+                $"A \"{node.Kind}\" node has no equivalent here: it is a handoff (a person takes over). "
+                + "Rebuild what it did (an AI agent's custom tool can call an API) or remove it."),
         };
 
         private FlowNode Unmapped(LegacyNode node, string id, string code, string detail)
@@ -145,13 +146,14 @@ public static partial class FlowImport
                 return null;
             }
             if (rule.Channel is { } channel)
-                return new FlowCondition("channel", "", Op: op, Value: channel.Trim().ToLowerInvariant() is "facebook" or "fb" ? "messenger" : channel.Trim().ToLowerInvariant());
+                return new FlowCondition("channel", "", Op: op, Value: ChannelsOf(channel) is [var one] ? one : channel.Trim().ToLowerInvariant());
             if (rule.ContactField is { } field) return new FlowCondition("attribute", "", Variable(field), op, rule.Value);
             if (rule.Variable is { } variable)
                 return _variables.TryGetValue(variable.Trim(), out var known) && known.StartsWith("attr.", StringComparison.Ordinal)
                     ? new FlowCondition("attribute", "", known[5..], op, rule.Value)
                     : new FlowCondition("variable", "", Variable(variable), op, rule.Value);
-            Report(nodeId, "legacy_condition_unmapped", $"rules[{index}] tests nothing this platform knows (a variable, contactField, channel or businessHours): it was left out.");
+            Report(nodeId, "legacy_condition_unmapped",
+                $"rules[{index}] tests nothing this platform knows (a variable, contactField, channel or businessHours): it was left out.");
             return null;
         }
 

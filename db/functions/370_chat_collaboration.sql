@@ -142,6 +142,8 @@ $$;
 -- each to the queue member whose turn it is (round-robin: longest since their last assignment from this queue)
 -- among those online, allowed to take conversations, and under the queue's cap of open conversations. One queue
 -- is worked by one caller at a time (advisory lock), so two Workers never push an agent over the cap.
+-- A conversation a bot is working (a chatbot session, an AI agent active or waiting) is not assigned: it becomes
+-- people's work when the bot hands it off (docs/chatbots.md), and the handoff wakes assignment.
 create or replace function chat.auto_assign(p_limit int) returns int
 language plpgsql as $$
 declare
@@ -160,6 +162,8 @@ begin
         for v_conversation in
             select cv.id from chat.conversations cv
             where cv.queue_id = v_queue.id and cv.status = 'open' and cv.assigned_user_id is null
+              and not exists (select 1 from bot.flow_sessions s where s.conversation_id = cv.id and s.status = 'active')
+              and not exists (select 1 from bot.ai_conversations a where a.conversation_id = cv.id and a.state in ('active', 'waiting'))
             order by coalesce(cv.last_inbound_at, cv.created_at), cv.id
             limit p_limit - v_assigned
             for update skip locked

@@ -349,6 +349,8 @@ begin
     end if;
     perform ops.emit_change(v_ai.project_id, 'ai_changed', p_conversation_id, null,
                             jsonb_build_object('state', 'handed_off', 'reason', p_reason));
+    -- People's work now: assignment runs at once (auto_assign skips conversations a bot is working).
+    perform pg_notify('assignment', '');
     return 'handed_off';
 end
 $$;

@@ -300,6 +300,8 @@ begin
         end case;
     end loop;
 
+    -- People's work now: assignment runs at once (auto_assign skips conversations a bot is working).
+    if v_handoff then perform pg_notify('assignment', ''); end if;
     if v_handoff and v_handoff_queue is not null then
         select queue_id into v_queue from chat.conversations where id = v_s.conversation_id;
         if v_handoff_queue is distinct from v_queue
@@ -334,7 +336,9 @@ begin
     if exists (select 1 from jsonb_array_elements(coalesce(p_actions, '[]')) a where a ->> 'kind' = 'resolve') and v_status = 'completed' then
         perform chat.set_status(v_s.conversation_id, 'resolved', null);
     end if;
-    if v_status <> 'active' or v_s.node_id is distinct from p_node_id then
+    -- The consoles hear of status changes; a step within an active session shows through the bot's own messages
+    -- (message_created), so the hot path carries no second change row and NOTIFY.
+    if v_status <> 'active' then
         perform ops.emit_change(v_s.project_id, 'bot_changed', v_s.conversation_id, null,
                                 jsonb_build_object('status', case v_status when 'ai_agent' then 'completed' else v_status end,
                                                    'reason', v_reason, 'nodeId', p_node_id, 'sessionId', p_session_id));

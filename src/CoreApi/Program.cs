@@ -57,9 +57,9 @@ app.MapCampaignsApi();
 app.MapCampaignEstimatesApi();
 app.MapNumberHealthApi();
 app.MapAiApi();
+app.MapBotsApi().MapFlowImport();
 app.MapConversationBot();
 app.MapFlowTest();
-app.MapBotsApi().MapFlowImport();
 app.MapHub<ConsoleHub>(ConsoleHub.Path, o => o.CloseOnAuthenticationExpiration = true);
 app.Run();
 

@@ -15,10 +15,8 @@ public sealed class ConversationBotTests(CoreHost host) : IClassFixture<CoreHost
 
     private static async Task<(HttpStatusCode Status, string? Code)> ProblemOf(HttpResponseMessage response)
     {
-        var body = await response.Content.ReadAsStringAsync();
-        if (body.Length == 0 || !body.TrimStart().StartsWith('{')) return (response.StatusCode, null);
-        var json = JsonDocument.Parse(body).RootElement;
-        return (response.StatusCode, json.TryGetProperty("code", out var c) ? c.GetString() : null);
+        var (status, code, _) = await ProblemResponses.ProblemOf(response);
+        return (status, code);
     }
 
     private static FlowDefinition Menu() => new("welcome",
@@ -81,6 +79,19 @@ public sealed class ConversationBotTests(CoreHost host) : IClassFixture<CoreHost
         Assert.True(await host.ScalarAsync<bool>("select phase = 'run' and due_at <= now() from bot.flow_sessions where conversation_id = @conversation", new { conversation }));
         Assert.Equal((HttpStatusCode.Conflict, "session_active"), await ProblemOf(await supervisor.PutAsJsonAsync(Bot(conversation), new ConversationBotRequest("active"))));
         Assert.Equal((HttpStatusCode.BadRequest, "invalid_state"), await ProblemOf(await supervisor.PutAsJsonAsync(Bot(conversation), new ConversationBotRequest("paused"))));
+    }
+
+    [Fact]
+    public void The_demo_flow_seeded_by_mm_run_passes_the_publishing_checks()
+    {
+        var demo = JsonSerializer.Deserialize<FlowDefinition>(MultichannelMessages.Migrator.DemoFlowSeeder.Definition, Json)!;
+        Assert.Empty(MultichannelMessages.CoreApi.Bots.FlowRules.Check(demo, new MultichannelMessages.CoreApi.Bots.FlowRulesContext(
+            new HashSet<long>(), new HashSet<long>(), new HashSet<string>())));
+        // Positive control: the checks do fire on it once a fourth button is added for WhatsApp.
+        var menu = demo.Nodes.Single(n => n.Id == "menu");
+        var broken = demo with { Nodes = [.. demo.Nodes.Select(n => n.Id == "menu" ? n with { Choices = [.. n.Choices!, new FlowChoice("more", "More", "handoff")] } : n)] };
+        Assert.Contains(MultichannelMessages.CoreApi.Bots.FlowRules.Check(broken, new MultichannelMessages.CoreApi.Bots.FlowRulesContext(
+            new HashSet<long>(), new HashSet<long>(), new HashSet<string>())), p => p.Code == "flow_whatsapp_buttons_limit" && p.NodeId == menu.Id);
     }
 
     [Fact]

@@ -206,9 +206,6 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
                     (select min(id) from core.users))
                 """, new { DemoProjectId, agentId });
             await SeedClassificationAsync(db);
-            _ids["flowId"] = await db.ExecuteScalarAsync<long>(
-                "insert into bot.flows (project_id, name, draft) values (@DemoProjectId, 'Matrix flow', '{\"start\":\"end\",\"channels\":[\"whatsapp\"],\"nodes\":[{\"id\":\"end\",\"type\":\"end\"}]}') returning id",
-                new { DemoProjectId });
         }
 
         /// <summary>Chatbots: a published flow and an (disabled) activation of it. The bots routes' {activationId} is a flow

@@ -89,7 +89,8 @@ public sealed class ChatbotEndToEndTests(ChatbotPlatformProcesses platform) : IC
         var accounts = await OkAsync(admin.GetAsync($"/projects/{p}/accounts"));
         foreach (var (account, entry, keywords) in activations)
         {
-            var accountId = accounts.EnumerateArray().Single(a => a.GetProperty("externalId").GetString() == account).GetProperty("id").GetInt64();
+            var accountName = MultichannelMessages.Migrator.DemoSeeder.Accounts.Single(a => a.ExternalId == account).Name;
+            var accountId = accounts.EnumerateArray().Single(a => a.GetProperty("name").GetString() == accountName).GetProperty("id").GetInt64();
             await OkAsync(admin.PostAsJsonAsync($"/projects/{p}/bots/activations", new { flowId, accountId, entry, keywords, enabled = true }));
         }
         return flowId;

@@ -425,4 +425,35 @@ public sealed class FlowRuntimeTests
             select v.version from bot.flow_sessions fs join bot.flow_versions v on v.id = fs.version_id where fs.conversation_id = @old
             """, new { old }));
     }
+    [Fact]
+    public async Task A_conversation_the_bot_is_working_is_not_auto_assigned_until_the_bot_hands_it_off()
+    {
+        await using var s = await StartAsync("flow_assign", MenuFlow());
+        var user = await s.Db.ScalarAsync<long>("select core.create_user('ana@bots.local', 'Ana', 'x')");
+        await s.Db.ExecuteAsync("select core.grant_role(@ProjectId, @user, 'agent')", new { s.Db.ProjectId, user });
+        var queue = await s.Db.ScalarAsync<long>("insert into core.queues (project_id, name, auto_assign) values (@ProjectId, 'Auto', true) returning id", new { s.Db.ProjectId });
+        await s.Db.ExecuteAsync("insert into core.queue_members (queue_id, user_id) values (@queue, @user)", new { queue, user });
+        await s.Db.ExecuteAsync("update meta.accounts set default_queue_id = @queue where external_id = @account", new { queue, account = WorkerDatabase.WhatsApp });
+        await s.Db.ExecuteAsync("select core.set_presence(@user, 'online')", new { user });
+
+        var bot = await CustomerWritesAsync(s.Db, "34611000040", "hola");
+        await s.Db.ExecuteAsync("update chat.conversations set queue_id = @queue where id = @bot", new { queue, bot });
+        // Positive control: a conversation no bot holds, in the same queue, is assigned.
+        var plain = await s.Db.ScalarAsync<long>("""
+            with a as (select id, project_id, channel from meta.accounts where external_id = @account),
+                 c as (insert into chat.contacts (project_id, channel, external_id) select project_id, channel, '34611000041' from a returning id)
+            insert into chat.conversations (project_id, account_id, contact_id, channel, queue_id, last_inbound_at)
+            select a.project_id, a.id, c.id, a.channel, @queue, now() from a, c returning id
+            """, new { account = WorkerDatabase.WhatsApp, queue });
+        await s.Db.ExecuteAsync("select pg_notify('assignment', '')");
+        await WaitSentAsync(s, "34611000040", 2, "the menu");
+        await Eventually.TrueAsync(async () => await s.Db.ScalarAsync<long?>("select assigned_user_id from chat.conversations where id = @plain", new { plain }) == user,
+            TimeSpan.FromSeconds(10), "the conversation without a bot is assigned");
+        Assert.Null((await s.Db.QueryAsync<long?>("select assigned_user_id from chat.conversations where id = @bot", new { bot })).Single());
+
+        await CustomerWritesAsync(s.Db, "34611000040", "una persona");
+        await Eventually.TrueAsync(async () => (await s.Db.QueryAsync<long?>("select assigned_user_id from chat.conversations where id = @bot", new { bot })).Single() == user,
+            TimeSpan.FromSeconds(10), "assigned once the bot handed it off");
+        Assert.StartsWith("handed_off", await SessionAsync(s, bot), StringComparison.Ordinal);
+    }
 }

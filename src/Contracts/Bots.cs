@@ -122,13 +122,18 @@ public sealed record FlowTestMessage(string Text, FlowTestButton[] Buttons, stri
 
 public sealed record FlowTestButton(string Id, string Title);
 
-/// <summary>A legacy flow import (docs/chatbots.md, "Importing legacy flows"): the flows are created or updated by their
+/// <summary>A legacy flow import (docs/chatbots-legacy-import.md): the flows are created or updated by their
 /// legacy id (an import run twice changes nothing the second time).</summary>
 /// <param name="Flows">Imported (created or updated), each with its legacy id and new flow id.</param>
 /// <param name="Problems">What could not be mapped, per legacy flow and node; a flow with problems is kept as a draft.</param>
 public sealed record FlowImportReport(FlowImportItem[] Flows, FlowImportProblem[] Problems);
 
 /// <param name="Outcome">created, updated or unchanged.</param>
-public sealed record FlowImportItem(string LegacyId, long FlowId, string Name, string Outcome, bool Published);
+/// <param name="Published">The flow's published version is this file's content (a flow with problems stays a draft).</param>
+/// <param name="NodeIds">Each legacy node's id and the node id it became (the same when it was already a valid id).</param>
+public sealed record FlowImportItem(string LegacyId, long FlowId, string Name, string Outcome, bool Published,
+    FlowImportNodeMap[]? NodeIds = null);
+
+public sealed record FlowImportNodeMap(string LegacyNodeId, string NodeId);
 
 public sealed record FlowImportProblem(string LegacyFlowId, string? LegacyNodeId, string Code, string Detail);

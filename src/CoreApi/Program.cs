@@ -57,7 +57,7 @@ app.MapCampaignsApi();
 app.MapCampaignEstimatesApi();
 app.MapNumberHealthApi();
 app.MapAiApi();
-app.MapBotsApi();
+app.MapBotsApi().MapFlowImport();
 app.MapConversationBot();
 app.MapFlowTest();
 app.MapHub<ConsoleHub>(ConsoleHub.Path, o => o.CloseOnAuthenticationExpiration = true);

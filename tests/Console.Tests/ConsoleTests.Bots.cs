@@ -165,5 +165,9 @@ public sealed partial class ConsoleTests
 
         await rail.GetByTestId("bot-hand-back").ClickAsync();
         await Expect(rail).ToHaveAttributeAsync("data-status", "active");
+        // The bot asks its question again; the test waits until it is out, so no later test's one-shot sandbox fault
+        // (they are global) is spent on this send.
+        await Expect(Bubble(page, "¿Qué necesitas?").GetByTestId("tick"))
+            .ToHaveAttributeAsync("data-status", new System.Text.RegularExpressions.Regex("^(sent|delivered|read)$"));
     });
 }

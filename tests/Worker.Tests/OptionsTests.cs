@@ -51,7 +51,8 @@ public sealed class OptionsTests
         Assert.Equal("worker-7", new WorkerIdentity(Options.Create(new OutboxOptions { WorkerId = "worker-7" })).Id);
     }
 
-    private static string ValidationMessage(Exception error) => Assert.IsType<OptionsValidationException>(error.InnerException ?? error).Message;
+    private static string ValidationMessage(Exception error) =>
+        (error.InnerException ?? error) is OptionsValidationException validation ? validation.Message : throw new Xunit.Sdk.XunitException(error.ToString());
 
     [Fact]
     public void A_media_lease_a_job_could_outlive_is_refused_at_start()

@@ -53,7 +53,7 @@ public sealed partial class ConsoleTests
                 await Expect(page.Locator("[data-testid=module-not-enabled], [data-testid=ops-panel], [data-testid=templates-page], "
                     + "[data-testid=internal-chat][data-feed=Connected], [data-testid=admin-panel][data-loaded=true], "
                     + "[data-testid=mass-sends-page][data-loaded=true], [data-testid=number-health][data-loaded=true], "
-                    + "[data-testid=ai-page][data-loaded=true]").First).ToBeVisibleAsync();
+                    + "[data-testid=ai-page][data-loaded=true], [data-testid=bots-page][data-loaded=true]").First).ToBeVisibleAsync();
                 violations.AddRange(await AxeAsync(page, $"{href.Split('/').Last()} ({theme})"));
             }
             await page.GotoAsync("/account");

@@ -69,7 +69,7 @@ public sealed class FlowEditorTests : ComponentTest
         Assert.Equal(["choice:0", "choice:1", "fallback"],
             cut.FindAll("[data-testid=flow-node][data-node=menu] [data-testid=flow-port]").Select(p => p.GetAttribute("data-port")));
         // The start is said on its node; the first node is the one selected.
-        Assert.Contains("Start", cut.Find("[data-flow-node=welcome]").TextContent);
+        Assert.Contains("Message · start", cut.Find("[data-flow-node=welcome]").TextContent);
         Assert.Equal("welcome", cut.Find("[data-testid=flow-node-form]").GetAttribute("data-node"));
     }
 

@@ -104,6 +104,27 @@ public sealed partial class ConsoleTests
         await Expect(node).ToHaveAttributeAsync("data-y", (y + 10).ToString(System.Globalization.CultureInfo.InvariantCulture));
         await Expect(NodeButton(editor, "ask_order")).ToBeFocusedAsync();
 
+        // A pointer drags a node, and draws a connection from a port onto another node.
+        var handoff = Node(editor, "handoff");
+        var hx = int.Parse((await handoff.GetAttributeAsync("data-x"))!);
+        var from = (await NodeButton(editor, "handoff").BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(from.X + from.Width / 2, from.Y + from.Height / 2);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(from.X + from.Width / 2 + 30, from.Y + from.Height / 2 + 10, new() { Steps = 3 });
+        await page.Mouse.MoveAsync(from.X + from.Width / 2 + 60, from.Y + from.Height / 2 + 20, new() { Steps = 3 });
+        await page.Mouse.UpAsync();
+        await Expect(handoff).ToHaveAttributeAsync("data-x", (hx + 60).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var port = (await Node(editor, "menu").Locator("[data-testid=flow-port][data-port=fallback]").BoundingBoxAsync())!;
+        var target = (await NodeButton(editor, "info").BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(port.X + port.Width / 2, port.Y + port.Height / 2);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(target.X + 20, target.Y + 20, new() { Steps = 4 });
+        await Expect(editor.GetByTestId("flow-link-pending")).ToHaveCountAsync(1);
+        await page.Mouse.MoveAsync(target.X + target.Width / 2, target.Y + target.Height / 2, new() { Steps = 2 });
+        await page.Mouse.UpAsync();
+        await Expect(editor.Locator("[data-testid=flow-link-line][data-from=menu][data-link=fallback]")).ToHaveAttributeAsync("data-to", "info");
+        await Expect(editor.GetByTestId("flow-link-pending")).ToHaveCountAsync(0);
+
         // Saved with the problem listed as a warning and marked on the menu.
         await editor.GetByTestId("flow-save").ClickAsync();
         await Expect(editor.GetByTestId("flow-message")).ToHaveTextAsync("Draft saved; 1 problem(s) must be fixed before publishing.");
@@ -112,6 +133,7 @@ public sealed partial class ConsoleTests
         await Expect(Node(editor, "menu")).ToHaveAttributeAsync("data-problem", "flow_whatsapp_buttons_limit");
         var draft = await DbAsync<string>("select draft::text from bot.flows where id = @flowId", new { flowId });
         Assert.Contains("\"ask_order\"", draft);
+        Assert.Contains("\"fallback\": \"info\"", draft);
         Assert.Contains("\"x\": " + (x + 20), draft);
 
         // Publishing is refused: the problem in words on its node and in the list; its link selects the node.
@@ -124,6 +146,7 @@ public sealed partial class ConsoleTests
         await editor.GetByTestId("flow-problem-node").ClickAsync();
         await Expect(editor.GetByTestId("flow-node-form")).ToHaveAttributeAsync("data-node", "menu");
         await Expect(editor.GetByTestId("flow-published")).ToHaveCountAsync(0);
+        await platform.ScreenshotAsync(page, "chatbots-editor-refused");
 
         // The same problem in Spanish (the draft's problems come with the flow).
         await page.GetByTestId("language-toggle").ClickAsync();
@@ -171,6 +194,8 @@ public sealed partial class ConsoleTests
         await test.GetByTestId("flow-test-send").ClickAsync();
         await Expect(test.GetByTestId("flow-test-bot").Last).ToHaveTextAsync("Six digits, please.");
         await test.GetByTestId("flow-test-text").FillAsync("102345");
+        // Enter submits once the server has the text (until then the form's send button is disabled).
+        await Expect(test.GetByTestId("flow-test-send")).ToBeEnabledAsync();
         await test.GetByTestId("flow-test-text").PressAsync("Enter");
         await Expect(test).ToHaveAttributeAsync("data-outcome", "completed");
         await Expect(test.GetByTestId("flow-test-path")).ToContainTextAsync("ask_order → info");

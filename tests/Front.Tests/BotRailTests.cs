@@ -1,9 +1,5 @@
 using Bunit;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using MultichannelMessages.Contracts.Bots;
-using MultichannelMessages.Front.Auth;
 using MultichannelMessages.Front.Components.Bots;
 using MultichannelMessages.Front.Components.Charts;
 using MultichannelMessages.Front.Components.Work;
@@ -28,19 +24,10 @@ public sealed class BotRailTests : ComponentTest
          "variables":"{\"topic\":\"orders\"}"}
         """;
 
-    private LiveFeed Feed()
-    {
-        var feed = new LiveFeed(Options.Create(new CoreApiOptions { BaseAddress = "http://core.test/" }),
-            new UserSession(null!, null!, null!, TimeProvider.System), NullLoggerFactory.Instance, NullLogger<LiveFeed>.Instance);
-        Services.AddSingleton(feed);
-        return feed;
-    }
+    private LiveFeed Feed() => DetachedFeed.Register(Services);
 
     private IRenderedComponent<BotStatePanel> Panel(ProjectItem project) =>
         Render<BotStatePanel>(p => p.Add(a => a.ConversationId, 7).Add(a => a.Project, project));
-
-    private static ChangeItem Changed(long id, string kind, long conversationId) =>
-        new(id, 3, kind, conversationId, null, null, null, null, null, null, null, null, null, null, null, null);
 
     [Fact]
     public void A_running_session_shows_its_flow_node_and_answers_and_a_supervisor_stops_it_and_hands_it_back()
@@ -99,9 +86,9 @@ public sealed class BotRailTests : ComponentTest
         cut.WaitForAssertion(() => Assert.Equal("active", cut.Find("[data-testid=rail-bot]").GetAttribute("data-status")));
 
         api.On(Route, Bot("handed_off", reason: "flow_handoff"));
-        await feed.ApplyAsync(Changed(300, "bot_changed", 8));
+        await feed.ApplyAsync(DetachedFeed.Change(300, "bot_changed", 8));
         Assert.Equal("active", cut.Find("[data-testid=rail-bot]").GetAttribute("data-status"));
-        await feed.ApplyAsync(Changed(301, "bot_changed", 7));
+        await feed.ApplyAsync(DetachedFeed.Change(301, "bot_changed", 7));
         cut.WaitForAssertion(() => Assert.Equal("handed_off", cut.Find("[data-testid=rail-bot]").GetAttribute("data-status")));
         Assert.StartsWith("the flow handed off", cut.Find("[data-testid=bot-reason]").TextContent.Trim());
     }

@@ -148,6 +148,25 @@ public sealed class FlowEditorTests : ComponentTest
     }
 
     [Fact]
+    public void An_ai_agent_node_picks_one_of_the_projects_published_agents()
+    {
+        Api();
+        var now = DateTime.UtcNow;
+        var cut = Render<FlowEditor>(p => p.Add(e => e.ProjectId, 3).Add(e => e.FlowId, 5).Add(e => e.CanManage, true).Add(e => e.Agents,
+        [
+            new Contracts.Ai.AgentSummary(8, "Sales bot", 3, 2, now, false, now),
+            new Contracts.Ai.AgentSummary(9, "Draft bot", 1, null, null, false, now),
+            new Contracts.Ai.AgentSummary(10, "Old bot", 4, 1, now, true, now),
+        ]));
+        cut.WaitForAssertion(() => cut.Find("[data-testid=flow-add-type]"));
+        cut.Find("[data-testid=flow-add-type]").Change("ai_agent");
+        cut.Find("[data-testid=flow-add-node]").Click();
+        Assert.Equal(["", "8"], cut.FindAll("[data-testid=flow-field-agent] option").Select(o => o.GetAttribute("value")));
+        cut.Find("[data-testid=flow-field-agent]").Change("8");
+        Assert.Equal("8", cut.Find("[data-testid=flow-field-agent]").GetAttribute("value"));
+    }
+
+    [Fact]
     public void A_problem_code_this_console_does_not_know_shows_the_api_sentence()
     {
         Api(Detail(4, new FlowProblem("info", "text", "flow_something_new", "Something new is wrong.")));

@@ -38,6 +38,14 @@ create index on bench.stamps (message_id);
 create function bench.on_message() returns trigger language plpgsql as $$
 begin insert into bench.stamps (message_id, conversation_id, direction) values (new.id, new.conversation_id, new.direction); return null; end $$;
 create trigger bench_message after insert on chat.messages for each row execute function bench.on_message();
+-- Each claim of a session by the Worker (its lease taken): ingested → claimed is ingestion's commit and the wake-up,
+-- claimed → reply queued is the Worker's step and its commit.
+create table bench.claims (conversation_id bigint, at timestamptz default clock_timestamp());
+create index on bench.claims (conversation_id, at);
+create function bench.on_claim() returns trigger language plpgsql as $$
+begin insert into bench.claims (conversation_id) values (new.conversation_id); return null; end $$;
+create trigger bench_claim after update of attempt_count on bot.flow_sessions
+    for each row when (new.attempt_count > old.attempt_count and new.locked_by is not null) execute function bench.on_claim();
 SQL
 WEBHOOK="$(free_port 5380)"
 bench_start WebhookApi "$WEBHOOK"

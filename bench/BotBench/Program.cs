@@ -116,6 +116,8 @@ internal static class Bench
         var doubled = turns.Count(t => t.Replies > 1);
         Console.WriteLine($"  answered {answered} of {count} in {clock.Elapsed.TotalSeconds:F1} s; turns with more than one reply: {doubled}");
         Console.WriteLine($"  ingested → reply queued: {Stats.Summary(turns.Where(t => t.RepliedMs is not null).Select(t => t.RepliedMs!.Value))}");
+        Console.WriteLine($"    of which ingested → claimed (ingestion's commit, NOTIFY, the claim): {Stats.Summary(turns.Where(t => t.ClaimedMs is not null).Select(t => t.ClaimedMs!.Value))}");
+        Console.WriteLine($"    and claimed → reply queued (the step and its commit): {Stats.Summary(turns.Where(t => t.ClaimedMs is not null && t.RepliedMs is not null).Select(t => t.RepliedMs!.Value - t.ClaimedMs!.Value))}");
         await using (var connection = new NpgsqlConnection(db))
         {
             var overhead = (await connection.QueryAsync<double>("""
@@ -130,7 +132,7 @@ internal static class Bench
         return answered == count && doubled == 0 ? 0 : 1;
     }
 
-    private sealed record Turn(string Customer, double? RepliedMs, int Replies);
+    private sealed record Turn(string Customer, double? RepliedMs, int Replies, double? ClaimedMs);
 
     /// <summary>Per customer: their button tap's inbound row, the first reply row after it, and how many replies followed.</summary>
     private static async Task<List<Turn>> TurnsAsync(string db, string first, string last, DateTime since)
@@ -147,7 +149,9 @@ internal static class Bench
                    (select extract(epoch from min(s.at) - t.at) * 1000 from bench.stamps s
                     where s.conversation_id = t.conversation_id and s.direction = 'out' and s.at >= t.at)::float8 as replied_ms,
                    (select count(*) from bench.stamps s
-                    where s.conversation_id = t.conversation_id and s.direction = 'out' and s.at >= t.at)::int as replies
+                    where s.conversation_id = t.conversation_id and s.direction = 'out' and s.at >= t.at)::int as replies,
+                   (select extract(epoch from min(c.at) - t.at) * 1000 from bench.claims c
+                    where c.conversation_id = t.conversation_id and c.at >= t.at)::float8 as claimed_ms
             from taps t
             """, new { first, last, since })).ToList();
     }

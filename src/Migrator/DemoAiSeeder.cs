@@ -74,6 +74,11 @@ public static class DemoAiSeeder
         if (!published)
             await connection.ExecuteAsync("select * from bot.publish_ai_agent(@projectId, @agentId, @revision, null)", new { projectId, agentId, revision }, tx);
 
+        // The AI Agents module is on for the demo (an admin who turned it off keeps it off).
+        await connection.ExecuteAsync("""
+            insert into core.project_features (project_id, feature, enabled) values (@projectId, 'ai_agents', true)
+            on conflict do nothing
+            """, new { projectId }, tx);
         var accountId = await connection.ExecuteScalarAsync<long>("select id from meta.accounts where project_id = @projectId and external_id = @AccountExternalId",
             new { projectId, AccountExternalId }, tx);
         if (!await connection.ExecuteScalarAsync<bool>("select exists (select 1 from bot.ai_activations where project_id = @projectId and account_id = @accountId)",

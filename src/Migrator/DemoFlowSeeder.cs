@@ -73,6 +73,11 @@ public static class DemoFlowSeeder
                 """, new { projectId, flowId, definition }, tx);
             await connection.ExecuteAsync("update bot.flows set published_version_id = @versionId where id = @flowId", new { versionId, flowId }, tx);
         }
+        // The Chatbots module is on for the demo (an admin who turned it off keeps it off).
+        await connection.ExecuteAsync("""
+            insert into core.project_features (project_id, feature, enabled) values (@projectId, 'chatbots', true)
+            on conflict do nothing
+            """, new { projectId }, tx);
         await connection.ExecuteAsync("""
             insert into bot.flow_activations (project_id, flow_id, account_id, entry)
             select @projectId, @flowId, a.id, 'new_conversation'

@@ -54,6 +54,12 @@ public sealed partial class ConsoleTests
                     + "[data-testid=internal-chat][data-feed=Connected], [data-testid=admin-panel][data-loaded=true], "
                     + "[data-testid=mass-sends-page][data-loaded=true], [data-testid=number-health][data-loaded=true], "
                     + "[data-testid=ai-page][data-loaded=true], [data-testid=bots-page][data-loaded=true]").First).ToBeVisibleAsync();
+                // The chatbots module with a flow open: the canvas, its nodes and the side panel are checked too.
+                if (await page.GetByTestId("flow-open").CountAsync() > 0)
+                {
+                    await page.GetByTestId("flow-open").First.ClickAsync();
+                    await Expect(page.GetByTestId("flow-node").First).ToBeVisibleAsync();
+                }
                 violations.AddRange(await AxeAsync(page, $"{href.Split('/').Last()} ({theme})"));
             }
             await page.GotoAsync("/account");

@@ -330,6 +330,11 @@ public sealed partial class ConsoleTests
             await Expect(supervisor.GetByTestId("rail-bot")).ToHaveAttributeAsync("data-status", "active");
             await Expect(rail).ToHaveAttributeAsync("data-status", "active");
             await Expect(agent.GetByTestId("bot-node")).ToHaveTextAsync("Waiting at menu");
+            // The bot asks its question again; the test waits until every bot message is out, so no later test's one-shot
+            // sandbox fault (they are global) is spent on these sends.
+            await Expect(Bubble(supervisor, "What do you need?")).ToHaveCountAsync(2);
+            foreach (var tick in await supervisor.GetByTestId("tick").AllAsync())
+                await Expect(tick).ToHaveAttributeAsync("data-status", new System.Text.RegularExpressions.Regex("^(sent|delivered|read)$"));
             await supervisor.GetByTestId("rail-bot").ScrollIntoViewIfNeededAsync();
             await platform.ScreenshotAsync(supervisor, "chatbots-rail");
             var violations = await AxeAsync(supervisor, "chats with the bot rail (dark)");

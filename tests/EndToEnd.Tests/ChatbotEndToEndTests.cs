@@ -186,4 +186,36 @@ public sealed class ChatbotEndToEndTests(ChatbotPlatformProcesses platform) : IC
         foreach (var c in customers)
             Assert.Equal(["R: hola Cliente", "R: ¿qué necesitas?", "R: ¿número de pedido?"], await SentToAsync(meta, c));
     }
+    [Fact]
+    public async Task An_imported_legacy_flow_runs_for_Messenger_customers_with_its_legacy_texts_and_validation()
+    {
+        using var meta = new HttpClient { BaseAddress = platform.Sandbox.BaseAddress };
+        var (admin, _) = await platform.SignInAsync("admin@demo.local");
+        var p = platform.ProjectId;
+        var export = await File.ReadAllTextAsync(Path.Combine(MultichannelMessages.TestSupport.PostgresServer.RepoRoot(),
+            "tests", "fixtures", "legacy-flows", "export-2026-11.json"));
+        var report = await OkAsync(admin.PostAsync($"/projects/{p}/bots/import",
+            new StringContent(export, System.Text.Encoding.UTF8, "application/json")));
+        var newsletter = report.GetProperty("flows").EnumerateArray().Single(f => f.GetProperty("legacyId").GetString() == "LEG-13");
+        Assert.True(newsletter.GetProperty("published").GetBoolean());
+        // Imported twice: nothing changes.
+        var again = await OkAsync(admin.PostAsync($"/projects/{p}/bots/import", new StringContent(export, System.Text.Encoding.UTF8, "application/json")));
+        Assert.All(again.GetProperty("flows").EnumerateArray(), f => Assert.Equal("unchanged", f.GetProperty("outcome").GetString()));
+
+        var flowId = newsletter.GetProperty("flowId").GetInt64();
+        var accounts = await OkAsync(admin.GetAsync($"/projects/{p}/accounts"));
+        var accountId = accounts.EnumerateArray().Single(a => a.GetProperty("name").GetString() == "Demo Facebook page").GetProperty("id").GetInt64();
+        await OkAsync(admin.PostAsJsonAsync($"/projects/{p}/bots/activations", new { flowId, accountId, entry = "keyword", keywords = new[] { "newsletter" }, enabled = true }));
+
+        (await meta.PostAsJsonAsync($"/sandbox/pages/{Page}/messages", new { psid = "e2e-psid-legacy", text = "newsletter please" })).EnsureSuccessStatusCode();
+        await UntilSentAsync(meta, "e2e-psid-legacy", 2, "the legacy greeting and question");
+        (await meta.PostAsJsonAsync($"/sandbox/pages/{Page}/messages", new { psid = "e2e-psid-legacy", text = "not an address" })).EnsureSuccessStatusCode();
+        await UntilSentAsync(meta, "e2e-psid-legacy", 3, "the legacy invalid-answer text");
+        (await meta.PostAsJsonAsync($"/sandbox/pages/{Page}/messages", new { psid = "e2e-psid-legacy", text = "ana@example.com" })).EnsureSuccessStatusCode();
+        await UntilSentAsync(meta, "e2e-psid-legacy", 4, "the legacy closing text");
+        var sent = await SentToAsync(meta, "e2e-psid-legacy");
+        Assert.Equal("What is your e-mail address?", sent[1]);
+        Assert.Equal("That doesn't look like an e-mail address. Try again?", sent[2]);
+        Assert.StartsWith("Thanks! ana@example.com is subscribed.", sent[3]);
+    }
 }

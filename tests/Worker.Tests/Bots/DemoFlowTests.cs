@@ -41,6 +41,7 @@ public sealed class DemoFlowTests
         Assert.Equal(flowId, await DemoFlowSeeder.SeedAsync(db.ConnectionString, db.ProjectId));
         Assert.Equal(1L, await db.ScalarAsync<long>("select count(*) from bot.flow_versions where flow_id = @flowId", new { flowId }));
         Assert.Equal(3L, await db.ScalarAsync<long>("select count(*) from bot.flow_activations where flow_id = @flowId", new { flowId }));
+        Assert.True(await db.ScalarAsync<bool>("select enabled from core.console_features(@ProjectId) where feature = 'chatbots'", new { db.ProjectId }));
 
         await using var meta = await SandboxHost.StartInMemoryAsync();
         await using var worker = WorkerHost.Start(db, meta, ("Bots:PollIntervalMs", "100"), ("Ai:Enabled", "false"));

@@ -456,4 +456,45 @@ public sealed class FlowRuntimeTests
             TimeSpan.FromSeconds(10), "assigned once the bot handed it off");
         Assert.StartsWith("handed_off", await SessionAsync(s, bot), StringComparison.Ordinal);
     }
+    [Fact]
+    public async Task A_WhatsApp_list_row_and_a_Messenger_postback_route_the_flow_by_their_ids()
+    {
+        var flow = new
+        {
+            start = "menu",
+            channels = new[] { "whatsapp", "messenger" },
+            nodes = new object[]
+            {
+                new
+                {
+                    id = "menu", type = "choice", text = "Elige", style = "list", listButton = "Opciones", fallback = "bye",
+                    choices = new object[]
+                    {
+                        new { id = "a", title = "Primera", next = "first" }, new { id = "b", title = "Segunda", next = "second" },
+                        new { id = "c", title = "Tercera", next = "bye" }, new { id = "d", title = "Cuarta", next = "bye" },
+                    },
+                },
+                new { id = "first", type = "end", text = "Elegiste la primera" },
+                new { id = "second", type = "end", text = "Elegiste la segunda" },
+                new { id = "bye", type = "end", text = "Adiós" },
+            },
+        };
+        await using var s = await StartAsync("flow_list", flow);
+        await ActivateAsync(s.Db, s.FlowId, WorkerDatabase.Page, "new_conversation");
+        await CustomerWritesAsync(s.Db, "34611000050", "hola");
+        await CustomerWritesAsync(s.Db, "psid-postback-1", "hola", account: WorkerDatabase.Page);
+        await WaitSentAsync(s, "34611000050", 1, "the WhatsApp list");
+        await WaitSentAsync(s, "psid-postback-1", 1, "the Messenger quick replies");
+        // Four choices: a list on WhatsApp (the sandbox refuses four reply buttons), quick replies on Messenger.
+        Assert.Equal("interactive", (await SentToAsync(s, "34611000050"))[0].Type);
+
+        await CustomerWritesAsync(s.Db, "34611000050", "Segunda", type: "interactive",
+            payload: new { interactive = new { type = "list_reply", list_reply = new { id = "b", title = "Segunda" } } });
+        await CustomerWritesAsync(s.Db, "psid-postback-1", "Primera", account: WorkerDatabase.Page, type: "postback",
+            payload: new { sender = new { id = "psid-postback-1" }, postback = new { title = "Primera", payload = "a" } });
+        await WaitSentAsync(s, "34611000050", 2, "the list row's branch");
+        await WaitSentAsync(s, "psid-postback-1", 2, "the postback's branch");
+        Assert.Equal("Elegiste la segunda", (await SentToAsync(s, "34611000050"))[1].Text);
+        Assert.Equal("Elegiste la primera", (await SentToAsync(s, "psid-postback-1"))[1].Text);
+    }
 }

@@ -104,7 +104,7 @@ public sealed class FlowEditorTests : ComponentTest
         var saved = Saved(api);
         var ask = Assert.Single(saved.Nodes, n => n.Id == "ask_order");
         Assert.Equal(("question", "info", "handoff"), (ask.Type, ask.Next, ask.Fallback));
-        Assert.Equal((70d + 20, 176d - 10), (ask.X, ask.Y));
+        Assert.Equal((470d + 20, 40d - 10), (ask.X, ask.Y));
         Assert.Equal("ask_order", saved.Nodes.Single(n => n.Id == "menu").Choices![0].Next);
         Assert.Equal(["whatsapp"], saved.Channels);
         Assert.Equal("Draft saved.", cut.Find("[data-testid=flow-message]").TextContent);

@@ -104,7 +104,9 @@ public sealed partial class ConsoleTests
         await Expect(node).ToHaveAttributeAsync("data-y", (y + 10).ToString(System.Globalization.CultureInfo.InvariantCulture));
         await Expect(NodeButton(editor, "ask_order")).ToBeFocusedAsync();
 
-        // A pointer drags a node, and draws a connection from a port onto another node.
+        // A pointer drags a node, and draws a connection from a port onto another node (the canvas scrolled back to its
+        // left edge, where they are: the new node was scrolled into view on the right).
+        await editor.GetByTestId("flow-canvas").EvaluateAsync("c => c.scrollLeft = 0");
         var handoff = Node(editor, "handoff");
         var hx = int.Parse((await handoff.GetAttributeAsync("data-x"))!);
         var from = (await NodeButton(editor, "handoff").BoundingBoxAsync())!;

@@ -31,19 +31,12 @@ public sealed class AiRailTests : ComponentTest
          "requestedAt":"2026-11-25T10:00:00Z","decidedByName":null,"decidedAt":null,"result":null,"note":null}
         """;
 
-    private LiveFeed Feed()
-    {
-        var feed = new LiveFeed(Options.Create(new CoreApiOptions { BaseAddress = "http://core.test/" }),
-            new UserSession(null!, null!, null!, TimeProvider.System), NullLoggerFactory.Instance, NullLogger<LiveFeed>.Instance);
-        Services.AddSingleton(feed);
-        return feed;
-    }
+    private LiveFeed Feed() => DetachedFeed.Register(Services);
 
     private IRenderedComponent<AiStatePanel> Panel(ProjectItem project) =>
         Render<AiStatePanel>(p => p.Add(a => a.ConversationId, 7).Add(a => a.Project, project));
 
-    private static ChangeItem AiChanged(long id, long conversationId) =>
-        new(id, 3, "ai_changed", conversationId, null, null, null, null, null, null, null, null, null, null, null, null);
+    private static ChangeItem AiChanged(long id, long conversationId) => DetachedFeed.Change(id, "ai_changed", conversationId);
 
     [Fact]
     public void The_panel_shows_the_agent_its_state_and_reason_in_words_turns_measures_and_the_risky_call_with_its_arguments()
@@ -183,8 +176,7 @@ public sealed class AiRailTests : ComponentTest
 
         using var spanish = new SpanishContext();
         new FakeCoreApi().On(Route, Ai("off", "person_replied")).Register(spanish.Services);
-        spanish.Services.AddSingleton(new LiveFeed(Options.Create(new CoreApiOptions { BaseAddress = "http://core.test/" }),
-            new UserSession(null!, null!, null!, TimeProvider.System), NullLoggerFactory.Instance, NullLogger<LiveFeed>.Instance));
+        DetachedFeed.Register(spanish.Services);
         var es = spanish.Render<AiStatePanel>(p => p.Add(a => a.ConversationId, 7).Add(a => a.Project, Project(AiPermission.Read)));
         es.WaitForAssertion(() => Assert.Equal("Apagado", es.Find("[data-testid=ai-state]").TextContent));
         Assert.StartsWith("respondió una persona", es.Find("[data-testid=ai-reason]").TextContent.Trim());

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using MultichannelMessages.Contracts.Bots;
 
 namespace MultichannelMessages.Front.CoreApi;
@@ -19,9 +20,16 @@ public sealed partial class CoreApiClient
     public Task<FlowDetail> SaveFlowAsync(long projectId, long flowId, FlowDefinition definition, int revision, CancellationToken ct = default) =>
         SendAsync<FlowDetail>(HttpMethod.Put, $"projects/{projectId}/bots/flows/{flowId}", new FlowDraftRequest(null, definition, revision), ct);
 
+    /// <summary>A save without a definition: the name only (400 invalid_name, name_taken).</summary>
+    public Task<FlowDetail> RenameFlowAsync(long projectId, long flowId, string name, int revision, CancellationToken ct = default) =>
+        SendAsync<FlowDetail>(HttpMethod.Put, $"projects/{projectId}/bots/flows/{flowId}", new FlowDraftRequest(name, null, revision), ct);
+
     /// <summary>422 flow_invalid with the problems (CoreApiException.Problem's "problems") when the draft cannot run.</summary>
     public Task<FlowDetail> PublishFlowAsync(long projectId, long flowId, CancellationToken ct = default) =>
         SendAsync<FlowDetail>(HttpMethod.Post, $"projects/{projectId}/bots/flows/{flowId}/publish", null, ct);
+
+    public Task<FlowVersionItem[]> FlowVersionsAsync(long projectId, long flowId, CancellationToken ct = default) =>
+        GetAsync<FlowVersionItem[]>($"projects/{projectId}/bots/flows/{flowId}/versions", ct);
 
     public Task ArchiveFlowAsync(long projectId, long flowId, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"projects/{projectId}/bots/flows/{flowId}/archive", null, ct);
@@ -43,6 +51,15 @@ public sealed partial class CoreApiClient
 
     public Task DeleteFlowActivationAsync(long projectId, long activationId, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, $"projects/{projectId}/bots/activations/{activationId}", null, ct);
+
+    /// <summary>A legacy export (docs/chatbots-legacy-import.md), streamed as it is read: flows created or updated by
+    /// their legacy id, with the report of what could not be mapped.</summary>
+    public Task<FlowImportReport> ImportFlowsAsync(long projectId, Stream export, CancellationToken ct = default)
+    {
+        var content = new StreamContent(export);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return SendAsync<FlowImportReport>(HttpMethod.Post, $"projects/{projectId}/bots/import", content, ct);
+    }
 
     public Task<ConversationBot> ConversationBotAsync(long projectId, long conversationId, CancellationToken ct = default) =>
         GetAsync<ConversationBot>($"projects/{projectId}/conversations/{conversationId}/bot", ct);

@@ -34,6 +34,10 @@ document.addEventListener("keydown", (e) => {
   if (e.target.matches && e.target.matches("[role=listbox]") && ["ArrowUp", "ArrowDown", "Home", "End"].includes(e.key)) {
     e.preventDefault();
   }
+  // Arrow keys move a chatbot flow's node (FlowCanvas), not the canvas's scroll position.
+  if (e.target.matches && e.target.matches("[data-flow-node]") && ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].includes(e.key)) {
+    e.preventDefault();
+  }
   // Alt+1 focuses the list, Alt+2 the composer.
   if (e.altKey && e.key === "1") { document.querySelector("[role=listbox]")?.focus(); e.preventDefault(); }
   if (e.altKey && e.key === "2") { document.querySelector("textarea[data-composer]")?.focus(); e.preventDefault(); }

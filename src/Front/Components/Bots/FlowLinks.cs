@@ -41,5 +41,9 @@ public static class FlowLinks
         };
     }
 
+    /// <summary>The node with every way out that led to <paramref name="from"/> leading to <paramref name="to"/>.</summary>
+    public static FlowNode Retarget(FlowNode node, string from, string to) =>
+        Of(node).Where(l => l.Target == from).Aggregate(node, (n, l) => Set(n, l.Key, to));
+
     private static string? Empty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 }

@@ -60,22 +60,11 @@ public static class MassCharts
     ];
 
     /// <summary>The funnel as horizontal bars (the basic plotly bundle has no funnel trace), first stage on top.</summary>
-    public static ChartSpec Funnel(CampaignFunnel funnel, ChartTheme theme, Func<string, string> text)
-    {
-        var stages = Stages(funnel).Reverse().ToList();
-        var colors = stages.Select(s => (object)(s.Key switch { "failed" => theme.Danger, "skipped" => theme.Warn, "read" or "replied" => theme.Read,
-            "delivered" => theme.Ok, _ => theme.Accent })).ToList();
-        return new ChartSpec([
-            new Bar
-            {
-                Orientation = Plotly.Blazor.Traces.BarLib.OrientationEnum.H,
-                Y = stages.Select(s => (object)text("mass.funnel." + s.Key)).ToList(), X = stages.Select(s => (object)s.Count).ToList(),
-                TextArray = stages.Select(s => s.Count.ToString("N0", System.Globalization.CultureInfo.CurrentCulture)).ToList(),
-                TextPosition = Plotly.Blazor.Traces.BarLib.TextPositionEnum.Outside,
-                Marker = new Plotly.Blazor.Traces.BarLib.Marker { ColorArray = colors },
-            },
-        ], ShowLegend: false, Height: 220, LeftMargin: 96);
-    }
+    public static ChartSpec Funnel(CampaignFunnel funnel, ChartTheme theme, Func<string, string> text) =>
+        HorizontalBars.Of([.. Stages(funnel).Select(s => (text("mass.funnel." + s.Key), s.Count, s.Key switch
+        {
+            "failed" => theme.Danger, "skipped" => theme.Warn, "read" or "replied" => theme.Read, "delivered" => theme.Ok, _ => theme.Accent,
+        }))], height: 220);
 
     /// <summary>A number's score over time (0–100) with the level thresholds (40 critical, 70 healthy) as lines.</summary>
     public static ChartSpec Health(IReadOnlyList<NumberHealthPoint> history, ChartTheme theme, Func<string, string> text)

@@ -202,6 +202,14 @@ begin
     on conflict (user_id) do update
         set status = excluded.status, last_seen_at = now(),
             changed_at = case when core.presence.status = excluded.status then core.presence.changed_at else now() end;
+    -- The dashboards' presence history (agents' time online and away): a change closes the open interval and opens the
+    -- next; offline is the absence of an interval.
+    if not exists (select 1 from core.presence_intervals where user_id = p_user_id and ended_at is null and status = p_status) then
+        update core.presence_intervals set ended_at = now() where user_id = p_user_id and ended_at is null;
+        if p_status <> 'offline' then
+            insert into core.presence_intervals (user_id, status, started_at) values (p_user_id, p_status, now());
+        end if;
+    end if;
     if p_status = 'online' then perform pg_notify('assignment', ''); end if;
 end
 $$;

@@ -336,6 +336,8 @@ begin
     set state = 'handed_off', state_reason = p_reason, state_changed_at = now(), state_changed_by = null, due_at = null,
         updated_at = now()
     where conversation_id = p_conversation_id;
+    insert into ops.handoff_log (project_id, conversation_id, source, reason, ai_agent_id)
+    values (v_ai.project_id, p_conversation_id, 'ai', coalesce(p_reason, 'other'), v_ai.agent_id);
     -- A flow activated for "ai_handoff" on this account takes the conversation instead of people.
     if bot.flow_start_after_ai(p_conversation_id) then
         perform ops.emit_change(v_ai.project_id, 'ai_changed', p_conversation_id, null,

@@ -301,7 +301,11 @@ begin
     end loop;
 
     -- People's work now: assignment runs at once (auto_assign skips conversations a bot is working).
-    if v_handoff then perform pg_notify('assignment', ''); end if;
+    if v_handoff then
+        perform pg_notify('assignment', '');
+        insert into ops.handoff_log (project_id, conversation_id, source, reason, flow_id)
+        values (v_s.project_id, v_s.conversation_id, 'bot', coalesce(v_reason, 'handoff_node'), v_s.flow_id);
+    end if;
     if v_handoff and v_handoff_queue is not null then
         select queue_id into v_queue from chat.conversations where id = v_s.conversation_id;
         if v_handoff_queue is distinct from v_queue

@@ -1,0 +1,189 @@
+-- Dashboard rollups (issue 16, docs/dashboards.md): the Worker's loop (ops.dash_roll) reads what was written since its
+-- watermark in chat.messages, chat.message_status_events and chat.conversation_events and, in the same transaction
+-- that moves the watermark, adds it to the hourly rollups and recomputes the episodes of the conversations it touched.
+-- Nothing here runs on the ingest path: ingestion only pays the NOTIFY it already sends.
+
+-- Seconds of [p_from, p_to) inside business hours ({"mon": [["09:00","18:00"]], …} in p_tz; a day without entry is
+-- closed; null: always open, as core.in_business_hours reads it). Each local day's intervals are turned into instants
+-- in the zone, so a DST day counts its real length.
+create or replace function core.business_seconds(p_hours jsonb, p_tz text, p_from timestamptz, p_to timestamptz) returns int
+language sql stable as $$
+    select case
+        when p_from is null or p_to is null or p_to < p_from then null
+        when p_hours is null then extract(epoch from p_to - p_from)::int
+        else coalesce((
+            select sum(greatest(0, extract(epoch from least(p_to, (d + (r ->> 1)::time) at time zone p_tz)
+                                              - greatest(p_from, (d + (r ->> 0)::time) at time zone p_tz))))
+            from generate_series((p_from at time zone p_tz)::date::timestamp, (p_to at time zone p_tz)::date::timestamp,
+                                 interval '1 day') d
+            cross join lateral jsonb_array_elements(
+                p_hours -> (array['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'])[extract(dow from d)::int + 1]) r), 0)::int
+    end
+$$;
+
+-- Who wrote a message, as the dashboards count it: customer, ai, bot, campaign, or person (an agent in the console,
+-- or the business's phone app: an echo).
+create or replace function ops.dash_sender_kind(p_direction text, p_ai_agent_id bigint, p_flow_id bigint, p_client_id text) returns text
+language sql immutable as $$
+    select case when p_direction = 'in' then 'customer'
+                when p_ai_agent_id is not null then 'ai'
+                when p_flow_id is not null then 'bot'
+                when p_client_id like 'mass:%' then 'campaign'
+                else 'person' end
+$$;
+
+-- The conversation's queue at an instant: its last event naming a queue by then, else its first (a new conversation's
+-- first messages are written just before it is routed), else its queue now.
+create or replace function chat.queue_at(p_conversation_id bigint, p_at timestamptz) returns bigint
+language sql stable as $$
+    select coalesce(
+        (select e.queue_id from chat.conversation_events e
+         where e.conversation_id = p_conversation_id and e.queue_id is not null and e.created_at <= p_at
+         order by e.id desc limit 1),
+        (select e.queue_id from chat.conversation_events e
+         where e.conversation_id = p_conversation_id and e.queue_id is not null order by e.id limit 1),
+        (select c.queue_id from chat.conversations c where c.id = p_conversation_id))
+$$;
+
+-- The ids a pass works on (temp tables of the session, emptied at commit).
+create or replace function ops.dash_temp_tables() returns void
+language plpgsql as $$
+begin
+    create temp table if not exists dash_ids (id bigint primary key) on commit delete rows;
+    create temp table if not exists dash_touched (conversation_id bigint primary key) on commit delete rows;
+    create temp table if not exists dash_holes (lo bigint, hi bigint, seen_at timestamptz, xmax xid8) on commit delete rows;
+end
+$$;
+
+-- Adds the messages in dash_ids to the hourly rollup (the hour is the project's local hour of occurred_at).
+create or replace function ops.dash_apply_messages() returns void
+language sql as $$
+    insert into ops.dash_message_hours as h (project_id, hour, account_id, channel, queue_id, sender_kind, user_id, ai_agent_id,
+                                             flow_id, campaign_id, messages)
+    select m.project_id, date_trunc('hour', m.occurred_at at time zone p.time_zone) at time zone p.time_zone, m.account_id,
+           c.channel, chat.queue_at(m.conversation_id, m.created_at), k.kind,
+           case when k.kind = 'person' then m.sent_by_user_id end,
+           case when k.kind = 'ai' then m.sent_by_ai_agent_id end,
+           case when k.kind = 'bot' then m.sent_by_flow_id end,
+           case when k.kind = 'campaign' then (m.payload ->> 'campaign_id')::bigint end,
+           count(*)
+    from dash_ids i
+    join chat.messages m on m.id = i.id
+    join chat.conversations c on c.id = m.conversation_id
+    join core.projects p on p.id = m.project_id
+    cross join lateral (select ops.dash_sender_kind(m.direction, m.sent_by_ai_agent_id, m.sent_by_flow_id, m.client_message_id) as kind) k
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    on conflict (project_id, hour, account_id, queue_id, sender_kind, user_id, ai_agent_id, flow_id, campaign_id)
+    do update set messages = h.messages + excluded.messages
+$$;
+
+-- Adds the status events in dash_ids to the hourly status rollup (error codes kept for failures only).
+create or replace function ops.dash_apply_statuses() returns void
+language sql as $$
+    insert into ops.dash_status_hours as h (project_id, hour, account_id, channel, status, error_code, n)
+    select s.project_id, date_trunc('hour', s.occurred_at at time zone p.time_zone) at time zone p.time_zone, s.account_id,
+           a.channel, s.status, case when s.status = 'failed' then s.error_code end, count(*)
+    from dash_ids i
+    join chat.message_status_events s on s.id = i.id
+    join meta.accounts a on a.id = s.account_id
+    join core.projects p on p.id = s.project_id
+    group by 1, 2, 3, 4, 5, 6
+    on conflict (project_id, hour, account_id, status, error_code) do update set n = h.n + excluded.n
+$$;
+
+-- Fills dash_ids with the source's rows to count now: ids above the watermark (at most p_limit) and ids of earlier gaps
+-- that have appeared; then records the new gaps, drops the ones that can no longer appear, and moves the watermark.
+-- The caller holds the roll lock, so this runs once at a time; it commits with the rollup it feeds, so each row is
+-- counted exactly once whatever Worker dies when. A gap (an id not visible when a higher one was) is kept until the
+-- oldest transaction still running is newer than every transaction that was running when the gap was seen (xmax),
+-- and 10 seconds went by (an insert takes its id a moment before its transaction id): by then an id still missing was
+-- rolled back or never used (an insert … on conflict do nothing draws ids it does not keep). Returns the rows found.
+create or replace function ops.dash_take(p_source text, p_limit int) returns int
+language plpgsql as $$
+declare
+    v_table text := case p_source when 'messages' then 'chat.messages' when 'statuses' then 'chat.message_status_events'
+                                  when 'events' then 'chat.conversation_events' end;
+    v_watermark bigint;
+    v_xmin xid8;
+    v_xmax xid8;
+    v_high bigint;
+    v_new int;
+    v_found int;
+begin
+    truncate dash_ids, dash_holes;
+    select watermark into v_watermark from ops.dash_cursors where source = p_source for update;
+    -- Before reading: every transaction older than this has ended, so what it wrote is visible to the reads below.
+    v_xmin := pg_snapshot_xmin(pg_current_snapshot());
+    execute format('insert into dash_ids select id from %s where id > $1 order by id limit $2', v_table) using v_watermark, p_limit;
+    get diagnostics v_new = row_count;
+    select coalesce(max(id), v_watermark) into v_high from dash_ids;
+    execute format('insert into dash_ids select t.id from ops.dash_gaps g join %s t on t.id between g.lo and g.hi
+                    where g.source = $1', v_table) using p_source;
+    get diagnostics v_found = row_count;
+    v_xmax := pg_snapshot_xmax(pg_current_snapshot());
+
+    -- What is still missing: each old gap and the new span, cut at the ids found.
+    insert into dash_holes (lo, hi, seen_at, xmax)
+    select lo, hi, seen_at, xmax from (
+        select x.p + 1 as lo, lead(x.p) over (partition by x.span order by x.p) - 1 as hi, x.seen_at, x.xmax
+        from (
+            select s.lo as span, s.seen_at, s.xmax, pt.p
+            from (select g.lo, g.hi, g.seen_at, g.xmax from ops.dash_gaps g where g.source = p_source
+                  union all
+                  select v_watermark + 1, v_high, clock_timestamp(), v_xmax where v_high > v_watermark) s
+            cross join lateral (select s.lo - 1 as p
+                                union all select d.id from dash_ids d where d.id between s.lo and s.hi
+                                union all select s.hi + 1) pt) x) h
+    where h.hi >= h.lo and not (h.xmax <= v_xmin and h.seen_at < clock_timestamp() - interval '10 seconds');
+    delete from ops.dash_gaps where source = p_source;
+    insert into ops.dash_gaps (source, lo, hi, seen_at, xmax) select p_source, lo, hi, seen_at, xmax from dash_holes;
+
+    update ops.dash_cursors
+    set watermark = v_high, updated_at = now(), fresh_at = case when v_new < p_limit then now() else fresh_at end
+    where source = p_source;
+    return v_new + v_found;
+end
+$$;
+
+-- One pass of the Worker's loop: messages, statuses and conversation events since the watermarks, then the episodes of
+-- every conversation they touched. Only one pass runs at a time across Workers (a transaction-level advisory lock,
+-- released by commit or by a dead Worker's disconnect); another Worker's call returns 0 at once.
+create or replace function ops.dash_roll(p_limit int) returns int
+language plpgsql as $$
+declare
+    v_done int := 0;
+    v_n int;
+begin
+    if not pg_try_advisory_xact_lock(hashtext('ops.dash_roll')) then return 0; end if;
+    perform ops.dash_temp_tables();
+
+    v_n := ops.dash_take('messages', p_limit);
+    if v_n > 0 then
+        perform ops.dash_apply_messages();
+        insert into dash_touched select distinct m.conversation_id from dash_ids i join chat.messages m on m.id = i.id
+        on conflict do nothing;
+    end if;
+    v_done := v_done + v_n;
+
+    v_n := ops.dash_take('statuses', p_limit);
+    if v_n > 0 then perform ops.dash_apply_statuses(); end if;
+    v_done := v_done + v_n;
+
+    v_n := ops.dash_take('events', p_limit);
+    if v_n > 0 then
+        insert into dash_touched select distinct e.conversation_id from dash_ids i join chat.conversation_events e on e.id = i.id
+        where e.action in ('resolved', 'reopened')
+        on conflict do nothing;
+    end if;
+    v_done := v_done + v_n;
+
+    perform ops.dash_recompute_episodes(array(select conversation_id from dash_touched), false);
+    return v_done;
+end
+$$;
+
+-- How current the rollups are: every row committed before this instant is counted (null before the first pass).
+create or replace function ops.dash_fresh_at() returns timestamptz
+language sql stable as $$
+    select case when count(*) filter (where fresh_at is null) > 0 then null else min(fresh_at) end from ops.dash_cursors
+$$;

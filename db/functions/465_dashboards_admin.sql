@@ -56,6 +56,7 @@ $$;
 create or replace function ops.dash_save_funnel(p_project_id bigint, p_stages jsonb, p_revision int, p_user_id bigint,
                                                 out refusal text, out revision int)
 language plpgsql as $$
+#variable_conflict use_column
 declare
     v_before ops.dash_funnels;
 begin

@@ -7,6 +7,8 @@ using MultichannelMessages.Platform.Secrets;
 //                                    MM_DEMO_OPENAI_BASE_URL, its AI agent answers through the OpenAI sandbox there)
 //   Migrator operator add EMAIL [--name NAME] [--password-stdin]
 //                                    make a platform operator (a random one-time password is printed when none is given)
+//   Migrator rebuild-rollups [--project N]
+//                                    recompute the dashboards' rollups and episode facts from history (idempotent, with progress)
 // Connection string: MM_Database__ConnectionString. Keys: MM_Secrets__MasterKey (key id k0) and/or
 // MM_Secrets__Keys__<id> with MM_Secrets__ActiveKeyId; migrate re-encrypts old-format secrets with the active key.
 
@@ -66,8 +68,10 @@ public static class MigratorProgram
                 return 0;
             case "operator":
                 return await OperatorCommand.RunAsync(connectionString, args[1..], Console.In, Console.Out, Console.Error);
+            case "rebuild-rollups":
+                return await RebuildRollupsCommand.RunAsync(connectionString, args[1..], Console.Out, Console.Error);
             default:
-                Console.Error.WriteLine($"Unknown command '{command}'. Use: migrate | seed-demo | operator add EMAIL");
+                Console.Error.WriteLine($"Unknown command '{command}'. Use: migrate | seed-demo | operator add EMAIL | rebuild-rollups [--project N]");
                 return 2;
         }
     }

@@ -6,7 +6,7 @@ using MultichannelMessages.Worker.Outbox;
 // (sends with pacing, retries, dead letters; media files uploaded first), the media download loop, the shared
 // inbox's loops (auto-assignment, lock expiry, internal-chat purge), template submission and sync, the AI agents (with
 // customers' media turned into text and the agents' manual), validation of
-// accounts connected from the console, retention of what
+// accounts connected from the console, the dashboards' rollups, retention of what
 // the platform keeps only for a while, and the heartbeats that report each loop's liveness.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(OutboxMetrics.MeterName);
@@ -21,6 +21,7 @@ builder.AddAiAgents();
 builder.AddBots();
 builder.AddAiMedia();
 builder.AddAiManual();
+builder.AddDashboardRollups();
 builder.AddRetention();
 builder.AddHeartbeats();
 

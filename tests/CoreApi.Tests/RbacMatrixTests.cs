@@ -278,7 +278,7 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             """, new { DemoProjectId, DemoAccountId, templateId });
 
         /// <summary>Route parameters that are names, not row ids.</summary>
-        private static readonly Dictionary<string, string> Names = new() { ["module"] = "templates", ["name"] = "matrix_tool" };
+        private static readonly Dictionary<string, string> Names = new() { ["module"] = "templates", ["name"] = "matrix_tool", ["key"] = "conversations" };
 
         private Task<long> InvitationAsync(NpgsqlConnection db) => db.ExecuteScalarAsync<long>("""
             insert into core.one_time_links (purpose, project_id, email, role, token_hash, expires_at)

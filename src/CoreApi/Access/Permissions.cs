@@ -52,4 +52,10 @@ public static class Permissions
     public const string ManageBots = "bots.manage";
     /// <summary>Hand a conversation back to its bot, or stop the bot on it.</summary>
     public const string ControlBots = "bots.control";
+    /// <summary>Read dashboards; without <see cref="ReadAllDashboards"/>, only one's own figures (the agent filter is forced).</summary>
+    public const string ReadDashboards = "dashboards.read";
+    /// <summary>Read every agent's and queue's figures.</summary>
+    public const string ReadAllDashboards = "dashboards.read_all";
+    /// <summary>Configure the funnel and the queues' SLA targets; publish a queue's default layout.</summary>
+    public const string ManageDashboards = "dashboards.manage";
 }

@@ -10,7 +10,8 @@ public static class ConsoleModules
     public static readonly IReadOnlyList<(string Key, string Permission)> All =
     [
         ("chats", Permissions.ReadConversations),
-        ("dashboard", Permissions.ReadAllQueues),
+        // Every role reads dashboards (an agent their own figures); the team's figures need dashboards.read_all.
+        ("dashboard", Permissions.ReadDashboards),
         // Every role reads agents' configuration (ai.read); writing it is ai.manage, which the page checks per action.
         ("ai_agents", Permissions.ReadAi),
         // Every role reads flows (bots.read); writing them is bots.manage, which the page checks per action.

@@ -215,6 +215,15 @@ public static class WorkerExtensions
         return builder;
     }
 
+    /// <summary>The dashboards' rollup loop (docs/dashboards.md), woken by NOTIFY change_feed.</summary>
+    public static WebApplicationBuilder AddDashboardRollups(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<Dashboards.DashboardOptions>().BindConfiguration(Dashboards.DashboardOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHostedService<Dashboards.DashboardRollupLoop>();
+        return builder;
+    }
+
     public static WebApplicationBuilder AddHeartbeats(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<HeartbeatOptions>().BindConfiguration(HeartbeatOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -1,0 +1,124 @@
+using Dapper;
+using MultichannelMessages.Worker.Dashboards;
+using MultichannelMessages.Worker.Tests.Support;
+using Npgsql;
+
+namespace MultichannelMessages.Worker.Tests.Dashboards;
+
+/// <summary>
+/// A crafted history for the dashboards' tests: conversations, messages and events written with the instants the test
+/// chooses (created_at = occurred_at = the instant), as ingestion, the console, bots and AI agents leave them.
+/// </summary>
+public sealed class DashboardHistory(WorkerDatabase db)
+{
+    public WorkerDatabase Db => db;
+    private int _customer;
+
+    public Task<long> AccountAsync(string channel) => db.ScalarAsync<long>(
+        "select id from meta.accounts where project_id = @ProjectId and channel = @channel order by id limit 1", new { db.ProjectId, channel });
+
+    public Task<long> QueueAsync(string name) => db.ScalarAsync<long>(
+        "insert into core.queues (project_id, name) values (@ProjectId, @name) returning id", new { db.ProjectId, name });
+
+    public async Task<long> UserAsync(string email, string role = "agent")
+    {
+        var user = await db.ScalarAsync<long>("select core.create_user(@email, @email, 'x')", new { email });
+        await db.ExecuteAsync("select core.grant_role(@ProjectId, @user, @role)", new { db.ProjectId, user, role });
+        return user;
+    }
+
+    /// <summary>A new conversation on the account, routed to the queue at <paramref name="at"/> (as ingestion routes a new one).</summary>
+    public async Task<long> ConversationAsync(long accountId, long? queueId, DateTimeOffset at)
+    {
+        var customer = "3460000" + Interlocked.Increment(ref _customer).ToString("D4");
+        var id = await db.ScalarAsync<long>("""
+            with a as (select id, project_id, channel from meta.accounts where id = @accountId),
+            c as (insert into chat.contacts (project_id, channel, external_id) select project_id, channel, @customer from a returning id)
+            insert into chat.conversations (project_id, account_id, contact_id, channel, queue_id, created_at)
+            select a.project_id, a.id, c.id, a.channel, @queueId, @at from a, c returning id
+            """, new { accountId, customer, queueId, at });
+        if (queueId is not null) await EventAsync(id, "routed", at, queueId: queueId);
+        return id;
+    }
+
+    public Task<long> InAsync(long conversationId, DateTimeOffset at) => MessageAsync(conversationId, "in", at);
+
+    /// <summary>An outbound message: a person's (userId), an AI agent's, a bot's, a campaign's (campaignId) or the phone app's (none).</summary>
+    public Task<long> OutAsync(long conversationId, DateTimeOffset at, long? userId = null, long? aiAgentId = null, long? flowId = null,
+        long? campaignId = null) => MessageAsync(conversationId, "out", at, userId, aiAgentId, flowId, campaignId);
+
+    private Task<long> MessageAsync(long conversationId, string direction, DateTimeOffset at, long? userId = null, long? aiAgentId = null,
+        long? flowId = null, long? campaignId = null) => db.ScalarAsync<long>("""
+            insert into chat.messages (project_id, conversation_id, account_id, direction, type, body, status, status_rank, occurred_at,
+                                       created_at, sent_by_user_id, sent_by_ai_agent_id, sent_by_flow_id, client_message_id, payload)
+            select c.project_id, c.id, c.account_id, @direction, 'text', 'x', case when @direction = 'in' then 'received' else 'sent' end,
+                   0, @at, @at, @userId, @aiAgentId, @flowId,
+                   case when @campaignId is not null then 'mass:' || gen_random_uuid() end,
+                   case when @campaignId is not null then jsonb_build_object('campaign_id', @campaignId) end
+            from chat.conversations c where c.id = @conversationId
+            returning id
+            """, new { conversationId, direction, at, userId, aiAgentId, flowId, campaignId });
+
+    public Task EventAsync(long conversationId, string action, DateTimeOffset at, long? actor = null, long? queueId = null) => db.ExecuteAsync("""
+        insert into chat.conversation_events (project_id, conversation_id, actor_user_id, action, queue_id, created_at)
+        select c.project_id, c.id, @actor, @action, coalesce(@queueId, c.queue_id), @at from chat.conversations c where c.id = @conversationId
+        """, new { conversationId, action, at, actor, queueId });
+
+    public Task ResolveAsync(long conversationId, DateTimeOffset at, long? by = null) => EventAsync(conversationId, "resolved", at, by);
+
+    public Task HandoffAsync(long conversationId, DateTimeOffset at, string source, string reason) => db.ExecuteAsync("""
+        insert into ops.handoff_log (project_id, conversation_id, source, reason, created_at)
+        select project_id, id, @source, @reason, @at from chat.conversations where id = @conversationId
+        """, new { conversationId, at, source, reason });
+
+    public Task StatusAsync(long accountId, DateTimeOffset at, string status, int? errorCode = null) => db.ExecuteAsync("""
+        insert into chat.message_status_events (project_id, account_id, event_id, provider_message_id, status, occurred_at, error_code, payload)
+        select project_id, id, 0, 'wamid.' || gen_random_uuid(), @status, @at, @errorCode, '{}' from meta.accounts where id = @accountId
+        """, new { accountId, at, status, errorCode });
+
+    /// <summary>Passes of the rollup loop until nothing is left.</summary>
+    public async Task RollAsync()
+    {
+        await using var source = db.CreateDataSource();
+        while (await DashboardRollupLoop.RollAsync(source, 1000, CancellationToken.None) > 0) { }
+    }
+
+    /// <summary>A tile function's rows, each row's values joined by '|' (null as ∅), for comparing whole figures.</summary>
+    public async Task<string[]> TileAsync(string key, DateOnly from, DateOnly to, long? queueId = null, long? userId = null, string? channel = null)
+    {
+        await using var connection = new NpgsqlConnection(db.ConnectionString);
+        var rows = await connection.QueryAsync($"""
+            select * from ops.dash_tile_{key}(@ProjectId, @from::date, @to::date, null, @channel, @queueId, @userId, null, null, null)
+            """, new { db.ProjectId, from = from.ToDateTime(TimeOnly.MinValue), to = to.ToDateTime(TimeOnly.MinValue), channel, queueId, userId });
+        return rows.Cast<IDictionary<string, object?>>()
+            .Select(r => string.Join('|', r.Values.Select(v => v switch
+            {
+                null => "∅",
+                double d => d.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture),
+                decimal m => m.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture),
+                _ => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture),
+            })))
+            .ToArray();
+    }
+
+    /// <summary>Every rollup row and episode fact of the project, as text, for comparing rebuilt with live.</summary>
+    public Task<List<string>> SnapshotAsync() => db.QueryAsync<string>("""
+        select 'm ' || (h.*)::text from ops.dash_message_hours h where project_id = @ProjectId
+        union all select 's ' || (h.*)::text from ops.dash_status_hours h where project_id = @ProjectId
+        union all select 'e ' || (row(e.conversation_id, e.seq, e.account_id, e.channel, e.queue_id, e.opened_at, e.reopened, e.customer_at,
+            e.first_response_at, e.first_response_kind, e.first_response_user_id, e.first_response_seconds, e.first_response_business_seconds,
+            e.resolved_at, e.resolved_by_user_id, e.resolution_seconds, e.resolution_business_seconds, e.user_ids, e.ai_agent_id, e.flow_id,
+            e.campaign_id, e.handoff_reason, e.handoff_source, e.messages_in, e.messages_out, e.person_messages, e.window_expiries))::text
+        from ops.dash_episodes e where project_id = @ProjectId
+        order by 1
+        """, new { db.ProjectId });
+}
+
+public static class DashboardHistoryExtensions
+{
+    public static Task<long> AiAgentAsync(this DashboardHistory h) => h.Db.ScalarAsync<long>(
+        "insert into bot.ai_agents (project_id, name, draft) values (@ProjectId, 'Dash AI ' || gen_random_uuid(), '{}') returning id", new { h.Db.ProjectId });
+
+    public static Task<long> FlowAsync(this DashboardHistory h) => h.Db.ScalarAsync<long>(
+        "insert into bot.flows (project_id, name, draft) values (@ProjectId, 'Dash flow ' || gen_random_uuid(), '{}') returning id", new { h.Db.ProjectId });
+}

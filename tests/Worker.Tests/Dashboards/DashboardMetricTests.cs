@@ -1,0 +1,106 @@
+using MultichannelMessages.Migrator;
+using MultichannelMessages.Worker.Tests.Support;
+
+namespace MultichannelMessages.Worker.Tests.Dashboards;
+
+/// <summary>
+/// Each dashboard figure's definition (docs/dashboards.md) on a crafted history, rolled up by the Worker's pass and read
+/// through the tiles' database functions; then the same figures rebuilt from history.
+/// </summary>
+public sealed class DashboardMetricTests
+{
+    private static readonly DateOnly Day1 = new(2026, 3, 2), Day2 = Day1.AddDays(1), Day3 = Day1.AddDays(2);
+    private static DateTimeOffset At(DateOnly day, int hour, int minute, int second = 0) =>
+        new(day.ToDateTime(new TimeOnly(hour, minute, second)), TimeSpan.Zero);
+
+    [Fact]
+    public async Task Every_figure_follows_its_definition_on_a_crafted_history_and_a_rebuild_gives_the_same_figures()
+    {
+        var db = await WorkerDatabase.CreateAsync("dashmetrics");
+        await db.ExecuteAsync("update core.projects set time_zone = 'UTC', business_hours = null where id = @ProjectId", new { db.ProjectId });
+        var h = new DashboardHistory(db);
+        var (wa, ms) = (await h.AccountAsync("whatsapp"), await h.AccountAsync("messenger"));
+        var (sales, support) = (await h.QueueAsync("Sales"), await h.QueueAsync("Support"));
+        var (u1, u2) = (await h.UserAsync("u1@dash.local"), await h.UserAsync("u2@dash.local"));
+        var (ai, flow) = (await h.AiAgentAsync(), await h.FlowAsync());
+        const long campaign = 424242; // a campaign's messages name it in their payload
+
+        // A: answered by U1 in 10 min, resolved at 10:00; the customer comes back the next day and nobody answers.
+        var a = await h.ConversationAsync(wa, sales, At(Day1, 9, 0));
+        await h.InAsync(a, At(Day1, 9, 0));
+        await h.OutAsync(a, At(Day1, 9, 10), userId: u1);
+        await h.InAsync(a, At(Day1, 9, 20));
+        await h.OutAsync(a, At(Day1, 9, 25), userId: u1);
+        await h.ResolveAsync(a, At(Day1, 10, 0), u1);
+        await h.InAsync(a, At(Day2, 8, 0));
+        await h.EventAsync(a, "reopened", At(Day2, 8, 0));
+        // B: the AI agent answers in a minute and resolves alone.
+        var b = await h.ConversationAsync(wa, sales, At(Day1, 9, 0));
+        await h.InAsync(b, At(Day1, 9, 0));
+        await h.OutAsync(b, At(Day1, 9, 1), aiAgentId: ai);
+        await h.ResolveAsync(b, At(Day1, 9, 30));
+        // C (Messenger): the bot answers in 30 s and hands off; U2 answers and resolves at 11:00.
+        var c = await h.ConversationAsync(ms, support, At(Day1, 9, 0));
+        await h.InAsync(c, At(Day1, 9, 0));
+        await h.OutAsync(c, At(Day1, 9, 0, 30), flowId: flow);
+        await h.HandoffAsync(c, At(Day1, 9, 0, 40), "bot", "handoff_node");
+        await h.OutAsync(c, At(Day1, 9, 20), userId: u2);
+        await h.ResolveAsync(c, At(Day1, 11, 0), u2);
+        // D: two customer messages nobody answers.
+        var d = await h.ConversationAsync(wa, support, At(Day1, 12, 0));
+        await h.InAsync(d, At(Day1, 12, 0));
+        await h.InAsync(d, At(Day1, 13, 0));
+        // E: a campaign message, the customer replies, U1 answers 15 min later.
+        var e = await h.ConversationAsync(wa, sales, At(Day1, 8, 0));
+        await h.OutAsync(e, At(Day1, 8, 0), campaignId: campaign);
+        await h.InAsync(e, At(Day1, 8, 30));
+        await h.OutAsync(e, At(Day1, 8, 45), userId: u1);
+        // Statuses Meta reported on the WhatsApp number.
+        foreach (var s in new[] { "delivered", "delivered", "delivered", "read", "read" }) await h.StatusAsync(wa, At(Day1, 10, 0), s);
+        await h.StatusAsync(wa, At(Day1, 10, 0), "failed", 131047);
+        await db.ExecuteAsync("""
+            insert into ops.dash_funnels (project_id, stages) values (@ProjectId,
+              '[{"key":"contacted","label":"Contacted","kind":"contacted"},{"key":"replied","label":"Replied","kind":"replied"},
+                {"key":"won","label":"Won","kind":"resolved"}]')
+            """, new { db.ProjectId });
+
+        await h.RollAsync();
+
+        Assert.Equal(["2026-03-02|5|3|0", "2026-03-03|1|0|1", "2026-03-04|0|0|0"], await h.TileAsync("conversations", Day1, Day3));
+        // First responses 30 (bot), 60 (AI), 600, 900 s: median 330, p90 810; wall-clock = business without business hours.
+        Assert.Equal(["330|810|330|810|4"], await h.TileAsync("first_response", Day1, Day3));
+        // Resolutions 1800, 3600, 7200 s.
+        Assert.Equal(["3600|6480|3600|6480|3"], await h.TileAsync("resolution", Day1, Day3));
+        Assert.Equal(["2026-03-02|0", "2026-03-03|1", "2026-03-04|1"], await h.TileAsync("window_expiries", Day1, Day3));
+        Assert.Equal([
+            "2026-03-02|messenger|bot|1", "2026-03-02|messenger|customer|1", "2026-03-02|messenger|person|1",
+            "2026-03-02|whatsapp|ai|1", "2026-03-02|whatsapp|campaign|1", "2026-03-02|whatsapp|customer|6", "2026-03-02|whatsapp|person|3",
+            "2026-03-03|whatsapp|customer|1",
+        ], await h.TileAsync("messages", Day1, Day3));
+        Assert.Equal(["ai|1|1|1|100", "bot|1|1|0|0"], await h.TileAsync("containment", Day1, Day3));
+        Assert.Equal(["bot:handoff_node|1"], await h.TileAsync("handoff_reasons", Day1, Day3));
+        // Sales: A (600), B (60), E (900) answered within the hour; A's second episode unanswered past it.
+        Assert.Equal([$"{sales}|Sales|3600|3|3|75", $"{support}|Support|3600|1|1|50"], await h.TileAsync("sla", Day1, Day3));
+        Assert.Equal(["messenger|2|0|0|0|0|0|0", "whatsapp|5|3|2|1|60|40|20"], await h.TileAsync("delivery", Day1, Day1));
+        Assert.Equal(["whatsapp|5|3|2|1|60|40|20"], await h.TileAsync("delivery", Day1, Day1, channel: "whatsapp"));
+        Assert.Equal(["131047|1"], await h.TileAsync("failures", Day1, Day3));
+        Assert.Equal(["contacted|Contacted|5|∅|100", "replied|Replied|5|100|100", "won|Won|3|60|60"], await h.TileAsync("funnel", Day1, Day3));
+        Assert.Equal(["instagram|0|0|0|0|∅|∅|∅", "messenger|1|1|1|2|30|7200|0", "whatsapp|5|2|7|5|600|2700|60"],
+            await h.TileAsync("channels", Day1, Day3));
+        var agents = await h.TileAsync("agents", Day1, Day3);
+        Assert.Contains($"{u1}|u1@dash.local|2|3|750|0|0", agents);
+        Assert.Contains($"{u2}|u2@dash.local|1|1|∅|0|0", agents);
+        // The agent filter: U1's own figures.
+        Assert.Equal(["2026-03-02|2|1|0", "2026-03-03|0|0|0", "2026-03-04|0|0|0"], await h.TileAsync("conversations", Day1, Day3, userId: u1));
+        Assert.Equal(["2026-03-02|whatsapp|person|3"], await h.TileAsync("messages", Day1, Day3, userId: u1));
+        // The queue filter.
+        Assert.Equal(["600|840|600|840|3"], await h.TileAsync("first_response", Day1, Day3, queueId: sales));
+
+        var live = await h.SnapshotAsync();
+        await using var source = db.CreateDataSource();
+        await RebuildRollupsCommand.RebuildAsync(source, db.ProjectId, TextWriter.Null, CancellationToken.None);
+        Assert.Equal(live, await h.SnapshotAsync());
+        await RebuildRollupsCommand.RebuildAsync(source, db.ProjectId, TextWriter.Null, CancellationToken.None);
+        Assert.Equal(live, await h.SnapshotAsync());
+    }
+}

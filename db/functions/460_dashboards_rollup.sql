@@ -51,13 +51,15 @@ language plpgsql as $$
 begin
     create temp table if not exists dash_ids (id bigint primary key) on commit delete rows;
     create temp table if not exists dash_touched (conversation_id bigint primary key) on commit delete rows;
-    create temp table if not exists dash_holes (lo bigint, hi bigint, seen_at timestamptz, xmax xid8) on commit delete rows;
+    create temp table if not exists dash_holes (lo bigint, hi bigint, seen_at timestamptz, horizon xid8) on commit delete rows;
 end
 $$;
 
 -- Adds the messages in dash_ids to the hourly rollup (the hour is the project's local hour of occurred_at).
+-- plpgsql, not sql: the temp table does not exist when the function is created.
 create or replace function ops.dash_apply_messages() returns void
-language sql as $$
+language plpgsql as $$
+begin
     insert into ops.dash_message_hours as h (project_id, hour, account_id, channel, queue_id, sender_kind, user_id, ai_agent_id,
                                              flow_id, campaign_id, messages)
     select m.project_id, date_trunc('hour', m.occurred_at at time zone p.time_zone) at time zone p.time_zone, m.account_id,
@@ -74,12 +76,14 @@ language sql as $$
     cross join lateral (select ops.dash_sender_kind(m.direction, m.sent_by_ai_agent_id, m.sent_by_flow_id, m.client_message_id) as kind) k
     group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
     on conflict (project_id, hour, account_id, queue_id, sender_kind, user_id, ai_agent_id, flow_id, campaign_id)
-    do update set messages = h.messages + excluded.messages
+    do update set messages = h.messages + excluded.messages;
+end
 $$;
 
 -- Adds the status events in dash_ids to the hourly status rollup (error codes kept for failures only).
 create or replace function ops.dash_apply_statuses() returns void
-language sql as $$
+language plpgsql as $$
+begin
     insert into ops.dash_status_hours as h (project_id, hour, account_id, channel, status, error_code, n)
     select s.project_id, date_trunc('hour', s.occurred_at at time zone p.time_zone) at time zone p.time_zone, s.account_id,
            a.channel, s.status, case when s.status = 'failed' then s.error_code end, count(*)
@@ -88,14 +92,15 @@ language sql as $$
     join meta.accounts a on a.id = s.account_id
     join core.projects p on p.id = s.project_id
     group by 1, 2, 3, 4, 5, 6
-    on conflict (project_id, hour, account_id, status, error_code) do update set n = h.n + excluded.n
+    on conflict (project_id, hour, account_id, status, error_code) do update set n = h.n + excluded.n;
+end
 $$;
 
 -- Fills dash_ids with the source's rows to count now: ids above the watermark (at most p_limit) and ids of earlier gaps
 -- that have appeared; then records the new gaps, drops the ones that can no longer appear, and moves the watermark.
 -- The caller holds the roll lock, so this runs once at a time; it commits with the rollup it feeds, so each row is
 -- counted exactly once whatever Worker dies when. A gap (an id not visible when a higher one was) is kept until the
--- oldest transaction still running is newer than every transaction that was running when the gap was seen (xmax),
+-- oldest transaction still running is newer than every transaction that was running when the gap was seen (horizon),
 -- and 10 seconds went by (an insert takes its id a moment before its transaction id): by then an id still missing was
 -- rolled back or never used (an insert … on conflict do nothing draws ids it does not keep). Returns the rows found.
 create or replace function ops.dash_take(p_source text, p_limit int) returns int
@@ -123,20 +128,20 @@ begin
     v_xmax := pg_snapshot_xmax(pg_current_snapshot());
 
     -- What is still missing: each old gap and the new span, cut at the ids found.
-    insert into dash_holes (lo, hi, seen_at, xmax)
-    select lo, hi, seen_at, xmax from (
-        select x.p + 1 as lo, lead(x.p) over (partition by x.span order by x.p) - 1 as hi, x.seen_at, x.xmax
+    insert into dash_holes (lo, hi, seen_at, horizon)
+    select h.lo, h.hi, h.seen_at, h.horizon from (
+        select x.p + 1 as lo, lead(x.p) over (partition by x.span order by x.p) - 1 as hi, x.seen_at, x.horizon
         from (
-            select s.lo as span, s.seen_at, s.xmax, pt.p
-            from (select g.lo, g.hi, g.seen_at, g.xmax from ops.dash_gaps g where g.source = p_source
+            select s.lo as span, s.seen_at, s.horizon, pt.p
+            from (select g.lo, g.hi, g.seen_at, g.horizon from ops.dash_gaps g where g.source = p_source
                   union all
                   select v_watermark + 1, v_high, clock_timestamp(), v_xmax where v_high > v_watermark) s
             cross join lateral (select s.lo - 1 as p
                                 union all select d.id from dash_ids d where d.id between s.lo and s.hi
                                 union all select s.hi + 1) pt) x) h
-    where h.hi >= h.lo and not (h.xmax <= v_xmin and h.seen_at < clock_timestamp() - interval '10 seconds');
+    where h.hi >= h.lo and not (h.horizon <= v_xmin and h.seen_at < clock_timestamp() - interval '10 seconds');
     delete from ops.dash_gaps where source = p_source;
-    insert into ops.dash_gaps (source, lo, hi, seen_at, xmax) select p_source, lo, hi, seen_at, xmax from dash_holes;
+    insert into ops.dash_gaps (source, lo, hi, seen_at, horizon) select p_source, d.lo, d.hi, d.seen_at, d.horizon from dash_holes d;
 
     update ops.dash_cursors
     set watermark = v_high, updated_at = now(), fresh_at = case when v_new < p_limit then now() else fresh_at end
@@ -172,7 +177,7 @@ begin
     v_n := ops.dash_take('events', p_limit);
     if v_n > 0 then
         insert into dash_touched select distinct e.conversation_id from dash_ids i join chat.conversation_events e on e.id = i.id
-        where e.action in ('resolved', 'reopened')
+        where e.action in ('resolved', 'reopened', 'routed', 'transferred')
         on conflict do nothing;
     end if;
     v_done := v_done + v_n;

@@ -248,7 +248,7 @@ returns table (user_id bigint, agent text, handled bigint, replies bigint, media
                online_seconds bigint, away_seconds bigint)
 language sql stable as $$
     with s as (select * from ops.dash_span(p_project_id, p_from, p_to)),
-    hd as (select u as uid, count(*) as n from s, ops.dash_episodes e, unnest(e.user_ids) u
+    hd as (select x.uid, count(*) as n from s, ops.dash_episodes e, unnest(e.user_ids) x(uid)
            where e.project_id = p_project_id and e.opened_at >= s.from_ts and e.opened_at < s.to_ts
              and ops.dash_episode_match(e, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
            group by 1),

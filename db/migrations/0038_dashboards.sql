@@ -58,14 +58,14 @@ create table ops.dash_cursors (
 insert into ops.dash_cursors (source) values ('messages'), ('statuses'), ('events');
 
 -- Ids passed over (lo..hi), kept until they appear (then counted) or until every transaction that could still commit
--- them has ended: xmax is the snapshot's xmax when the gap was seen; once the oldest running transaction is past it
+-- them has ended: horizon is the snapshot's xmax when the gap was seen; once the oldest running transaction is past it
 -- and a few seconds went by, an id still missing was rolled back (or was a conflicting insert's unused default).
 create table ops.dash_gaps (
     source   text not null references ops.dash_cursors,
     lo       bigint not null,
     hi       bigint not null,
     seen_at  timestamptz not null,
-    xmax     xid8 not null,
+    horizon  xid8 not null,
     primary key (source, lo)
 );
 

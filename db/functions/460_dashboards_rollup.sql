@@ -49,6 +49,8 @@ $$;
 create or replace function ops.dash_temp_tables() returns void
 language plpgsql as $$
 begin
+    -- "already exists, skipping" on every pass is noise in the logs
+    perform set_config('client_min_messages', 'warning', true);
     create temp table if not exists dash_ids (id bigint primary key) on commit delete rows;
     create temp table if not exists dash_touched (conversation_id bigint primary key) on commit delete rows;
     create temp table if not exists dash_holes (lo bigint, hi bigint, seen_at timestamptz, horizon xid8) on commit delete rows;

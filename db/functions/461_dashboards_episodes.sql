@@ -14,6 +14,7 @@ declare
 begin
     if coalesce(cardinality(p_conversation_ids), 0) = 0 then return 0; end if;
     perform pg_advisory_xact_lock(hashtext('ops.dash_episodes'));
+    perform set_config('client_min_messages', 'warning', true);
     create temp table if not exists dash_anchor (conversation_id bigint primary key, opened_at timestamptz, seq_base int)
         on commit delete rows;
     truncate dash_anchor;

@@ -75,10 +75,10 @@ language sql stable as $$
           where h.project_id = p_project_id and h.hour >= s.from_ts and h.hour < s.to_ts and h.sender_kind = 'customer'
             and ops.dash_hours_match(h, p_account_id, p_channel, p_queue_id, null, p_campaign_id, p_flow_id, p_ai_agent_id)
           group by 1, 2)
-    select w, hr, coalesce(m.n, 0)
-    from generate_series(1, 7) w cross join generate_series(0, 23) hr
-    left join m on m.wd = w and m.hr = hr
-    order by w, hr
+    select w.d, hh.h, coalesce(m.n, 0)
+    from generate_series(1, 7) w(d) cross join generate_series(0, 23) hh(h)
+    left join m on m.wd = w.d and m.hr = hh.h
+    order by w.d, hh.h
 $$;
 
 -- Now, whatever the dates: open conversations per queue (a queue with none shows zeros).

@@ -185,6 +185,10 @@ begin
     v_done := v_done + v_n;
 
     perform ops.dash_recompute_episodes(array(select conversation_id from dash_touched), false);
+    -- Live dashboards: every console of a project whose figures moved refetches its tiles (one row per project and
+    -- pass, so at most one a second; the NOTIFY it sends wakes this loop once more, to find nothing).
+    perform ops.emit_changes(array_agg(x.project_id order by x.project_id), 'dashboards_updated', array_agg(null::bigint))
+    from (select distinct c.project_id from dash_touched t join chat.conversations c on c.id = t.conversation_id) x;
     return v_done;
 end
 $$;

@@ -26,6 +26,8 @@ language plpgsql as $$
 declare
     v_n int;
 begin
+    -- Taken in turn with the live loop's passes: both upsert the same rollup rows, in no common order.
+    perform pg_advisory_xact_lock(hashtext('ops.dash_roll'));
     perform ops.dash_temp_tables();
     truncate dash_ids;
     if p_source = 'messages' then

@@ -31,20 +31,28 @@ create or replace function ops.dash_tile_conversations(p_project_id bigint, p_fr
 returns table (day text, opened bigint, resolved bigint, reopened bigint)
 language sql stable set jit = off as $$
     with s as (select * from ops.dash_span(p_project_id, p_from, p_to)),
+    -- without the agent filter: the day counts (a row per day and dimension, not per episode)
+    dd as (select d.day as d, sum(d.opened)::bigint as n, sum(d.resolved)::bigint as c, sum(d.reopened)::bigint as r
+           from ops.dash_episode_days d
+           where p_user_id is null and d.project_id = p_project_id and d.day between p_from and p_to
+             and ops.dash_filter_match(d.account_id, d.channel, d.queue_id, null, d.campaign_id, d.flow_id, d.ai_agent_id,
+                                       p_account_id, p_channel, p_queue_id, null, p_campaign_id, p_flow_id, p_ai_agent_id)
+           group by 1),
     o as (select (e.opened_at at time zone s.tz)::date as d, count(*) as n, count(*) filter (where e.reopened) as r
           from s, ops.dash_episodes e
-          where e.project_id = p_project_id and e.opened_at >= s.from_ts and e.opened_at < s.to_ts
+          where p_user_id is not null and e.project_id = p_project_id and e.opened_at >= s.from_ts and e.opened_at < s.to_ts
             and ops.dash_filter_match(e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id,
                                   p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
           group by 1),
     c as (select (e.resolved_at at time zone s.tz)::date as d, count(*) as n
           from s, ops.dash_episodes e
-          where e.project_id = p_project_id and e.resolved_at >= s.from_ts and e.resolved_at < s.to_ts
+          where p_user_id is not null and e.project_id = p_project_id and e.resolved_at >= s.from_ts and e.resolved_at < s.to_ts
             and ops.dash_filter_match(e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id,
                                   p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
           group by 1)
-    select to_char(g.d, 'YYYY-MM-DD'), coalesce(o.n, 0), coalesce(c.n, 0), coalesce(o.r, 0)
+    select to_char(g.d, 'YYYY-MM-DD'), coalesce(dd.n, o.n, 0), coalesce(dd.c, c.n, 0), coalesce(dd.r, o.r, 0)
     from generate_series(p_from, p_to, interval '1 day') g(d)
+    left join dd on dd.d = g.d::date
     left join o on o.d = g.d::date
     left join c on c.d = g.d::date
     order by g.d
@@ -54,9 +62,9 @@ create or replace function ops.dash_tile_messages(p_project_id bigint, p_from da
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (day text, channel text, sender_kind text, messages bigint)
 language sql stable set jit = off as $$
-    select to_char((h.hour at time zone s.tz)::date, 'YYYY-MM-DD'), h.channel, h.sender_kind, sum(h.messages)::bigint
-    from ops.dash_span(p_project_id, p_from, p_to) s, ops.dash_message_hours h
-    where h.project_id = p_project_id and h.hour >= s.from_ts and h.hour < s.to_ts
+    select to_char(h.day, 'YYYY-MM-DD'), h.channel, h.sender_kind, sum(h.messages)::bigint
+    from ops.dash_span(p_project_id, p_from, p_to) s, ops.dash_message_days h
+    where h.project_id = p_project_id and h.day between p_from and p_to
       and ops.dash_filter_match(h.account_id, h.channel, h.queue_id, array[h.user_id], h.campaign_id, h.flow_id, h.ai_agent_id,
                                   p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
     group by 1, 2, 3
@@ -215,8 +223,8 @@ returns table (channel text, sent bigint, delivered bigint, read bigint, failed 
                read_pct double precision, failed_pct double precision)
 language sql stable set jit = off as $$
     with s as (select * from ops.dash_span(p_project_id, p_from, p_to)),
-    o as (select h.channel, sum(h.messages)::bigint as n from s, ops.dash_message_hours h
-          where h.project_id = p_project_id and h.hour >= s.from_ts and h.hour < s.to_ts and h.sender_kind <> 'customer'
+    o as (select h.channel, sum(h.messages)::bigint as n from s, ops.dash_message_days h
+          where h.project_id = p_project_id and h.day between p_from and p_to and h.sender_kind <> 'customer'
             and (p_account_id is null or h.account_id = p_account_id) and (p_channel is null or h.channel = p_channel)
           group by 1),
     st as (select h.channel, sum(h.n) filter (where h.status = 'delivered')::bigint as delivered,
@@ -259,8 +267,8 @@ language sql stable set jit = off as $$
              and ops.dash_filter_match(e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id,
                                   p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
            group by 1),
-    rp as (select h.user_id as uid, sum(h.messages)::bigint as n from s, ops.dash_message_hours h
-           where h.project_id = p_project_id and h.hour >= s.from_ts and h.hour < s.to_ts and h.sender_kind = 'person'
+    rp as (select h.user_id as uid, sum(h.messages)::bigint as n from s, ops.dash_message_days h
+           where h.project_id = p_project_id and h.day between p_from and p_to and h.sender_kind = 'person'
              and h.user_id is not null
              and ops.dash_filter_match(h.account_id, h.channel, h.queue_id, array[h.user_id], h.campaign_id, h.flow_id, h.ai_agent_id,
                                   p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)

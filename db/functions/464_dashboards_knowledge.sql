@@ -82,8 +82,8 @@ language sql stable set jit = off as $$
            group by 1),
     ms as (select h.channel, sum(h.messages) filter (where h.sender_kind = 'customer')::bigint as i,
                   sum(h.messages) filter (where h.sender_kind <> 'customer')::bigint as o
-           from s, ops.dash_message_hours h
-           where h.project_id = p_project_id and h.hour >= s.from_ts and h.hour < s.to_ts
+           from s, ops.dash_message_days h
+           where h.project_id = p_project_id and h.day between p_from and p_to
              and ops.dash_filter_match(h.account_id, h.channel, h.queue_id, array[h.user_id], h.campaign_id, h.flow_id, h.ai_agent_id,
                                   p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
            group by 1),

@@ -11,13 +11,25 @@ namespace MultichannelMessages.Platform.Dashboards;
 /// </summary>
 public static class InsightRules
 {
-    private sealed record Row(string Kind, string Severity, string Action, string Tile, string Codes, string Figures, long? AccountId,
-        string? Channel, long? QueueId);
+    // Properties, not a positional record: Dapper matches a constructor only when every column's type is exact (a null
+    // bigint column would not bind to long?).
+    private sealed class Row
+    {
+        public string Kind { get; init; } = "";
+        public string Severity { get; init; } = "";
+        public string Action { get; init; } = "";
+        public string Tile { get; init; } = "";
+        public string Codes { get; init; } = "{}";
+        public string Figures { get; init; } = "{}";
+        public long? AccountId { get; init; }
+        public string? Channel { get; init; }
+        public long? QueueId { get; init; }
+    }
 
     public static async Task<Insight[]> ReadAsync(NpgsqlConnection connection, long projectId, DashboardFilter f, CancellationToken ct)
     {
         var rows = await connection.QueryAsync<Row>(new CommandDefinition("""
-            select kind, severity, action, tile, codes::text as codes, figures::text as figures, account_id, channel, queue_id
+            select kind, severity, action, tile, codes::text as codes, figures::text as figures, account_id as "AccountId", channel, queue_id as "QueueId"
             from ops.dash_insights(@projectId, @from::date, @to::date, @AccountId, @Channel, @QueueId, @UserId, @CampaignId, @FlowId, @AiAgentId)
             """, new
         {

@@ -202,3 +202,110 @@ public static class TileKeys
 /// <summary>A queue's SLA target; why: SLA attainment is measured per queue against its own first-response target.</summary>
 /// <param name="TargetSeconds">First response within this many business seconds (60 – 604,800); null: the default, one hour.</param>
 public sealed record QueueSlaRequest(int? TargetSeconds);
+
+// Insights (issue 16's "Wisdom", docs/dashboards.md § Insights): what changed between the filter's period and the
+// previous one of equal length, where, and what to do. Rules over the rollups always answer; the project's AI provider,
+// when configured, adds insights asked on demand (only aggregates are sent). Routes (Core API, dashboards.read_all):
+//   GET  /projects/{projectId}/dashboards/insights?from&to&…filter     → InsightsResult (rules now, and the AI's kept run)
+//   POST /projects/{projectId}/dashboards/insights/ai?from&to&…filter  → 202 AiInsights (asked; 409 ai_not_configured)
+// When the Worker finishes an AI run, the project's consoles receive a change of kind "insights_updated": refetch then.
+
+/// <summary>Insight severities; why: the console orders and colours by them.</summary>
+public static class InsightSeverities
+{
+    public const string Critical = "critical";
+    public const string Warning = "warning";
+    public const string Info = "info";
+}
+
+/// <summary>Insight kinds (the console's translation key is dashboards.insight.{kind}; docs/dashboards.md defines each
+/// rule and its threshold); why: the console words an insight from its kind, codes and figures, in English or Spanish.</summary>
+public static class InsightKinds
+{
+    /// <summary>codes: channel or queue. figures: p90_seconds, previous_p90_seconds, change_pct, answered, previous_answered.</summary>
+    public const string FirstResponseP90Up = "first_response_p90_up";
+    /// <summary>As <see cref="FirstResponseP90Up"/>, halved or better.</summary>
+    public const string FirstResponseP90Down = "first_response_p90_down";
+    /// <summary>codes: queue. figures: attainment_pct, previous_attainment_pct, goal_pct, target_seconds, answered, within_target.</summary>
+    public const string SlaBelowGoal = "sla_below_goal";
+    /// <summary>codes: channel, reason (Meta's error code or "unknown"). figures: failed_pct, previous_failed_pct, failed, sent,
+    /// reason_failed, reason_share_pct.</summary>
+    public const string FailureRateUp = "failure_rate_up";
+    /// <summary>Now. codes: queue. figures: open, unassigned, online_agents, open_per_online_agent, oldest_waiting_seconds.</summary>
+    public const string BacklogPerAgentHigh = "backlog_per_agent_high";
+    /// <summary>figures: expiries, previous_expiries, change_pct.</summary>
+    public const string WindowExpiriesUp = "window_expiries_up";
+    /// <summary>codes: handled_by (ai, bot). figures: containment_pct, previous_containment_pct, resolved, contained, previous_resolved.</summary>
+    public const string ContainmentDown = "containment_down";
+    /// <summary>As <see cref="ContainmentDown"/>, up by 15 points or more.</summary>
+    public const string ContainmentUp = "containment_up";
+    /// <summary>codes: stage_key, stage. figures: conversion_pct, previous_conversion_pct, conversations, previous_stage_conversations.</summary>
+    public const string FunnelConversionDown = "funnel_conversion_down";
+    /// <summary>codes: account, level, previous_level. figures: score, previous_score.</summary>
+    public const string NumberHealthWorse = "number_health_worse";
+    /// <summary>Written by the AI provider: <see cref="Insight.Text"/> holds its words, in the project's language.</summary>
+    public const string Ai = "ai";
+}
+
+/// <summary>Suggested actions (translation key dashboards.insight.action.{code}); why: a stable code the console words
+/// and may turn into a link, never prose from the server.</summary>
+public static class InsightActions
+{
+    public const string None = "none";
+    public const string ReviewStaffing = "review_staffing";
+    public const string AddAgentsToQueue = "add_agents_to_queue";
+    public const string BringAgentsOnline = "bring_agents_online";
+    public const string ReviewSlaTarget = "review_sla_target";
+    public const string UseTemplateOutsideWindow = "use_template_outside_window";
+    public const string SlowDownSending = "slow_down_sending";
+    public const string CheckRecipients = "check_recipients";
+    public const string CheckFailureReasons = "check_failure_reasons";
+    public const string AnswerBeforeWindowCloses = "answer_before_window_closes";
+    public const string ReviewAiAgent = "review_ai_agent";
+    public const string ReviewBotFlow = "review_bot_flow";
+    public const string ReviewFunnelStage = "review_funnel_stage";
+    public const string ProtectNumber = "protect_number";
+
+    /// <summary>Every code, in one place (the AI's answer schema offers these and nothing else).</summary>
+    public static readonly string[] All =
+    [
+        None, ReviewStaffing, AddAgentsToQueue, BringAgentsOnline, ReviewSlaTarget, UseTemplateOutsideWindow, SlowDownSending,
+        CheckRecipients, CheckFailureReasons, AnswerBeforeWindowCloses, ReviewAiAgent, ReviewBotFlow, ReviewFunnelStage, ProtectNumber,
+    ];
+}
+
+/// <summary>One insight; why: rules and the AI answer in one shape, and each links to the filtered view that shows it.</summary>
+/// <param name="Kind">One of <see cref="InsightKinds"/>.</param>
+/// <param name="Severity">One of <see cref="InsightSeverities"/>.</param>
+/// <param name="Action">One of <see cref="InsightActions"/>.</param>
+/// <param name="Tile">The <see cref="TileKeys"/> tile that shows it; open it with <see cref="Filter"/> (Compare on).</param>
+/// <param name="Filter">The request's filter narrowed to what the insight is about (a channel, a queue, a number).</param>
+/// <param name="Codes">Text values the wording needs (a channel or reason code to translate; a queue, stage or number name as typed).</param>
+/// <param name="Figures">Numbers the wording needs (null when unknown); each kind lists its own.</param>
+/// <param name="Text">Kind ai only: the model's sentence in the project's language. Null for rules.</param>
+public sealed record Insight(string Kind, string Severity, string Action, string Tile, DashboardFilter Filter,
+    IReadOnlyDictionary<string, string> Codes, IReadOnlyDictionary<string, double?> Figures, string? Text = null);
+
+/// <summary>AI insight run states; why: the panel shows a spinner, the insights, or why there are none.</summary>
+public static class AiInsightStates
+{
+    /// <summary>No provider configured or it is turned off: rules only (POST answers 409 ai_not_configured).</summary>
+    public const string Unavailable = "unavailable";
+    /// <summary>A provider is there; nobody asked for this period and filter yet.</summary>
+    public const string NotRequested = "not_requested";
+    public const string Pending = "pending";
+    public const string Done = "done";
+    /// <summary>The provider failed past the retries (Error says how).</summary>
+    public const string Failed = "failed";
+    /// <summary>Not asked: Error is budget_spent (the day's AI budget), no_provider or provider_disabled.</summary>
+    public const string Skipped = "skipped";
+}
+
+/// <summary>The AI's insights for one period and filter; why: asked on demand, kept, and read without calling the model.</summary>
+/// <param name="State">One of <see cref="AiInsightStates"/>.</param>
+public sealed record AiInsights(string State, string? Error, DateTime? RequestedAt, DateTime? GeneratedAt, Insight[] Insights);
+
+/// <summary>GET insights' answer; why: the panel shows both lists and the periods compared.</summary>
+/// <param name="Insights">The rules' insights, most severe and largest change first.</param>
+public sealed record InsightsResult(DateOnly From, DateOnly To, DateOnly PreviousFrom, DateOnly PreviousTo, Insight[] Insights, AiInsights Ai,
+    DateTime ComputedAt, DateTime? FreshAt, string TimeZone);

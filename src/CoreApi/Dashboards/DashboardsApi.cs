@@ -13,6 +13,7 @@ public static class DashboardsApi
         dashboards.MapTiles();
         dashboards.MapLayouts();
         dashboards.MapFunnel();
+        dashboards.MapInsights();
         return dashboards;
     }
 }

@@ -13,12 +13,12 @@ public sealed class AiWakeup : Wakeup;
 public sealed class ClassifyWakeup : Wakeup;
 
 /// <summary>LISTEN on 'ai' (a latency optimisation: the loops poll too). A wake-up has one waiter, so each loop has its own.</summary>
-public sealed class AiListener(NpgsqlDataSource dataSource, AiWakeup assist, ClassifyWakeup classify, IOptions<AiOptions> options,
-    ILogger<AiListener> logger) : BackgroundService
+public sealed class AiListener(NpgsqlDataSource dataSource, AiWakeup assist, ClassifyWakeup classify, Dashboards.InsightsWakeup insights,
+    IOptions<AiOptions> options, ILogger<AiListener> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         options.Value.Enabled
-            ? Platform.Database.NotificationListener.RunAsync(dataSource, "ai", () => { assist.Signal(); classify.Signal(); }, logger, stoppingToken)
+            ? Platform.Database.NotificationListener.RunAsync(dataSource, "ai", () => { assist.Signal(); classify.Signal(); insights.Signal(); }, logger, stoppingToken)
             : Task.CompletedTask;
 }
 

@@ -38,7 +38,7 @@ public sealed class AssistModel(AiStore store, TimeProvider time, IOptions<AiOpt
     }
 
     /// <param name="check">The answer's own rules beyond the schema: null when it passes, else the error audited.</param>
-    public async Task<AssistAnswer> CompleteAsync(AiProvider provider, long projectId, long conversationId, string purpose,
+    public async Task<AssistAnswer> CompleteAsync(AiProvider provider, long projectId, long? conversationId, string purpose,
         List<ChatMessage> messages, JsonObject schema, Func<JsonObject?, string?> check, CancellationToken ct)
     {
         var started = time.GetTimestamp();

@@ -168,6 +168,9 @@ public static class WorkerExtensions
         builder.Services.AddHostedService<Ai.AiListener>();
         builder.Services.AddHostedService<Ai.AiAssistLoop>();
         builder.Services.AddHostedService<Ai.ClassifyLoop>();
+        builder.Services.AddSingleton<Dashboards.InsightsWakeup>();
+        builder.Services.AddSingleton<Dashboards.InsightsWriter>();
+        builder.Services.AddHostedService<Dashboards.InsightsLoop>();
         return builder;
     }
 

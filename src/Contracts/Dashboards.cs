@@ -7,12 +7,15 @@ namespace MultichannelMessages.Contracts.Dashboards;
 // read from rollups kept by the Worker (ops.dash_*), never from message history. Routes (Core API):
 //   GET  /projects/{projectId}/dashboards/catalog                      → TileDefinition[]
 //   GET  /projects/{projectId}/dashboards/tiles/{key}?from&to&…filter  → TileResult
-//   GET  /projects/{projectId}/dashboards/tiles/{key}.csv?from&to&…    → text/csv (header = column keys)
+//   GET  /projects/{projectId}/dashboards/tiles/{key}/csv?from&to&…    → text/csv (header = column keys)
 //   GET  /projects/{projectId}/dashboards/layout?queueId               → DashboardLayout (own, else queue default, else built-in)
 //   PUT  /projects/{projectId}/dashboards/layout                       → DashboardLayout (own, saved)
 //   DELETE /projects/{projectId}/dashboards/layout                     → 204 (back to the default)
 //   PUT  /projects/{projectId}/dashboards/queues/{queueId}/default-layout → DashboardLayout (published; dashboards.manage)
 //   GET/PUT /projects/{projectId}/dashboards/funnel                    → FunnelDefinition (PUT: dashboards.manage)
+//   PUT  /projects/{projectId}/dashboards/queues/{queueId}/sla         → 204 (QueueSlaRequest; dashboards.manage)
+// Permissions: dashboards.read (every role; without dashboards.read_all — agents — only tiles that apply the agent
+// filter, forced to oneself), dashboards.read_all (supervisor, admin, dev), dashboards.manage (supervisor, admin).
 // Filter query parameters are DashboardFilter's names in camelCase (from=2026-12-01&to=2026-12-07&channel=whatsapp&compare=true).
 
 /// <summary>Which facts a tile reads; why: one filter type for every tile, bound from the query string.</summary>
@@ -28,7 +31,7 @@ public sealed record DashboardFilter(DateOnly From, DateOnly To, long? AccountId
 /// <summary>Column value kinds; why: the console formats and charts by kind, CSV writes them raw.</summary>
 public static class ColumnTypes
 {
-    /// <summary>ISO 8601 string: a bucket start (hour or day) in the project's time zone, with its offset.</summary>
+    /// <summary>ISO 8601 string: a day (2026-12-04) in the project's time zone.</summary>
     public const string Time = "time";
     /// <summary>A string; may be a stable code (channel, sender kind, reason) the console translates.</summary>
     public const string Text = "text";
@@ -193,3 +196,7 @@ public static class TileKeys
     /// <summary>day t, account_id n, account x, score n (0–100, the day's last snapshot), level x.</summary>
     public const string NumberHealth = "number_health";
 }
+
+/// <summary>A queue's SLA target; why: SLA attainment is measured per queue against its own first-response target.</summary>
+/// <param name="TargetSeconds">First response within this many business seconds (60 – 604,800); null: the default, one hour.</param>
+public sealed record QueueSlaRequest(int? TargetSeconds);

@@ -5,28 +5,43 @@ using Plotly.Blazor.Traces;
 namespace MultichannelMessages.Front.Components.Charts;
 
 /// <summary>
-/// A <see cref="ChartTable"/> drawn as lines, bars (grouped or stacked), a funnel or a heat map. Each column is a
-/// series in the theme's series colours. Durations are drawn in minutes (an axis of seconds up to 3,600 reads badly);
-/// the table view keeps them exact.
+/// A <see cref="ChartTable"/> drawn as lines, bars (grouped or stacked), a funnel or a heat map, each series in the
+/// theme's series colours. One axis holds one kind of number: where the table has counts, the counts are drawn (a
+/// channel's opened and resolved, not its median beside them); else every column (all durations, all percentages).
+/// Durations are drawn in minutes (an axis of seconds up to 3,600 reads badly). The table view keeps every column exact.
 /// </summary>
 public static class ChartSpecs
 {
-    public static ChartSpec Lines(ChartTable table, ChartTheme theme, bool timeAxis) =>
-        new([.. table.Columns.Select((c, i) => (ITrace)new Scatter
+    public static ChartSpec Lines(ChartTable table, ChartTheme theme, bool timeAxis)
+    {
+        var drawn = Drawn(table);
+        return new([.. drawn.Select((c, i) => (ITrace)new Scatter
         {
-            Name = c.Name, X = X(table), Y = Y(table, i),
+            Name = table.Columns[c].Name, X = X(table), Y = Y(table, c),
             Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines | Plotly.Blazor.Traces.ScatterLib.ModeFlag.Markers,
             Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = Colour(theme, i), Width = 2 },
             Marker = new Plotly.Blazor.Traces.ScatterLib.Marker { Color = Colour(theme, i), Size = 5 },
-        })], YTitle: Unit(table), TimeAxis: timeAxis, CategoryX: !timeAxis, ShowLegend: table.Columns.Count > 1, YSuffix: Suffix(table));
+        })], YTitle: Unit(table, drawn), TimeAxis: timeAxis, CategoryX: !timeAxis, ShowLegend: drawn.Count > 1, YSuffix: Suffix(table, drawn));
+    }
 
-    public static ChartSpec Bars(ChartTable table, ChartTheme theme, bool timeAxis, bool stacked) =>
-        new([.. table.Columns.Select((c, i) => (ITrace)new Bar
+    public static ChartSpec Bars(ChartTable table, ChartTheme theme, bool timeAxis, bool stacked)
+    {
+        var drawn = Drawn(table);
+        return new([.. drawn.Select((c, i) => (ITrace)new Bar
         {
-            Name = c.Name, X = X(table), Y = Y(table, i),
+            Name = table.Columns[c].Name, X = X(table), Y = Y(table, c),
             Marker = new Plotly.Blazor.Traces.BarLib.Marker { Color = Colour(theme, i) },
-        })], YTitle: Unit(table), TimeAxis: timeAxis, CategoryX: !timeAxis, Stacked: stacked, ShowLegend: table.Columns.Count > 1,
-            YSuffix: Suffix(table));
+        })], YTitle: Unit(table, drawn), TimeAxis: timeAxis, CategoryX: !timeAxis, Stacked: stacked, ShowLegend: drawn.Count > 1,
+            YSuffix: Suffix(table, drawn));
+    }
+
+    /// <summary>The columns a line or bar chart draws: the counts if there are any, else all.</summary>
+    public static IReadOnlyList<int> Drawn(ChartTable table)
+    {
+        var all = Enumerable.Range(0, table.Columns.Count).ToList();
+        var counts = all.Where(i => table.Columns[i].Format == ValueFormat.Count).ToList();
+        return counts.Count > 0 ? counts : all;
+    }
 
     /// <summary>A funnel as horizontal bars, first stage on top (plotly's cartesian bundle has no funnel trace): each bar
     /// says its count and, from the second stage on, the conversion from the stage before (the table's column
@@ -72,7 +87,9 @@ public static class ChartSpecs
 
     private static string Colour(ChartTheme theme, int i) => theme.Series[i % theme.Series.Count];
 
-    private static string? Unit(ChartTable table) => table.Columns.All(c => c.Format == ValueFormat.Seconds) ? "min" : null;
+    private static string? Unit(ChartTable table, IReadOnlyList<int> drawn) =>
+        drawn.All(c => table.Columns[c].Format == ValueFormat.Seconds) ? "min" : null;
 
-    private static string? Suffix(ChartTable table) => table.Columns.All(c => c.Format == ValueFormat.Percent) ? " %" : null;
+    private static string? Suffix(ChartTable table, IReadOnlyList<int> drawn) =>
+        drawn.All(c => table.Columns[c].Format == ValueFormat.Percent) ? " %" : null;
 }

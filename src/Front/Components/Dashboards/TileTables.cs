@@ -82,7 +82,8 @@ public static class TileTables
     /// column: messages per day and channel, per weekday and hour. A heat map of hours has all 7 × 24 cells.</summary>
     private static ChartTable Pivot(TileResult result, int x, int series, string caption, bool fill, Func<string, string?> text)
     {
-        var value = Measured(result, x).First(i => i != series);
+        var value = Measured(result, x).Where(i => i != series).DefaultIfEmpty(-1).First();
+        if (value < 0) return new ChartTable(caption, Header(result.Columns[x], text), [], []);
         var xs = Distinct(result, x, fill);
         var ss = Distinct(result, series, fill);
         var sums = new Dictionary<(string, string), double>();
@@ -125,17 +126,23 @@ public static class TileTables
     }
 
     /// <summary>Time buckets: the label as people read it (a day, or a day and an hour), the key as the chart's axis
-    /// and the CSV take it (local time, no offset: every bucket is in the project's time zone).</summary>
+    /// and the CSV take it. Days come as yyyy-MM-dd in the project's time zone; an hour bucket (with its offset) keeps
+    /// its local time, not the offset: every bucket is in the project's time zone.</summary>
     private static IEnumerable<ChartRow> TimeRows(IEnumerable<ChartRow> rows, TileColumn? column)
     {
         if (column?.Type != ColumnTypes.Time) return rows;
         var list = rows.ToList();
-        var times = list.Select(r => DateTimeOffset.TryParse(r.Key, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t : (DateTimeOffset?)null).ToList();
+        var times = list.Select(r => Bucket(r.Key)).ToList();
         var daily = times.All(t => t is null || t.Value.TimeOfDay == TimeSpan.Zero);
         return list.Select((r, i) => times[i] is not { } t ? r : r with
         {
-            Label = t.DateTime.ToString(daily ? "ddd d MMM" : "d MMM HH:mm", CultureInfo.CurrentCulture),
-            Key = t.DateTime.ToString(daily ? "yyyy-MM-dd" : "yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+            Label = t.ToString(daily ? "ddd d MMM" : "d MMM HH:mm", CultureInfo.CurrentCulture),
+            Key = t.ToString(daily ? "yyyy-MM-dd" : "yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
         });
     }
+
+    private static DateTime? Bucket(string? text) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day.ToDateTime(TimeOnly.MinValue)
+        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) ? at.DateTime
+        : null;
 }

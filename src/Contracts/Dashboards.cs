@@ -16,6 +16,8 @@ namespace MultichannelMessages.Contracts.Dashboards;
 //   PUT  /projects/{projectId}/dashboards/queues/{queueId}/sla         → 204 (QueueSlaRequest; dashboards.manage)
 // Permissions: dashboards.read (every role; without dashboards.read_all — agents — only tiles that apply the agent
 // filter, forced to oneself), dashboards.read_all (supervisor, admin, dev), dashboards.manage (supervisor, admin).
+// Live: after each rollup pass that counted something (at most once a second), every console of the project receives a
+// change of kind "dashboards_updated" (no conversation) on the hub: refetch the visible tiles then.
 // Filter query parameters are DashboardFilter's names in camelCase (from=2026-12-01&to=2026-12-07&channel=whatsapp&compare=true).
 
 /// <summary>Which facts a tile reads; why: one filter type for every tile, bound from the query string.</summary>

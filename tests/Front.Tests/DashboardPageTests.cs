@@ -32,7 +32,7 @@ public abstract class DashboardPageTest(string culture) : ComponentTest(culture)
     protected const string Prefix = "/projects/3/dashboards";
     protected static readonly DateTimeOffset Now = new(2026, 12, 4, 10, 0, 0, TimeSpan.Zero);
     protected static readonly TileDefinition[] Catalog =
-        [DashboardTests.Conversations, DashboardTests.ByHour, DashboardTests.FirstResponse, DashboardTests.Funnel, DashboardTests.Channels];
+        [DashboardTests.Conversations, DashboardTests.ByHour, DashboardTests.Backlog, DashboardTests.FirstResponse, DashboardTests.Funnel, DashboardTests.Channels];
     protected static readonly LayoutTile[] Builtin =
         [new(TileKeys.Conversations), new(TileKeys.FirstResponse, "s"), new(TileKeys.Funnel), new(TileKeys.Channels)];
 
@@ -52,12 +52,12 @@ public abstract class DashboardPageTest(string culture) : ComponentTest(culture)
         return key.Contains('?') ? key[..key.IndexOf('?')] : key;
     }
 
-    protected IRenderedComponent<DashboardPage> Open(ProjectItem? project = null, string address = "/p/3/m/dashboard")
+    protected IRenderedComponent<DashboardPage> Open(ProjectItem? project = null, string address = "/p/3/m/dashboard", LayoutTile[]? layout = null)
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Api = new FakeCoreApi()
             .On(Prefix + "/catalog", Json(Catalog))
-            .When(r => r.StartsWith("GET " + Prefix + "/layout", StringComparison.Ordinal), (_, _) => Json(new DashboardLayout(Builtin, "builtin")))
+            .When(r => r.StartsWith("GET " + Prefix + "/layout", StringComparison.Ordinal), (_, _) => Json(new DashboardLayout(layout ?? Builtin, "builtin")))
             .When(r => r.StartsWith("GET " + Prefix + "/tiles/", StringComparison.Ordinal), (path, _) => Json(DashboardTests.Answer(KeyOf(path))))
             .When(r => r.StartsWith("PUT " + Prefix + "/layout", StringComparison.Ordinal),
                 (_, body) => Json(JsonSerializer.Deserialize<DashboardLayout>(body, JsonSerializerOptions.Web)! with { Source = "own", UpdatedAt = Now.UtcDateTime }))
@@ -227,12 +227,12 @@ public sealed class DashboardPageTests() : DashboardPageTest("en")
     [Fact]
     public async Task Figures_follow_the_change_feed_at_most_once_a_minute_per_group_not_per_event()
     {
-        var cut = Open();
+        var cut = Open(layout: [.. Builtin, new LayoutTile(TileKeys.Backlog)]);
         var first = TileReads().Length;
-        Assert.Equal(4, first);
+        Assert.Equal(5, first);
 
-        // Changes right after the first reading: the groups are stale, but were read less than a minute ago.
-        for (var id = 1; id <= 5; id++) await Feed.ApplyAsync(DetachedFeed.Change(id, "message_created", 7));
+        // The rollups moved five times right after the first reading: stale, but read less than a minute ago.
+        for (var id = 1; id <= 5; id++) await Feed.ApplyAsync(DetachedFeed.Change(id, "dashboards_updated", 0));
         await cut.InvokeAsync(() => cut.Instance.TickAsync());
         Assert.Equal(first, TileReads().Length);
 
@@ -246,12 +246,16 @@ public sealed class DashboardPageTests() : DashboardPageTest("en")
         await cut.InvokeAsync(() => cut.Instance.TickAsync());
         Assert.Equal(2 * first, TileReads().Length);
 
-        // A change the figures do not count (a lock) marks nothing; a new message a minute after the last reading is read at once.
+        // A change no figure counts (a lock) marks nothing; a new message marks only the group with a tile read live
+        // (the backlog, in Data): its two tiles are read at once, a minute after their last reading.
         await Feed.ApplyAsync(DetachedFeed.Change(6, "lock_changed", 7));
         await cut.InvokeAsync(() => cut.Instance.TickAsync());
         Assert.Equal(2 * first, TileReads().Length);
-        await Feed.ApplyAsync(DetachedFeed.Change(7, "message_status", 7));
-        cut.WaitForAssertion(() => Assert.Equal(3 * first, TileReads().Length));
+        await Feed.ApplyAsync(DetachedFeed.Change(7, "message_created", 7));
+        cut.WaitForAssertion(() => Assert.Equal(2 * first + 2, TileReads().Length));
+        Assert.Equal(3, TileReads("/tiles/backlog?").Length);
+        Assert.Equal(2, TileReads("/tiles/funnel?").Length);
+        Assert.Equal("Now", Tile(cut, TileKeys.Backlog).QuerySelector("[data-testid=tile-live]")!.TextContent);
     }
 
     [Fact]

@@ -34,6 +34,9 @@ public sealed class DashboardTests : ComponentTest
     internal static readonly TileDefinition Channels = new(TileKeys.Channels, "dashboards.tile.channels", "dashboards.tile.channels.description",
         TileGroups.Knowledge, ChartKinds.Bar, [ChartKinds.Bar, ChartKinds.Table], [FilterNames.Account, FilterNames.Queue], "channel", null);
 
+    internal static readonly TileDefinition Backlog = new(TileKeys.Backlog, "dashboards.tile.backlog", "dashboards.tile.backlog.description",
+        TileGroups.Data, ChartKinds.Bar, [ChartKinds.Bar, ChartKinds.Table], [FilterNames.Account, FilterNames.Queue], "queue", null, Live: true);
+
     private static TileColumn Col(string key, string type) => new(key, type, "dashboards.col." + key);
 
     internal static TileResult Answer(string key) => key switch

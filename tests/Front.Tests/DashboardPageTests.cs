@@ -10,7 +10,7 @@ using MultichannelMessages.Front.Realtime;
 namespace MultichannelMessages.Front.Tests;
 
 /// <summary>A clock the test moves; the page's timer never fires by itself (the test calls the tick).</summary>
-internal sealed class ManualClock(DateTimeOffset now) : TimeProvider
+public sealed class ManualClock(DateTimeOffset now) : TimeProvider
 {
     public DateTimeOffset Now { get; set; } = now;
 

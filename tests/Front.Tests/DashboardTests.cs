@@ -108,7 +108,7 @@ public sealed class DashboardTests : ComponentTest
         // A header without a translation shows its key.
         Assert.Equal(["Opened", "resolved", "reopened"], table.Columns.Select(c => c.Name).ToArray());
         Assert.Equal(["Thu 3 Dec", "Fri 4 Dec"], table.Rows.Select(r => r.Label).ToArray());
-        Assert.Equal(["2026-12-03", "2026-12-04"], table.Rows.Select(r => r.Key).ToArray());
+        Assert.Equal(["2026-12-03", "2026-12-04"], table.Rows.Select(r => r.Key!).ToArray());
         Assert.Equal([12.0, 10, 1], table.Rows[0].Values);
 
         var figures = TileTables.Figures(Conversations, Answer(TileKeys.Conversations), English);
@@ -123,7 +123,7 @@ public sealed class DashboardTests : ComponentTest
     {
         var table = TileTables.Table(FirstResponse, Answer(TileKeys.FirstResponse), "First response", ChartKinds.Table, English);
         Assert.Equal(["Current", "Previous"], table.Columns.Select(c => c.Name).ToArray());
-        Assert.Equal(["median_seconds", "p90_seconds", "answered"], table.Rows.Select(r => r.Key).ToArray());
+        Assert.Equal(["median_seconds", "p90_seconds", "answered"], table.Rows.Select(r => r.Key!).ToArray());
         Assert.Equal("1 min 35 s", ChartTable.Format(table.Rows[0].Values[0], table.FormatOf(table.Rows[0], 0)));
         Assert.Equal("32", ChartTable.Format(table.Rows[2].Values[1], table.FormatOf(table.Rows[2], 1)));
 
@@ -179,9 +179,11 @@ public sealed class DashboardTests : ComponentTest
         Assert.Same(added, LayoutEditing.Add(added, ByHour));
         Assert.Equal(new LayoutTile(TileKeys.FirstResponse, "s"), LayoutEditing.Add([], FirstResponse)[0]);
 
-        // messages_by_hour moves up past first_response (another group) to just before conversations.
+        // messages_by_hour moves up past funnel and first_response (other groups) to just before conversations.
         var moved = LayoutEditing.Move(added, TileKeys.MessagesByHour, -1, Group);
-        Assert.Equal([TileKeys.MessagesByHour, TileKeys.FirstResponse, TileKeys.Funnel, TileKeys.Conversations], moved.Select(t => t.Key).ToArray());
+        Assert.Equal([TileKeys.MessagesByHour, TileKeys.Conversations, TileKeys.FirstResponse, TileKeys.Funnel], moved.Select(t => t.Key).ToArray());
+        Assert.Equal([TileKeys.Conversations, TileKeys.MessagesByHour, TileKeys.FirstResponse, TileKeys.Funnel],
+            LayoutEditing.Move(moved, TileKeys.MessagesByHour, 1, Group).Select(t => t.Key).ToArray());
         Assert.True(LayoutEditing.IsEdge(moved, TileKeys.MessagesByHour, -1, Group));
         Assert.True(LayoutEditing.IsEdge(moved, TileKeys.Funnel, 1, Group));
 

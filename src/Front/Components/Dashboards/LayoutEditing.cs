@@ -3,7 +3,7 @@ namespace MultichannelMessages.Front.Components.Dashboards;
 /// <summary>
 /// The changes a person makes to their dashboard, as functions from one layout to the next (the page saves each result
 /// through the Core API). A tile is placed once; the page shows tiles by group (Data, Information, Knowledge), so moving
-/// a tile up or down swaps it with the one before or after it in its own group.
+/// a tile up or down puts it before or after its neighbour in its own group.
 /// </summary>
 public static class LayoutEditing
 {
@@ -23,9 +23,11 @@ public static class LayoutEditing
         var other = at + delta;
         while (other >= 0 && other < tiles.Length && groupOf(tiles[other].Key) != group) other += delta;
         if (other < 0 || other >= tiles.Length) return tiles;
-        var moved = tiles.ToArray();
-        (moved[at], moved[other]) = (moved[other], moved[at]);
-        return moved;
+        // Taken out and put back just before (or after) the other: the rest keep their order.
+        var moved = tiles.ToList();
+        moved.RemoveAt(at);
+        moved.Insert(other, tiles[at]);
+        return [.. moved];
     }
 
     public static LayoutTile[] Resize(LayoutTile[] tiles, string key, string size) =>

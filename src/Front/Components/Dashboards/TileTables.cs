@@ -93,7 +93,7 @@ public static class TileTables
             sums[cell] = sums.GetValueOrDefault(cell) + (TileResult.Number(row[value]) ?? 0);
         }
         var format = FormatOf(result.Columns[value].Type);
-        var columns = ss.Select(s => new ChartColumn(Label(result.Columns[series], s, text), format, s)).ToList();
+        var columns = ss.Select(s => new ChartColumn(Label(result.Columns[series], s, text), format, Key(s))).ToList();
         var rows = xs.Select(r => RowOf(result.Columns[x], r, [.. ss.Select(s => sums.TryGetValue((Key(r), Key(s)), out var v) ? v : fill ? 0 : (double?)null)], text));
         return new ChartTable(caption, Header(result.Columns[x], text), columns, [.. TimeRows(rows, result.Columns[x])]);
     }

@@ -1,5 +1,6 @@
 using MultichannelMessages.Front.Auth;
 using MultichannelMessages.Front.Components;
+using MultichannelMessages.Front.Components.Charts;
 using MultichannelMessages.Front.Extensions;
 using MultichannelMessages.Front.Hardening;
 using MultichannelMessages.Platform.Hosting;
@@ -18,6 +19,10 @@ builder.LimitPerCircuitMetrics();
 
 var app = builder.Build();
 app.WarnIfKeyRingIsLocal();
+// The charts' plotly.js is the cartesian bundle (heat maps), served where Plotly.Blazor asks for its basic one: the path
+// is changed before routing, so routing is placed here rather than left implicit at the start (same order as before).
+app.UsePlotlyCartesianBundle();
+app.UseRouting();
 app.UseFrontHardening();
 app.UseExceptionHandler("/error", createScopeForErrors: true);
 app.UseRequestLocalization();

@@ -53,7 +53,8 @@ public sealed partial class ConsoleTests
                 await Expect(page.Locator("[data-testid=module-not-enabled], [data-testid=ops-panel], [data-testid=templates-page], "
                     + "[data-testid=internal-chat][data-feed=Connected], [data-testid=admin-panel][data-loaded=true], "
                     + "[data-testid=mass-sends-page][data-loaded=true], [data-testid=number-health][data-loaded=true], "
-                    + "[data-testid=ai-page][data-loaded=true], [data-testid=bots-page][data-loaded=true]").First).ToBeVisibleAsync();
+                    + "[data-testid=ai-page][data-loaded=true], [data-testid=bots-page][data-loaded=true], "
+                    + "[data-testid=dashboard-page][data-loaded=true]").First).ToBeVisibleAsync();
                 // The chatbots module with a flow open: the canvas, its nodes and the side panel are checked too.
                 if (await page.GetByTestId("flow-open").CountAsync() > 0)
                 {

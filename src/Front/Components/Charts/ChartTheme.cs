@@ -13,4 +13,10 @@ public sealed record ChartTheme(string Text, string Muted, string Grid, string A
         "IBM Plex Sans, system-ui, sans-serif");
 
     public static ChartTheme For(string theme) => theme == "light" ? Light : Dark;
+
+    /// <summary>The colours of a chart's series, in order (lines and bars of a comparison).</summary>
+    public IReadOnlyList<string> Series => [Accent, Ok, Read, Warn, Danger, Muted];
+
+    /// <summary>A heat map's scale: the grid's colour for none, the accent for the most.</summary>
+    public IList<object> HeatScale => [new object[] { 0, Grid }, new object[] { 1, Accent }];
 }

@@ -3,7 +3,7 @@ using Plotly.Blazor.Traces;
 namespace MultichannelMessages.Front.Components.Charts;
 
 /// <summary>Labelled counts as horizontal bars, the first on top, each count written beside its bar (a funnel, a table
-/// of outcomes): the basic plotly bundle has no funnel trace.</summary>
+/// of outcomes): the console's plotly bundle (cartesian, see PlotlyBundle) has no funnel trace.</summary>
 public static class HorizontalBars
 {
     public static ChartSpec Of(IReadOnlyList<(string Label, long Count, string Color)> bars, int? height = null, int leftMargin = 96)

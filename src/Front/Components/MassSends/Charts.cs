@@ -59,7 +59,7 @@ public static class MassCharts
         ("failed", f.Failed), ("skipped", f.Skipped),
     ];
 
-    /// <summary>The funnel as horizontal bars (the basic plotly bundle has no funnel trace), first stage on top.</summary>
+    /// <summary>The funnel as horizontal bars (the console's plotly bundle has no funnel trace), first stage on top.</summary>
     public static ChartSpec Funnel(CampaignFunnel funnel, ChartTheme theme, Func<string, string> text) =>
         HorizontalBars.Of([.. Stages(funnel).Select(s => (text("mass.funnel." + s.Key), s.Count, s.Key switch
         {

@@ -36,3 +36,14 @@ public static class DashboardPermission
     /// <summary>Publish a layout as a queue's default; configure the funnel.</summary>
     public const string Manage = "dashboards.manage";
 }
+
+// Insights (issue 16's Wisdom): the rules' insights for a filter and the AI's kept run; asking the AI for this period.
+public sealed partial class CoreApiClient
+{
+    public Task<InsightsResult> DashboardInsightsAsync(long projectId, DashboardFilter filter, CancellationToken ct = default) =>
+        GetAsync<InsightsResult>($"projects/{projectId}/dashboards/insights?{Components.Dashboards.DashboardView.ApiQuery(filter)}", ct);
+
+    /// <summary>Asks the project's AI provider for insights on this filter (202: pending; the feed's insights_updated says when done).</summary>
+    public Task<AiInsights> RequestDashboardAiInsightsAsync(long projectId, DashboardFilter filter, CancellationToken ct = default) =>
+        SendAsync<AiInsights>(HttpMethod.Post, $"projects/{projectId}/dashboards/insights/ai?{Components.Dashboards.DashboardView.ApiQuery(filter)}", null, ct);
+}

@@ -106,6 +106,17 @@ public static class DemoSeeder
             """, """{"1":"contact.first_name"}"""),
     ];
 
+    /// <summary>Turns a console module on for the demo project; an admin who turned it off later keeps it off (a
+    /// re-seed does not override them).</summary>
+    public static async Task EnableFeatureAsync(string connectionString, long projectId, string feature)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.ExecuteAsync("""
+            insert into core.project_features (project_id, feature, enabled) values (@projectId, @feature, true)
+            on conflict do nothing
+            """, new { projectId, feature });
+    }
+
     public static async Task SeedTemplatesAsync(string connectionString, long projectId)
     {
         await using var connection = new NpgsqlConnection(connectionString);

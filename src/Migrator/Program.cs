@@ -62,6 +62,7 @@ public static class MigratorProgram
                     Environment.GetEnvironmentVariable("MM_DEMO_ACCESS_TOKEN") is { Length: > 0 } token ? token : null);
                 await DemoSeeder.SeedTemplatesAsync(connectionString, projectId);
                 await DemoFlowSeeder.SeedAsync(connectionString, projectId);
+                await DemoSeeder.EnableFeatureAsync(connectionString, projectId, "dashboard");
                 if (Environment.GetEnvironmentVariable("MM_DEMO_OPENAI_BASE_URL") is { Length: > 0 } openAi)
                     await DemoAiSeeder.SeedAsync(connectionString, protector, projectId, openAi);
                 Console.WriteLine($"Demo project seeded (id {projectId}).");

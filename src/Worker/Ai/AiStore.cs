@@ -258,13 +258,14 @@ public sealed class AiStore(NpgsqlDataSource db)
     public async Task<string?> TagAsync(long conversationId, string tag)
     {
         await using var connection = await db.OpenConnectionAsync();
-        var tagId = await connection.ExecuteScalarAsync<long?>(Sql("""
-            select t.id from chat.tags t join chat.conversations c on c.project_id = t.project_id
-            where c.id = @conversationId and lower(t.name) = lower(@tag)
+        // One round trip: the project's tag by name, tagged through the function a person's tagging uses; no row, no tag.
+        var tagged = await connection.QueryAsync<bool>(Sql("""
+            select chat.tag_conversation(c.id, t.id, null, true)
+            from chat.conversations c join chat.tags t on t.project_id = c.project_id and lower(t.name) = lower(@tag)
+            where c.id = @conversationId
+            limit 1
             """, new { conversationId, tag }));
-        if (tagId is null) return null;
-        await connection.ExecuteAsync(Sql("select chat.tag_conversation(@conversationId, @tagId, null, true)", new { conversationId, tagId }));
-        return tag;
+        return tagged.Any() ? tag : null;
     }
 
     public async Task SetAttributeAsync(long conversationId, string key, string value)

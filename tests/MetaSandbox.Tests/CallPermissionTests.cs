@@ -149,4 +149,44 @@ public class CallPermissionTests(SandboxHost host) : IClassFixture<SandboxHost>
         using var response = await host.GraphAsync(HttpMethod.Get, $"{number}/call_permissions", token: token);
         Assert.Equal(100, (await SandboxHost.JsonAsync(response)).ErrorCode());
     }
+
+    [Fact]
+    public async Task A_template_with_a_call_permission_request_component_counts_as_a_request_and_can_be_answered()
+    {
+        var (number, waba, token) = await host.NumberAsync();
+        using var created = await host.GraphAsync(HttpMethod.Post, $"{waba}/message_templates", new
+        {
+            name = "callback_offer", language = "en_US", category = "MARKETING",
+            components = new object[] { new { type = "BODY", text = "Can we call you about your order?" }, new { type = "call_permission_request" } },
+        }, token);
+        var templateId = (await SandboxHost.JsonAsync(created)).GetProperty("id").GetString()!;
+        await host.Receiver.WaitForAsync(w => w.Parsed.BusinessEvents.Any(e => e.TemplateId == templateId && e.Event == "APPROVED"));
+
+        var first = await host.TrySendAsync(SandboxHost.Template("5491155553008", "callback_offer"), number, token);
+        Assert.Null(first.Code);
+        Assert.Equal(138009, (await host.TrySendAsync(SandboxHost.Template("5491155553008", "callback_offer"), number, token)).Code);
+        var (_, reply) = await host.ControlAsync($"/sandbox/customers/{number}/call-permission", new { from = "5491155553008", response = "accept" });
+        Assert.Equal(first.Wamid, reply.GetProperty("reply_to").GetString());
+        // Control: an ordinary text to the same user is no permission request and is not limited.
+        Assert.Null((await host.TrySendAsync(SandboxHost.Text("5491155553008", "hello"), number, token)).Code);
+    }
+
+    [Fact]
+    public async Task Calls_webhooks_of_a_number_with_its_own_app_are_signed_with_that_apps_secret_and_posted_to_its_url()
+    {
+        await using var app = await WebhookReceiver.StartAsync("calls-app-secret-0123456789abcdef");
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await host.Client.PostAsJsonAsync("/sandbox/accounts", new
+        {
+            id = "964000000000001", kind = "whatsapp", waba_id = "974000000000001", display_phone_number = "15550004444",
+            access_token = "calls-app-token", app_secret = "calls-app-secret-0123456789abcdef", webhook_url = app.Url,
+        })).StatusCode);
+        using var enable = await host.GraphAsync(HttpMethod.Post, "964000000000001/settings", new { calling = new { status = "ENABLED" } }, "calls-app-token");
+        var (callId, _) = await host.UserCallsAsync("964000000000001", "5491155553009");
+
+        var (webhook, _, _) = await app.WaitForCallAsync("974000000000001", callId, c => c.Is("event", "connect"));
+        Assert.True(webhook.SignatureValid);
+        Assert.Empty(host.Receiver.CallEvents("974000000000001", callId));
+        var listed = await host.GetJsonAsync("/sandbox/calls?account_id=964000000000001");
+        Assert.Equal(callId, Assert.Single(listed.EnumerateArray()).GetProperty("id").GetString());
+    }
 }

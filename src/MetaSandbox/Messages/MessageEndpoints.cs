@@ -49,7 +49,9 @@ public static class MessageEndpoints
             return Refuse(s, account, invalid);
 
         // Meta's limits on call permission requests are per business number and user, refused at once.
-        var permissionRequest = send!.Type == "interactive" && body["interactive"].Text("type") == "call_permission_request";
+        var permissionRequest = send!.Type == "interactive"
+            ? body["interactive"].Text("type") == "call_permission_request"
+            : template?.Components is JsonArray components && components.Any(c => c.Text("type")?.ToUpperInvariant() == "CALL_PERMISSION_REQUEST");
         if (permissionRequest && s.CallPermissions.RequestRefusal(account.Id, send.WaId) is { } limited)
             return Refuse(s, account, limited);
 

@@ -143,6 +143,30 @@ public class CallPermissionTests(SandboxHost host) : IClassFixture<SandboxHost>
     }
 
     [Fact]
+    public async Task More_than_100_permission_lookups_a_second_on_one_number_are_refused_with_613()
+    {
+        var (number, _, token) = await host.NumberAsync();
+        var (other, _, otherToken) = await host.NumberAsync();
+        // Until the first refusal (a window that rolls over mid-way only lets more through first).
+        var answered = 0;
+        for (var i = 0; i < 2_000; i++)
+        {
+            using var response = await host.GraphAsync(HttpMethod.Get, $"{number}/call_permissions?user_wa_id=5491155553010", token: token);
+            if ((int)response.StatusCode == 429)
+            {
+                Assert.Equal(613, (await SandboxHost.JsonAsync(response)).ErrorCode());
+                break;
+            }
+            Assert.Equal(200, (int)response.StatusCode);
+            answered++;
+        }
+        Assert.InRange(answered, 100, 1_999);
+        // Control: another number's lookups have their own window.
+        using var elsewhere = await host.GraphAsync(HttpMethod.Get, $"{other}/call_permissions?user_wa_id=5491155553010", token: otherToken);
+        Assert.Equal(200, (int)elsewhere.StatusCode);
+    }
+
+    [Fact]
     public async Task Call_permissions_needs_the_users_wa_id()
     {
         var (number, _, token) = await host.NumberAsync();

@@ -40,17 +40,11 @@ public static class CallEndpoints
         {
             "pre_accept" or "accept" => s.Lifecycle.Answer(account, call, action, body["session"].Text("sdp")!),
             "reject" => s.Lifecycle.Reject(account, call),
-            _ => Terminate(account, call, s),
+            _ => s.Lifecycle.Terminate(account, call),
         };
         if (action == "accept" && error is null && body.Text("biz_opaque_callback_data") is { } data)
             call.CallbackData = data;
         return error is null ? TypedResults.Json(new JsonObject { ["messaging_product"] = "whatsapp", ["success"] = true }) : error.ToResult();
-    }
-
-    private static GraphError? Terminate(SandboxAccount account, SandboxCall call, CallServices s)
-    {
-        s.Lifecycle.Terminate(account, call);
-        return null;
     }
 
     private static async Task<IResult> ConnectAsync(SandboxAccount account, JsonObject body, HttpContext http, CallServices s)
@@ -117,8 +111,9 @@ public static class CallEndpoints
 
 /// <summary>What the calling handlers need, resolved once.</summary>
 public sealed class CallServices(AccountRegistry accounts, CallStore calls, CallSettings settings, CallPermissions permissions,
-    CallLifecycle lifecycle, FaultEffects faults, Microsoft.Extensions.Options.IOptions<CallOptions> options)
+    CallLifecycle lifecycle, PermissionLookups lookups, FaultEffects faults, Microsoft.Extensions.Options.IOptions<CallOptions> options)
 {
+    public PermissionLookups Lookups { get; } = lookups;
     public AccountRegistry Accounts { get; } = accounts;
     public CallStore Calls { get; } = calls;
     public CallSettings Settings { get; } = settings;

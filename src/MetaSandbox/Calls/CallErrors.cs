@@ -35,7 +35,15 @@ public static class CallErrors
         "The user has already granted this business phone number permanent permission to call.");
 
     public static GraphError SipEnabled() => Calling(131055, "Method not allowed",
-        "Calling API endpoints are not allowed on a business phone number with SIP call signaling enabled.", StatusCodes.Status405MethodNotAllowed);
+        "Calling API endpoints are not allowed on a business phone number with SIP call signaling enabled.");
+
+    public static GraphError PermissionLookupLimit() => new()
+    {
+        Message = "(#613) Fetch Call Permission For Consumer Phone Number API Limit Hit",
+        Code = 613,
+        ErrorData = new GraphErrorData("whatsapp", "Limit reached for requests to the fetch call permission status API."),
+        HttpStatus = StatusCodes.Status429TooManyRequests,
+    };
 
     public static GraphError UnknownCall(string callId) =>
         GraphErrors.InvalidParameter($"Param call_id ({callId}) is not a call of this business phone number.");

@@ -86,10 +86,11 @@ public sealed class CallLifecycle(CallStore calls, CallPermissions permissions, 
 
     /// <summary>The business hangs up (or cancels its ringing call). Meta asks for a terminate even after the user's
     /// RTCP BYE, so one on an ended call succeeds and changes nothing.</summary>
-    public void Terminate(SandboxAccount account, SandboxCall call)
+    public GraphError? Terminate(SandboxAccount account, SandboxCall call)
     {
         call.Record(time.GetUtcNow(), "graph", "terminate", call.Active ? null : "the call had already ended");
         End(account, call, CallState.Ended, null, null);
+        return null;
     }
 
     // ── What the WhatsApp user does (the control API) ──

@@ -4,7 +4,7 @@ namespace MultichannelMessages.MetaSandbox.Calls;
 
 /// <summary>Section <c>Sandbox:Calls</c>: Meta's calling limits and timers. The limits are read from here, never
 /// hard-coded, because Meta's own pages disagree on them (see docs/meta-sandbox-calls.md).</summary>
-public sealed class CallOptions
+public sealed class CallOptions : IValidatableObject
 {
     public const string Section = "Sandbox:Calls";
 
@@ -42,7 +42,18 @@ public sealed class CallOptions
     [Range(1, 100_000)]
     public int ConcurrentCallsPerNumber { get; set; } = 1_000;
 
+    /// <summary>GET call_permissions requests per number per second (Meta: 100; 613 beyond).</summary>
+    [Range(1, 100_000)]
+    public int PermissionLookupsPerSecond { get; set; } = 100;
+
     /// <summary>Delay of the webhooks that follow a Graph call (connect answer, RINGING, terminate), in ms.</summary>
     [Range(0, 60_000)]
     public int WebhookDelayMs { get; set; } = 20;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PermissionRequestsPerWeek < PermissionRequestsPerDay)
+            yield return new ValidationResult(
+                $"Sandbox:Calls:PermissionRequestsPerWeek ({PermissionRequestsPerWeek}) cannot be below PermissionRequestsPerDay ({PermissionRequestsPerDay}).");
+    }
 }

@@ -29,6 +29,8 @@ public static class CallSettingsEndpoints
     {
         if (Authorize(id, http, s, GraphPermissions.WhatsAppMessaging) is { } denied)
             return denied;
+        if (!s.Lookups.TryTake(id))
+            return CallErrors.PermissionLookupLimit().ToResult();
         var user = http.Request.Query["user_wa_id"].ToString();
         if (user.Length == 0)
             return GraphErrors.InvalidParameter("The parameter user_wa_id is required.").ToResult();

@@ -90,6 +90,7 @@ public static class SandboxExtensions
         services.AddSingleton<CallSettings>();
         services.AddSingleton<CallPermissions>();
         services.AddSingleton<CallLifecycle>();
+        services.AddSingleton<PermissionLookups>();
         services.AddSingleton<CallServices>();
     }
 

@@ -134,4 +134,36 @@ public class BusinessInitiatedCallTests(SandboxHost host) : IClassFixture<Sandbo
         var state = await host.GetCallPermissionsAsync(number, token, "5491155552006");
         Assert.Equal("no_permission", state.GetProperty("permission").GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task For_a_relayed_device_the_connect_webhook_waits_for_the_devices_own_answer_and_carries_it()
+    {
+        var (number, waba, token) = await host.NumberAsync();
+        await GrantAsync(host, number, token, "5491155552007");
+        Assert.Equal(204, (await host.ControlAsync($"/sandbox/customers/{number}/call-device", new { from = "5491155552007" })).Status);
+        var callId = (await host.CallsAsync(number, token, CallSupport.Connect("5491155552007"))).Json.GetProperty("calls")[0].GetProperty("id").GetString()!;
+
+        // The device reads the business's offer; nothing reaches the business until it answers.
+        var listed = Assert.Single((await host.GetJsonAsync($"/sandbox/calls?account_id={number}&user=5491155552007")).EnumerateArray());
+        Assert.Equal(CallSupport.BrowserOffer, listed.GetProperty("offer").GetString());
+        Assert.False(listed.TryGetProperty("answer", out _));
+        Assert.Equal(409, (await host.ControlAsync($"/sandbox/calls/{callId}/answer")).Status);
+        await Task.Delay(200);
+        Assert.Empty(host.Receiver.CallEvents(waba, callId));
+        Assert.Equal(400, (await host.ControlAsync($"/sandbox/calls/{callId}/session", new { sdp = CallSupport.BrowserOffer })).Status);
+
+        Assert.Equal(200, (await host.ControlAsync($"/sandbox/calls/{callId}/session", new { sdp = CallSupport.BrowserAnswer })).Status);
+        var (_, _, connect) = await host.Receiver.WaitForCallAsync(waba, callId, c => c.Is("event", "connect"));
+        Assert.Equal(CallSupport.BrowserAnswer, connect.GetProperty("session").GetProperty("sdp").GetString());
+        await host.Receiver.WaitForCallAsync(waba, callId, c => c.Is("status", "RINGING"));
+        Assert.Equal(409, (await host.ControlAsync($"/sandbox/calls/{callId}/session", new { sdp = CallSupport.BrowserAnswer })).Status);
+        Assert.Equal(200, (await host.ControlAsync($"/sandbox/calls/{callId}/answer")).Status);
+        await host.Receiver.WaitForCallAsync(waba, callId, c => c.Is("status", "ACCEPTED"));
+
+        // Control: once the device is no longer relayed, the sandbox answers at once again.
+        await host.CallsAsync(number, token, CallSupport.Plain("terminate", callId));
+        await host.ControlAsync($"/sandbox/customers/{number}/call-device", new { from = "5491155552007", relayed = false });
+        var next = (await host.CallsAsync(number, token, CallSupport.Connect("5491155552007"))).Json.GetProperty("calls")[0].GetProperty("id").GetString()!;
+        await host.Receiver.WaitForCallAsync(waba, next, c => c.Is("event", "connect"));
+    }
 }

@@ -41,8 +41,10 @@ public static class SandboxApi
 
         sandbox.MapPost("/customers/{phoneNumberId}/calls", CallControl.CustomerCalls);
         sandbox.MapPost("/customers/{phoneNumberId}/call-permission", CallControl.PermissionReply);
+        sandbox.MapPost("/customers/{phoneNumberId}/call-device", CallControl.Device);
         sandbox.MapGet("/calls", CallControl.List);
         sandbox.MapGet("/calls/{callId}", CallControl.Get);
+        sandbox.MapPost("/calls/{callId}/session", CallControl.Session);
         sandbox.MapPost("/calls/{callId}/answer", CallControl.Answer);
         sandbox.MapPost("/calls/{callId}/reject", CallControl.Reject);
         sandbox.MapPost("/calls/{callId}/ignore", CallControl.Ignore);

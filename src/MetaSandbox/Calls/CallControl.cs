@@ -81,6 +81,31 @@ public static class CallControl
         return WhatsAppPayloads.Inbound(account, user, name, GraphIds.Wamid(user), time.GetUtcNow(), "interactive", content, replyTo);
     }
 
+    /// <summary>Marks the user's device as relayed (or not): business calls to them wait for its answer.</summary>
+    public static Results<NoContent, NotFound, ValidationProblem> Device(string phoneNumberId, CallDeviceRequest body, CallServices s)
+    {
+        if (RequestValidation.Problem(body) is { } invalid)
+            return invalid;
+        if (s.Accounts.Find(phoneNumberId) is not { Kind: AccountKind.WhatsApp })
+            return TypedResults.NotFound();
+        s.Devices.Set(phoneNumberId, body.From!, body.Relayed);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The relayed device answers the business's offer: the connect webhook with that answer, then RINGING.</summary>
+    public static Results<Ok<CallView>, NotFound, ValidationProblem, ProblemHttpResult> Session(string callId, CallSessionRequest body, CallServices s)
+    {
+        if (RequestValidation.Problem(body) is { } invalid)
+            return invalid;
+        if (Sdp.Problem(body.Sdp, "answer") is { } sdp)
+            return RequestValidation.Problem("sdp", sdp);
+        if (s.Calls.Find(callId) is not { } call || s.Accounts.Find(call.AccountId) is not { } account)
+            return TypedResults.NotFound();
+        return s.Lifecycle.DeviceAnswers(account, call, body.Sdp!)
+            ? TypedResults.Ok(CallView.Of(call))
+            : TypedResults.Problem("Only a ringing business call to a relayed device, not answered yet, takes a device answer.", statusCode: StatusCodes.Status409Conflict);
+    }
+
     public static Ok<CallView[]> List([Microsoft.AspNetCore.Mvc.FromQuery(Name = "account_id")] string? accountId,
         [Microsoft.AspNetCore.Mvc.FromQuery(Name = "user")] string? user, CallStore calls) => TypedResults.Ok(calls.All
         .Where(c => (accountId is null || c.AccountId == accountId) && (user is null || c.User == user))

@@ -54,3 +54,19 @@ public sealed record CallView(string Id, string AccountId, string User, string D
 public sealed record CustomerCallAccepted(string CallId, string Sdp);
 
 public sealed record CallPermissionReplyAccepted(string Id, string ReplyTo, long? ExpirationTimestamp);
+
+/// <summary>Body of <c>POST /sandbox/customers/{phoneNumberId}/call-device</c>: whether the user's device is relayed.</summary>
+public sealed record CallDeviceRequest
+{
+    [Required, RegularExpression("^[0-9]{5,20}$", ErrorMessage = "from must be the customer's wa_id: 5-20 digits.")]
+    public string? From { get; init; }
+
+    public bool Relayed { get; init; } = true;
+}
+
+/// <summary>Body of <c>POST /sandbox/calls/{callId}/session</c>: the relayed device's SDP answer to the business's offer.</summary>
+public sealed record CallSessionRequest
+{
+    [Required(ErrorMessage = "sdp is required: the device's answer to the business's offer.")]
+    public string? Sdp { get; init; }
+}

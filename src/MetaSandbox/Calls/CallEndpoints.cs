@@ -62,7 +62,8 @@ public static class CallEndpoints
         var fault = await s.Faults.ApplyAsync("calls", account, http);
         if (fault.Answer is not null)
             return fault.Answer;
-        var call = s.Lifecycle.BusinessCalls(account, user, body["session"].Text("sdp")!, body.Text("biz_opaque_callback_data"));
+        var call = s.Lifecycle.BusinessCalls(account, user, body["session"].Text("sdp")!, body.Text("biz_opaque_callback_data"),
+            s.Devices.IsRelayed(account.Id, user));
         return TypedResults.Json(new JsonObject
         {
             ["messaging_product"] = "whatsapp",
@@ -111,8 +112,10 @@ public static class CallEndpoints
 
 /// <summary>What the calling handlers need, resolved once.</summary>
 public sealed class CallServices(AccountRegistry accounts, CallStore calls, CallSettings settings, CallPermissions permissions,
-    CallLifecycle lifecycle, PermissionLookups lookups, FaultEffects faults, Microsoft.Extensions.Options.IOptions<CallOptions> options)
+    CallLifecycle lifecycle, PermissionLookups lookups, RelayedDevices devices, FaultEffects faults,
+    Microsoft.Extensions.Options.IOptions<CallOptions> options)
 {
+    public RelayedDevices Devices { get; } = devices;
     public PermissionLookups Lookups { get; } = lookups;
     public AccountRegistry Accounts { get; } = accounts;
     public CallStore Calls { get; } = calls;

@@ -28,16 +28,38 @@ public sealed class CallLifecycle(CallStore calls, CallPermissions permissions, 
         return call;
     }
 
-    public SandboxCall BusinessCalls(SandboxAccount account, string user, string offer, string? callbackData)
+    /// <param name="relayed">The user's device is a page outside the sandbox (a browser relaying real media): the
+    /// connect webhook waits for its answer (<see cref="DeviceAnswers"/>) instead of one the sandbox writes.</param>
+    public SandboxCall BusinessCalls(SandboxAccount account, string user, string offer, string? callbackData, bool relayed = false)
     {
         var call = New(account, user, $"Customer {user[^4..]}", "BUSINESS_INITIATED", offer);
-        call.Answer = Sdp.Generate("answer");
         call.CallbackData = callbackData;
         call.Record(call.CreatedAt, "graph", "connect");
-        Send(account, call, CallPayloads.Connect(account, call, call.CreatedAt), Delay, "connect");
-        Send(account, call, CallPayloads.Status(account, call, "RINGING", call.CreatedAt), Delay, "status RINGING");
+        if (!relayed)
+            SendAnswer(account, call, Sdp.Generate("answer"));
         scheduler.Schedule(null, TimeSpan.FromSeconds(options.Value.RingTimeoutSeconds), () => Expire(account, call, "rang out"));
         return call;
+    }
+
+    /// <summary>The relaying device's answer to a business offer; false when the call already has one or ended.</summary>
+    public bool DeviceAnswers(SandboxAccount account, SandboxCall call, string sdp)
+    {
+        lock (call.Gate)
+        {
+            if (call.UserInitiated || call.Answer is not null || call.State != CallState.Ringing)
+                return false;
+            call.Record(time.GetUtcNow(), "user", "device answer");
+        }
+        SendAnswer(account, call, sdp);
+        return true;
+    }
+
+    private void SendAnswer(SandboxAccount account, SandboxCall call, string answer)
+    {
+        call.Answer = answer;
+        var now = time.GetUtcNow();
+        Send(account, call, CallPayloads.Connect(account, call, now), Delay, "connect");
+        Send(account, call, CallPayloads.Status(account, call, "RINGING", now), Delay, "status RINGING");
     }
 
     /// <summary>pre_accept and accept of a user-initiated call; null when done.</summary>
@@ -101,7 +123,7 @@ public sealed class CallLifecycle(CallStore calls, CallPermissions permissions, 
         var now = time.GetUtcNow();
         lock (call.Gate)
         {
-            if (call.UserInitiated || call.State != CallState.Ringing)
+            if (call.UserInitiated || call.State != CallState.Ringing || call.Answer is null)
                 return false;
             call.State = CallState.Connected;
             call.ConnectedAt = now;

@@ -91,6 +91,7 @@ public static class SandboxExtensions
         services.AddSingleton<CallPermissions>();
         services.AddSingleton<CallLifecycle>();
         services.AddSingleton<PermissionLookups>();
+        services.AddSingleton<RelayedDevices>();
         services.AddSingleton<CallServices>();
     }
 

@@ -14,7 +14,7 @@ namespace MultichannelMessages.MetaSandbox.Calls;
 /// connected, FAILED otherwise.
 /// </summary>
 public sealed class CallLifecycle(CallStore calls, CallPermissions permissions, WebhookScheduler scheduler,
-    IOptions<CallOptions> options, TimeProvider time)
+    IOptions<CallOptions> options, TimeProvider time, ILogger<CallLifecycle> logger)
 {
     private TimeSpan Delay => TimeSpan.FromMilliseconds(options.Value.WebhookDelayMs);
 
@@ -189,6 +189,7 @@ public sealed class CallLifecycle(CallStore calls, CallPermissions permissions, 
             call.Outcome = call.ConnectedAt is not null && error is null ? "COMPLETED" : "FAILED";
         }
         Send(account, call, CallPayloads.Terminate(account, call, now, error), Delay, $"terminate {call.Outcome}");
+        SandboxLog.CallEnded(logger, call.Id, account.Id, call.Outcome, code);
         return true;
     }
 
@@ -200,6 +201,7 @@ public sealed class CallLifecycle(CallStore calls, CallPermissions permissions, 
             CreatedAt = time.GetUtcNow(), Offer = offer,
         };
         calls.Add(call);
+        SandboxLog.CallStarted(logger, call.Id, account.Id, direction);
         return call;
     }
 

@@ -236,6 +236,11 @@ language plpgsql as $$
 declare
     v_created boolean;
 begin
+    -- Committed without waiting for the WAL flush (docs/ai-agents.md, "What limits a turn"): the reply reaches Meta only
+    -- after the outbox pump's claim, a synchronous commit that flushes this one with it, so a database crash can lose
+    -- only a reply nobody was sent, and the run, unfinished, is redone (its client ids keep it from sending twice).
+    -- Meanwhile the database-wide NOTIFY lock this commit takes is held for microseconds, not a disk flush.
+    set local synchronous_commit = off;
     outcome := bot.ai_send_refusal(p_conversation_id, p_worker);
     if outcome is not null then return; end if;
     begin
@@ -441,6 +446,9 @@ declare
     v_project bigint;
     v_changed boolean;
 begin
+    -- Not flushed before it returns either (see bot.ai_send): a crash that lost it leaves the lease to run out and the
+    -- turn to be redone, whose replies are then duplicates of its client ids and not sent again.
+    set local synchronous_commit = off;
     update bot.ai_conversations a
     set locked_by = null, locked_until = null,
         last_answered_message_id = coalesce(p_last_answered_message_id, a.last_answered_message_id),
@@ -452,8 +460,11 @@ begin
                       then least(coalesce(a.due_at, 'infinity'), now() + make_interval(secs => p_retry_ms / 1000.0))
                       else a.due_at end,
         updated_at = now()
+    from (select measures from bot.ai_conversations where conversation_id = p_conversation_id) was
     where a.conversation_id = p_conversation_id and a.locked_by = p_worker
-    returning a.project_id, coalesce(p_measures, '{}') <> '{}' into v_project, v_changed;
+    -- Pushed to the consoles only when a measure is new or changed: every push is a notifying commit, and PostgreSQL
+    -- runs those one at a time across the whole database (docs/ai-agents.md, "What limits a turn").
+    returning a.project_id, not (was.measures @> coalesce(p_measures, '{}')) into v_project, v_changed;
     if v_project is null then return false; end if;
     if v_changed then
         perform ops.emit_change(v_project, 'ai_changed', p_conversation_id, null, jsonb_build_object('measures', p_measures));
@@ -476,6 +487,11 @@ declare
     v_budget numeric;
     v_usage bot.ai_usage_daily;
 begin
+    -- The audit commits without waiting for its WAL flush (docs/ai-agents.md, "What limits a turn"): the day's usage row
+    -- is then locked for microseconds instead of a disk flush, so a project's model calls stop queueing on it. Nothing
+    -- is lost that matters: the run's next write (its send, bot.ai_finish) commits synchronously and so flushes this
+    -- record with it; only a server crash in between could lose it, and that run is then claimed again and redone.
+    set local synchronous_commit = off;
     insert into bot.ai_turns (project_id, conversation_id, agent_id, version_id, purpose, model, tokens_in, tokens_out, model_ms,
                               overhead_ms, cost_usd, priced, action, confidence, envelope, tool_calls, citations, message_ids,
                               repaired, error)
@@ -557,6 +573,8 @@ language plpgsql as $$
 declare
     v_id bigint;
 begin
+    -- As bot.ai_record_turn: flushed by the run's bot.ai_finish, which follows it.
+    set local synchronous_commit = off;
     if p_turn_id is not null then
         update bot.ai_turns
         set action = p_action, confidence = least(greatest(p_confidence, 0), 1), envelope = coalesce(p_envelope, envelope),

@@ -41,6 +41,8 @@ begin
                       when 'description' then pr.vision_model is not null
                       else true end
     on conflict (message_id, kind) do nothing;
+    -- Wakes the Worker's AI media loop at once (it polls too): an agent waits for a voice note's transcript.
+    if found then perform pg_notify('ai_media', ''); end if;
 end
 $$;
 

@@ -35,4 +35,10 @@ internal static partial class SandboxLog
 
     [LoggerMessage(11, LogLevel.Error, "Unhandled error on {Path}")]
     public static partial void Unhandled(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(12, LogLevel.Information, "Call {CallId} on {AccountId} started ({Direction})")]
+    public static partial void CallStarted(ILogger logger, string callId, string accountId, string direction);
+
+    [LoggerMessage(13, LogLevel.Information, "Call {CallId} on {AccountId} ended {Outcome} (error {ErrorCode})")]
+    public static partial void CallEnded(ILogger logger, string callId, string accountId, string outcome, int? errorCode);
 }

@@ -24,6 +24,8 @@ public sealed class ConsolePlatform : IAsyncLifetime
     public ServiceProcess WebhookApi { get; private set; } = null!;
     public ServiceProcess CoreApi { get; private set; } = null!;
     public ServiceProcess Front { get; private set; } = null!;
+    /// <summary>The OpenAI sandbox (its demo rules, key "sk-sandbox"), for the AI agents' test chat.</summary>
+    public ServiceProcess OpenAi { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
     public long ProjectId { get; private set; }
     /// <summary>The platform's database, for what a test must arrange behind the services' back (a race, a day
@@ -61,6 +63,7 @@ public sealed class ConsolePlatform : IAsyncLifetime
         var frontPort = FreePort();
         _common["MM_People__ConsoleUrl"] = $"http://127.0.0.1:{frontPort}";
         CoreApi = await StartAsync("CoreApi", _common);
+        OpenAi = await StartAsync("OpenAiSandbox", new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
         await StartAsync("Worker", new Dictionary<string, string>(_common)
         {
             ["MM_Graph__BaseAddress"] = Sandbox.BaseAddress.ToString().TrimEnd('/'),

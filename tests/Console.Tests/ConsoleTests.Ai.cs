@@ -6,8 +6,8 @@ namespace MultichannelMessages.Console.Tests;
 
 /// <summary>Issue 14's AI agents module in the browser, against the real platform: the project's provider with its
 /// write-only key, an agent written in the tabbed editor (persona, tools with a secret, handoff), published, activated
-/// on the WhatsApp channel, and given a Markdown manual the Worker cuts into passages. The test chat is covered by bUnit
-/// (AiEditorTests): its Core API routes arrive separately.</summary>
+/// on the WhatsApp channel, and given a Markdown manual the Worker cuts into passages; and the editor's test chat, answered
+/// by the Worker through the OpenAI sandbox process without sending anything.</summary>
 public sealed partial class ConsoleTests
 {
     [Fact]
@@ -21,6 +21,55 @@ public sealed partial class ConsoleTests
                 delete from bot.ai_activations where agent_id in (select id from bot.ai_agents where project_id = @ProjectId and name like 'Shop assistant %')
                 """, new { platform.ProjectId });
         }
+    }
+
+    [Fact]
+    public async Task Ai_test_chat_an_admin_tries_a_draft_in_the_editor_and_the_worker_answers_it_through_the_openai_sandbox_sending_nothing()
+    {
+        await Diagnosed(async () =>
+        {
+            await DbAsync<object>("select core.set_feature(@ProjectId, 'ai_agents', true)", new { platform.ProjectId });
+            var page = await platform.SignInAsync("admin@demo.local");
+            await page.GetByTestId("nav-ai_agents").ClickAsync();
+            await Expect(page.GetByTestId("ai-page")).ToHaveAttributeAsync("data-loaded", "true");
+
+            // The provider: the OpenAI sandbox process, answering from its demo rules.
+            await page.GetByTestId("ai-tab-settings").ClickAsync();
+            var provider = page.GetByTestId("ai-provider");
+            await Expect(provider).ToHaveAttributeAsync("data-loaded", "true");
+            await provider.GetByTestId("ai-base-url").FillAsync(new Uri(platform.OpenAi.BaseAddress, "v1").ToString());
+            await provider.GetByTestId("ai-api-key").FillAsync("sk-sandbox");
+            await provider.GetByTestId("ai-chat-model").FillAsync("gpt-4.1-mini");
+            await provider.GetByTestId("ai-provider-save").ClickAsync();
+            await Expect(provider.GetByTestId("ai-provider-saved")).ToBeVisibleAsync();
+
+            await page.GetByTestId("ai-tab-agents").ClickAsync();
+            var name = Unique("Test chat agent");
+            await page.GetByTestId("agent-new-name").FillAsync(name);
+            await page.GetByTestId("agent-create").ClickAsync();
+            var editor = page.GetByTestId("agent-editor");
+            await Expect(editor).ToHaveAttributeAsync("data-loaded", "true");
+            var agentId = long.Parse((await editor.GetAttributeAsync("data-agent"))!);
+
+            // The tabs by keyboard: from the first, the left arrow wraps to the last, the test chat, and focuses it.
+            await editor.GetByTestId("agent-tab-persona").FocusAsync();
+            await page.Keyboard.PressAsync("ArrowLeft");
+            await Expect(editor.GetByTestId("agent-tab-test")).ToBeFocusedAsync();
+            await Expect(editor.GetByTestId("agent-tab-test")).ToHaveAttributeAsync("aria-selected", "true");
+            await Expect(editor.GetByTestId("agent-tab-persona")).ToHaveAttributeAsync("tabindex", "-1");
+
+            // The draft answers a greeting: the Worker runs it as a conversation's turn would, and sends nothing.
+            var chat = editor.GetByTestId("test-chat");
+            await chat.GetByTestId("test-input").FillAsync("Hola, buenos días");
+            await chat.GetByTestId("test-send").ClickAsync();
+            var run = chat.GetByTestId("test-run");
+            await Expect(run).ToHaveAttributeAsync("data-status", "done", new() { Timeout = 60_000 });
+            await Expect(run).ToHaveAttributeAsync("data-action", "reply");
+            await Expect(chat.GetByTestId("test-bubble").Filter(new() { HasText = "Soy el asistente de la tienda demo" })).ToBeVisibleAsync();
+            await platform.ScreenshotAsync(page, "ai-test-chat");
+            Assert.Equal(1L, await DbAsync<long>("select count(*) from bot.ai_turns where agent_id = @agentId and purpose = 'test'", new { agentId }));
+            Assert.Equal(0L, await DbAsync<long>("select count(*) from chat.messages where sent_by_ai_agent_id = @agentId", new { agentId }));
+        });
     }
 
     private Task AdminWritesAnAgentAsync() => Diagnosed(async () =>

@@ -26,6 +26,32 @@ public sealed class AiAssistTests : ComponentTest
     private static string Assist(string kind, string status, string extra = "") =>
         $$"""{"id":77,"conversationId":5,"kind":"{{kind}}","status":"{{status}}","attempts":1,"requestedAt":"2026-03-01T10:00:00Z"{{extra}}}""";
 
+    private readonly LiveFeed _feed = Feed();
+
+    public AiAssistTests() => Services.AddSingleton(_feed);
+
+    [Fact]
+    public async Task A_suggestion_shows_as_soon_as_the_feed_says_it_was_answered_without_waiting_for_the_poll()
+    {
+        var api = new FakeCoreApi().On($"POST {Ai}/assists", Assist("suggest", "pending"), HttpStatusCode.Accepted)
+            .On($"{Ai}/assists/77", Assist("suggest", "pending"));
+        api.Register(Services);
+        var cut = Render<AiSuggestions>(p => p.Add(x => x.ProjectId, 1).Add(x => x.ConversationId, 5).Add(x => x.PollInterval, TimeSpan.FromMinutes(5)));
+        cut.Find("[data-testid=ai-suggest-ask]").Click();
+        cut.WaitForAssertion(() => Assert.Equal("pending", cut.Find("[data-testid=ai-suggest]").GetAttribute("data-state")));
+
+        // The Worker answers. With a five-minute poll, only the feed can tell the console: another conversation's
+        // answer does not (the control), this one's does.
+        api.On($"{Ai}/assists/77", Assist("suggest", "done", ""","suggestions":["Sale hoy.","¿Número de pedido?","Te aviso."]"""));
+        await _feed.ApplyAsync(DetachedFeed.Change(1, "ai_assist", 6));
+        await Task.Delay(300);
+        Assert.Empty(cut.FindAll("[data-testid=ai-suggestion]"));
+        Assert.DoesNotContain($"GET {Ai}/assists/77", api.Requests); // not read again: nothing said it was answered
+
+        await _feed.ApplyAsync(DetachedFeed.Change(2, "ai_assist", 5));
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=ai-suggestion]").Count), TimeSpan.FromSeconds(5));
+    }
+
     [Fact]
     public void Suggest_shows_up_to_three_replies_once_answered_and_inserting_one_hands_it_to_the_draft()
     {
@@ -83,7 +109,6 @@ public sealed class AiAssistTests : ComponentTest
             .On($"POST {Ai}/assists", Assist("summary", "pending"), HttpStatusCode.Accepted)
             .On($"{Ai}/assists/77", Assist("summary", "done", ""","summary":"Espera su pedido 4512.","pending":["Confirmar la entrega"],"doneAt":"2026-03-01T10:00:05Z" """));
         api.Register(Services);
-        Services.AddSingleton(Feed());
         var project = new ProjectItem(1, "Demo", "agent", ["ai.read", "ai.assist"], []);
         var cut = Render<AiSummaryPanel>(p => p.Add(x => x.ConversationId, 5).Add(x => x.Project, project).Add(x => x.PollInterval, Fast));
 

@@ -246,3 +246,56 @@ public sealed class FlowEditorTests : ComponentTest
         }
     }
 }
+
+/// <summary>Two of the editor's safeguards: archiving is asked twice, and a template node suggests the project's approved
+/// templates by name, then that template's languages.</summary>
+public sealed class FlowEditorSafeguardTests : ComponentTest
+{
+    private const string Flow = "/projects/3/bots/flows/5";
+
+    private static readonly FlowDefinition Definition = new("send",
+        [new FlowNode("send", "template", TemplateName: "order_ready", TemplateLanguage: "es", Next: "bye", X: 40, Y: 40),
+         new FlowNode("bye", "end", Text: "Bye.", X: 40, Y: 200)], ["whatsapp"]);
+
+    private static TemplateItem Template(string name, string language) =>
+        new(1, 7, "Demo WhatsApp", "waba", name, language, "UTILITY", "positional", System.Text.Json.JsonDocument.Parse("[]").RootElement, [],
+            "APPROVED", null, null, "GREEN", null, null, null, DateTime.UnixEpoch, DateTime.UnixEpoch, null);
+
+    private (IRenderedComponent<FlowEditor> Cut, FakeCoreApi Api) Editor()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        var detail = System.Text.Json.JsonSerializer.Serialize(new FlowDetail(5, "Orders", 4,
+            System.Text.Json.JsonSerializer.Serialize(Definition, System.Text.Json.JsonSerializerOptions.Web), null, null, null, false, []),
+            System.Text.Json.JsonSerializerOptions.Web);
+        var api = new FakeCoreApi().On(Flow, detail).On($"POST {Flow}/archive", "{}");
+        api.Register(Services);
+        var cut = Render<FlowEditor>(p => p.Add(e => e.ProjectId, 3).Add(e => e.FlowId, 5).Add(e => e.CanManage, true)
+            .Add(e => e.Templates, [Template("order_ready", "es"), Template("order_ready", "en_US"), Template("welcome", "es")]));
+        cut.WaitForAssertion(() => Assert.Equal("4", cut.Find("[data-testid=flow-editor]").GetAttribute("data-revision")));
+        return (cut, api);
+    }
+
+    [Fact]
+    public void Archiving_asks_first_and_only_the_confirmation_archives()
+    {
+        var (cut, api) = Editor();
+        cut.Find("[data-testid=flow-archive]").Click();
+        Assert.Contains("Archive this flow?", cut.Find("[data-testid=flow-archive-question]").TextContent);
+        cut.Find("[data-testid=flow-archive-cancel]").Click();
+        Assert.Empty(cut.FindAll("[data-testid=flow-archive-question]"));
+        Assert.DoesNotContain($"POST {Flow}/archive", api.Requests); // the control: asking archived nothing
+
+        cut.Find("[data-testid=flow-archive]").Click();
+        cut.Find("[data-testid=flow-archive-confirm]").Click();
+        cut.WaitForAssertion(() => Assert.Contains($"POST {Flow}/archive", api.Requests));
+    }
+
+    [Fact]
+    public void A_template_node_suggests_the_approved_templates_and_the_chosen_ones_languages()
+    {
+        var (cut, _) = Editor();
+        Assert.Equal(["order_ready", "welcome"], cut.FindAll("[data-testid=flow-template-options] option").Select(o => o.GetAttribute("value")));
+        Assert.Equal(["en_US", "es"], cut.FindAll("[data-testid=flow-language-options] option").Select(o => o.GetAttribute("value")));
+        Assert.Equal("send-templates", cut.Find("[data-testid=flow-field-template]").GetAttribute("list"));
+    }
+}

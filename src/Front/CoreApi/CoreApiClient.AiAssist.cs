@@ -19,13 +19,16 @@ public sealed partial class CoreApiClient
     /// <summary>Asks, then reads the assist every <paramref name="poll"/> until the Worker has answered it (done or
     /// failed). The Worker's push (ai_assist) only reaches the person who asked and may come before the read, so polling
     /// is the one path; an assist takes a model call, a few seconds.</summary>
+    /// <param name="poll">How long to wait before reading the assist again.</param>
+    /// <param name="wake">Waits at most that long, returning early when the answer is signalled (the live feed's
+    /// ai_assist change, <see cref="Realtime.LiveFeed.WaitForAsync"/>); null: the poll alone.</param>
     public async Task<AiAssist> AssistAndWaitAsync(long projectId, long conversationId, string kind, long? templateId, TimeSpan poll,
-        CancellationToken ct = default)
+        CancellationToken ct = default, Func<TimeSpan, CancellationToken, Task>? wake = null)
     {
         var assist = await RequestAssistAsync(projectId, conversationId, kind, templateId, ct);
         while (assist.Status == "pending")
         {
-            await Task.Delay(poll, ct);
+            await (wake?.Invoke(poll, ct) ?? Task.Delay(poll, ct));
             assist = await AssistAsync(projectId, conversationId, assist.Id, ct);
         }
         return assist;

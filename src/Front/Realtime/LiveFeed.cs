@@ -125,10 +125,26 @@ public sealed partial class LiveFeed(IOptions<CoreApiOptions> options, UserSessi
         finally { _gate.Release(); }
     }
 
+    private readonly List<(string Kind, long ConversationId, TaskCompletionSource Done)> _waiters = [];
+
+    /// <summary>Returns when a change of this kind on this conversation arrives, or after <paramref name="timeout"/>
+    /// (whichever first; the caller then reads what it waits for either way). The assists use it so an answer shows as
+    /// soon as the Worker stores it, with their poll as the fallback for a feed that is down.</summary>
+    public async Task WaitForAsync(string kind, long conversationId, TimeSpan timeout, CancellationToken ct)
+    {
+        var waiter = (kind, conversationId, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        lock (_waiters) _waiters.Add(waiter);
+        try { await waiter.Item3.Task.WaitAsync(timeout, ct); }
+        catch (TimeoutException) { }
+        finally { lock (_waiters) _waiters.Remove(waiter); }
+    }
+
     private async Task RaiseAsync(ChangeItem change)
     {
         if (change.Id <= _lastSeen) return;
         _lastSeen = change.Id;
+        lock (_waiters)
+            foreach (var w in _waiters.Where(w => w.Kind == change.Kind && w.ConversationId == change.ConversationId)) w.Done.TrySetResult();
         // Each subscriber in turn: invoking a multicast Func awaits only the last one's task, and the page and the rail's
         // sections all subscribe, so the others would run unordered against the next change.
         if (Changed is { } handler)

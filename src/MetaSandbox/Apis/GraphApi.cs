@@ -1,3 +1,4 @@
+using MultichannelMessages.MetaSandbox.Calls;
 using MultichannelMessages.MetaSandbox.Graph;
 using MultichannelMessages.MetaSandbox.Media;
 using MultichannelMessages.MetaSandbox.Messages;
@@ -24,6 +25,10 @@ public static class GraphApi
         graph.MapPost("/{id}/subscribed_apps", Accounts.SubscriptionEndpoints.Subscribe);
         graph.MapGet("/{id}/subscribed_apps", Accounts.SubscriptionEndpoints.List);
         graph.MapDelete("/{id}/subscribed_apps", Accounts.SubscriptionEndpoints.Unsubscribe);
+        graph.MapPost("/{id}/calls", CallEndpoints.PostAsync);
+        graph.MapPost("/{id}/settings", CallSettingsEndpoints.UpdateAsync);
+        graph.MapGet("/{id}/settings", CallSettingsEndpoints.Get);
+        graph.MapGet("/{id}/call_permissions", CallSettingsEndpoints.Permissions);
         graph.MapGet("/{id}", GraphNodes.Get);
         graph.MapDelete("/{id}", MediaEndpoints.Delete);
 

@@ -1,4 +1,5 @@
 using MultichannelMessages.MetaSandbox.Accounts;
+using MultichannelMessages.MetaSandbox.Calls;
 using MultichannelMessages.MetaSandbox.Customers;
 using MultichannelMessages.MetaSandbox.Demo;
 using MultichannelMessages.MetaSandbox.Faults;
@@ -37,6 +38,19 @@ public static class SandboxApi
         sandbox.MapPost("/customers/{phoneNumberId}/messages", CustomerEndpoints.WhatsApp);
         sandbox.MapPost("/customers/{phoneNumberId}/preferences", CustomerEndpoints.Preference);
         sandbox.MapPost("/pages/{pageId}/messages", CustomerEndpoints.Page);
+
+        sandbox.MapPost("/customers/{phoneNumberId}/calls", CallControl.CustomerCalls);
+        sandbox.MapPost("/customers/{phoneNumberId}/call-permission", CallControl.PermissionReply);
+        sandbox.MapPost("/customers/{phoneNumberId}/call-device", CallControl.Device);
+        sandbox.MapGet("/calls", CallControl.List);
+        sandbox.MapGet("/calls/{callId}", CallControl.Get);
+        sandbox.MapPost("/calls/{callId}/session", CallControl.Session);
+        sandbox.MapPost("/calls/{callId}/answer", CallControl.Answer);
+        sandbox.MapPost("/calls/{callId}/reject", CallControl.Reject);
+        sandbox.MapPost("/calls/{callId}/ignore", CallControl.Ignore);
+        sandbox.MapPost("/calls/{callId}/hangup", CallControl.HangUp);
+        sandbox.MapPost("/calls/{callId}/expire", CallControl.Expire);
+        sandbox.MapPost("/calls/{callId}/fail", CallControl.Fail);
 
         sandbox.MapGet("/faults", FaultEndpoints.List);
         sandbox.MapPost("/faults", FaultEndpoints.Add);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MultichannelMessages.MetaSandbox.Accounts;
+using MultichannelMessages.MetaSandbox.Calls;
 using MultichannelMessages.MetaSandbox.Customers;
 using MultichannelMessages.MetaSandbox.Demo;
 using MultichannelMessages.MetaSandbox.Faults;
@@ -30,6 +31,7 @@ public static class SandboxExtensions
         AddValidatedOptions<FaultOptions>(services, FaultOptions.Section);
         AddValidatedOptions<DemoOptions>(services, DemoOptions.Section);
         AddValidatedOptions<LimitOptions>(services, LimitOptions.Section);
+        AddValidatedOptions<CallOptions>(services, CallOptions.Section);
 
         // Meta's JSON is snake_case; the control API follows it so one client serializer fits both.
         services.ConfigureHttpJsonOptions(o =>
@@ -59,6 +61,7 @@ public static class SandboxExtensions
         services.AddSingleton<TemplateServices>();
         services.AddSingleton<NodeServices>();
         AddCampaignRules(services);
+        AddCalling(services);
 
         AddWebhooks(services);
         services.AddSingleton<DemoTraffic>();
@@ -78,6 +81,18 @@ public static class SandboxExtensions
         services.AddSingleton<TemplatePacing>();
         services.AddSingleton<QualityPublisher>();
         services.AddSingleton<QualityTracker>();
+    }
+
+    /// <summary>WhatsApp Business Calling: settings, the users' permissions, and the calls themselves.</summary>
+    private static void AddCalling(IServiceCollection services)
+    {
+        services.AddSingleton<CallStore>();
+        services.AddSingleton<CallSettings>();
+        services.AddSingleton<CallPermissions>();
+        services.AddSingleton<CallLifecycle>();
+        services.AddSingleton<PermissionLookups>();
+        services.AddSingleton<RelayedDevices>();
+        services.AddSingleton<CallServices>();
     }
 
     private static void AddWebhooks(IServiceCollection services)

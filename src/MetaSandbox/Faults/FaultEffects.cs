@@ -27,6 +27,7 @@ public sealed class FaultEffects(FaultInjector faults, IOptions<FaultOptions> op
         var sends = endpoint == "messages";
         return fault.Kind switch
         {
+            FaultKind.RateLimit when endpoint == "calls" => Answer(Calls.CallErrors.RateLimit(), fault, http),
             FaultKind.RateLimit => Answer(whatsApp ? GraphErrors.RateLimit() : GraphErrors.PageRateLimit(), fault, http),
             FaultKind.PairRateLimit => Answer(whatsApp ? GraphErrors.PairRateLimit() : GraphErrors.PageRateLimit(), fault, http),
             FaultKind.ServerError => Answer(GraphErrors.Unknown(), fault, http),

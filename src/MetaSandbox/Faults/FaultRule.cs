@@ -50,8 +50,8 @@ public sealed record FaultRequest
     /// <summary>Only calls for this phone number / page id; null: every account.</summary>
     public string? AccountId { get; init; }
 
-    /// <summary>messages (the default), media, templates or any.</summary>
-    [RegularExpression("^(messages|media|templates|any)$")]
+    /// <summary>messages (the default), media, templates, calls (business-initiated connects) or any.</summary>
+    [RegularExpression("^(messages|media|templates|calls|any)$")]
     public string Endpoint { get; init; } = "messages";
 
     /// <summary>Overrides the HTTP status of the error answer (Meta's table says 429 for throttling; some clients

@@ -21,6 +21,19 @@ public static class GraphIds
         return "wamid." + Convert.ToBase64String([.. bytes]);
     }
 
+    /// <summary>A real call id (wacid) is the same kind of record as a wamid with 11 18 20 after the digits and
+    /// thirty-two hex characters: <c>wacid.HBgLMTIxODU1NTI4MjgVAgARGCAy…</c> in Meta's samples.</summary>
+    public static string Wacid(string waId)
+    {
+        var digits = waId.Length > 64 ? waId[..64] : waId;
+        var bytes = new List<byte>(digits.Length + 48) { 0x1C, 0x18, (byte)digits.Length };
+        bytes.AddRange(Encoding.ASCII.GetBytes(digits));
+        bytes.AddRange([0x15, 0x02, 0x00, 0x11, 0x18, 0x20]);
+        bytes.AddRange(Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(16))));
+        bytes.Add(0x00);
+        return "wacid." + Convert.ToBase64String([.. bytes]);
+    }
+
     /// <summary>Messenger message ids: "m_" and about 90 URL-safe base64 characters.</summary>
     public static string MessengerMid() => "m_" + UrlSafe(RandomNumberGenerator.GetBytes(66));
 

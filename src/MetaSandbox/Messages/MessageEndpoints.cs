@@ -48,7 +48,14 @@ public static class MessageEndpoints
         if (invalid is not null)
             return Refuse(s, account, invalid);
 
-        var windowOpen = s.Windows.IsOpen(account.Id, send!.WaId);
+        // Meta's limits on call permission requests are per business number and user, refused at once.
+        var permissionRequest = send!.Type == "interactive"
+            ? body["interactive"].Text("type") == "call_permission_request"
+            : template?.Components is JsonArray components && components.Any(c => c.Text("type")?.ToUpperInvariant() == "CALL_PERMISSION_REQUEST");
+        if (permissionRequest && s.CallPermissions.RequestRefusal(account.Id, send.WaId) is { } limited)
+            return Refuse(s, account, limited);
+
+        var windowOpen = s.Windows.IsOpen(account.Id, send.WaId);
         if (s.Admission.Refusal(account, send.Type == "template" && !windowOpen) is { } refused)
             return Refuse(s, account, refused);
         var fault = await s.Faults.ApplyAsync("messages", account, http, send.Type == "template" ? send.TemplateName : null);
@@ -63,6 +70,8 @@ public static class MessageEndpoints
         var message = Record(account, send, template, body, token, s.Time.GetUtcNow());
         var failure = fault.FailureCode ?? s.Outcomes.FailureCode(account, send, template, windowOpen);
         s.Sent.Add(message);
+        if (permissionRequest && failure is null)
+            s.CallPermissions.Requested(account.Id, send.WaId, message.Id);
         var held = failure is null && template is not null && s.Pacing.TryHold(template, account, message);
         if (!held)
             s.Delivery.WhatsApp(account, message, failure);
@@ -130,8 +139,10 @@ public static class MessageEndpoints
 /// <summary>What the send handlers need, resolved once.</summary>
 public sealed class MessageServices(AccountRegistry accounts, SentStore sent, DeliverySimulator delivery, FaultEffects faults,
     CustomerWindows windows, TemplateStore templates, IOptions<TemplateOptions> templateOptions, SendAdmission admission,
-    WhatsAppOutcomes outcomes, TemplatePacing pacing, QualityTracker quality, TimeProvider time, ILogger<MessageServices> logger)
+    WhatsAppOutcomes outcomes, TemplatePacing pacing, QualityTracker quality, Calls.CallPermissions callPermissions, TimeProvider time,
+    ILogger<MessageServices> logger)
 {
+    public Calls.CallPermissions CallPermissions { get; } = callPermissions;
     public SendAdmission Admission { get; } = admission;
     public WhatsAppOutcomes Outcomes { get; } = outcomes;
     public TemplatePacing Pacing { get; } = pacing;

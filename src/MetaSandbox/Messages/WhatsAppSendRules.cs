@@ -71,6 +71,7 @@ public static class WhatsAppSendRules
     {
         var kind = content.Text("type");
         if (kind is null) return "The parameter interactive['type'] is required.";
+        if (kind == "call_permission_request") return CallPermissionRequest(content);
         if (kind is not ("button" or "list")) return null;
         var body = content["body"].Text("text");
         if (string.IsNullOrEmpty(body)) return "The parameter interactive['body']['text'] is required.";
@@ -105,6 +106,20 @@ public static class WhatsAppSendRules
                 return "Param interactive['action']['sections'][]['rows'][]['description'] must be at most 72 characters long.";
         }
         return null;
+    }
+
+    /// <summary>The free-form call permission request: a body of at most 1,024 characters and the fixed action; Meta
+    /// supports no header or footer on it.</summary>
+    private static string? CallPermissionRequest(JsonNode content)
+    {
+        if (content["header"] is not null || content["footer"] is not null)
+            return "Param interactive['header'] and interactive['footer'] are not supported for call_permission_request.";
+        var body = content["body"].Text("text");
+        if (string.IsNullOrEmpty(body)) return "The parameter interactive['body']['text'] is required.";
+        if (body.EnumerateRunes().Count() > 1024) return "Param interactive['body']['text'] must be at most 1024 characters long.";
+        return content["action"].Text("name") == "call_permission_request"
+            ? null
+            : "Param interactive['action']['name'] must be call_permission_request.";
     }
 
     private static (WhatsAppSend?, GraphError?) Invalid(string details) => (null, GraphErrors.InvalidParameter(details));

@@ -103,11 +103,12 @@ public sealed partial class AgentRunner(
         var claim = run.Claim;
         if (claim.Definition is null) return RunOutcome.Nothing; // the agent was unpublished: nothing runs
         var agent = run.Agent = JsonSerializer.Deserialize<AgentDefinition>(claim.Definition, Json)!;
-        var ctx = await store.ContextAsync(claim.ConversationId);
+        var inputs = await store.RunInputsAsync(claim, agent.Tools.Builtin, _options.ThreadMessages);
+        var ctx = inputs.Context;
         if (ctx is null || ctx.LockedByPerson) return RunOutcome.Stopped;
         run.Context = ctx;
-        var thread = await store.ThreadAsync(claim.ConversationId, claim.EpisodeStartedAt, _options.ThreadMessages);
-        var decided = await store.DecidedApprovalsAsync(claim.ConversationId);
+        var thread = inputs.Thread;
+        var decided = inputs.Decided;
         // A run answering a decision on a tool answers the same customer message again: its messages get their own ids.
         run.Key = decided.Count == 0 ? "m" : "d" + string.Join(".", decided.Select(d => d.Id.ToString(CultureInfo.InvariantCulture)));
         var lastCustomer = thread.LastOrDefault(m => m.Author == "customer");
@@ -118,19 +119,19 @@ public sealed partial class AgentRunner(
 
         if (claim.State == "waiting" && claim.StateReason == "choose")
             return await ChooseAsync(run, agent, thread, language);
-        return await AnswerAsync(run, agent, thread, decided, unanswered, ct);
+        return await AnswerAsync(run, agent, thread, decided, unanswered, ct, inputs);
     }
 
     /// <summary>The agent's answer to the thread: the deterministic handoff rules, then the model with its tools and the
     /// envelope, then the action. Shared by conversations and the editor's test chat (<see cref="RunState.Test"/>),
     /// whose effects stay in the run instead of reaching the database.</summary>
     private async Task<RunOutcome> AnswerAsync(RunState run, AgentDefinition agent, IReadOnlyList<AiThreadMessage> thread,
-        IReadOnlyList<DecidedApproval> decided, bool unanswered, CancellationToken ct)
+        IReadOnlyList<DecidedApproval> decided, bool unanswered, CancellationToken ct, AiRunInputs? inputs = null)
     {
         var claim = run.Claim;
         var ctx = run.Context!;
         var language = Language(ctx, agent);
-        var provider = clients.For(claim.ProjectId, await store.ProviderAsync(claim.ProjectId), out var problem);
+        var provider = clients.For(claim.ProjectId, inputs is null ? await store.ProviderAsync(claim.ProjectId) : inputs.Provider, out var problem);
         if (provider is null || provider.Row.BudgetSpent)
             return await HandOffAsync(run, agent, provider is null ? problem ?? "no_provider" : "budget_spent", null);
 
@@ -163,11 +164,11 @@ public sealed partial class AgentRunner(
         }
 
         var passages = agent.Tools.Builtin.Contains("search_manual") || _options.ManualPassages > 0
-            ? await manual.SearchAsync(provider, claim, customerText, _options.ManualPassages, ct)
+            ? await manual.SearchAsync(provider, claim, customerText, _options.ManualPassages, ct, run.AddProviderMs)
             : [];
         var messages = AgentPrompt.Build(agent, ctx, claim.Measures, thread, passages, decisions);
         var offered = passages.Select(p => p.ChunkId).ToHashSet();
-        var tools = await toolbox.ToolsAsync(agent, claim.ProjectId);
+        var tools = await toolbox.ToolsAsync(agent, claim.ProjectId, inputs?.Lists);
         var chatOptions = new ChatCompletionOptions
         {
             Temperature = (float)agent.Temperature,
@@ -193,7 +194,7 @@ public sealed partial class AgentRunner(
                     var record = await toolbox.CallAsync(agent, Scope(run, run.LastTurnId), call.FunctionName, call.FunctionArguments.ToString(),
                         async query =>
                         {
-                            var found = await manual.SearchAsync(provider, claim, query, _options.ManualPassages, ct);
+                            var found = await manual.SearchAsync(provider, claim, query, _options.ManualPassages, ct, run.AddProviderMs);
                             foreach (var f in found) offered.Add(f.ChunkId);
                             return JsonSerializer.Serialize(found.Select(f => new { id = f.ChunkId, document = f.DocumentName, f.Heading, f.Content }), Json);
                         }, approved: false, test: run.Test, ct);
@@ -476,8 +477,13 @@ public sealed partial class AgentRunner(
         public bool Test { get; init; }
         public List<string> Replies { get; } = [];
 
-        /// <summary>The Worker's own time so far in this run, model calls excluded (the turn's overhead on the audit).</summary>
-        public double OverheadSoFar() => Math.Max(0, time.GetElapsedTime(_started).TotalMilliseconds - ModelMs);
+        /// <summary>Time spent waiting on the provider outside chat completions (the manual query's embedding): not
+        /// the Worker's own time, so not overhead either.</summary>
+        public int ProviderMs { get; private set; }
+        public void AddProviderMs(int ms) => ProviderMs += ms;
+
+        /// <summary>The Worker's own time so far in this run, provider calls excluded (the turn's overhead on the audit).</summary>
+        public double OverheadSoFar() => Math.Max(0, time.GetElapsedTime(_started).TotalMilliseconds - ModelMs - ProviderMs);
     }
 }
 

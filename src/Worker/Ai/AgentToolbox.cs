@@ -32,7 +32,12 @@ public sealed class AgentToolbox(AiStore store, SafeFetcher fetcher, SecretProte
     public const int MaxResultChars = 8_000;
     private static readonly string[] Builtins = ["search_manual", "tag", "set_attribute", "transfer_to_queue", "classify", "send_template"];
 
-    public async Task<IReadOnlyList<ChatTool>> ToolsAsync(AgentDefinition agent, long projectId)
+    /// <summary>Which project lists the built-in tools need to describe themselves to the model.</summary>
+    public static (bool Tags, bool Labels, bool Templates, bool Queues) ListsNeeded(IReadOnlyCollection<string> builtin) =>
+        (builtin.Contains("tag"), builtin.Contains("classify"), builtin.Contains("send_template"), builtin.Contains("transfer_to_queue"));
+
+    /// <param name="lists">The lists already read with the run's inputs (<see cref="AiStore.RunInputsAsync"/>); null: read them here.</param>
+    public async Task<IReadOnlyList<ChatTool>> ToolsAsync(AgentDefinition agent, long projectId, AiToolLists? lists = null)
     {
         var tools = new List<ChatTool>();
         foreach (var name in agent.Tools.Builtin.Distinct())
@@ -44,7 +49,7 @@ public sealed class AgentToolbox(AiStore store, SafeFetcher fetcher, SecretProte
                         Obj(("query", Str("What to look for, in the customer's words")))));
                     break;
                 case "tag":
-                    var tags = await store.TagNamesAsync(projectId);
+                    var tags = lists?.Tags ?? await store.TagNamesAsync(projectId);
                     if (tags.Count > 0)
                         tools.Add(Function(name, "Tag the conversation with one of the project's tags.", Obj(("tag", Enum(tags)))));
                     break;
@@ -53,7 +58,7 @@ public sealed class AgentToolbox(AiStore store, SafeFetcher fetcher, SecretProte
                         Obj(("key", Str("snake_case attribute name")), ("value", Str("the value")))));
                     break;
                 case "classify":
-                    var labels = await store.LabelsAsync(projectId);
+                    var labels = lists?.Labels ?? await store.LabelsAsync(projectId);
                     if (labels.Count > 0)
                         tools.Add(Function(name, "Classify the conversation under one of the project's labels: "
                             + string.Join("; ", labels.Select(l => l.Name + " = " + l.Description)) + ".",
@@ -61,7 +66,7 @@ public sealed class AgentToolbox(AiStore store, SafeFetcher fetcher, SecretProte
                                 ("confidence", new JsonObject { ["type"] = "number", ["description"] = "0 to 1" }))));
                     break;
                 case "send_template":
-                    var templates = await store.ApprovedTemplatesAsync(projectId);
+                    var templates = lists?.Templates ?? await store.ApprovedTemplatesAsync(projectId);
                     if (templates.Count > 0)
                         tools.Add(Function(name, "Send one of the business's approved WhatsApp templates (a fixed, pre-approved message): "
                             + string.Join("; ", templates.Select(t => $"{t.Name} ({t.Language}, {t.Category.ToLowerInvariant()})"
@@ -76,7 +81,7 @@ public sealed class AgentToolbox(AiStore store, SafeFetcher fetcher, SecretProte
                                 }))));
                     break;
                 case "transfer_to_queue":
-                    var queues = await store.QueuesAsync(projectId);
+                    var queues = lists?.Queues ?? await store.QueuesAsync(projectId);
                     if (queues.Count > 0)
                         tools.Add(Function(name, "Move the conversation to another team's queue (the agent keeps answering).",
                             Obj(("queue", Enum(queues.Select(q => q.Name).ToList())))));

@@ -23,6 +23,14 @@ public sealed record DecidedApproval(long Id, string Tool, string Arguments, str
 
 public sealed record SendOutcome(string Outcome, long? MessageId);
 
+/// <summary>The lists the agent's built-in tools offer the model (null: the agent has no such tool, so it was not read).</summary>
+public sealed record AiToolLists(IReadOnlyList<string>? Tags, IReadOnlyList<(string Name, string Description)>? Labels,
+    IReadOnlyList<(string Name, string Language, string Category, string[] Keys)>? Templates, IReadOnlyList<(long Id, string Name)>? Queues);
+
+/// <summary>What a run reads before the model (<see cref="AiStore.RunInputsAsync"/>).</summary>
+public sealed record AiRunInputs(AiContext? Context, IReadOnlyList<AiThreadMessage> Thread, IReadOnlyList<DecidedApproval> Decided,
+    AiProviderRow? Provider, AiToolLists Lists);
+
 public sealed record TurnRecord(long ProjectId, long? ConversationId, long? AgentId, long? VersionId, string Purpose, string Model,
     int TokensIn, int TokensOut, int? ModelMs, int? OverheadMs, decimal CostUsd, bool Priced, string? Action, decimal? Confidence,
     string? Envelope, string ToolCalls, string Citations, long[] MessageIds, bool Repaired, string? Error);
@@ -43,24 +51,75 @@ public sealed class AiStore(NpgsqlDataSource db)
             """, new { worker, limit, leaseSeconds }, ct))).ToList();
     }
 
+    private const string ProviderSql = """
+        select base_url, api_key_enc, chat_model, vision_model, transcription_model, embedding_model, embedding_dimensions,
+               prices::text as prices, enabled, budget_spent
+        from bot.ai_provider_for(@projectId);
+        """;
+
+    private const string ContextSql = """
+        select project_id, account_id, channel, status, queue_id, queue_name, contact_name, contact_language,
+               contact_attributes::text as contact_attributes, default_language, window_open, locked_by_person
+        from bot.ai_conversation_context(@conversationId);
+        """;
+
+    private const string ThreadSql = """
+        select message_id, direction, author, type, body, ai_text, ai_text_kind, occurred_at, media_kind, media_id, mime_type
+        from bot.ai_thread(@conversationId, @since, @limit);
+        """;
+
+    private const string DecidedSql = "select id, tool, arguments::text as arguments, status from bot.ai_decided_approvals(@conversationId);";
+    private const string TagNamesSql = "select name from chat.tags where project_id = @projectId order by name;";
+    private const string QueuesSql = "select id, name from core.queues where project_id = @projectId order by name;";
+    private const string LabelsSql = "select name, description from classify.labels where project_id = @projectId and active order by name limit 100;";
+    private const string TemplatesSql = """
+        select t.name, t.language, t.category,
+               coalesce((select string_agg(v.key, ',' order by v.ord) from meta.template_variables(t.components, t.parameter_format) v), '')
+        from meta.templates t
+        where t.project_id = @projectId and t.status = 'APPROVED' and t.category in ('UTILITY', 'MARKETING')
+        order by t.name, t.language
+        limit 50;
+        """;
+
+    /// <summary>Everything a run reads before it calls the model, in one round trip: the conversation's context, the
+    /// episode's thread, decided tool approvals, the provider, and the lists the agent's built-in tools offer (only those
+    /// its definition uses). Each read is the same statement the single reads below run; batching them saves a
+    /// pooled-connection round trip per read on every turn (the AI turn's overhead target, DESIGN.md).</summary>
+    public async Task<AiRunInputs> RunInputsAsync(AiClaim claim, IReadOnlyCollection<string> builtinTools, int threadLimit)
+    {
+        var tools = AgentToolbox.ListsNeeded(builtinTools);
+        var sql = new System.Text.StringBuilder(ContextSql).Append(ThreadSql).Append(DecidedSql).Append(ProviderSql);
+        if (tools.Tags) sql.Append(TagNamesSql);
+        if (tools.Labels) sql.Append(LabelsSql);
+        if (tools.Templates) sql.Append(TemplatesSql);
+        if (tools.Queues) sql.Append(QueuesSql);
+        await using var connection = await db.OpenConnectionAsync();
+        await using var grid = await connection.QueryMultipleAsync(Sql(sql.ToString(), new
+        {
+            conversationId = claim.ConversationId, projectId = claim.ProjectId, since = claim.EpisodeStartedAt, limit = threadLimit,
+        }));
+        var context = await grid.ReadSingleOrDefaultAsync<AiContext>();
+        var thread = (await grid.ReadAsync<AiThreadMessage>()).ToList();
+        var decided = (await grid.ReadAsync<DecidedApproval>()).ToList();
+        var provider = await grid.ReadSingleOrDefaultAsync<AiProviderRow>();
+        var lists = new AiToolLists(
+            tools.Tags ? (await grid.ReadAsync<string>()).ToList() : null,
+            tools.Labels ? (await grid.ReadAsync<(string, string)>()).ToList() : null,
+            tools.Templates ? Templates(await grid.ReadAsync<(string, string, string, string)>()) : null,
+            tools.Queues ? (await grid.ReadAsync<(long, string)>()).ToList() : null);
+        return new AiRunInputs(context, thread, decided, provider, lists);
+    }
+
     public async Task<AiProviderRow?> ProviderAsync(long projectId)
     {
         await using var connection = await db.OpenConnectionAsync();
-        return await connection.QuerySingleOrDefaultAsync<AiProviderRow>(Sql("""
-            select base_url, api_key_enc, chat_model, vision_model, transcription_model, embedding_model, embedding_dimensions,
-                   prices::text as prices, enabled, budget_spent
-            from bot.ai_provider_for(@projectId)
-            """, new { projectId }));
+        return await connection.QuerySingleOrDefaultAsync<AiProviderRow>(Sql(ProviderSql, new { projectId }));
     }
 
     public async Task<AiContext?> ContextAsync(long conversationId)
     {
         await using var connection = await db.OpenConnectionAsync();
-        return await connection.QuerySingleOrDefaultAsync<AiContext>(Sql("""
-            select project_id, account_id, channel, status, queue_id, queue_name, contact_name, contact_language,
-                   contact_attributes::text as contact_attributes, default_language, window_open, locked_by_person
-            from bot.ai_conversation_context(@conversationId)
-            """, new { conversationId }));
+        return await connection.QuerySingleOrDefaultAsync<AiContext>(Sql(ContextSql, new { conversationId }));
     }
 
     public async Task<string> DefaultLanguageAsync(long projectId)
@@ -72,17 +131,13 @@ public sealed class AiStore(NpgsqlDataSource db)
     public async Task<IReadOnlyList<AiThreadMessage>> ThreadAsync(long conversationId, DateTime since, int limit)
     {
         await using var connection = await db.OpenConnectionAsync();
-        return (await connection.QueryAsync<AiThreadMessage>(Sql("""
-            select message_id, direction, author, type, body, ai_text, ai_text_kind, occurred_at, media_kind, media_id, mime_type
-            from bot.ai_thread(@conversationId, @since, @limit)
-            """, new { conversationId, since, limit }))).ToList();
+        return (await connection.QueryAsync<AiThreadMessage>(Sql(ThreadSql, new { conversationId, since, limit }))).ToList();
     }
 
     public async Task<IReadOnlyList<DecidedApproval>> DecidedApprovalsAsync(long conversationId)
     {
         await using var connection = await db.OpenConnectionAsync();
-        return (await connection.QueryAsync<DecidedApproval>(Sql(
-            "select id, tool, arguments::text as arguments, status from bot.ai_decided_approvals(@conversationId)", new { conversationId }))).ToList();
+        return (await connection.QueryAsync<DecidedApproval>(Sql(DecidedSql, new { conversationId }))).ToList();
     }
 
     public async Task ApprovalDoneAsync(long approvalId, string status, string resultJson)
@@ -123,24 +178,17 @@ public sealed class AiStore(NpgsqlDataSource db)
     public async Task<IReadOnlyList<(string Name, string Language, string Category, string[] Keys)>> ApprovedTemplatesAsync(long projectId)
     {
         await using var connection = await db.OpenConnectionAsync();
-        return (await connection.QueryAsync<(string, string, string, string)>(Sql("""
-            select t.name, t.language, t.category,
-                   coalesce((select string_agg(v.key, ',' order by v.ord) from meta.template_variables(t.components, t.parameter_format) v), '')
-            from meta.templates t
-            where t.project_id = @projectId and t.status = 'APPROVED' and t.category in ('UTILITY', 'MARKETING')
-            order by t.name, t.language
-            limit 50
-            """, new { projectId })))
-            .Select(r => (r.Item1, r.Item2, r.Item3, r.Item4.Length == 0 ? Array.Empty<string>() : r.Item4.Split(',')))
-            .ToList();
+        return Templates(await connection.QueryAsync<(string, string, string, string)>(Sql(TemplatesSql, new { projectId })));
     }
+
+    private static List<(string Name, string Language, string Category, string[] Keys)> Templates(IEnumerable<(string, string, string, string)> rows) =>
+        rows.Select(r => (r.Item1, r.Item2, r.Item3, r.Item4.Length == 0 ? Array.Empty<string>() : r.Item4.Split(','))).ToList();
 
     /// <summary>The project's active classification labels, with their descriptions.</summary>
     public async Task<IReadOnlyList<(string Name, string Description)>> LabelsAsync(long projectId)
     {
         await using var connection = await db.OpenConnectionAsync();
-        return (await connection.QueryAsync<(string, string)>(Sql(
-            "select name, description from classify.labels where project_id = @projectId and active order by name limit 100", new { projectId }))).ToList();
+        return (await connection.QueryAsync<(string, string)>(Sql(LabelsSql, new { projectId }))).ToList();
     }
 
     public async Task<long?> ClassifyAsync(long conversationId, string label, decimal confidence, long? turnId)
@@ -210,13 +258,14 @@ public sealed class AiStore(NpgsqlDataSource db)
     public async Task<string?> TagAsync(long conversationId, string tag)
     {
         await using var connection = await db.OpenConnectionAsync();
-        var tagId = await connection.ExecuteScalarAsync<long?>(Sql("""
-            select t.id from chat.tags t join chat.conversations c on c.project_id = t.project_id
-            where c.id = @conversationId and lower(t.name) = lower(@tag)
+        // One round trip: the project's tag by name, tagged through the function a person's tagging uses; no row, no tag.
+        var tagged = await connection.QueryAsync<bool>(Sql("""
+            select chat.tag_conversation(c.id, t.id, null, true)
+            from chat.conversations c join chat.tags t on t.project_id = c.project_id and lower(t.name) = lower(@tag)
+            where c.id = @conversationId
+            limit 1
             """, new { conversationId, tag }));
-        if (tagId is null) return null;
-        await connection.ExecuteAsync(Sql("select chat.tag_conversation(@conversationId, @tagId, null, true)", new { conversationId, tagId }));
-        return tag;
+        return tagged.Any() ? tag : null;
     }
 
     public async Task SetAttributeAsync(long conversationId, string key, string value)
@@ -229,15 +278,13 @@ public sealed class AiStore(NpgsqlDataSource db)
     public async Task<IReadOnlyList<(long Id, string Name)>> QueuesAsync(long projectId)
     {
         await using var connection = await db.OpenConnectionAsync();
-        return (await connection.QueryAsync<(long, string)>(Sql("select id, name from core.queues where project_id = @projectId order by name",
-            new { projectId }))).ToList();
+        return (await connection.QueryAsync<(long, string)>(Sql(QueuesSql, new { projectId }))).ToList();
     }
 
     public async Task<IReadOnlyList<string>> TagNamesAsync(long projectId)
     {
         await using var connection = await db.OpenConnectionAsync();
-        return (await connection.QueryAsync<string>(Sql("select name from chat.tags where project_id = @projectId order by name",
-            new { projectId }))).ToList();
+        return (await connection.QueryAsync<string>(Sql(TagNamesSql, new { projectId }))).ToList();
     }
 
     public async Task<bool> TransferAsync(long conversationId, long queueId)

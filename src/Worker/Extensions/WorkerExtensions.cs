@@ -199,6 +199,8 @@ public static class WorkerExtensions
         builder.Services.AddSingleton<Ai.Media.AiMediaStore>();
         builder.Services.AddSingleton<Ai.Media.MediaModels>();
         builder.Services.AddSingleton<Ai.Media.MediaUnderstanding>();
+        builder.Services.AddSingleton<Ai.Media.AiMediaWakeup>();
+        builder.Services.AddHostedService<Ai.Media.AiMediaListener>();
         builder.Services.AddHostedService<Ai.Media.AiMediaLoop>();
         return builder;
     }

@@ -62,6 +62,32 @@ public sealed partial class AgentRuntimeTests
     }
 
     [Fact]
+    public async Task The_agent_tags_the_conversation_with_a_project_tag_by_name_and_an_unknown_tag_tags_nothing()
+    {
+        await using var s = await StartAsync("ai_tag", builtin: ["tag"]);
+        await s.Db.ExecuteAsync("insert into chat.tags (project_id, name, color) values (@project, 'VIP', '#d97706'), (@project, 'Returns', '#2563eb')",
+            new { project = s.Db.ProjectId });
+        await s.Ai.AddRuleAsync(new { scope = s.Scope, match = new { after_tool = "tag" },
+            respond = new { json = new { action = "reply", messages = new[] { "Anotado." }, confidence = 0.9 } } });
+        // Any case matches the project's tag; a compatible endpoint may still send a name the enum does not hold.
+        await s.Ai.AddRuleAsync(new { scope = s.Scope, match = new { last_user_contains = new[] { "cliente preferente" } },
+            respond = new { tool_calls = new[] { new { name = "tag", arguments = "{\"tag\":\"vip\"}" } } } });
+        await s.Ai.AddRuleAsync(new { scope = s.Scope, match = new { last_user_contains = new[] { "otra cosa" } },
+            respond = new { tool_calls = new[] { new { name = "tag", arguments = "{\"tag\":\"gold\"}" } } } });
+
+        var vip = await CustomerWritesAsync(s.Db, "34600100041", "soy cliente preferente");
+        var other = await CustomerWritesAsync(s.Db, "34600100042", "otra cosa");
+        await WaitAsync(s, async () => (await SentToAsync(s, "34600100041")).Count == 1 && (await SentToAsync(s, "34600100042")).Count == 1,
+            TimeSpan.FromSeconds(30), "both answered");
+
+        const string Tags = "select coalesce(string_agg(t.name, ',' order by t.name), '') from chat.conversation_tags ct join chat.tags t on t.id = ct.tag_id where ct.conversation_id = @c";
+        Assert.Equal("VIP", await s.Db.ScalarAsync<string>(Tags, new { c = vip }));
+        Assert.Equal("", await s.Db.ScalarAsync<string>(Tags, new { c = other }));
+        Assert.Equal(1L, await s.Db.ScalarAsync<long>(
+            "select count(*) from ops.change_feed where kind = 'tags_changed' and conversation_id = @vip", new { vip }));
+    }
+
+    [Fact]
     public async Task Asked_first_the_customer_gets_two_reply_buttons_and_the_button_tapped_decides_who_answers()
     {
         await using var s = await StartAsync("ai_ask_first");

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Localization;
 using MultichannelMessages.Front.CoreApi;
-using MultichannelMessages.Front.Localization;
 
 namespace MultichannelMessages.Front.Components.Bots;
 
@@ -9,7 +8,5 @@ namespace MultichannelMessages.Front.Components.Bots;
 public static class BotErrors
 {
     public static string TextOf(IStringLocalizer localizer, CoreApiException refusal) =>
-        localizer["bots.error." + refusal.Code] is { ResourceNotFound: false } own ? own.Value
-        : localizer["bots.problem." + refusal.Code] is { ResourceNotFound: false } problem ? problem.Value
-        : ErrorText.For(localizer, refusal);
+        FormErrors.TextOf(localizer, refusal, "bots.error.", "bots.problem.");
 }

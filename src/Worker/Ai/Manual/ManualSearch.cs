@@ -25,11 +25,14 @@ public sealed partial class ManualSearch(
     /// <summary>For <see cref="AgentRunner"/>: the passages for a claimed conversation's turn. An editor's test chat
     /// (<see cref="AgentRunner.TestAsync"/>) claims no conversation (id 0): its query's embedding is audited outside any,
     /// as its model calls are (else the audit's foreign key refused it and the test chat of an agent with a manual failed).</summary>
-    public Task<IReadOnlyList<ManualPassage>> SearchAsync(AiProvider? provider, AiClaim claim, string query, int limit, CancellationToken ct) =>
+    /// <param name="providerMs">Told how long the query's embedding waited on the provider (the run keeps it out of its overhead).</param>
+    public Task<IReadOnlyList<ManualPassage>> SearchAsync(AiProvider? provider, AiClaim claim, string query, int limit, CancellationToken ct,
+        Action<int>? providerMs = null) =>
         SearchAsync(provider, new ManualScope(claim.ProjectId, claim.AgentId, claim.VersionId, claim.ConversationId > 0 ? claim.ConversationId : null),
-            query, limit, ct);
+            query, limit, ct, providerMs);
 
-    public async Task<IReadOnlyList<ManualPassage>> SearchAsync(AiProvider? provider, ManualScope scope, string query, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<ManualPassage>> SearchAsync(AiProvider? provider, ManualScope scope, string query, int limit, CancellationToken ct,
+        Action<int>? providerMs = null)
     {
         if (limit <= 0 || string.IsNullOrWhiteSpace(query)) return [];
         var candidates = limit * _options.CandidateFactor;
@@ -37,7 +40,7 @@ public sealed partial class ManualSearch(
         if (provider is not { Embeddings: { } embeddings } || provider.Row.BudgetSpent) return Top(fullText, limit);
         var vectors = await VectorsAsync(scope.AgentId);
         if (vectors.Count == 0) return Top(fullText, limit);
-        var queryVector = await EmbedQueryAsync(provider, embeddings, scope, query, ct);
+        var queryVector = await EmbedQueryAsync(provider, embeddings, scope, query, providerMs, ct);
         if (queryVector is null) return Top(fullText, limit);
 
         var byCosine = vectors.Select(v => (Vector: v, Score: ManualFusion.Cosine(queryVector, v.Embedding)))
@@ -68,7 +71,8 @@ public sealed partial class ManualSearch(
         return vectors;
     }
 
-    private async Task<float[]?> EmbedQueryAsync(AiProvider provider, EmbeddingClient embeddings, ManualScope scope, string query, CancellationToken ct)
+    private async Task<float[]?> EmbedQueryAsync(AiProvider provider, EmbeddingClient embeddings, ManualScope scope, string query,
+        Action<int>? providerMs, CancellationToken ct)
     {
         var text = query.Length <= _options.MaxQueryChars ? query : query[^_options.MaxQueryChars..];
         var model = provider.Row.EmbeddingModel!;
@@ -77,23 +81,32 @@ public sealed partial class ManualSearch(
         {
             OpenAIEmbeddingCollection result = await embeddings.GenerateEmbeddingsAsync([text],
                 new EmbeddingGenerationOptions { Dimensions = provider.Row.EmbeddingDimensions }, ct);
-            await RecordAsync(provider, scope, model, result.Usage?.InputTokenCount ?? 0, started, null);
+            await RecordAsync(provider, scope, model, result.Usage?.InputTokenCount ?? 0, Elapsed(started, providerMs), null);
             return result[0].ToFloats().ToArray();
         }
         catch (Exception ex) when (ProviderErrors.IsProviderFailure(ex) && !ct.IsCancellationRequested)
         {
+            var ms = Elapsed(started, providerMs);
             var error = ProviderErrors.Describe(ex);
             LogQueryEmbeddingFailed(logger, scope.AgentId, error);
-            await RecordAsync(provider, scope, model, 0, started, error);
+            await RecordAsync(provider, scope, model, 0, ms, error);
             return null;
         }
     }
 
-    private async Task RecordAsync(AiProvider provider, ManualScope scope, string model, int tokens, long started, string? error)
+    /// <summary>The provider call's time, measured before its audit is written (the audit is the Worker's own time).</summary>
+    private int Elapsed(long started, Action<int>? providerMs)
+    {
+        var ms = (int)time.GetElapsedTime(started).TotalMilliseconds;
+        providerMs?.Invoke(ms);
+        return ms;
+    }
+
+    private async Task RecordAsync(AiProvider provider, ManualScope scope, string model, int tokens, int modelMs, string? error)
     {
         var (cost, priced) = provider.Cost(model, tokens, 0);
         await ai.RecordTurnAsync(new TurnRecord(scope.ProjectId, scope.ConversationId, scope.AgentId, scope.VersionId, "embed", model, tokens, 0,
-            (int)time.GetElapsedTime(started).TotalMilliseconds, null, cost, priced, "manual_query", null, null, "[]", "[]", [], false, error));
+            modelMs, null, cost, priced, "manual_query", null, null, "[]", "[]", [], false, error));
     }
 
     private sealed record CachedVectors((long Count, long MaxChunkId) Version, IReadOnlyList<ManualVector> Vectors);

@@ -14,6 +14,7 @@ namespace MultichannelMessages.Worker.Ai.Media;
 public sealed class AiMediaLoop(
     AiMediaStore store,
     MediaUnderstanding understanding,
+    AiMediaWakeup wakeup,
     WorkerLoops loops,
     WorkerIdentity identity,
     TimeProvider time,
@@ -29,6 +30,19 @@ public sealed class AiMediaLoop(
         var status = loops.Register(LoopName);
         return ClaimLoop.RunAsync(status, time, logger, _options.MaxParallelJobs, _options.BatchSize, _options.PollInterval,
             limit => store.ClaimAsync(identity.Id, limit, _options.LeaseSeconds, _options.MaxAttempts, CancellationToken.None),
-            job => understanding.ProcessAsync(job, status, stoppingToken), job => job.CreatedAt, stoppingToken);
+            job => understanding.ProcessAsync(job, status, stoppingToken), job => job.CreatedAt, stoppingToken, wakeup);
     }
+}
+
+/// <summary>Wakes the AI media loop: a NOTIFY on 'ai_media' from bot.on_media_stored (a job was queued).</summary>
+public sealed class AiMediaWakeup : Wakeup;
+
+/// <summary>LISTEN on 'ai_media' (a latency optimisation: the loop polls too, so a lost notification costs one poll).</summary>
+public sealed class AiMediaListener(Npgsql.NpgsqlDataSource dataSource, AiMediaWakeup wakeup, IOptions<AiMediaOptions> options,
+    ILogger<AiMediaListener> logger) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        options.Value.Enabled
+            ? Platform.Database.NotificationListener.RunAsync(dataSource, "ai_media", wakeup.Signal, logger, stoppingToken)
+            : Task.CompletedTask;
 }

@@ -91,6 +91,39 @@ public sealed class AiMediaTests(OpenAiSandboxHost openAi) : IClassFixture<OpenA
     }
 
     [Fact]
+    public async Task A_stored_file_wakes_the_media_loop_at_once_while_a_job_queued_without_the_signal_waits_for_the_poll()
+    {
+        var db = await WorkerDatabase.CreateAsync("aiwake");
+        await using var meta = await SandboxHost.StartInMemoryAsync();
+        var key = openAi.NewKey();
+        await AiTestKit.ConfigureProviderAsync(db, openAi, new TestProvider(key));
+        // A poll of a minute (the longest allowed): within this test only bot.on_media_stored's NOTIFY 'ai_media' can start the work.
+        await using var worker = WorkerHost.Start(db, meta, AiTestKit.Settings(("AiMedia:PollIntervalMs", "60000")));
+        static byte[] Pdf(string text) => TestFiles.Pdf([text]);
+
+        var first = await AiTestKit.CustomerFileAsync(db, worker, "34660000030", "document", "application/pdf", Pdf("first delivery note"), "first.pdf");
+        Assert.Equal("done", (await AiTestKit.FinishedJobAsync(db, first.MessageId)).Status);
+        await Task.Delay(500); // the loop's claim right after a batch finds nothing more and starts its long wait
+
+        // The control: a file stored while the provider is off queues nothing; its job, queued afterwards by hand without the
+        // signal, waits for the poll.
+        await AiTestKit.ConfigureProviderAsync(db, openAi, new TestProvider(key, Enabled: false));
+        var quiet = await AiTestKit.CustomerFileAsync(db, worker, "34660000031", "document", "application/pdf", Pdf("quiet invoice"), "quiet.pdf");
+        Assert.Null(await AiTestKit.JobAsync(db, quiet.MessageId));
+        await AiTestKit.ConfigureProviderAsync(db, openAi, new TestProvider(key));
+        await db.ExecuteAsync("insert into bot.ai_media_jobs (message_id, kind, project_id) values (@MessageId, 'document', @ProjectId)",
+            new { quiet.MessageId, db.ProjectId });
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal("pending", (await AiTestKit.JobAsync(db, quiet.MessageId))!.Status);
+
+        // The next stored file wakes the loop, whose claim takes every due job, the quiet one too.
+        var next = await AiTestKit.CustomerFileAsync(db, worker, "34660000032", "document", "application/pdf", Pdf("next receipt"), "next.pdf");
+        Assert.Equal("done", (await AiTestKit.FinishedJobAsync(db, next.MessageId)).Status);
+        Assert.Equal("done", (await AiTestKit.FinishedJobAsync(db, quiet.MessageId)).Status);
+        Assert.Equal(new AiTestKit.AiText("quiet invoice", "document"), await AiTestKit.AiTextAsync(db, quiet.MessageId));
+    }
+
+    [Fact]
     public async Task A_pdf_and_a_docx_become_their_text_without_a_model_call_and_an_archive_is_not_queued()
     {
         var db = await WorkerDatabase.CreateAsync("aidocs");

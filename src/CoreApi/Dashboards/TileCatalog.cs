@@ -14,6 +14,9 @@ public static class TileCatalog
     {
         public string Key => Definition.Key;
         public bool AppliesAgentFilter => Definition.Filters.Contains(FilterNames.User);
+
+        /// <summary>Read now from live rows, whatever the dates.</summary>
+        public Tile Live() => this with { Definition = Definition with { Live = true } };
     }
 
     private static readonly string[] AllFilters =
@@ -31,7 +34,7 @@ public static class TileCatalog
             ("weekday", Number), ("hour", Number), ("messages", Number)),
         Make(TileKeys.Backlog, TileGroups.Data, ChartKinds.Bar, [ChartKinds.Bar], [FilterNames.Account, FilterNames.Channel, FilterNames.Queue, FilterNames.User],
             "queue", null, ("queue_id", Number), ("queue", Text), ("open", Number), ("unassigned", Number), ("unread", Number),
-            ("oldest_waiting_seconds", DurationSeconds)).AsLive(),
+            ("oldest_waiting_seconds", DurationSeconds)).Live(),
         Make(TileKeys.FirstResponse, TileGroups.Information, ChartKinds.Figure, [ChartKinds.Figure], AllFilters, null, null,
             ("median_seconds", DurationSeconds), ("p90_seconds", DurationSeconds), ("median_wall_seconds", DurationSeconds),
             ("p90_wall_seconds", DurationSeconds), ("answered", Number)),
@@ -78,8 +81,6 @@ public static class TileCatalog
             (TileKeys.FirstResponse, "s"), (TileKeys.Resolution, "s"), (TileKeys.Conversations, "m"), (TileKeys.Backlog, "m"),
             (TileKeys.Messages, "l"), (TileKeys.Sla, "m"), (TileKeys.Agents, "l"), (TileKeys.Channels, "m"), (TileKeys.Funnel, "m"),
         }.Where(t => readAll || ByKey[t.Key].AppliesAgentFilter).Select(t => new LayoutTile(t.Key, t.Size)).ToArray();
-
-    private static Tile AsLive(this Tile tile) => tile with { Definition = tile.Definition with { Live = true } };
 
     private static Tile Make(string key, string group, string chart, string[] charts, string[] filters, string? x, string? series,
         params (string Key, string Type)[] columns) =>

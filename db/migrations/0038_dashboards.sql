@@ -55,7 +55,12 @@ create table ops.dash_cursors (
     updated_at  timestamptz not null default now(),
     fresh_at    timestamptz
 );
-insert into ops.dash_cursors (source) values ('messages'), ('statuses'), ('events');
+-- An installation upgraded with history starts the loop at the present; `Migrator rebuild-rollups` counts the past
+-- (everything at or below these watermarks, in chunks with progress) — docs/dashboards.md, "Rebuild".
+insert into ops.dash_cursors (source, watermark) values
+    ('messages', coalesce((select max(id) from chat.messages), 0)),
+    ('statuses', coalesce((select max(id) from chat.message_status_events), 0)),
+    ('events', coalesce((select max(id) from chat.conversation_events), 0));
 
 -- Ids passed over (lo..hi), kept until they appear (then counted) or until every transaction that could still commit
 -- them has ended: horizon is the snapshot's xmax when the gap was seen; once the oldest running transaction is past it

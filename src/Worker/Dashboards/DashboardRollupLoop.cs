@@ -25,28 +25,25 @@ public sealed class DashboardRollupLoop(
     private readonly DashboardOptions _options = options.Value;
     private readonly Wakeup _wake = new();
     private DateTimeOffset _lastPass = DateTimeOffset.MinValue;
+    private bool _behind;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!_options.Enabled) return Task.CompletedTask;
         _ = NotificationListener.RunAsync(db, "change_feed", _wake.Signal, logger, stoppingToken);
         return PeriodicLoop.RunAsync(loops, time, logger, LoopName, TimeSpan.FromMilliseconds(_options.IntervalMs), _wake,
-            PassAsync, stoppingToken);
+            PassAsync, stoppingToken, againWhenBusy: true);
     }
 
     private async Task<int> PassAsync(CancellationToken ct)
     {
+        // Behind (the last pass was full): at once. Otherwise a second since the last pass, so a burst is one pass.
         var wait = _lastPass + TimeSpan.FromMilliseconds(_options.MinSpacingMs) - time.GetUtcNow();
-        if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
-        var total = 0;
-        int done;
-        do
-        {
-            done = await RollAsync(db, _options.Batch, ct);
-            total += done;
-        } while (done >= _options.Batch && !ct.IsCancellationRequested);
+        if (!_behind && wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
+        var done = await RollAsync(db, _options.Batch, ct);
+        _behind = done >= _options.Batch;
         _lastPass = time.GetUtcNow();
-        return total;
+        return done;
     }
 
     /// <summary>One pass (tests call it to roll up what they wrote).</summary>

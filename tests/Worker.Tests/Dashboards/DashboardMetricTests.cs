@@ -14,6 +14,17 @@ public sealed class DashboardMetricTests
         new(day.ToDateTime(new TimeOnly(hour, minute, second)), TimeSpan.Zero);
 
     [Fact]
+    public async Task Presence_changes_are_kept_as_intervals()
+    {
+        var db = await WorkerDatabase.CreateAsync("dashpresence");
+        var user = await new DashboardHistory(db).UserAsync("p@dash.local");
+        foreach (var status in new[] { "online", "online", "away", "offline", "online" })
+            await db.ExecuteAsync("select core.set_presence(@user, @status)", new { user, status });
+        Assert.Equal(["online|true", "away|true", "online|false"], await db.QueryAsync<string>(
+            "select status || '|' || (ended_at is not null) from core.presence_intervals where user_id = @user order by id", new { user }));
+    }
+
+    [Fact]
     public async Task Every_figure_follows_its_definition_on_a_crafted_history_and_a_rebuild_gives_the_same_figures()
     {
         var db = await WorkerDatabase.CreateAsync("dashmetrics");
@@ -58,6 +69,14 @@ public sealed class DashboardMetricTests
         // Statuses Meta reported on the WhatsApp number.
         foreach (var s in new[] { "delivered", "delivered", "delivered", "read", "read" }) await h.StatusAsync(wa, At(Day1, 10, 0), s);
         await h.StatusAsync(wa, At(Day1, 10, 0), "failed", 131047);
+        // U1 online 08:00–12:00 and away 12:00–12:30; U2's console went away at 10:00 while online (open interval, last
+        // seen 10:00: it counts until 10:02).
+        await db.ExecuteAsync("""
+            insert into core.presence_intervals (user_id, status, started_at, ended_at) values
+                (@u1, 'online', (@d1 + time '08:00') at time zone 'UTC', (@d1 + time '12:00') at time zone 'UTC'), (@u1, 'away', (@d1 + time '12:00') at time zone 'UTC', (@d1 + time '12:30') at time zone 'UTC'),
+                (@u2, 'online', (@d1 + time '09:00') at time zone 'UTC', null);
+            insert into core.presence (user_id, status, changed_at, last_seen_at) values (@u2, 'online', (@d1 + time '09:00') at time zone 'UTC', (@d1 + time '10:00') at time zone 'UTC');
+            """, new { u1, u2, d1 = Day1.ToDateTime(TimeOnly.MinValue) });
         await db.ExecuteAsync("""
             insert into ops.dash_funnels (project_id, stages) values (@ProjectId,
               '[{"key":"contacted","label":"Contacted","kind":"contacted"},{"key":"replied","label":"Replied","kind":"replied"},
@@ -88,8 +107,8 @@ public sealed class DashboardMetricTests
         Assert.Equal(["instagram|0|0|0|0|∅|∅|∅", "messenger|1|1|1|2|30|7200|0", "whatsapp|5|2|7|5|600|2700|60"],
             await h.TileAsync("channels", Day1, Day3));
         var agents = await h.TileAsync("agents", Day1, Day3);
-        Assert.Contains($"{u1}|u1@dash.local|2|3|750|0|0", agents);
-        Assert.Contains($"{u2}|u2@dash.local|1|1|∅|0|0", agents);
+        Assert.Contains($"{u1}|u1@dash.local|2|3|750|14400|1800", agents);
+        Assert.Contains($"{u2}|u2@dash.local|1|1|∅|3720|0", agents);
         // The agent filter: U1's own figures.
         Assert.Equal(["2026-03-02|2|1|0", "2026-03-03|0|0|0", "2026-03-04|0|0|0"], await h.TileAsync("conversations", Day1, Day3, userId: u1));
         Assert.Equal(["2026-03-02|whatsapp|person|3"], await h.TileAsync("messages", Day1, Day3, userId: u1));

@@ -30,7 +30,7 @@ $$;
 create or replace function ops.dash_insight_first_response(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns setof ops.dash_insight
-language sql stable as $$
+language sql stable set jit = off as $$
     with pp as (select * from ops.dash_previous(p_from, p_to)),
     periods as (select 'cur' as period, s.from_ts, s.to_ts from ops.dash_span(p_project_id, p_from, p_to) s
                 union all select 'prev', s.from_ts, s.to_ts from pp, ops.dash_span(p_project_id, pp.prev_from, pp.prev_to) s),
@@ -38,7 +38,8 @@ language sql stable as $$
                  percentile_cont(0.9) within group (order by e.first_response_business_seconds) as p90, count(*) as n
           from periods p join ops.dash_episodes e on e.project_id = p_project_id and e.first_response_at >= p.from_ts
                and e.first_response_at < p.to_ts
-          where ops.dash_episode_match(e, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
+          where ops.dash_filter_match(e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id,
+                                      p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
           group by grouping sets ((p.period, e.channel), (p.period, e.queue_id))),
     x as (select c.by_channel, c.channel, c.queue_id, c.p90 as cur, v.p90 as prev, c.n as cur_n, v.n as prev_n
           from g c join g v on v.period = 'prev' and v.by_channel = c.by_channel
@@ -62,7 +63,7 @@ $$;
 create or replace function ops.dash_insight_sla(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns setof ops.dash_insight
-language sql stable as $$
+language sql stable set jit = off as $$
     with pp as (select * from ops.dash_previous(p_from, p_to)),
     c as (select * from ops.dash_tile_sla(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id,
                                           p_flow_id, p_ai_agent_id)),
@@ -83,7 +84,7 @@ $$;
 create or replace function ops.dash_insight_failures(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns setof ops.dash_insight
-language sql stable as $$
+language sql stable set jit = off as $$
     with pp as (select * from ops.dash_previous(p_from, p_to)),
     c as (select * from ops.dash_tile_delivery(p_project_id, p_from, p_to, p_account_id, p_channel, null, null, null, null, null)),
     v as (select t.* from pp, ops.dash_tile_delivery(p_project_id, pp.prev_from, pp.prev_to, p_account_id, p_channel, null, null, null, null, null) t),
@@ -111,7 +112,7 @@ $$;
 create or replace function ops.dash_insight_backlog(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns setof ops.dash_insight
-language sql stable as $$
+language sql stable set jit = off as $$
     with b as (select t.* from core.projects p,
                     ops.dash_tile_backlog(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, null, null, null, null) t
                where p.id = p_project_id and p_to >= (now() at time zone p.time_zone)::date and t.queue_id is not null and t.open >= 10),
@@ -138,7 +139,7 @@ $$;
 create or replace function ops.dash_insight_window_expiries(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns setof ops.dash_insight
-language sql stable as $$
+language sql stable set jit = off as $$
     with pp as (select * from ops.dash_previous(p_from, p_to)),
     x as (select (select coalesce(sum(t.expiries), 0) from ops.dash_tile_window_expiries(p_project_id, p_from, p_to, p_account_id, p_channel,
                       p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id) t)::float8 as cur,
@@ -156,7 +157,7 @@ $$;
 create or replace function ops.dash_insight_containment(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns setof ops.dash_insight
-language sql stable as $$
+language sql stable set jit = off as $$
     with pp as (select * from ops.dash_previous(p_from, p_to)),
     c as (select * from ops.dash_tile_containment(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id,
                                                   p_campaign_id, p_flow_id, p_ai_agent_id)),
@@ -180,7 +181,7 @@ $$;
 create or replace function ops.dash_insight_funnel(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns setof ops.dash_insight
-language sql stable as $$
+language sql stable set jit = off as $$
     with pp as (select * from ops.dash_previous(p_from, p_to)),
     c as (select t.*, lag(t.conversations) over (order by t.ord) as before
           from ops.dash_tile_funnel(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id,
@@ -202,7 +203,7 @@ $$;
 create or replace function ops.dash_insight_number_health(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns setof ops.dash_insight
-language sql stable as $$
+language sql stable set jit = off as $$
     with pp as (select * from ops.dash_previous(p_from, p_to)),
     c as (select distinct on (t.account_id) t.* from ops.dash_tile_number_health(p_project_id, p_from, p_to, p_account_id, p_channel,
               null, null, null, null, null) t order by t.account_id, t.day desc),
@@ -224,7 +225,7 @@ $$;
 create or replace function ops.dash_insights(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns setof ops.dash_insight
-language sql stable as $$
+language sql stable set jit = off as $$
     select i.* from (
         select * from ops.dash_insight_first_response(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
         union all select * from ops.dash_insight_sla(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)

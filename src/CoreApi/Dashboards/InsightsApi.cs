@@ -40,7 +40,7 @@ public static class InsightsApi
         var rules = await InsightRules.ReadAsync(connection, projectId, filter, ct);
         var run = await connection.QuerySingleOrDefaultAsync<Run>(new CommandDefinition(
             $"select status, last_error, requested_at, generated_at, insights::text as insights from ops.dash_insight_run({Args})",
-            Parameters(projectId, filter), cancellationToken: ct));
+            InsightRules.Args(projectId, filter), cancellationToken: ct));
         var previous = InsightRules.PreviousPeriod(filter);
         return TypedResults.Ok(new InsightsResult(filter.From, filter.To, previous.From, previous.To, rules, Ai(run, context.Provider),
             DateTime.UtcNow, context.FreshAt, context.TimeZone));
@@ -59,18 +59,12 @@ public static class InsightsApi
                 "This project has no AI provider turned on: insights come from the rules only.");
         var run = await connection.QuerySingleAsync<Run>(new CommandDefinition(
             $"select status, last_error, requested_at, generated_at, insights::text as insights from ops.dash_request_insights({Args}, @requestedBy)",
-            Parameters(projectId, filter, scope.UserId), cancellationToken: ct));
+            InsightRules.Args(projectId, filter, scope.UserId), cancellationToken: ct));
         return TypedResults.Accepted(
             $"/projects/{projectId}/dashboards/insights?from={filter.From:yyyy-MM-dd}&to={filter.To:yyyy-MM-dd}", Ai(run, true));
     }
 
     private const string Args = "@projectId, @from::date, @to::date, @AccountId, @Channel, @QueueId, @UserId, @CampaignId, @FlowId, @AiAgentId";
-
-    private static object Parameters(long projectId, DashboardFilter f, long? requestedBy = null) => new
-    {
-        projectId, requestedBy, from = f.From.ToDateTime(TimeOnly.MinValue), to = f.To.ToDateTime(TimeOnly.MinValue), f.AccountId, f.Channel, f.QueueId,
-        f.UserId, f.CampaignId, f.FlowId, f.AiAgentId,
-    };
 
     /// <summary>The filter, checked as a tile's is (every tile filter applies to insights).</summary>
     private static (DashboardFilter? Filter, ProblemHttpResult? Refusal) Filter(TilesApi.FilterQuery query, ProjectScope scope)

@@ -82,8 +82,6 @@ public static class TileCatalog
             (TileKeys.Messages, "l"), (TileKeys.Sla, "m"), (TileKeys.Agents, "l"), (TileKeys.Channels, "m"), (TileKeys.Funnel, "m"),
         }.Where(t => readAll || ByKey[t.Key].AppliesAgentFilter).Select(t => new LayoutTile(t.Key, t.Size)).ToArray();
 
-    private static Tile AsLive(this Tile tile) => tile with { Definition = tile.Definition with { Live = true } };
-
     private static Tile Make(string key, string group, string chart, string[] charts, string[] filters, string? x, string? series,
         params (string Key, string Type)[] columns) =>
         new(new TileDefinition(key, $"dashboards.tile.{key}", $"dashboards.tile.{key}.description", group, chart,

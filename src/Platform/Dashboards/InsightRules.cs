@@ -31,14 +31,18 @@ public static class InsightRules
         var rows = await connection.QueryAsync<Row>(new CommandDefinition("""
             select kind, severity, action, tile, codes::text as codes, figures::text as figures, account_id as "AccountId", channel, queue_id as "QueueId"
             from ops.dash_insights(@projectId, @from::date, @to::date, @AccountId, @Channel, @QueueId, @UserId, @CampaignId, @FlowId, @AiAgentId)
-            """, new
-        {
-            projectId, from = f.From.ToDateTime(TimeOnly.MinValue), to = f.To.ToDateTime(TimeOnly.MinValue), f.AccountId, f.Channel, f.QueueId,
-            f.UserId, f.CampaignId, f.FlowId, f.AiAgentId,
-        }, cancellationToken: ct));
+            """, Args(projectId, f), cancellationToken: ct));
         return rows.Select(r => new Insight(r.Kind, r.Severity, r.Action, r.Tile,
             f with { AccountId = r.AccountId, Channel = r.Channel, QueueId = r.QueueId, Compare = true }, Codes(r.Codes), Figures(r.Figures))).ToArray();
     }
+
+    /// <summary>A dashboard function's arguments: @projectId, @from, @to and the filter's names (Dapper sends only those
+    /// the SQL names).</summary>
+    public static object Args(long projectId, DashboardFilter f, long? requestedBy = null) => new
+    {
+        projectId, requestedBy, from = f.From.ToDateTime(TimeOnly.MinValue), to = f.To.ToDateTime(TimeOnly.MinValue), f.AccountId, f.Channel,
+        f.QueueId, f.UserId, f.CampaignId, f.FlowId, f.AiAgentId,
+    };
 
     public static DashboardFilter PreviousPeriod(DashboardFilter f)
     {

@@ -108,7 +108,7 @@ public static class InsightFacts
         var json = await connection.ExecuteScalarAsync<string>(new CommandDefinition($"""
             select coalesce(jsonb_agg(to_jsonb(t)), '[]')::text
             from ops.dash_tile_{key}(@projectId, @from::date, @to::date, @AccountId, @Channel, @QueueId, @UserId, @CampaignId, @FlowId, @AiAgentId) t
-            """, Args(projectId, f), cancellationToken: ct));
+            """, InsightRules.Args(projectId, f), cancellationToken: ct));
         return JsonNode.Parse(json ?? "[]")!;
     }
 
@@ -117,11 +117,6 @@ public static class InsightFacts
             select channel from ops.dash_tile_channels(@projectId, @from::date, @to::date, @AccountId, @Channel, @QueueId, @UserId, @CampaignId,
                                                        @FlowId, @AiAgentId)
             where opened > 0 or messages_in > 0 or messages_out > 0
-            """, Args(projectId, f), cancellationToken: ct));
+            """, InsightRules.Args(projectId, f), cancellationToken: ct));
 
-    private static object Args(long projectId, DashboardFilter f) => new
-    {
-        projectId, from = f.From.ToDateTime(TimeOnly.MinValue), to = f.To.ToDateTime(TimeOnly.MinValue), f.AccountId, f.Channel, f.QueueId,
-        f.UserId, f.CampaignId, f.FlowId, f.AiAgentId,
-    };
 }

@@ -11,7 +11,7 @@ using OpenAI.Chat;
 namespace MultichannelMessages.Worker.Dashboards;
 
 /// <summary>A run as claimed (ops.dash_claim_insight_run): the lease is ours.</summary>
-public sealed record InsightRun(long Id, long ProjectId, DateTime DayFrom, DateTime DayTo, string Filter, int AttemptCount);
+public sealed record InsightRun(long Id, long ProjectId, DateOnly DayFrom, DateOnly DayTo, string Filter, int AttemptCount);
 
 /// <summary>
 /// AI insights (docs/dashboards.md § Insights): one run per project, period and filter, asked from the console. The
@@ -129,7 +129,7 @@ public sealed partial class InsightsWriter(NpgsqlDataSource db, AiStore store, A
     {
         var f = JsonNode.Parse(run.Filter)!.AsObject();
         long? Id(string name) => f[name] is JsonValue v && v.TryGetValue(out long l) ? l : null;
-        return new DashboardFilter(DateOnly.FromDateTime(run.DayFrom), DateOnly.FromDateTime(run.DayTo), Id(FilterNames.Account),
+        return new DashboardFilter(run.DayFrom, run.DayTo, Id(FilterNames.Account),
             Text(f[FilterNames.Channel]), Id(FilterNames.Queue), Id(FilterNames.User), Id(FilterNames.Campaign), Id(FilterNames.Flow),
             Id(FilterNames.AiAgent), Compare: true);
     }

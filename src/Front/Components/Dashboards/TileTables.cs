@@ -125,8 +125,8 @@ public static class TileTables
         return raw.Length == 0 ? "—" : text($"dashboards.value.{column.Key}.{raw}") ?? raw;
     }
 
-    /// <summary>Time buckets: the label as people read it (a day, or a day and an hour), the key as the chart's axis
-    /// and the CSV take it. Days come as yyyy-MM-dd in the project's time zone; an hour bucket (with its offset) keeps
+    /// <summary>Time buckets: the label as people read it (a day, or a day and an hour; the chart's axis too), the key as
+    /// the CSV takes it. Days come as yyyy-MM-dd in the project's time zone; an hour bucket (with its offset) keeps
     /// its local time, not the offset: every bucket is in the project's time zone.</summary>
     private static IEnumerable<ChartRow> TimeRows(IEnumerable<ChartRow> rows, TileColumn? column)
     {

@@ -61,6 +61,16 @@ public sealed class ChartTests : ComponentTest
     }
 
     [Fact]
+    public void A_table_without_rows_says_there_is_nothing_to_show_rather_than_an_empty_chart()
+    {
+        var cut = Frame(Daily with { Rows = [] });
+        Assert.Equal("Nothing to show for this period and these filters.", cut.Find("[data-testid=chart-empty]").TextContent);
+        Assert.Empty(cut.FindAll(".chart"));
+        cut.Find("[data-testid=chart-table-toggle]").Click();
+        Assert.Empty(cut.FindAll("[data-testid=chart-table]"));
+    }
+
+    [Fact]
     public void The_CSV_link_holds_the_tables_numbers_raw_with_its_headers()
     {
         var cut = Frame(Daily);

@@ -27,7 +27,7 @@ public static class TileTables
     }
 
     /// <summary>The tile's big numbers: each measured column over the period (a sum of counts; a duration or a
-    /// percentage only where the answer is one row, since those do not add up), against the previous period.</summary>
+    /// percentage only where the answer is one row, since those do not add up), against the previous period; at most four.</summary>
     public static IReadOnlyList<Figure> Figures(TileDefinition tile, TileResult result, Func<string, string?> text)
     {
         var x = tile.X is null ? -1 : result.Column(tile.X);
@@ -37,6 +37,8 @@ public static class TileTables
             var column = result.Columns[v];
             var format = FormatOf(column.Type);
             if (format != ValueFormat.Count && result.Rows.Length > 1) continue;
+            // The clock-time variants of business-hours figures stay in the table view: the tile says the first.
+            if (column.Key.Contains("_wall_", StringComparison.Ordinal)) continue;
             figures.Add(new Figure(column.Key, Header(column, text), Summary(result.Rows, v, format),
                 format, result.Previous is { } previous ? Summary(previous, v, format) : null, LowerIsBetter(column)));
         }

@@ -22,7 +22,7 @@ public sealed class ChartTests : ComponentTest
         JSInterop.Mode = JSRuntimeMode.Loose;
         new FakeCoreApi().Register(Services);
         Services.AddScoped<ConsoleState>();
-        return Render<ChartFrame>(p => p.Add(f => f.Table, table).Add(f => f.Spec, withChart ? theme => ChartSpecs.Lines(table, theme, true) : null));
+        return Render<ChartFrame>(p => p.Add(f => f.Table, table).Add(f => f.Spec, withChart ? theme => ChartSpecs.Lines(table, theme) : null));
     }
 
     [Fact]
@@ -58,6 +58,16 @@ public sealed class ChartTests : ComponentTest
         Assert.Empty(cut.FindAll("[data-testid=chart-table-toggle]"));
         Assert.Single(cut.FindAll("[data-testid=chart-table]"));
         Assert.Single(cut.FindAll("[data-testid=chart-csv]"));
+    }
+
+    [Fact]
+    public void A_table_without_rows_says_there_is_nothing_to_show_rather_than_an_empty_chart()
+    {
+        var cut = Frame(Daily with { Rows = [] });
+        Assert.Equal("Nothing to show for this period and these filters.", cut.Find("[data-testid=chart-empty]").TextContent);
+        Assert.Empty(cut.FindAll(".chart"));
+        cut.Find("[data-testid=chart-table-toggle]").Click();
+        Assert.Empty(cut.FindAll("[data-testid=chart-table]"));
     }
 
     [Fact]
@@ -134,23 +144,23 @@ public sealed class ChartTests : ComponentTest
     public void Each_kind_of_chart_draws_the_tables_series()
     {
         // Counts and a duration in one table: one axis holds one kind of number, the counts are drawn.
-        var opened = (Scatter)Assert.Single(ChartSpecs.Lines(Daily, ChartTheme.Dark, timeAxis: true).Traces);
+        var opened = (Scatter)Assert.Single(ChartSpecs.Lines(Daily, ChartTheme.Dark).Traces);
         Assert.Equal("Opened", opened.Name);
 
         var times = new ChartTable("Response times", "Day",
             [new ChartColumn("Median", ValueFormat.Seconds), new ChartColumn("p90", ValueFormat.Seconds)],
             [new ChartRow("Mon 30 Nov", [95, 600], "2026-11-30"), new ChartRow("Tue 1 Dec", [null, 900], "2026-12-01")]);
-        var lines = ChartSpecs.Lines(times, ChartTheme.Dark, timeAxis: true);
+        var lines = ChartSpecs.Lines(times, ChartTheme.Dark);
         Assert.Equal(2, lines.Traces.Count);
         Assert.Equal("min", lines.YTitle);
         var median = (Scatter)lines.Traces[0];
-        Assert.Equal(["2026-11-30", "2026-12-01"], median.X);
+        Assert.Equal(["Mon 30 Nov", "Tue 1 Dec"], median.X);
         // Durations are drawn in minutes; a missing value is a gap.
         Assert.Equal(1.6, (double)median.Y[0]);
         Assert.Null(median.Y[1]);
         Assert.Equal(ChartTheme.Dark.Series[1], ((Scatter)lines.Traces[1]).Line.Color);
 
-        var stacked = ChartSpecs.Bars(Daily, ChartTheme.Light, timeAxis: false, stacked: true);
+        var stacked = ChartSpecs.Bars(Daily, ChartTheme.Light, stacked: true);
         Assert.Equal(Plotly.Blazor.LayoutLib.BarModeEnum.Stack, stacked.Layout(ChartTheme.Light).BarMode);
         Assert.Equal(Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Category, stacked.Layout(ChartTheme.Light).XAxis[0].Type);
 

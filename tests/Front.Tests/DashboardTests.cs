@@ -128,6 +128,7 @@ public sealed class DashboardTests : ComponentTest
         Assert.Equal("32", ChartTable.Format(table.Rows[2].Values[1], table.FormatOf(table.Rows[2], 1)));
 
         var figures = TileTables.Figures(FirstResponse, Answer(TileKeys.FirstResponse), English);
+        Assert.Equal(["median_seconds", "p90_seconds", "answered"], figures.Select(f => f.Key).ToArray());
         Assert.Equal(ValueFormat.Seconds, figures[0].Format);
         Assert.Equal(TrendDirection.Down, figures[0].Trend!.Direction);
         Assert.Equal("good", figures[0].Trend!.Tone);

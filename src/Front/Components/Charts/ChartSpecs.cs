@@ -12,7 +12,7 @@ namespace MultichannelMessages.Front.Components.Charts;
 /// </summary>
 public static class ChartSpecs
 {
-    public static ChartSpec Lines(ChartTable table, ChartTheme theme, bool timeAxis)
+    public static ChartSpec Lines(ChartTable table, ChartTheme theme)
     {
         var drawn = Drawn(table);
         return new([.. drawn.Select((c, i) => (ITrace)new Scatter
@@ -21,17 +21,17 @@ public static class ChartSpecs
             Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines | Plotly.Blazor.Traces.ScatterLib.ModeFlag.Markers,
             Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = Colour(theme, i), Width = 2 },
             Marker = new Plotly.Blazor.Traces.ScatterLib.Marker { Color = Colour(theme, i), Size = 5 },
-        })], YTitle: Unit(table, drawn), TimeAxis: timeAxis, CategoryX: !timeAxis, ShowLegend: drawn.Count > 1, YSuffix: Suffix(table, drawn));
+        })], YTitle: Unit(table, drawn), CategoryX: true, ShowLegend: drawn.Count > 1, YSuffix: Suffix(table, drawn));
     }
 
-    public static ChartSpec Bars(ChartTable table, ChartTheme theme, bool timeAxis, bool stacked)
+    public static ChartSpec Bars(ChartTable table, ChartTheme theme, bool stacked)
     {
         var drawn = Drawn(table);
         return new([.. drawn.Select((c, i) => (ITrace)new Bar
         {
             Name = table.Columns[c].Name, X = X(table), Y = Y(table, c),
             Marker = new Plotly.Blazor.Traces.BarLib.Marker { Color = Colour(theme, i) },
-        })], YTitle: Unit(table, drawn), TimeAxis: timeAxis, CategoryX: !timeAxis, Stacked: stacked, ShowLegend: drawn.Count > 1,
+        })], YTitle: Unit(table, drawn), CategoryX: true, Stacked: stacked, ShowLegend: drawn.Count > 1,
             YSuffix: Suffix(table, drawn));
     }
 
@@ -77,7 +77,9 @@ public static class ChartSpecs
             ColorScale = theme.HeatScale, XGap = 1, YGap = 1, ShowScale = true,
         }], CategoryX: true, ReverseY: true, ShowLegend: false, LeftMargin: 96, Height: 260);
 
-    private static IList<object> X(ChartTable table) => [.. table.Rows.Select(r => (object)(r.Key ?? r.Label))];
+    /// <summary>The rows by their labels, days included ("Fri 4 Dec", "vie 4 dic"): plotly's date axis would write its
+    /// own English dates and times of day, where a day is all the dashboards count by.</summary>
+    private static IList<object> X(ChartTable table) => [.. table.Rows.Select(r => (object)r.Label)];
 
     private static IList<object> Y(ChartTable table, int column)
     {

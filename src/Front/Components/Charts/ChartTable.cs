@@ -8,8 +8,8 @@ public enum ValueFormat { Count, Seconds, Percent, Decimal }
 /// <summary>A column: its header, how its numbers read, and the key of the data it came from.</summary>
 public sealed record ChartColumn(string Name, ValueFormat Format = ValueFormat.Count, string? Key = null);
 
-/// <summary>One row: its label as people read it, and its key where a machine reads another (a day as
-/// yyyy-MM-dd: the chart's time axis and the CSV take the key). <paramref name="Format"/>, when given, is how this
+/// <summary>One row: its label as people read it (the chart's axis too), and its key where a machine reads another (a day as
+/// yyyy-MM-dd: the CSV takes the key). <paramref name="Format"/>, when given, is how this
 /// row's numbers read whatever the column (a table of different measures, one a row).</summary>
 public sealed record ChartRow(string Label, IReadOnlyList<double?> Values, string? Key = null, ValueFormat? Format = null);
 

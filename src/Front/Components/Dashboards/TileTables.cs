@@ -27,7 +27,7 @@ public static class TileTables
     }
 
     /// <summary>The tile's big numbers: each measured column over the period (a sum of counts; a duration or a
-    /// percentage only where the answer is one row, since those do not add up), against the previous period.</summary>
+    /// percentage only where the answer is one row, since those do not add up), against the previous period; at most four.</summary>
     public static IReadOnlyList<Figure> Figures(TileDefinition tile, TileResult result, Func<string, string?> text)
     {
         var x = tile.X is null ? -1 : result.Column(tile.X);
@@ -37,6 +37,8 @@ public static class TileTables
             var column = result.Columns[v];
             var format = FormatOf(column.Type);
             if (format != ValueFormat.Count && result.Rows.Length > 1) continue;
+            // The clock-time variants of business-hours figures stay in the table view: the tile says the first.
+            if (column.Key.Contains("_wall_", StringComparison.Ordinal)) continue;
             figures.Add(new Figure(column.Key, Header(column, text), Summary(result.Rows, v, format),
                 format, result.Previous is { } previous ? Summary(previous, v, format) : null, LowerIsBetter(column)));
         }
@@ -125,8 +127,8 @@ public static class TileTables
         return raw.Length == 0 ? "—" : text($"dashboards.value.{column.Key}.{raw}") ?? raw;
     }
 
-    /// <summary>Time buckets: the label as people read it (a day, or a day and an hour), the key as the chart's axis
-    /// and the CSV take it. Days come as yyyy-MM-dd in the project's time zone; an hour bucket (with its offset) keeps
+    /// <summary>Time buckets: the label as people read it (a day, or a day and an hour; the chart's axis too), the key as
+    /// the CSV takes it. Days come as yyyy-MM-dd in the project's time zone; an hour bucket (with its offset) keeps
     /// its local time, not the offset: every bucket is in the project's time zone.</summary>
     private static IEnumerable<ChartRow> TimeRows(IEnumerable<ChartRow> rows, TileColumn? column)
     {

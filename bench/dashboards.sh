@@ -196,11 +196,16 @@ if has ingest; then
   API="$(free_port 5181)"
   MM_Ingest__AckMode=Durable MM_Logging__Json=false BENCH_LOG=dash-WebhookApi bench_start WebhookApi "$API"
   API_PIDS=("${BENCH_PIDS[@]}")
+  # The Worker's other loops off: the same process and connections, only the rollup loop differs between A and B.
+  IDLE=()
+  for section in AccountValidation Ai AiManual AiMedia Bots Mass MediaDownloads Outbox Retention Team Templates; do
+    IDLE+=("--$section:Enabled=false")
+  done
   run() { # A|B index
     local name="$1$2" worker; worker="$(free_port 5382)"
     BENCH_PIDS=()
     MM_Dashboards__Enabled=$([ "$1" = A ] && echo true || echo false) MM_Logging__Json=false BENCH_LOG="dash-Worker-$name" \
-      bench_start Worker "$worker"
+      bench_start Worker "$worker" "${IDLE[@]}"
     sleep 2
     dotnet "$LOAD" --secret "$MM_DEMO_APP_SECRET" --url "http://127.0.0.1:$API/webhook" --rate 0 --concurrency 256 \
       --run-id "dash-$(date +%s)-$name" --duration "$DURATION" --warmup 3 --json "$OUT/ingest-$name.json" > "$OUT/ingest-$name.txt"

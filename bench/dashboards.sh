@@ -7,6 +7,7 @@
 #   DASH_VERIFY_SIZE  the equality check's history, default "200000 10000"
 #   DASH_SECONDS      pgbench seconds per tile and filter (default 2), DASH_CLIENTS clients (default 2)
 #   DASH_INGEST_DURATION  seconds per ingest run (default 15), DASH_INGEST_PAIRS  A/B pairs (default 2: ABAB)
+#   DASH_NO_BUILD=1   use the Release builds already there (a build takes minutes on a busy machine)
 # Phases:
 #   verify   a small history (bench/dashboards-fill.sql) rolled up by ops.dash_roll in the Worker's batches until caught
 #            up, snapshotted, then rebuilt by `Migrator rebuild-rollups`: any difference in the hourly rollups or the
@@ -44,10 +45,12 @@ machine() { say "machine ($1): $(nproc) vCPU, load average $(cut -d' ' -f1-3 /pr
 
 ensure_dependencies
 load_secrets
-log "building Release"
-for p in src/Migrator src/Worker src/WebhookApi bench/WebhookLoad; do
-  dotnet build "$ROOT/$p" -c Release -v quiet -nologo -clp:ErrorsOnly >/dev/null
-done
+if [ "${DASH_NO_BUILD:-0}" != 1 ]; then
+  log "building Release"
+  for p in src/Migrator src/Worker src/WebhookApi bench/WebhookLoad; do
+    dotnet build "$ROOT/$p" -c Release -v quiet -nologo -clp:ErrorsOnly >/dev/null
+  done
+fi
 MIGRATOR="$ROOT/src/Migrator/bin/Release/net10.0/Migrator.dll"
 start_postgres
 trap bench_cleanup EXIT

@@ -57,13 +57,16 @@ begin
 end
 $$;
 
--- Adds the messages in dash_ids to the hourly rollup (the hour is the project's local hour of occurred_at).
+-- Adds the messages in dash_ids to the hourly and daily rollups (the project's local hour and day of occurred_at).
 -- plpgsql, not sql: the temp table does not exist when the function is created.
 create or replace function ops.dash_apply_messages() returns void
 language plpgsql as $$
 begin
-    insert into ops.dash_message_hours as h (project_id, hour, account_id, channel, queue_id, sender_kind, user_id, ai_agent_id,
-                                             flow_id, campaign_id, messages)
+    create temp table if not exists dash_batch_hours (project_id bigint, hour timestamptz, account_id bigint, channel text,
+        queue_id bigint, sender_kind text, user_id bigint, ai_agent_id bigint, flow_id bigint, campaign_id bigint, n bigint)
+        on commit delete rows;
+    truncate dash_batch_hours;
+    insert into dash_batch_hours
     select m.project_id, date_trunc('hour', m.occurred_at at time zone p.time_zone) at time zone p.time_zone, m.account_id,
            c.channel, chat.queue_at(m.conversation_id, m.created_at), k.kind,
            case when k.kind = 'person' then m.sent_by_user_id end,
@@ -76,9 +79,21 @@ begin
     join chat.conversations c on c.id = m.conversation_id
     join core.projects p on p.id = m.project_id
     cross join lateral (select ops.dash_sender_kind(m.direction, m.sent_by_ai_agent_id, m.sent_by_flow_id, m.client_message_id) as kind) k
-    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
+    insert into ops.dash_message_hours as h (project_id, hour, account_id, channel, queue_id, sender_kind, user_id, ai_agent_id,
+                                             flow_id, campaign_id, messages)
+    select * from dash_batch_hours
     on conflict (project_id, hour, account_id, queue_id, sender_kind, user_id, ai_agent_id, flow_id, campaign_id)
     do update set messages = h.messages + excluded.messages;
+    -- and per local day
+    insert into ops.dash_message_days as d (project_id, day, account_id, channel, queue_id, sender_kind, user_id, ai_agent_id,
+                                            flow_id, campaign_id, messages)
+    select h.project_id, (h.hour at time zone p.time_zone)::date, h.account_id, h.channel, h.queue_id, h.sender_kind, h.user_id,
+           h.ai_agent_id, h.flow_id, h.campaign_id, sum(h.n)
+    from dash_batch_hours h join core.projects p on p.id = h.project_id
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    on conflict (project_id, day, account_id, queue_id, sender_kind, user_id, ai_agent_id, flow_id, campaign_id)
+    do update set messages = d.messages + excluded.messages;
 end
 $$;
 

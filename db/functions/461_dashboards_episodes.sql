@@ -23,6 +23,7 @@ begin
     from (select distinct unnest(p_conversation_ids) as id) c
     left join lateral (select x.opened_at, x.seq from ops.dash_episodes x where x.conversation_id = c.id
                        order by x.seq desc limit 1) e on true;
+    perform ops.dash_count_episode_days(-1);
     delete from ops.dash_episodes e using dash_anchor a where e.conversation_id = a.conversation_id and e.seq > a.seq_base;
 
     insert into ops.dash_episodes (project_id, conversation_id, seq, account_id, channel, queue_id, opened_at, reopened,
@@ -111,6 +112,28 @@ begin
                          and (e.resolved_at is null or l.created_at <= e.resolved_at)
                        order by l.created_at desc, l.id desc limit 1) h on true;
     get diagnostics v_count = row_count;
+    perform ops.dash_count_episode_days(1);
     return v_count;
+end
+$$;
+
+-- Adds (p_sign 1) or takes out (-1) the day counts of the episodes being recomputed (those after each anchor): opened
+-- and reopened on the local day of opened_at, resolved on the local day of resolved_at.
+create or replace function ops.dash_count_episode_days(p_sign int) returns void
+language plpgsql as $$
+begin
+    insert into ops.dash_episode_days as d (project_id, day, account_id, channel, queue_id, campaign_id, flow_id, ai_agent_id,
+                                            opened, reopened, resolved)
+    select e.project_id, x.day, e.account_id, e.channel, e.queue_id, e.campaign_id, e.flow_id, e.ai_agent_id,
+           p_sign * sum(x.opened), p_sign * sum(x.reopened), p_sign * sum(x.resolved)
+    from dash_anchor a
+    join ops.dash_episodes e on e.conversation_id = a.conversation_id and e.seq > a.seq_base
+    join core.projects p on p.id = e.project_id
+    cross join lateral (values ((e.opened_at at time zone p.time_zone)::date, 1, e.reopened::int, 0),
+                               ((e.resolved_at at time zone p.time_zone)::date, 0, 0, 1)) x(day, opened, reopened, resolved)
+    where x.day is not null
+    group by 1, 2, 3, 4, 5, 6, 7, 8
+    on conflict (project_id, day, account_id, channel, queue_id, campaign_id, flow_id, ai_agent_id)
+    do update set opened = d.opened + excluded.opened, reopened = d.reopened + excluded.reopened, resolved = d.resolved + excluded.resolved;
 end
 $$;

@@ -11,7 +11,22 @@ language plpgsql as $$
 begin
     perform pg_advisory_xact_lock(hashtext('ops.dash_roll'));
     delete from ops.dash_message_hours h where p_project_id is null or h.project_id = p_project_id;
+    delete from ops.dash_message_days h where p_project_id is null or h.project_id = p_project_id;
     delete from ops.dash_status_hours h where p_project_id is null or h.project_id = p_project_id;
+    -- The day counts restart from the facts as they are (in the project's zone now), which the episode chunks then
+    -- replace conversation by conversation.
+    perform pg_advisory_xact_lock(hashtext('ops.dash_episodes'));
+    delete from ops.dash_episode_days d where p_project_id is null or d.project_id = p_project_id;
+    insert into ops.dash_episode_days (project_id, day, account_id, channel, queue_id, campaign_id, flow_id, ai_agent_id,
+                                       opened, reopened, resolved)
+    select e.project_id, x.day, e.account_id, e.channel, e.queue_id, e.campaign_id, e.flow_id, e.ai_agent_id,
+           sum(x.opened), sum(x.reopened), sum(x.resolved)
+    from ops.dash_episodes e
+    join core.projects p on p.id = e.project_id
+    cross join lateral (values ((e.opened_at at time zone p.time_zone)::date, 1, e.reopened::int, 0),
+                               ((e.resolved_at at time zone p.time_zone)::date, 0, 0, 1)) x(day, opened, reopened, resolved)
+    where (p_project_id is null or e.project_id = p_project_id) and x.day is not null
+    group by 1, 2, 3, 4, 5, 6, 7, 8;
     return query
     select c.source, c.watermark,
            coalesce((select range_agg(int8range(g.lo, g.hi, '[]')) from ops.dash_gaps g where g.source = c.source), '{}')::text

@@ -33,12 +33,13 @@ $$;
 create or replace function ops.dash_tile_funnel(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (stage_key text, stage text, conversations bigint, conversion_pct double precision, overall_pct double precision)
-language sql stable as $$
+language sql stable set jit = off as $$
     with s as (select * from ops.dash_span(p_project_id, p_from, p_to)),
     conv as (select e.conversation_id, bool_or(e.customer_at is not null) as replied, bool_or(e.resolved_at is not null) as resolved
              from s, ops.dash_episodes e
              where e.project_id = p_project_id and e.opened_at >= s.from_ts and e.opened_at < s.to_ts
-               and ops.dash_episode_match(e, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
+               and ops.dash_filter_match(e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id,
+                                  p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
              group by 1),
     st as (select x.ord, x.stage ->> 'key' as key, x.stage ->> 'label' as label, x.stage ->> 'kind' as kind, x.stage ->> 'value' as value
            from ops.dash_funnels f, jsonb_array_elements(f.stages) with ordinality x(stage, ord)
@@ -59,28 +60,32 @@ create or replace function ops.dash_tile_channels(p_project_id bigint, p_from da
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (channel text, opened bigint, resolved bigint, messages_in bigint, messages_out bigint,
                first_response_median double precision, resolution_median double precision, delivered_pct double precision)
-language sql stable as $$
+language sql stable set jit = off as $$
     with s as (select * from ops.dash_span(p_project_id, p_from, p_to)),
     ch as (select unnest(array['whatsapp', 'messenger', 'instagram']) as ch),
     op as (select e.channel, count(*) as n from s, ops.dash_episodes e
            where e.project_id = p_project_id and e.opened_at >= s.from_ts and e.opened_at < s.to_ts
-             and ops.dash_episode_match(e, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
+             and ops.dash_filter_match(e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id,
+                                  p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
            group by 1),
     rs as (select e.channel, count(*) as n, percentile_cont(0.5) within group (order by e.resolution_business_seconds) as m
            from s, ops.dash_episodes e
            where e.project_id = p_project_id and e.resolved_at >= s.from_ts and e.resolved_at < s.to_ts
-             and ops.dash_episode_match(e, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
+             and ops.dash_filter_match(e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id,
+                                  p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
            group by 1),
     fr as (select e.channel, percentile_cont(0.5) within group (order by e.first_response_business_seconds) as m
            from s, ops.dash_episodes e
            where e.project_id = p_project_id and e.first_response_at >= s.from_ts and e.first_response_at < s.to_ts
-             and ops.dash_episode_match(e, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
+             and ops.dash_filter_match(e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id,
+                                  p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
            group by 1),
     ms as (select h.channel, sum(h.messages) filter (where h.sender_kind = 'customer')::bigint as i,
                   sum(h.messages) filter (where h.sender_kind <> 'customer')::bigint as o
-           from s, ops.dash_message_hours h
-           where h.project_id = p_project_id and h.hour >= s.from_ts and h.hour < s.to_ts
-             and ops.dash_hours_match(h, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
+           from s, ops.dash_message_days h
+           where h.project_id = p_project_id and h.day between p_from and p_to
+             and ops.dash_filter_match(h.account_id, h.channel, h.queue_id, array[h.user_id], h.campaign_id, h.flow_id, h.ai_agent_id,
+                                  p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
            group by 1),
     dl as (select h.channel, sum(h.n) filter (where h.status = 'delivered')::bigint as d from s, ops.dash_status_hours h
            where h.project_id = p_project_id and h.hour >= s.from_ts and h.hour < s.to_ts
@@ -98,7 +103,7 @@ $$;
 create or replace function ops.dash_tile_number_health(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (day text, account_id bigint, account text, score int, level text)
-language sql stable as $$
+language sql stable set jit = off as $$
     select distinct on ((n.taken_at at time zone s.tz)::date, n.account_id)
            to_char((n.taken_at at time zone s.tz)::date, 'YYYY-MM-DD'), n.account_id, a.name, n.score, n.level
     from ops.dash_span(p_project_id, p_from, p_to) s

@@ -87,6 +87,24 @@ create table ops.dash_message_hours (
 );
 create unique index dash_message_hours_key on ops.dash_message_hours
     (project_id, hour, account_id, queue_id, sender_kind, user_id, ai_agent_id, flow_id, campaign_id) nulls not distinct;
+-- The heat map reads customers' hours only: a few rows an hour, where the agents' rows are many.
+create index dash_message_hours_kind_idx on ops.dash_message_hours (project_id, sender_kind, hour);
+-- The same per local day, which every tile but the heat map reads (periods are whole days): 24× fewer rows.
+create table ops.dash_message_days (
+    project_id   bigint not null references core.projects,
+    day          date not null,
+    account_id   bigint not null,
+    channel      text not null,
+    queue_id     bigint,
+    sender_kind  text not null,
+    user_id      bigint,
+    ai_agent_id  bigint,
+    flow_id      bigint,
+    campaign_id  bigint,
+    messages     bigint not null
+);
+create unique index dash_message_days_key on ops.dash_message_days
+    (project_id, day, account_id, queue_id, sender_kind, user_id, ai_agent_id, flow_id, campaign_id) nulls not distinct;
 
 -- Statuses Meta reported (sent, delivered, read, failed…) per local hour, account and error code.
 create table ops.dash_status_hours (
@@ -136,13 +154,40 @@ create table ops.dash_episodes (
     window_expiries              timestamptz[] not null default '{}',
     unique (conversation_id, seq)
 );
-create index dash_episodes_opened_idx on ops.dash_episodes (project_id, opened_at);
-create index dash_episodes_resolved_idx on ops.dash_episodes (project_id, resolved_at) where resolved_at is not null;
-create index dash_episodes_response_idx on ops.dash_episodes (project_id, first_response_at) where first_response_at is not null;
+-- Each tile reads one of these by period; they carry the filter columns and the figure, so a period is an index-only
+-- scan (a month of a 500 k-conversation project is ~170 k episodes: the heap visits were most of the read).
+create index dash_episodes_opened_idx on ops.dash_episodes (project_id, opened_at)
+    include (reopened, account_id, channel, queue_id, campaign_id, flow_id, ai_agent_id, user_ids);
+create index dash_episodes_resolved_idx on ops.dash_episodes (project_id, resolved_at)
+    include (resolution_business_seconds, resolution_seconds, account_id, channel, queue_id, campaign_id, flow_id, ai_agent_id, user_ids)
+    where resolved_at is not null;
+create index dash_episodes_response_idx on ops.dash_episodes (project_id, first_response_at)
+    include (first_response_business_seconds, first_response_seconds, account_id, channel, queue_id, campaign_id, flow_id, ai_agent_id,
+             user_ids)
+    where first_response_at is not null;
 create index dash_episodes_customer_idx on ops.dash_episodes (project_id, customer_at) where customer_at is not null;
 -- Expiries are read by their last instant (an episode's expiries are in order), so a period's read starts near it.
 create index dash_episodes_expiry_idx on ops.dash_episodes (project_id, (window_expiries[cardinality(window_expiries)]))
     where window_expiries <> '{}';
+
+-- Episode counts per local day and every episode dimension but the agents (a list), kept with the episodes (each
+-- recompute takes out the old rows' counts and adds the new ones'): the conversations tile reads days, not episodes,
+-- unless it is filtered by agent.
+create table ops.dash_episode_days (
+    project_id   bigint not null references core.projects,
+    day          date not null,
+    account_id   bigint not null,
+    channel      text not null,
+    queue_id     bigint,
+    campaign_id  bigint,
+    flow_id      bigint,
+    ai_agent_id  bigint,
+    opened       bigint not null,
+    reopened     bigint not null,
+    resolved     bigint not null
+);
+create unique index dash_episode_days_key on ops.dash_episode_days
+    (project_id, day, account_id, channel, queue_id, campaign_id, flow_id, ai_agent_id) nulls not distinct;
 
 -- The project's funnel (Contracts.Dashboards.FunnelDefinition: ordered stages as JSON).
 create table ops.dash_funnels (

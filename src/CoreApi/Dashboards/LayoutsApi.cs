@@ -93,7 +93,7 @@ public static class LayoutsApi
                 return Refusals.Invalid($"tiles[{i}].key", "unknown_tile", $"There is no dashboard tile '{t?.Key}'.");
             if (!readAll && !tile.AppliesAgentFilter)
                 return Refusals.Invalid($"tiles[{i}].key", "tile_not_allowed", "This tile shows the whole team's figures, which your role does not read.");
-            if (!seen.Add(t.Key)) return Refusals.Invalid($"tiles[{i}].key", "duplicate_tile", $"The tile '{t.Key}' is already on the dashboard.");
+            if (!seen.Add(tile.Key)) return Refusals.Invalid($"tiles[{i}].key", "duplicate_tile", $"The tile '{t.Key}' is already on the dashboard.");
             if (!Sizes.Contains(t.Size)) return Refusals.Invalid($"tiles[{i}].size", "invalid_size", "size is s, m or l.");
             if (t.Chart is not null && !tile.Definition.Charts.Contains(t.Chart))
                 return Refusals.Invalid($"tiles[{i}].chart", "invalid_chart", $"The tile '{t.Key}' is drawn as {string.Join(", ", tile.Definition.Charts)}.");

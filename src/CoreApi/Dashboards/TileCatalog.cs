@@ -14,6 +14,9 @@ public static class TileCatalog
     {
         public string Key => Definition.Key;
         public bool AppliesAgentFilter => Definition.Filters.Contains(FilterNames.User);
+
+        /// <summary>Read now from live rows, whatever the dates.</summary>
+        public Tile Live() => this with { Definition = Definition with { Live = true } };
     }
 
     private static readonly string[] AllFilters =
@@ -31,7 +34,7 @@ public static class TileCatalog
             ("weekday", Number), ("hour", Number), ("messages", Number)),
         Make(TileKeys.Backlog, TileGroups.Data, ChartKinds.Bar, [ChartKinds.Bar], [FilterNames.Account, FilterNames.Channel, FilterNames.Queue, FilterNames.User],
             "queue", null, ("queue_id", Number), ("queue", Text), ("open", Number), ("unassigned", Number), ("unread", Number),
-            ("oldest_waiting_seconds", DurationSeconds)) with { Live = true },
+            ("oldest_waiting_seconds", DurationSeconds)).Live(),
         Make(TileKeys.FirstResponse, TileGroups.Information, ChartKinds.Figure, [ChartKinds.Figure], AllFilters, null, null,
             ("median_seconds", DurationSeconds), ("p90_seconds", DurationSeconds), ("median_wall_seconds", DurationSeconds),
             ("p90_wall_seconds", DurationSeconds), ("answered", Number)),

@@ -105,6 +105,7 @@ public sealed class DashboardHistory(WorkerDatabase db)
     public Task<List<string>> SnapshotAsync() => db.QueryAsync<string>("""
         select 'm ' || (h.*)::text from ops.dash_message_hours h where project_id = @ProjectId
         union all select 's ' || (h.*)::text from ops.dash_status_hours h where project_id = @ProjectId
+        union all select 'd ' || (d.*)::text from ops.dash_episode_days d where project_id = @ProjectId and (opened, reopened, resolved) <> (0, 0, 0)
         union all select 'e ' || (row(e.conversation_id, e.seq, e.account_id, e.channel, e.queue_id, e.opened_at, e.reopened, e.customer_at,
             e.first_response_at, e.first_response_kind, e.first_response_user_id, e.first_response_seconds, e.first_response_business_seconds,
             e.resolved_at, e.resolved_by_user_id, e.resolution_seconds, e.resolution_business_seconds, e.user_ids, e.ai_agent_id, e.flow_id,

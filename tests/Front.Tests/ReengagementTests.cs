@@ -51,6 +51,7 @@ public sealed class ReengagementTests : ComponentTest
     {
         var api = Api(optIn: false);
         api.Register(Services);
+        DetachedFeed.Register(Services); // the template composer's AI fill waits on the live feed
         var cut = Pick(this);
 
         var optIn = cut.Find("[data-testid=template-checks] [data-check=opt_in]");
@@ -76,6 +77,7 @@ public sealed class SpanishReengagementTests() : ComponentTest("es")
              "failed":[{"name":"consent","code":"opted_out","detail":{"lastSource":"keyword"}}]}
             """, HttpStatusCode.Conflict);
         api.Register(Services);
+        DetachedFeed.Register(Services); // the template composer's AI fill waits on the live feed
         var cut = ReengagementTests.Pick(this);
         Assert.False(cut.Find("[data-testid=template-send]").HasAttribute("disabled"));
 

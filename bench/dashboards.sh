@@ -7,6 +7,7 @@
 #   DASH_VERIFY_SIZE  the equality check's history, default "200000 10000"
 #   DASH_SECONDS      pgbench seconds per tile and filter (default 2), DASH_CLIENTS clients (default 2)
 #   DASH_INGEST_DURATION  seconds per ingest run (default 15), DASH_INGEST_PAIRS  A/B pairs (default 2: ABAB)
+#   DASH_TILES        the tiles timed (default: all 17)
 #   DASH_NO_BUILD=1   use the Release builds already there (a build takes minutes on a busy machine)
 # Phases:
 #   verify   a small history (bench/dashboards-fill.sql) rolled up by ops.dash_roll in the Worker's batches until caught
@@ -156,8 +157,7 @@ if has tiles; then
       (select id from meta.accounts where project_id = 1 order by id limit 1),
       (select id from core.queues where project_id = 1 order by id offset 3 limit 1),
       (select id from core.users where email = 'bench-agent1@demo.local') from core.projects p where p.id = 1")"
-  TILES=(conversations messages messages_by_hour backlog first_response resolution response_times sla window_expiries delivery
-         failures agents containment handoff_reasons funnel channels number_health)
+  read -r -a TILES <<< "${DASH_TILES:-conversations messages messages_by_hour backlog first_response resolution response_times sla window_expiries delivery failures agents containment handoff_reasons funnel channels number_health}"
   declare -A FILTER=([none]="null, null, null, null" [account]="$ACCOUNT, null, null, null" [channel]="null, 'messenger', null, null"
                      [queue]="null, null, $QUEUE, null" [agent]="null, null, null, $AGENT")
   printf '| tile | filter | 7 d p50 | 7 d p99 | 30 d p50 | 30 d p99 | 90 d p50 | 90 d p99 |\n|---|---|--:|--:|--:|--:|--:|--:|\n' > "$OUT/tiles.md"
@@ -228,7 +228,7 @@ if has ingest; then
     $1 == "A" { a[++na] = $2 } $1 == "B" { b[++nb] = $2 }
     END { ma = med(a, na); mb = med(b, nb); r = ma / mb
           printf "ingest median: rollups on %.0f events/s, off %.0f events/s, ratio %.3f (%+.1f %%): target within 5 %%: %s\n",
-                 ma, mb, r, (r - 1) * 100, r >= 0.95 ? "met" : "NOT MET" }' "$OUT/ingest.tsv" | tee -a "$SUMMARY"
+                 ma, mb, r, (r - 1) * 100, (r >= 0.95 ? "met" : "NOT MET") }' "$OUT/ingest.tsv" | tee -a "$SUMMARY"
   "${PSQL[@]}" -d mm_dash -tAc "select 'rollups fresh at ' || ops.dash_fresh_at() || ', gaps ' || (select count(*) from ops.dash_gaps)" | tee -a "$SUMMARY"
 fi
 log "results in ${OUT#$ROOT/}"

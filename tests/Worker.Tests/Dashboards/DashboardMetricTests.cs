@@ -25,6 +25,44 @@ public sealed class DashboardMetricTests
     }
 
     [Fact]
+    public async Task The_funnel_counts_a_conversation_at_a_stage_only_when_it_reached_every_stage_before_it_by_tag_and_attribute()
+    {
+        var db = await WorkerDatabase.CreateAsync("dashfunnel");
+        await db.ExecuteAsync("update core.projects set time_zone = 'UTC', business_hours = null where id = @ProjectId", new { db.ProjectId });
+        var h = new DashboardHistory(db);
+        var wa = await h.AccountAsync("whatsapp");
+        var sales = await h.QueueAsync("Sales");
+        long[] ids = [];
+        foreach (var minute in new[] { 0, 5, 10, 15 })
+        {
+            var id = await h.ConversationAsync(wa, sales, At(Day1, 9, minute));
+            ids = [.. ids, id];
+        }
+        var (a, b, c, d) = (ids[0], ids[1], ids[2], ids[3]);
+        foreach (var (id, minute) in ids.Select((id, i) => (id, i * 5))) await h.InAsync(id, At(Day1, 9, minute));
+        await h.ResolveAsync(a, At(Day1, 10, 0));  // a: tagged, pro, resolved: reaches every stage
+        await h.ResolveAsync(d, At(Day1, 10, 0));  // d: pro and resolved, but never tagged: stops at the tag
+        var lead = await db.ScalarAsync<long>("insert into chat.tags (project_id, name, color) values (@ProjectId, 'lead', '#2563eb') returning id",
+            new { db.ProjectId });
+        await db.ExecuteAsync("""
+            insert into chat.conversation_tags (conversation_id, tag_id) select unnest(@tagged), @lead;
+            update chat.contacts k set attributes = k.attributes || '{"plan":"pro"}'
+            from chat.conversations c where c.contact_id = k.id and c.id = any(@pro);
+            insert into ops.dash_funnels (project_id, stages) values (@ProjectId, jsonb_build_array(
+              jsonb_build_object('key', 'contacted', 'label', 'Contacted', 'kind', 'contacted'),
+              jsonb_build_object('key', 'lead', 'label', 'Lead', 'kind', 'tag', 'value', @lead::text),
+              jsonb_build_object('key', 'pro', 'label', 'Pro', 'kind', 'attribute', 'value', 'plan=pro'),
+              jsonb_build_object('key', 'won', 'label', 'Won', 'kind', 'resolved')))
+            """, new { tagged = new[] { a, b, c }, lead, pro = new[] { a, b, d }, db.ProjectId });
+
+        await h.RollAsync();
+
+        // Contacted 4; tagged a, b, c; of those, pro a and b (d is pro but untagged); of those, only a resolved.
+        Assert.Equal(["contacted|Contacted|4|∅|100", "lead|Lead|3|75|75", "pro|Pro|2|66.7|50", "won|Won|1|50|25"],
+            await h.TileAsync("funnel", Day1, Day1));
+    }
+
+    [Fact]
     public async Task Every_figure_follows_its_definition_on_a_crafted_history_and_a_rebuild_gives_the_same_figures()
     {
         var db = await WorkerDatabase.CreateAsync("dashmetrics");

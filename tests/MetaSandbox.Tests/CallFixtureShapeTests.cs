@@ -99,7 +99,10 @@ public class CallFixtureShapeTests(SandboxHost host) : IClassFixture<SandboxHost
         var (_, accepted) = await host.ControlAsync($"/sandbox/customers/{number}/call-permission", new { from = "5491155555004", response = "accept" });
         var replyId = accepted.GetProperty("id").GetString()!;
         var webhook = await host.Receiver.WaitForAsync(w => w.Parsed.Messages.Any(m => m.ProviderMessageId == replyId));
-        var value = JsonDocument.Parse(webhook.Body).RootElement.GetProperty("entry")[0].GetProperty("changes")[0].GetProperty("value");
+        // The webhook may carry other changes too: the value holding the reply is the one compared.
+        var value = JsonDocument.Parse(webhook.Body).RootElement.GetProperty("entry").EnumerateArray()
+            .SelectMany(e => e.GetProperty("changes").EnumerateArray().Select(c => c.GetProperty("value")))
+            .Single(v => v.TryGetProperty("messages", out var messages) && messages.EnumerateArray().Any(m => m.GetProperty("id").GetString() == replyId));
         AssertSameShape(Fixture("msg_interactive_call_permission_accept.json"), value,
             "messages[].interactive.call_permission_reply.is_permanent:Boolean");
     }

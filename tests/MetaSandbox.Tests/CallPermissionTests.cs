@@ -28,7 +28,13 @@ public class CallPermissionTests(SandboxHost host) : IClassFixture<SandboxHost>
 
         var webhook = await host.Receiver.WaitForAsync(w => w.Parsed.Messages.Any(m => m.ProviderMessageId == replyId));
         Assert.True(webhook.SignatureValid);
-        var message = JsonDocument.Parse(webhook.Body).RootElement.GetProperty("entry")[0].GetProperty("changes")[0].GetProperty("value").GetProperty("messages")[0];
+        // The webhook may carry other changes too (a status of the request, say): find the reply's entry and message by id.
+        var (entryId, message) = JsonDocument.Parse(webhook.Body).RootElement.GetProperty("entry").EnumerateArray()
+            .SelectMany(e => e.GetProperty("changes").EnumerateArray()
+                .Where(c => c.GetProperty("value").TryGetProperty("messages", out _))
+                .SelectMany(c => c.GetProperty("value").GetProperty("messages").EnumerateArray())
+                .Select(m => (Entry: e.GetProperty("id").GetString(), Message: m)))
+            .Single(x => x.Message.GetProperty("id").GetString() == replyId);
         Assert.Equal("interactive", message.GetProperty("type").GetString());
         Assert.Equal(requestId, message.GetProperty("context").GetProperty("id").GetString());
         var interactive = message.GetProperty("interactive");
@@ -39,7 +45,7 @@ public class CallPermissionTests(SandboxHost host) : IClassFixture<SandboxHost>
         Assert.Equal("user_action", reply.GetProperty("response_source").GetString());
         var expires = reply.GetProperty("expiration_timestamp").GetInt64();
         Assert.InRange(expires - DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 7 * 86400 - 60, 7 * 86400 + 5);
-        Assert.Equal(waba, JsonDocument.Parse(webhook.Body).RootElement.GetProperty("entry")[0].GetProperty("id").GetString());
+        Assert.Equal(waba, entryId);
 
         var state = await host.GetCallPermissionsAsync(number, token, "5491155553001");
         Assert.Equal("temporary", state.GetProperty("permission").GetProperty("status").GetString());

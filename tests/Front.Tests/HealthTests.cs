@@ -23,8 +23,6 @@ public sealed class HealthTests
     [Fact]
     public void A_missing_core_api_address_stops_the_front_at_start_with_a_sentence()
     {
-        using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("CoreApi:BaseAddress", ""));
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-        Assert.Contains("CoreApi:BaseAddress", error.ToString());
+        Assert.Contains("CoreApi:BaseAddress", ServiceProcess.RefusedStart("Front", new Dictionary<string, string> { ["CoreApi:BaseAddress"] = "" }));
     }
 }

@@ -56,6 +56,38 @@ public sealed class ServiceProcess : IAsyncDisposable
         return service;
     }
 
+    /// <summary>
+    /// Starts {assemblyName}.dll (next to the test assembly) with settings that must stop it at start, and returns what
+    /// it printed as it died; fails when it keeps running or exits with 0. In-process, through WebApplicationFactory, a
+    /// start that fails very fast races the factory's own wait for "started", which then reads the already disposed host
+    /// and reports "Cannot access a disposed object" instead of the sentence (seen in CI): a real process has no such race.
+    /// </summary>
+    public static string RefusedStart(string assemblyName, IReadOnlyDictionary<string, string> settings)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, assemblyName + ".dll");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        info.ArgumentList.Add(dll);
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add($"http://127.0.0.1:{FreePort()}");
+        foreach (var (key, value) in settings) info.Environment[key.Replace(":", "__")] = value;
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + dll);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new Xunit.Sdk.XunitException($"{assemblyName} kept running with settings it should have refused.");
+        }
+        var printed = output.Result + error.Result;
+        if (process.ExitCode == 0) throw new Xunit.Sdk.XunitException($"{assemblyName} exited with 0 after printing:\n{printed}");
+        return printed;
+    }
+
     private void Append(string? line)
     {
         if (line is null) return;

@@ -62,6 +62,27 @@ public static class WorkerExtensions
         return builder;
     }
 
+    /// <summary>WhatsApp calls (docs/calls.md): the call actions loop — the only caller of Meta's Calling API — woken by
+    /// NOTIFY call_actions, and the ring-timeout sweep.</summary>
+    public static WebApplicationBuilder AddCalls(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<Calls.CallActionOptions>().BindConfiguration(Calls.CallActionOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate<IOptions<GraphOptions>>((o, graph) => o.LeaseSeconds > 2 * graph.Value.TimeoutSeconds + 2,
+                "Calls:LeaseSeconds must outlast an accept's two Graph calls (2 × Graph:TimeoutSeconds + 2 s), or an accept in flight could be claimed twice.")
+            .Validate<IOptions<GraphOptions>>((o, graph) => o.RingTimeoutSeconds > o.AcceptWindowSeconds + graph.Value.TimeoutSeconds,
+                "Calls:RingTimeoutSeconds must be longer than Calls:AcceptWindowSeconds + Graph:TimeoutSeconds, or the ring-timeout sweep could end a call whose accept is still in flight.")
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<WorkerIdentity>();
+        builder.Services.AddSingleton<Calls.CallGraphClient>();
+        builder.Services.AddSingleton<Calls.CallActionStore>();
+        builder.Services.AddSingleton<Calls.CallActionRunner>();
+        builder.Services.AddHostedService<Calls.CallActionLoop>();
+        builder.Services.AddHostedService<Calls.RingTimeoutLoop>();
+        return builder;
+    }
+
     public static WebApplicationBuilder AddOutboxPump(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -40,6 +40,13 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void A_ring_timeout_that_could_sweep_an_accept_in_flight_is_refused_at_start()
+    {
+        Assert.Contains("Calls:RingTimeoutSeconds must be longer than Calls:AcceptWindowSeconds + Graph:TimeoutSeconds",
+            StartWith(("Calls:RingTimeoutSeconds", "35"), ("Calls:AcceptWindowSeconds", "30"), ("Graph:TimeoutSeconds", "10")));
+    }
+
+    [Fact]
     public void The_worker_id_is_unique_per_process_unless_configured()
     {
         var a = new WorkerIdentity(Options.Create(new OutboxOptions())).Id;

@@ -194,3 +194,23 @@ public sealed record SandboxCall(string Id, string User, string Direction, strin
     string Offer, string? Answer, List<SandboxCallEvent> Timeline);
 
 public sealed record SandboxCallEvent(DateTimeOffset At, string Source, string Name, string? Detail);
+
+/// <summary>Meta answering 503 (code 2, "temporarily unavailable") to the first <c>failures</c> requests of one calling
+/// action, in front of the sandbox: its faults cover business connects only, not accepts.</summary>
+public sealed class UnavailableFor(string action, int failures) : DelegatingHandler
+{
+    private int _left = failures;
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (request.Content is not null && request.RequestUri!.AbsolutePath.EndsWith("/calls", StringComparison.Ordinal)
+            && (await request.Content.ReadAsStringAsync(cancellationToken)).Contains($"\"action\":\"{action}\"", StringComparison.Ordinal)
+            && Interlocked.Decrement(ref _left) >= 0)
+            return new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable)
+            {
+                Content = new StringContent("""{"error":{"message":"(#2) Service temporarily unavailable","type":"OAuthException","code":2}}""",
+                    System.Text.Encoding.UTF8, "application/json"),
+            };
+        return await base.SendAsync(request, cancellationToken);
+    }
+}

@@ -66,6 +66,46 @@ public sealed class InboundCallActionTests
     }
 
     [Fact]
+    public async Task An_accept_Meta_answers_503_is_retried_within_the_window_and_connects()
+    {
+        var kit = await CallKit.StartAsync("call_accept_retry");
+        await using var sandbox = kit.Sandbox;
+        await using var worker = WorkerHost.Start(kit.Db, sandbox, inner => new UnavailableFor("pre_accept", 2) { InnerHandler = inner },
+            ("Calls:PollIntervalMs", "50"), ("Calls:AcceptRetryDelayMs", "100"));
+        var call = await kit.CustomerCallsAsync("5491155550110");
+
+        var actionId = await kit.AcceptAsync(call.CallId);
+        await kit.WaitForCallAsync(call.CallId, c => c.State == "connected", "connected after two 503s");
+
+        Assert.Equal(("done", 3), ((await kit.ActionAsync(actionId)).State, (await kit.ActionAsync(actionId)).AttemptCount));
+        Assert.Equal(["pre_accept", "accept"], CallKit.GraphActions(await kit.SandboxCallAsync(call.Wacid)));
+        Assert.Equal(["graph:pre_accept", "graph:pre_accept", "graph:pre_accept", "graph:accept"], await kit.EventsAsync(call.CallId));
+    }
+
+    [Fact]
+    public async Task A_transient_failure_at_the_end_of_the_window_ends_the_call_failed_and_it_is_terminated_at_Meta()
+    {
+        var kit = await CallKit.StartAsync("call_accept_window");
+        await using var sandbox = kit.Sandbox;
+        await using var worker = WorkerHost.Start(kit.Db, sandbox, inner => new UnavailableFor("pre_accept", 100) { InnerHandler = inner },
+            ("Calls:PollIntervalMs", "50"), ("Calls:AcceptRetryDelayMs", "500"));
+        // 29.9 s into Meta's 30: after the first 503, a retry 500 ms later would be past the window.
+        var call = await kit.CustomerCallsAsync("5491155550111", rangFor: TimeSpan.FromSeconds(29.9));
+
+        var actionId = await kit.AcceptAsync(call.CallId);
+        var row = await kit.WaitForCallAsync(call.CallId, c => c.State == "ended", "given up at the window's end");
+
+        Assert.Equal(("failed", "meta", 2, "Service temporarily unavailable"), (row.Outcome, row.EndedBy, row.ErrorCode, row.ErrorTitle));
+        Assert.Equal(("failed", 1), ((await kit.ActionAsync(actionId)).State, (await kit.ActionAsync(actionId)).AttemptCount));
+        // The customer's phone would ring on until Meta's window closed: the call is terminated.
+        var terminate = await kit.Db.ScalarAsync<long>("select id from calls.actions where call_id = @CallId and kind = 'terminate'", new { call.CallId });
+        Assert.Equal("done", (await kit.WaitForActionAsync(terminate, "terminated")).State);
+        var atMeta = await kit.SandboxCallAsync(call.Wacid);
+        Assert.Equal(["terminate"], CallKit.GraphActions(atMeta));
+        Assert.Equal("ended", atMeta.State);
+    }
+
+    [Fact]
     public async Task A_rejected_call_is_rejected_at_Meta_and_stays_rejected_here()
     {
         var kit = await CallKit.StartAsync("call_reject");

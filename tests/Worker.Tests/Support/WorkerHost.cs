@@ -21,7 +21,16 @@ public sealed class WorkerHost : IAsyncDisposable
 
     /// <param name="realFetcher">The SSRF-safe fetcher over real sockets (an AI tool calling a loopback server named in
     /// Fetch:AllowedEndpoints) instead of wired to the in-memory sandbox.</param>
-    public static WorkerHost Start(WorkerDatabase db, SandboxHost sandbox, bool realFetcher, params (string Key, string Value)[] settings)
+    public static WorkerHost Start(WorkerDatabase db, SandboxHost sandbox, bool realFetcher, params (string Key, string Value)[] settings) =>
+        Start(db, sandbox, realFetcher, null, settings);
+
+    /// <param name="wrapGraph">Puts a handler in front of the sandbox on the Graph client's path (Meta failing in a way
+    /// the sandbox has no fault for, e.g. a 503 to a call's pre_accept).</param>
+    public static WorkerHost Start(WorkerDatabase db, SandboxHost sandbox, Func<HttpMessageHandler, HttpMessageHandler> wrapGraph,
+        params (string Key, string Value)[] settings) => Start(db, sandbox, false, wrapGraph, settings);
+
+    private static WorkerHost Start(WorkerDatabase db, SandboxHost sandbox, bool realFetcher, Func<HttpMessageHandler, HttpMessageHandler>? wrapGraph,
+        (string Key, string Value)[] settings)
     {
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
@@ -37,7 +46,8 @@ public sealed class WorkerHost : IAsyncDisposable
             foreach (var (key, value) in settings) b.UseSetting(key, value);
             b.ConfigureTestServices(services =>
             {
-                services.AddHttpClient<GraphTransport>().ConfigurePrimaryHttpMessageHandler(sandbox.CreateHandler);
+                services.AddHttpClient<GraphTransport>().ConfigurePrimaryHttpMessageHandler(
+                    () => wrapGraph is null ? sandbox.CreateHandler() : wrapGraph(sandbox.CreateHandler()));
                 // The media node points downloads at the in-memory sandbox, which has no address to check; the
                 // connect-time address check is tested over real sockets (Platform.Tests/Net, EndToEnd attachment tests).
                 if (!realFetcher)

@@ -214,3 +214,17 @@ public sealed class UnavailableFor(string action, int failures) : DelegatingHand
         return await base.SendAsync(request, cancellationToken);
     }
 }
+
+/// <summary>Meta taking a calling action but its answer never arriving in time: the request reaches the sandbox, then
+/// the answer is held past the Worker's Graph timeout.</summary>
+public sealed class AnswerLostFor(string action, TimeSpan hold) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var lose = request.Content is not null && request.RequestUri!.AbsolutePath.EndsWith("/calls", StringComparison.Ordinal)
+            && (await request.Content.ReadAsStringAsync(cancellationToken)).Contains($"\"action\":\"{action}\"", StringComparison.Ordinal);
+        var response = await base.SendAsync(request, CancellationToken.None);
+        if (lose) await Task.Delay(hold, cancellationToken);
+        return response;
+    }
+}

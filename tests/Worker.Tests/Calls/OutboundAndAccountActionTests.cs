@@ -78,6 +78,28 @@ public sealed class OutboundAndAccountActionTests
     }
 
     [Fact]
+    public async Task A_connect_whose_answer_was_lost_is_not_sent_again()
+    {
+        var kit = await CallKit.StartAsync("call_connect_lost");
+        await using var sandbox = kit.Sandbox;
+        await kit.GrantPermissionAsync("5491155550207");
+        await using var worker = WorkerHost.Start(kit.Db, sandbox, inner => new AnswerLostFor("connect", TimeSpan.FromSeconds(5)) { InnerHandler = inner },
+            ("Graph:TimeoutSeconds", "1"), ("Calls:PollIntervalMs", "50"), ("Calls:AcceptRetryDelayMs", "100"));
+
+        var (callId, actionId) = await kit.CallCustomerAsync("5491155550207");
+        var action = await kit.WaitForActionAsync(actionId, "the connect given up as in doubt");
+
+        Assert.Equal(("failed", 1), (action.State, action.AttemptCount));
+        Assert.StartsWith("in_doubt: Timeout", action.LastError);
+        // Meta did place it; the call stays connecting for the connect webhook (or the ring timeout) to decide.
+        Assert.Equal(("connecting", null), ((await kit.CallAsync(callId)).State, (await kit.CallAsync(callId)).Outcome));
+        Assert.Equal(["graph:connect", "platform:connect_in_doubt"], await kit.EventsAsync(callId));
+        await Task.Delay(1_000); // a retry would have come within 100-800 ms
+        Assert.Single(await kit.SandboxCallsToAsync("5491155550207"));
+        Assert.Equal(1, (await kit.ActionAsync(actionId)).AttemptCount);
+    }
+
+    [Fact]
     public async Task Settings_are_pushed_to_Meta_and_marked_synced()
     {
         var kit = await CallKit.StartAsync("call_settings", enableCalling: false);

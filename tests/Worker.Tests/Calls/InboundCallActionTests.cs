@@ -83,6 +83,23 @@ public sealed class InboundCallActionTests
     }
 
     [Fact]
+    public async Task An_accept_retried_after_its_pre_accept_went_through_does_not_pre_accept_again()
+    {
+        var kit = await CallKit.StartAsync("call_accept_retry2");
+        await using var sandbox = kit.Sandbox;
+        await using var worker = WorkerHost.Start(kit.Db, sandbox, inner => new UnavailableFor("accept", 1) { InnerHandler = inner },
+            ("Calls:PollIntervalMs", "50"), ("Calls:AcceptRetryDelayMs", "100"));
+        var call = await kit.CustomerCallsAsync("5491155550112");
+
+        var actionId = await kit.AcceptAsync(call.CallId);
+        await kit.WaitForCallAsync(call.CallId, c => c.State == "connected", "connected after a 503 to the accept");
+
+        Assert.Equal(2, (await kit.ActionAsync(actionId)).AttemptCount);
+        Assert.Equal(["pre_accept", "accept"], CallKit.GraphActions(await kit.SandboxCallAsync(call.Wacid)));
+        Assert.Equal(["graph:pre_accept", "graph:accept", "graph:accept"], await kit.EventsAsync(call.CallId));
+    }
+
+    [Fact]
     public async Task A_transient_failure_at_the_end_of_the_window_ends_the_call_failed_and_it_is_terminated_at_Meta()
     {
         var kit = await CallKit.StartAsync("call_accept_window");

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.Extensions.Options;
+using MultichannelMessages.Platform.Media;
 using MultichannelMessages.Worker.Heartbeats;
 using MultichannelMessages.Worker.Loops;
 using Npgsql;
@@ -11,13 +12,15 @@ namespace MultichannelMessages.Worker.Retention;
 /// rows, change-feed rows, cache invalidations, ended sign-in sessions, command-log rows past their retention (never under a year) and stale
 /// heartbeats. Without it these tables grow with every event
 /// for ever (at 10,000 events/s the raw bodies alone are tens of GB a day). Safe with many Workers: each batch skips
-/// rows another Worker is deleting.
+/// rows another Worker is deleting. Call recordings past their number's retention go too, file and all
+/// (db/functions/473_calls_retention.sql).
 /// </summary>
 public sealed class RetentionLoop(
     NpgsqlDataSource db,
     WorkerLoops loops,
     TimeProvider time,
     IOptions<RetentionOptions> options,
+    IMediaStore media,
     ILogger<RetentionLoop> logger) : BackgroundService
 {
     public const string LoopName = "retention";
@@ -43,7 +46,23 @@ public sealed class RetentionLoop(
         total += await DrainAsync("select ops.purge_command_log(@before, @batch)", new { before = now.AddDays(-_options.CommandLogDays), batch }, ct);
         total += await DrainAsync("select ops.purge_error_log(@before, @batch)", new { before = now.AddDays(-_options.ErrorLogDays), batch }, ct);
         total += await ScalarAsync("select ops.purge_heartbeats(@before)", new { before = now.AddDays(-_options.HeartbeatDays) }, ct);
+        total += await PeriodicLoop.DrainAsync(batch, c => PurgeRecordingsAsync(now, batch, c), ct);
         return total;
+    }
+
+    /// <summary>Expired call recordings: the file, then the row (forgotten, kept as history). A file another live
+    /// recording shares stays.</summary>
+    private async Task<int> PurgeRecordingsAsync(DateTimeOffset now, int batch, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var expired = (await connection.QueryAsync<(long Id, string StorageKey, bool Shared)>(new CommandDefinition(
+            "select id, storage_key, shared from calls.expired_recordings(@now, @batch)", new { now, batch }, cancellationToken: ct))).ToList();
+        foreach (var recording in expired)
+        {
+            if (!recording.Shared) await media.DeleteAsync(recording.StorageKey, ct);
+            await connection.ExecuteAsync(new CommandDefinition("select calls.forget_recording(@Id)", new { recording.Id }, cancellationToken: ct));
+        }
+        return expired.Count;
     }
 
     private Task<int> DrainAsync(string sql, object args, CancellationToken ct) =>

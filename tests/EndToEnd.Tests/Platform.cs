@@ -25,6 +25,15 @@ public class PlatformProcesses : IAsyncLifetime
     public ServiceProcess Worker { get; private set; } = null!;
     public long ProjectId { get; private set; }
     public string ConnectionString { get; private set; } = "";
+    /// <summary>The demo app's secret: what signs webhooks posted straight to the Webhook API.</summary>
+    public string AppSecret { get; private set; } = "";
+
+    /// <summary>The database the platform runs on: a copy of the shared server's template, unless a fixture needs
+    /// its own server (one it can restart).</summary>
+    protected virtual async Task<string> CreateDatabaseAsync() => await (await PostgresServer.GetAsync()).CreateDatabaseAsync("endtoend");
+
+    /// <summary>Settings a derived fixture adds to the sandbox's (before it starts).</summary>
+    protected virtual IReadOnlyDictionary<string, string> SandboxSettings() => new Dictionary<string, string>();
 
     /// <summary>Settings a derived fixture adds to the Worker's (before it starts).</summary>
     protected virtual Task<IReadOnlyDictionary<string, string>> WorkerSettingsAsync() =>
@@ -32,9 +41,9 @@ public class PlatformProcesses : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        var cs = ConnectionString = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("endtoend");
+        var cs = ConnectionString = await CreateDatabaseAsync();
         var masterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var appSecret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var appSecret = AppSecret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         ProjectId = await DemoSeeder.SeedAsync(cs, new SecretProtector(masterKey), "100000000000001", appSecret, "verify-e2e", Password, AccessToken);
 
         var common = new Dictionary<string, string>
@@ -54,6 +63,7 @@ public class PlatformProcesses : IAsyncLifetime
             ["MM_Sandbox__AppSecret"] = appSecret,
         };
         for (var i = 0; i < DemoSeeder.Accounts.Length; i++) sandboxEnv[$"MM_Sandbox__Accounts__{i}__AccessToken"] = AccessToken;
+        foreach (var (key, value) in SandboxSettings()) sandboxEnv[key] = value;
         Sandbox = await StartAsync("MetaSandbox", sandboxEnv);
         CoreApi = await StartAsync("CoreApi", common);
         var worker = new Dictionary<string, string>(common)

@@ -47,7 +47,7 @@ public sealed class PostgresServer
     {
         var admin = Environment.GetEnvironmentVariable("MM_TEST_POSTGRES") is { Length: > 0 } given
             ? given
-            : await LocalCluster.StartAsync();
+            : PostgresCluster.StartShared();
         await ExecuteAsync(admin, $"drop database if exists {TemplateName}");
         await ExecuteAsync(admin, $"create database {TemplateName}");
         var template = WithDatabase(admin, TemplateName);
@@ -81,86 +81,130 @@ public sealed class PostgresServer
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>initdb + postgres in a temp folder. As root they must run as the postgres user (they refuse root).</summary>
-    private static class LocalCluster
+    /// <summary>A new database in <paramref name="adminConnectionString"/>'s server, migrated with the full schema (what a
+    /// test with a private cluster needs; the shared server copies its template instead).</summary>
+    public static async Task<string> CreateMigratedDatabaseAsync(string adminConnectionString, string name)
     {
-        public static async Task<string> StartAsync()
-        {
-            var bin = FindBinDir();
-            RemoveAbandonedClusters();
-            var root = Directory.CreateTempSubdirectory("mm-test-pg-").FullName;
-            var data = Path.Combine(root, "data");
-            var asPostgres = Environment.UserName == "root";
-            if (asPostgres) Run("chown", $"postgres {root}", null);
-            Run(Path.Combine(bin, "initdb"), $"-D {data} -A trust -U postgres --no-sync -E UTF8 --locale=C.UTF-8", asPostgres ? "postgres" : null);
-            var port = FreePort();
-            // fsync off: the tests kill services, not PostgreSQL, so its own durability is not what they measure.
-            Run(Path.Combine(bin, "pg_ctl"),
-                $"-D {data} -l {root}/log -w -t 60 -o \"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start",
-                asPostgres ? "postgres" : null);
-            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-            {
-                try { Run(Path.Combine(bin, "pg_ctl"), $"-D {data} -m immediate stop", asPostgres ? "postgres" : null); } catch (InvalidOperationException) { }
-                try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            };
-            return $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=30;Command Timeout=120";
-        }
+        await ExecuteAsync(adminConnectionString, $"create database \"{name}\"");
+        var cs = WithDatabase(adminConnectionString, name);
+        await DatabaseMigrator.MigrateAsync(cs, DbFolder());
+        return cs;
+    }
+}
 
-        /// <summary>A test host killed by its runner never runs its exit handler: sweep what such runs left behind
-        /// (older than 10 minutes, no live postmaster), so repeated runs do not fill the disk.</summary>
-        private static void RemoveAbandonedClusters()
+/// <summary>
+/// initdb + postgres in a temp folder on a free port: the shared server of a test process, or a private one a test
+/// stops and starts (a PostgreSQL restart under load) without disturbing the tests that share the other. As root the
+/// binaries must run as the postgres user (they refuse root).
+/// </summary>
+public sealed class PostgresCluster : IDisposable
+{
+    private readonly string _bin;
+    private readonly string _root;
+    private readonly string _data;
+    private readonly string? _asUser;
+
+    public int Port { get; }
+    public string AdminConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres;Timeout=30;Command Timeout=120";
+
+    private PostgresCluster()
+    {
+        _bin = FindBinDir();
+        RemoveAbandonedClusters();
+        _root = Directory.CreateTempSubdirectory("mm-test-pg-").FullName;
+        _data = Path.Combine(_root, "data");
+        _asUser = Environment.UserName == "root" ? "postgres" : null;
+        if (_asUser is not null) Run("chown", $"postgres {_root}", null);
+        Run(Path.Combine(_bin, "initdb"), $"-D {_data} -A trust -U postgres --no-sync -E UTF8 --locale=C.UTF-8", _asUser);
+        Port = FreePort();
+    }
+
+    /// <summary>A new cluster, started. fsync is off: the tests kill services and PostgreSQL's processes, never the
+    /// machine, so what PostgreSQL wrote is in the OS's cache and its crash recovery (WAL replay) still runs in full.</summary>
+    public static PostgresCluster Start()
+    {
+        var cluster = new PostgresCluster();
+        cluster.StartAgain();
+        return cluster;
+    }
+
+    /// <summary>The shared server of this test process, stopped and deleted when the process exits.</summary>
+    internal static string StartShared()
+    {
+        var cluster = Start();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Dispose();
+        return cluster.AdminConnectionString;
+    }
+
+    /// <summary>Starts the stopped cluster again on the same port and data.</summary>
+    public void StartAgain() => Run(Path.Combine(_bin, "pg_ctl"),
+        $"-D {_data} -l {_root}/log -w -t 60 -o \"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start",
+        _asUser);
+
+    /// <summary>Stops it: "immediate" is a crash (no checkpoint, every connection cut; recovery replays the WAL at the
+    /// next start), "fast" a clean shutdown that still cuts every connection.</summary>
+    public void Stop(string mode = "immediate") => Run(Path.Combine(_bin, "pg_ctl"), $"-D {_data} -m {mode} -w stop", _asUser);
+
+    public void Dispose()
+    {
+        try { Stop(); } catch (InvalidOperationException) { }
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>A test host killed by its runner never runs its exit handler: sweep what such runs left behind
+    /// (older than 10 minutes, no live postmaster), so repeated runs do not fill the disk.</summary>
+    private static void RemoveAbandonedClusters()
+    {
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "mm-test-pg-*"))
         {
-            foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "mm-test-pg-*"))
+            try
             {
-                try
-                {
-                    if (Directory.GetCreationTimeUtc(dir) > DateTime.UtcNow.AddMinutes(-10)) continue;
-                    var pidFile = Path.Combine(dir, "data", "postmaster.pid");
-                    if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).First(), out var pid) && IsAlive(pid)) continue;
-                    Directory.Delete(dir, recursive: true);
-                }
-                catch (IOException) { }
-                catch (UnauthorizedAccessException) { }
+                if (Directory.GetCreationTimeUtc(dir) > DateTime.UtcNow.AddMinutes(-10)) continue;
+                var pidFile = Path.Combine(dir, "data", "postmaster.pid");
+                if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).First(), out var pid) && IsAlive(pid)) continue;
+                Directory.Delete(dir, recursive: true);
             }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
         }
+    }
 
-        private static bool IsAlive(int pid)
-        {
-            try { return !Process.GetProcessById(pid).HasExited; }
-            catch (ArgumentException) { return false; }
-        }
+    private static bool IsAlive(int pid)
+    {
+        try { return !Process.GetProcessById(pid).HasExited; }
+        catch (ArgumentException) { return false; }
+    }
 
-        private static string FindBinDir()
-        {
-            var candidates = Directory.Exists("/usr/lib/postgresql")
-                ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var v) ? v : 0)
-                    .Select(d => Path.Combine(d, "bin"))
-                : [];
-            return candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
-                ?? throw new InvalidOperationException("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin; install postgresql-15 or set MM_TEST_POSTGRES.");
-        }
+    private static string FindBinDir()
+    {
+        var candidates = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var v) ? v : 0)
+                .Select(d => Path.Combine(d, "bin"))
+            : [];
+        return candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
+            ?? throw new InvalidOperationException("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin; install postgresql-15 or set MM_TEST_POSTGRES.");
+    }
 
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
-        private static void Run(string file, string arguments, string? asUser)
-        {
-            var info = asUser is null
-                ? new ProcessStartInfo(file, arguments)
-                : new ProcessStartInfo("runuser", $"-u {asUser} -- {file} {arguments}");
-            info.RedirectStandardOutput = true;
-            info.RedirectStandardError = true;
-            info.WorkingDirectory = "/tmp";
-            using var process = Process.Start(info)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-                throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {error} {output.Result}");
-        }
+    private static void Run(string file, string arguments, string? asUser)
+    {
+        var info = asUser is null
+            ? new ProcessStartInfo(file, arguments)
+            : new ProcessStartInfo("runuser", $"-u {asUser} -- {file} {arguments}");
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.WorkingDirectory = "/tmp";
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {error} {output.Result}");
     }
 }

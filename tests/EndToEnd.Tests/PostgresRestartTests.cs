@@ -79,6 +79,7 @@ public sealed class PostgresRestartTests(RestartablePlatform platform, ITestOutp
         using var stop = new CancellationTokenSource();
         var written = new ConcurrentBag<string>();
         var replies = new ConcurrentBag<string>();
+        var refusals = new ConcurrentQueue<(HttpStatusCode Status, string Body)>();
         var probes = new ConcurrentQueue<(TimeSpan At, string Wamid, HttpStatusCode? Status)>();
         var clock = Stopwatch.StartNew();
 
@@ -109,6 +110,7 @@ public sealed class PostgresRestartTests(RestartablePlatform platform, ITestOutp
                         var response = await agent.PostAsJsonAsync($"/conversations/{conversations[i % conversations.Length]}/messages",
                             new { text, clientMessageId });
                         if (response.IsSuccessStatusCode) { replies.Add(text); break; }
+                        refusals.Enqueue((response.StatusCode, await response.Content.ReadAsStringAsync()));
                     }
                     catch (HttpRequestException) { }
                     catch (TaskCanceledException) { }
@@ -157,6 +159,11 @@ public sealed class PostgresRestartTests(RestartablePlatform platform, ITestOutp
         Assert.All(duringOutage, p => Assert.True(p.Status is HttpStatusCode.ServiceUnavailable or null,
             $"{p.Wamid} answered {p.Status} at {p.At.TotalSeconds:F1} s while the database was down"));
         Assert.Contains(duringOutage, p => p.Status == HttpStatusCode.ServiceUnavailable);
+
+        // The Core API said the same to the agent: 503 database_unavailable (try again), never a 500 "something broke".
+        Assert.Contains(refusals, r => r.Status == HttpStatusCode.ServiceUnavailable);
+        Assert.All(refusals, r => Assert.True(r.Status == HttpStatusCode.ServiceUnavailable && r.Body.Contains("\"code\":\"database_unavailable\""),
+            $"a reply refused with {(int)r.Status}: {r.Body}"));
 
         // Nothing acknowledged is lost and nothing is stored twice: every probe answered 200 is there once; every
         // customer message (retried by the sandbox until acknowledged) arrives, once.

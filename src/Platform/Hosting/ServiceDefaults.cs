@@ -20,6 +20,8 @@ public static class ServiceDefaults
         // Unhandled exceptions and loop failures go to ops.error_log too (src/Platform/Logging/ErrorLogSink.cs).
         var service = builder.Environment.ApplicationName;
         builder.Services.AddSingleton<Serilog.Core.IBatchedLogEventSink>(sp => new Logging.ErrorLogSink(sp, service));
+        // In order: a database outage answers 503 (retry), anything else is logged and answered 500.
+        builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
         builder.Services.AddExceptionHandler<Logging.UnhandledExceptionLogger>();
         return builder;
     }

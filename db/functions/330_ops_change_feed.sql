@@ -5,8 +5,11 @@
 -- is never pushed from the feed). An internal message's card is pushed as hasCard only: every member of the room
 -- receives the push, and which customer the card shows depends on the reader's queues, so the console reads the
 -- room again (chat.in_sight applied) to show it.
+-- p_late_ids: ids the reader passed over because they were not visible yet (a transaction that took its id before
+-- another one committed a higher id, and had not committed when the reader read): they are read again with the new
+-- rows until they appear or the reader gives up on them (a rolled-back transaction leaves its ids unused for ever).
 drop function if exists ops.read_change_feed(bigint, int);
-create function ops.read_change_feed(p_after_id bigint, p_limit int)
+create or replace function ops.read_change_feed(p_after_id bigint, p_limit int, p_late_ids bigint[] default null)
 returns table (id bigint, project_id bigint, kind text, conversation_id bigint, message_id bigint, queue_id bigint,
                assigned_user_id bigint, message_status text, message_direction text, message_body text,
                message_occurred_at timestamptz, error_code int, error_title text, unread_count int,
@@ -26,7 +29,7 @@ language sql stable as $$
     from ops.change_feed f
     left join chat.conversations cv on cv.id = f.conversation_id
     left join chat.messages m on m.id = f.message_id
-    where f.id > p_after_id
+    where f.id > p_after_id or f.id = any(p_late_ids)
     order by f.id
     limit p_limit
 $$;

@@ -47,6 +47,52 @@ public sealed class RealtimeTests(CoreHost host) : IClassFixture<CoreHost>
     }
 
     [Fact]
+    public async Task A_change_whose_id_was_taken_before_a_pushed_one_but_committed_after_it_is_pushed_late_not_skipped()
+    {
+        var conversation = await host.ConversationAsync(host.DemoAccountId, "34940000021", "late", host.GeneralQueueId);
+        await using var agentHub = await host.HubAsync("agent@demo.local");
+        var changes = Collect(agentHub);
+        await agentHub.InvokeAsync<long>("JoinProject", host.DemoProjectId);
+
+        // Two writers at once, as two Webhook APIs' flushers are: the first takes its id and has not committed when the
+        // second, with the next id, commits and is pushed.
+        await using var slow = new Npgsql.NpgsqlConnection(host.ConnectionString);
+        await slow.OpenAsync();
+        await using var slowTx = await slow.BeginTransactionAsync();
+        await using (var first = new Npgsql.NpgsqlCommand(
+            "select ops.emit_change(@p, 'conversation_updated', @c, null, '{\"probe\":\"slow\"}'::jsonb)", slow, slowTx))
+        {
+            first.Parameters.AddWithValue("p", host.DemoProjectId);
+            first.Parameters.AddWithValue("c", conversation);
+            await first.ExecuteScalarAsync();
+        }
+        await host.ScalarAsync<long>("select ops.emit_change(@DemoProjectId, 'conversation_updated', @conversation, null, '{\"probe\":\"fast\"}'::jsonb)",
+            new { host.DemoProjectId, conversation });
+        var fast = await NextAsync(changes, c => c.Details?.GetProperty("probe").GetString() == "fast");
+
+        await slowTx.CommitAsync();
+        var late = await NextAsync(changes, c => c.Details?.GetProperty("probe").GetString() == "slow");
+        Assert.True(late.Id < fast.Id, $"the late change's id {late.Id} is below the pushed one's {fast.Id}");
+    }
+
+    [Fact]
+    public void The_reader_remembers_the_ids_it_passed_over_until_they_come_or_expire()
+    {
+        static ChangeItem C(long id) => new(id, 1, "k", null, null, null, null, null, null, null, null, null, null, null, null, null);
+        var late = new Dictionary<long, DateTime>();
+        var now = DateTime.UtcNow;
+
+        Assert.Equal(15, ChangeFeedReader.Advance(10, [C(11), C(14), C(15)], late, now));
+        Assert.Equal([12L, 13L], late.Keys.Order());
+        Assert.Equal(16, ChangeFeedReader.Advance(15, [C(12), C(16)], late, now));
+        Assert.Equal([13L], late.Keys);
+        Assert.Equal(16, ChangeFeedReader.Advance(16, [], late, now + ChangeFeedReader.LateFor - TimeSpan.FromSeconds(1)));
+        Assert.Equal([13L], late.Keys); // still asked for
+        Assert.Equal(16, ChangeFeedReader.Advance(16, [], late, now + ChangeFeedReader.LateFor + TimeSpan.FromSeconds(1)));
+        Assert.Empty(late); // a rolled-back transaction's id: given up
+    }
+
+    [Fact]
     public async Task Joining_a_project_one_is_not_in_is_refused()
     {
         await using var hub = await host.HubAsync("agent@demo.local");

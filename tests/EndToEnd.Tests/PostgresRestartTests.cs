@@ -83,42 +83,8 @@ public sealed class PostgresRestartTests(RestartablePlatform platform, ITestOutp
         var probes = new ConcurrentQueue<(TimeSpan At, string Wamid, HttpStatusCode? Status)>();
         var clock = Stopwatch.StartNew();
 
-        // Customers keep writing through the sandbox (Meta), which retries what the platform does not acknowledge.
-        var customerLoad = Task.Run(async () =>
-        {
-            for (var i = 0; !stop.IsCancellationRequested; i++)
-            {
-                var text = $"load {run} {i}";
-                (await sandbox.PostAsJsonAsync($"/sandbox/customers/{PhoneNumberId}/messages",
-                    new { from = customers[i % customers.Length], name = "Restart", text })).EnsureSuccessStatusCode();
-                written.Add(text);
-                await Task.Delay(40);
-            }
-        });
-        // The agent keeps replying; a request the Core API could not serve is retried with the same client id, as the
-        // console does, so a retry never makes a second message.
-        var replyLoad = Task.Run(async () =>
-        {
-            for (var i = 0; !stop.IsCancellationRequested; i++)
-            {
-                var text = $"reply {run} {i}";
-                var clientMessageId = Guid.NewGuid().ToString();
-                while (true)
-                {
-                    try
-                    {
-                        var response = await agent.PostAsJsonAsync($"/conversations/{conversations[i % conversations.Length]}/messages",
-                            new { text, clientMessageId });
-                        if (response.IsSuccessStatusCode) { replies.Add(text); break; }
-                        refusals.Enqueue((response.StatusCode, await response.Content.ReadAsStringAsync()));
-                    }
-                    catch (HttpRequestException) { }
-                    catch (TaskCanceledException) { }
-                    await Task.Delay(200);
-                }
-                await Task.Delay(150);
-            }
-        });
+        var customerLoad = Load.CustomersWriteAsync(sandbox, PhoneNumberId, customers, run, written, TimeSpan.FromMilliseconds(40), stop.Token);
+        var replyLoad = Load.AgentRepliesAsync(agent, conversations, run, replies, refusals, stop.Token);
         // A probe posts signed webhooks straight to the Webhook API and keeps each answer.
         var probe = Task.Run(async () =>
         {

@@ -12,8 +12,11 @@ public enum FeedState { Connecting, Connected, Reconnecting, Resynced }
 
 /// <summary>
 /// One circuit's connection to the Core API hub (/hubs/console): joins the project the console shows, raises each
-/// change once and in feed order, and after a dropped connection rejoins and asks for what it missed
-/// (GetChangesSince the last id it saw) before applying new pushes.
+/// change once, and after a dropped connection rejoins and asks for what it missed before applying new pushes.
+/// Changes come in feed order except a late one: a row whose id was taken before a higher one but committed after it
+/// (several writers at once), which the hub pushes when it appears (ChangeFeedReader). So "seen" is a set of the
+/// recent ids, not only the highest, and a catch-up re-reads the last <see cref="Overlap"/> ids before the highest
+/// seen, raising only those not seen yet.
 /// </summary>
 public sealed partial class LiveFeed(IOptions<CoreApiOptions> options, UserSession session, ILoggerFactory loggers, ILogger<LiveFeed> logger)
     : IAsyncDisposable
@@ -23,6 +26,10 @@ public sealed partial class LiveFeed(IOptions<CoreApiOptions> options, UserSessi
     private static readonly System.Text.Json.JsonSerializerOptions PayloadJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     private const int CatchUpPage = 500;
+    /// <summary>How far below the highest id seen a late change is still taken (and a catch-up re-reads): ids move by
+    /// one per change, so this is a few seconds of a busy project's changes.</summary>
+    internal const long Overlap = 5_000;
+    private readonly SortedSet<long> _seen = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private HubConnection? _hub;
@@ -104,13 +111,15 @@ public sealed partial class LiveFeed(IOptions<CoreApiOptions> options, UserSessi
             try
             {
                 ChangeItem[] page;
+                var after = Math.Max(0, _lastSeen - Overlap);
                 do
                 {
-                    page = await hub.InvokeAsync<ChangeItem[]>("GetChangesSince", _projectId, _lastSeen, _stopping.Token);
+                    page = await hub.InvokeAsync<ChangeItem[]>("GetChangesSince", _projectId, after, _stopping.Token);
                     foreach (var change in page) await RaiseAsync(change);
+                    if (page.Length > 0) after = page[^1].Id;
                     // The hub filters a page of the feed by visibility: a short page may still be followed by more.
                     if (page.Length == 0 && _lastSeen < head) _lastSeen = head;
-                } while (page.Length > 0 && _lastSeen < head);
+                } while (page.Length > 0 && after < head);
             }
             finally { _gate.Release(); }
         }
@@ -141,8 +150,9 @@ public sealed partial class LiveFeed(IOptions<CoreApiOptions> options, UserSessi
 
     private async Task RaiseAsync(ChangeItem change)
     {
-        if (change.Id <= _lastSeen) return;
-        _lastSeen = change.Id;
+        if (change.Id <= _lastSeen - Overlap || !_seen.Add(change.Id)) return;
+        _lastSeen = Math.Max(_lastSeen, change.Id);
+        while (_seen.Count > 0 && _seen.Min <= _lastSeen - Overlap) _seen.Remove(_seen.Min);
         lock (_waiters)
             foreach (var w in _waiters.Where(w => w.Kind == change.Kind && w.ConversationId == change.ConversationId)) w.Done.TrySetResult();
         // Each subscriber in turn: invoking a multicast Func awaits only the last one's task, and the page and the rail's

@@ -32,7 +32,7 @@ public class CoreHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        ConnectionString = await (await PostgresServer.GetAsync()).CreateDatabaseAsync(GetType().Name);
+        ConnectionString = await CreateDatabaseAsync();
         var protector = new SecretProtector(MasterKey);
         DemoProjectId = await DemoSeeder.SeedAsync(ConnectionString, protector, "100000000000001", "app-secret", "verify", Password);
         await using var connection = new NpgsqlConnection(ConnectionString);
@@ -61,6 +61,9 @@ public class CoreHost : IAsyncLifetime
             Configure(b);
         });
 
+    /// <summary>The host's database: a copy of the shared server's template, unless a test class needs a server of its own.</summary>
+    protected virtual async Task<string> CreateDatabaseAsync() => await (await PostgresServer.GetAsync()).CreateDatabaseAsync(GetType().Name);
+
     /// <summary>Settings a test class's own host changes (a lower limit, say).</summary>
     protected virtual void Configure(IWebHostBuilder builder) { }
 
@@ -72,7 +75,7 @@ public class CoreHost : IAsyncLifetime
 
     public async Task<string> BearerAsync(string email) => await TokenAsync(email);
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_factory is not null) await _factory.DisposeAsync();
         try { Directory.Delete(MediaRoot, recursive: true); } catch (IOException) { }

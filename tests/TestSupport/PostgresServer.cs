@@ -107,7 +107,7 @@ public sealed class PostgresCluster : IDisposable
     public int Port { get; }
     public string AdminConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres;Timeout=30;Command Timeout=120";
 
-    private PostgresCluster()
+    private PostgresCluster(PostgresCluster? primary = null)
     {
         _bin = FindBinDir();
         RemoveAbandonedClusters();
@@ -115,8 +115,21 @@ public sealed class PostgresCluster : IDisposable
         _data = Path.Combine(_root, "data");
         _asUser = Environment.UserName == "root" ? "postgres" : null;
         if (_asUser is not null) Run("chown", $"postgres {_root}", null);
-        Run(Path.Combine(_bin, "initdb"), $"-D {_data} -A trust -U postgres --no-sync -E UTF8 --locale=C.UTF-8", _asUser);
+        if (primary is null)
+            Run(Path.Combine(_bin, "initdb"), $"-D {_data} -A trust -U postgres --no-sync -E UTF8 --locale=C.UTF-8", _asUser);
+        else
+            // A streaming replica: a base backup of the primary, with -R writing standby.signal and primary_conninfo
+            // (initdb's pg_hba.conf trusts replication connections from 127.0.0.1).
+            Run(Path.Combine(_bin, "pg_basebackup"), $"-h 127.0.0.1 -p {primary.Port} -U postgres -D {_data} -R -X stream --no-sync", _asUser);
         Port = FreePort();
+    }
+
+    /// <summary>A streaming replica of <paramref name="primary"/>, started (read-only; hot standby).</summary>
+    public static PostgresCluster StartReplicaOf(PostgresCluster primary)
+    {
+        var replica = new PostgresCluster(primary);
+        replica.StartAgain();
+        return replica;
     }
 
     /// <summary>A new cluster, started. fsync is off: the tests kill services and PostgreSQL's processes, never the

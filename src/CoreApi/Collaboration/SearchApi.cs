@@ -4,6 +4,7 @@ using MultichannelMessages.Contracts.Conversations;
 using MultichannelMessages.Contracts.Search;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
+using MultichannelMessages.Platform.Database;
 using Npgsql;
 
 namespace MultichannelMessages.CoreApi.Collaboration;
@@ -49,7 +50,7 @@ public static class SearchApi
     /// <summary>A page of hits, newest first; <c>next</c> (null on the last page) asks for the hits after this page.</summary>
     public static async Task<Results<Ok<Page<SearchHit>>, ProblemHttpResult>> Search(
         long projectId, string? q, string? channel, long? queueId, long? tagId, DateTimeOffset? from, DateTimeOffset? to, string? status, int? limit,
-        string? after, ProjectScope scope, NpgsqlDataSource db, CancellationToken ct)
+        string? after, ProjectScope scope, ReadReplica replica, CancellationToken ct)
     {
         var text = q?.Trim();
         if (string.IsNullOrEmpty(text) || text.Length > 200) return Refusals.Invalid("q", "invalid_search", "Search for 1 to 200 characters.");
@@ -61,7 +62,9 @@ public static class SearchApi
         if (!SearchCursor.TryParse(after, out var cursor)) return Refusals.Invalid("after", "invalid_cursor", "The cursor is not one this API gave.");
         var size = Math.Clamp(limit ?? 30, 1, 100);
 
-        await using var connection = await db.OpenConnectionAsync(ct);
+        // Search may lag a moment behind (the read replica, when one is configured): a message just sent shows in its
+        // thread at once, which reads the primary, and in search when the replica has replayed it.
+        await using var connection = await replica.Source.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<Row>(new CommandDefinition("""
             select kind, conversation_id, channel, contact_name, contact_external_id, queue_id, status, message_id, note_id, direction,
                    snippet, occurred_at, rank, hit_id

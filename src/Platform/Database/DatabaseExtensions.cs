@@ -11,6 +11,18 @@ public sealed class DatabaseOptions
 
     [Required(ErrorMessage = "Database:ConnectionString is required (MM_Database__ConnectionString).")]
     public string ConnectionString { get; set; } = "";
+
+    /// <summary>A read-only server (a streaming replica) for the reads that may lag a little behind: dashboards'
+    /// tiles and their CSV, and search (docs/operations.md). Empty: those reads go to the primary too.</summary>
+    public string ReadOnlyConnectionString { get; set; } = "";
+}
+
+/// <summary>Where lag-tolerant reads go: the replica when one is configured, else the primary. Reads that must see the
+/// caller's own write (a thread after a send, a layout after saving it) keep using the primary data source.</summary>
+public sealed class ReadReplica(NpgsqlDataSource source, bool isReplica)
+{
+    public NpgsqlDataSource Source { get; } = source;
+    public bool IsReplica { get; } = isReplica;
 }
 
 public static class DatabaseExtensions
@@ -28,6 +40,14 @@ public static class DatabaseExtensions
             var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
             builder.ConnectionStringBuilder.ApplicationName ??= AppDomain.CurrentDomain.FriendlyName;
             return builder.Build();
+        });
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            if (options.ReadOnlyConnectionString.Length == 0) return new ReadReplica(sp.GetRequiredService<NpgsqlDataSource>(), false);
+            var builder = new NpgsqlDataSourceBuilder(options.ReadOnlyConnectionString);
+            builder.ConnectionStringBuilder.ApplicationName ??= AppDomain.CurrentDomain.FriendlyName + " (replica)";
+            return new ReadReplica(builder.Build(), true);
         });
         return services;
     }

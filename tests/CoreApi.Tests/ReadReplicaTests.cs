@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Microsoft.AspNetCore.Hosting;
+using MultichannelMessages.TestSupport;
+using Npgsql;
+
+namespace MultichannelMessages.CoreApi.Tests;
+
+/// <summary>A Core API on a PostgreSQL primary of its own with a real streaming replica (pg_basebackup), configured as
+/// Database:ReadOnlyConnectionString.</summary>
+public sealed class ReplicaCoreHost : CoreHost
+{
+    private PostgresCluster? _primary;
+    private PostgresCluster? _replica;
+
+    public string ReplicaConnectionString { get; private set; } = "";
+
+    protected override async Task<string> CreateDatabaseAsync()
+    {
+        _primary = PostgresCluster.Start();
+        var primary = await PostgresServer.CreateMigratedDatabaseAsync(_primary.AdminConnectionString, "replicated");
+        _replica = PostgresCluster.StartReplicaOf(_primary);
+        ReplicaConnectionString = new NpgsqlConnectionStringBuilder(primary) { Port = _replica.Port }.ConnectionString;
+        return primary;
+    }
+
+    protected override void Configure(IWebHostBuilder builder) => builder.UseSetting("Database:ReadOnlyConnectionString", ReplicaConnectionString);
+
+    public async Task<T> OnReplicaAsync<T>(string sql, object? args = null)
+    {
+        await using var connection = new NpgsqlConnection(ReplicaConnectionString);
+        return (await connection.ExecuteScalarAsync<T>(sql, args))!;
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        _replica?.Dispose();
+        _primary?.Dispose();
+    }
+}
+
+/// <summary>
+/// Issue 19, "a read replica": search and dashboard tiles read the replica; the thread, which must show one's own
+/// send at once, reads the primary. Replay on the replica is paused to make the lag visible: the new message is in
+/// its thread at once and reaches search only when the replica has replayed it.
+/// </summary>
+public sealed class ReadReplicaTests(ReplicaCoreHost host) : IClassFixture<ReplicaCoreHost>
+{
+    private static async Task<bool> FoundAsync(HttpClient client, long projectId, string text)
+    {
+        var page = await client.GetFromJsonAsync<JsonElement>($"/projects/{projectId}/search?q={Uri.EscapeDataString(text)}");
+        return page.GetProperty("items").GetArrayLength() > 0;
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException(what);
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task Search_and_tiles_read_the_replica_while_the_thread_reads_the_primary()
+    {
+        Assert.True(await host.OnReplicaAsync<bool>("select pg_is_in_recovery()"));
+        var supervisor = await host.As("supervisor@demo.local");
+
+        // The control: with the replica replaying, a customer's message is found by search once replayed.
+        var conversation = await host.ConversationAsync(host.DemoAccountId, "34961000001", "replicated walrus", host.GeneralQueueId);
+        await UntilAsync(() => FoundAsync(supervisor, host.DemoProjectId, "walrus"), "search finds the replayed message");
+
+        // Replay paused: the replica stops where it is.
+        await host.OnReplicaAsync<object>("select pg_wal_replay_pause()");
+        await UntilAsync(async () => await host.OnReplicaAsync<string>("select pg_get_wal_replay_pause_state()") == "paused", "replay paused");
+        var send = await supervisor.PostAsJsonAsync($"/conversations/{conversation}/messages", new { text = "lagging narwhal" });
+        send.EnsureSuccessStatusCode();
+
+        // The sender's thread shows it at once (primary) …
+        var thread = await supervisor.GetFromJsonAsync<JsonElement>($"/conversations/{conversation}/messages");
+        Assert.Contains(thread.GetProperty("items").EnumerateArray(), m => m.GetProperty("body").GetString() == "lagging narwhal");
+        // … search does not yet (replica), which proves where search reads; the same word is on the primary.
+        Assert.False(await FoundAsync(supervisor, host.DemoProjectId, "narwhal"));
+        Assert.Equal(1L, await host.ScalarAsync<long>("select count(*) from chat.messages where body = 'lagging narwhal'"));
+        Assert.Equal(0L, await host.OnReplicaAsync<long>("select count(*) from chat.messages where body = 'lagging narwhal'"));
+        // Tiles answer from the replica while it lags.
+        var range = $"from={DateTime.UtcNow:yyyy-MM-dd}&to={DateTime.UtcNow:yyyy-MM-dd}";
+        Assert.Equal(HttpStatusCode.OK, (await supervisor.GetAsync($"/projects/{host.DemoProjectId}/dashboards/tiles/messages?{range}")).StatusCode);
+
+        // Replay resumes: search catches up.
+        await host.OnReplicaAsync<object>("select pg_wal_replay_resume()");
+        await UntilAsync(() => FoundAsync(supervisor, host.DemoProjectId, "narwhal"), "search finds the message once replayed");
+    }
+}

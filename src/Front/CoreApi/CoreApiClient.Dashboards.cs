@@ -22,6 +22,17 @@ public sealed partial class CoreApiClient
     public Task ResetDashboardLayoutAsync(long projectId, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, $"projects/{projectId}/dashboards/layout", null, ct);
 
+    public Task<FunnelDefinition> DashboardFunnelAsync(long projectId, CancellationToken ct = default) =>
+        GetAsync<FunnelDefinition>($"projects/{projectId}/dashboards/funnel", ct);
+
+    /// <summary>Saves the funnel over the revision it was read at (dashboards.manage; a stale one: 409 funnel_conflict).</summary>
+    public Task<FunnelDefinition> SaveDashboardFunnelAsync(long projectId, FunnelDefinition funnel, CancellationToken ct = default) =>
+        SendAsync<FunnelDefinition>(HttpMethod.Put, $"projects/{projectId}/dashboards/funnel", funnel, ct);
+
+    /// <summary>A queue's first-response target in business seconds (null: the default, one hour; dashboards.manage).</summary>
+    public Task SetQueueSlaAsync(long projectId, long queueId, int? targetSeconds, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"projects/{projectId}/dashboards/queues/{queueId}/sla", new QueueSlaRequest(targetSeconds), ct);
+
     /// <summary>Publishes <paramref name="tiles"/> as the queue's default (dashboards.manage).</summary>
     public Task<DashboardLayout> PublishQueueLayoutAsync(long projectId, long queueId, LayoutTile[] tiles, CancellationToken ct = default) =>
         SendAsync<DashboardLayout>(HttpMethod.Put, $"projects/{projectId}/dashboards/queues/{queueId}/default-layout",

@@ -174,8 +174,8 @@ begin
     where s.outcome is null and m.project_id = p_project and m.source_system = p_system and m.kind = 'account'
       and m.source_id = s.account_ref;
     update stg_imp_conversations s set contact_id = m.new_id
-    from legacy.id_maps m join chat.contacts c on c.id = m.new_id and c.channel = s.channel
-    where s.outcome is null and m.project_id = p_project and m.source_system = p_system and m.kind = 'contact'
+    from legacy.id_maps m join chat.contacts c on c.id = m.new_id
+    where c.channel = s.channel and s.outcome is null and m.project_id = p_project and m.source_system = p_system and m.kind = 'contact'
       and m.source_id = s.contact_ref;
     update stg_imp_conversations s set assignee_id = m.new_id
     from legacy.id_maps m
@@ -227,7 +227,11 @@ $$;
 -- Optional references that did not resolve: the record is imported without the value, and the report lists it.
 create or replace function legacy.import_dropped_references(p_project bigint, p_system text)
 returns table (line bigint, entity text, source_id text, reason text, detail text)
-language sql stable as $$
+-- plpgsql, not sql: a sql body is checked at creation, when the session's staging tables do not exist
+language plpgsql stable as $$
+#variable_conflict use_column
+begin
+    return query
     select s.line, 'conversation.assignee', s.source_id, 'unknown_agent', 'assignee ' || s.assignee_ref
     from stg_imp_conversations s
     where s.outcome in ('new', 'matched') and s.assignee_ref is not null and s.assignee_id is null
@@ -240,5 +244,6 @@ language sql stable as $$
     union all
     select s.line, 'message.agent', s.source_id, 'unknown_agent', 'agent ' || s.agent_ref
     from stg_imp_messages s
-    where s.outcome = 'new' and s.agent_ref is not null and s.agent_id is null
+    where s.outcome = 'new' and s.agent_ref is not null and s.agent_id is null;
+end
 $$;

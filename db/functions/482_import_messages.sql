@@ -80,7 +80,8 @@ $$;
 -- inbox shows and sorts by), the start of the customer-service window (the last customer message, real timestamps)
 -- and unread = customer messages after the business's last reply. Each probe walks messages_thread_idx from the end.
 create or replace function legacy.import_conversation_latest() returns void
-language sql as $$
+language plpgsql as $$
+begin
     update chat.conversations cv
     set last_message_id = l.id, last_message_at = l.occurred_at, last_message_direction = l.direction,
         last_message_type = l.type, last_message_preview = left(coalesce(l.body, '[' || l.type || ']'), 280),
@@ -95,7 +96,8 @@ language sql as $$
                           and m.occurred_at > coalesce((select o.occurred_at from chat.messages o
                                                         where o.conversation_id = t.conversation_id and o.direction = 'out'
                                                         order by o.occurred_at desc, o.id desc limit 1), '-infinity')) u
-    where cv.id = t.conversation_id
+    where cv.id = t.conversation_id;
+end
 $$;
 
 -- Notes: the team's, never sent (chat.notes has no path to Meta). Their author must be a known agent.

@@ -7,6 +7,7 @@ create or replace function ops.import_begin(p_project bigint, p_source text, p_s
                                             p_file_sha256 text, p_file_bytes bigint)
 returns table (run_id bigint, cursor_line bigint, cursor_offset bigint, resumed boolean)
 language plpgsql as $$
+#variable_conflict use_column
 declare
     v_run ops.import_runs;
 begin
@@ -42,6 +43,7 @@ create or replace function ops.import_apply_batch(p_run bigint, p_cursor_line bi
 returns table (entity text, source_count bigint, new_count bigint, matched_count bigint, present_count bigint,
                rejected_count bigint)
 language plpgsql as $$
+#variable_conflict use_column
 declare
     v_run ops.import_runs;
 begin

@@ -47,11 +47,13 @@ begin
 end
 $$;
 
+-- TRUNCATE, not DELETE as ingestion does: temp tables are never autovacuumed, and the dead rows of deleted batches
+-- made every batch scan all earlier ones (measured: 3,900 messages/s falling to 800 by the 16th batch of 5,000).
+-- Ingestion's reason for DELETE (re-planning after a truncation, ~5 ms) is noise against a batch of thousands of rows.
 create or replace function ops.reset_import_staging() returns void
 language plpgsql as $$
 begin
-    delete from stg_imp_accounts; delete from stg_imp_agents; delete from stg_imp_tags; delete from stg_imp_templates;
-    delete from stg_imp_contacts; delete from stg_imp_conversations; delete from stg_imp_conversation_tags;
-    delete from stg_imp_messages; delete from stg_imp_notes; delete from stg_imp_rejects; delete from stg_imp_source_counts;
+    truncate stg_imp_accounts, stg_imp_agents, stg_imp_tags, stg_imp_templates, stg_imp_contacts, stg_imp_conversations,
+             stg_imp_conversation_tags, stg_imp_messages, stg_imp_notes, stg_imp_rejects, stg_imp_source_counts;
 end
 $$;

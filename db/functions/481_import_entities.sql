@@ -8,13 +8,18 @@
 -- Nothing here emits change-feed rows, routes, assigns, records keyword consents or wakes bots and AI agents: imported
 -- history is history (ops.import_finish emits one summary row per run).
 
--- Source ids already mapped: the same marking for every kind.
+-- Source ids already mapped: the same marking for every kind. One primary-key probe per staged row, written as a
+-- correlated subquery so the plan cannot turn into a scan of the whole map, which grows with every batch.
 create or replace function legacy.import_mark_present(p_project bigint, p_system text, p_kind text, p_table regclass)
 returns void
 language plpgsql as $$
 begin
-    execute format('update %s s set new_id = m.new_id, outcome = ''present'' from legacy.id_maps m
-                    where m.project_id = $1 and m.source_system = $2 and m.kind = $3 and m.source_id = s.source_id', p_table)
+    execute format('update %1$s s set new_id = x.new_id, outcome = ''present''
+                    from (select st.line, (select m.new_id from legacy.id_maps m
+                                           where m.project_id = $1 and m.source_system = $2 and m.kind = $3
+                                             and m.source_id = st.source_id) as new_id
+                          from %1$s st) x
+                    where x.line = s.line and x.new_id is not null', p_table)
     using p_project, p_system, p_kind;
 end
 $$;

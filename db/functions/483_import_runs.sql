@@ -56,6 +56,8 @@ begin
         raise exception 'import run % already went past line %', p_run, p_cursor_line using errcode = 'MM001';
     end if;
 
+    -- Fresh statistics for the staged rows (a few ms): the joins to id maps and history are planned on real sizes.
+    analyze stg_imp_contacts, stg_imp_conversations, stg_imp_messages, stg_imp_notes;
     perform legacy.import_accounts(p_run, v_run.project_id, v_run.source_system);
     perform legacy.import_agents(p_run, v_run.project_id, v_run.source_system);
     perform legacy.import_tags(p_run, v_run.project_id, v_run.source_system);
@@ -66,7 +68,7 @@ begin
     perform legacy.import_notes(p_run, v_run.project_id, v_run.source_system);
 
     create temp table if not exists stg_imp_outcomes (entity text, line bigint, source_id text, outcome text, reason text);
-    delete from stg_imp_outcomes;
+    truncate stg_imp_outcomes;
     insert into stg_imp_outcomes
     select 'account', line, source_id, outcome, reason from stg_imp_accounts
     union all select 'agent', line, source_id, outcome, reason from stg_imp_agents

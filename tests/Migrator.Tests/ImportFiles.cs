@@ -66,7 +66,7 @@ internal static class ImportFiles
             lines.Add(Line(new { type = "conversation", v = 1, id = $"cv{c}", account = "acc", contact = $"c{c}" }));
             for (var m = 0; m < messagesEach; m++)
                 lines.Add(Line(new { type = "message", v = 1, id = $"m{c}-{m}", conversation = $"cv{c}", direction = m % 2 == 0 ? "in" : "out",
-                                     kind = "text", text = $"mensaje {m} de {c}", occurredAt = Iso(now.AddDays(-10).AddMinutes(c * 100 + m)) }));
+                                     kind = "text", text = $"mensaje {m} de {c}", occurredAt = Iso(now.AddDays(-10).AddSeconds(c * 100 + m)) }));
         }
         return lines;
     }

@@ -1,6 +1,10 @@
 -- An import run (src/Migrator/Import): begun or resumed, applied batch by batch (each batch one transaction holding
 -- its rows, id maps, rejects, counters and the resume cursor), finished with one change-feed summary, reported.
 
+-- "MMIM" + the run id: the session advisory lock of the process importing a run.
+create or replace function ops.import_lock_key(p_run bigint) returns bigint
+language sql immutable as $$ select x'4D4D494D00000000'::bigint + p_run $$;
+
 -- The unfinished run of this file (same content, project and source system) is resumed from its cursor; otherwise
 -- a new run starts. A completed file imported again is a new run, which finds everything present.
 create or replace function ops.import_begin(p_project bigint, p_source text, p_system text, p_file_name text,
@@ -17,6 +21,11 @@ begin
     order by r.id desc limit 1
     for update;
     if v_run.id is not null then
+        -- Held by the importer's session until it ends: a second importer of the same file stops here instead of
+        -- racing the first over the same batches.
+        if not pg_try_advisory_lock(ops.import_lock_key(v_run.id)) then
+            raise exception 'import run % of this file is running in another process', v_run.id using errcode = 'MM001';
+        end if;
         update ops.import_runs set status = 'running', updated_at = now(), last_error = null where id = v_run.id;
         return query select v_run.id, v_run.cursor_line, v_run.cursor_offset, true;
         return;
@@ -24,6 +33,7 @@ begin
     insert into ops.import_runs (project_id, source, source_system, file_name, file_sha256, file_bytes)
     values (p_project, p_source, p_system, p_file_name, p_file_sha256, p_file_bytes)
     returning * into v_run;
+    perform pg_advisory_lock(ops.import_lock_key(v_run.id));
     return query select v_run.id, 0::bigint, 0::bigint, false;
 end
 $$;

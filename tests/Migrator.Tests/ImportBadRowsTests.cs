@@ -34,6 +34,7 @@ public sealed class ImportBadRowsTests
         Bad("{\"type\": \"message\", \"v\": 1, \"id\": \"m-x\"", "record", null, "malformed_json");
         Bad("[1, 2]", "record", null, "malformed_json");
         Bad(Line(new { v = 1, id = "z-1" }), "record", "z-1", "missing_type");
+        Bad("{\"type\": \"message\", \"v\": 1, \"id\": \"m-nul\", \"text\": \"a\\u0000b\"}", "record", null, "invalid_value");
         Bad(Line(new { type = "invoice", v = 1, id = "inv-1" }), "record", "inv-1", "unsupported_record_type");
         Bad(Line(new { type = "message", v = 2, id = "m-v2" }), "message", "m-v2", "unsupported_version");
         Bad(Line(new { type = "conversation", v = 1, id = "cv-x", account = "acc-wa", contact = "c-404" }), "conversation", "cv-x", "unknown_contact");
@@ -82,7 +83,7 @@ public sealed class ImportBadRowsTests
 
         var message = result.Report.Single(r => r.Entity == "message");
         Assert.Equal((6L + 3, 6L + 12 + 3, 12L), (message.New, message.Source, message.Rejected));
-        Assert.Equal(4, result.Report.Single(r => r.Entity == "record").Rejected);
+        Assert.Equal(5, result.Report.Single(r => r.Entity == "record").Rejected);
         // Nothing rejected reached the platform; nothing at all was sent.
         Assert.Equal(0, await c.ExecuteScalarAsync<long>("select count(*) from chat.messages where body = 'hola' and occurred_at > now() - interval '1 minute'"));
         Assert.Equal(2, await c.ExecuteScalarAsync<long>("select count(*) from chat.conversations where project_id = @project", new { project }));

@@ -71,4 +71,29 @@ public sealed class ImportCommandTests
 
         Assert.Equal([live], await c.QueryAsync<long>("select message_id from bot.ai_media_jobs"));
     }
+
+    [Fact]
+    public async Task A_second_importer_of_a_file_being_imported_stops_before_reading_it()
+    {
+        var cs = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("import_twice");
+        await using var db = NpgsqlDataSource.Create(cs);
+        await using var c = await db.OpenConnectionAsync();
+        var project = await c.ExecuteScalarAsync<long>("select core.ensure_project('twice', 'Twice')");
+        var file = ImportFiles.Write(ImportFiles.EveryEntity(DateTime.UtcNow));
+        var stopped = await ImportEngine.RunAsync(db, new ImportOptions(project, file, "acme", BatchSize: 4) { StopAfterBatches = 1 }, TextWriter.Null, CancellationToken.None);
+
+        // Another session holds the run (as a running importer does): the second importer is refused.
+        await using (var holder = await db.OpenConnectionAsync())
+        {
+            await holder.ExecuteAsync("select pg_advisory_lock(ops.import_lock_key(@RunId))", new { stopped.RunId });
+            var refused = await Assert.ThrowsAsync<PostgresException>(() =>
+                ImportEngine.RunAsync(db, new ImportOptions(project, file, "acme", BatchSize: 4), TextWriter.Null, CancellationToken.None));
+            Assert.Contains("running in another process", refused.MessageText);
+            await holder.ExecuteAsync("select pg_advisory_unlock_all()");
+        }
+        // Positive control: once it is free, the same command resumes and completes it.
+        var resumed = await ImportEngine.RunAsync(db, new ImportOptions(project, file, "acme", BatchSize: 4), TextWriter.Null, CancellationToken.None);
+        Assert.Equal((stopped.RunId, "completed", true), (resumed.RunId, resumed.Status, resumed.Resumed));
+        Assert.Equal(6, resumed.Report.Single(r => r.Entity == "message").New);
+    }
 }

@@ -20,6 +20,13 @@ public sealed partial class GenericRecordParser
     public void Parse(ReadOnlyMemory<byte> bytes, long line, ImportBatch batch)
     {
         JsonDocument document;
+        // PostgreSQL's text and jsonb cannot hold U+0000: refused here rather than failing the whole batch's COPY.
+        if (bytes.Span.IndexOf("\\u0000"u8) >= 0)
+        {
+            batch.Count("record");
+            batch.Rejects.Add(new RejectRow(line, "record", null, "invalid_value", "a NUL character (\\u0000), which the database cannot store"));
+            return;
+        }
         try { document = JsonDocument.Parse(bytes); }
         catch (JsonException ex)
         {

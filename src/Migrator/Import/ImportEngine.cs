@@ -34,6 +34,20 @@ public static class ImportEngine
             "select run_id, cursor_line, cursor_offset, resumed from ops.import_begin(@ProjectId, @Source, @SourceSystem, @File, @sha, @fileBytes)",
             new { options.ProjectId, options.Source, options.SourceSystem, File = Path.GetFileName(options.File), sha, fileBytes });
 
+        try
+        {
+            return await ImportAsync(db, connection, options, run, fileBytes, progress, ct);
+        }
+        finally
+        {
+            // The run's session lock (ops.import_begin): released now, not whenever the pool resets this connection.
+            await connection.ExecuteAsync("select pg_advisory_unlock(ops.import_lock_key(@RunId))", new { run.RunId });
+        }
+    }
+
+    private static async Task<ImportResult> ImportAsync(NpgsqlDataSource db, NpgsqlConnection connection, ImportOptions options,
+        (long RunId, long CursorLine, long CursorOffset, bool Resumed) run, long fileBytes, TextWriter progress, CancellationToken ct)
+    {
         var parser = new GenericRecordParser();
         if (run.Resumed)
             foreach (var (kind, sourceId) in await connection.QueryAsync<(string, string)>("select kind, source_id from ops.import_run_mapped(@RunId)", new { run.RunId }))

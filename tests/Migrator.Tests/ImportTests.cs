@@ -72,6 +72,15 @@ public sealed class ImportTests
             "select status, last_message_preview, unread_count, assigned_user_id, last_inbound_at from chat.conversations where id = @cv1", new { cv1 });
         Assert.Equal(("open", "¿Sigue disponible?", 2), (cv.Status, cv.Preview, cv.Unread));
         Assert.Equal(thread[1].SentByUserId, cv.Assigned);
+        // Per agent, imported history is read history; a message arriving live after the import is unread.
+        var agent = thread[1].SentByUserId!.Value;
+        Assert.Equal(0, await c.ExecuteScalarAsync<int>("select chat.unread_for(@cv1, last_message_at, @agent) from chat.conversations where id = @cv1", new { cv1, agent }));
+        await c.ExecuteAsync("""
+            insert into chat.messages (project_id, conversation_id, account_id, direction, type, body, status, status_rank, occurred_at)
+            select project_id, id, account_id, 'in', 'text', 'live', 'received', 0, now() from chat.conversations where id = @cv1
+            """, new { cv1 });
+        Assert.Equal(1, await c.ExecuteScalarAsync<int>("select chat.unread_for(@cv1, now(), @agent)", new { cv1, agent }));
+        await c.ExecuteAsync("delete from chat.messages where body = 'live'");
         Assert.Equal(["VIP"], await c.QueryAsync<string>("select name from chat.conversation_tags(@cv1)", new { cv1 }));
         Assert.Equal(["Clienta VIP: prioridad"], await c.QueryAsync<string>("select body from chat.list_notes(@cv1)", new { cv1 }));
         Assert.Equal("gold", await c.ExecuteScalarAsync<string>(

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -250,78 +249,4 @@ public sealed partial class GenericRecordParser
     [GeneratedRegex("^#[0-9a-f]{6}$")] private static partial Regex ColorPattern();
     [GeneratedRegex("^[a-z0-9_]{1,512}$")] private static partial Regex TemplateNamePattern();
     [GeneratedRegex("^[a-z]{2,3}(_[A-Z]{2})?$")] private static partial Regex LanguagePattern();
-
-    private sealed class RecordRefused(string reason, string detail) : Exception(detail)
-    {
-        public string Reason { get; } = reason;
-    }
-
-    private sealed class Record(JsonElement root, long line, string type)
-    {
-        public JsonElement Root { get; } = root;
-        public long Line { get; } = line;
-        public string Type { get; } = type;
-        public string? SourceId { get; set; }
-
-        public string? Optional(string name)
-        {
-            if (!Root.TryGetProperty(name, out var p) || p.ValueKind == JsonValueKind.Null) return null;
-            return p.ValueKind switch
-            {
-                JsonValueKind.String => p.GetString() is { Length: > 0 } s ? s : null,
-                JsonValueKind.Number => p.GetRawText(),
-                _ => throw new RecordRefused("invalid_value", $"{name}: a string"),
-            };
-        }
-
-        public string Required(string name) => Optional(name) ?? throw new RecordRefused("missing_field", name);
-
-        public string? OptionalJson(string name, JsonValueKind kind)
-        {
-            if (!Root.TryGetProperty(name, out var p) || p.ValueKind == JsonValueKind.Null) return null;
-            if (p.ValueKind != kind) throw new RecordRefused("invalid_value", $"{name}: a JSON {kind.ToString().ToLowerInvariant()}");
-            return p.GetRawText();
-        }
-
-        public string RequiredJson(string name, JsonValueKind kind) => OptionalJson(name, kind) ?? throw new RecordRefused("missing_field", name);
-
-        public IReadOnlyList<string> StringArray(string name)
-        {
-            if (!Root.TryGetProperty(name, out var p) || p.ValueKind == JsonValueKind.Null) return [];
-            if (p.ValueKind != JsonValueKind.Array) throw new RecordRefused("invalid_value", $"{name}: an array of ids");
-            return p.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText()).Distinct().ToList();
-        }
-
-        public DateTime? OptionalTime(string name)
-        {
-            if (!Root.TryGetProperty(name, out var p) || p.ValueKind == JsonValueKind.Null) return null;
-            return Timestamps.Parse(p) ?? throw new RecordRefused("broken_timestamp", $"{name}: {Clip(p.GetRawText())}");
-        }
-
-        public DateTime RequiredTime(string name) => OptionalTime(name) ?? throw new RecordRefused("missing_field", name);
-    }
-}
-
-/// <summary>ISO 8601 with a zone (a time without one is ambiguous and refused), or Unix seconds / milliseconds as
-/// Meta sends them (10^11 and above is milliseconds). Before 2000 or more than a day ahead is broken.</summary>
-public static class Timestamps
-{
-    private static readonly DateTime Earliest = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-
-    public static DateTime? Parse(JsonElement value)
-    {
-        DateTime? parsed = null;
-        if (value.ValueKind == JsonValueKind.String)
-        {
-            var text = value.GetString()!;
-            var zoned = text.EndsWith('Z') || text.EndsWith('z') || text.Length > 19 && (text[^6] is '+' or '-') && text[^3] == ':';
-            if (zoned && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var dto))
-                parsed = dto.UtcDateTime;
-        }
-        else if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) && n > 0)
-        {
-            parsed = n >= 100_000_000_000 ? DateTime.UnixEpoch.AddMilliseconds(n) : DateTime.UnixEpoch.AddSeconds(n);
-        }
-        return parsed is { } t && t >= Earliest && t <= DateTime.UtcNow.AddDays(1) ? t : null;
-    }
 }

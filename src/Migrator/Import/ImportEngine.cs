@@ -40,8 +40,10 @@ public static class ImportEngine
         }
         finally
         {
-            // The run's session lock (ops.import_begin): released now, not whenever the pool resets this connection.
-            await connection.ExecuteAsync("select pg_advisory_unlock(ops.import_lock_key(@RunId))", new { run.RunId });
+            // The run's session lock (ops.import_begin): released now, not whenever the pool resets this connection. A
+            // connection broken by the failure cannot release it, and needs not: the lock ends with its session.
+            try { await connection.ExecuteAsync("select pg_advisory_unlock(ops.import_lock_key(@RunId))", new { run.RunId }); }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException) { }
         }
     }
 

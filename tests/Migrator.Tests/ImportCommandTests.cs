@@ -96,4 +96,24 @@ public sealed class ImportCommandTests
         Assert.Equal((stopped.RunId, "completed", true), (resumed.RunId, resumed.Status, resumed.Resumed));
         Assert.Equal(6, resumed.Report.Single(r => r.Entity == "message").New);
     }
+
+    [Fact]
+    public async Task The_example_file_of_docs_import_md_imports_without_a_reject()
+    {
+        var doc = await File.ReadAllTextAsync(Path.Combine(PostgresServer.RepoRoot(), "docs", "import.md"));
+        var start = doc.IndexOf("```jsonl\n", StringComparison.Ordinal) + "```jsonl\n".Length;
+        var example = doc[start..doc.IndexOf("```", start, StringComparison.Ordinal)];
+        var cs = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("import_doc_example");
+        await using var db = NpgsqlDataSource.Create(cs);
+        await using var c = await db.OpenConnectionAsync();
+        var project = await c.ExecuteScalarAsync<long>("select core.ensure_project('doc', 'Doc')");
+
+        var result = await ImportEngine.RunAsync(db, new ImportOptions(project, ImportFiles.Write(example.TrimEnd().Split('\n')), "doc"),
+                                                 TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal("completed", result.Status);
+        Assert.All(result.Report, r => Assert.Equal((0L, 0L, r.Source), (r.Rejected, r.Unexplained, r.New)));
+        Assert.Equal(3, result.Report.Single(r => r.Entity == "message").New);
+        Assert.Equal("read", await c.ExecuteScalarAsync<string>("select status from chat.messages where body = 'Sí.'"));
+    }
 }

@@ -11,10 +11,15 @@ declare
     v_inserted int;
 begin
     perform legacy.import_mark_present(p_project, p_system, 'message', 'stg_imp_messages');
-    update stg_imp_messages s set conversation_id = cv.id, account_id = cv.account_id
-    from legacy.id_maps m join chat.conversations cv on cv.id = m.new_id
-    where s.outcome is null and m.project_id = p_project and m.source_system = p_system and m.kind = 'conversation'
-      and m.source_id = s.conversation_ref;
+    -- Probes per distinct reference (a batch holds many messages of few conversations), whatever the map's size.
+    update stg_imp_messages s set conversation_id = r.id, account_id = r.account_id
+    from (select d.conversation_ref, cv.id, cv.account_id
+          from (select distinct conversation_ref from stg_imp_messages where outcome is null) d
+          cross join lateral (select m.new_id from legacy.id_maps m
+                              where m.project_id = p_project and m.source_system = p_system and m.kind = 'conversation'
+                                and m.source_id = d.conversation_ref) m
+          join chat.conversations cv on cv.id = m.new_id) r
+    where s.outcome is null and s.conversation_ref = r.conversation_ref;
     update stg_imp_messages set outcome = 'rejected', reason = 'unknown_conversation' where outcome is null and conversation_id is null;
     update stg_imp_messages s set agent_id = m.new_id
     from legacy.id_maps m

@@ -25,7 +25,7 @@ create table ops.import_runs (
     -- SHA-256 of the whole file: an unfinished run of the same file, project and system is resumed, not restarted
     file_sha256    text not null,
     file_bytes     bigint not null,
-    status         text not null default 'running' check (status in ('running', 'interrupted', 'completed', 'failed')),
+    status         text not null default 'running' check (status in ('running', 'interrupted', 'completed')),
     -- resume cursor: every line before cursor_line (at byte cursor_offset) is committed, counters included
     cursor_line    bigint not null default 0,
     cursor_offset  bigint not null default 0,

@@ -116,4 +116,32 @@ public sealed class ImportCommandTests
         Assert.Equal(3, result.Report.Single(r => r.Entity == "message").New);
         Assert.Equal("read", await c.ExecuteScalarAsync<string>("select status from chat.messages where body = 'Sí.'"));
     }
+
+    [Fact]
+    public async Task Imported_customer_messages_start_no_chatbot_flow_that_the_same_messages_live_would_start()
+    {
+        var cs = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("import_no_bot");
+        await using var db = NpgsqlDataSource.Create(cs);
+        await using var c = await db.OpenConnectionAsync();
+        var project = await c.ExecuteScalarAsync<long>("select core.ensure_project('nobot', 'No bot')");
+        var number = DemoFlowSeeder.AccountExternalIds[0];
+        // The demo flow, active on new conversations of the number the file's history belongs to.
+        await c.ExecuteAsync("insert into meta.accounts (project_id, channel, external_id, waba_id, name) values (@project, 'whatsapp', @number, 'waba-1', 'Demo')",
+            new { project, number });
+        await DemoFlowSeeder.SeedAsync(cs, project);
+        var lines = ImportFiles.EveryEntity(DateTime.UtcNow).Select(l => l.Replace("\"externalId\":\"1065550001\"", $"\"externalId\":\"{number}\"")).ToList();
+
+        var result = await ImportEngine.RunAsync(db, new ImportOptions(project, ImportFiles.Write(lines), "acme"), TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal(1, result.Report.Single(r => r.Entity == "account").Matched);
+        Assert.Equal(0, await c.ExecuteScalarAsync<long>("select count(*) from bot.flow_sessions"));
+        Assert.Equal(0, await c.ExecuteScalarAsync<long>("select count(*) from ops.outbox"));
+        // Positive control: handed to the chatbot runtime as ingestion hands live messages, the same messages start it.
+        await c.ExecuteAsync("""
+            select bot.flow_on_messages(array(select id from chat.messages where direction = 'in' and account_id = a.id order by id),
+                                        array(select id from chat.conversations where account_id = a.id))
+            from meta.accounts a where a.external_id = @number
+            """, new { number });
+        Assert.Equal(1, await c.ExecuteScalarAsync<long>("select count(*) from bot.flow_sessions"));
+    }
 }

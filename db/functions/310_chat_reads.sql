@@ -4,12 +4,15 @@
 -- (305_chat_visibility.sql), inlined into the query.
 
 -- The agent's unread count: inbound messages after their read position (counted up to 99, the most a badge shows).
+-- Imported history (import_run_id, docs/import.md) is nobody's unread: otherwise every agent would find every imported
+-- conversation at 99; the conversation's own unread_count keeps what the source left unanswered.
 create or replace function chat.unread_for(p_conversation_id bigint, p_last_message_at timestamptz, p_user_id bigint) returns int
 language sql stable as $$
     select case
         when r.last_read_at >= p_last_message_at then 0
         else (select count(*)::int from (select 1 from chat.messages m
                                          where m.conversation_id = p_conversation_id and m.direction = 'in'
+                                           and m.import_run_id is null
                                            and (r.last_read_at is null or m.occurred_at > r.last_read_at)
                                          limit 99) x)
     end

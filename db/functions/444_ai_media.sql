@@ -35,7 +35,8 @@ begin
     insert into bot.ai_media_jobs (message_id, kind, project_id)
     select p_media.message_id, v_kind, p_media.project_id
     from bot.ai_providers pr
-    join chat.messages m on m.id = p_media.message_id and m.direction = 'in'
+    -- imported history (import_run_id) is not new to anyone: no model reads it unasked
+    join chat.messages m on m.id = p_media.message_id and m.direction = 'in' and m.import_run_id is null
     where pr.project_id = p_media.project_id and pr.enabled
       and case v_kind when 'transcript' then pr.transcription_model is not null
                       when 'description' then pr.vision_model is not null

@@ -9,6 +9,9 @@ using MultichannelMessages.Platform.Secrets;
 //                                    make a platform operator (a random one-time password is printed when none is given)
 //   Migrator rebuild-rollups [--project N]
 //                                    recompute the dashboards' rollups and episode facts from history (idempotent, with progress)
+//   Migrator import --project N --source generic --file PATH [--system NAME] [--batch LINES]
+//                                    import a generic-format file (docs/import.md): idempotent, resumable, with a report
+//   Migrator import-report --run N   print an import run's reconciliation report again
 // Connection string: MM_Database__ConnectionString. Keys: MM_Secrets__MasterKey (key id k0) and/or
 // MM_Secrets__Keys__<id> with MM_Secrets__ActiveKeyId; migrate re-encrypts old-format secrets with the active key.
 
@@ -71,8 +74,17 @@ public static class MigratorProgram
                 return await OperatorCommand.RunAsync(connectionString, args[1..], Console.In, Console.Out, Console.Error);
             case "rebuild-rollups":
                 return await RebuildRollupsCommand.RunAsync(connectionString, args[1..], Console.Out, Console.Error);
+            case "import":
+                using (var stop = new CancellationTokenSource())
+                {
+                    // Ctrl+C ends the batch in flight (rolled back) and leaves the run resumable.
+                    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+                    return await Import.ImportCommand.RunAsync(connectionString, args[1..], Console.Out, Console.Error, stop.Token);
+                }
+            case "import-report":
+                return await Import.ImportCommand.ReportAsync(connectionString, args[1..], Console.Out, Console.Error);
             default:
-                Console.Error.WriteLine($"Unknown command '{command}'. Use: migrate | seed-demo | operator add EMAIL | rebuild-rollups [--project N]");
+                Console.Error.WriteLine($"Unknown command '{command}'. Use: migrate | seed-demo | operator add EMAIL | rebuild-rollups [--project N] | import … | import-report --run N");
                 return 2;
         }
     }

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Dapper;
+using Npgsql;
+
+namespace MultichannelMessages.Migrator.Import;
+
+public sealed record ImportOptions(long ProjectId, string File, string SourceSystem, string Source = "generic", int BatchSize = 5_000)
+{
+    /// <summary>Stop (as an interruption would) after this many batches: how the tests interrupt a run.</summary>
+    public int? StopAfterBatches { get; init; }
+}
+
+public sealed record ImportResult(long RunId, string Status, bool Resumed, IReadOnlyList<ImportReportRow> Report);
+
+/// <summary>
+/// Streams a generic-format file into a project (docs/import.md): lines are read and checked in C#
+/// (GenericRecordParser), written per batch by binary COPY into staging (ImportBatchWriter) and applied by one
+/// set-based function per entity (ops.import_apply_batch), each batch one transaction with its id maps, rejects,
+/// counters and the resume cursor. The same file again finds everything present; an interrupted run of the file
+/// resumes at its cursor.
+/// </summary>
+public static class ImportEngine
+{
+    public static async Task<ImportResult> RunAsync(NpgsqlDataSource db, ImportOptions options, TextWriter progress, CancellationToken ct)
+    {
+        var fileBytes = new FileInfo(options.File).Length;
+        var sha = await HashAsync(options.File, ct);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (await connection.ExecuteScalarAsync<long?>("select id from core.projects where id = @ProjectId", new { options.ProjectId }) is null)
+            throw new InvalidOperationException($"Project {options.ProjectId} does not exist.");
+        await connection.ExecuteAsync("select ops.create_import_staging()");
+        var run = await connection.QuerySingleAsync<(long RunId, long CursorLine, long CursorOffset, bool Resumed)>(
+            "select run_id, cursor_line, cursor_offset, resumed from ops.import_begin(@ProjectId, @Source, @SourceSystem, @File, @sha, @fileBytes)",
+            new { options.ProjectId, options.Source, options.SourceSystem, File = Path.GetFileName(options.File), sha, fileBytes });
+
+        try
+        {
+            return await ImportAsync(db, connection, options, run, fileBytes, progress, ct);
+        }
+        finally
+        {
+            // The run's session lock (ops.import_begin): released now, not whenever the pool resets this connection. A
+            // connection broken by the failure cannot release it, and needs not: the lock ends with its session.
+            try { await connection.ExecuteAsync("select pg_advisory_unlock(ops.import_lock_key(@RunId))", new { run.RunId }); }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException) { }
+        }
+    }
+
+    private static async Task<ImportResult> ImportAsync(NpgsqlDataSource db, NpgsqlConnection connection, ImportOptions options,
+        (long RunId, long CursorLine, long CursorOffset, bool Resumed) run, long fileBytes, TextWriter progress, CancellationToken ct)
+    {
+        var parser = new GenericRecordParser();
+        if (run.Resumed)
+            foreach (var (kind, sourceId) in await connection.QueryAsync<(string, string)>("select kind, source_id from ops.import_run_mapped(@RunId)", new { run.RunId }))
+                parser.Seen(kind, sourceId);
+        await progress.WriteLineAsync(run.Resumed
+            ? $"Import run {run.RunId}: resuming {Path.GetFileName(options.File)} at line {run.CursorLine + 1:N0}."
+            : $"Import run {run.RunId}: {Path.GetFileName(options.File)} ({fileBytes:N0} bytes) into project {options.ProjectId} as \"{options.SourceSystem}\".");
+
+        var meter = new ProgressMeter(progress, fileBytes, run.CursorOffset);
+        var batches = 0;
+        try
+        {
+            using var reader = JsonLinesReader.Open(options.File, run.CursorOffset, run.CursorLine);
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested();
+                var batch = new ImportBatch();
+                while (batch.Lines < options.BatchSize && reader.TryReadLine(out var line))
+                {
+                    batch.Lines++;
+                    if (line.Span.Trim((byte)' ').IsEmpty) continue;
+                    parser.Parse(line, reader.LineNumber, batch);
+                }
+                if (batch.Lines == 0) break;
+                await ApplyAsync(connection, run.RunId, batch, reader.LineNumber, reader.Offset, ct);
+                batches++;
+                meter.Batch(reader.Offset, batch.Messages.Count, batch.Lines);
+                if (options.StopAfterBatches is { } stop && batches >= stop)
+                {
+                    await connection.ExecuteAsync("select ops.import_interrupt(@RunId, @error)", new { run.RunId, error = $"stopped after {batches} batch(es)" });
+                    return new ImportResult(run.RunId, "interrupted", run.Resumed, await ImportReport.ReadAsync(connection, run.RunId));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or NpgsqlException or IOException)
+        {
+            // The batch in flight rolled back; what committed stays, and the next start of this file resumes after it.
+            await using var stopped = await db.OpenConnectionAsync(CancellationToken.None);
+            await stopped.ExecuteAsync("select ops.import_interrupt(@RunId, @error)", new { run.RunId, error = ex.Message });
+            throw;
+        }
+        await connection.ExecuteAsync("select ops.import_finish(@RunId)", new { run.RunId });
+        meter.Done();
+        return new ImportResult(run.RunId, "completed", run.Resumed, await ImportReport.ReadAsync(connection, run.RunId));
+    }
+
+    private static async Task ApplyAsync(NpgsqlConnection connection, long runId, ImportBatch batch, long cursorLine, long cursorOffset, CancellationToken ct)
+    {
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await ImportBatchWriter.WriteAsync(connection, batch, ct);
+        await connection.ExecuteAsync(new CommandDefinition("select count(*) from ops.import_apply_batch(@runId, @cursorLine, @cursorOffset)",
+            new { runId, cursorLine, cursorOffset }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        await connection.ExecuteAsync("select ops.reset_import_staging()");
+    }
+
+    private static async Task<string> HashAsync(string path, CancellationToken ct)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
+    }
+
+    /// <summary>A progress line at most once a second: share of the file, messages per second, time left.</summary>
+    private sealed class ProgressMeter(TextWriter output, long totalBytes, long startOffset)
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly long _start = startOffset;
+        private TimeSpan _last = TimeSpan.Zero;
+        private long _messages, _lines, _offset = startOffset;
+
+        public void Batch(long offset, int messages, int lines)
+        {
+            _offset = offset; _messages += messages; _lines += lines;
+            if (_clock.Elapsed - _last < TimeSpan.FromSeconds(1)) return;
+            _last = _clock.Elapsed;
+            Write();
+        }
+
+        public void Done() => Write();
+
+        private void Write()
+        {
+            var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
+            var bytesPerSecond = (_offset - _start) / seconds;
+            var left = bytesPerSecond > 0 ? TimeSpan.FromSeconds((totalBytes - _offset) / bytesPerSecond) : TimeSpan.Zero;
+            output.WriteLine($"  {(totalBytes == 0 ? 100 : 100.0 * _offset / totalBytes),5:F1} %  {_lines:N0} lines  {_messages / seconds:N0} messages/s  ETA {left:hh\\:mm\\:ss}");
+        }
+    }
+}

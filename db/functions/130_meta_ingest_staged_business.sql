@@ -49,6 +49,11 @@ begin
         perform chat.record_preference_consents();
     end if;
 
+    -- WhatsApp calls (471_calls_ingest.sql): the call, its thread event and the consoles' ring.
+    if exists (select 1 from stg_business where kind = 'call') then
+        perform calls.ingest_staged();
+    end if;
+
     -- Restrictions, limits, throughput and template pauses, acted on now; number health follows (434).
     perform ops.apply_business_signals();
 end

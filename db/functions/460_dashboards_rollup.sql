@@ -75,7 +75,8 @@ begin
            case when k.kind = 'campaign' then (m.payload ->> 'campaign_id')::bigint end,
            count(*)
     from dash_ids i
-    join chat.messages m on m.id = i.id
+    -- a call's event in the thread (type 'call', docs/calls.md) is a call, not a message
+    join chat.messages m on m.id = i.id and m.type <> 'call'
     join chat.conversations c on c.id = m.conversation_id
     join core.projects p on p.id = m.project_id
     cross join lateral (select ops.dash_sender_kind(m.direction, m.sent_by_ai_agent_id, m.sent_by_flow_id, m.client_message_id) as kind) k

@@ -38,7 +38,7 @@ begin
                case when m.client_message_id like 'mass:%' then (m.payload ->> 'campaign_id')::bigint end as campaign_id,
                null::bigint as queue_id
         from dash_anchor a
-        join chat.messages m on m.conversation_id = a.conversation_id
+        join chat.messages m on m.conversation_id = a.conversation_id and m.type <> 'call' -- a call is not a reply or a message
         where a.opened_at is null or (m.occurred_at >= a.opened_at - interval '7 days' and m.created_at >= a.opened_at)
         union all
         select a.conversation_id, a.seq_base, e.created_at, 1, e.id, e.action, null, null, e.actor_user_id, null, null, null,

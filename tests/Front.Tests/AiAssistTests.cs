@@ -66,8 +66,9 @@ public sealed class AiAssistTests : ComponentTest
         cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=ai-suggestion]").Count));
         Assert.Contains("\"kind\":\"suggest\"", api.Bodies[api.Requests.IndexOf($"POST {Ai}/assists")]);
         cut.FindAll("[data-testid=ai-suggestion-insert]")[1].Click();
-        Assert.Equal("¿Número de pedido?", inserted);
-        Assert.Empty(cut.FindAll("[data-testid=ai-suggestion]"));
+        // The insert's handler is async (it may wait on the renderer): wait for it rather than read at once (a CI flake).
+        cut.WaitForAssertion(() => Assert.Equal("¿Número de pedido?", inserted));
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=ai-suggestion]")));
     }
 
     [Fact]

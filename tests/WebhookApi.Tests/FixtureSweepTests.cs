@@ -55,7 +55,14 @@ public sealed class FixtureSweepTests(WebhookHost host) : IClassFixture<WebhookH
             + parsed.Statuses.Where(s => s.ProviderMessageId is not null).Select(s => (s.AccountExternalId, s.ProviderMessageId, s.Status)).Distinct().Count();
         Assert.Equal(expectedStatuses, await host.ScalarAsync<int>("select count(*)::int from chat.message_status_events where event_id = @eventId", new { eventId }));
 
-        Assert.Equal(parsed.BusinessEvents.Count, await host.ScalarAsync<int>("""
+        // A call event lands in calls.call_events when its call is one the platform knows or makes: a customer's call
+        // (connect or terminate); a business call the platform did not place stays raw (CallIngestTests has the rest).
+        var calls = parsed.BusinessEvents.Where(b => b.Kind == "call").ToList();
+        Assert.Equal(calls.Count(b => b.Event is "connect" or "terminate"
+                                      && System.Text.Json.JsonDocument.Parse(b.PayloadJson).RootElement.GetProperty("call").TryGetProperty("direction", out var d)
+                                      && d.GetString() == "USER_INITIATED"),
+            await host.ScalarAsync<int>("select count(*)::int from calls.call_events where event_id = @eventId", new { eventId }));
+        Assert.Equal(parsed.BusinessEvents.Count - calls.Count, await host.ScalarAsync<int>("""
             select ((select count(*) from meta.template_events where event_id = @eventId)
                   + (select count(*) from meta.number_quality_events where event_id = @eventId)
                   + (select count(*) from meta.account_events where event_id = @eventId))::int

@@ -241,11 +241,11 @@ public class RobustnessTests
     {
         var parsed = Parsed.Json("""
             {"object":"whatsapp_business_account","entry":[
-              {"id":"W","changes":[{"field":"calls","value":{}},{"field":"calls","value":{}},{"field":"history","value":{}}]},
+              {"id":"W","changes":[{"field":"history","value":{}},{"field":"history","value":{}},{"field":"smb_app_state_sync","value":{}}]},
               {"id":"W","changes":[{"value":{}}]}]}
             """).Clean();
 
-        Assert.Equal(["field:calls", "field:history", "field:"], parsed.Unhandled);
+        Assert.Equal(["field:history", "field:smb_app_state_sync", "field:"], parsed.Unhandled);
     }
 
     [Fact]

@@ -112,30 +112,68 @@ public class WhatsAppAccountEventTests
         Assert.Empty(parsed.Unhandled);
     }
 
-    [Theory]
-    [InlineData("call_connect_user_initiated.json")]
-    [InlineData("call_connect_business_initiated.json")]
-    [InlineData("call_status_ringing.json")]
-    public void Calls_are_left_unhandled_and_their_statuses_are_not_message_statuses(string file)
+    [Fact]
+    public void A_users_call_is_a_call_event_with_its_caller_and_offer_never_a_message()
     {
-        var parsed = Parsed.Fixture($"whatsapp/{file}").Clean();
+        var parsed = Parsed.Fixture("whatsapp/call_connect_user_initiated.json").Clean();
 
-        Assert.True(parsed.IsEmpty);
-        Assert.Equal(["field:calls"], parsed.Unhandled);
+        Assert.Empty(parsed.Unhandled);
+        Assert.Empty(parsed.Messages);
+        Assert.Empty(parsed.Statuses);
+        var row = Assert.Single(parsed.BusinessEvents);
+        Assert.Equal(("call", "calls", "connect", "wacid.xxxx=", "972987654321", "743897493242"),
+            (row.Kind, row.Field, row.Event, row.TemplateId, row.CustomerExternalId, row.AccountExternalId));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1752583107), row.OccurredAt);
+        var payload = System.Text.Json.JsonDocument.Parse(row.PayloadJson).RootElement;
+        Assert.Equal("Test Name", payload.GetProperty("contact_name").GetString());
+        Assert.Equal("offer", payload.GetProperty("call").GetProperty("session").GetProperty("sdp_type").GetString());
+        Assert.Equal("USER_INITIATED", payload.GetProperty("call").GetProperty("direction").GetString());
     }
 
     [Fact]
-    public void Error_beside_a_terminated_call_still_yields_an_error_event()
+    public void A_business_calls_connect_names_the_callee_and_its_ringing_status_is_a_call_status_not_a_message_status()
+    {
+        var connect = Assert.Single(Parsed.Fixture("whatsapp/call_connect_business_initiated.json").Clean().BusinessEvents);
+        Assert.Equal(("call", "connect"), (connect.Kind, connect.Event));
+        Assert.Equal("BUSINESS_INITIATED", System.Text.Json.JsonDocument.Parse(connect.PayloadJson).RootElement
+            .GetProperty("call").GetProperty("direction").GetString());
+
+        var parsed = Parsed.Fixture("whatsapp/call_status_ringing.json").Clean();
+        Assert.Empty(parsed.Statuses);
+        Assert.Empty(parsed.Unhandled);
+        var ringing = Assert.Single(parsed.BusinessEvents);
+        Assert.Equal(("call", "RINGING"), (ringing.Kind, ringing.Event));
+        Assert.NotNull(ringing.CustomerExternalId);
+        Assert.StartsWith("wacid.", ringing.TemplateId);
+    }
+
+    [Fact]
+    public void A_terminated_call_keeps_its_status_times_and_the_error_meta_repeats_beside_it()
     {
         var parsed = Parsed.Fixture("whatsapp/call_terminate_completed.json").Clean();
 
-        Assert.Equal(["field:calls"], parsed.Unhandled);
+        Assert.Empty(parsed.Unhandled);
         var row = Assert.Single(parsed.BusinessEvents);
-        Assert.Equal("error", row.Kind);
-        Assert.Equal("calls", row.Field);
-        Assert.Equal("12455", row.Event);
-        Assert.Equal("ERROR_TITLE", row.Reason);
-        Assert.Equal("37489742", row.AccountExternalId);
-        Assert.Equal("47389759353", row.BusinessAccountId);
+        // The customer of a business-initiated call is its callee.
+        Assert.Equal(("call", "terminate", "COMPLETED", "wacid.ABGGFjFVU2AfAgo6V-Hc5eCgK5Gh", "16315553601", "37489742", "47389759353"),
+            (row.Kind, row.Event, row.Reason, row.TemplateId, row.CustomerExternalId, row.AccountExternalId, row.BusinessAccountId));
+        var payload = System.Text.Json.JsonDocument.Parse(row.PayloadJson).RootElement;
+        Assert.Equal(120, payload.GetProperty("call").GetProperty("duration").GetInt32());
+        Assert.Equal(12455, payload.GetProperty("value_errors")[0].GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public void A_call_item_without_its_id_is_reported_and_the_rest_of_the_change_is_read()
+    {
+        var parsed = Parsed.Json("""
+            {"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"calls","value":{
+              "metadata":{"phone_number_id":"111"},
+              "calls":[{"from":"5491100","event":"connect","direction":"USER_INITIATED","timestamp":"1752583107"},
+                       {"id":"wacid.ok","from":"5491101","event":"terminate","status":"FAILED","timestamp":"1752583117"}]}}]}]}
+            """);
+
+        Assert.Equal(["bad_item:calls[0]: missing id"], parsed.Unhandled);
+        var row = Assert.Single(parsed.BusinessEvents);
+        Assert.Equal(("wacid.ok", "terminate", "FAILED", "5491101"), (row.TemplateId, row.Event, row.Reason, row.CustomerExternalId));
     }
 }

@@ -55,13 +55,16 @@ internal static class WhatsAppParser
             case "business_capability_update":
                 result.BusinessEvents.Add(WhatsAppAccountEvents.Capability(value, scope));
                 break;
+            case "calls":
+                WhatsAppCalls.Add(value, scope, result);
+                break;
             case "user_preferences":
                 result.ReadEach(value, "user_preferences", preference =>
                     result.BusinessEvents.Add(WhatsAppAccountEvents.Preference(preference, scope)));
                 break;
             default:
-                // calls, user_preferences, history, …: the raw body is stored elsewhere; only errors are pulled out,
-                // since nothing else would surface them (e.g. calls value.errors[] beside a terminated call).
+                // history, …: the raw body is stored elsewhere; only errors are pulled out, since nothing else would
+                // surface them.
                 result.AddUnhandledOnce($"field:{scope.Field}");
                 ValueErrors(value, scope, result);
                 break;

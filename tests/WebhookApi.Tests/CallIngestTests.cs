@@ -1,0 +1,142 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace MultichannelMessages.WebhookApi.Tests;
+
+/// <summary>
+/// Meta's `calls` webhooks (the real payloads of shared/fixtures/meta/whatsapp/call_*.json, pointed at the demo number)
+/// become calls.calls rows with their thread event, in any order and twice (docs/calls.md, "Ingestion").
+/// </summary>
+public sealed class CallIngestTests(WebhookHost host) : IClassFixture<WebhookHost>
+{
+    private const string Number = "1122334455667";
+    private const string Waba = "1234567890987654321";
+
+    private sealed record CallRow(long Id, string Direction, string State, string? Outcome, string? OfferSdp, string? AnswerSdp,
+        DateTime? ConnectedAt, int? DurationSeconds, int? ErrorCode, string? ErrorTitle, string? EndedBy, long? MessageId, long ConversationId);
+
+    /// <summary>A fixture, sent to the demo number, about call <paramref name="wacid"/> and customer <paramref name="customer"/>.</summary>
+    private static string Fixture(string file, string wacid, string customer, Action<JsonObject>? change = null)
+    {
+        var root = JsonNode.Parse(MultichannelMessages.WebhookApi.Tests.Fixture.Bytes("whatsapp/" + file))!.AsObject();
+        var entry = root["entry"]![0]!.AsObject();
+        entry["id"] = Waba;
+        var value = entry["changes"]![0]!["value"]!.AsObject();
+        value["metadata"]!["phone_number_id"] = Number;
+        value["contacts"]![0]!["wa_id"] = customer;
+        foreach (var item in (value["calls"] ?? value["statuses"])!.AsArray())
+        {
+            item!["id"] = wacid;
+            var business = item["direction"]?.GetValue<string>() == "BUSINESS_INITIATED" || value["statuses"] is not null;
+            if (value["statuses"] is not null) item["recipient_id"] = customer;
+            else if (business) item["to"] = customer;
+            else item["from"] = customer;
+            change?.Invoke(item.AsObject());
+        }
+        return root.ToJsonString();
+    }
+
+    private async Task PostAsync(string json) => Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(json)).StatusCode);
+
+    private async Task<CallRow?> CallAsync(string wacid) => (await host.QueryAsync<CallRow>("""
+        select c.id, c.direction, c.state, c.outcome, c.offer_sdp, c.answer_sdp, c.connected_at, c.duration_seconds, c.error_code,
+               c.error_title, c.ended_by, c.message_id, c.conversation_id
+        from calls.calls c where c.provider_call_id = @wacid
+        """, new { wacid })).SingleOrDefault();
+
+    [Fact]
+    public async Task A_customers_call_rings_as_a_call_with_its_offer_and_thread_event_and_a_repeat_changes_nothing()
+    {
+        var connect = Fixture("call_connect_user_initiated.json", "wacid.in-1", "5491160000001");
+        await PostAsync(connect);
+        await PostAsync(connect + " "); // Meta again (another body hash, same call)
+
+        var call = (await CallAsync("wacid.in-1"))!;
+        Assert.Equal(("in", "ringing", (string?)null, "<<RFC 8866 SDP>>"), (call.Direction, call.State, call.Outcome, call.OfferSdp));
+        Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from calls.calls where provider_call_id = 'wacid.in-1'"));
+        // A new customer: contact and conversation made, the call's event in the thread, the consoles told.
+        Assert.Equal("Test Name", await host.ScalarAsync<string>(
+            "select k.display_name from chat.conversations v join chat.contacts k on k.id = v.contact_id where v.id = @ConversationId", call));
+        Assert.Equal(("call", "ringing"), (await host.QueryAsync<(string, string)>(
+            "select type, payload->>'state' from chat.messages where id = @MessageId", call)).Single());
+        Assert.Equal("[call:ringing]", await host.ScalarAsync<string>("select last_message_preview from chat.conversations where id = @ConversationId", call));
+        Assert.True(await host.ScalarAsync<long>("select count(*) from ops.change_feed where kind = 'call' and conversation_id = @ConversationId", call) >= 1);
+        Assert.Equal(2, await host.ScalarAsync<long>("select count(*) from calls.call_events where call_id = @Id and name = 'connect'", call));
+        // The 24-hour window is a message's business, not a call's.
+        Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from chat.conversations where id = @ConversationId and last_inbound_at is null", call));
+    }
+
+    [Fact]
+    public async Task A_call_nobody_took_ends_missed_and_one_that_failed_keeps_metas_error()
+    {
+        await PostAsync(Fixture("call_connect_user_initiated.json", "wacid.in-missed", "5491160000002"));
+        await PostAsync(Fixture("call_terminate_completed.json", "wacid.in-missed", "5491160000002", c =>
+        {
+            c["direction"] = "USER_INITIATED"; c["status"] = "FAILED"; c.Remove("start_time"); c.Remove("end_time"); c.Remove("duration");
+        }).Replace("\"errors\":[{\"code\":12455,\"message\":\"ERROR_TITLE\",\"href\":\"ERROR_HREF\",\"error_data\":{\"details\":\"ERROR_DETAILS\"}}]", "\"errors\":[]"));
+        var missed = (await CallAsync("wacid.in-missed"))!;
+        Assert.Equal(("ended", "missed", "customer", (int?)null), (missed.State, missed.Outcome, missed.EndedBy, missed.ErrorCode));
+        Assert.Equal("[call:missed]", await host.ScalarAsync<string>("select last_message_preview from chat.conversations where id = @ConversationId", missed));
+
+        await PostAsync(Fixture("call_connect_user_initiated.json", "wacid.in-failed", "5491160000003"));
+        await PostAsync(Fixture("call_terminate_completed.json", "wacid.in-failed", "5491160000003", c =>
+        {
+            c["direction"] = "USER_INITIATED"; c["status"] = "FAILED"; c.Remove("start_time"); c.Remove("duration");
+        }));
+        var failed = (await CallAsync("wacid.in-failed"))!;
+        Assert.Equal(("ended", "failed", 12455, "ERROR_TITLE", "meta"), (failed.State, failed.Outcome, failed.ErrorCode, failed.ErrorTitle, failed.EndedBy));
+    }
+
+    [Fact]
+    public async Task A_terminate_before_its_connect_ends_the_call_and_the_late_connect_moves_nothing()
+    {
+        await PostAsync(Fixture("call_terminate_completed.json", "wacid.in-late", "5491160000004", c => c["direction"] = "USER_INITIATED"));
+        await PostAsync(Fixture("call_connect_user_initiated.json", "wacid.in-late", "5491160000004"));
+
+        var call = (await CallAsync("wacid.in-late"))!;
+        Assert.Equal(("ended", "completed", 120), (call.State, call.Outcome, call.DurationSeconds));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1671644824).UtcDateTime, call.ConnectedAt);
+        Assert.Equal(["terminate", "connect"], await host.QueryAsync<string>("select name from calls.call_events where call_id = @Id order by id", call));
+    }
+
+    [Fact]
+    public async Task A_business_call_placed_by_the_worker_gets_metas_answer_rings_connects_and_completes_with_its_duration()
+    {
+        // What the Core API and the Worker leave: a connecting call, its marker sent to Meta, Meta's id not known yet.
+        await PostAsync(Fixture("call_connect_user_initiated.json", "wacid.seed-out", "5491160000005")); // the customer exists
+        var seed = (await CallAsync("wacid.seed-out"))!;
+        var callId = await host.ScalarAsync<long>("""
+            insert into calls.calls (project_id, account_id, conversation_id, contact_id, direction, state, offer_sdp)
+            select project_id, account_id, conversation_id, contact_id, 'out', 'connecting', 'browser offer' from calls.calls where id = @Id
+            returning id
+            """, seed);
+        var marker = "mm-call-" + callId;
+
+        await PostAsync(Fixture("call_connect_business_initiated.json", "wacid.out-1", "5491160000005", c => c["biz_opaque_callback_data"] = marker));
+        var ringing = (await CallAsync("wacid.out-1"))!;
+        Assert.Equal((callId, "ringing"), (ringing.Id, ringing.State));
+        Assert.False(string.IsNullOrEmpty(ringing.AnswerSdp));
+
+        await PostAsync(Fixture("call_status_ringing.json", "wacid.out-1", "5491160000005", s => s["status"] = "ACCEPTED"));
+        await PostAsync(Fixture("call_status_ringing.json", "wacid.out-1", "5491160000005")); // a late RINGING moves nothing back
+        Assert.Equal("connected", (await CallAsync("wacid.out-1"))!.State);
+
+        await PostAsync(Fixture("call_terminate_completed.json", "wacid.out-1", "5491160000005", c => c["biz_opaque_callback_data"] = marker)
+            .Replace("\"errors\":[{\"code\":12455,\"message\":\"ERROR_TITLE\",\"href\":\"ERROR_HREF\",\"error_data\":{\"details\":\"ERROR_DETAILS\"}}]", "\"errors\":[]"));
+        var done = (await CallAsync("wacid.out-1"))!;
+        Assert.Equal(("ended", "completed", 120, "out"), (done.State, done.Outcome, done.DurationSeconds, done.Direction));
+        Assert.Equal("completed", await host.ScalarAsync<string>("select payload->>'outcome' from chat.messages where id = @MessageId", done));
+    }
+
+    [Fact]
+    public async Task A_call_to_a_number_of_another_app_makes_nothing_while_the_same_call_to_ours_does()
+    {
+        var theirs = Fixture("call_connect_user_initiated.json", "wacid.foreign", "5491160000006");
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(theirs, WebhookHost.PywaSecret)).StatusCode);
+        var ours = Fixture("call_connect_user_initiated.json", "wacid.ours", "5491160000006");
+        await PostAsync(ours);
+
+        Assert.Null(await CallAsync("wacid.foreign"));
+        Assert.NotNull(await CallAsync("wacid.ours"));
+    }
+}

@@ -1,0 +1,146 @@
+-- Calls (issue 17, docs/calls.md "Core API"): what people do to calls through the Core API. Each write ends the way
+-- the Worker's queue expects (docs/calls.md "The Worker's call actions"): the call row changes first, then the action
+-- is queued, then calls.log_event and calls.touch — in one transaction, so the console, the audit trail and the
+-- Worker never see half of it. Refusals come back as a stable code (CallErrors in src/Contracts/Calls.cs).
+
+-- Whether a number lets this person take ('take') or make ('make') its calls: a number that lists nobody in
+-- calls.account_agents leaves it to the role; one that lists people lets only them, each for what their row allows.
+create or replace function calls.listed_for(p_account_id bigint, p_user_id bigint, p_kind text) returns boolean
+language sql stable as $$
+    select not exists (select 1 from calls.account_agents where account_id = p_account_id)
+        or exists (select 1 from calls.account_agents
+                   where account_id = p_account_id and user_id = p_user_id
+                     and case p_kind when 'take' then can_take else can_make end)
+$$;
+
+-- A person takes a ringing inbound call. The update's condition is the whole race: of two people taking the same
+-- call at once, the second update waits for the first's row lock, re-reads the row (no longer ringing) and changes
+-- nothing, so exactly one wins and the other is told call_already_taken.
+create or replace function calls.accept(p_project_id bigint, p_call_id bigint, p_user_id bigint, p_sdp text) returns text
+language plpgsql as $$
+declare
+    c calls.calls;
+begin
+    update calls.calls
+    set state = 'accepting', accepted_by = p_user_id, accepted_at = now(), answer_sdp = p_sdp, updated_at = now()
+    where id = p_call_id and project_id = p_project_id and direction = 'in' and state = 'ringing' and accepted_by is null
+    returning * into c;
+    if not found then
+        select * into c from calls.calls where id = p_call_id and project_id = p_project_id;
+        if not found then return 'call_not_found'; end if;
+        if c.accepted_by is not null then return 'call_already_taken'; end if;
+        return 'call_not_ringing';
+    end if;
+    insert into calls.actions (project_id, account_id, call_id, kind, sdp, requested_by)
+    values (c.project_id, c.account_id, c.id, 'accept', p_sdp, p_user_id);
+    perform calls.log_event(c.id, 'console', 'accept', null, p_user_id);
+    perform calls.touch(c.id);
+    return null;
+end
+$$;
+
+-- A person declines a ringing inbound call: it ends here first (rejected, by an agent), then Meta is told.
+create or replace function calls.reject(p_project_id bigint, p_call_id bigint, p_user_id bigint) returns text
+language plpgsql as $$
+declare
+    c calls.calls;
+begin
+    update calls.calls
+    set state = 'ended', outcome = 'rejected', ended_by = 'agent', ended_at = now(), updated_at = now()
+    where id = p_call_id and project_id = p_project_id and direction = 'in' and state = 'ringing'
+    returning * into c;
+    if not found then
+        if not exists (select 1 from calls.calls where id = p_call_id and project_id = p_project_id) then return 'call_not_found'; end if;
+        return 'call_not_ringing';
+    end if;
+    insert into calls.actions (project_id, account_id, call_id, kind, requested_by)
+    values (c.project_id, c.account_id, c.id, 'reject', p_user_id);
+    perform calls.log_event(c.id, 'console', 'reject', null, p_user_id);
+    perform calls.touch(c.id);
+    return null;
+end
+$$;
+
+-- The person on the call (who took or placed it) hangs up, or the switchboard (p_any) ends someone's call: completed
+-- when it was connected, cancelled otherwise; then Meta is told. Ending an ended call changes nothing (two clicks,
+-- or the customer hung up first) and is no error.
+create or replace function calls.hangup(p_project_id bigint, p_call_id bigint, p_user_id bigint, p_any boolean) returns text
+language plpgsql as $$
+declare
+    c calls.calls;
+begin
+    select * into c from calls.calls where id = p_call_id and project_id = p_project_id for update;
+    if not found then return 'call_not_found'; end if;
+    if not p_any and p_user_id is distinct from c.accepted_by and p_user_id is distinct from c.started_by then return 'call_not_yours'; end if;
+    if c.state = 'ended' then return null; end if;
+    update calls.calls
+    set state = 'ended', outcome = case when c.state = 'connected' then 'completed' else 'cancelled' end, ended_by = 'agent',
+        ended_at = now(), updated_at = now(), on_hold = false,
+        duration_seconds = case when c.connected_at is not null then greatest(0, extract(epoch from now() - c.connected_at))::int end
+    where id = c.id;
+    insert into calls.actions (project_id, account_id, call_id, kind, requested_by)
+    values (c.project_id, c.account_id, c.id, 'terminate', p_user_id);
+    perform calls.log_event(c.id, 'console', 'hangup', jsonb_build_object('from_state', c.state), p_user_id);
+    perform calls.touch(c.id);
+    return null;
+end
+$$;
+
+-- Hold is the browser's (it mutes its tracks); the platform keeps the flag for the switchboard and the audit trail.
+create or replace function calls.hold(p_project_id bigint, p_call_id bigint, p_user_id bigint, p_on_hold boolean) returns text
+language plpgsql as $$
+declare
+    c calls.calls;
+begin
+    select * into c from calls.calls where id = p_call_id and project_id = p_project_id for update;
+    if not found then return 'call_not_found'; end if;
+    if p_user_id is distinct from c.accepted_by and p_user_id is distinct from c.started_by then return 'call_not_yours'; end if;
+    if c.state not in ('accepting', 'connected') then return 'call_not_ringing'; end if;
+    if c.on_hold = p_on_hold then return null; end if;
+    update calls.calls set on_hold = p_on_hold, updated_at = now() where id = c.id;
+    perform calls.log_event(c.id, 'console', case when p_on_hold then 'hold' else 'resume' end, null, p_user_id);
+    perform calls.touch(c.id);
+    return null;
+end
+$$;
+
+-- Whether the business may call this customer on this number now: calling enabled, and a permission that holds.
+-- Returns the refusal code, null when it may.
+create or replace function calls.call_refusal(p_account_id bigint, p_contact_id bigint) returns text
+language sql stable as $$
+    select case
+        when not coalesce((select s.calling_enabled from calls.settings s where s.account_id = p_account_id), false) then 'calling_disabled'
+        when p.status is null or p.status = 'no_permission' then 'call_no_permission'
+        when p.status = 'temporary' and (p.expires_at is null or p.expires_at <= now()) then 'call_permission_expired'
+        else null end
+    from (select 1) one
+    left join calls.permissions p on p.account_id = p_account_id and p.contact_id = p_contact_id
+$$;
+
+-- A person calls the customer of a conversation: the call (connecting, with the browser's offer) and its connect
+-- action. One live call per number and customer: a second is refused while the first lives (the lock on the
+-- conversation row serializes two people calling at once).
+create or replace function calls.start(p_project_id bigint, p_conversation_id bigint, p_user_id bigint, p_sdp text,
+                                       out call_id bigint, out code text)
+language plpgsql as $$
+declare
+    v chat.conversations;
+begin
+    select * into v from chat.conversations where id = p_conversation_id and project_id = p_project_id for update;
+    if not found then code := 'call_not_found'; return; end if;
+    if v.channel <> 'whatsapp' then code := 'call_not_whatsapp'; return; end if;
+    if not calls.listed_for(v.account_id, p_user_id, 'make') then code := 'call_not_allowed_on_number'; return; end if;
+    code := calls.call_refusal(v.account_id, v.contact_id);
+    if code is not null then return; end if;
+    if exists (select 1 from calls.calls c where c.account_id = v.account_id and c.contact_id = v.contact_id and c.state <> 'ended') then
+        code := 'call_in_progress'; return;
+    end if;
+    insert into calls.calls (project_id, account_id, conversation_id, contact_id, direction, state, offer_sdp, started_by)
+    values (v.project_id, v.account_id, v.id, v.contact_id, 'out', 'connecting', p_sdp, p_user_id)
+    returning id into call_id;
+    insert into calls.actions (project_id, account_id, call_id, contact_id, kind, sdp, requested_by)
+    values (v.project_id, v.account_id, call_id, v.contact_id, 'connect', p_sdp, p_user_id);
+    perform calls.log_event(call_id, 'console', 'start', null, p_user_id);
+    perform calls.touch(call_id);
+end
+$$;

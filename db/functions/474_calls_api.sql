@@ -144,3 +144,84 @@ begin
     perform calls.touch(call_id);
 end
 $$;
+
+-- Whether the business may call the customer of a conversation, and whether a permission request may be sent now.
+-- Meta's limits per number and customer (1 request per 24 h, 2 per 7 days, counted since the last connected call,
+-- which resets them; none once permission is permanent) are enforced here before sending; Meta's 138009 / 138017
+-- stay the backstop. A request not answered yet (within the week it counts for) stops another one.
+create or replace function calls.permission_state(p_conversation_id bigint, p_now timestamptz default now())
+returns table (account_id bigint, contact_id bigint, status text, expires_at timestamptz, call_refusal text,
+               request_refusal text, next_request_at timestamptz, pending_request_at timestamptz)
+language plpgsql stable as $$
+declare
+    v chat.conversations;
+    v_open boolean;
+    v_reset timestamptz;
+    v_day_next timestamptz;
+    v_week_next timestamptz;
+begin
+    select * into v from chat.conversations where id = p_conversation_id;
+    if not found then return; end if;
+    account_id := v.account_id;
+    contact_id := v.contact_id;
+    select p.status, p.expires_at into status, expires_at
+    from calls.permissions p where p.account_id = v.account_id and p.contact_id = v.contact_id;
+    status := coalesce(status, 'no_permission');
+    call_refusal := calls.call_refusal(v.account_id, v.contact_id);
+    select w.is_open into v_open from chat.window_state(p_conversation_id, p_now) w;
+    select max(c.connected_at) into v_reset from calls.calls c
+    where c.account_id = v.account_id and c.contact_id = v.contact_id and c.connected_at is not null;
+    select max(r.requested_at) into pending_request_at from calls.permission_requests r
+    where r.account_id = v.account_id and r.contact_id = v.contact_id and r.response is null
+      and r.requested_at > p_now - interval '7 days' and r.requested_at > coalesce(v_reset, '-infinity');
+    select min(r.requested_at) + interval '24 hours' into v_day_next from calls.permission_requests r
+    where r.account_id = v.account_id and r.contact_id = v.contact_id
+      and r.requested_at > p_now - interval '24 hours' and r.requested_at > coalesce(v_reset, '-infinity');
+    -- The week allows two: the next one comes when the older of the last two leaves the 7 days.
+    select case when count(*) >= 2 then min(x.requested_at) + interval '7 days' end into v_week_next
+    from (select r.requested_at from calls.permission_requests r
+          where r.account_id = v.account_id and r.contact_id = v.contact_id
+            and r.requested_at > p_now - interval '7 days' and r.requested_at > coalesce(v_reset, '-infinity')
+          order by r.requested_at desc limit 2) x;
+    request_refusal := case
+        when v.channel <> 'whatsapp' then 'call_not_whatsapp'
+        when status = 'permanent' then 'call_permission_already_permanent'
+        when not coalesce(v_open, false) then 'call_permission_window_closed'
+        when pending_request_at is not null then 'call_permission_pending'
+        when v_week_next is not null and v_week_next >= coalesce(v_day_next, '-infinity') then 'call_permission_weekly_limit'
+        when v_day_next is not null then 'call_permission_daily_limit'
+        end;
+    if request_refusal in ('call_permission_weekly_limit', 'call_permission_daily_limit') then
+        next_request_at := greatest(v_day_next, v_week_next);
+    end if;
+    return next;
+end
+$$;
+
+-- Sends a permission request: the limits checked under the conversation's lock (two clicks send one), then an
+-- interactive call_permission_request message through the outbox like any reply (chat.queue_outbound: the window,
+-- the send lock, the thread), its Graph shape in the payload the Worker sends as is, and the request recorded.
+create or replace function calls.request_permission(p_conversation_id bigint, p_user_id bigint, p_text text) returns text
+language plpgsql as $$
+declare
+    v chat.conversations;
+    s record;
+    v_message_id bigint;
+begin
+    select * into v from chat.conversations where id = p_conversation_id for update;
+    if not found then return 'call_not_found'; end if;
+    if not calls.listed_for(v.account_id, p_user_id, 'make') then return 'call_not_allowed_on_number'; end if;
+    select * into s from calls.permission_state(p_conversation_id);
+    if s.request_refusal is not null then return s.request_refusal; end if;
+    select q.message_id into v_message_id
+    from chat.queue_outbound(p_conversation_id, p_user_id, 'call-permission-' || gen_random_uuid(), 'interactive', p_text) q;
+    update chat.messages
+    set payload = coalesce(payload, '{}') || jsonb_build_object('interactive', jsonb_build_object(
+        'type', 'call_permission_request', 'action', jsonb_build_object('name', 'call_permission_request'),
+        'body', jsonb_build_object('text', p_text)))
+    where id = v_message_id;
+    insert into calls.permission_requests (project_id, account_id, contact_id, conversation_id, message_id, requested_by)
+    values (v.project_id, v.account_id, v.contact_id, v.id, v_message_id, p_user_id);
+    return null;
+end
+$$;

@@ -62,6 +62,7 @@ app.MapAiApi();
 app.MapBotsApi().MapFlowImport();
 app.MapDashboardsApi();
 app.MapCallsApi();
+app.MapCallPermissionApi();
 app.MapConversationBot();
 app.MapFlowTest();
 app.MapHub<ConsoleHub>(ConsoleHub.Path, o => o.CloseOnAuthenticationExpiration = true);

@@ -243,4 +243,78 @@ public sealed class CallsApiTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal(HttpStatusCode.Forbidden, (await (await host.As("agent@demo.local")).GetAsync($"{Calls}/switchboard")).StatusCode);
         await supervisor.PostAsync($"{Calls}/{callId}/hangup", null);
     }
+
+    [Fact]
+    public async Task A_permission_request_goes_out_through_the_outbox_within_Metas_limits_each_refusal_explained()
+    {
+        var conversationId = await host.ConversationAsync(host.DemoAccountId, NextCustomer(), "hola");
+        var contactId = await host.ScalarAsync<long>("select contact_id from chat.conversations where id = @conversationId", new { conversationId });
+        var agent = await host.As("agent@demo.local");
+        var url = $"/projects/{host.DemoProjectId}/conversations/{conversationId}";
+        async Task<(HttpStatusCode, string?, string?)> Ask(string? text = null) =>
+            await ProblemOf(await agent.PostAsJsonAsync($"{url}/call-permission-requests", new PermissionRequestBody(text)));
+        Task<int> Requests() => host.ScalarAsync<int>("select count(*)::int from calls.permission_requests where contact_id = @contactId", new { contactId });
+        // Older requests as they would stand, answered (rejected) so none is pending.
+        Task Past(string age) => host.ScalarAsync<int>("""
+            insert into calls.permission_requests (project_id, account_id, contact_id, conversation_id, message_id, requested_at, response)
+            select project_id, account_id, contact_id, id, last_message_id, now() - @age::interval, 'reject' from chat.conversations where id = @conversationId
+            returning 1
+            """, new { conversationId, age });
+
+        Assert.Equal((HttpStatusCode.BadRequest, "text_too_long", "text"), await Ask(new string('x', 1025)));
+        var state = await agent.GetFromJsonAsync<CallPermissionState>($"{url}/call-permission");
+        Assert.Equal(("no_permission", false, true), (state!.Status, state.CanCall, state.CanRequest));
+
+        // Positive control: the request is queued as an interactive message in Meta's shape, and recorded.
+        var sent = await agent.PostAsJsonAsync($"{url}/call-permission-requests", new PermissionRequestBody(null));
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        var payload = await host.ScalarAsync<string>("""
+            select m.type || ' ' || (m.payload -> 'interactive')::text from calls.permission_requests r
+            join chat.messages m on m.id = r.message_id join ops.outbox o on o.message_id = m.id where r.contact_id = @contactId
+            """, new { contactId });
+        Assert.StartsWith("interactive ", payload);
+        Assert.Contains("\"type\": \"call_permission_request\"", payload);
+        Assert.Contains(CallPermissionDefault, payload);
+        var after = (await sent.Content.ReadFromJsonAsync<CallPermissionState>())!;
+        Assert.Equal((false, CallErrors.RequestPending), (after.CanRequest, after.RequestRefusal));
+        Assert.Equal((HttpStatusCode.Conflict, CallErrors.RequestPending, null), await Ask());
+
+        // Answered (rejected): the 24 hours still stop the next one, and say when it is allowed.
+        await host.ScalarAsync<int>("update calls.permission_requests set response = 'reject' where contact_id = @contactId returning 1", new { contactId });
+        Assert.Equal((HttpStatusCode.Conflict, CallErrors.RequestDailyLimit, null), await Ask());
+        var daily = (await agent.GetFromJsonAsync<CallPermissionState>($"{url}/call-permission"))!;
+        Assert.True(daily.NextRequestAt > DateTimeOffset.UtcNow.AddHours(23), daily.ToString());
+
+        // Two in the week (the last one 2 days ago): the week stops it even when the day would allow.
+        await host.ScalarAsync<int>("delete from calls.permission_requests where contact_id = @contactId returning 1", new { contactId });
+        await Past("2 days"); await Past("3 days");
+        Assert.Equal((HttpStatusCode.Conflict, CallErrors.RequestWeeklyLimit, null), await Ask());
+        Assert.Equal(2, await Requests());
+        // A connected call since then resets the limits.
+        var callId = await host.ScalarAsync<long>("""
+            insert into calls.calls (project_id, account_id, conversation_id, contact_id, direction, state, outcome, connected_at, ended_at)
+            select project_id, account_id, id, contact_id, 'out', 'ended', 'completed', now() - interval '1 day', now() - interval '1 day'
+            from chat.conversations where id = @conversationId returning id
+            """, new { conversationId });
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync($"{url}/call-permission-requests", new PermissionRequestBody("May we call?"))).StatusCode);
+        Assert.Equal(3, await Requests());
+
+        // Permanent: no request, and the call may go out once calling is on.
+        await host.ScalarAsync<int>("""
+            insert into calls.permissions (account_id, contact_id, project_id, status, source) values (@DemoAccountId, @contactId, @DemoProjectId, 'permanent', 'reply')
+            on conflict (account_id, contact_id) do update set status = 'permanent' returning 1
+            """, new { host.DemoAccountId, host.DemoProjectId, contactId });
+        await host.ScalarAsync<int>("update calls.permission_requests set response = 'accept' where contact_id = @contactId returning 1", new { contactId });
+        Assert.Equal((HttpStatusCode.Conflict, CallErrors.RequestAlreadyPermanent, null), await Ask());
+        Assert.Equal(3, await Requests());
+
+        // The window closed (the customer last wrote two days ago): no request.
+        var old = await host.ConversationAsync(host.DemoAccountId, NextCustomer(), "hola", at: DateTimeOffset.UtcNow.AddDays(-2));
+        Assert.Equal((HttpStatusCode.Conflict, CallErrors.RequestWindowClosed, null),
+            await ProblemOf(await agent.PostAsJsonAsync($"/projects/{host.DemoProjectId}/conversations/{old}/call-permission-requests", new PermissionRequestBody(null))));
+        Assert.Equal(0, await host.ScalarAsync<int>("select count(*)::int from calls.permission_requests where conversation_id = @old", new { old }));
+        Assert.True(callId > 0);
+    }
+
+    private const string CallPermissionDefault = MultichannelMessages.CoreApi.Calls.CallPermissionApi.DefaultText;
 }

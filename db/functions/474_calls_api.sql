@@ -225,3 +225,57 @@ begin
     return null;
 end
 $$;
+
+-- Calling settings of one WhatsApp number, saved by a person (calls.manage): a new version, pending until the Worker
+-- pushed it to Meta (its 'settings' action), and a command in the log with what it was and what it is.
+-- Returns false when the account is not a WhatsApp number of the project.
+create or replace function calls.save_settings(p_project_id bigint, p_account_id bigint, p_user_id bigint, p_calling_enabled boolean,
+    p_icon_visible boolean, p_callback_permission boolean, p_call_hours jsonb, p_recording_enabled boolean, p_retention_days int)
+returns boolean
+language plpgsql as $$
+declare
+    v_before jsonb;
+    v_after calls.settings;
+begin
+    if not exists (select 1 from meta.accounts where id = p_account_id and project_id = p_project_id and channel = 'whatsapp') then
+        return false;
+    end if;
+    select to_jsonb(s) - 'sync_state' - 'sync_error' - 'synced_at' into v_before from calls.settings s where s.account_id = p_account_id for update;
+    insert into calls.settings as s (account_id, project_id, calling_enabled, icon_visible, callback_permission, call_hours,
+                                     recording_enabled, recording_retention_days, updated_by)
+    values (p_account_id, p_project_id, p_calling_enabled, p_icon_visible, p_callback_permission, p_call_hours, p_recording_enabled,
+            p_retention_days, p_user_id)
+    on conflict (account_id) do update
+    set calling_enabled = excluded.calling_enabled, icon_visible = excluded.icon_visible,
+        callback_permission = excluded.callback_permission, call_hours = excluded.call_hours,
+        recording_enabled = excluded.recording_enabled, recording_retention_days = excluded.recording_retention_days,
+        version = s.version + 1, sync_state = 'pending', sync_error = null, updated_by = p_user_id, updated_at = now()
+    returning * into v_after;
+    insert into calls.actions (project_id, account_id, kind, requested_by) values (p_project_id, p_account_id, 'settings', p_user_id);
+    perform ops.record_command(p_project_id, p_user_id, 'calls.settings.update', 'account', p_account_id::text, v_before,
+                               to_jsonb(v_after) - 'sync_state' - 'sync_error' - 'synced_at');
+    return true;
+end
+$$;
+
+-- Who takes and makes calls on one number (the whole list at once; an empty list leaves it to the roles). Only
+-- members of the project; a command in the log. Returns false when the account is not a WhatsApp number of the
+-- project, and raises when someone listed is no member (the API checks first).
+create or replace function calls.save_agents(p_project_id bigint, p_account_id bigint, p_user_id bigint, p_agents jsonb) returns boolean
+language plpgsql as $$
+declare
+    v_before jsonb;
+begin
+    if not exists (select 1 from meta.accounts where id = p_account_id and project_id = p_project_id and channel = 'whatsapp') then
+        return false;
+    end if;
+    select coalesce(jsonb_agg(jsonb_build_object('user_id', user_id, 'can_take', can_take, 'can_make', can_make) order by user_id), '[]')
+    into v_before from calls.account_agents where account_id = p_account_id;
+    delete from calls.account_agents where account_id = p_account_id;
+    insert into calls.account_agents (account_id, user_id, project_id, can_take, can_make)
+    select p_account_id, (a ->> 'user_id')::bigint, p_project_id, (a ->> 'can_take')::boolean, (a ->> 'can_make')::boolean
+    from jsonb_array_elements(p_agents) a;
+    perform ops.record_command(p_project_id, p_user_id, 'calls.agents.update', 'account', p_account_id::text, v_before, p_agents);
+    return true;
+end
+$$;

@@ -63,6 +63,7 @@ app.MapBotsApi().MapFlowImport();
 app.MapDashboardsApi();
 app.MapCallsApi();
 app.MapCallPermissionApi();
+app.MapCallSettingsApi();
 app.MapConversationBot();
 app.MapFlowTest();
 app.MapHub<ConsoleHub>(ConsoleHub.Path, o => o.CloseOnAuthenticationExpiration = true);

@@ -317,4 +317,71 @@ public sealed class CallsApiTests(CoreHost host) : IClassFixture<CoreHost>
     }
 
     private const string CallPermissionDefault = MultichannelMessages.CoreApi.Calls.CallPermissionApi.DefaultText;
+
+    [Fact]
+    public async Task Saving_call_settings_is_a_new_pending_version_queued_for_the_Worker_and_logged_with_call_hours_checked_by_field()
+    {
+        var url = $"/projects/{host.DemoProjectId}/accounts/{host.DemoAccountId}/call-settings";
+        var admin = await host.As("admin@demo.local");
+        const string Hours = """{"status":"ENABLED","timezone_id":"Europe/Madrid","weekly_operating_hours":[{"day_of_week":"MONDAY","open_time":"0900","close_time":"1800"}],"holiday_schedule":[{"date":"2026-12-25","start_time":"0000","end_time":"2359"}]}""";
+        CallSettings With(string? hours) => new(host.DemoAccountId, true, true, false, hours, false, 30, "synced", null, null);
+        foreach (var (bad, field) in new[]
+        {
+            ("{", "callHoursJson"),
+            (Hours.Replace("ENABLED", "ON"), "callHoursJson.status"),
+            (Hours.Replace("Europe/Madrid", "Mars/Olympus"), "callHoursJson.timezone_id"),
+            (Hours.Replace("MONDAY", "MONDAYS"), "callHoursJson.weekly_operating_hours[0].day_of_week"),
+            (Hours.Replace("\"1800\"", "\"0800\""), "callHoursJson.weekly_operating_hours[0].close_time"),
+            (Hours.Replace("2026-12-25", "25/12/2026"), "callHoursJson.holiday_schedule[0].date"),
+        })
+            Assert.Equal((HttpStatusCode.BadRequest, "invalid_call_hours", field), await ProblemOf(await admin.PutAsJsonAsync(url, With(bad))));
+        Task<int> SettingsActions() => host.ScalarAsync<int>("select count(*)::int from calls.actions where account_id = @DemoAccountId and kind = 'settings'", new { host.DemoAccountId });
+        Assert.Equal(0, await SettingsActions());
+        // An agent may read them, not change them.
+        var agent = await host.As("agent@demo.local");
+        Assert.Equal(HttpStatusCode.OK, (await agent.GetAsync(url)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await agent.PutAsJsonAsync(url, With(Hours))).StatusCode);
+
+        var version = await host.ScalarAsync<int?>("select version from calls.settings where account_id = @DemoAccountId", new { host.DemoAccountId }) ?? 0;
+        await host.ScalarAsync<int?>("update calls.settings set sync_state = 'synced' where account_id = @DemoAccountId returning 1", new { host.DemoAccountId });
+        var saved = await admin.PutAsJsonAsync(url, With(Hours));
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        var settings = (await saved.Content.ReadFromJsonAsync<CallSettings>())!;
+        Assert.Equal(("pending", true, 30), (settings.SyncState, settings.CallingEnabled, settings.RecordingRetentionDays));
+        Assert.Equal(version == 0 ? 1 : version + 1, await host.ScalarAsync<int>("select version from calls.settings where account_id = @DemoAccountId", new { host.DemoAccountId }));
+        Assert.Equal(1, await SettingsActions());
+        Assert.Equal(1, await host.ScalarAsync<int>("""
+            select count(*)::int from ops.command_log where action = 'calls.settings.update' and target_id = @id and actor = 'admin@demo.local'
+            """, new { id = host.DemoAccountId.ToString() }));
+        // Another project's number is not found.
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PutAsJsonAsync($"/projects/{host.DemoProjectId}/accounts/{host.OtherAccountId}/call-settings", With(Hours))).StatusCode);
+        Assert.Equal(1, await SettingsActions());
+    }
+
+    [Fact]
+    public async Task The_numbers_list_of_people_is_saved_whole_by_a_manager_members_only_and_logged()
+    {
+        var url = $"/projects/{host.DemoProjectId}/accounts/{host.DemoAccountId}/call-agents";
+        var admin = await host.As("admin@demo.local");
+        var supervisorId = await UserAsync("supervisor@demo.local");
+        var outsiderId = await UserAsync("outsider@other.local");
+        try
+        {
+            Assert.Equal((HttpStatusCode.BadRequest, "not_a_member", "userId"),
+                await ProblemOf(await admin.PutAsJsonAsync(url, new[] { new CallAgent(outsiderId, null, true, true) })));
+            Assert.Empty((await admin.GetFromJsonAsync<CallAgent[]>(url))!);
+            Assert.Equal(HttpStatusCode.Forbidden, (await (await host.As("supervisor@demo.local")).PutAsJsonAsync(url, new[] { new CallAgent(supervisorId, null, true, true) })).StatusCode);
+            var saved = await admin.PutAsJsonAsync(url, new[] { new CallAgent(supervisorId, null, true, false) });
+            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+            var list = (await saved.Content.ReadFromJsonAsync<CallAgent[]>())!;
+            Assert.Equal((supervisorId, true, false), (list.Single().UserId, list.Single().CanTake, list.Single().CanMake));
+            Assert.True(await host.ScalarAsync<int>("select count(*)::int from ops.command_log where action = 'calls.agents.update' and target_id = @id",
+                new { id = host.DemoAccountId.ToString() }) >= 1);
+        }
+        finally
+        {
+            await admin.PutAsJsonAsync(url, Array.Empty<CallAgent>());
+        }
+        Assert.Empty((await admin.GetFromJsonAsync<CallAgent[]>(url))!);
+    }
 }

@@ -2,6 +2,7 @@ using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.Contracts.Calls;
 using MultichannelMessages.CoreApi.Access;
+using MultichannelMessages.CoreApi.Collaboration;
 using MultichannelMessages.CoreApi.Errors;
 using Npgsql;
 
@@ -54,9 +55,19 @@ public static class CallPermissionApi
         if (text.Length > MaxText) return Refusals.Invalid("text", "text_too_long", $"The request's text is at most {MaxText} characters.");
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var code = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "select calls.request_permission(@conversationId, @userId, @text)", new { conversationId, userId = conversation.UserId, text },
-            transaction, cancellationToken: ct));
+        string? code;
+        try
+        {
+            code = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+                "select calls.request_permission(@conversationId, @userId, @text)", new { conversationId, userId = conversation.UserId, text },
+                transaction, cancellationToken: ct));
+        }
+        catch (PostgresException ex) when (SendLock.IsLockHeld(ex))
+        {
+            // The request is a message like any reply: someone else's lock on the conversation stops it.
+            await transaction.RollbackAsync(ct);
+            return await SendLock.RefusalAsync(connection, conversationId, ct);
+        }
         if (code is not null)
         {
             var state = code is CallErrors.RequestDailyLimit or CallErrors.RequestWeeklyLimit ? await StateAsync(connection, conversationId, ct) : null;

@@ -117,8 +117,8 @@ public static class CallsApi
             """, new { projectId }, cancellationToken: ct));
         var agents = people.Select(p =>
         {
-            // A person's call is the one they are on (took or placed), else an inbound one ringing for them.
-            var own = calls.FirstOrDefault(c => (c.AcceptedBy == p.UserId || c.StartedBy == p.UserId));
+            // A person's call is the one they took or placed: ringing while it connects or rings, in_call once taken.
+            var own = calls.FirstOrDefault(c => c.AcceptedBy == p.UserId || c.StartedBy == p.UserId);
             var state = own is null ? "idle" : own.OnHold ? "on_hold" : own.State is "accepting" or "connected" ? "in_call" : "ringing";
             return new AgentCallState(p.UserId, p.Name, p.Presence ?? "offline", state, own?.Id);
         }).ToArray();

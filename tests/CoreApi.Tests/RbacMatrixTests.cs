@@ -173,6 +173,12 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
             _ids["templateId"] = await TemplateAsync(db);
             _ids["invitationId"] = await InvitationAsync(db);
             _ids["accountId"] = DemoAccountId;
+            // Calls: a ringing inbound call in the matrix's conversation, as ingestion writes it.
+            _ids["callId"] = await db.ExecuteScalarAsync<long>("""
+                insert into calls.calls (project_id, account_id, conversation_id, contact_id, direction, state, offer_sdp)
+                select project_id, account_id, id, contact_id, 'in', 'ringing', 'v=0' from chat.conversations where id = @ConversationId
+                returning id
+                """, new { ConversationId });
             _ids["campaignId"] = await CampaignAsync(db, _ids["templateId"]);
             _ids["appId"] = await db.ExecuteScalarAsync<long>("select app_id from meta.accounts where id = @DemoAccountId", new { DemoAccountId });
             await SeedAiAsync(db);

@@ -58,4 +58,14 @@ public static class Permissions
     public const string ReadAllDashboards = "dashboards.read_all";
     /// <summary>Configure the funnel and the queues' SLA targets; publish a queue's default layout.</summary>
     public const string ManageDashboards = "dashboards.manage";
+    /// <summary>Take (accept or reject) inbound calls on the numbers that let one (calls.account_agents).</summary>
+    public const string TakeCalls = "calls.take";
+    /// <summary>Call customers, and ask them for permission to call, on the numbers that let one.</summary>
+    public const string MakeCalls = "calls.make";
+    /// <summary>See every live call and every person's call state; end anyone's call.</summary>
+    public const string CallSwitchboard = "calls.switchboard";
+    /// <summary>Configure calling per number (settings pushed to Meta, who may take and make calls).</summary>
+    public const string ManageCalls = "calls.manage";
+    /// <summary>Listen to any call's recording (who took or placed a call hears its own).</summary>
+    public const string CallRecordings = "calls.recordings";
 }

@@ -89,6 +89,10 @@ begin
     )
     insert into chat.conversation_events (project_id, conversation_id, action, queue_id, user_id)
     select project_id, id, 'reopened', queue_id, assigned_user_id from reopened;
+    -- A customer's answer to a call permission request is their permission to be called (471_calls_ingest.sql).
+    if exists (select 1 from stg_new_messages where direction = 'in' and type = 'interactive') then
+        perform calls.apply_permission_replies();
+    end if;
     -- Customer messages wake (or start) a chatbot flow's session (bot.flow_on_messages, 450_bot_runtime.sql), then the
     -- AI agent of their conversation, debounced (bot.on_customer_messages), where no flow has it.
     if exists (select 1 from bot.flow_activations where enabled)

@@ -144,3 +144,47 @@ begin
     perform calls.touch(id) from (select distinct unnest(v_touched) as id) t order by id;
 end
 $$;
+
+-- Part of chat.ingest_staged_messages: the customer's call_permission_reply (an interactive message, kept as such in
+-- the thread) is their permission for this number: accept → permanent, or temporary until expiration_timestamp;
+-- reject → no_permission; response_source automatic (a user's call to a number with callback permission on) →
+-- source automatic. The request it answers (context.id = the request's wamid) gets its response. An older reply that
+-- arrives after a newer one does not overwrite it.
+-- plpgsql, not sql: its statement reads the ingest's temp table, which does not exist when the migrator creates it.
+create or replace function calls.apply_permission_replies() returns void
+language plpgsql as $$
+begin
+    with replies as (
+        select m.id, m.project_id, m.account_id, cv.contact_id, m.occurred_at, m.reply_to_provider_id,
+               m.payload -> 'interactive' -> 'call_permission_reply' as r
+        from stg_new_messages n
+        join chat.messages m on m.id = n.id
+        join chat.conversations cv on cv.id = m.conversation_id
+        where n.direction = 'in' and n.type = 'interactive' and m.payload -> 'interactive' ->> 'type' = 'call_permission_reply'
+    ),
+    granted as (
+        insert into calls.permissions as p (account_id, contact_id, project_id, status, expires_at, source, reply_message_id, updated_at)
+        select distinct on (account_id, contact_id) account_id, contact_id, project_id,
+               case when r ->> 'response' <> 'accept' then 'no_permission'
+                    when coalesce((r ->> 'is_permanent')::boolean, false) then 'permanent' else 'temporary' end,
+               case when r ->> 'response' = 'accept' and not coalesce((r ->> 'is_permanent')::boolean, false)
+                    then to_timestamp((r ->> 'expiration_timestamp')::bigint) end,
+               case when r ->> 'response_source' = 'automatic' then 'automatic' else 'reply' end,
+               id, now()
+        from replies
+        order by account_id, contact_id, occurred_at desc, id desc
+        on conflict (account_id, contact_id) do update
+            set status = excluded.status, expires_at = excluded.expires_at, source = excluded.source,
+                reply_message_id = excluded.reply_message_id, updated_at = now()
+            where not exists (select 1 from chat.messages older, chat.messages newer
+                              where older.id = excluded.reply_message_id and newer.id = p.reply_message_id
+                                and newer.occurred_at > older.occurred_at)
+        returning p.account_id
+    )
+    update calls.permission_requests pr
+    set response = case when r.r ->> 'response' = 'accept' then 'accept' else 'reject' end, responded_at = r.occurred_at
+    from replies r
+    join chat.messages q on q.account_id = r.account_id and q.provider_message_id = r.reply_to_provider_id
+    where pr.message_id = q.id and pr.responded_at is null;
+end
+$$;

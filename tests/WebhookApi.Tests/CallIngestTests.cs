@@ -139,4 +139,47 @@ public sealed class CallIngestTests(WebhookHost host) : IClassFixture<WebhookHos
         Assert.Null(await CallAsync("wacid.foreign"));
         Assert.NotNull(await CallAsync("wacid.ours"));
     }
+
+    [Fact]
+    public async Task A_customers_answer_to_a_permission_request_is_their_permission_and_the_request_is_answered()
+    {
+        // The request the business sent (as the Core API queues it): its message with Meta's id, and the request row.
+        var customer = "5491160000007";
+        await PostAsync(Fixture("call_connect_user_initiated.json", "wacid.perm-seed", customer));
+        var seed = (await CallAsync("wacid.perm-seed"))!;
+        var requestId = await host.ScalarAsync<long>("""
+            with m as (insert into chat.messages (project_id, conversation_id, account_id, direction, provider_message_id, type, body, status, status_rank, occurred_at)
+                       select project_id, conversation_id, account_id, 'out', 'wamid.perm-request', 'interactive', 'May we call you?', 'sent', 10, now()
+                       from calls.calls where id = @Id returning id, project_id, conversation_id, account_id)
+            insert into calls.permission_requests (project_id, account_id, contact_id, conversation_id, message_id)
+            select m.project_id, m.account_id, c.contact_id, m.conversation_id, m.id from m join calls.calls c on c.id = @Id
+            returning id
+            """, seed);
+
+        var reply = JsonNode.Parse(MultichannelMessages.WebhookApi.Tests.Fixture.Bytes("whatsapp/msg_interactive_call_permission_accept.json"))!.AsObject();
+        var value = reply["entry"]![0]!["changes"]![0]!["value"]!.AsObject();
+        reply["entry"]![0]!["id"] = Waba;
+        value["metadata"]!["phone_number_id"] = Number;
+        if (value["contacts"] is JsonArray contacts) contacts[0]!["wa_id"] = customer;
+        var message = value["messages"]![0]!.AsObject();
+        message["from"] = customer;
+        message["id"] = "wamid.perm-reply";
+        message["context"]!["id"] = "wamid.perm-request";
+        await PostAsync(reply.ToJsonString());
+
+        var permission = (await host.QueryAsync<(string Status, DateTime? ExpiresAt, string Source)>(
+            "select status, expires_at, source from calls.permissions where contact_id = (select contact_id from calls.calls where id = @Id)", seed)).Single();
+        Assert.Equal(("temporary", DateTimeOffset.FromUnixTimeSeconds(1753186982).UtcDateTime, "reply"), permission);
+        Assert.Equal("accept", await host.ScalarAsync<string>("select response from calls.permission_requests where id = @requestId", new { requestId }));
+        // The answer stays in the thread as the message it is.
+        Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from chat.messages where provider_message_id = 'wamid.perm-reply' and type = 'interactive'"));
+
+        // The customer later refuses (a newer reply): no permission any more.
+        message["id"] = "wamid.perm-reply-2";
+        message["timestamp"] = "1752582999";
+        message["interactive"]!["call_permission_reply"] = new JsonObject { ["response"] = "reject", ["response_source"] = "user_action" };
+        await PostAsync(reply.ToJsonString());
+        Assert.Equal("no_permission", await host.ScalarAsync<string>(
+            "select status from calls.permissions where contact_id = (select contact_id from calls.calls where id = @Id)", seed));
+    }
 }

@@ -55,6 +55,7 @@ public sealed partial class AgentRuntimeTests
         Assert.Equal(("billing", 0.8m, true), result);
         // The invented label: refused, nothing recorded, the model told.
         Assert.Equal(0L, await s.Db.ScalarAsync<long>("select count(*) from classify.results where conversation_id = @invented", new { invented }));
+        await ActionRecordedAsync(s, invented);
         var toolCalls = await s.Db.ScalarAsync<string>(
             "select tool_calls::text from bot.ai_turns where conversation_id = @invented and action is not null", new { invented });
         Assert.Contains("unknown label", toolCalls);

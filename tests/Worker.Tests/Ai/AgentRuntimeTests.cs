@@ -116,6 +116,12 @@ public sealed partial class AgentRuntimeTests(OpenAiSandboxHost openAi) : IClass
     private static async Task<List<SandboxHost.SentItem>> SentToAsync(Setup s, string to) =>
         (await s.Meta.SentAsync()).Where(x => x.To == to).ToList();
 
+    /// <summary>Waits for the run's closing row: the action is recorded after the send is queued, so the reply can reach
+    /// Meta before that row commits.</summary>
+    private static Task ActionRecordedAsync(Setup s, long conversationId) =>
+        WaitAsync(s, async () => await s.Db.ScalarAsync<long>("select count(*) from bot.ai_turns where conversation_id = @conversationId and action is not null",
+            new { conversationId }) > 0, TimeSpan.FromSeconds(20), "the run's action is recorded");
+
     private static Task<string> StateAsync(Setup s, long conversationId) =>
         s.Db.ScalarAsync<string>("select state || ':' || coalesce(state_reason, '') from bot.ai_conversations where conversation_id = @conversationId", new { conversationId });
 
@@ -248,6 +254,7 @@ public sealed partial class AgentRuntimeTests(OpenAiSandboxHost openAi) : IClass
         var broken = await CustomerWritesAsync(s.Db, "34600100009", "dos");
         await WaitAsync(s, async () => (await SentToAsync(s, "34600100008")).Count == 1, TimeSpan.FromSeconds(20), "the repaired answer is sent");
         Assert.Equal("Arreglado.", (await SentToAsync(s, "34600100008")).Single().Text);
+        await ActionRecordedAsync(s, repaired);
         Assert.True(await s.Db.ScalarAsync<bool>("select bool_or(repaired) from bot.ai_turns where conversation_id = @repaired", new { repaired }));
         await WaitAsync(s, async () => await StateAsync(s, broken) == "handed_off:invalid_output", TimeSpan.FromSeconds(20), "handed off");
         await WaitAsync(s, async () => (await SentToAsync(s, "34600100009")).Count == 1, TimeSpan.FromSeconds(20), "told, by the default message");
@@ -343,6 +350,7 @@ public sealed partial class AgentRuntimeTests(OpenAiSandboxHost openAi) : IClass
         Assert.NotEmpty(carrying);
         Assert.All(carrying, m => Assert.Equal("user", m.GetProperty("role").GetString()));
         // The tool call it was talked into is audited; a tool outside the agent's list would have been refused.
+        await ActionRecordedAsync(s, attack);
         var toolCalls = await s.Db.ScalarAsync<string>("select tool_calls::text from bot.ai_turns where conversation_id = @attack and action is not null", new { attack });
         Assert.Contains("set_attribute", toolCalls);
     }

@@ -70,6 +70,7 @@ public abstract class DashboardPageTest(string culture) : ComponentTest(culture)
         Services.AddScoped<ConsoleState>();
         Clock = new ManualClock(Now);
         Services.AddSingleton<TimeProvider>(Clock);
+        Services.AddOptions();
         Navigation = Services.GetRequiredService<NavigationManager>();
         Navigation.NavigateTo(address);
         var cut = Render<DashboardPage>(p => p.Add(d => d.ProjectId, 3).Add(d => d.Project, project ?? Project()));

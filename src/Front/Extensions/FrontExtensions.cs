@@ -15,6 +15,8 @@ public static class FrontExtensions
     {
         var services = builder.Services;
         services.AddOptions<CoreApiOptions>().BindConfiguration(CoreApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MultichannelMessages.Front.Components.Dashboards.DashboardRefreshOptions>()
+            .BindConfiguration(MultichannelMessages.Front.Components.Dashboards.DashboardRefreshOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHttpClient(CoreApiClient.Name, (sp, c) => c.BaseAddress = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<CoreApiOptions>>().Value.Uri);
         services.AddHttpClient<CoreApiClient>((sp, c) => c.BaseAddress = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<CoreApiOptions>>().Value.Uri);
         services.AddHealthChecks().AddCheck<CoreApiHealthCheck>("core_api");

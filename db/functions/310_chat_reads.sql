@@ -112,7 +112,8 @@ language sql stable as $$
 $$;
 
 -- A thread row: the message, its media references, what AI made of its file (ai_text: a voice note's transcript, a
--- photo's description, a document's text; ai_text_kind says which) and the AI agent that wrote it, if one did. The
+-- photo's description, a document's text; ai_text_kind says which), the AI agent that wrote it, if one did, and for a
+-- call's event (type 'call', written by calls.touch) the call as it stands: direction, outcome, who, duration. The
 -- agent's name is a primary-key probe of bot.ai_agents for those messages only. Adding the last four columns changed
 -- the functions' result type, which CREATE OR REPLACE cannot do: each is dropped by its exact signature first (nothing
 -- else depends on them; every migrate re-creates them).
@@ -125,13 +126,14 @@ create function chat.thread_page(p_conversation_id bigint, p_before_at timestamp
 returns table (id bigint, direction text, type text, body text, status text, occurred_at timestamptz,
                error_code int, error_title text, reply_to_provider_id text, deleted_at timestamptz,
                client_message_id text, sent_by_user_id bigint, media jsonb,
-               ai_text text, ai_text_kind text, sent_by_ai_agent_id bigint, sent_by_ai_agent_name text)
+               ai_text text, ai_text_kind text, sent_by_ai_agent_id bigint, sent_by_ai_agent_name text, call jsonb)
 language sql stable as $$
     select * from (
         select m.id, m.direction, m.type, m.body, m.status, m.occurred_at, m.error_code, m.error_title,
                m.reply_to_provider_id, m.deleted_at, m.client_message_id, m.sent_by_user_id,
                chat.message_media(m.id), m.ai_text, m.ai_text_kind, m.sent_by_ai_agent_id,
-               (select ag.name from bot.ai_agents ag where ag.id = m.sent_by_ai_agent_id)
+               (select ag.name from bot.ai_agents ag where ag.id = m.sent_by_ai_agent_id),
+               case when m.type = 'call' then m.payload end
         from chat.messages m
         where m.conversation_id = p_conversation_id
           and (p_before_at is null or (m.occurred_at, m.id) < (p_before_at, p_before_id))
@@ -147,12 +149,13 @@ create function chat.thread_message(p_conversation_id bigint, p_message_id bigin
 returns table (id bigint, direction text, type text, body text, status text, occurred_at timestamptz,
                error_code int, error_title text, reply_to_provider_id text, deleted_at timestamptz,
                client_message_id text, sent_by_user_id bigint, media jsonb,
-               ai_text text, ai_text_kind text, sent_by_ai_agent_id bigint, sent_by_ai_agent_name text)
+               ai_text text, ai_text_kind text, sent_by_ai_agent_id bigint, sent_by_ai_agent_name text, call jsonb)
 language sql stable as $$
     select m.id, m.direction, m.type, m.body, m.status, m.occurred_at, m.error_code, m.error_title,
            m.reply_to_provider_id, m.deleted_at, m.client_message_id, m.sent_by_user_id,
            chat.message_media(m.id), m.ai_text, m.ai_text_kind, m.sent_by_ai_agent_id,
-           (select ag.name from bot.ai_agents ag where ag.id = m.sent_by_ai_agent_id)
+           (select ag.name from bot.ai_agents ag where ag.id = m.sent_by_ai_agent_id),
+           case when m.type = 'call' then m.payload end
     from chat.messages m
     where m.id = p_message_id and m.conversation_id = p_conversation_id
 $$;

@@ -18,7 +18,8 @@ namespace MultichannelMessages.Contracts.Calls;
 //   POST /projects/{projectId}/conversations/{conversationId}/call-permission-requests PermissionRequestBody → CallPermissionState (calls.make)
 //   GET/PUT /projects/{projectId}/accounts/{accountId}/call-settings   CallSettings          (GET: calls.take|make|manage; PUT: calls.manage)
 //   GET/PUT /projects/{projectId}/accounts/{accountId}/call-agents     CallAgent[]           (calls.manage)
-//   POST /projects/{projectId}/calls/{callId}/recording   (body: the audio bytes, Content-Type audio/webm|audio/ogg) → RecordingInfo
+//   POST /projects/{projectId}/calls/{callId}/recording?durationMs=  (body: the audio bytes, Content-Type audio/webm|audio/ogg)
+//                                                                            → RecordingInfo (calls.take or calls.make; who took or placed the call)
 //   GET  /projects/{projectId}/calls/{callId}/recording                     → the audio (calls.recordings, or who took/placed the call)
 // Refusals are ProblemDetails with a stable `code` the console translates (CallErrors below).
 // Live: every change to a call emits a change of kind "call" (conversation = the call's conversation, payload
@@ -105,4 +106,8 @@ public static class CallErrors
     public const string RecordingDisabled = "recording_disabled";
     public const string RecordingTooLarge = "recording_too_large";
     public const string RecordingExists = "recording_exists";
+    public const string NotConnected = "call_not_connected";
+    public const string RecordingUnsupported = "recording_unsupported_type";
+    public const string RecordingEmpty = "recording_empty";
+    public const string RecordingUnavailable = "recording_unavailable";
 }

@@ -24,7 +24,7 @@ public sealed record Page<T>(T[] Items, string? Next);
 public sealed record MessageItem(long Id, string Direction, string Type, string? Body, string Status, DateTime OccurredAt,
     int? ErrorCode, string? ErrorTitle, string? ReplyToProviderId, DateTime? DeletedAt, string? ClientMessageId,
     long? SentByUserId, string Media, string? AiText = null, string? AiTextKind = null, long? SentByAiAgentId = null,
-    string? SentByAiAgentName = null);
+    string? SentByAiAgentName = null, string? Call = null);
 
 /// <summary>One element of <see cref="MessageItem.Media"/> (chat.message_media). Status: pending (the Worker has not
 /// fetched it yet), stored, or failed; absent from older rows, which means stored.</summary>

@@ -64,6 +64,7 @@ app.MapDashboardsApi();
 app.MapCallsApi();
 app.MapCallPermissionApi();
 app.MapCallSettingsApi();
+app.MapCallRecordingApi();
 app.MapConversationBot();
 app.MapFlowTest();
 app.MapHub<ConsoleHub>(ConsoleHub.Path, o => o.CloseOnAuthenticationExpiration = true);

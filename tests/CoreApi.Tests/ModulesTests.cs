@@ -33,12 +33,12 @@ public sealed class ModulesTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.False(massSends.Ready);
         Assert.Equal(["whatsapp_account", "approved_marketing_template", "healthy_number"], massSends.Checks.Select(c => c.Key));
         var calls = empty.Single(m => m.Key == "calls");
-        Assert.False(calls.Built);
+        Assert.True(calls.Built);
+        Assert.False(calls.Ready);
         Assert.Equal([new ModuleCheck("whatsapp_account", false)], calls.Checks);
 
-        // Connecting a WhatsApp number readies Templates and Chats; an approved marketing template and a number that is
-        // not RED tick the mass-send checks and ready it. Calls' check is ticked too, but the module itself comes with
-        // a later release: built false, so not ready.
+        // Connecting a WhatsApp number readies Templates, Chats and Calls; an approved marketing template and a number
+        // that is not RED tick the mass-send checks and ready it.
         var accountId = await host.ScalarAsync<long>(
             "select meta.upsert_account(@projectId, null, 'whatsapp', 'modules-phone-1', 'modules-waba-1', '15550001111', 'Shop number')", new { projectId });
         await host.ScalarAsync<object>("""
@@ -51,7 +51,7 @@ public sealed class ModulesTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.All(connected.Single(m => m.Key == "mass_sends").Checks, c => Assert.True(c.Ok, c.Key));
         Assert.True(connected.Single(m => m.Key == "mass_sends").Ready);
         Assert.All(connected.Single(m => m.Key == "calls").Checks, c => Assert.True(c.Ok, c.Key));
-        Assert.False(connected.Single(m => m.Key == "calls").Ready);
+        Assert.True(connected.Single(m => m.Key == "calls").Ready);
 
         await host.ScalarAsync<object>("update meta.accounts set quality_rating = 'RED' where id = @accountId", new { accountId });
         var red = (await ModulesAsync(admin, projectId)).Single(m => m.Key == "mass_sends");

@@ -179,6 +179,11 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
                 select project_id, account_id, id, contact_id, 'in', 'ringing', 'v=0' from chat.conversations where id = @ConversationId
                 returning id
                 """, new { ConversationId });
+            // Its recording's row (the file is not in the store: those who may hear it get 410, past access).
+            await db.ExecuteAsync("""
+                insert into calls.recordings (project_id, call_id, mime_type, size_bytes, sha256, storage_key, expires_at)
+                values (@DemoProjectId, @callId, 'audio/webm', 1, 'matrix', 'p0/calls/matrix', now() + interval '1 day')
+                """, new { DemoProjectId, callId = _ids["callId"] });
             _ids["campaignId"] = await CampaignAsync(db, _ids["templateId"]);
             _ids["appId"] = await db.ExecuteScalarAsync<long>("select app_id from meta.accounts where id = @DemoAccountId", new { DemoAccountId });
             await SeedAiAsync(db);

@@ -29,5 +29,5 @@ public static class ConsoleModules
 
     /// <summary>The modules this version of the platform has; the others are switches waiting for their release
     /// (Admin → Modules says so instead of a checklist).</summary>
-    public static readonly IReadOnlySet<string> Built = new HashSet<string> { "chats", "dashboard", "ai_agents", "chatbots", "templates", "mass_sends", "number_health", "internal_chat", "admin", "ops" };
+    public static readonly IReadOnlySet<string> Built = new HashSet<string> { "chats", "dashboard", "ai_agents", "chatbots", "templates", "mass_sends", "number_health", "calls", "internal_chat", "admin", "ops" };
 }

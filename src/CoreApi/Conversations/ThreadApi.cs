@@ -18,7 +18,7 @@ public static class ThreadApi
         var rows = (await connection.QueryAsync<MessageItem>(new CommandDefinition("""
             select id, direction, type, body, status, occurred_at, error_code, error_title, reply_to_provider_id, deleted_at,
                    client_message_id, sent_by_user_id, media::text as media, ai_text, ai_text_kind, sent_by_ai_agent_id,
-                   sent_by_ai_agent_name
+                   sent_by_ai_agent_name, call::text as call
             from chat.thread_page(@conversationId, @beforeAt, @beforeId, @size)
             """, new { conversationId, beforeAt = cursor?.At, beforeId = cursor?.Id, size }, cancellationToken: ct))).ToArray();
         var next = rows.Length == size ? new Cursor(new DateTimeOffset(rows[0].OccurredAt, TimeSpan.Zero), rows[0].Id).ToString() : null;
@@ -33,7 +33,7 @@ public static class ThreadApi
         var row = await connection.QuerySingleOrDefaultAsync<MessageItem>(new CommandDefinition("""
             select id, direction, type, body, status, occurred_at, error_code, error_title, reply_to_provider_id, deleted_at,
                    client_message_id, sent_by_user_id, media::text as media, ai_text, ai_text_kind, sent_by_ai_agent_id,
-                   sent_by_ai_agent_name
+                   sent_by_ai_agent_name, call::text as call
             from chat.thread_message(@conversationId, @messageId)
             """, new { conversationId, messageId }, cancellationToken: ct));
         return row is null ? Refusals.NotFound() : TypedResults.Ok(row);

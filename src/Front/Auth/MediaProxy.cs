@@ -31,8 +31,15 @@ public static class MediaProxy
                 string? reason, HttpContext http, SessionTokens store, IHttpClientFactory factory, TimeProvider clock, CancellationToken ct) =>
             StreamAsync($"projects/{projectId}/campaigns/{campaignId}/recipients.csv" + Filter(status, reason), http, store, factory, clock, ct))
             .RequireAuthorization();
+        // A call's recording, for the thread's audio element (the Core API checks calls.recordings or that it was the
+        // person's call).
+        app.MapGet("/recordings/{projectId:long}/{callId:long}", (long projectId, long callId, HttpContext http, SessionTokens store,
+                IHttpClientFactory factory, TimeProvider clock, CancellationToken ct) =>
+            StreamAsync($"projects/{projectId}/calls/{callId}/recording", http, store, factory, clock, ct)).RequireAuthorization();
         return app;
     }
+
+    public static string RecordingUrl(long projectId, long callId) => $"/recordings/{projectId}/{callId}";
 
     public static string RecipientsCsvUrl(long projectId, long campaignId, string? status = null, string? reason = null) =>
         $"/exports/{projectId}/campaigns/{campaignId}/recipients.csv" + Filter(status, reason);

@@ -21,4 +21,9 @@ public static class Permission
     public const string ManageCampaigns = "campaigns.manage";
     public const string ApproveCampaigns = "campaigns.approve";
     public const string ReadHealth = "health.read";
+    public const string TakeCalls = "calls.take";
+    public const string MakeCalls = "calls.make";
+    public const string CallSwitchboard = "calls.switchboard";
+    public const string ManageCalls = "calls.manage";
+    public const string CallRecordings = "calls.recordings";
 }

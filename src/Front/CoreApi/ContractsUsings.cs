@@ -1,5 +1,6 @@
 // The wire records the console reads and writes, defined once in src/Contracts for the Core API and the Front.
 global using MultichannelMessages.Contracts.Auth;
+global using MultichannelMessages.Contracts.Calls;
 global using MultichannelMessages.Contracts.Collaboration;
 global using MultichannelMessages.Contracts.Consent;
 global using MultichannelMessages.Contracts.Console;

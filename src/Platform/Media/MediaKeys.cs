@@ -11,6 +11,10 @@ public static class MediaKeys
     /// no orphan behind.</summary>
     public static string Outbound(long projectId, string sha256Hex) => $"p{projectId}/out/{sha256Hex}";
 
+    /// <summary>A call's recording, content-addressed like an outbound file (an upload retried after a lost answer
+    /// writes the same key).</summary>
+    public static string Recording(long projectId, string sha256Hex) => $"p{projectId}/calls/{sha256Hex}";
+
     public static bool IsValid(string key) =>
         key.Length is > 0 and <= 512 && !key.StartsWith('/') && !key.Contains('\\')
         && key.Split('/').All(part => part.Length > 0 && part != "." && part != "..");

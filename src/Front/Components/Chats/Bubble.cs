@@ -1,3 +1,4 @@
+using MultichannelMessages.Front.Components.Calls;
 using MultichannelMessages.Front.CoreApi;
 
 namespace MultichannelMessages.Front.Components.Chats;
@@ -11,7 +12,7 @@ public sealed class Bubble
 {
     public long Id { get; set; }
     public required string Direction { get; init; }
-    public required string Type { get; init; }
+    public required string Type { get; set; }
     public string? Body { get; init; }
     public required string Status { get; set; }
     public DateTime OccurredAt { get; init; }
@@ -27,6 +28,8 @@ public sealed class Bubble
     public string? AiTextKind { get; set; }
     /// <summary>The AI agent that wrote the message (null: not an agent).</summary>
     public string? AiAgentName { get; set; }
+    /// <summary>A call's event (type call): the call as it stands (calls.touch's payload), refilled as it progresses.</summary>
+    public CallCard? Call { get; set; }
 
     public bool Outbound => Direction == "out";
     public bool Pending => Id <= 0;
@@ -36,11 +39,14 @@ public sealed class Bubble
         Id = m.Id, Direction = m.Direction, Type = m.Type, Body = m.Body, Status = m.Status, OccurredAt = m.OccurredAt,
         ErrorCode = m.ErrorCode, ErrorTitle = m.ErrorTitle, Media = m.MediaRefs(), ClientMessageId = m.ClientMessageId,
         AiText = m.AiText, AiTextKind = m.AiTextKind, AiAgentName = m.SentByAiAgentId is null ? null : m.SentByAiAgentName ?? "",
+        Call = CallCard.Parse(m.Call),
     };
 
     public static Bubble From(ChangeItem c) => new()
     {
-        Id = c.MessageId ?? 0, Direction = c.MessageDirection ?? "in", Type = "text", Body = c.MessageBody, Status = c.MessageStatus ?? "received",
+        // A call's event has no text; its preview says what it is ([call:ringing]) until the bubble is read again.
+        Id = c.MessageId ?? 0, Direction = c.MessageDirection ?? "in",
+        Type = c.MessageBody is null && c.LastMessagePreview?.StartsWith("[call:", StringComparison.Ordinal) == true ? "call" : "text", Body = c.MessageBody, Status = c.MessageStatus ?? "received",
         OccurredAt = c.MessageOccurredAt ?? DateTime.UtcNow, ErrorCode = c.ErrorCode, ErrorTitle = c.ErrorTitle,
     };
 

@@ -37,6 +37,19 @@ public static class Formatting
     public static string BubbleTime(DateTime utc, TimeZoneInfo zone) =>
         TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone).ToString("HH:mm", CultureInfo.CurrentCulture);
 
+    /// <summary>A call's length: m:ss, or h:mm:ss past an hour (a negative span, from clocks apart, is 0:00).</summary>
+    public static string Duration(TimeSpan span)
+    {
+        var seconds = Math.Max(0, (long)span.TotalSeconds);
+        return seconds >= 3600
+            ? string.Create(CultureInfo.InvariantCulture, $"{seconds / 3600}:{seconds / 60 % 60:00}:{seconds % 60:00}")
+            : string.Create(CultureInfo.InvariantCulture, $"{seconds / 60}:{seconds % 60:00}");
+    }
+
+    /// <summary>A call's inbox preview is a code calls.touch writes ([call:missed]); the state or outcome in it, to translate.</summary>
+    public static string? CallPreview(string? preview) =>
+        preview is { Length: > 7 } p && p.StartsWith("[call:", StringComparison.Ordinal) && p.EndsWith(']') ? p[6..^1] : null;
+
     public static string ChannelShort(string channel) => channel switch
     {
         "whatsapp" => "WA",

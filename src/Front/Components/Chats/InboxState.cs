@@ -1,3 +1,4 @@
+using MultichannelMessages.Front.Components.Calls;
 using MultichannelMessages.Front.CoreApi;
 
 namespace MultichannelMessages.Front.Components.Chats;
@@ -83,7 +84,7 @@ public sealed class InboxState
         if (Selected?.Id != conversationId) return new ChangeOutcome(reload, false);
         // The Worker stored (or gave up on) a file, or wrote what AI made of it (message_updated): the push says which
         // message, the thread reads it again.
-        if (change.Kind is "media_ready" or "message_updated")
+        if (change.Kind is "media_ready" or "message_updated" or "call")
             return new ChangeOutcome(reload, false, Bubbles.Any(b => b.Id == change.MessageId) ? change.MessageId : null);
         var added = ApplyToThread(change);
         // A reply this console did not send: the push does not say who wrote it, the message read again does (an AI
@@ -101,6 +102,8 @@ public sealed class InboxState
         bubble.AiText = message.AiText;
         bubble.AiTextKind = message.AiTextKind;
         bubble.AiAgentName = message.SentByAiAgentId is null ? null : message.SentByAiAgentName ?? "";
+        bubble.Type = message.Type;
+        bubble.Call = CallCard.Parse(message.Call);
     }
 
     /// <summary>Applies a push to the open thread; true when it added a bubble.</summary>

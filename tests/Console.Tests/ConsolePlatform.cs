@@ -84,7 +84,9 @@ public sealed class ConsolePlatform : IAsyncLifetime
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = "/usr/bin/chromium",
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                // Calls: a fake microphone (a tone) granted without a prompt, and audio that may start without a click.
+                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--autoplay-policy=no-user-gesture-required"],
         });
         Assertions.SetDefaultExpectTimeout(30_000);
         Directory.CreateDirectory(ScreenshotFolder);

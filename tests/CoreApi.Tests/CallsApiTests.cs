@@ -43,6 +43,31 @@ public sealed class CallsApiTests(CoreHost host) : IClassFixture<CoreHost>
 
     private Task<long> UserAsync(string email) => host.ScalarAsync<long>("select id from core.users where email = @email", new { email });
 
+    /// <summary>Sets people's presence (only those online are rung).</summary>
+    private async Task PresenceAsync(string status, params string[] emails)
+    {
+        foreach (var email in emails)
+            await host.ScalarAsync<int>("select 1 from core.set_presence(@user, @status)", new { user = await UserAsync(email), status });
+    }
+
+    [Fact]
+    public async Task Only_people_whose_presence_is_online_are_rung_and_their_own_calls_show_whatever_their_presence()
+    {
+        var (callId, _) = await RingingAsync();
+        var agent = await host.As("agent@demo.local");
+        await PresenceAsync("away", "agent@demo.local");
+        Assert.DoesNotContain(await agent.GetFromJsonAsync<LiveCall[]>($"{Calls}/live") ?? [], c => c.Id == callId);
+        await PresenceAsync("offline", "agent@demo.local");
+        Assert.DoesNotContain(await agent.GetFromJsonAsync<LiveCall[]>($"{Calls}/live") ?? [], c => c.Id == callId);
+        // Positive control: online, the same person is rung.
+        await PresenceAsync("online", "agent@demo.local");
+        Assert.Contains(await agent.GetFromJsonAsync<LiveCall[]>($"{Calls}/live") ?? [], c => c.Id == callId);
+        // Taken, and then away: their own call stays in their list.
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync($"{Calls}/{callId}/accept", new AcceptCallRequest(BrowserSdp))).StatusCode);
+        await PresenceAsync("away", "agent@demo.local");
+        Assert.Contains(await agent.GetFromJsonAsync<LiveCall[]>($"{Calls}/live") ?? [], c => c.Id == callId);
+    }
+
     [Fact]
     public async Task Of_two_people_taking_a_call_at_once_exactly_one_wins_and_the_other_is_told_call_already_taken()
     {
@@ -137,6 +162,7 @@ public sealed class CallsApiTests(CoreHost host) : IClassFixture<CoreHost>
         var (callId, _) = await RingingAsync();
         var agent = await host.As("agent@demo.local");
         var supervisor = await host.As("supervisor@demo.local");
+        await PresenceAsync("online", "agent@demo.local", "supervisor@demo.local");
         try
         {
             await host.ScalarAsync<int>("""

@@ -84,14 +84,18 @@ public static class CallsApi
     private static ProblemHttpResult NotFound() =>
         Refusals.Problem(StatusCodes.Status404NotFound, CallErrors.NotFound, "No such call.");
 
-    /// <summary>Ringing inbound calls this person may take (role, number's list, conversation visible), and their own live calls.</summary>
+    /// <summary>Ringing inbound calls this person may take (role, number's list, conversation visible) while their presence
+    /// is online — away and offline people are not rung, as a phone queue skips agents who are not available —, and
+    /// their own live calls whatever their presence.</summary>
     public static async Task<Ok<LiveCall[]>> Live(long projectId, ProjectScope scope, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<CallRow>(new CommandDefinition(
             Select + " where c.project_id = @projectId and c.state <> 'ended' and (c.accepted_by = @userId or c.started_by = @userId or (c.direction = 'in' and c.state = 'ringing')) order by c.id",
             new { projectId, userId = scope.UserId }, cancellationToken: ct));
-        var mayTake = scope.Can(Permissions.TakeCalls);
+        var online = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "select exists (select 1 from core.presence where user_id = @userId and status = 'online')", new { userId = scope.UserId }, cancellationToken: ct));
+        var mayTake = scope.Can(Permissions.TakeCalls) && online;
         return TypedResults.Ok(rows
             .Where(r => r.AcceptedBy == scope.UserId || r.StartedBy == scope.UserId || (mayTake && r.MayTake && Sees(scope, r)))
             .Select(r => r.Live()).ToArray());

@@ -128,9 +128,10 @@ window.mmCalls = (() => {
       close(String(key));
       return made;
     },
+    // The recorded Blob: Blazor streams a Blob returned to an IJSStreamReference call.
     recording: (key) => {
       const s = sessions.get(String(key));
-      return s && s.blob ? DotNet.createJSStreamReference(s.blob) : null;
+      return s && s.blob ? s.blob : new Blob([]);
     },
     forget: (key) => { close(String(key)); sessions.delete(String(key)); },
     // What the tests read: bytes of audio received and sent, and the connection's state.

@@ -197,6 +197,8 @@ $$;
 
 create or replace function core.set_presence(p_user_id bigint, p_status text) returns void
 language plpgsql as $$
+declare
+    v_before text := (select status from core.presence where user_id = p_user_id);
 begin
     insert into core.presence (user_id, status) values (p_user_id, p_status)
     on conflict (user_id) do update
@@ -211,6 +213,11 @@ begin
         end if;
     end if;
     if p_status = 'online' then perform pg_notify('assignment', ''); end if;
+    -- The calls switchboard shows each person's presence live: a change (not a repeat) tells every project they are in.
+    if v_before is distinct from p_status then
+        perform ops.emit_change(m.project_id, 'presence_changed', null, null, jsonb_build_object('userId', p_user_id, 'status', p_status))
+        from core.project_members m where m.user_id = p_user_id;
+    end if;
 end
 $$;
 

@@ -287,4 +287,97 @@ public sealed partial class ConsoleTests
             await agent.Context.CloseAsync();
         }
     });
+
+    [Fact]
+    public Task Calls_the_switchboard_shows_a_ringing_call_live_to_an_admin_is_refused_to_an_agent_and_settings_save_call_hours_to_Meta() => Diagnosed(async () =>
+    {
+        await CallingOnAsync();
+        var admin = await platform.SignInAsync("admin@demo.local");
+        var agent = await OnlineAsync("agent@demo.local");
+        using var sandbox = SandboxClient();
+        try
+        {
+            // An agent may not open the switchboard (nor the settings): told so, shown nothing.
+            await agent.GotoAsync($"/p/{platform.ProjectId}/m/calls?tab=switchboard");
+            await Expect(agent.GetByTestId("calls-not-allowed")).ToBeVisibleAsync();
+            await Expect(agent.GetByTestId("switchboard")).ToHaveCountAsync(0);
+            await Expect(agent.GetByTestId("calls-tab-switchboard")).ToHaveCountAsync(0);
+
+            await admin.GetByTestId("nav-calls").ClickAsync();
+            var board = admin.GetByTestId("switchboard");
+            await Expect(board).ToHaveAttributeAsync("data-loaded", "true");
+            // The online agent is listed, free.
+            var agentId = await DbAsync<long>("select id from core.users where email = 'agent@demo.local'");
+            var person = board.Locator($"[data-testid=switchboard-person][data-user-id='{agentId}']");
+            await Expect(person).ToHaveAttributeAsync("data-presence", "online");
+            await Expect(person).ToHaveAttributeAsync("data-call-state", "idle");
+
+            // A customer calls: the switchboard shows it ringing without a reload; the agent's console rings.
+            var name = Unique("Lucía");
+            var placed = await sandbox.PostAsJsonAsync($"/sandbox/customers/{ConsolePlatform.WhatsAppNumber}/calls",
+                new { from = "3467125" + Random.Shared.Next(1000, 9999), name });
+            Assert.True(placed.IsSuccessStatusCode, await placed.Content.ReadAsStringAsync());
+            var row = board.GetByTestId("switchboard-call").Filter(new() { HasText = name });
+            await Expect(row).ToHaveAttributeAsync("data-state", "ringing");
+            await Expect(agent.GetByTestId("ring-panel").Filter(new() { HasText = name })).ToBeVisibleAsync();
+            await platform.ScreenshotAsync(admin, "calls-switchboard");
+
+            // The admin ends it from the switchboard: gone there and from the agent's console.
+            await row.GetByTestId("switchboard-hangup").ClickAsync();
+            await Expect(row).ToHaveCountAsync(0);
+            await Expect(agent.GetByTestId("ring-panel").Filter(new() { HasText = name })).ToHaveCountAsync(0);
+
+            // Settings: call hours whose closing is before the opening are refused beside the row; fixed, they reach Meta.
+            await admin.GetByTestId("calls-tab-settings").ClickAsync();
+            var settings = admin.GetByTestId("call-settings");
+            await Expect(settings).ToHaveAttributeAsync("data-loaded", "true");
+            await settings.GetByTestId("call-hours-limited").CheckAsync();
+            await settings.GetByTestId("call-hours-zone").FillAsync("Europe/Madrid");
+            var monday = settings.GetByTestId("call-hours-row").First;
+            await monday.GetByTestId("call-hours-close").FillAsync("08:00");
+            await settings.GetByTestId("call-settings-save").ClickAsync();
+            await Expect(monday.GetByTestId("call-hours-error")).ToBeVisibleAsync();
+            await Expect(settings.GetByTestId("call-settings-saved")).ToHaveCountAsync(0);
+            await monday.GetByTestId("call-hours-close").FillAsync("23:59");
+            // The other weekdays too, so customers can still call whenever this suite runs.
+            var rows = settings.GetByTestId("call-hours-row");
+            await Expect(rows).ToHaveCountAsync(5); // Monday to Friday to start from
+            foreach (var (day, n) in new[] { ("SATURDAY", 5), ("SUNDAY", 6) })
+            {
+                await settings.GetByTestId("call-hours-add").ClickAsync();
+                await Expect(rows).ToHaveCountAsync(n + 1);
+                await rows.Nth(n).GetByTestId("call-hours-day").SelectOptionAsync(day);
+            }
+            for (var i = 0; i < 7; i++)
+            {
+                var r = settings.GetByTestId("call-hours-row").Nth(i);
+                await r.GetByTestId("call-hours-open").FillAsync("00:00");
+                await r.GetByTestId("call-hours-close").FillAsync("23:59");
+            }
+            await settings.GetByTestId("call-settings-save").ClickAsync();
+            await Expect(settings.GetByTestId("call-settings-saved")).ToBeVisibleAsync();
+            await Expect(settings.GetByTestId("call-hours-error")).ToHaveCountAsync(0);
+            await platform.ScreenshotAsync(admin, "calls-settings");
+            JsonElement hours = default;
+            for (var i = 0; i < 150; i++)
+            {
+                var meta = await sandbox.GetFromJsonAsync<JsonElement>($"/v21.0/{ConsolePlatform.WhatsAppNumber}/settings?access_token=console-graph-token");
+                if (meta.GetProperty("calling").TryGetProperty("call_hours", out hours) && hours.ValueKind == JsonValueKind.Object) break;
+                await Task.Delay(200);
+            }
+            Assert.Equal("Europe/Madrid", hours.GetProperty("timezone_id").GetString());
+            Assert.Equal(7, hours.GetProperty("weekly_operating_hours").GetArrayLength());
+            await admin.ReloadAsync();
+            await Expect(admin.GetByTestId("call-settings-sync")).ToHaveAttributeAsync("data-sync", "synced");
+        }
+        finally
+        {
+            // Back to calls at any time for the suite's other calls.
+            await DbAsync<bool>("""
+                select calls.save_settings(@ProjectId, (select id from meta.accounts where external_id = @n), null, true, true, false, null, true, 30)
+                """, new { platform.ProjectId, n = ConsolePlatform.WhatsAppNumber });
+            await admin.Context.CloseAsync();
+            await agent.Context.CloseAsync();
+        }
+    });
 }

@@ -94,7 +94,7 @@ public static class CallsApi
             Select + " where c.project_id = @projectId and c.state <> 'ended' and (c.accepted_by = @userId or c.started_by = @userId or (c.direction = 'in' and c.state = 'ringing')) order by c.id",
             new { projectId, userId = scope.UserId }, cancellationToken: ct));
         var online = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "select exists (select 1 from core.presence where user_id = @userId and status = 'online')", new { userId = scope.UserId }, cancellationToken: ct));
+            "select exists (select 1 from core.presence where user_id = @userId and status = 'online' and last_seen_at >= now() - interval '2 minutes')", new { userId = scope.UserId }, cancellationToken: ct));
         var mayTake = scope.Can(Permissions.TakeCalls) && online;
         return TypedResults.Ok(rows
             .Where(r => r.AcceptedBy == scope.UserId || r.StartedBy == scope.UserId || (mayTake && r.MayTake && Sees(scope, r)))
@@ -111,7 +111,9 @@ public static class CallsApi
             Select + " where c.project_id = @projectId and c.state <> 'ended' order by c.id", new { projectId, userId = scope.UserId },
             cancellationToken: ct))).ToArray();
         var people = await connection.QueryAsync<AgentRow>(new CommandDefinition("""
-            select u.id as user_id, u.display_name as name, p.status as presence
+            select u.id as user_id, u.display_name as name,
+                   -- effective presence, as core.team_presence reads it: online but unseen for 2 minutes is offline
+                   case when p.status is null or p.last_seen_at < now() - interval '2 minutes' then 'offline' else p.status end as presence
             from core.project_members m
             join core.users u on u.id = m.user_id
             left join core.presence p on p.user_id = u.id

@@ -33,6 +33,18 @@ public sealed partial class CoreApiClient
         SendAsync<CallPermissionState>(HttpMethod.Post, $"projects/{projectId}/conversations/{conversationId}/call-permission-requests",
             new PermissionRequestBody(text), ct);
 
+    public Task<Switchboard> SwitchboardAsync(long projectId, CancellationToken ct = default) =>
+        GetAsync<Switchboard>($"projects/{projectId}/calls/switchboard", ct);
+
+    public Task<CallSettings> SaveCallSettingsAsync(long projectId, long accountId, CallSettings settings, CancellationToken ct = default) =>
+        SendAsync<CallSettings>(HttpMethod.Put, $"projects/{projectId}/accounts/{accountId}/call-settings", settings, ct);
+
+    public Task<CallAgent[]> CallAgentsAsync(long projectId, long accountId, CancellationToken ct = default) =>
+        GetAsync<CallAgent[]>($"projects/{projectId}/accounts/{accountId}/call-agents", ct);
+
+    public Task<CallAgent[]> SaveCallAgentsAsync(long projectId, long accountId, IReadOnlyList<CallAgent> agents, CancellationToken ct = default) =>
+        SendAsync<CallAgent[]>(HttpMethod.Put, $"projects/{projectId}/accounts/{accountId}/call-agents", agents, ct);
+
     public Task<CallSettings> CallSettingsAsync(long projectId, long accountId, CancellationToken ct = default) =>
         GetAsync<CallSettings>($"projects/{projectId}/accounts/{accountId}/call-settings", ct);
 

@@ -54,7 +54,8 @@ public sealed partial class ConsoleTests
                     + "[data-testid=internal-chat][data-feed=Connected], [data-testid=admin-panel][data-loaded=true], "
                     + "[data-testid=mass-sends-page][data-loaded=true], [data-testid=number-health][data-loaded=true], "
                     + "[data-testid=ai-page][data-loaded=true], [data-testid=bots-page][data-loaded=true], "
-                    + "[data-testid=dashboard-page][data-loaded=true]").First).ToBeVisibleAsync();
+                    + "[data-testid=dashboard-page][data-loaded=true], [data-testid=switchboard][data-loaded=true], "
+                    + "[data-testid=calls-not-allowed]").First).ToBeVisibleAsync();
                 // The chatbots module with a flow open: the canvas, its nodes and the side panel are checked too.
                 if (await page.GetByTestId("flow-open").CountAsync() > 0)
                 {

@@ -51,6 +51,45 @@ public sealed class CallsApiTests(CoreHost host) : IClassFixture<CoreHost>
     }
 
     [Fact]
+    public async Task Opening_the_call_panel_on_a_stale_or_run_out_permission_queues_one_look_up_and_a_fresh_one_none()
+    {
+        var agent = await host.As("agent@demo.local");
+        async Task<(long Conversation, long Contact)> CustomerAsync(string status, string learned, string? expires)
+        {
+            var conversationId = await host.ConversationAsync(host.DemoAccountId, NextCustomer(), "hola");
+            var contactId = await host.ScalarAsync<long>("select contact_id from chat.conversations where id = @conversationId", new { conversationId });
+            await host.ScalarAsync<int>($"""
+                insert into calls.permissions (account_id, contact_id, project_id, status, expires_at, source, updated_at)
+                values (@DemoAccountId, @contactId, @DemoProjectId, @status, {expires ?? "null"}, 'reply', now() - interval '{learned}') returning 1
+                """, new { host.DemoAccountId, host.DemoProjectId, contactId, status });
+            return (conversationId, contactId);
+        }
+        Task<int> LookupsAsync(long contactId) => host.ScalarAsync<int>(
+            "select count(*)::int from calls.actions where contact_id = @contactId and kind = 'permission_lookup'", new { contactId });
+        async Task OpenPanelAsync(long conversationId) => Assert.Equal(HttpStatusCode.OK,
+            (await agent.GetAsync($"/projects/{host.DemoProjectId}/conversations/{conversationId}/call-permission")).StatusCode);
+
+        var (stale, staleContact) = await CustomerAsync("permanent", "2 days", null);
+        await OpenPanelAsync(stale);
+        await OpenPanelAsync(stale); // a second person, or a second look, while the first waits: still one
+        Assert.Equal(1, await LookupsAsync(staleContact));
+
+        var (runOut, runOutContact) = await CustomerAsync("temporary", "1 hour", "now() - interval '1 minute'");
+        await OpenPanelAsync(runOut);
+        Assert.Equal(1, await LookupsAsync(runOutContact));
+
+        // Learned an hour ago and still valid: nothing asked of Meta; nor for a customer the platform knows nothing of.
+        var (fresh, freshContact) = await CustomerAsync("temporary", "1 hour", "now() + interval '6 days'");
+        await OpenPanelAsync(fresh);
+        Assert.Equal(0, await LookupsAsync(freshContact));
+        var unknown = await host.ConversationAsync(host.DemoAccountId, NextCustomer(), "hola");
+        await OpenPanelAsync(unknown);
+        Assert.Equal(0, await host.ScalarAsync<int>("""
+            select count(*)::int from calls.actions a join chat.conversations v on v.contact_id = a.contact_id where v.id = @unknown
+            """, new { unknown }));
+    }
+
+    [Fact]
     public async Task Only_people_whose_presence_is_online_are_rung_and_their_own_calls_show_whatever_their_presence()
     {
         var (callId, _) = await RingingAsync();

@@ -26,6 +26,21 @@ public sealed class InboxStateTests
     }
 
     [Fact]
+    public void A_window_closed_push_closes_an_open_window_now_and_never_moves_an_earlier_closing()
+    {
+        var closedEarlier = DateTime.UtcNow.AddHours(-2);
+        var state = WithList(Item(1, 5) with { WindowExpiresAt = closedEarlier }, Item(2, 1) with { WindowExpiresAt = DateTime.UtcNow.AddHours(3) });
+        ChangeItem Closed(long feedId, long conversationId) =>
+            new(feedId, 1, "window_closed", conversationId, null, null, null, null, null, null, null, null, null, null, null, null);
+        // A push read again after a reconnect: the window closed two hours ago stays closed two hours ago.
+        state.Apply(Closed(20, 1));
+        Assert.Equal(closedEarlier, state.Visible.Single(i => i.Id == 1).WindowExpiresAt);
+        // Positive control: a window still open by our clock closes now.
+        state.Apply(Closed(21, 2));
+        Assert.InRange(state.Visible.Single(i => i.Id == 2).WindowExpiresAt!.Value, DateTime.UtcNow.AddSeconds(-30), DateTime.UtcNow);
+    }
+
+    [Fact]
     public void A_new_message_moves_its_conversation_to_the_top_with_preview_and_unread_count()
     {
         var state = WithList(Item(1, 5), Item(2, 1));

@@ -41,10 +41,16 @@ public static class CallPermissionApi
             row.RequestRefusal is null, row.RequestRefusal, Utc(row.NextRequestAt), Utc(row.PendingRequestAt));
     }
 
+    /// <summary>How old what the platform knows of a customer's permission may be before opening the call panel asks Meta
+    /// again (a look-up by the Worker; the panel shows what is known meanwhile and the look-up's answer next time).</summary>
+    public static readonly TimeSpan LookupAfter = TimeSpan.FromHours(24);
+
     public static async Task<Ok<CallPermissionState>> Get(long projectId, long conversationId, ConversationScope conversation,
         NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.ExecuteScalarAsync<bool>(new CommandDefinition("select calls.refresh_permission_if_stale(@conversationId, @maxAge)",
+            new { conversationId, maxAge = LookupAfter }, cancellationToken: ct));
         return TypedResults.Ok(await StateAsync(connection, conversationId, ct));
     }
 

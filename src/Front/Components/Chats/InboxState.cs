@@ -77,7 +77,10 @@ public sealed class InboxState
             LastInboundAt = created && change.MessageDirection == "in" ? change.MessageOccurredAt : i.LastInboundAt,
             WindowExpiresAt = created && change.MessageDirection == "in" && change.MessageOccurredAt is { } wrote
                 ? Formatting.WindowReopened(i, wrote)
-                : change.Kind == "window_closed" ? DateTime.UtcNow : i.WindowExpiresAt,
+                // Closed now, unless it is already known closed earlier: a push read again (a reconnect re-reads the
+                // feed's recent changes) must not move the closing time to the moment it was read.
+                : change.Kind == "window_closed" ? (i.WindowExpiresAt is { } closed && closed <= DateTime.UtcNow ? closed : DateTime.UtcNow)
+                : i.WindowExpiresAt,
         });
         Items.Sort((a, b) => b.LastMessageAt.CompareTo(a.LastMessageAt));
         var reload = !known && created && SearchResults is null;

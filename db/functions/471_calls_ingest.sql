@@ -14,6 +14,30 @@
 --     back; a repeated event changes nothing it already set.
 -- Outcome of a terminate: failed when Meta gives an error; completed when the call connected (ACCEPTED seen, a
 -- start_time or a duration); otherwise missed (nobody took the customer's call, or the customer did not pick up).
+-- Meta's values read defensively: a malformed number, time or flag in one call webhook must not fail the ingest batch
+-- it came in (a failed batch is retried event by event, and the event that still fails is kept raw only — with a
+-- customer's permission reply, that would lose their message too). A value that cannot be read is null here; the raw
+-- webhook keeps it, and the call's trail shows the event as Meta sent it.
+create or replace function calls.read_int(p_text text) returns int
+language sql immutable as $$
+    select case when btrim(p_text) ~ '^-?[0-9]{1,9}$' then btrim(p_text)::int end
+$$;
+
+create or replace function calls.read_seconds(p_text text) returns int
+language sql immutable as $$
+    select case when btrim(p_text) ~ '^[0-9]{1,9}(\.[0-9]+)?$' then round(btrim(p_text)::numeric)::int end
+$$;
+
+create or replace function calls.read_epoch(p_text text) returns timestamptz
+language sql immutable as $$
+    select case when btrim(p_text) ~ '^[0-9]{1,11}$' then to_timestamp(btrim(p_text)::bigint) end
+$$;
+
+create or replace function calls.read_flag(p_text text) returns boolean
+language sql immutable as $$
+    select case lower(btrim(p_text)) when 'true' then true when 'false' then false end
+$$;
+
 create or replace function calls.ingest_staged() returns void
 language plpgsql as $$
 declare
@@ -113,25 +137,25 @@ begin
             v_error := coalesce(v_c -> 'errors' -> 0, v_payload -> 'value_errors' -> 0);
             select * into v_call from calls.calls where id = v_call.id;
             v_connected := v_call.connected_at is not null or v_call.state = 'connected' or v_c ? 'start_time'
-                           or coalesce((v_c ->> 'duration')::numeric, 0) > 0;
+                           or coalesce(calls.read_seconds(v_c ->> 'duration'), 0) > 0;
             v_outcome := case when v_error is not null and e.reason = 'FAILED' then 'failed'
                               when v_connected then 'completed'
                               else 'missed' end;
             update calls.calls
             set state = 'ended', outcome = v_outcome,
                 ended_by = case when v_outcome = 'failed' then 'meta' else 'customer' end,
-                connected_at = coalesce(connected_at, to_timestamp((v_c ->> 'start_time')::bigint)),
-                ended_at = coalesce(to_timestamp((v_c ->> 'end_time')::bigint), v_at),
-                duration_seconds = (v_c ->> 'duration')::numeric::int,
-                error_code = (v_error ->> 'code')::int,
+                connected_at = coalesce(connected_at, calls.read_epoch(v_c ->> 'start_time')),
+                ended_at = coalesce(calls.read_epoch(v_c ->> 'end_time'), v_at),
+                duration_seconds = calls.read_seconds(v_c ->> 'duration'),
+                error_code = calls.read_int(v_error ->> 'code'),
                 error_title = coalesce(v_error ->> 'title', v_error ->> 'message'),
                 error_details = v_error -> 'error_data' ->> 'details',
                 updated_at = now()
             where id = v_call.id and state <> 'ended';
             -- Ended here first (an agent hung up): Meta's figures still complete the record.
             update calls.calls
-            set duration_seconds = coalesce(duration_seconds, (v_c ->> 'duration')::numeric::int),
-                connected_at = coalesce(connected_at, to_timestamp((v_c ->> 'start_time')::bigint))
+            set duration_seconds = coalesce(duration_seconds, calls.read_seconds(v_c ->> 'duration')),
+                connected_at = coalesce(connected_at, calls.read_epoch(v_c ->> 'start_time'))
             where id = v_call.id and state = 'ended' and duration_seconds is null and v_c ? 'duration';
         end if;
 
@@ -166,9 +190,9 @@ begin
         insert into calls.permissions as p (account_id, contact_id, project_id, status, expires_at, source, reply_message_id, updated_at)
         select distinct on (account_id, contact_id) account_id, contact_id, project_id,
                case when r ->> 'response' <> 'accept' then 'no_permission'
-                    when coalesce((r ->> 'is_permanent')::boolean, false) then 'permanent' else 'temporary' end,
-               case when r ->> 'response' = 'accept' and not coalesce((r ->> 'is_permanent')::boolean, false)
-                    then to_timestamp((r ->> 'expiration_timestamp')::bigint) end,
+                    when coalesce(calls.read_flag(r ->> 'is_permanent'), false) then 'permanent' else 'temporary' end,
+               case when r ->> 'response' = 'accept' and not coalesce(calls.read_flag(r ->> 'is_permanent'), false)
+                    then calls.read_epoch(r ->> 'expiration_timestamp') end,
                case when r ->> 'response_source' = 'automatic' then 'automatic' else 'reply' end,
                id, now()
         from replies

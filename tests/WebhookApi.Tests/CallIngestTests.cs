@@ -182,4 +182,53 @@ public sealed class CallIngestTests(WebhookHost host) : IClassFixture<WebhookHos
         Assert.Equal("no_permission", await host.ScalarAsync<string>(
             "select status from calls.permissions where contact_id = (select contact_id from calls.calls where id = @Id)", seed));
     }
+
+    [Fact]
+    public async Task Malformed_values_in_a_terminate_or_a_permission_reply_lose_only_those_values_never_the_event_or_the_message()
+    {
+        // A customer's call, then a terminate whose duration, times and error code are not numbers.
+        var customer = "5491160000009";
+        await PostAsync(Fixture("call_connect_user_initiated.json", "wacid.bad-1", customer));
+        await PostAsync(Fixture("call_terminate_completed.json", "wacid.bad-1", customer, item =>
+        {
+            item["duration"] = "about a minute";
+            item["start_time"] = "yesterday";
+            item["end_time"] = new JsonObject { ["nested"] = true };
+            item["errors"] = new JsonArray(new JsonObject { ["code"] = "1e99", ["title"] = "Odd" });
+        }));
+        var call = (await CallAsync("wacid.bad-1"))!;
+        // Ended (the event applied), with what could be read; what could not is left empty, not guessed.
+        Assert.Equal("ended", call.State);
+        Assert.Null(call.DurationSeconds);
+        Assert.Null(call.ErrorCode);
+        Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from calls.call_events where call_id = @Id and name = 'terminate'", call));
+        Assert.Equal(0, await host.ScalarAsync<long>("""
+            select count(*) from meta.webhook_events where parse_status = 'ingest_error' and convert_from(body, 'UTF8') like '%wacid.bad-1%'
+            """));
+
+        // A permission reply whose flag and expiry are not what Meta sends: the customer's message is stored, and the
+        // permission is what can be read (temporary, with no known expiry), not lost with the message.
+        var reply = JsonNode.Parse(MultichannelMessages.WebhookApi.Tests.Fixture.Bytes("whatsapp/msg_interactive_call_permission_accept.json"))!.AsObject();
+        var value = reply["entry"]![0]!["changes"]![0]!["value"]!.AsObject();
+        reply["entry"]![0]!["id"] = Waba;
+        value["metadata"]!["phone_number_id"] = Number;
+        if (value["contacts"] is JsonArray contacts) contacts[0]!["wa_id"] = customer;
+        var message = value["messages"]![0]!.AsObject();
+        message["from"] = customer;
+        message["id"] = "wamid.bad-reply";
+        var answer = message["interactive"]!["call_permission_reply"]!.AsObject();
+        answer["is_permanent"] = "maybe";
+        answer["expiration_timestamp"] = "next week";
+        await PostAsync(reply.ToJsonString());
+        Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from chat.messages where provider_message_id = 'wamid.bad-reply'"));
+        Assert.Equal(("temporary", (DateTime?)null), (await host.QueryAsync<(string, DateTime?)>(
+            "select status, expires_at from calls.permissions where contact_id = (select contact_id from calls.calls where id = @Id)", call)).Single());
+
+        // Positive control: the same terminate with Meta's real values fills them in on another call.
+        await PostAsync(Fixture("call_connect_user_initiated.json", "wacid.good-1", customer));
+        await PostAsync(Fixture("call_terminate_completed.json", "wacid.good-1", customer));
+        var good = (await CallAsync("wacid.good-1"))!;
+        Assert.Equal(("ended", "completed"), (good.State, good.Outcome));
+        Assert.NotNull(good.DurationSeconds);
+    }
 }

@@ -38,7 +38,8 @@ begin
         'ended_by', c.ended_by, 'error_code', c.error_code, 'error_title', c.error_title,
         'has_recording', exists (select 1 from calls.recordings r where r.call_id = c.id and r.deleted_at is null));
     -- The preview the inbox shows: a stable code the console translates ([call:missed], [call:completed] …).
-    v_preview := '[call:' || coalesce(c.outcome, c.state) || ']';
+    -- A business call the customer did not pick up is theirs to miss, not ours: "no answer" for the business.
+    v_preview := '[call:' || case when c.direction = 'out' and c.outcome = 'missed' then 'no_answer' else coalesce(c.outcome, c.state) end || ']';
 
     if c.message_id is null then
         insert into chat.messages (project_id, conversation_id, account_id, direction, type, body, payload, status, status_rank,

@@ -63,6 +63,12 @@ public sealed class CallsViewTests : ComponentTest
         Assert.Contains("Ana Agent", done.Find("[data-testid=call-event-who]").TextContent);
         // Positive control for the call back: a completed call offers none.
         Assert.Empty(done.FindAll("[data-testid=call-back]"));
+
+        // A business call the customer did not pick up: "no answer", and no call back offered as if we had missed it.
+        var unanswered = CallCard.Parse("""{"call_id":9,"direction":"out","state":"ended","outcome":"missed","started_by_name":"Ana Agent"}""")!;
+        var outbound = Render<CallEventView>(p => p.Add(c => c.Call, unanswered).Add(c => c.OnCallBack, EventCallback.Factory.Create(this, () => { })));
+        Assert.Equal("No answer", outbound.Find("[data-testid=call-event-outcome]").TextContent.Trim());
+        Assert.Empty(outbound.FindAll("[data-testid=call-back]"));
     }
 
     [Theory]

@@ -12,6 +12,10 @@ public sealed record CallCard(long CallId, string Direction, string State, strin
     /// <summary>The customer called and nobody took it: the thread offers to call back.</summary>
     public bool Missed => Direction == "in" && Outcome is "missed";
 
+    /// <summary>What the thread says: the outcome (or the state while it lives), and for a business call the customer
+    /// did not pick up, "no answer" — a missed call is the business's own, with a call back.</summary>
+    public string OutcomeKey => Direction == "out" && Outcome == "missed" ? "no_answer" : Outcome ?? State;
+
     public static CallCard? Parse(string? json)
     {
         if (string.IsNullOrEmpty(json)) return null;

@@ -83,11 +83,11 @@ begin
             if coalesce(v_c ->> 'direction', 'USER_INITIATED') <> 'USER_INITIATED' or e.event not in ('connect', 'terminate') then
                 continue;
             end if;
-            insert into chat.contacts as k (project_id, channel, external_id, display_name, phone)
-            values (v_account.project_id, 'whatsapp', e.customer_external_id, v_payload ->> 'contact_name',
+            insert into chat.contacts as k (project_id, channel, external_id, bsuid, display_name, phone)
+            values (v_account.project_id, 'whatsapp', e.customer_external_id, v_payload ->> 'contact_bsuid', v_payload ->> 'contact_name',
                     case when e.customer_external_id ~ '^[0-9]+$' then e.customer_external_id end)
             on conflict (project_id, channel, external_id) do update
-                set display_name = coalesce(k.display_name, excluded.display_name)
+                set display_name = coalesce(k.display_name, excluded.display_name), bsuid = coalesce(excluded.bsuid, k.bsuid)
             returning id into v_contact;
             insert into chat.conversations (project_id, account_id, contact_id, channel)
             values (v_account.project_id, v_account.id, v_contact, 'whatsapp')

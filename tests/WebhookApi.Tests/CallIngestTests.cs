@@ -57,6 +57,9 @@ public sealed class CallIngestTests(WebhookHost host) : IClassFixture<WebhookHos
         // A new customer: contact and conversation made, the call's event in the thread, the consoles told.
         Assert.Equal("Test Name", await host.ScalarAsync<string>(
             "select k.display_name from chat.conversations v join chat.contacts k on k.id = v.contact_id where v.id = @ConversationId", call));
+        // Its business-scoped user id (contacts[].user_id), as a message's contact keeps it.
+        Assert.Equal("US.13491208655302741918", await host.ScalarAsync<string>(
+            "select k.bsuid from chat.conversations v join chat.contacts k on k.id = v.contact_id where v.id = @ConversationId", call));
         Assert.Equal(("call", "ringing"), (await host.QueryAsync<(string, string)>(
             "select type, payload->>'state' from chat.messages where id = @MessageId", call)).Single());
         Assert.Equal("[call:ringing]", await host.ScalarAsync<string>("select last_message_preview from chat.conversations where id = @ConversationId", call));

@@ -25,27 +25,31 @@ internal static class WhatsAppCalls
             var direction = call.Str("direction");
             // The customer is the caller of a user-initiated call and the callee of a business-initiated one.
             var customer = direction == "BUSINESS_INITIATED" ? call.Str("to") : call.Str("from");
+            var contact = contacts.Find(customer, null);
             result.BusinessEvents.Add(Row(scope, @event, id, customer, call.Str("status"), call.UnixTime("timestamp"),
-                contacts.Find(customer, null).Name, call, valueErrors));
+                contact.Name, contact.Bsuid, call, valueErrors));
         });
         result.ReadEach(value, "statuses", status =>
         {
             if (status.Str("type") != "call") throw new FormatException("a status of field calls that is not of type call");
             var customer = status.Str("recipient_id");
+            var contact = contacts.Find(customer, null);
             result.BusinessEvents.Add(Row(scope, status.Required("status"), status.Required("id"), customer, null,
-                status.UnixTime("timestamp"), contacts.Find(customer, null).Name, status, default));
+                status.UnixTime("timestamp"), contact.Name, contact.Bsuid, status, default));
         });
         if (!value.HasItems("calls") && !value.HasItems("statuses"))
             throw new FormatException("a calls change with neither calls nor statuses");
     }
 
     private static BusinessEventRow Row(WhatsAppScope scope, string @event, string callId, string? customer, string? status,
-        DateTimeOffset? at, string? name, JsonElement item, JsonElement valueErrors)
+        DateTimeOffset? at, string? name, string? bsuid, JsonElement item, JsonElement valueErrors)
     {
         var payload = new JsonObject
         {
             ["call"] = JsonNode.Parse(item.GetRawText()),
             ["contact_name"] = name,
+            // The business-scoped user id Meta sends beside wa_id (contacts[].user_id), kept on the contact as messages do.
+            ["contact_bsuid"] = bsuid,
             ["value_errors"] = valueErrors.ValueKind == JsonValueKind.Array ? JsonNode.Parse(valueErrors.GetRawText()) : null,
         };
         return new BusinessEventRow

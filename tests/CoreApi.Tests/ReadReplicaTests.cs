@@ -28,6 +28,13 @@ public sealed class ReplicaCoreHost : CoreHost
 
     protected override void Configure(IWebHostBuilder builder) => builder.UseSetting("Database:ReadOnlyConnectionString", ReplicaConnectionString);
 
+    /// <summary>Stops the replica's server (as a crash would) and returns a function that starts it again.</summary>
+    public Action StopReplica()
+    {
+        _replica!.Stop();
+        return () => _replica!.StartAgain();
+    }
+
     public async Task<T> OnReplicaAsync<T>(string sql, object? args = null)
     {
         await using var connection = new NpgsqlConnection(ReplicaConnectionString);
@@ -86,7 +93,9 @@ public sealed class ReadReplicaTests(ReplicaCoreHost host) : IClassFixture<Repli
         var thread = await supervisor.GetFromJsonAsync<JsonElement>($"/conversations/{conversation}/messages");
         Assert.Contains(thread.GetProperty("items").EnumerateArray(), m => m.GetProperty("body").GetString() == "lagging narwhal");
         // … search does not yet (replica), which proves where search reads; the same word is on the primary.
-        Assert.False(await FoundAsync(supervisor, host.DemoProjectId, "narwhal"));
+        // (Waited for, not read once: after another test stopped the replica, reads stay on the primary for
+        // ReadReplica.RetryAfter before trying it again.)
+        await UntilAsync(async () => !await FoundAsync(supervisor, host.DemoProjectId, "narwhal"), "search reads the paused replica");
         Assert.Equal(1L, await host.ScalarAsync<long>("select count(*) from chat.messages where body = 'lagging narwhal'"));
         Assert.Equal(0L, await host.OnReplicaAsync<long>("select count(*) from chat.messages where body = 'lagging narwhal'"));
         // Tiles answer from the replica while it lags.
@@ -96,5 +105,47 @@ public sealed class ReadReplicaTests(ReplicaCoreHost host) : IClassFixture<Repli
         // Replay resumes: search catches up.
         await host.OnReplicaAsync<object>("select pg_wal_replay_resume()");
         await UntilAsync(() => FoundAsync(supervisor, host.DemoProjectId, "narwhal"), "search finds the message once replayed");
+    }
+
+    private static async Task<JsonElement> ReplicaHealthAsync(HttpClient client)
+    {
+        var response = await client.GetAsync("/health");
+        // The replica never takes the service out of a load balancer: 200 whatever the replica's state.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("read_replica");
+    }
+
+    [Fact]
+    public async Task A_replica_that_is_down_sends_search_and_tiles_to_the_primary_and_health_says_so_without_failing_the_service()
+    {
+        var supervisor = await host.As("supervisor@demo.local");
+        var anonymous = host.Anonymous();
+        // Up: healthy, in recovery, with its lag.
+        await UntilAsync(async () => (await ReplicaHealthAsync(anonymous)).GetProperty("status").GetString() == "Healthy", "the replica healthy");
+        var up = await ReplicaHealthAsync(anonymous);
+        Assert.True(up.GetProperty("data").GetProperty("in_recovery").GetBoolean());
+        Assert.True(up.GetProperty("data").TryGetProperty("replay_lag_seconds", out _));
+
+        var start = host.StopReplica();
+        try
+        {
+            // A message written now exists only on the primary: search finds it, so search read the primary.
+            var conversation = await host.ConversationAsync(host.DemoAccountId, "34961000002", "fallback platypus", host.GeneralQueueId);
+            Assert.True(await FoundAsync(supervisor, host.DemoProjectId, "platypus"));
+            var range = $"from={DateTime.UtcNow:yyyy-MM-dd}&to={DateTime.UtcNow:yyyy-MM-dd}";
+            Assert.Equal(HttpStatusCode.OK, (await supervisor.GetAsync($"/projects/{host.DemoProjectId}/dashboards/tiles/messages?{range}")).StatusCode);
+            var down = await ReplicaHealthAsync(anonymous);
+            Assert.Equal("Degraded", down.GetProperty("status").GetString());
+            Assert.Contains("unreachable", down.GetProperty("description").GetString());
+            Assert.True(conversation > 0);
+        }
+        finally
+        {
+            start();
+        }
+        // Back: healthy again (the replica catches up by itself), and search reads it again after the retry pause.
+        await UntilAsync(async () => (await ReplicaHealthAsync(anonymous)).GetProperty("status").GetString() == "Healthy", "the replica healthy again");
+        await UntilAsync(async () => await host.OnReplicaAsync<long>("select count(*) from chat.messages where body = 'fallback platypus'") == 1,
+            "the replica replays what it missed");
     }
 }

@@ -64,8 +64,7 @@ public static class SearchApi
 
         // Search may lag a moment behind (the read replica, when one is configured): a message just sent shows in its
         // thread at once, which reads the primary, and in search when the replica has replayed it.
-        await using var connection = await replica.Source.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<Row>(new CommandDefinition("""
+        var rows = (await replica.ReadAsync(connection => connection.QueryAsync<Row>(new CommandDefinition("""
             select kind, conversation_id, channel, contact_name, contact_external_id, queue_id, status, message_id, note_id, direction,
                    snippet, occurred_at, rank, hit_id
             from chat.search(@projectId, @userId, @allQueues, @queueIds, @text, @channel, @queueId, @tagId, @from, @to, @status, @fetch,
@@ -76,7 +75,7 @@ public static class SearchApi
             queueId, tagId, from = from?.UtcDateTime, to = to?.UtcDateTime, status,
             // One more than the page: whether it comes back says if there is a next page, without an empty last one.
             fetch = size + 1, beforeAt = cursor?.At, beforeRank = cursor?.Rank, beforeId = cursor?.Id,
-        }, cancellationToken: ct))).ToArray();
+        }, cancellationToken: ct)), ct)).ToArray();
         var page = rows.Take(size).ToArray();
         var next = rows.Length > size ? new SearchCursor(page[^1].OccurredAt, page[^1].Rank, page[^1].HitId).ToString() : null;
         return TypedResults.Ok(new Page<SearchHit>(page.Select(r => new SearchHit(r.Kind, r.ConversationId, r.Channel,

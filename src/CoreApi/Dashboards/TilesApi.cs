@@ -54,7 +54,7 @@ public static class TilesApi
     {
         var (tile, filter, refusal) = Resolve(key, query, scope);
         if (refusal is not null) return refusal;
-        return TypedResults.Ok(await ReadAsync(replica.Source, projectId, tile!, filter!, ct));
+        return TypedResults.Ok(await replica.ReadAsync(connection => ReadAsync(connection, projectId, tile!, filter!, ct), ct));
     }
 
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Csv(long projectId, string key, [AsParameters] FilterQuery query,
@@ -62,7 +62,7 @@ public static class TilesApi
     {
         var (tile, filter, refusal) = Resolve(key, query, scope);
         if (refusal is not null) return refusal;
-        var result = await ReadAsync(replica.Source, projectId, tile!, filter! with { Compare = false }, ct);
+        var result = await replica.ReadAsync(connection => ReadAsync(connection, projectId, tile!, filter! with { Compare = false }, ct), ct);
         return TypedResults.File(Encoding.UTF8.GetBytes(ToCsv(result)), "text/csv; charset=utf-8",
             $"{key}_{filter!.From:yyyy-MM-dd}_{filter.To:yyyy-MM-dd}.csv");
     }
@@ -95,9 +95,9 @@ public static class TilesApi
 
     private sealed record Context(string TimeZone, DateTime? FreshAt);
 
-    public static async Task<TileResult> ReadAsync(NpgsqlDataSource db, long projectId, TileCatalog.Tile tile, DashboardFilter filter, CancellationToken ct)
+    public static async Task<TileResult> ReadAsync(NpgsqlConnection connection, long projectId, TileCatalog.Tile tile, DashboardFilter filter,
+        CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
         var context = await connection.QuerySingleAsync<Context>(new CommandDefinition(
             "select p.time_zone, ops.dash_fresh_at() as fresh_at from core.projects p where p.id = @projectId", new { projectId },
             cancellationToken: ct));

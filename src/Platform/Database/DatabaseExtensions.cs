@@ -18,11 +18,54 @@ public sealed class DatabaseOptions
 }
 
 /// <summary>Where lag-tolerant reads go: the replica when one is configured, else the primary. Reads that must see the
-/// caller's own write (a thread after a send, a layout after saving it) keep using the primary data source.</summary>
-public sealed class ReadReplica(NpgsqlDataSource source, bool isReplica)
+/// caller's own write (a thread after a send, a layout after saving it) keep using the primary data source.
+/// A replica that cannot be reached does not take those reads down: they go to the primary, and the replica is not
+/// tried again for <see cref="RetryAfter"/> (a down replica would otherwise cost every read its connect timeout).</summary>
+public sealed class ReadReplica(NpgsqlDataSource primary, NpgsqlDataSource? replica, TimeProvider time)
 {
-    public NpgsqlDataSource Source { get; } = source;
-    public bool IsReplica { get; } = isReplica;
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(10);
+
+    private long _downUntil;
+
+    /// <summary>The replica's data source (for its health check), or null when none is configured.</summary>
+    public NpgsqlDataSource? Replica { get; } = replica;
+    public bool IsReplica => Replica is not null;
+
+    /// <summary>When the replica last failed to answer and the reads went to the primary instead (null: never).</summary>
+    public DateTimeOffset? FellBackAt { get; private set; }
+
+    /// <summary>Runs a read on the replica, or on the primary when there is none or it cannot answer: a failed connect, a
+    /// connection the replica's restart broke (pooled connections die with it), a replica shutting down or starting.
+    /// Only reads come here, so running one again on the primary is safe.</summary>
+    public async Task<T> ReadAsync<T>(Func<NpgsqlConnection, Task<T>> read, CancellationToken ct)
+    {
+        if (Replica is not null && time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _downUntil))
+        {
+            try
+            {
+                await using var connection = await Replica.OpenConnectionAsync(ct);
+                return await read(connection);
+            }
+            catch (Exception ex) when (IsReplicaGone(ex) && !ct.IsCancellationRequested)
+            {
+                FellBackAt = time.GetUtcNow();
+                Interlocked.Exchange(ref _downUntil, (time.GetUtcNow() + RetryAfter).UtcTicks);
+                // The idle connections to a replica that went away are dead too: opened again when it is retried.
+                Replica.Clear();
+            }
+        }
+        await using var fallback = await primary.OpenConnectionAsync(ct);
+        return await read(fallback);
+    }
+
+    private static bool IsReplicaGone(Exception ex) => ex switch
+    {
+        // 08: connection exceptions; 57P: shutting down, crashed, starting ("cannot connect now").
+        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal),
+        NpgsqlException => true, // network, broken connection, connect failure
+        TimeoutException => true,
+        _ => false,
+    };
 }
 
 public static class DatabaseExtensions
@@ -44,10 +87,14 @@ public static class DatabaseExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            if (options.ReadOnlyConnectionString.Length == 0) return new ReadReplica(sp.GetRequiredService<NpgsqlDataSource>(), false);
+            var primary = sp.GetRequiredService<NpgsqlDataSource>();
+            var time = sp.GetService<TimeProvider>() ?? TimeProvider.System;
+            if (options.ReadOnlyConnectionString.Length == 0) return new ReadReplica(primary, null, time);
             var builder = new NpgsqlDataSourceBuilder(options.ReadOnlyConnectionString);
             builder.ConnectionStringBuilder.ApplicationName ??= AppDomain.CurrentDomain.FriendlyName + " (replica)";
-            return new ReadReplica(builder.Build(), true);
+            // A replica that is down should fail fast: the read falls back to the primary (ReadReplica).
+            if (new NpgsqlConnectionStringBuilder(options.ReadOnlyConnectionString).Timeout == 15) builder.ConnectionStringBuilder.Timeout = 3;
+            return new ReadReplica(primary, builder.Build(), time);
         });
         return services;
     }

@@ -16,7 +16,7 @@ public static class ServiceDefaults
         builder.Services.AddOptions<SecretOptions>().BindConfiguration(SecretOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SecretProtector>();
-        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database").AddCheck<ReplicaHealthCheck>("read_replica");
         // Unhandled exceptions and loop failures go to ops.error_log too (src/Platform/Logging/ErrorLogSink.cs).
         var service = builder.Environment.ApplicationName;
         builder.Services.AddSingleton<Serilog.Core.IBatchedLogEventSink>(sp => new Logging.ErrorLogSink(sp, service));

@@ -436,13 +436,15 @@ end
 $$;
 
 -- Part of chat.ingest_staged_messages: a customer's message within 72 h of a campaign message counts as its reply.
+-- Meta's timestamps are whole seconds while sent_at is ours to the microsecond: a reply in the same second as the
+-- send reads as earlier than it, so the send's second is what the reply is compared with.
 create or replace function mass.attribute_replies() returns void
 language plpgsql as $$
 begin
     update mass.recipients r set replied_at = n.occurred_at
     from (select conversation_id, min(occurred_at) as occurred_at from stg_new_messages where direction = 'in' group by 1) n
     where r.conversation_id = n.conversation_id and r.replied_at is null and r.sent_at is not null
-      and n.occurred_at >= r.sent_at and n.occurred_at < r.sent_at + interval '72 hours';
+      and n.occurred_at >= date_trunc('second', r.sent_at) and n.occurred_at < r.sent_at + interval '72 hours';
 end
 $$;
 

@@ -68,8 +68,11 @@ public sealed record AgentCallState(long UserId, string Name, string Presence, s
 /// <param name="RequestRefusal">Why not, as a stable code (CallErrors) when CanRequest is false.</param>
 /// <param name="NextRequestAt">When the limits allow the next request, when they are what stops it.</param>
 /// <param name="PendingRequestAt">A request sent and not answered yet.</param>
+/// <param name="LookupPending">The stored permission was stale and Meta is being asked (the Worker's permission_lookup):
+/// the state may change shortly, pushed like any change.</param>
 public sealed record CallPermissionState(long AccountId, long ContactId, string Status, DateTimeOffset? ExpiresAt, bool CanCall,
-    string? CallRefusal, bool CanRequest, string? RequestRefusal, DateTimeOffset? NextRequestAt, DateTimeOffset? PendingRequestAt);
+    string? CallRefusal, bool CanRequest, string? RequestRefusal, DateTimeOffset? NextRequestAt, DateTimeOffset? PendingRequestAt,
+    bool LookupPending = false);
 
 /// <summary>The permission request's body text (≤ 1,024 characters; the project's default sentence when null).</summary>
 public sealed record PermissionRequestBody(string? Text);

@@ -342,6 +342,54 @@ public sealed class CallsApiTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.True(callId > 0);
     }
 
+    [Fact]
+    public async Task Reading_a_stale_permission_queues_one_lookup_for_the_worker_and_a_fresh_one_none()
+    {
+        var agent = await host.As("agent@demo.local");
+        async Task<(long Conversation, long Contact)> CustomerAsync(string? lookedUpAgo, string status = "no_permission", string? expiresIn = null)
+        {
+            var conversation = await host.ConversationAsync(host.DemoAccountId, NextCustomer(), "hola");
+            var contact = await host.ScalarAsync<long>("select contact_id from chat.conversations where id = @conversation", new { conversation });
+            if (lookedUpAgo is not null)
+                await host.ScalarAsync<int>("""
+                    insert into calls.permissions (account_id, contact_id, project_id, status, expires_at, source, looked_up_at, updated_at)
+                    values (@DemoAccountId, @contact, @DemoProjectId, @status, now() + @expiresIn::interval, 'lookup',
+                            now() - @lookedUpAgo::interval, now() - @lookedUpAgo::interval)
+                    returning 1
+                    """, new { host.DemoAccountId, host.DemoProjectId, contact, status, expiresIn, lookedUpAgo });
+            return (conversation, contact);
+        }
+        async Task<CallPermissionState> ReadAsync(long conversation) =>
+            (await agent.GetFromJsonAsync<CallPermissionState>($"/projects/{host.DemoProjectId}/conversations/{conversation}/call-permission"))!;
+        Task<long> LookupsAsync(long contact) =>
+            host.ScalarAsync<long>("select count(*) from calls.actions where kind = 'permission_lookup' and contact_id = @contact", new { contact });
+
+        // Read from Meta two days ago (older than Calls:PermissionMaxAgeMinutes, a day): two consoles, one lookup.
+        var (stale, staleContact) = await CustomerAsync("2 days");
+        Assert.True((await ReadAsync(stale)).LookupPending);
+        Assert.True((await ReadAsync(stale)).LookupPending);
+        Assert.Equal(1, await LookupsAsync(staleContact));
+        // A temporary permission past its expiry, read before it expired: stale too.
+        var (expired, expiredContact) = await CustomerAsync("2 hours", "temporary", "-1 hour");
+        var expiredState = await ReadAsync(expired);
+        Assert.Equal(("temporary", false, true), (expiredState.Status, expiredState.CanCall, expiredState.LookupPending));
+        Assert.Equal(1, await LookupsAsync(expiredContact));
+        // Never known: asked once.
+        var (unknown, unknownContact) = await CustomerAsync(null);
+        Assert.True((await ReadAsync(unknown)).LookupPending);
+        Assert.Equal(1, await LookupsAsync(unknownContact));
+
+        // Fresh (read an hour ago): nothing queued, nothing pending.
+        var (fresh, freshContact) = await CustomerAsync("1 hour", "temporary", "3 days");
+        Assert.False((await ReadAsync(fresh)).LookupPending);
+        Assert.Equal(0, await LookupsAsync(freshContact));
+
+        // Once the Worker has done the lookup, the stale one may be asked again (no pending one any more).
+        await host.ScalarAsync<int>("update calls.actions set state = 'done', done_at = now() where contact_id = @staleContact returning 1", new { staleContact });
+        Assert.True((await ReadAsync(stale)).LookupPending);
+        Assert.Equal(2, await LookupsAsync(staleContact));
+    }
+
     private const string CallPermissionDefault = MultichannelMessages.CoreApi.Calls.CallPermissionApi.DefaultText;
 
     [Fact]

@@ -182,9 +182,12 @@ begin
     granted as (
         insert into calls.permissions as p (account_id, contact_id, project_id, status, expires_at, source, reply_message_id, updated_at)
         select distinct on (account_id, contact_id) account_id, contact_id, project_id,
+               -- No cast of Meta's text that could fail the batch: a malformed is_permanent is not permanent, a
+               -- malformed expiry is unknown (the permission then reads as expired until a lookup says otherwise).
                case when r ->> 'response' <> 'accept' then 'no_permission'
-                    when coalesce((r ->> 'is_permanent')::boolean, false) then 'permanent' else 'temporary' end,
-               case when r ->> 'response' = 'accept' and not coalesce((r ->> 'is_permanent')::boolean, false)
+                    when coalesce(r ->> 'is_permanent' = 'true', false) then 'permanent' else 'temporary' end,
+               case when r ->> 'response' = 'accept' and not coalesce(r ->> 'is_permanent' = 'true', false)
+                         and r ->> 'expiration_timestamp' ~ '^[0-9]{1,11}$'
                     then to_timestamp((r ->> 'expiration_timestamp')::bigint) end,
                case when r ->> 'response_source' = 'automatic' then 'automatic' else 'reply' end,
                id, now()

@@ -174,6 +174,18 @@ public sealed class CallIngestTests(WebhookHost host) : IClassFixture<WebhookHos
         // The answer stays in the thread as the message it is.
         Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from chat.messages where provider_message_id = 'wamid.perm-reply' and type = 'interactive'"));
 
+        // A reply whose expiry Meta wrote badly still counts, with the expiry unknown; the rest of the batch is kept.
+        message["id"] = "wamid.perm-reply-odd";
+        message["timestamp"] = "1752582500";
+        message["interactive"]!["call_permission_reply"] = new JsonObject
+        {
+            ["response"] = "accept", ["expiration_timestamp"] = "next week", ["is_permanent"] = "maybe", ["response_source"] = "user_action",
+        };
+        await PostAsync(reply.ToJsonString());
+        Assert.Equal(("temporary", (DateTime?)null), (await host.QueryAsync<(string, DateTime?)>(
+            "select status, expires_at from calls.permissions where contact_id = (select contact_id from calls.calls where id = @Id)", seed)).Single());
+        Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from chat.messages where provider_message_id = 'wamid.perm-reply-odd'"));
+
         // The customer later refuses (a newer reply): no permission any more.
         message["id"] = "wamid.perm-reply-2";
         message["timestamp"] = "1752582999";

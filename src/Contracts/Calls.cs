@@ -69,7 +69,7 @@ public sealed record AgentCallState(long UserId, string Name, string Presence, s
 /// <param name="NextRequestAt">When the limits allow the next request, when they are what stops it.</param>
 /// <param name="PendingRequestAt">A request sent and not answered yet.</param>
 /// <param name="LookupPending">The stored permission was stale and Meta is being asked (the Worker's permission_lookup):
-/// the state may change shortly, pushed like any change.</param>
+/// Meta's answer replaces the stored permission within seconds; read the state again to see it (no push tells it).</param>
 public sealed record CallPermissionState(long AccountId, long ContactId, string Status, DateTimeOffset? ExpiresAt, bool CanCall,
     string? CallRefusal, bool CanRequest, string? RequestRefusal, DateTimeOffset? NextRequestAt, DateTimeOffset? PendingRequestAt,
     bool LookupPending = false);

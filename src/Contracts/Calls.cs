@@ -32,15 +32,19 @@ namespace MultichannelMessages.Contracts.Calls;
 /// <param name="AnswerSdp">Meta's answer of an outbound call, once it came; null otherwise.</param>
 public sealed record LiveCall(long Id, long AccountId, string AccountName, long ConversationId, long ContactId, string ContactName,
     string ContactPhone, string Direction, string State, bool OnHold, long? StartedBy, string? StartedByName, long? AcceptedBy,
-    string? AcceptedByName, DateTimeOffset RingingAt, DateTimeOffset? ConnectedAt, string? OfferSdp, string? AnswerSdp);
+    string? AcceptedByName, DateTimeOffset RingingAt, DateTimeOffset? ConnectedAt, string? OfferSdp, string? AnswerSdp,
+    bool PlacedOutside = false);
 
 /// <summary>A call in a conversation's history (and in its thread event).</summary>
-/// <param name="Outcome">completed, missed, rejected, failed, cancelled; null while the call lives.</param>
+/// <param name="Outcome">completed, missed (a customer's call nobody took), no_answer (a business call the customer did
+/// not pick up), rejected, failed, cancelled; null while the call lives (docs/calls.md, "Outcomes").</param>
 /// <param name="EndedBy">customer, agent, meta, platform.</param>
+/// <param name="PlacedOutside">A business call Meta reported that this platform did not place (another app or the
+/// WhatsApp Business app on the number): kept for the history, nobody here is on it.</param>
 public sealed record CallSummary(long Id, long ConversationId, string Direction, string State, string? Outcome, long? AcceptedBy,
     string? AcceptedByName, long? StartedBy, string? StartedByName, DateTimeOffset RingingAt, DateTimeOffset? ConnectedAt,
     DateTimeOffset? EndedAt, int? DurationSeconds, string? EndedBy, int? ErrorCode, string? ErrorTitle, string? ErrorDetails,
-    bool HasRecording);
+    bool HasRecording, bool PlacedOutside = false);
 
 /// <summary>One thing that happened to a call (source: webhook, graph, console, platform).</summary>
 public sealed record CallEvent(DateTimeOffset At, string Source, string Name, string? Detail, string? UserName);

@@ -390,6 +390,26 @@ public sealed class CallsApiTests(CoreHost host) : IClassFixture<CoreHost>
         Assert.Equal(2, await LookupsAsync(staleContact));
     }
 
+    [Fact]
+    public async Task A_business_call_placed_outside_the_platform_is_in_the_conversations_history_marked_so()
+    {
+        var conversationId = await host.ConversationAsync(host.DemoAccountId, NextCustomer(), "hola");
+        // As ingestion keeps one (Meta's id, no marker of ours), and one of ours beside it (the control).
+        await host.ScalarAsync<int>("""
+            insert into calls.calls (project_id, account_id, conversation_id, contact_id, provider_call_id, direction, state, outcome,
+                                     ended_at, placed_outside)
+            select project_id, account_id, id, contact_id, v.wacid, 'out', 'ended', v.outcome, now(), v.outside
+            from chat.conversations, (values ('wacid.outside-' || @conversationId, 'no_answer', true),
+                                             ('wacid.ours-' || @conversationId, 'completed', false)) v(wacid, outcome, outside)
+            where id = @conversationId
+            returning 1
+            """, new { conversationId });
+        var agent = await host.As("agent@demo.local");
+        var calls = await agent.GetFromJsonAsync<CallSummary[]>($"/projects/{host.DemoProjectId}/conversations/{conversationId}/calls") ?? [];
+        Assert.Equal([("no_answer", true), ("completed", false)],
+            calls.OrderBy(c => c.Id).Select(c => (c.Outcome!, c.PlacedOutside)).ToArray());
+    }
+
     private const string CallPermissionDefault = MultichannelMessages.CoreApi.Calls.CallPermissionApi.DefaultText;
 
     [Fact]

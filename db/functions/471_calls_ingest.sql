@@ -60,6 +60,9 @@ begin
             -- Made by its first event: connect, terminate, or (a business call) a status. The recording and
             -- transcription events of a call unknown here have nothing to attach to.
             if e.event not in ('connect', 'terminate', 'RINGING', 'ACCEPTED', 'REJECTED') then continue; end if;
+            -- A direction Meta sent but the parser could not read: who the customer is (from or to) is unknown, so
+            -- nothing is made (a call known here takes the event whatever its direction says). The raw body is kept.
+            if p ->> 'direction' is null and (p -> 'call') ? 'direction' then continue; end if;
             v_out := coalesce(p ->> 'direction', 'USER_INITIATED') = 'BUSINESS_INITIATED';
             -- The customer, found or made as message ingestion does (wa_id, BSUID, name).
             select u.contact_id into v_contact

@@ -256,6 +256,18 @@ public sealed class CallIngestTests(WebhookHost host) : IClassFixture<WebhookHos
         var trail = await host.ScalarAsync<string>("select detail::text from calls.call_events where call_id = @Id and name = 'terminate'", call);
         Assert.Contains("status: unknown value 'TIMED_OUT'", trail);
         Assert.Contains("end_time: not a Unix time", trail);
+
+        // An unreadable direction: on a known call the event still applies; on an unknown one nothing is made.
+        await PostAsync(Fixture("call_connect_user_initiated.json", "wacid.bad-direction", "5491160000019"));
+        await PostAsync(Fixture("call_terminate_completed.json", "wacid.bad-direction", "5491160000019", c =>
+        {
+            c["direction"] = "SIDEWAYS"; c["from"] = "5491160000019";
+        }).Replace(FixtureErrors, NoErrors));
+        Assert.Equal(("ended", "completed"), ((await CallAsync("wacid.bad-direction"))!.State, (await CallAsync("wacid.bad-direction"))!.Outcome));
+        await PostAsync(Fixture("call_connect_user_initiated.json", "wacid.bad-direction-new", "5491160000020", c => c["direction"] = "SIDEWAYS"));
+        Assert.Null(await CallAsync("wacid.bad-direction-new"));
+        Assert.Equal(1, await host.ScalarAsync<long>(
+            "select count(*) from meta.webhook_events where convert_from(body, 'UTF8') like '%wacid.bad-direction-new%'"));
     }
 
     [Fact]

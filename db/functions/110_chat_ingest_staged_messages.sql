@@ -8,19 +8,12 @@ declare
     new_conversations bigint[];
 begin
     -- 1. Contacts and conversations, found or created per project, account and customer.
-    insert into chat.contacts as c (project_id, channel, external_id, bsuid, display_name, phone)
-    select distinct on (m.project_id, m.channel, m.customer_external_id)
-           m.project_id, m.channel, m.customer_external_id, m.customer_bsuid, m.customer_name,
-           case when m.channel = 'whatsapp' and m.customer_external_id ~ '^[0-9]+$' then m.customer_external_id end
+    --    The contact rule is chat.upsert_contacts (105), shared with call ingestion; rows in arrival order.
+    perform chat.upsert_contacts(array_agg(m.project_id order by m.seq), array_agg(m.channel order by m.seq),
+                                 array_agg(m.customer_external_id order by m.seq), array_agg(m.customer_bsuid order by m.seq),
+                                 array_agg(m.customer_name order by m.seq))
     from stg_messages m
-    where m.project_id is not null
-    order by m.project_id, m.channel, m.customer_external_id, m.customer_name is null, m.seq desc
-    on conflict (project_id, channel, external_id) do update
-        set display_name = coalesce(excluded.display_name, c.display_name),
-            bsuid = coalesce(excluded.bsuid, c.bsuid),
-            updated_at = now()
-        where excluded.display_name is distinct from c.display_name and excluded.display_name is not null
-           or excluded.bsuid is distinct from c.bsuid and excluded.bsuid is not null;
+    where m.project_id is not null;
 
     update stg_messages m set contact_id = c.id
     from chat.contacts c

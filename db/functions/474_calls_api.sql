@@ -279,3 +279,32 @@ begin
     return true;
 end
 $$;
+
+-- Asked when a console reads a customer's permission (GET conversations/{id}/call-permission): no webhook says a
+-- temporary permission expired or the user revoked it, so a stored permission that is stale — none known yet, last
+-- read from Meta (or set by a reply) longer than p_max_age ago, or a temporary one past its expiry and not read
+-- since — gets one permission_lookup for the Worker, which writes Meta's truth back. One pending lookup per number and
+-- customer (actions_pending_lookup_key): consoles asking again while it is pending queue nothing more. WhatsApp only.
+-- Returns whether a lookup is pending for the pair.
+create or replace function calls.refresh_permission_if_stale(p_conversation_id bigint, p_max_age interval,
+                                                             p_now timestamptz default now())
+returns boolean
+language plpgsql as $$
+declare
+    v chat.conversations;
+    p calls.permissions;
+begin
+    select * into v from chat.conversations where id = p_conversation_id;
+    if not found or v.channel <> 'whatsapp' then return false; end if;
+    select * into p from calls.permissions where account_id = v.account_id and contact_id = v.contact_id;
+    if p.account_id is null
+       or coalesce(p.looked_up_at, p.updated_at) < p_now - p_max_age
+       or (p.status = 'temporary' and p.expires_at <= p_now and (p.looked_up_at is null or p.looked_up_at < p.expires_at)) then
+        insert into calls.actions (project_id, account_id, contact_id, kind)
+        values (v.project_id, v.account_id, v.contact_id, 'permission_lookup')
+        on conflict (account_id, contact_id) where kind = 'permission_lookup' and state = 'pending' do nothing;
+    end if;
+    return exists (select 1 from calls.actions a where a.account_id = v.account_id and a.contact_id = v.contact_id
+                                                  and a.kind = 'permission_lookup' and a.state = 'pending');
+end
+$$;

@@ -49,35 +49,3 @@ language sql stable as $$
     where c.id = p_call_id and c.project_id = p_project_id
 $$;
 
--- ── Permission look-ups when what the platform knows is stale ───────────────────────────────────────────────────
--- No webhook tells that a temporary permission ran out early or that the customer revoked it in WhatsApp: only Meta's
--- GET call_permissions does. When a person opens a conversation's call panel and the permission the platform holds was
--- last learned (a reply, an automatic grant or a look-up) longer ago than p_max_age, or a temporary one has passed its
--- expiry by the clock, one look-up is queued for the Worker — one per number and customer while one waits (a panel
--- opened by ten people queues one). Nothing is queued for a customer the platform knows nothing about: a look-up per
--- conversation opened would spend Meta's per-second look-up limit on customers who never gave permission.
--- Returns whether a look-up was queued.
-create or replace function calls.refresh_permission_if_stale(p_conversation_id bigint, p_max_age interval) returns boolean
-language plpgsql as $$
-declare
-    v chat.conversations;
-    p calls.permissions;
-begin
-    select * into v from chat.conversations where id = p_conversation_id;
-    if not found or v.channel <> 'whatsapp' then return false; end if;
-    select * into p from calls.permissions where account_id = v.account_id and contact_id = v.contact_id;
-    if not found or p.status = 'no_permission' and p.looked_up_at is not null then return false; end if;
-    if greatest(p.updated_at, coalesce(p.looked_up_at, '-infinity')) > now() - p_max_age
-       and not (p.status = 'temporary' and p.expires_at <= now()) then
-        return false;
-    end if;
-    -- Serialized per number and customer, so two panels opened at once queue one.
-    perform pg_advisory_xact_lock(hashtextextended('calls.permission_lookup:' || v.account_id || ':' || v.contact_id, 0));
-    if exists (select 1 from calls.actions a where a.account_id = v.account_id and a.contact_id = v.contact_id
-               and a.kind = 'permission_lookup' and a.state = 'pending') then
-        return false;
-    end if;
-    insert into calls.actions (project_id, account_id, contact_id, kind) values (v.project_id, v.account_id, v.contact_id, 'permission_lookup');
-    return true;
-end
-$$;

@@ -32,15 +32,19 @@ namespace MultichannelMessages.Contracts.Calls;
 /// <param name="AnswerSdp">Meta's answer of an outbound call, once it came; null otherwise.</param>
 public sealed record LiveCall(long Id, long AccountId, string AccountName, long ConversationId, long ContactId, string ContactName,
     string ContactPhone, string Direction, string State, bool OnHold, long? StartedBy, string? StartedByName, long? AcceptedBy,
-    string? AcceptedByName, DateTimeOffset RingingAt, DateTimeOffset? ConnectedAt, string? OfferSdp, string? AnswerSdp);
+    string? AcceptedByName, DateTimeOffset RingingAt, DateTimeOffset? ConnectedAt, string? OfferSdp, string? AnswerSdp,
+    bool PlacedOutside = false);
 
 /// <summary>A call in a conversation's history (and in its thread event).</summary>
-/// <param name="Outcome">completed, missed, rejected, failed, cancelled; null while the call lives.</param>
+/// <param name="Outcome">completed, missed (a customer's call nobody took), no_answer (a business call the customer did
+/// not pick up), rejected, failed, cancelled; null while the call lives (docs/calls.md, "Outcomes").</param>
 /// <param name="EndedBy">customer, agent, meta, platform.</param>
+/// <param name="PlacedOutside">A business call Meta reported that this platform did not place (another app or the
+/// WhatsApp Business app on the number): kept for the history, nobody here is on it.</param>
 public sealed record CallSummary(long Id, long ConversationId, string Direction, string State, string? Outcome, long? AcceptedBy,
     string? AcceptedByName, long? StartedBy, string? StartedByName, DateTimeOffset RingingAt, DateTimeOffset? ConnectedAt,
     DateTimeOffset? EndedAt, int? DurationSeconds, string? EndedBy, int? ErrorCode, string? ErrorTitle, string? ErrorDetails,
-    bool HasRecording);
+    bool HasRecording, bool PlacedOutside = false);
 
 /// <summary>One thing that happened to a call (source: webhook, graph, console, platform).</summary>
 public sealed record CallEvent(DateTimeOffset At, string Source, string Name, string? Detail, string? UserName);
@@ -68,8 +72,11 @@ public sealed record AgentCallState(long UserId, string Name, string Presence, s
 /// <param name="RequestRefusal">Why not, as a stable code (CallErrors) when CanRequest is false.</param>
 /// <param name="NextRequestAt">When the limits allow the next request, when they are what stops it.</param>
 /// <param name="PendingRequestAt">A request sent and not answered yet.</param>
+/// <param name="LookupPending">The stored permission was stale and Meta is being asked (the Worker's permission_lookup):
+/// Meta's answer replaces the stored permission within seconds; read the state again to see it (no push tells it).</param>
 public sealed record CallPermissionState(long AccountId, long ContactId, string Status, DateTimeOffset? ExpiresAt, bool CanCall,
-    string? CallRefusal, bool CanRequest, string? RequestRefusal, DateTimeOffset? NextRequestAt, DateTimeOffset? PendingRequestAt);
+    string? CallRefusal, bool CanRequest, string? RequestRefusal, DateTimeOffset? NextRequestAt, DateTimeOffset? PendingRequestAt,
+    bool LookupPending = false);
 
 /// <summary>The permission request's body text (≤ 1,024 characters; the project's default sentence when null).</summary>
 public sealed record PermissionRequestBody(string? Text);

@@ -51,45 +51,6 @@ public sealed class CallsApiTests(CoreHost host) : IClassFixture<CoreHost>
     }
 
     [Fact]
-    public async Task Opening_the_call_panel_on_a_stale_or_run_out_permission_queues_one_look_up_and_a_fresh_one_none()
-    {
-        var agent = await host.As("agent@demo.local");
-        async Task<(long Conversation, long Contact)> CustomerAsync(string status, string learned, string? expires)
-        {
-            var conversationId = await host.ConversationAsync(host.DemoAccountId, NextCustomer(), "hola");
-            var contactId = await host.ScalarAsync<long>("select contact_id from chat.conversations where id = @conversationId", new { conversationId });
-            await host.ScalarAsync<int>($"""
-                insert into calls.permissions (account_id, contact_id, project_id, status, expires_at, source, updated_at)
-                values (@DemoAccountId, @contactId, @DemoProjectId, @status, {expires ?? "null"}, 'reply', now() - interval '{learned}') returning 1
-                """, new { host.DemoAccountId, host.DemoProjectId, contactId, status });
-            return (conversationId, contactId);
-        }
-        Task<int> LookupsAsync(long contactId) => host.ScalarAsync<int>(
-            "select count(*)::int from calls.actions where contact_id = @contactId and kind = 'permission_lookup'", new { contactId });
-        async Task OpenPanelAsync(long conversationId) => Assert.Equal(HttpStatusCode.OK,
-            (await agent.GetAsync($"/projects/{host.DemoProjectId}/conversations/{conversationId}/call-permission")).StatusCode);
-
-        var (stale, staleContact) = await CustomerAsync("permanent", "2 days", null);
-        await OpenPanelAsync(stale);
-        await OpenPanelAsync(stale); // a second person, or a second look, while the first waits: still one
-        Assert.Equal(1, await LookupsAsync(staleContact));
-
-        var (runOut, runOutContact) = await CustomerAsync("temporary", "1 hour", "now() - interval '1 minute'");
-        await OpenPanelAsync(runOut);
-        Assert.Equal(1, await LookupsAsync(runOutContact));
-
-        // Learned an hour ago and still valid: nothing asked of Meta; nor for a customer the platform knows nothing of.
-        var (fresh, freshContact) = await CustomerAsync("temporary", "1 hour", "now() + interval '6 days'");
-        await OpenPanelAsync(fresh);
-        Assert.Equal(0, await LookupsAsync(freshContact));
-        var unknown = await host.ConversationAsync(host.DemoAccountId, NextCustomer(), "hola");
-        await OpenPanelAsync(unknown);
-        Assert.Equal(0, await host.ScalarAsync<int>("""
-            select count(*)::int from calls.actions a join chat.conversations v on v.contact_id = a.contact_id where v.id = @unknown
-            """, new { unknown }));
-    }
-
-    [Fact]
     public async Task Only_people_whose_presence_is_online_are_rung_and_their_own_calls_show_whatever_their_presence()
     {
         var (callId, _) = await RingingAsync();
@@ -379,6 +340,74 @@ public sealed class CallsApiTests(CoreHost host) : IClassFixture<CoreHost>
             await ProblemOf(await agent.PostAsJsonAsync($"/projects/{host.DemoProjectId}/conversations/{old}/call-permission-requests", new PermissionRequestBody(null))));
         Assert.Equal(0, await host.ScalarAsync<int>("select count(*)::int from calls.permission_requests where conversation_id = @old", new { old }));
         Assert.True(callId > 0);
+    }
+
+    [Fact]
+    public async Task Reading_a_stale_permission_queues_one_lookup_for_the_worker_and_a_fresh_one_none()
+    {
+        var agent = await host.As("agent@demo.local");
+        async Task<(long Conversation, long Contact)> CustomerAsync(string? lookedUpAgo, string status = "no_permission", string? expiresIn = null)
+        {
+            var conversation = await host.ConversationAsync(host.DemoAccountId, NextCustomer(), "hola");
+            var contact = await host.ScalarAsync<long>("select contact_id from chat.conversations where id = @conversation", new { conversation });
+            if (lookedUpAgo is not null)
+                await host.ScalarAsync<int>("""
+                    insert into calls.permissions (account_id, contact_id, project_id, status, expires_at, source, looked_up_at, updated_at)
+                    values (@DemoAccountId, @contact, @DemoProjectId, @status, now() + @expiresIn::interval, 'lookup',
+                            now() - @lookedUpAgo::interval, now() - @lookedUpAgo::interval)
+                    returning 1
+                    """, new { host.DemoAccountId, host.DemoProjectId, contact, status, expiresIn, lookedUpAgo });
+            return (conversation, contact);
+        }
+        async Task<CallPermissionState> ReadAsync(long conversation) =>
+            (await agent.GetFromJsonAsync<CallPermissionState>($"/projects/{host.DemoProjectId}/conversations/{conversation}/call-permission"))!;
+        Task<long> LookupsAsync(long contact) =>
+            host.ScalarAsync<long>("select count(*) from calls.actions where kind = 'permission_lookup' and contact_id = @contact", new { contact });
+
+        // Read from Meta two days ago (older than Calls:PermissionMaxAgeMinutes, a day): two consoles, one lookup.
+        var (stale, staleContact) = await CustomerAsync("2 days");
+        Assert.True((await ReadAsync(stale)).LookupPending);
+        Assert.True((await ReadAsync(stale)).LookupPending);
+        Assert.Equal(1, await LookupsAsync(staleContact));
+        // A temporary permission past its expiry, read before it expired: stale too.
+        var (expired, expiredContact) = await CustomerAsync("2 hours", "temporary", "-1 hour");
+        var expiredState = await ReadAsync(expired);
+        Assert.Equal(("temporary", false, true), (expiredState.Status, expiredState.CanCall, expiredState.LookupPending));
+        Assert.Equal(1, await LookupsAsync(expiredContact));
+        // Never known: asked once.
+        var (unknown, unknownContact) = await CustomerAsync(null);
+        Assert.True((await ReadAsync(unknown)).LookupPending);
+        Assert.Equal(1, await LookupsAsync(unknownContact));
+
+        // Fresh (read an hour ago): nothing queued, nothing pending.
+        var (fresh, freshContact) = await CustomerAsync("1 hour", "temporary", "3 days");
+        Assert.False((await ReadAsync(fresh)).LookupPending);
+        Assert.Equal(0, await LookupsAsync(freshContact));
+
+        // Once the Worker has done the lookup, the stale one may be asked again (no pending one any more).
+        await host.ScalarAsync<int>("update calls.actions set state = 'done', done_at = now() where contact_id = @staleContact returning 1", new { staleContact });
+        Assert.True((await ReadAsync(stale)).LookupPending);
+        Assert.Equal(2, await LookupsAsync(staleContact));
+    }
+
+    [Fact]
+    public async Task A_business_call_placed_outside_the_platform_is_in_the_conversations_history_marked_so()
+    {
+        var conversationId = await host.ConversationAsync(host.DemoAccountId, NextCustomer(), "hola");
+        // As ingestion keeps one (Meta's id, no marker of ours), and one of ours beside it (the control).
+        await host.ScalarAsync<int>("""
+            insert into calls.calls (project_id, account_id, conversation_id, contact_id, provider_call_id, direction, state, outcome,
+                                     ended_at, placed_outside)
+            select project_id, account_id, id, contact_id, v.wacid, 'out', 'ended', v.outcome, now(), v.outside
+            from chat.conversations, (values ('wacid.outside-' || @conversationId, 'no_answer', true),
+                                             ('wacid.ours-' || @conversationId, 'completed', false)) v(wacid, outcome, outside)
+            where id = @conversationId
+            returning 1
+            """, new { conversationId });
+        var agent = await host.As("agent@demo.local");
+        var calls = await agent.GetFromJsonAsync<CallSummary[]>($"/projects/{host.DemoProjectId}/conversations/{conversationId}/calls") ?? [];
+        Assert.Equal([("no_answer", true), ("completed", false)],
+            calls.OrderBy(c => c.Id).Select(c => (c.Outcome!, c.PlacedOutside)).ToArray());
     }
 
     private const string CallPermissionDefault = MultichannelMessages.CoreApi.Calls.CallPermissionApi.DefaultText;

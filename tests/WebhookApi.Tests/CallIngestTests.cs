@@ -177,6 +177,18 @@ public sealed class CallIngestTests(WebhookHost host) : IClassFixture<WebhookHos
         // The answer stays in the thread as the message it is.
         Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from chat.messages where provider_message_id = 'wamid.perm-reply' and type = 'interactive'"));
 
+        // A reply whose expiry Meta wrote badly still counts, with the expiry unknown; the rest of the batch is kept.
+        message["id"] = "wamid.perm-reply-odd";
+        message["timestamp"] = "1752582500";
+        message["interactive"]!["call_permission_reply"] = new JsonObject
+        {
+            ["response"] = "accept", ["expiration_timestamp"] = "next week", ["is_permanent"] = "maybe", ["response_source"] = "user_action",
+        };
+        await PostAsync(reply.ToJsonString());
+        Assert.Equal(("temporary", (DateTime?)null), (await host.QueryAsync<(string, DateTime?)>(
+            "select status, expires_at from calls.permissions where contact_id = (select contact_id from calls.calls where id = @Id)", seed)).Single());
+        Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from chat.messages where provider_message_id = 'wamid.perm-reply-odd'"));
+
         // The customer later refuses (a newer reply): no permission any more.
         message["id"] = "wamid.perm-reply-2";
         message["timestamp"] = "1752582999";
@@ -233,5 +245,191 @@ public sealed class CallIngestTests(WebhookHost host) : IClassFixture<WebhookHos
         var good = (await CallAsync("wacid.good-1"))!;
         Assert.Equal(("ended", "completed"), (good.State, good.Outcome));
         Assert.NotNull(good.DurationSeconds);
+    }
+
+    private const string NoErrors = "\"errors\":[]";
+    private const string FixtureErrors = "\"errors\":[{\"code\":12455,\"message\":\"ERROR_TITLE\",\"href\":\"ERROR_HREF\",\"error_data\":{\"details\":\"ERROR_DETAILS\"}}]";
+
+    /// <summary>A business call as the Core API and the Worker leave it (connecting, the marker sent), for customer
+    /// <paramref name="customer"/>, whose contact a customer's call makes first.</summary>
+    private async Task<long> PlacedCallAsync(string customer, string seedWacid)
+    {
+        await PostAsync(Fixture("call_connect_user_initiated.json", seedWacid, customer));
+        var seed = (await CallAsync(seedWacid))!;
+        return await host.ScalarAsync<long>("""
+            insert into calls.calls (project_id, account_id, conversation_id, contact_id, direction, state, offer_sdp)
+            select project_id, account_id, conversation_id, contact_id, 'out', 'connecting', 'browser offer' from calls.calls where id = @Id
+            returning id
+            """, seed);
+    }
+
+    [Fact]
+    public async Task A_malformed_duration_still_ends_the_call_with_everything_else_and_the_trail_names_it()
+    {
+        await PostAsync(Fixture("call_connect_user_initiated.json", "wacid.bad-duration", "5491160000010"));
+        await PostAsync(Fixture("call_terminate_completed.json", "wacid.bad-duration", "5491160000010", c =>
+        {
+            c["direction"] = "USER_INITIATED"; c["duration"] = "two minutes";
+        }).Replace(FixtureErrors, NoErrors));
+
+        var call = (await CallAsync("wacid.bad-duration"))!;
+        // Ended, completed (Meta's start_time says it connected), its times read; only the duration is unknown.
+        Assert.Equal(("ended", "completed", (int?)null), (call.State, call.Outcome, call.DurationSeconds));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1671644824).UtcDateTime, call.ConnectedAt);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1671644944).UtcDateTime,
+            await host.ScalarAsync<DateTime>("select ended_at from calls.calls where id = @Id", call));
+        var trail = await host.ScalarAsync<string>(
+            "select detail::text from calls.call_events where call_id = @Id and name = 'terminate'", call);
+        Assert.Contains("duration: not a number of seconds", trail);
+        Assert.Contains("two minutes", trail); // Meta's value as sent
+        Assert.Equal("completed", await host.ScalarAsync<string>("select payload->>'outcome' from chat.messages where id = @MessageId", call));
+
+        // Positive control: the same terminate with a readable duration records it and names nothing.
+        await PostAsync(Fixture("call_connect_user_initiated.json", "wacid.good-duration", "5491160000011"));
+        await PostAsync(Fixture("call_terminate_completed.json", "wacid.good-duration", "5491160000011", c => c["direction"] = "USER_INITIATED")
+            .Replace(FixtureErrors, NoErrors));
+        var good = (await CallAsync("wacid.good-duration"))!;
+        Assert.Equal(("completed", (int?)120), (good.Outcome, good.DurationSeconds));
+        Assert.Equal(0, await host.ScalarAsync<long>(
+            "select count(*) from calls.call_events where call_id = @Id and detail ? 'value_errors'", good));
+    }
+
+    [Fact]
+    public async Task A_malformed_status_or_end_time_loses_only_that_value()
+    {
+        // An unknown terminate status: the call still ends (not failed: Meta did not say FAILED), at the webhook's time.
+        await PostAsync(Fixture("call_connect_user_initiated.json", "wacid.bad-status", "5491160000012"));
+        await PostAsync(Fixture("call_terminate_completed.json", "wacid.bad-status", "5491160000012", c =>
+        {
+            c["direction"] = "USER_INITIATED"; c["status"] = "TIMED_OUT"; c["end_time"] = "later";
+        }));
+        var call = (await CallAsync("wacid.bad-status"))!;
+        Assert.Equal(("ended", "completed", (int?)120, (int?)null), (call.State, call.Outcome, call.DurationSeconds, call.ErrorCode));
+        var trail = await host.ScalarAsync<string>("select detail::text from calls.call_events where call_id = @Id and name = 'terminate'", call);
+        Assert.Contains("status: unknown value 'TIMED_OUT'", trail);
+        Assert.Contains("end_time: not a Unix time", trail);
+
+        // An unreadable direction: on a known call the event still applies; on an unknown one nothing is made.
+        await PostAsync(Fixture("call_connect_user_initiated.json", "wacid.bad-direction", "5491160000019"));
+        await PostAsync(Fixture("call_terminate_completed.json", "wacid.bad-direction", "5491160000019", c =>
+        {
+            c["direction"] = "SIDEWAYS"; c["from"] = "5491160000019";
+        }).Replace(FixtureErrors, NoErrors));
+        Assert.Equal(("ended", "completed"), ((await CallAsync("wacid.bad-direction"))!.State, (await CallAsync("wacid.bad-direction"))!.Outcome));
+        await PostAsync(Fixture("call_connect_user_initiated.json", "wacid.bad-direction-new", "5491160000020", c => c["direction"] = "SIDEWAYS"));
+        Assert.Null(await CallAsync("wacid.bad-direction-new"));
+        Assert.Equal(1, await host.ScalarAsync<long>(
+            "select count(*) from meta.webhook_events where convert_from(body, 'UTF8') like '%wacid.bad-direction-new%'"));
+    }
+
+    [Fact]
+    public async Task A_business_call_the_customer_did_not_pick_up_is_no_answer_not_missed()
+    {
+        var callId = await PlacedCallAsync("5491160000013", "wacid.seed-na");
+        var marker = "mm-call-" + callId;
+        await PostAsync(Fixture("call_connect_business_initiated.json", "wacid.out-na", "5491160000013", c => c["biz_opaque_callback_data"] = marker));
+        await PostAsync(Fixture("call_status_ringing.json", "wacid.out-na", "5491160000013"));
+        // It rang out: terminate FAILED, no error, no start_time or duration (the sandbox's ignore, Meta's ring timeout).
+        await PostAsync(Fixture("call_terminate_completed.json", "wacid.out-na", "5491160000013", c =>
+        {
+            c["status"] = "FAILED"; c.Remove("start_time"); c.Remove("end_time"); c.Remove("duration"); c["biz_opaque_callback_data"] = marker;
+        }).Replace(FixtureErrors, NoErrors));
+
+        var call = (await CallAsync("wacid.out-na"))!;
+        Assert.Equal((callId, "ended", "no_answer", "customer", (int?)null), (call.Id, call.State, call.Outcome, call.EndedBy, call.ErrorCode));
+        Assert.Equal("no_answer", await host.ScalarAsync<string>("select payload->>'outcome' from chat.messages where id = @MessageId", call));
+        Assert.Equal("[call:no_answer]", await host.ScalarAsync<string>("select last_message_preview from chat.conversations where id = @ConversationId", call));
+    }
+
+    [Fact]
+    public async Task A_connected_call_that_ends_failed_is_failed_only_with_metas_error()
+    {
+        // Connected, then FAILED with a media error (138021): failed, with Meta's error.
+        var first = await PlacedCallAsync("5491160000014", "wacid.seed-f1");
+        await PostAsync(Fixture("call_connect_business_initiated.json", "wacid.out-f1", "5491160000014", c => c["biz_opaque_callback_data"] = "mm-call-" + first));
+        await PostAsync(Fixture("call_status_ringing.json", "wacid.out-f1", "5491160000014", s => s["status"] = "ACCEPTED"));
+        await PostAsync(Fixture("call_terminate_completed.json", "wacid.out-f1", "5491160000014", c => c["status"] = "FAILED")
+            .Replace(FixtureErrors, "\"errors\":[{\"code\":138021,\"message\":\"Media timeout\",\"error_data\":{\"details\":\"No media for 20 s\"}}]"));
+        var failed = (await CallAsync("wacid.out-f1"))!;
+        Assert.Equal(("failed", (int?)138021, "Media timeout", "meta", (int?)120),
+            (failed.Outcome, failed.ErrorCode, failed.ErrorTitle, failed.EndedBy, failed.DurationSeconds));
+
+        // Connected, then FAILED with no error: the call happened and ended; completed, no error shown.
+        var second = await PlacedCallAsync("5491160000015", "wacid.seed-f2");
+        await PostAsync(Fixture("call_connect_business_initiated.json", "wacid.out-f2", "5491160000015", c => c["biz_opaque_callback_data"] = "mm-call-" + second));
+        await PostAsync(Fixture("call_status_ringing.json", "wacid.out-f2", "5491160000015", s => s["status"] = "ACCEPTED"));
+        await PostAsync(Fixture("call_terminate_completed.json", "wacid.out-f2", "5491160000015", c => c["status"] = "FAILED").Replace(FixtureErrors, NoErrors));
+        var completed = (await CallAsync("wacid.out-f2"))!;
+        Assert.Equal(("completed", (int?)null, "customer"), (completed.Outcome, completed.ErrorCode, completed.EndedBy));
+    }
+
+    [Fact]
+    public async Task A_business_call_placed_outside_the_platform_is_kept_once_as_the_accounts_call()
+    {
+        var customer = "5491160000016";
+        // No marker of ours (another app or the WhatsApp Business app on the same number).
+        var connect = Fixture("call_connect_business_initiated.json", "wacid.outside", customer, c => c.Remove("biz_opaque_callback_data"));
+        await PostAsync(connect);
+        await PostAsync(connect + " "); // Meta again
+        await PostAsync(Fixture("call_status_ringing.json", "wacid.outside", customer, s => s["status"] = "ACCEPTED"));
+
+        var live = (await CallAsync("wacid.outside"))!;
+        Assert.Equal(("out", "connected"), (live.Direction, live.State));
+        Assert.False(string.IsNullOrEmpty(live.AnswerSdp));
+        Assert.True(await host.ScalarAsync<bool>("select placed_outside from calls.calls where id = @Id", live));
+        Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from calls.calls where provider_call_id = 'wacid.outside'"));
+        Assert.Equal(customer, await host.ScalarAsync<string>(
+            "select k.external_id from chat.conversations v join chat.contacts k on k.id = v.contact_id where v.id = @ConversationId", live));
+
+        await PostAsync(Fixture("call_terminate_completed.json", "wacid.outside", customer, c => c.Remove("biz_opaque_callback_data")).Replace(FixtureErrors, NoErrors));
+        var done = (await CallAsync("wacid.outside"))!;
+        Assert.Equal(("ended", "completed", (int?)120), (done.State, done.Outcome, done.DurationSeconds));
+        Assert.Equal("[call:completed]", await host.ScalarAsync<string>("select last_message_preview from chat.conversations where id = @ConversationId", done));
+        Assert.Equal(["connect", "connect", "accepted", "terminate"],
+            await host.QueryAsync<string>("select name from calls.call_events where call_id = @Id order by id", done));
+        // A platform's own call is not placed_outside (positive control of the flag).
+        var ours = await PlacedCallAsync("5491160000017", "wacid.seed-ours");
+        Assert.False(await host.ScalarAsync<bool>("select placed_outside from calls.calls where id = @ours", new { ours }));
+    }
+
+    [Fact]
+    public async Task A_calls_contact_gets_the_bsuid_and_a_bsuid_only_caller_is_the_same_contact_their_messages_find()
+    {
+        // The fixture's contacts[] carries the caller's user_id beside their wa_id.
+        await PostAsync(Fixture("call_connect_user_initiated.json", "wacid.bsuid-1", "5491160000018"));
+        var call = (await CallAsync("wacid.bsuid-1"))!;
+        Assert.Equal("US.13491208655302741918", await host.ScalarAsync<string>(
+            "select k.bsuid from calls.calls c join chat.contacts k on k.id = c.contact_id where c.id = @Id", call));
+
+        // A user with a username: no phone, only their BSUID, in the call and in contacts[].
+        var bsuid = "AR.77001122334455";
+        var bsuidCall = JsonNode.Parse(Fixture("call_connect_user_initiated.json", "wacid.bsuid-2", "unused", c =>
+        {
+            c.Remove("from"); c["from_user_id"] = bsuid;
+        }))!;
+        bsuidCall["entry"]![0]!["changes"]![0]!["value"]!["contacts"] = new JsonArray(new JsonObject
+        {
+            ["profile"] = new JsonObject { ["name"] = "Username User" }, ["user_id"] = bsuid,
+        });
+        await PostAsync(bsuidCall.ToJsonString());
+        var byBsuid = (await CallAsync("wacid.bsuid-2"))!;
+        var contact = (await host.QueryAsync<(string ExternalId, string? Bsuid, string? Phone)>(
+            "select k.external_id, k.bsuid, k.phone from calls.calls c join chat.contacts k on k.id = c.contact_id where c.id = @Id", byBsuid)).Single();
+        Assert.Equal((bsuid, bsuid, (string?)null), contact);
+        Assert.Equal("Username User", await host.ScalarAsync<string>(
+            "select k.display_name from calls.calls c join chat.contacts k on k.id = c.contact_id where c.id = @Id", byBsuid));
+
+        // Their message later: message ingestion finds the same contact and conversation.
+        var message = JsonNode.Parse(MultichannelMessages.WebhookApi.Tests.Fixture.Bytes("whatsapp/msg_interactive_call_permission_accept.json"))!.AsObject();
+        message["entry"]![0]!["id"] = Waba;
+        var value = message["entry"]![0]!["changes"]![0]!["value"]!.AsObject();
+        value["metadata"]!["phone_number_id"] = Number;
+        value.Remove("contacts");
+        var m = value["messages"]![0]!.AsObject();
+        m.Remove("from"); m["from_user_id"] = bsuid; m["id"] = "wamid.bsuid-msg"; m.Remove("context"); m.Remove("interactive");
+        m["type"] = "text"; m["text"] = new JsonObject { ["body"] = "hola" };
+        await PostAsync(message.ToJsonString());
+        Assert.Equal(byBsuid.ConversationId, await host.ScalarAsync<long>(
+            "select conversation_id from chat.messages where provider_message_id = 'wamid.bsuid-msg'"));
     }
 }

@@ -4,6 +4,7 @@ using MultichannelMessages.Contracts.Calls;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Collaboration;
 using MultichannelMessages.CoreApi.Errors;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace MultichannelMessages.CoreApi.Calls;
@@ -41,17 +42,16 @@ public static class CallPermissionApi
             row.RequestRefusal is null, row.RequestRefusal, Utc(row.NextRequestAt), Utc(row.PendingRequestAt));
     }
 
-    /// <summary>How old what the platform knows of a customer's permission may be before opening the call panel asks Meta
-    /// again (a look-up by the Worker; the panel shows what is known meanwhile and the look-up's answer next time).</summary>
-    public static readonly TimeSpan LookupAfter = TimeSpan.FromHours(24);
-
+    /// <summary>The permission as stored; when it is stale (Calls:PermissionMaxAgeMinutes, or a temporary one past its
+    /// expiry) one lookup is queued so Meta's truth replaces it (calls.refresh_permission_if_stale).</summary>
     public static async Task<Ok<CallPermissionState>> Get(long projectId, long conversationId, ConversationScope conversation,
-        NpgsqlDataSource db, CancellationToken ct)
+        NpgsqlDataSource db, IOptions<CallsOptions> options, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        await connection.ExecuteScalarAsync<bool>(new CommandDefinition("select calls.refresh_permission_if_stale(@conversationId, @maxAge)",
-            new { conversationId, maxAge = LookupAfter }, cancellationToken: ct));
-        return TypedResults.Ok(await StateAsync(connection, conversationId, ct));
+        var pending = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "select calls.refresh_permission_if_stale(@conversationId, make_interval(mins => @minutes))",
+            new { conversationId, minutes = options.Value.PermissionMaxAgeMinutes }, cancellationToken: ct));
+        return TypedResults.Ok(await StateAsync(connection, conversationId, ct) with { LookupPending = pending });
     }
 
     public static async Task<Results<Ok<CallPermissionState>, ProblemHttpResult>> Request(long projectId, long conversationId,

@@ -38,15 +38,15 @@ public static class CallsApi
         long? AssignedUserId, long ContactId, string ContactName, string ContactPhone, string Direction, string State, string? Outcome,
         bool OnHold, long? StartedBy, string? StartedByName, long? AcceptedBy, string? AcceptedByName, DateTime RingingAt,
         DateTime? ConnectedAt, DateTime? EndedAt, int? DurationSeconds, string? EndedBy, int? ErrorCode, string? ErrorTitle,
-        string? ErrorDetails, string? OfferSdp, string? AnswerSdp, bool HasRecording, bool MayTake)
+        string? ErrorDetails, string? OfferSdp, string? AnswerSdp, bool HasRecording, bool MayTake, bool PlacedOutside)
     {
         public LiveCall Live() => new(Id, AccountId, AccountName, ConversationId, ContactId, ContactName, ContactPhone, Direction, State,
             OnHold, StartedBy, StartedByName, AcceptedBy, AcceptedByName, Utc(RingingAt), Utc(ConnectedAt),
-            Direction == "in" ? OfferSdp : null, Direction == "out" ? AnswerSdp : null);
+            Direction == "in" ? OfferSdp : null, Direction == "out" ? AnswerSdp : null, PlacedOutside);
 
         public CallSummary Summary() => new(Id, ConversationId, Direction, State, Outcome, AcceptedBy, AcceptedByName, StartedBy,
             StartedByName, Utc(RingingAt), Utc(ConnectedAt), Utc(EndedAt), DurationSeconds, EndedBy, ErrorCode, ErrorTitle, ErrorDetails,
-            HasRecording);
+            HasRecording, PlacedOutside);
     }
 
     private static DateTimeOffset Utc(DateTime at) => new(DateTime.SpecifyKind(at, DateTimeKind.Utc));
@@ -62,7 +62,7 @@ public static class CallsApi
                c.accepted_by, au.display_name as accepted_by_name, c.ringing_at, c.connected_at, c.ended_at, c.duration_seconds,
                c.ended_by, c.error_code, c.error_title, c.error_details, c.offer_sdp, c.answer_sdp,
                exists (select 1 from calls.recordings r where r.call_id = c.id and r.deleted_at is null) as has_recording,
-               calls.listed_for(c.account_id, @userId, 'take') as may_take
+               calls.listed_for(c.account_id, @userId, 'take') as may_take, c.placed_outside
         from calls.calls c
         join meta.accounts a on a.id = c.account_id
         join chat.conversations v on v.id = c.conversation_id

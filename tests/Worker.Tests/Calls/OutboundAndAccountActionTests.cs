@@ -195,6 +195,52 @@ public sealed class OutboundAndAccountActionTests
         Assert.Equal(("no_permission", (DateTime?)null), (rows[never].Status, rows[never].ExpiresAt));
     }
 
+    [Fact]
+    public async Task A_stale_permission_queues_one_lookup_and_the_worker_brings_back_metas_truth()
+    {
+        var kit = await CallKit.StartAsync("call_lookup_stale");
+        await using var sandbox = kit.Sandbox;
+        // Meta's truth: the customer gave permanent permission. Stored here: a temporary one that expired yesterday.
+        await kit.GrantPermissionAsync("5491155550207", permanent: true);
+        var (expired, expiredConversation) = await kit.CustomerAsync("5491155550207");
+        // Another customer, read from Meta two days ago: older than the allowed age.
+        var (old, oldConversation) = await kit.CustomerAsync("5491155550208");
+        // A third, read an hour ago: fresh, so nothing is queued for them (the control).
+        var (fresh, freshConversation) = await kit.CustomerAsync("5491155550209");
+        await kit.Db.ExecuteAsync("""
+            insert into calls.permissions (account_id, contact_id, project_id, status, expires_at, source, looked_up_at, updated_at) values
+                (@AccountId, @expired, @ProjectId, 'temporary', now() - interval '1 day', 'reply', null, now() - interval '8 days'),
+                (@AccountId, @old, @ProjectId, 'no_permission', null, 'lookup', now() - interval '2 days', now() - interval '2 days'),
+                (@AccountId, @fresh, @ProjectId, 'no_permission', null, 'lookup', now() - interval '1 hour', now() - interval '1 hour')
+            """, new { kit.AccountId, kit.Db.ProjectId, expired, old, fresh });
+
+        // What GET conversations/{id}/call-permission runs (Calls:PermissionMaxAgeMinutes = a day), asked twice by
+        // two consoles before the Worker runs: one lookup per customer.
+        foreach (var conversation in new[] { expiredConversation, expiredConversation, oldConversation, freshConversation })
+            await kit.Db.ScalarAsync<bool>("select calls.refresh_permission_if_stale(@conversation, interval '1 day')", new { conversation });
+        var queued = (await kit.Db.QueryAsync<(long Id, long ContactId)>(
+            "select id, contact_id from calls.actions where kind = 'permission_lookup' order by id")).ToList();
+        Assert.Equal([expired, old], queued.Select(q => q.ContactId));
+
+        await using var worker = WorkerHost.Start(kit.Db, sandbox);
+        foreach (var (id, _) in queued)
+            Assert.Equal("done", (await kit.WaitForActionAsync(id, "the stale permission looked up")).State);
+
+        var rows = (await kit.Db.QueryAsync<(long ContactId, string Status, DateTime? ExpiresAt, string Source, DateTime? LookedUpAt)>(
+            "select contact_id, status, expires_at, source, looked_up_at from calls.permissions")).ToDictionary(r => r.ContactId);
+        Assert.Equal(("permanent", (DateTime?)null, "lookup"), (rows[expired].Status, rows[expired].ExpiresAt, rows[expired].Source));
+        Assert.InRange((DateTime.UtcNow - rows[old].LookedUpAt!.Value).TotalMinutes, 0, 5);
+        Assert.InRange((DateTime.UtcNow - rows[fresh].LookedUpAt!.Value).TotalMinutes, 55, 65); // untouched
+        // The state the console reads is Meta's now: no longer an expired permission (the number's calling settings
+        // are not saved in this test, hence calling_disabled).
+        Assert.Equal(("permanent", "calling_disabled"), (await kit.Db.QueryAsync<(string, string)>(
+            "select status, call_refusal from calls.permission_state(@expiredConversation)", new { expiredConversation })).Single());
+
+        // Refreshed: asking again queues nothing, and says no lookup is pending.
+        Assert.False(await kit.Db.ScalarAsync<bool>("select calls.refresh_permission_if_stale(@expiredConversation, interval '1 day')", new { expiredConversation }));
+        Assert.Equal(2, await kit.Db.ScalarAsync<long>("select count(*) from calls.actions where kind = 'permission_lookup'"));
+    }
+
     private static Task SaveSettingsAsync(CallKit kit, bool enabled, string? callHours) => kit.Db.ExecuteAsync("""
         insert into calls.settings (account_id, project_id, calling_enabled, icon_visible, callback_permission, call_hours)
         values (@AccountId, @ProjectId, @enabled, false, true, @callHours::jsonb)

@@ -1,5 +1,6 @@
 using Dapper;
 using MultichannelMessages.Migrator.Import;
+using MultichannelMessages.Platform.Import;
 using MultichannelMessages.TestSupport;
 using Npgsql;
 using static MultichannelMessages.Migrator.Tests.ImportFiles;

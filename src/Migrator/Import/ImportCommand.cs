@@ -1,3 +1,4 @@
+using MultichannelMessages.Platform.Import;
 using Npgsql;
 
 namespace MultichannelMessages.Migrator.Import;

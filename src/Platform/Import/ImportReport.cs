@@ -2,7 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Npgsql;
 
-namespace MultichannelMessages.Migrator.Import;
+namespace MultichannelMessages.Platform.Import;
 
 public sealed record ImportReportRow(string Entity, long Source, long New, long Matched, long Present, long Rejected, long Unexplained,
     IReadOnlyDictionary<string, long> Reasons);

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace MultichannelMessages.Migrator.Import;
+namespace MultichannelMessages.Platform.Import;
 
 /// <summary>
 /// The generic format, version 1 (docs/import.md): one JSON object a line with "type" and "v". Each line becomes one

@@ -1,4 +1,4 @@
-namespace MultichannelMessages.Migrator.Import;
+namespace MultichannelMessages.Platform.Import;
 
 // The generic format's records once read and checked (docs/import.md). Ids and references are the source's strings;
 // Line is the 1-based line of the file, the key of every reject.

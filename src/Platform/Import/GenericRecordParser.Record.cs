@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MultichannelMessages.Migrator.Import;
+namespace MultichannelMessages.Platform.Import;
 
 /// <summary>Reading one record's fields, refusing with a stable reason.</summary>
 public sealed partial class GenericRecordParser

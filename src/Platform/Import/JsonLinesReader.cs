@@ -1,4 +1,4 @@
-namespace MultichannelMessages.Migrator.Import;
+namespace MultichannelMessages.Platform.Import;
 
 /// <summary>
 /// Reads a file line by line as raw UTF-8 bytes, knowing each line's byte offset, so an import can record where it

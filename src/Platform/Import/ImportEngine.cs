@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using Dapper;
 using Npgsql;
 
-namespace MultichannelMessages.Migrator.Import;
+namespace MultichannelMessages.Platform.Import;
 
 public sealed record ImportOptions(long ProjectId, string File, string SourceSystem, string Source = "generic", int BatchSize = 5_000)
 {

@@ -1,7 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 
-namespace MultichannelMessages.Migrator.Import;
+namespace MultichannelMessages.Platform.Import;
 
 /// <summary>
 /// Writes one batch into the staging tables of db/functions/480_import_staging.sql by binary COPY (their columns are

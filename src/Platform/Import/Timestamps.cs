@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace MultichannelMessages.Migrator.Import;
+namespace MultichannelMessages.Platform.Import;
 
 /// <summary>ISO 8601 with a zone (a time without one is ambiguous and refused), or Unix seconds / milliseconds as
 /// Meta sends them (10^11 and above is milliseconds). Before 2000 or more than a day ahead is broken.</summary>

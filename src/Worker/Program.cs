@@ -6,7 +6,7 @@ using MultichannelMessages.Worker.Outbox;
 // (sends with pacing, retries, dead letters; media files uploaded first), the media download loop, the shared
 // inbox's loops (auto-assignment, lock expiry, internal-chat purge), template submission and sync, the AI agents (with
 // customers' media turned into text and the agents' manual), validation of accounts connected from the console,
-// WhatsApp calls (the Calling API's actions and the ring timeout), the dashboards' rollups, retention of what the
+// WhatsApp calls (the Calling API's actions and the ring timeout), the dashboards' rollups, imports queued from the console, retention of what the
 // platform keeps only for a while, and the heartbeats that report each loop's liveness.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(OutboxMetrics.MeterName);
@@ -23,6 +23,7 @@ builder.AddCalls();
 builder.AddAiMedia();
 builder.AddAiManual();
 builder.AddDashboardRollups();
+builder.AddImports();
 builder.AddRetention();
 builder.AddHeartbeats();
 

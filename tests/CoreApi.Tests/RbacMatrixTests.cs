@@ -217,6 +217,23 @@ public sealed partial class RbacMatrixTests(RbacMatrixTests.Fixture fixture) : I
                     (select min(id) from core.users))
                 """, new { DemoProjectId, agentId });
             await SeedClassificationAsync(db);
+            await SeedImportAsync(db);
+        }
+
+        /// <summary>Imports: a run and a running job of it (cancelling it only asks the Worker to stop, so every caller
+        /// allowed to may cancel it again).</summary>
+        private async Task SeedImportAsync(NpgsqlConnection db)
+        {
+            _ids["importRunId"] = await db.ExecuteScalarAsync<long>("""
+                insert into ops.import_runs (project_id, source, source_system, file_name, file_sha256, file_bytes)
+                values (@DemoProjectId, 'generic', 'matrix', 'matrix.jsonl', 'matrix', 1) returning id
+                """, new { DemoProjectId });
+            _ids["importJobId"] = await db.ExecuteScalarAsync<long>("""
+                insert into ops.import_jobs (project_id, source, source_system, file_name, storage_key, size_bytes, file_sha256, status,
+                                             run_id, lease_owner, lease_until)
+                values (@DemoProjectId, 'generic', 'matrix', 'matrix.jsonl', 'p0/import/matrix', 1, 'matrix', 'running', @run, 'matrix',
+                        now() + interval '1 day') returning id
+                """, new { DemoProjectId, run = _ids["importRunId"] });
         }
 
         /// <summary>Chatbots: a published flow and an (disabled) activation of it. The bots routes' {activationId} is a flow

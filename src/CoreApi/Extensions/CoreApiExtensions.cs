@@ -26,6 +26,7 @@ public static class CoreApiExtensions
         builder.Services.AddOptions<People.SmtpOptions>().BindConfiguration(People.SmtpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<People.LinkMailer>();
         builder.Services.AddOptions<Mass.MassOptions>().BindConfiguration(Mass.MassOptions.Section);
+        builder.Services.AddOptions<Import.ImportApiOptions>().BindConfiguration(Import.ImportApiOptions.Section);
         builder.Services.AddOptions<Calls.CallsOptions>().BindConfiguration(Calls.CallsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<Meta.MetaAdminOptions>().BindConfiguration(Meta.MetaAdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // The clock of the window rule: sends pass it to the database, so tests can move it (FakeTimeProvider).

@@ -51,6 +51,7 @@ public sealed partial class GenericRecordParser
                 return;
             }
             batch.Count(type);
+            CountDroppedFields(root, type, batch);
             var record = new Record(root, line, type);
             try
             {
@@ -67,6 +68,31 @@ public sealed partial class GenericRecordParser
                 batch.Rejects.Add(new RejectRow(line, type, record.SourceId ?? Text(root, "id"), refused.Reason, Clip(refused.Message)));
             }
         }
+    }
+
+    /// <summary>The fields the format names per record type (docs/import.md); any other is dropped, and counted so the
+    /// report shows what a converter left behind.</summary>
+    private static readonly Dictionary<string, HashSet<string>> KnownFields = new()
+    {
+        ["account"] = ["type", "v", "id", "channel", "externalId", "wabaId", "name", "phone"],
+        ["agent"] = ["type", "v", "id", "email", "name"],
+        ["tag"] = ["type", "v", "id", "name", "color"],
+        ["template"] = ["type", "v", "id", "account", "name", "language", "category", "status", "components", "metaTemplateId"],
+        ["contact"] = ["type", "v", "id", "channel", "externalId", "name", "phone", "language", "attributes"],
+        ["conversation"] = ["type", "v", "id", "account", "contact", "status", "assignee", "tags", "createdAt", "resolvedAt"],
+        ["message"] = ["type", "v", "id", "conversation", "direction", "kind", "text", "occurredAt", "status", "statuses",
+                       "providerMessageId", "replyTo", "agent", "location", "media", "extra"],
+        ["note"] = ["type", "v", "id", "conversation", "author", "body", "createdAt"],
+        ["flow"] = [],
+    };
+
+    private static void CountDroppedFields(JsonElement root, string type, ImportBatch batch)
+    {
+        var known = KnownFields[type];
+        if (known.Count == 0) return;
+        foreach (var property in root.EnumerateObject())
+            if (!known.Contains(property.Name))
+                batch.Dropped(type + "." + (property.Name.Length <= 100 ? property.Name : property.Name[..100]));
     }
 
     private static readonly HashSet<string> Entities = ["account", "agent", "tag", "template", "contact", "conversation", "message", "note", "flow"];

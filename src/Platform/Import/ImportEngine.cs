@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Dapper;
 using Npgsql;
 
@@ -9,6 +10,22 @@ public sealed record ImportOptions(long ProjectId, string File, string SourceSys
 {
     /// <summary>Stop (as an interruption would) after this many batches: how the tests interrupt a run.</summary>
     public int? StopAfterBatches { get; init; }
+
+    /// <summary>The name the run shows (the uploaded or exported file's), when <see cref="File"/> is a converted copy.</summary>
+    public string? DisplayName { get; init; }
+
+    /// <summary>A source read directly lists what became of each of its fields (kept with the run, shown in its report).</summary>
+    public IReadOnlyList<Sources.FieldDecision>? Decisions { get; init; }
+
+    /// <summary>Called after each committed batch; false stops the run as an interruption (a cancelled console job, a lost
+    /// lease), and the next start of the same file resumes at its cursor.</summary>
+    public Func<ImportProgress, CancellationToken, Task<bool>>? OnBatch { get; init; }
+}
+
+/// <summary>Where a run stands after a batch: the share of the file committed, the rate and the time left.</summary>
+public sealed record ImportProgress(long RunId, long Offset, long TotalBytes, long Lines, long Messages, double MessagesPerSecond, TimeSpan Eta)
+{
+    public double Percent => TotalBytes == 0 ? 100 : 100.0 * Offset / TotalBytes;
 }
 
 public sealed record ImportResult(long RunId, string Status, bool Resumed, IReadOnlyList<ImportReportRow> Report);
@@ -32,7 +49,10 @@ public static class ImportEngine
         await connection.ExecuteAsync("select ops.create_import_staging()");
         var run = await connection.QuerySingleAsync<(long RunId, long CursorLine, long CursorOffset, bool Resumed)>(
             "select run_id, cursor_line, cursor_offset, resumed from ops.import_begin(@ProjectId, @Source, @SourceSystem, @File, @sha, @fileBytes)",
-            new { options.ProjectId, options.Source, options.SourceSystem, File = Path.GetFileName(options.File), sha, fileBytes });
+            new { options.ProjectId, options.Source, options.SourceSystem, File = options.DisplayName ?? Path.GetFileName(options.File), sha, fileBytes });
+        if (options.Decisions is { } decisions)
+            await connection.ExecuteAsync("select ops.import_set_decisions(@RunId, @decisions::jsonb)",
+                new { run.RunId, decisions = JsonSerializer.Serialize(decisions.Select(d => new { entity = d.Entity, field = d.SourceField, decision = d.Decision })) });
 
         try
         {
@@ -44,6 +64,24 @@ public static class ImportEngine
             // connection broken by the failure cannot release it, and needs not: the lock ends with its session.
             try { await connection.ExecuteAsync("select pg_advisory_unlock(ops.import_lock_key(@RunId))", new { run.RunId }); }
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException) { }
+        }
+    }
+
+    /// <summary>A source read directly (Chatwoot, a WhatsApp chat export): converted to the generic format at
+    /// <c>options.File</c> (deterministic, so an interrupted run's file converts to the same bytes and resumes), imported
+    /// with the source's field decisions, and the converted copy removed.</summary>
+    public static async Task<ImportResult> ConvertAndRunAsync(NpgsqlDataSource db, Sources.IImportSource source, ImportOptions options,
+        TextWriter progress, CancellationToken ct)
+    {
+        try
+        {
+            await using (var output = new FileStream(options.File, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+                await source.ConvertAsync(output, ct);
+            return await RunAsync(db, options with { Source = source.Name, Decisions = source.Decisions }, progress, ct);
+        }
+        finally
+        {
+            File.Delete(options.File);
         }
     }
 
@@ -76,10 +114,13 @@ public static class ImportEngine
                 if (batch.Lines == 0) break;
                 await ApplyAsync(connection, run.RunId, batch, reader.LineNumber, reader.Offset, ct);
                 batches++;
-                meter.Batch(reader.Offset, batch.Messages.Count, batch.Lines);
-                if (options.StopAfterBatches is { } stop && batches >= stop)
+                var now = meter.Batch(reader.Offset, batch.Messages.Count, batch.Lines);
+                var stopped = options.StopAfterBatches is { } stop && batches >= stop ? $"stopped after {batches} batch(es)"
+                    : options.OnBatch is { } onBatch && !await onBatch(now with { RunId = run.RunId }, ct) ? "stopped by the console"
+                    : null;
+                if (stopped is not null)
                 {
-                    await connection.ExecuteAsync("select ops.import_interrupt(@RunId, @error)", new { run.RunId, error = $"stopped after {batches} batch(es)" });
+                    await connection.ExecuteAsync("select ops.import_interrupt(@RunId, @error)", new { run.RunId, error = stopped });
                     return new ImportResult(run.RunId, "interrupted", run.Resumed, await ImportReport.ReadAsync(connection, run.RunId));
                 }
             }
@@ -102,6 +143,9 @@ public static class ImportEngine
         await ImportBatchWriter.WriteAsync(connection, batch, ct);
         await connection.ExecuteAsync(new CommandDefinition("select count(*) from ops.import_apply_batch(@runId, @cursorLine, @cursorOffset)",
             new { runId, cursorLine, cursorOffset }, tx, cancellationToken: ct));
+        if (batch.DroppedFields.Count > 0)
+            await connection.ExecuteAsync(new CommandDefinition("select ops.import_add_dropped_fields(@runId, @fields::jsonb)",
+                new { runId, fields = JsonSerializer.Serialize(batch.DroppedFields) }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         await connection.ExecuteAsync("select ops.reset_import_staging()");
     }
@@ -120,22 +164,27 @@ public static class ImportEngine
         private TimeSpan _last = TimeSpan.Zero;
         private long _messages, _lines, _offset = startOffset;
 
-        public void Batch(long offset, int messages, int lines)
+        public ImportProgress Batch(long offset, int messages, int lines)
         {
             _offset = offset; _messages += messages; _lines += lines;
-            if (_clock.Elapsed - _last < TimeSpan.FromSeconds(1)) return;
+            var now = Now();
+            if (_clock.Elapsed - _last < TimeSpan.FromSeconds(1)) return now;
             _last = _clock.Elapsed;
-            Write();
+            Write(now);
+            return now;
         }
 
-        public void Done() => Write();
+        public void Done() => Write(Now());
 
-        private void Write()
+        private ImportProgress Now()
         {
             var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
             var bytesPerSecond = (_offset - _start) / seconds;
             var left = bytesPerSecond > 0 ? TimeSpan.FromSeconds((totalBytes - _offset) / bytesPerSecond) : TimeSpan.Zero;
-            output.WriteLine($"  {(totalBytes == 0 ? 100 : 100.0 * _offset / totalBytes),5:F1} %  {_lines:N0} lines  {_messages / seconds:N0} messages/s  ETA {left:hh\\:mm\\:ss}");
+            return new ImportProgress(0, _offset, totalBytes, _lines, _messages, _messages / seconds, left);
         }
+
+        private void Write(ImportProgress p) =>
+            output.WriteLine($"  {p.Percent,5:F1} %  {p.Lines:N0} lines  {p.MessagesPerSecond:N0} messages/s  ETA {p.Eta:hh\\:mm\\:ss}");
     }
 }

@@ -41,7 +41,11 @@ public sealed class ImportBatch
     public List<RejectRow> Rejects { get; } = [];
     /// <summary>Lines per entity, rejected ones included: the reconciliation's "source" column.</summary>
     public Dictionary<string, long> SourceCounts { get; } = [];
+    /// <summary>"entity.field" → how many records held a field the format does not name (dropped, reported).</summary>
+    public Dictionary<string, long> DroppedFields { get; } = [];
     public int Lines { get; set; }
 
     public void Count(string entity) => SourceCounts[entity] = SourceCounts.GetValueOrDefault(entity) + 1;
+
+    public void Dropped(string field) => DroppedFields[field] = DroppedFields.GetValueOrDefault(field) + 1;
 }

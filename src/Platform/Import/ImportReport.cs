@@ -7,6 +7,8 @@ namespace MultichannelMessages.Platform.Import;
 public sealed record ImportReportRow(string Entity, long Source, long New, long Matched, long Present, long Rejected, long Unexplained,
     IReadOnlyDictionary<string, long> Reasons);
 
+public sealed record ImportFields(IReadOnlyList<Sources.FieldDecision> Decisions, IReadOnlyDictionary<string, long> Dropped);
+
 /// <summary>The reconciliation of a run (ops.import_report), as stored with it, and its printout.</summary>
 public static class ImportReport
 {
@@ -18,6 +20,20 @@ public static class ImportReport
         return rows.Select(r => new ImportReportRow(r.Entity, r.Source, r.New, r.Matched, r.Present, r.Rejected, r.Unexplained,
             JsonSerializer.Deserialize<Dictionary<string, long>>(r.Reasons)!)).ToList();
     }
+
+    /// <summary>What the source decided for each of its fields, and the fields beyond the format a file held (dropped).</summary>
+    public static async Task<ImportFields> ReadFieldsAsync(NpgsqlConnection connection, long runId)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<(string? Decisions, string? Dropped)>(
+            "select field_decisions::text, dropped_fields::text from ops.import_run_fields(@runId)", new { runId });
+        var decisions = row.Decisions is null ? [] : JsonSerializer.Deserialize<List<DecisionJson>>(row.Decisions)!
+            .Select(d => new Sources.FieldDecision(d.entity, d.field, d.decision)).ToList();
+        var dropped = row.Dropped is null ? new SortedDictionary<string, long>()
+            : new SortedDictionary<string, long>(JsonSerializer.Deserialize<Dictionary<string, long>>(row.Dropped)!, StringComparer.Ordinal);
+        return new ImportFields(decisions, dropped);
+    }
+
+    private sealed record DecisionJson(string entity, string field, string decision);
 
     public static async Task PrintAsync(NpgsqlConnection connection, long runId, TextWriter output, int rejectsShown = 20)
     {
@@ -36,6 +52,15 @@ public static class ImportReport
             "select line, entity, source_id, reason, detail from ops.import_run_rejects(@runId, @rejectsShown)", new { runId, rejectsShown })).ToList();
         foreach (var x in rejects)
             await output.WriteLineAsync($"  line {x.Line}: {x.Entity} {x.SourceId ?? "-"} {x.Reason}{(x.Detail is null ? "" : ": " + x.Detail)}");
+        var fields = await ReadFieldsAsync(connection, runId);
+        foreach (var (field, count) in fields.Dropped)
+            await output.WriteLineAsync($"  field not in the format, dropped: {field} ({count:N0} records)");
+        if (fields.Decisions.Count > 0)
+        {
+            await output.WriteLineAsync($"  Field decisions ({fields.Decisions.Count}):");
+            foreach (var d in fields.Decisions)
+                await output.WriteLineAsync($"    {d.Entity}.{d.SourceField}: {d.Decision}");
+        }
         var lost = report.Where(r => r.Unexplained != 0).ToList();
         await output.WriteLineAsync(lost.Count == 0
             ? "  Reconciled: every source record is new, present or rejected with its reason."

@@ -15,6 +15,10 @@ public static class MediaKeys
     /// writes the same key).</summary>
     public static string Recording(long projectId, string sha256Hex) => $"p{projectId}/calls/{sha256Hex}";
 
+    /// <summary>An export uploaded for import, content-addressed (the same file uploaded again is the same object, and
+    /// its unfinished run resumes).</summary>
+    public static string Import(long projectId, string sha256Hex) => $"p{projectId}/import/{sha256Hex}";
+
     public static bool IsValid(string key) =>
         key.Length is > 0 and <= 512 && !key.StartsWith('/') && !key.Contains('\\')
         && key.Split('/').All(part => part.Length > 0 && part != "." && part != "..");

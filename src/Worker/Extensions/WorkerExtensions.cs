@@ -241,6 +241,20 @@ public static class WorkerExtensions
         return builder;
     }
 
+    /// <summary>Imports queued from the console (docs/import.md), woken by NOTIFY 'import'; reads uploads from the media
+    /// store (<see cref="AddMedia"/>'s).</summary>
+    public static WebApplicationBuilder AddImports(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<Import.ImportJobOptions>().BindConfiguration(Import.ImportJobOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton<WorkerIdentity>();
+        builder.Services.AddSingleton<Import.ImportJobRunner>();
+        builder.Services.AddSingleton<Import.ImportWakeup>();
+        builder.Services.AddHostedService<Import.ImportListener>();
+        builder.Services.AddHostedService<Import.ImportLoop>();
+        return builder;
+    }
+
     /// <summary>The dashboards' rollup loop (docs/dashboards.md), woken by NOTIFY change_feed.</summary>
     public static WebApplicationBuilder AddDashboardRollups(this WebApplicationBuilder builder)
     {

@@ -25,3 +25,8 @@ public interface IImportSource
     /// <summary>Writes the export as generic JSON Lines (UTF-8, "\n" per record) to <paramref name="output"/>.</summary>
     Task ConvertAsync(Stream output, CancellationToken ct);
 }
+
+/// <summary>An export its source cannot read as a whole (not that source's format, a date order that cannot be told,
+/// a missing required setting): the import fails with this message, shown to the person who started it. A single bad
+/// row is never this: it is emitted and rejected with its reason.</summary>
+public sealed class ImportSourceException(string message) : Exception(message);

@@ -102,7 +102,6 @@ public sealed partial class ImportJobRunner(NpgsqlDataSource db, IMediaStore sto
             var result = ImportSources.For(job.Source, export, job.Options) is { } source
                 ? await ImportEngine.ConvertAndRunAsync(db, source, importOptions with { File = converted }, TextWriter.Null, ct)
                 : await ImportEngine.RunAsync(db, importOptions, TextWriter.Null, ct);
-            if (result.Status == "completed") await ProgressAsync(job, null, true, ct);
             return result.Status == "completed" ? ("completed", null)
                 : cancelled ? ("cancelled", "cancelled from the console; upload the same file again to resume")
                 : ("queued", "interrupted");

@@ -31,6 +31,10 @@ public static class MediaProxy
                 string? reason, HttpContext http, SessionTokens store, IHttpClientFactory factory, TimeProvider clock, CancellationToken ct) =>
             StreamAsync($"projects/{projectId}/campaigns/{campaignId}/recipients.csv" + Filter(status, reason), http, store, factory, clock, ct))
             .RequireAuthorization();
+        // Admin → Import: every row an import run did not take, with its reason (project.configure, checked by the Core API).
+        app.MapGet("/exports/{projectId:long}/imports/{runId:long}/rejects.csv", (long projectId, long runId, HttpContext http, SessionTokens store,
+                IHttpClientFactory factory, TimeProvider clock, CancellationToken ct) =>
+            StreamAsync($"projects/{projectId}/imports/runs/{runId}/rejects.csv", http, store, factory, clock, ct)).RequireAuthorization();
         // A call's recording, for the thread's audio element (the Core API checks calls.recordings or that it was the
         // person's call).
         app.MapGet("/recordings/{projectId:long}/{callId:long}", (long projectId, long callId, HttpContext http, SessionTokens store,
@@ -38,6 +42,8 @@ public static class MediaProxy
             StreamAsync($"projects/{projectId}/calls/{callId}/recording", http, store, factory, clock, ct)).RequireAuthorization();
         return app;
     }
+
+    public static string ImportRejectsCsvUrl(long projectId, long runId) => $"/exports/{projectId}/imports/{runId}/rejects.csv";
 
     public static string RecordingUrl(long projectId, long callId) => $"/recordings/{projectId}/{callId}";
 

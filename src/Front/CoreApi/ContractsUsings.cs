@@ -6,6 +6,7 @@ global using MultichannelMessages.Contracts.Consent;
 global using MultichannelMessages.Contracts.Console;
 global using MultichannelMessages.Contracts.Conversations;
 global using MultichannelMessages.Contracts.Dashboards;
+global using MultichannelMessages.Contracts.Import;
 global using MultichannelMessages.Contracts.Initiation;
 global using MultichannelMessages.Contracts.InternalChat;
 global using MultichannelMessages.Contracts.Mass;

@@ -1,4 +1,5 @@
 using MultichannelMessages.Platform.Import;
+using MultichannelMessages.Platform.Import.Sources;
 using Npgsql;
 
 namespace MultichannelMessages.Migrator.Import;
@@ -10,26 +11,54 @@ namespace MultichannelMessages.Migrator.Import;
 /// </summary>
 public static class ImportCommand
 {
-    private const string Usage = "Usage: import --project N --source generic --file PATH [--system NAME] [--batch LINES] | import-report --run N";
+    private const string Usage = """
+        Usage: import --project N --source generic --file PATH [--system NAME] [--batch LINES]
+               import --project N --source whatsapp_export --file CHAT.txt|.zip --phone-number-id ID [--waba-id ID] --customer-phone +E164
+                      --business-names "NAME[,NAME]" --time-zone IANA [--date-order DMY|MDY] [--system NAME]
+               import --project N --source chatwoot --connection "Host=…;Database=chatwoot;…" --chatwoot-account N [--system NAME]
+               import-report --run N
+        """;
 
     public static async Task<int> RunAsync(string connectionString, string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         var given = Options(args);
+        var source = given?.GetValueOrDefault("source", "generic");
         if (given is null || !long.TryParse(given.GetValueOrDefault("project"), out var project) || project <= 0
-            || given.GetValueOrDefault("source", "generic") != "generic" || given.GetValueOrDefault("file") is not { Length: > 0 } file
+            || source is not ("generic" or "whatsapp_export" or "chatwoot")
+            || (source != "chatwoot" && given.GetValueOrDefault("file") is not { Length: > 0 })
             || !int.TryParse(given.GetValueOrDefault("batch", "5000"), out var batch) || batch is < 1 or > 100_000)
         {
             await stderr.WriteLineAsync(Usage);
             return 2;
         }
-        if (!File.Exists(file))
+        var file = given.GetValueOrDefault("file");
+        if (file is not null && !File.Exists(file))
         {
             await stderr.WriteLineAsync($"No file at {file}.");
             return 2;
         }
-        var system = given.GetValueOrDefault("system", "generic");
+        var system = given.GetValueOrDefault("system", source);
         await using var db = NpgsqlDataSource.Create(connectionString);
-        var result = await ImportEngine.RunAsync(db, new ImportOptions(project, file, system, BatchSize: batch), stderr, ct);
+        ImportResult result;
+        try
+        {
+            var importSource = Source(source, given);
+            var options = new ImportOptions(project, file ?? "", system, BatchSize: batch);
+            if (importSource is null) result = await ImportEngine.RunAsync(db, options, stderr, ct);
+            else
+            {
+                // The converted copy: next to nothing the user owns, removed once imported.
+                var converted = Path.Combine(Path.GetTempPath(), $"mm-import-{source}-{project}-{Guid.NewGuid():N}.jsonl");
+                result = await ImportEngine.ConvertAndRunAsync(db, importSource,
+                    options with { File = converted, DisplayName = file is null ? $"{source} account {given.GetValueOrDefault("chatwoot-account")}" : Path.GetFileName(file) },
+                    stderr, ct);
+            }
+        }
+        catch (Exception ex) when (ex is ImportSourceException or ArgumentException)
+        {
+            await stderr.WriteLineAsync(ex.Message);
+            return 2;
+        }
         await using var connection = await db.OpenConnectionAsync(ct);
         await ImportReport.PrintAsync(connection, result.RunId, stdout);
         return result.Status == "completed" && result.Report.All(r => r.Unexplained == 0) ? 0 : 1;
@@ -47,6 +76,21 @@ public static class ImportCommand
         await connection.OpenAsync();
         await ImportReport.PrintAsync(connection, run, stdout, rejectsShown: 1_000);
         return 0;
+    }
+
+    /// <summary>The source read directly, from its options; null for the generic format.</summary>
+    private static IImportSource? Source(string source, Dictionary<string, string> given)
+    {
+        string Required(string name) => given.GetValueOrDefault(name) is { Length: > 0 } value ? value : throw new ArgumentException($"--{name} is required for --source {source}.");
+        return source switch
+        {
+            "whatsapp_export" => new WhatsAppExportSource(new WhatsAppExportOptions(Required("file"), Required("phone-number-id"), given.GetValueOrDefault("waba-id"),
+                Required("customer-phone"), Required("business-names").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Required("time-zone"), given.GetValueOrDefault("date-order"))),
+            "chatwoot" => new ChatwootSource(Required("connection"), long.TryParse(Required("chatwoot-account"), out var account) ? account
+                : throw new ArgumentException("--chatwoot-account is the Chatwoot account's numeric id.")),
+            _ => null,
+        };
     }
 
     private static Dictionary<string, string>? Options(string[] args)

@@ -141,6 +141,44 @@ public sealed class ImportJobTests
     }
 
     [Fact]
+    public async Task A_WhatsApp_chat_export_job_is_converted_with_its_settings_and_one_that_is_not_an_export_fails_with_the_reason()
+    {
+        var db = await WorkerDatabase.CreateAsync("import_wa_job");
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await using var worker = WorkerHost.Start(db, sandbox, Fast);
+        var options = JsonSerializer.Serialize(new
+        {
+            phoneNumberId = WorkerDatabase.WhatsApp, wabaId = WorkerDatabase.WhatsAppWaba, customerPhone = "+34600555777",
+            businessNames = new[] { "Shop" }, timeZone = "Europe/Madrid",
+        });
+        async Task<long> QueueExportAsync(string text)
+        {
+            var file = Encoding.UTF8.GetBytes(text);
+            var sha = Convert.ToHexStringLower(SHA256.HashData(file));
+            var key = MediaKeys.Import(db.ProjectId, sha);
+            await worker.Services.GetRequiredService<IMediaStore>().PutAsync(key, new MemoryStream(file), "text/plain", CancellationToken.None);
+            return await db.ScalarAsync<long>("""
+                select ops.import_job_create(@ProjectId, null, 'whatsapp_export', 'whatsapp_export', 'chat.txt', @key, @size, @sha, @options::jsonb)
+                """, new { db.ProjectId, key, size = (long)file.Length, sha, options });
+        }
+
+        var notExport = await QueueExportAsync("shopping list\nmilk\n");
+        var export = await QueueExportAsync("13/03/2024, 10:02 - Rosa: Hola\n13/03/2024, 10:05 - Shop: ¡Hola Rosa!\nSeguimos aquí\n");
+
+        var failed = await EndedAsync(db, notExport, "failed");
+        Assert.Contains("not a WhatsApp chat export", failed.LastError);
+        var done = await EndedAsync(db, export, "completed");
+        Assert.Equal("whatsapp_export", await db.ScalarAsync<string>("select source from ops.import_runs where id = @RunId", new { done.RunId }));
+        var thread = await db.QueryAsync<(string Direction, string Body)>("""
+            select m.direction, m.body from chat.messages m join chat.contacts k on k.id = (select contact_id from chat.conversations where id = m.conversation_id)
+            where k.external_id = '34600555777' order by m.occurred_at
+            """);
+        Assert.Equal([("in", "Hola"), ("out", "¡Hola Rosa!\nSeguimos aquí")], thread.ToArray());
+        // The history joined the project's own number (matched, not a second account).
+        Assert.Equal(1L, await db.ScalarAsync<long>("select count(*) from meta.accounts where external_id = @id", new { id = WorkerDatabase.WhatsApp }));
+    }
+
+    [Fact]
     public async Task An_upload_gone_from_the_store_fails_with_the_reason_instead_of_retrying()
     {
         var db = await WorkerDatabase.CreateAsync("import_gone");

@@ -8,6 +8,19 @@ public static class ImportSources
     public static IImportSource? For(string source, string path, string optionsJson) => source switch
     {
         "generic" => null,
+        "whatsapp_export" => new WhatsAppExportSource(WhatsAppOptions(path, optionsJson)),
         _ => throw new ImportSourceException($"Unknown import source '{source}'."),
     };
+
+    /// <summary>The settings the Core API checked and stored with the job (ImportApi).</summary>
+    private static WhatsAppExportOptions WhatsAppOptions(string path, string json)
+    {
+        var o = System.Text.Json.JsonDocument.Parse(json).RootElement;
+        string? Text(string name) => o.TryGetProperty(name, out var p) && p.ValueKind == System.Text.Json.JsonValueKind.String ? p.GetString() : null;
+        return new WhatsAppExportOptions(path,
+            Text("phoneNumberId") ?? throw new ImportSourceException("The job names no WhatsApp number."), Text("wabaId"),
+            Text("customerPhone") ?? throw new ImportSourceException("The job names no customer phone."),
+            o.TryGetProperty("businessNames", out var names) ? names.EnumerateArray().Select(n => n.GetString()!).ToList() : [],
+            Text("timeZone") ?? "UTC", Text("dateOrder"));
+    }
 }

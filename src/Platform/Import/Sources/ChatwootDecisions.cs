@@ -1,0 +1,58 @@
+namespace MultichannelMessages.Platform.Import.Sources;
+
+/// <summary>What becomes of each Chatwoot column the importer reads, and why the others are not read
+/// (docs/import.md "Chatwoot").</summary>
+internal static class ChatwootDecisions
+{
+    public static readonly IReadOnlyList<FieldDecision> All =
+    [
+        new("users", "id", "agent id u-{id}"),
+        new("users", "email", "agent email: matched to a platform user by e-mail, else an inactive user is created"),
+        new("users", "name, display_name", "agent name (display_name when set)"),
+        new("users", "password, tokens, sign-in history, ui_settings, availability, signature", "dropped: secrets and settings of the old system"),
+        new("account_users", "account_id, user_id", "which users are the account's agents; role and availability dropped (roles are granted in the platform)"),
+        new("labels", "id, title, color", "tag l-{id}: name, colour"),
+        new("labels", "description, show_on_sidebar", "dropped: presentation in Chatwoot"),
+        new("inboxes", "id, name, channel_type", "account in-{id}; WhatsApp, Facebook page (Messenger, or Instagram when it has instagram_id) and Instagram inboxes; any other channel is reported unsupported_channel with its conversations"),
+        new("inboxes", "greeting, working hours, auto-assignment, CSAT, portal settings", "dropped: configured again in the platform (queues, business hours)"),
+        new("channel_whatsapp", "provider_config.phone_number_id, business_account_id", "externalId, wabaId (a 360dialog inbox has no phone number id: its number stands in)"),
+        new("channel_whatsapp", "phone_number", "phone"),
+        new("channel_whatsapp", "provider_config.api_key and tokens", "dropped: secrets; the number is connected again in the platform"),
+        new("channel_whatsapp", "message_templates", "template records (name, language, category, status, components, Meta id), kept with Meta's status"),
+        new("channel_facebook_pages", "page_id, instagram_id", "externalId"),
+        new("channel_facebook_pages", "page and user access tokens", "dropped: secrets"),
+        new("channel_instagram", "instagram_id", "externalId; access_token dropped (secret)"),
+        new("contact_inboxes", "id, source_id", "contact ci-{id}: one customer per inbox; source_id is the WhatsApp number or page-scoped id (externalId)"),
+        new("contacts", "name, middle_name, last_name", "name"),
+        new("contacts", "phone_number", "phone"),
+        new("contacts", "custom_attributes", "attributes, keys kept"),
+        new("contacts", "email, identifier, location, country_code, blocked, additional_attributes, id", "attributes.chatwoot"),
+        new("contacts", "last_activity_at, contact_type", "dropped: recomputed from the messages / the platform has no lead type"),
+        new("conversations", "id, inbox_id, contact_inbox_id", "conversation cv-{id} of that account and customer (several of one customer on one number fold into one)"),
+        new("conversations", "status", "open, resolved; pending and snoozed become open"),
+        new("conversations", "assignee_id", "assignee"),
+        new("conversations", "cached_label_list", "tags (a title no label has is listed as a dropped unknown_tag)"),
+        new("conversations", "created_at", "createdAt"),
+        new("conversations", "display_id, uuid, identifier", "dropped: Chatwoot's numbering; the id map keeps the conversation's id"),
+        new("conversations", "team_id, priority, sla_policy_id, snoozed_until, waiting_since, custom_attributes, additional_attributes, seen times", "dropped: teams become queues and SLAs per queue in the platform; the rest is Chatwoot's state"),
+        new("messages", "id", "message m-{id} (note n-{id} when private)"),
+        new("messages", "message_type", "0 incoming → in; 1 outgoing and 3 template → out; 2 activity (Chatwoot's own lines) reported unsupported_message_type"),
+        new("messages", "private", "a note on the conversation (author: the user who wrote it; a bot's is reported unknown_agent)"),
+        new("messages", "content", "text (the caption of a file)"),
+        new("messages", "status", "0 sent, 1 delivered, 2 read, 3 failed (content_attributes.external_error as the error)"),
+        new("messages", "source_id", "providerMessageId (a message the platform already has is matched, not duplicated)"),
+        new("messages", "content_attributes.in_reply_to_external_id", "replyTo"),
+        new("messages", "content_attributes.deleted", "reported unsupported_message_type (kind deleted)"),
+        new("messages", "content_attributes (the rest), content_type", "extra.contentAttributes, extra.contentType"),
+        new("messages", "sender_type, sender_id", "agent when a User; AgentBot and Captain senders in extra.senderType/senderId"),
+        new("messages", "created_at", "occurredAt (Chatwoot stores UTC)"),
+        new("messages", "external_source_ids, additional_attributes, processed_message_content, sentiment", "dropped: Chatwoot's integrations and its own analysis"),
+        new("attachments", "file_type image, audio, video, file, ig_reel", "media of that kind (file → document, ig_reel → video)"),
+        new("attachments", "external_url", "media url, fetched through the SSRF-safe fetcher"),
+        new("attachments", "files in Chatwoot's storage (active_storage)", "no URL the platform can fetch: a failed file (import_no_url) with the blob's file name and type"),
+        new("attachments", "file_type location, coordinates", "a location message"),
+        new("attachments", "file_type fallback, share", "text, the link kept in extra.links"),
+        new("attachments", "file_type story_mention, contact", "reported unsupported_message_type"),
+        new("notes", "content, user_id, created_at", "a note on the contact's latest conversation in the account (none: unknown_conversation)"),
+    ];
+}

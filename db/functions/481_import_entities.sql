@@ -28,9 +28,13 @@ create or replace function legacy.import_record_maps(p_run bigint, p_project big
 returns void
 language plpgsql as $$
 begin
+    -- The maps' only reference is the project, locked once (legacy.import_fast_insert says why).
+    perform 1 from core.projects where id = p_project for key share;
+    perform legacy.import_fast_insert(true);
     execute format('insert into legacy.id_maps (project_id, source_system, kind, source_id, new_id, run_id)
                     select $1, $2, $3, source_id, new_id, $4 from %s where outcome in (''new'', ''matched'')', p_table)
     using p_project, p_system, p_kind, p_run;
+    perform legacy.import_fast_insert(false);
 end
 $$;
 

@@ -11,8 +11,16 @@ declare
     v_inserted int;
 begin
     perform legacy.import_mark_present(p_project, p_system, 'message', 'stg_imp_messages');
-    -- Probes per distinct reference (a batch holds many messages of few conversations), whatever the map's size.
-    update stg_imp_messages s set conversation_id = r.id, account_id = r.account_id
+    -- One pass resolves every reference and draws every id: probes per distinct conversation and agent (a batch holds
+    -- many messages of few conversations), whatever the maps' size. Each UPDATE rewrites the staged rows, so the fewer
+    -- passes the better; an id drawn for a row that turns out to be matched below is simply never used.
+    with agents as materialized (
+        select d.agent_ref, m.new_id
+        from (select distinct agent_ref from stg_imp_messages where outcome is null and agent_ref is not null) d
+        join legacy.id_maps m on m.project_id = p_project and m.source_system = p_system and m.kind = 'agent' and m.source_id = d.agent_ref)
+    update stg_imp_messages s
+    set conversation_id = r.id, account_id = r.account_id, new_id = nextval(v_seq),
+        agent_id = (select a.new_id from agents a where a.agent_ref = s.agent_ref)
     from (select d.conversation_ref, cv.id, cv.account_id
           from (select distinct conversation_ref from stg_imp_messages where outcome is null) d
           cross join lateral (select m.new_id from legacy.id_maps m
@@ -21,28 +29,30 @@ begin
           join chat.conversations cv on cv.id = m.new_id) r
     where s.outcome is null and s.conversation_ref = r.conversation_ref;
     update stg_imp_messages set outcome = 'rejected', reason = 'unknown_conversation' where outcome is null and conversation_id is null;
-    update stg_imp_messages s set agent_id = m.new_id
-    from legacy.id_maps m
-    where s.outcome is null and s.agent_ref is not null and m.project_id = p_project and m.source_system = p_system
-      and m.kind = 'agent' and m.source_id = s.agent_ref;
 
     -- The same Meta message the platform already stored (a webhook came first), or twice in this batch: one message.
     update stg_imp_messages s set new_id = m.id, outcome = 'matched'
     from chat.messages m
     where s.outcome is null and s.provider_message_id is not null and m.account_id = s.account_id
       and m.provider_message_id = s.provider_message_id;
-    update stg_imp_messages set new_id = nextval(v_seq) where outcome is null and provider_message_id is null;
-    -- (Two statements: one with "provider id null or not exists (earlier line)" cost ~300 ms a batch of 5,000.)
-    update stg_imp_messages s set new_id = nextval(v_seq)
-    from (select distinct on (account_id, provider_message_id) line from stg_imp_messages
+    update stg_imp_messages s set new_id = f.new_id, outcome = 'matched'
+    from (select distinct on (account_id, provider_message_id) line, account_id, provider_message_id, new_id from stg_imp_messages
           where outcome is null and provider_message_id is not null
           order by account_id, provider_message_id, line) f
-    where s.line = f.line;
-    update stg_imp_messages s set new_id = f.new_id, outcome = 'matched'
-    from stg_imp_messages f
-    where s.outcome is null and s.new_id is null and f.outcome is null and f.new_id is not null
-      and f.account_id = s.account_id and f.provider_message_id = s.provider_message_id;
+    where s.outcome is null and s.account_id = f.account_id and s.provider_message_id = f.provider_message_id and s.line <> f.line;
 
+    -- Referential checks set-based: the rows this batch's messages point at are locked once, FOR KEY SHARE, as the
+    -- per-row foreign-key triggers would lock them four times per message (they were ~60 % of the insert). Every
+    -- reference was resolved by a join to its table in this transaction, and the lock keeps it there until commit, so
+    -- the per-row triggers are switched off for this one statement when the role may (legacy.import_fast_insert).
+    perform 1 from chat.conversations where id in (select conversation_id from stg_imp_messages where outcome is null and new_id is not null)
+        order by id for key share;
+    perform 1 from meta.accounts where id in (select account_id from stg_imp_messages where outcome is null and new_id is not null)
+        order by id for key share;
+    perform 1 from core.users where id in (select agent_id from stg_imp_messages where outcome is null and new_id is not null)
+        order by id for key share;
+    perform 1 from core.projects where id = p_project for key share;
+    perform legacy.import_fast_insert(true);
     insert into chat.messages (id, project_id, conversation_id, account_id, direction, provider_message_id, type, body,
                                reply_to_provider_id, payload, status, status_rank, status_at, error_code, error_title,
                                occurred_at, sent_by_user_id, import_run_id)
@@ -55,6 +65,7 @@ begin
     order by s.new_id
     on conflict do nothing;
     get diagnostics v_inserted = row_count;
+    perform legacy.import_fast_insert(false);
     -- A webhook that stored the same Meta message between our look-up and our insert: map to its row instead.
     if v_inserted < (select count(*) from stg_imp_messages where outcome is null and new_id is not null) then
         update stg_imp_messages s set new_id = m.id, outcome = 'matched'
@@ -80,6 +91,18 @@ begin
 
     perform legacy.import_conversation_latest();
     perform legacy.import_record_maps(p_run, p_project, p_system, 'message', 'stg_imp_messages');
+end
+$$;
+
+-- On: the per-row triggers (foreign-key checks) are off until off is called, in this transaction only, when the role
+-- may set session_replication_role (a superuser, or GRANT SET ON PARAMETER); otherwise nothing changes and the
+-- per-row checks run. Callers lock the referenced rows themselves first.
+create or replace function legacy.import_fast_insert(p_on boolean) returns void
+language plpgsql as $$
+begin
+    if has_parameter_privilege('session_replication_role', 'SET') then
+        perform set_config('session_replication_role', case when p_on then 'replica' else 'origin' end, true);
+    end if;
 end
 $$;
 

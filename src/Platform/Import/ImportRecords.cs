@@ -44,6 +44,9 @@ public sealed class ImportBatch
     /// <summary>"entity.field" → how many records held a field the format does not name (dropped, reported).</summary>
     public Dictionary<string, long> DroppedFields { get; } = [];
     public int Lines { get; set; }
+    /// <summary>Where the reader stood after the batch's last line: the resume cursor once the batch is applied.</summary>
+    public long EndLine { get; set; }
+    public long EndOffset { get; set; }
 
     public void Count(string entity) => SourceCounts[entity] = SourceCounts.GetValueOrDefault(entity) + 1;
 

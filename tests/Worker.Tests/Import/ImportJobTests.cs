@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using MultichannelMessages.Platform.Import;
 using MultichannelMessages.Platform.Media;
@@ -176,6 +178,53 @@ public sealed class ImportJobTests
         Assert.Equal([("in", "Hola"), ("out", "¡Hola Rosa!\nSeguimos aquí")], thread.ToArray());
         // The history joined the project's own number (matched, not a second account).
         Assert.Equal(1L, await db.ScalarAsync<long>("select count(*) from meta.accounts where external_id = @id", new { id = WorkerDatabase.WhatsApp }));
+    }
+
+    [Fact]
+    public async Task Imported_files_by_URL_are_fetched_only_through_the_SSRF_safe_fetcher_into_the_media_store()
+    {
+        var photo = RandomNumberGenerator.GetBytes(2048);
+        await using var cdn = await MultichannelMessages.TestSupport.LoopbackHttpServer.StartAsync(routes =>
+            routes.MapGet("/old/{name}", (string name) => Results.File(photo, "image/jpeg")));
+        var db = await WorkerDatabase.CreateAsync("import_media");
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        // Real sockets: the CDN's loopback host:port is the one allowed exception; every other private address is refused.
+        await using var worker = WorkerHost.Start(db, sandbox, realFetcher: true,
+            [.. Fast, ("Fetch:AllowedEndpoints:0", cdn.Authority), ("MediaDownloads:PollIntervalMs", "100")]);
+        var at = DateTime.UtcNow.AddDays(-3).ToString("yyyy-MM-ddTHH:mm:ssZ");
+        var lines = new[]
+        {
+            JsonSerializer.Serialize(new { type = "account", v = 1, id = "acc", channel = "whatsapp", externalId = "1065559998", wabaId = "waba-m" }),
+            JsonSerializer.Serialize(new { type = "contact", v = 1, id = "c", channel = "whatsapp", externalId = "34600999111" }),
+            JsonSerializer.Serialize(new { type = "conversation", v = 1, id = "cv", account = "acc", contact = "c" }),
+            JsonSerializer.Serialize(new { type = "message", v = 1, id = "ok", conversation = "cv", direction = "in", kind = "image", occurredAt = at,
+                media = new[] { new { url = cdn.Address + "old/photo.jpg", mimeType = "image/jpeg" } } }),
+            JsonSerializer.Serialize(new { type = "message", v = 1, id = "ssrf", conversation = "cv", direction = "in", kind = "image", occurredAt = at,
+                media = new[] { new { url = "http://169.254.169.254/latest/meta-data/iam", mimeType = "image/jpeg" } } }),
+        };
+        var job = await EndedAsync(db, await QueueAsync(db, worker, Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")), "completed");
+        Assert.Equal(2L, await db.ScalarAsync<long>("select count(*) from chat.messages where import_run_id = @RunId", new { job.RunId }));
+
+        async Task<(string Status, string? Key, string? Error)> FileOf(string url)
+        {
+            await Eventually.TrueAsync(async () => await db.ScalarAsync<string>("select download_status from chat.media where url = @url", new { url }) != "pending",
+                TimeSpan.FromSeconds(30), $"{url} is fetched or refused");
+            return (await db.QueryAsync<(string, string?, string?)>("select download_status, storage_key, last_error from chat.media where url = @url",
+                new { url })).Single();
+        }
+        var stored = await FileOf(cdn.Address + "old/photo.jpg");
+        Assert.Equal("stored", stored.Status);
+        await using (var file = await worker.Services.GetRequiredService<IMediaStore>().OpenReadAsync(stored.Key!, CancellationToken.None))
+        {
+            using var copy = new MemoryStream();
+            await file!.Content.CopyToAsync(copy);
+            Assert.Equal(photo, copy.ToArray());
+        }
+        var refused = await FileOf("http://169.254.169.254/latest/meta-data/iam");
+        Assert.Equal("failed", refused.Status);
+        Assert.Null(refused.Key);
+        // An imported file queues no AI work: years-old media are not transcribed or described.
+        Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from bot.ai_media_jobs"));
     }
 
     [Fact]

@@ -2,6 +2,7 @@
 # Legacy import (issue 18): messages per second through `Migrator import`, and the inbox's first page while it runs.
 #   bench/import.sh [messages] [conversations]     default 1000000 20000
 #   IMPORT_BATCH=10000 bench/import.sh             lines per batch (the Migrator's --batch; default 5000)
+#   IMPORT_MAX_RATE=4000 bench/import.sh           the import capped at that many messages/s (--max-rate)
 #   IMPORT_SECONDS=10                              pgbench seconds for the idle baseline of the inbox's first page
 # A fresh database with the real schema and the demo project; a generated generic-format file (one WhatsApp number,
 # M customers and conversations, N text messages half inbound, half outbound with statuses and a Meta id); then
@@ -21,6 +22,8 @@ export MM_PGDATA="$ROOT/.local/bench-pg/data"
 N="${1:-1000000}"
 M="${2:-20000}"
 BATCH="${IMPORT_BATCH:-5000}"
+RATE_ARGS=()
+[ -n "${IMPORT_MAX_RATE:-}" ] && RATE_ARGS=(--max-rate "$IMPORT_MAX_RATE")
 IDLE_SECONDS="${IMPORT_SECONDS:-10}"
 OUT="$ROOT/.local/bench-import/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
@@ -93,7 +96,7 @@ PROJECT=1
 ( inbox "$OUT/during" 100000 ) & PGB=$!
 START=$(date +%s.%N)
 MM_Database__ConnectionString="$CS" dotnet "$ROOT/src/Migrator/bin/Release/net10.0/Migrator.dll" import --project "$PROJECT" \
-  --source generic --file "$FILE" --system bench --batch "$BATCH" > "$OUT/report1.txt" 2> "$OUT/progress1.txt"
+  --source generic --file "$FILE" --system bench --batch "$BATCH" "${RATE_ARGS[@]}" > "$OUT/report1.txt" 2> "$OUT/progress1.txt"
 END=$(date +%s.%N)
 pkill -INT -f "pgbench.*mm_import" || true
 wait "$PGB" 2>/dev/null || true
@@ -108,7 +111,7 @@ END2=$(date +%s.%N)
 LINES=$(grep -c '' "$FILE")
 
 {
-  echo "### Import bench $(date -u +%Y-%m-%dT%H:%MZ): $N messages / $M conversations, batch $BATCH"
+  echo "### Import bench $(date -u +%Y-%m-%dT%H:%MZ): $N messages / $M conversations, batch $BATCH${IMPORT_MAX_RATE:+, capped at $IMPORT_MAX_RATE/s}"
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo

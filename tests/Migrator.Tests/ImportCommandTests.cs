@@ -48,6 +48,32 @@ public sealed class ImportCommandTests
     }
 
     [Fact]
+    public async Task A_rate_cap_spreads_the_import_over_at_least_its_messages_divided_by_the_cap()
+    {
+        var cs = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("import_capped");
+        await using var connection = new NpgsqlConnection(cs);
+        var project = await connection.ExecuteScalarAsync<long>("select core.ensure_project('capped', 'Capped')");
+        var start = DateTime.UtcNow.AddDays(-2);
+        var lines = new List<string>
+        {
+            ImportFiles.Line(new { type = "account", v = 1, id = "a", channel = "messenger", externalId = "page-cap" }),
+            ImportFiles.Line(new { type = "contact", v = 1, id = "c", channel = "messenger", externalId = "psid-cap" }),
+            ImportFiles.Line(new { type = "conversation", v = 1, id = "cv", account = "a", contact = "c" }),
+        };
+        for (var i = 0; i < 600; i++)
+            lines.Add(ImportFiles.Line(new { type = "message", v = 1, id = $"m{i}", conversation = "cv", direction = "in", kind = "text", text = $"m {i}",
+                                             occurredAt = ImportFiles.Iso(start.AddSeconds(i)) }));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(0, await ImportCommand.RunAsync(cs, ["--project", project.ToString(), "--file", ImportFiles.Write(lines), "--batch", "100",
+            "--max-rate", "1000"], TextWriter.Null, TextWriter.Null, CancellationToken.None));
+        // 600 messages at 1,000/s cannot end before 0.6 s after the first batch (a lower bound: a slow machine is only slower).
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.5), $"took {clock.Elapsed.TotalSeconds:F2} s");
+        Assert.Equal(600L, await connection.ExecuteScalarAsync<long>("select count(*) from chat.messages where project_id = @project", new { project }));
+        Assert.Equal(2, await ImportCommand.RunAsync(cs, ["--project", project.ToString(), "--file", ImportFiles.Write(lines), "--max-rate", "-5"],
+            TextWriter.Null, TextWriter.Null, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task An_imported_file_once_downloaded_queues_no_AI_work_while_a_live_one_does()
     {
         var cs = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("import_no_ai");

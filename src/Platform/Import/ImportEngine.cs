@@ -17,6 +17,10 @@ public sealed record ImportOptions(long ProjectId, string File, string SourceSys
     /// <summary>A source read directly lists what became of each of its fields (kept with the run, shown in its report).</summary>
     public IReadOnlyList<Sources.FieldDecision>? Decisions { get; init; }
 
+    /// <summary>At most this many messages a second on average (null: as fast as the database goes). An import beside live
+    /// traffic takes both cores of a small machine; a cap keeps the inbox's reads within their target meanwhile.</summary>
+    public int? MaxMessagesPerSecond { get; init; }
+
     /// <summary>Called after each committed batch; false stops the run as an interruption (a cancelled console job, a lost
     /// lease), and the next start of the same file resumes at its cursor.</summary>
     public Func<ImportProgress, CancellationToken, Task<bool>>? OnBatch { get; init; }
@@ -130,6 +134,8 @@ public static class ImportEngine
                     await ApplyAsync(connection, run.RunId, batch, batch.EndLine, batch.EndOffset, ct);
                     batches++;
                     var now = meter.Batch(batch.EndOffset, batch.Messages.Count, batch.Lines);
+                    if (options.MaxMessagesPerSecond is > 0 and var cap)
+                        await meter.PaceAsync(cap, ct);
                     var stopped = options.StopAfterBatches is { } stop && batches >= stop ? $"stopped after {batches} batch(es)"
                         : options.OnBatch is { } onBatch && !await onBatch(now with { RunId = run.RunId }, ct) ? "stopped by the console"
                         : null;
@@ -204,6 +210,14 @@ public static class ImportEngine
         }
 
         public void Done() => Write(Now());
+
+        /// <summary>Waits until the messages so far fit the cap (an average since the start, so a slow batch is not
+        /// punished twice).</summary>
+        public Task PaceAsync(int messagesPerSecond, CancellationToken ct)
+        {
+            var due = TimeSpan.FromSeconds((double)_messages / messagesPerSecond) - _clock.Elapsed;
+            return due > TimeSpan.Zero ? Task.Delay(due, ct) : Task.CompletedTask;
+        }
 
         private ImportProgress Now()
         {

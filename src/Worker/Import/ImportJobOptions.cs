@@ -25,6 +25,12 @@ public sealed class ImportJobOptions
     [Range(1, 100_000)]
     public int BatchSize { get; set; } = 5_000;
 
+    /// <summary>Messages a second an import from the console may write at most (0: no cap). Console imports run beside
+    /// live traffic: at full speed an import takes both cores of a small server and the inbox's first page slows past
+    /// its target (bench/RESULTS.md "Legacy import"); the Migrator's own command has no cap unless asked.</summary>
+    [Range(0, 1_000_000)]
+    public int MaxMessagesPerSecond { get; set; } = 4_000;
+
     /// <summary>Where the export is copied from the media store while it is imported (empty: the system's temp folder).</summary>
     public string? WorkFolder { get; set; }
 }

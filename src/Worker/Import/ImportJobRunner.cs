@@ -87,6 +87,7 @@ public sealed partial class ImportJobRunner(NpgsqlDataSource db, IMediaStore sto
         var importOptions = new ImportOptions(job.ProjectId, export, job.SourceSystem, BatchSize: options.Value.BatchSize)
         {
             DisplayName = job.FileName,
+            MaxMessagesPerSecond = options.Value.MaxMessagesPerSecond > 0 ? options.Value.MaxMessagesPerSecond : null,
             OnBatch = async (progress, token) =>
             {
                 var now = time.GetUtcNow();

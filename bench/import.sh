@@ -9,7 +9,9 @@
 #   1. the inbox's first page (chat.list_conversations as the Core API calls it, 50 rows, an admin) alone: p50/p99;
 #   2. the import, with the same pgbench running beside it for the whole import: messages/s (the Migrator's own meter,
 #      from the first batch to the last) and the first page's p50/p99 during it;
-#   3. the same file again (everything present): lines/s.
+#   3. the inbox's first page again, idle, on the data after the import (what the import itself costs the reads is the
+#      difference between 2 and this, not between 1 and 2: the project holds M more conversations now);
+#   4. the same file again (everything present): lines/s.
 # Results: .local/bench-import/<time>/summary.md.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -101,6 +103,9 @@ END=$(date +%s.%N)
 pkill -INT -f "pgbench.*mm_import" || true
 wait "$PGB" 2>/dev/null || true
 read -r DUR50 DUR99 DURN <<< "$(percentiles "$OUT/during")"
+log "inbox first page after the import, idle again, ${IDLE_SECONDS}s (the same data, nothing running)"
+inbox "$OUT/after" "$IDLE_SECONDS"
+read -r AFTER50 AFTER99 AFTERN <<< "$(percentiles "$OUT/after")"
 RATE1=$(grep -E "messages/s" "$OUT/progress1.txt" | tail -1 | awk '{for (i = 1; i <= NF; i++) if ($i == "messages/s") print $(i-1)}')
 
 log "the same file again (everything present)"
@@ -121,6 +126,7 @@ LINES=$(grep -c '' "$FILE")
   echo "| import, wall time including start-up and hashing | $(echo "$END - $START" | bc | xargs printf '%.1f') s |"
   echo "| inbox first page, idle: p50 / p99 (n) | $IDLE50 / $IDLE99 ms ($IDLEN) |"
   echo "| inbox first page, during the import: p50 / p99 (n) | $DUR50 / $DUR99 ms ($DURN) |"
+  echo "| inbox first page, after the import (idle, the imported conversations in the project): p50 / p99 (n) | $AFTER50 / $AFTER99 ms ($AFTERN) |"
   echo "| the same file again (all present), lines/s | $(echo "$LINES / ($END2 - $START2)" | bc) |"
   echo
   echo '```'

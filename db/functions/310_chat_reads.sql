@@ -89,7 +89,10 @@ language sql stable as $$
            or ct.external_id ilike '%' || core.like_escape(p_search) || '%' escape '\'
            or cv.last_message_preview ilike '%' || core.like_escape(p_search) || '%' escape '\')
       and (p_before_at is null or (cv.last_message_at, cv.id) < (p_before_at, p_before_id))
-    order by cv.last_message_at desc, cv.id desc
+    -- "nulls last" as conversations_inbox_idx and conversations_queue_idx are built (no null passes the filter above,
+    -- so the order is the same): a plain "desc" means nulls first, no index matches it, and every first page sorted the
+    -- project's whole conversation list (33 ms at 20,000 conversations, against 1 ms by the index; bench/RESULTS.md).
+    order by cv.last_message_at desc nulls last, cv.id desc
     limit p_limit
 $$;
 

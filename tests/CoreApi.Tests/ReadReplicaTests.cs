@@ -37,7 +37,8 @@ public sealed class ReplicaCoreHost : CoreHost
 
     public async Task<T> OnReplicaAsync<T>(string sql, object? args = null)
     {
-        await using var connection = new NpgsqlConnection(ReplicaConnectionString);
+        // Unpooled: a pooled connection dies with a replica another test stopped and started again.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ReplicaConnectionString) { Pooling = false }.ConnectionString);
         return (await connection.ExecuteScalarAsync<T>(sql, args))!;
     }
 
@@ -147,5 +148,47 @@ public sealed class ReadReplicaTests(ReplicaCoreHost host) : IClassFixture<Repli
         await UntilAsync(async () => (await ReplicaHealthAsync(anonymous)).GetProperty("status").GetString() == "Healthy", "the replica healthy again");
         await UntilAsync(async () => await host.OnReplicaAsync<long>("select count(*) from chat.messages where body = 'fallback platypus'") == 1,
             "the replica replays what it missed");
+    }
+
+    private async Task<string> CommandLogCsvAsync(HttpClient client) =>
+        await client.GetStringAsync($"/projects/{host.DemoProjectId}/command-log.csv?action=queue.create");
+
+    private async Task<string> NewQueueAsync(HttpClient admin, string name)
+    {
+        (await admin.PostAsJsonAsync($"/projects/{host.DemoProjectId}/queues", new { name })).EnsureSuccessStatusCode();
+        return name;
+    }
+
+    [Fact]
+    public async Task Exports_read_the_replica_and_fall_back_to_the_primary_when_it_is_down()
+    {
+        var admin = await host.As("admin@demo.local");
+        // The control: a command written while the replica replays is in the export once replayed.
+        var first = await NewQueueAsync(admin, "Replicated " + Guid.NewGuid().ToString("N")[..6]);
+        await UntilAsync(async () => (await CommandLogCsvAsync(admin)).Contains(first), "the export has the replayed command");
+
+        // Replay paused: a new command is on the primary, not in the export (which therefore reads the replica).
+        await host.OnReplicaAsync<object>("select pg_wal_replay_pause()");
+        await UntilAsync(async () => await host.OnReplicaAsync<string>("select pg_get_wal_replay_pause_state()") == "paused", "replay paused");
+        var lagging = await NewQueueAsync(admin, "Lagging " + Guid.NewGuid().ToString("N")[..6]);
+        Assert.Equal(1L, await host.ScalarAsync<long>("select count(*) from ops.command_log where action = 'queue.create' and after ->> 'name' = @lagging",
+            new { lagging }));
+        await UntilAsync(async () => !(await CommandLogCsvAsync(admin)).Contains(lagging), "the export reads the paused replica");
+        await host.OnReplicaAsync<object>("select pg_wal_replay_resume()");
+        await UntilAsync(async () => (await CommandLogCsvAsync(admin)).Contains(lagging), "the export has it once replayed");
+
+        // The replica down: the export is served by the primary, whole, at once.
+        var start = host.StopReplica();
+        try
+        {
+            var fallback = await NewQueueAsync(admin, "Fallback " + Guid.NewGuid().ToString("N")[..6]);
+            var csv = await CommandLogCsvAsync(admin);
+            Assert.Contains(fallback, csv);
+            Assert.StartsWith("id,at,project_id,actor,action", csv);
+        }
+        finally
+        {
+            start();
+        }
     }
 }

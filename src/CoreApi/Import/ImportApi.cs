@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using MultichannelMessages.Contracts.Import;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
+using MultichannelMessages.Platform.Database;
 using MultichannelMessages.Platform.Import;
 using MultichannelMessages.Platform.Media;
 using Npgsql;
@@ -204,28 +205,31 @@ public static partial class ImportApi
     }
 
     /// <summary>Every row the run did not import, with its line and reason. Cells a spreadsheet would run as a formula are escaped.</summary>
-    public static async Task RejectsCsvAsync(long projectId, long importRunId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task RejectsCsvAsync(long projectId, long importRunId, HttpContext http, ReadReplica replica, CancellationToken ct)
     {
         var runId = importRunId;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        if (await RunOfAsync(connection, projectId, runId, ct) is null)
+        // A finished run's rejects never change: the replica serves them when there is one.
+        await replica.StreamAsync(async connection =>
         {
-            await Refusals.WriteAsync(http, StatusCodes.Status404NotFound, "not_found", "Not found.", ct);
-            return;
-        }
-        http.Response.ContentType = "text/csv; charset=utf-8";
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"import-{runId}-rejects.csv\"";
-        await using var csv = CsvHelper.CsvWriter.Create(http.Response.Body, new CsvHelper.CsvWriterOptions { Injection = CsvHelper.CsvInjection.Escape }, true);
-        csv.WriteHeader(["line", "entity", "source_id", "reason", "detail"]);
-        var rows = connection.QueryUnbufferedAsync<ImportRejectRow>(
-            "select line, entity, source_id, reason, detail from ops.import_run_rejects(@runId, null)", new { runId }).WithCancellation(ct);
-        var n = 0;
-        await foreach (var r in rows)
-        {
-            csv.WriteRecord([r.Line.ToString(CultureInfo.InvariantCulture), r.Entity, r.SourceId ?? "", r.Reason, r.Detail ?? ""]);
-            if (++n % 2000 == 0) await csv.FlushAsync(ct);
-        }
-        await csv.FlushAsync(ct);
+            if (await RunOfAsync(connection, projectId, runId, ct) is null)
+            {
+                await Refusals.WriteAsync(http, StatusCodes.Status404NotFound, "not_found", "Not found.", ct);
+                return;
+            }
+            http.Response.ContentType = "text/csv; charset=utf-8";
+            http.Response.Headers.ContentDisposition = $"attachment; filename=\"import-{runId}-rejects.csv\"";
+            await using var csv = CsvHelper.CsvWriter.Create(http.Response.Body, new CsvHelper.CsvWriterOptions { Injection = CsvHelper.CsvInjection.Escape }, true);
+            csv.WriteHeader(["line", "entity", "source_id", "reason", "detail"]);
+            var rows = connection.QueryUnbufferedAsync<ImportRejectRow>(
+                "select line, entity, source_id, reason, detail from ops.import_run_rejects(@runId, null)", new { runId }).WithCancellation(ct);
+            var n = 0;
+            await foreach (var r in rows)
+            {
+                csv.WriteRecord([r.Line.ToString(CultureInfo.InvariantCulture), r.Entity, r.SourceId ?? "", r.Reason, r.Detail ?? ""]);
+                if (++n % 2000 == 0) await csv.FlushAsync(ct);
+            }
+            await csv.FlushAsync(ct);
+        }, ct);
     }
 
     private static async Task<ImportRunItem?> RunOfAsync(NpgsqlConnection connection, long projectId, long runId, CancellationToken ct)

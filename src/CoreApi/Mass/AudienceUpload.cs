@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using MultichannelMessages.Contracts.Mass;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
+using MultichannelMessages.Platform.Database;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -211,32 +212,35 @@ public static partial class AudienceUpload
 
     /// <summary>The whole audience with each row's verdict and result (the downloadable validation report, and the
     /// per-recipient results once sent), streamed page by page. Cells a spreadsheet would run as a formula are escaped.</summary>
-    public static async Task ExportAsync(long projectId, long campaignId, string? status, string? reason, HttpContext http, NpgsqlDataSource db,
+    public static async Task ExportAsync(long projectId, long campaignId, string? status, string? reason, HttpContext http, ReadReplica replica,
         CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        if (!await CampaignsApi.InProjectAsync(connection, projectId, campaignId, ct))
+        // An export tolerates replication lag: the replica serves it when there is one.
+        await replica.StreamAsync(async connection =>
         {
-            await Refusals.WriteAsync(http, StatusCodes.Status404NotFound, "not_found", "Not found.", ct);
-            return;
-        }
-        http.Response.ContentType = "text/csv; charset=utf-8";
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"campaign-{campaignId}-recipients.csv\"";
-        await using var csv = CsvHelper.CsvWriter.Create(http.Response.Body, new CsvHelper.CsvWriterOptions { Injection = CsvHelper.CsvInjection.Escape }, true);
-        csv.WriteHeader(["row", "phone", "wa_id", "name", "language", "status", "reason", "meta_message_id", "sent_at", "delivered_at", "read_at",
-            "replied_at", "failed_at", "error_code", "error_title", "variables"]);
-        long after = 0;
-        static string At(DateTime? at) => at?.ToString("O", CultureInfo.InvariantCulture) ?? "";
-        while (true)
-        {
-            var page = (await RecipientsAsync(connection, campaignId, status, reason, after, 2000, ct)).ToList();
-            foreach (var r in page)
-                csv.WriteRecord([r.RowNumber?.ToString(CultureInfo.InvariantCulture) ?? "", r.PhoneRaw ?? "", r.WaId ?? "", r.Name ?? "", r.Language ?? "",
-                    r.Status, r.Reason ?? "", r.ProviderMessageId ?? "", At(r.SentAt), At(r.DeliveredAt), At(r.ReadAt), At(r.RepliedAt), At(r.FailedAt),
-                    r.ErrorCode?.ToString(CultureInfo.InvariantCulture) ?? "", r.ErrorTitle ?? "", r.Variables]);
-            await csv.FlushAsync(ct);
-            if (page.Count < 2000) break;
-            after = page[^1].Id;
-        }
+            if (!await CampaignsApi.InProjectAsync(connection, projectId, campaignId, ct))
+            {
+                await Refusals.WriteAsync(http, StatusCodes.Status404NotFound, "not_found", "Not found.", ct);
+                return;
+            }
+            http.Response.ContentType = "text/csv; charset=utf-8";
+            http.Response.Headers.ContentDisposition = $"attachment; filename=\"campaign-{campaignId}-recipients.csv\"";
+            await using var csv = CsvHelper.CsvWriter.Create(http.Response.Body, new CsvHelper.CsvWriterOptions { Injection = CsvHelper.CsvInjection.Escape }, true);
+            csv.WriteHeader(["row", "phone", "wa_id", "name", "language", "status", "reason", "meta_message_id", "sent_at", "delivered_at", "read_at",
+                "replied_at", "failed_at", "error_code", "error_title", "variables"]);
+            long after = 0;
+            static string At(DateTime? at) => at?.ToString("O", CultureInfo.InvariantCulture) ?? "";
+            while (true)
+            {
+                var page = (await RecipientsAsync(connection, campaignId, status, reason, after, 2000, ct)).ToList();
+                foreach (var r in page)
+                    csv.WriteRecord([r.RowNumber?.ToString(CultureInfo.InvariantCulture) ?? "", r.PhoneRaw ?? "", r.WaId ?? "", r.Name ?? "", r.Language ?? "",
+                        r.Status, r.Reason ?? "", r.ProviderMessageId ?? "", At(r.SentAt), At(r.DeliveredAt), At(r.ReadAt), At(r.RepliedAt), At(r.FailedAt),
+                        r.ErrorCode?.ToString(CultureInfo.InvariantCulture) ?? "", r.ErrorTitle ?? "", r.Variables]);
+                await csv.FlushAsync(ct);
+                if (page.Count < 2000) break;
+                after = page[^1].Id;
+            }
+        }, ct);
     }
 }

@@ -1,3 +1,4 @@
+using MultichannelMessages.Platform.Database;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.Contracts.Operations;
@@ -24,8 +25,8 @@ public static class OperationsApi
         var platform = app.MapGroup("/platform").WithTags("Operations").RequireOperator();
         platform.MapGet("/command-log", (string? action, string? actor, DateTime? since, DateTime? until, long? before, int? limit, NpgsqlDataSource db,
             CancellationToken ct) => CommandLogAsync(null, action, actor, since, until, before, limit, db, ct));
-        platform.MapGet("/command-log.csv", (string? action, string? actor, DateTime? since, DateTime? until, NpgsqlDataSource db, HttpContext http,
-            CancellationToken ct) => CsvAsync(null, action, actor, since, until, db, http, ct));
+        platform.MapGet("/command-log.csv", (string? action, string? actor, DateTime? since, DateTime? until, ReadReplica replica, HttpContext http,
+            CancellationToken ct) => CsvAsync(null, action, actor, since, until, replica, http, ct));
         platform.MapGet("/command-log/verify", VerifyCommandLog);
         project.MapGet("/ops/errors", (long projectId, string? service, string? text, DateTime? since, long? before, int? limit, NpgsqlDataSource db,
             CancellationToken ct) => ErrorsAsync(projectId, service, text, since, before, limit, db, ct));
@@ -127,31 +128,34 @@ public static class OperationsApi
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
-    public static Task CommandLogCsv(long projectId, string? action, string? actor, DateTime? since, DateTime? until, NpgsqlDataSource db,
-        HttpContext http, CancellationToken ct) => CsvAsync(projectId, action, actor, since, until, db, http, ct);
+    public static Task CommandLogCsv(long projectId, string? action, string? actor, DateTime? since, DateTime? until, ReadReplica replica,
+        HttpContext http, CancellationToken ct) => CsvAsync(projectId, action, actor, since, until, replica, http, ct);
 
     /// <summary>The filtered log as CSV (CsvHelper, RFC 4180), streamed page by page. A cell that a spreadsheet would
-    /// run as a formula (=, +, -, @, tab, CR at its start: an actor or a tag name is typed by people) is escaped.</summary>
-    public static async Task CsvAsync(long? projectId, string? action, string? actor, DateTime? since, DateTime? until, NpgsqlDataSource db,
+    /// run as a formula (=, +, -, @, tab, CR at its start: an actor or a tag name is typed by people) is escaped.
+    /// An export tolerates replication lag: it reads the replica when there is one.</summary>
+    public static async Task CsvAsync(long? projectId, string? action, string? actor, DateTime? since, DateTime? until, ReadReplica replica,
         HttpContext http, CancellationToken ct)
     {
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"command-log{(projectId is null ? "" : "-" + projectId)}.csv\"";
         await using var csv = CsvHelper.CsvWriter.Create(http.Response.Body, new CsvHelper.CsvWriterOptions { Injection = CsvHelper.CsvInjection.Escape }, true);
         csv.WriteHeader(["id", "at", "project_id", "actor", "action", "target_kind", "target_id", "before", "after", "request_id", "client_address"]);
-        await using var connection = await db.OpenConnectionAsync(ct);
-        long? before = null;
-        while (true)
+        await replica.StreamAsync(async connection =>
         {
-            var page = (await ReadLogAsync(connection, projectId, action, actor, since, until, before, 1000, ct)).ToList();
-            foreach (var e in page)
-                csv.WriteRecord([e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), e.At.ToString("O"),
-                    e.ProjectId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", e.Actor, e.Action, e.TargetKind, e.TargetId ?? "",
-                    e.Before ?? "", e.After ?? "", e.RequestId ?? "", e.ClientAddress ?? ""]);
-            await csv.FlushAsync(ct);
-            if (page.Count < 1000) break;
-            before = page[^1].Id;
-        }
+            long? before = null;
+            while (true)
+            {
+                var page = (await ReadLogAsync(connection, projectId, action, actor, since, until, before, 1000, ct)).ToList();
+                foreach (var e in page)
+                    csv.WriteRecord([e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), e.At.ToString("O"),
+                        e.ProjectId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", e.Actor, e.Action, e.TargetKind, e.TargetId ?? "",
+                        e.Before ?? "", e.After ?? "", e.RequestId ?? "", e.ClientAddress ?? ""]);
+                await csv.FlushAsync(ct);
+                if (page.Count < 1000) break;
+                before = page[^1].Id;
+            }
+        }, ct);
     }
 
     /// <summary>The first row whose hash does not match its content and predecessor, or null: the chain is whole.</summary>

@@ -58,6 +58,34 @@ public sealed class ReadReplica(NpgsqlDataSource primary, NpgsqlDataSource? repl
         return await read(fallback);
     }
 
+    /// <summary>A read that streams as it goes (a CSV export written to the response page by page): on the replica when
+    /// one answers the connect, else on the primary. Unlike <see cref="ReadAsync{T}"/>, a failure once it has begun is
+    /// not run again on the primary — part of it is already on its way to the client — and the request fails.</summary>
+    public async Task StreamAsync(Func<NpgsqlConnection, Task> read, CancellationToken ct)
+    {
+        NpgsqlConnection? connection = null;
+        if (Replica is not null && time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _downUntil))
+        {
+            try
+            {
+                connection = await Replica.OpenConnectionAsync(ct);
+                // An idle pooled connection opens without a word even when the replica went away since: one round trip
+                // proves it before anything is streamed.
+                await using (var probe = new NpgsqlCommand("select 1", connection)) await probe.ExecuteScalarAsync(ct);
+            }
+            catch (Exception ex) when (IsReplicaGone(ex) && !ct.IsCancellationRequested)
+            {
+                if (connection is not null) await connection.DisposeAsync();
+                connection = null;
+                FellBackAt = time.GetUtcNow();
+                Interlocked.Exchange(ref _downUntil, (time.GetUtcNow() + RetryAfter).UtcTicks);
+                Replica.Clear();
+            }
+        }
+        await using var opened = connection ?? await primary.OpenConnectionAsync(ct);
+        await read(opened);
+    }
+
     private static bool IsReplicaGone(Exception ex) => ex switch
     {
         // 08: connection exceptions; 57P: shutting down, crashed, starting ("cannot connect now").

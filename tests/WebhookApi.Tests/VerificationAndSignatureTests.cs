@@ -94,4 +94,30 @@ public sealed class VerificationAndSignatureTests(WebhookHost host) : IClassFixt
         var response = await host.PostAsync(body);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
+
+    [Fact]
+    public async Task An_app_registered_just_after_a_signature_miss_verifies_its_first_webhook_without_waiting_for_a_refresh()
+    {
+        var metaAppId = "3" + Random.Shared.NextInt64(10_000_000_000_000, 99_999_999_999_999);
+        var secret = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var body = Encoding.UTF8.GetBytes("""{"object":"whatsapp_business_account","entry":[]}""");
+
+        // Signed by an app nobody registered yet: refused, and the miss reloads the apps (then not again for 5 s).
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.PostAsync(body, secret)).StatusCode);
+
+        // The admin registers it now; the database tells the Webhook API (NOTIFY meta_apps), which loads it at once.
+        var protector = new MultichannelMessages.Platform.Secrets.SecretProtector(WebhookHost.MasterKey);
+        await host.ScalarAsync<long>("select meta.upsert_app(@metaAppId, 'Registered late', @s, @t)", new
+        {
+            metaAppId,
+            s = protector.Protect(secret, MultichannelMessages.Platform.Secrets.SecretPlace.AppSecret(metaAppId)),
+            t = protector.Protect("late-token", MultichannelMessages.Platform.Secrets.SecretPlace.VerifyToken(metaAppId)),
+        });
+        var status = HttpStatusCode.Unauthorized;
+        // Within the miss's 5 s: only the notification can have loaded it (the periodic refresh is every 30 s).
+        while (clock.Elapsed < TimeSpan.FromSeconds(4.5) && (status = (await host.PostAsync(body, secret)).StatusCode) != HttpStatusCode.OK)
+            await Task.Delay(100);
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using MultichannelMessages.Platform.Database;
 using MultichannelMessages.Platform.Secrets;
 using Npgsql;
 
@@ -143,20 +144,36 @@ public sealed class AppSecrets(NpgsqlDataSource dataSource, SecretProtector prot
     }
 }
 
-public sealed class AppSecretsRefresher(AppSecrets secrets, ILogger<AppSecretsRefresher> logger) : BackgroundService
+/// <summary>Reloads the apps every <see cref="AppSecrets.RefreshInterval"/>, and at once when the database says an app
+/// changed (NOTIFY meta_apps, migration 0049): an app registered or rotated in the console verifies Meta's first
+/// webhook signed with it.</summary>
+public sealed class AppSecretsRefresher(AppSecrets secrets, NpgsqlDataSource dataSource, ILogger<AppSecretsRefresher> logger) : BackgroundService
 {
+    private readonly SemaphoreSlim _changed = new(0, 1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(secrets.RefreshInterval);
-        do
+        var listening = NotificationListener.RunAsync(dataSource, "meta_apps", Changed, logger, stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await secrets.FlushSeenAsync(stoppingToken);
                 await secrets.LoadAsync(stoppingToken);
             }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException) { SignatureLog.LoadFailed(logger, ex); }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
+            try { await _changed.WaitAsync(secrets.RefreshInterval, stoppingToken); }
+            catch (OperationCanceledException) { break; }
+        }
+        await listening;
+    }
+
+    /// <summary>Several notifications while a load runs collapse into one more load.</summary>
+    private void Changed()
+    {
+        try { _changed.Release(); }
+        catch (SemaphoreFullException) { }
     }
 }
 

@@ -39,19 +39,16 @@ public sealed class ReadReplica(NpgsqlDataSource primary, NpgsqlDataSource? repl
     /// Only reads come here, so running one again on the primary is safe.</summary>
     public async Task<T> ReadAsync<T>(Func<NpgsqlConnection, Task<T>> read, CancellationToken ct)
     {
-        if (Replica is not null && time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _downUntil))
+        if (ReplicaUp)
         {
             try
             {
-                await using var connection = await Replica.OpenConnectionAsync(ct);
+                await using var connection = await Replica!.OpenConnectionAsync(ct);
                 return await read(connection);
             }
             catch (Exception ex) when (IsReplicaGone(ex) && !ct.IsCancellationRequested)
             {
-                FellBackAt = time.GetUtcNow();
-                Interlocked.Exchange(ref _downUntil, (time.GetUtcNow() + RetryAfter).UtcTicks);
-                // The idle connections to a replica that went away are dead too: opened again when it is retried.
-                Replica.Clear();
+                MarkDown();
             }
         }
         await using var fallback = await primary.OpenConnectionAsync(ct);
@@ -64,11 +61,11 @@ public sealed class ReadReplica(NpgsqlDataSource primary, NpgsqlDataSource? repl
     public async Task StreamAsync(Func<NpgsqlConnection, Task> read, CancellationToken ct)
     {
         NpgsqlConnection? connection = null;
-        if (Replica is not null && time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _downUntil))
+        if (ReplicaUp)
         {
             try
             {
-                connection = await Replica.OpenConnectionAsync(ct);
+                connection = await Replica!.OpenConnectionAsync(ct);
                 // An idle pooled connection opens without a word even when the replica went away since: one round trip
                 // proves it before anything is streamed.
                 await using (var probe = new NpgsqlCommand("select 1", connection)) await probe.ExecuteScalarAsync(ct);
@@ -77,13 +74,22 @@ public sealed class ReadReplica(NpgsqlDataSource primary, NpgsqlDataSource? repl
             {
                 if (connection is not null) await connection.DisposeAsync();
                 connection = null;
-                FellBackAt = time.GetUtcNow();
-                Interlocked.Exchange(ref _downUntil, (time.GetUtcNow() + RetryAfter).UtcTicks);
-                Replica.Clear();
+                MarkDown();
             }
         }
         await using var opened = connection ?? await primary.OpenConnectionAsync(ct);
         await read(opened);
+    }
+
+    private bool ReplicaUp => Replica is not null && time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _downUntil);
+
+    /// <summary>Reads go to the primary for <see cref="RetryAfter"/>. The idle connections to a replica that went away
+    /// are dead too: opened again when it is retried.</summary>
+    private void MarkDown()
+    {
+        FellBackAt = time.GetUtcNow();
+        Interlocked.Exchange(ref _downUntil, (time.GetUtcNow() + RetryAfter).UtcTicks);
+        Replica!.Clear();
     }
 
     private static bool IsReplicaGone(Exception ex) => ex switch

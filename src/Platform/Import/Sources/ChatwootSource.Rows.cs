@@ -27,7 +27,7 @@ public sealed partial class ChatwootSource
             """, new { chatwootAccountId }, tx);
         await foreach (var k in rows.WithCancellation(ct))
         {
-            var (channel, _) = ChannelOf(new InboxRow(0, "", k.ChannelType, null, null, null, null, null, k.PageInstagramId, null));
+            var channel = Channel(k.ChannelType, k.PageInstagramId);
             await writer.WriteAsync("contact", Contact(k.Id), w =>
             {
                 w.WriteString("channel", channel);

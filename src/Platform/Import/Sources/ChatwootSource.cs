@@ -115,13 +115,22 @@ public sealed partial class ChatwootSource(string connectionString, long chatwoo
     /// number id; a 360dialog one only its number, which then stands in (it matches no connected number, so the history
     /// gets an account of its own). A Facebook page with an Instagram account is Chatwoot's older Instagram inbox.
     /// Anything else keeps Chatwoot's channel name, which the engine reports as unsupported_channel.</summary>
-    private static (string Channel, string? ExternalId) ChannelOf(InboxRow i) => i.ChannelType switch
+    private static (string Channel, string? ExternalId) ChannelOf(InboxRow i) => Channel(i.ChannelType, i.PageInstagramId) switch
     {
-        "Channel::Whatsapp" => ("whatsapp", i.WaPhoneNumberId ?? i.WaPhone?.TrimStart('+')),
-        "Channel::FacebookPage" when i.PageInstagramId is { Length: > 0 } => ("instagram", i.PageInstagramId),
-        "Channel::FacebookPage" => ("messenger", i.PageId),
-        "Channel::Instagram" => ("instagram", i.InstagramId),
-        var other => (ChannelName(other), null),
+        "whatsapp" => ("whatsapp", i.WaPhoneNumberId ?? i.WaPhone?.TrimStart('+')),
+        "instagram" => ("instagram", i.PageInstagramId is { Length: > 0 } ? i.PageInstagramId : i.InstagramId),
+        "messenger" => ("messenger", i.PageId),
+        var other => (other, null),
+    };
+
+    /// <summary>The platform's channel of an inbox (its contacts' too).</summary>
+    private static string Channel(string? channelType, string? pageInstagramId) => channelType switch
+    {
+        "Channel::Whatsapp" => "whatsapp",
+        "Channel::FacebookPage" when pageInstagramId is { Length: > 0 } => "instagram",
+        "Channel::FacebookPage" => "messenger",
+        "Channel::Instagram" => "instagram",
+        var other => ChannelName(other),
     };
 
     /// <summary>"Channel::WebWidget" → "web_widget": the name the report shows for a channel the platform does not have.</summary>

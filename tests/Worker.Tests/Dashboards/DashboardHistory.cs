@@ -76,11 +76,22 @@ public sealed class DashboardHistory(WorkerDatabase db)
         select project_id, id, 0, 'wamid.' || gen_random_uuid(), @status, @at, @errorCode, '{}' from meta.accounts where id = @accountId
         """, new { accountId, at, status, errorCode });
 
-    /// <summary>Passes of the rollup loop until nothing is left.</summary>
+    /// <summary>Passes of the rollup until nothing is left. Each pass first waits for the rollup's lock: a running Worker's
+    /// own pass holds it, and ops.dash_roll alone would then return 0 before that pass has committed what it took (the
+    /// cause of a CI flake: the insights were read before the rollup they depend on). The lock is re-entrant in one
+    /// session, so the pass inside takes it too.</summary>
     public async Task RollAsync()
     {
-        await using var source = db.CreateDataSource();
-        while (await DashboardRollupLoop.RollAsync(source, 1000, CancellationToken.None) > 0) { }
+        await using var connection = new NpgsqlConnection(db.ConnectionString);
+        await connection.OpenAsync();
+        while (true)
+        {
+            await using var tx = await connection.BeginTransactionAsync();
+            await connection.ExecuteAsync("select pg_advisory_xact_lock(hashtext('ops.dash_roll'))", transaction: tx);
+            var done = await connection.ExecuteScalarAsync<int>("select ops.dash_roll(1000)", transaction: tx);
+            await tx.CommitAsync();
+            if (done == 0) return;
+        }
     }
 
     /// <summary>A tile function's rows, each row's values joined by '|' (null as ∅), for comparing whole figures.</summary>

@@ -144,21 +144,46 @@ public sealed class HardeningTests : IAsyncLifetime
 
     private async Task<string> SignInAsync(string client, string proto)
     {
-        var (antiforgery, cookie) = await FormAsync(client, proto);
-        var post = Request(HttpMethod.Post, "/login", Proxy, client, proto);
+        var response = await SignInResponseAsync(client, proto);
+        Assert.True(response.Headers.TryGetValues("Set-Cookie", out var cookies), $"no cookie set: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return Assert.Single(cookies, c => c.StartsWith("mm_session", StringComparison.Ordinal));
+    }
+
+    private async Task<HttpResponseMessage> SignInResponseAsync(string client, string proto, string remote = Proxy, string? forwardedHost = null)
+    {
+        var (antiforgery, cookie) = await FormAsync(client, proto, remote, forwardedHost);
+        var post = Request(HttpMethod.Post, "/login", remote, client, proto);
+        if (forwardedHost is not null) post.Headers.Add("X-Forwarded-Host", forwardedHost);
         post.Headers.Add("Cookie", cookie);
         post.Content = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["_handler"] = "login", ["__RequestVerificationToken"] = antiforgery, ["Input.Email"] = "agent@demo.local", ["Input.Password"] = "pw",
         });
-        var response = await Client().SendAsync(post);
-        Assert.True(response.Headers.TryGetValues("Set-Cookie", out var cookies), $"no cookie set: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        return Assert.Single(cookies, c => c.StartsWith("mm_session", StringComparison.Ordinal));
+        return await Client().SendAsync(post);
     }
 
-    private async Task<(string Token, string Cookie)> FormAsync(string client, string proto)
+    /// <summary>A proxy that rewrites Host to the instance's own address (YARP's default, and nginx's unless told
+    /// otherwise) says the public one in X-Forwarded-Host. Without believing it, the sign-in's redirect pointed the
+    /// browser at the instance behind the proxy, which the form-action policy blocked (found by two Fronts behind
+    /// YARP in Console.Tests/ScaledConsoleTests).</summary>
+    [Fact]
+    public async Task Behind_a_known_proxy_the_sign_in_redirect_goes_to_the_forwarded_public_host_and_nobody_else_can_pick_it()
     {
-        var page = await Client().SendAsync(Request(HttpMethod.Get, "/login", Proxy, client, proto));
+        var viaProxy = await SignInResponseAsync("203.0.113.30", "https", Proxy, "console.company.example");
+        Assert.Equal(HttpStatusCode.Redirect, viaProxy.StatusCode);
+        Assert.Equal(new Uri("https://console.company.example/"), viaProxy.Headers.Location);
+
+        // Positive control of the check: a client that is not a known proxy cannot send the browser elsewhere.
+        var spoofed = await SignInResponseAsync("203.0.113.31", "https", "198.51.100.9", "evil.example");
+        Assert.Equal(HttpStatusCode.Redirect, spoofed.StatusCode);
+        Assert.Equal("console.example", spoofed.Headers.Location!.Host);
+    }
+
+    private async Task<(string Token, string Cookie)> FormAsync(string client, string proto, string remote = Proxy, string? forwardedHost = null)
+    {
+        var get = Request(HttpMethod.Get, "/login", remote, client, proto);
+        if (forwardedHost is not null) get.Headers.Add("X-Forwarded-Host", forwardedHost);
+        var page = await Client().SendAsync(get);
         var html = await page.Content.ReadAsStringAsync();
         var token = Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
         var cookie = string.Join("; ", page.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Model;
+using Yarp.ReverseProxy.Transforms;
 
 namespace MultichannelMessages.TestSupport;
 
@@ -24,6 +26,9 @@ public sealed class ReverseProxy : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The response header naming the instance that answered (its index in the list given to StartAsync).</summary>
+    public const string InstanceHeader = "X-Mm-Instance";
+
     public static async Task<ReverseProxy> StartAsync(IReadOnlyList<Uri> instances, bool sticky = false)
     {
         var address = new Uri($"http://127.0.0.1:{ServiceProcess.FreePort()}");
@@ -43,7 +48,14 @@ public sealed class ReverseProxy : IAsyncDisposable
             SessionAffinity = sticky ? new SessionAffinityConfig { Enabled = true, Policy = "Cookie", FailurePolicy = "Redistribute", AffinityKeyName = ".mm.affinity" } : null,
         };
         var route = new RouteConfig { RouteId = "all", ClusterId = "instances", Match = new RouteMatch { Path = "{**catch-all}" } };
-        builder.Services.AddReverseProxy().LoadFromMemory([route], [cluster]);
+        builder.Services.AddReverseProxy().LoadFromMemory([route], [cluster])
+            // Which instance answered (instance-0, instance-1…), so a test can tell where a sticky browser landed.
+            .AddTransforms(t => t.AddResponseTransform(r =>
+            {
+                if (r.HttpContext.Features.Get<IReverseProxyFeature>()?.ProxiedDestination is { } destination)
+                    r.HttpContext.Response.Headers[InstanceHeader] = destination.DestinationId;
+                return ValueTask.CompletedTask;
+            }));
         var app = builder.Build();
         app.MapReverseProxy();
         await app.StartAsync();

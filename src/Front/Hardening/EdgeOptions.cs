@@ -8,7 +8,7 @@ public sealed class EdgeOptions : IValidatableObject
 {
     public const string Section = "Edge";
 
-    /// <summary>Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (e.g. 10.0.0.5).
+    /// <summary>Addresses of reverse proxies whose X-Forwarded-For / -Proto / -Host are believed (e.g. 10.0.0.5).
     /// With none, forwarded headers are ignored: anyone could otherwise claim any address, or claim TLS.</summary>
     public string[] KnownProxies { get; set; } = [];
 

@@ -13,7 +13,9 @@ public static class HardeningExtensions
         services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<EdgeOptions>>((o, edge) =>
         {
-            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // Host too: a proxy that rewrites Host to the instance's address (YARP's default, nginx's proxy_pass) says
+            // the public one in X-Forwarded-Host, and the console's redirects (after sign-in) must go there.
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
             // Only the configured proxies: the framework's loopback defaults would also trust anything on this host.
             o.KnownProxies.Clear();
             o.KnownIPNetworks.Clear();

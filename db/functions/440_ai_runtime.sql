@@ -157,8 +157,11 @@ begin
         for update skip locked
     ), claimed as (
         update bot.ai_conversations a
-        set locked_by = p_worker, locked_until = now() + make_interval(secs => p_lease_seconds), due_at = null,
-            attempt_count = a.attempt_count + 1,
+        -- Due again when the lease ends (due_at = locked_until marks "nothing new, only the lease"): a Worker that dies
+        -- mid-turn leaves the conversation to the next claim, and the turn is redone (its replies' client ids make the
+        -- redo send nothing twice). bot.ai_finish clears the marker; a customer message during the run replaces it.
+        set locked_by = p_worker, locked_until = now() + make_interval(secs => p_lease_seconds),
+            due_at = now() + make_interval(secs => p_lease_seconds), attempt_count = a.attempt_count + 1,
             version_id = (select ag.published_version_id from bot.ai_agents ag where ag.id = a.agent_id)
         from due where a.conversation_id = due.conversation_id
         returning a.*
@@ -457,8 +460,8 @@ begin
         attempt_count = case when p_error is null then 0 else a.attempt_count end,
         last_error = p_error,
         due_at = case when p_retry_ms is not null and a.state in ('active', 'waiting')
-                      then least(coalesce(a.due_at, 'infinity'), now() + make_interval(secs => p_retry_ms / 1000.0))
-                      else a.due_at end,
+                      then least(coalesce(nullif(a.due_at, a.locked_until), 'infinity'), now() + make_interval(secs => p_retry_ms / 1000.0))
+                      else nullif(a.due_at, a.locked_until) end,
         updated_at = now()
     from (select measures from bot.ai_conversations where conversation_id = p_conversation_id) was
     where a.conversation_id = p_conversation_id and a.locked_by = p_worker

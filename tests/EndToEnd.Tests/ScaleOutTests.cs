@@ -29,6 +29,8 @@ public sealed class ScaledPlatform : IAsyncLifetime
     public List<ServiceProcess> CoreApis { get; } = [];
     public List<ServiceProcess> Workers { get; } = [];
     public ServiceProcess Sandbox { get; private set; } = null!;
+    /// <summary>The OpenAI sandbox, playing the model of the AI agent the Workers share.</summary>
+    public ServiceProcess OpenAi { get; private set; } = null!;
     public ReverseProxy WebhookProxy { get; private set; } = null!;
     public ReverseProxy CoreProxy { get; private set; } = null!;
     public string ConnectionString { get; private set; } = "";
@@ -62,6 +64,7 @@ public sealed class ScaledPlatform : IAsyncLifetime
         };
         for (var i = 0; i < DemoSeeder.Accounts.Length; i++) sandbox[$"MM_Sandbox__Accounts__{i}__AccessToken"] = AccessToken;
         Sandbox = await StartAsync("MetaSandbox", sandbox);
+        OpenAi = await StartAsync("OpenAiSandbox", new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
         var worker = new Dictionary<string, string>(common)
         {
             ["MM_Graph__BaseAddress"] = Sandbox.BaseAddress.ToString().TrimEnd('/'),
@@ -70,6 +73,14 @@ public sealed class ScaledPlatform : IAsyncLifetime
             // (Graph timeout 2 s + pacing hold 5 s + 4 s), so the test does not wait the default 30 s.
             ["MM_Outbox__LeaseSeconds"] = "12",
             ["MM_Outbox__ConfirmationWindowSeconds"] = "20",
+            // The same for campaigns, bots and AI agents: short leases (each above its start rule's floor) and a short
+            // in-doubt window, and the AI and bot loops polling fast.
+            ["MM_Mass__LeaseSeconds"] = "8",
+            ["MM_Mass__ConfirmationWindowSeconds"] = "20",
+            ["MM_Bots__PollIntervalMs"] = "100",
+            ["MM_Bots__LeaseSeconds"] = "3",
+            ["MM_Ai__PollIntervalMs"] = "100",
+            ["MM_Ai__LeaseSeconds"] = "10",
         };
         for (var i = 0; i < 3; i++) Workers.Add(await StartAsync("Worker", worker));
     }
@@ -254,5 +265,181 @@ public sealed class ScaleOutTests(ScaledPlatform platform, ITestOutputHelper out
             await viaProxyB.WaitAsync(c => c.Kind == "message_created" && c.MessageBody == text, $"'{text}' on proxied console B", platform);
             await onSecond.WaitAsync(c => c.Kind == "message_created" && c.MessageBody == text, $"'{text}' on the second Core API's console", platform);
         }
+    }
+
+    private const string MessengerPage = "1000000000001";
+    private const string InstagramAccount = "17841400000000001";
+
+    private async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, int seconds = 90)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var value = await read();
+            if (done(value)) return value;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not within {seconds} s: {what}\n{platform.Diagnostics()}");
+            await Task.Delay(250);
+        }
+    }
+
+    private static async Task<JsonElement> OkAsync(Task<HttpResponseMessage> call)
+    {
+        using var response = await call;
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    private static async Task<string[]> SentToAsync(HttpClient meta, string to) =>
+        [.. (await meta.GetFromJsonAsync<JsonElement>($"/sandbox/sent?to={to}")).GetProperty("items").EnumerateArray()
+            .Select(i => i.GetProperty("text").GetString() ?? "")];
+
+    private static async Task<long> AccountIdAsync(HttpClient admin, long projectId, string externalId)
+    {
+        var name = DemoSeeder.Accounts.Single(a => a.ExternalId == externalId).Name;
+        return (await OkAsync(admin.GetAsync($"/projects/{projectId}/accounts"))).EnumerateArray()
+            .Single(a => a.GetProperty("name").GetString() == name).GetProperty("id").GetInt64();
+    }
+
+    /// <summary>
+    /// The rest of "several instances of everything": campaign, chatbot and AI-agent work shared by the Workers with no
+    /// double sends. Configured through the Core APIs' proxy as the console does; while a campaign sends, Messenger
+    /// customers start a bot flow and Instagram customers talk to an AI agent, and one running Worker is SIGKILLed:
+    /// Meta gets exactly one template per recipient, each bot customer exactly the flow's two messages and each AI
+    /// customer exactly one answer (the killed Worker's leases are taken over, its sends in doubt settled by Meta's
+    /// statuses or re-sent after the confirmation window, never blindly).
+    /// </summary>
+    [Fact]
+    public async Task Campaign_bot_and_AI_work_is_shared_by_the_Workers_and_one_killed_mid_way_sends_nothing_twice()
+    {
+        var run = Guid.NewGuid().ToString("N")[..6];
+        var p = platform.ProjectId;
+        using var meta = new HttpClient { BaseAddress = platform.Sandbox.BaseAddress, Timeout = TimeSpan.FromSeconds(15) };
+        using var openAi = new HttpClient { BaseAddress = platform.OpenAi.BaseAddress, Timeout = TimeSpan.FromSeconds(15) };
+        var (admin, _) = await platform.SignInAsync(platform.CoreProxy.Address, "admin@demo.local");
+        var (supervisor, _) = await platform.SignInAsync(platform.CoreProxy.Address, "supervisor@demo.local");
+
+        // A bot on the Messenger page: a keyword starts two messages (a greeting, then a menu that waits).
+        var flow = await OkAsync(admin.PostAsJsonAsync($"/projects/{p}/bots/flows", new
+        {
+            name = "Escala " + run,
+            definition = new
+            {
+                start = "welcome", channels = new[] { "messenger" }, expiryMinutes = 60, timeoutMessage = "B: cerrado.",
+                nodes = new object[]
+                {
+                    new { id = "welcome", type = "message", text = "B: hola", next = "menu", x = 0, y = 0 },
+                    new
+                    {
+                        id = "menu", type = "choice", text = "B: ¿qué necesitas?", style = "buttons", saveAs = "topic", retries = 1,
+                        invalidMessage = "B: elige una opción.", fallback = "handoff", x = 0, y = 120,
+                        choices = new object[] { new { id = "person", title = "Una persona", next = "handoff" } },
+                    },
+                    new { id = "handoff", type = "handoff", text = "B: te paso con una persona.", x = 0, y = 240 },
+                },
+            },
+        }));
+        var flowId = flow.GetProperty("id").GetInt64();
+        await OkAsync(admin.PostAsync($"/projects/{p}/bots/flows/{flowId}/publish", null));
+        await OkAsync(admin.PostAsJsonAsync($"/projects/{p}/bots/activations", new
+        {
+            flowId, accountId = await AccountIdAsync(admin, p, MessengerPage), entry = "keyword", keywords = new[] { "escala" + run }, enabled = true,
+        }));
+
+        // An AI agent on Instagram, its model played by the OpenAI sandbox for this run only.
+        var scope = "scale-" + run;
+        (await openAi.PostAsJsonAsync("/sandbox/rules", new
+        {
+            scope, match = new { last_user_contains = new[] { "hola" } },
+            respond = new { json = new { action = "reply", messages = new[] { "IA: ¡hola! ¿en qué te ayudo?" }, confidence = 0.9 } },
+        })).EnsureSuccessStatusCode();
+        await OkAsync(admin.PutAsJsonAsync($"/projects/{p}/ai/provider", new
+        {
+            baseUrl = new Uri(platform.OpenAi.BaseAddress, "v1").ToString(), apiKey = "sk-sandbox", chatModel = "gpt-4.1-mini",
+            prices = new Dictionary<string, object> { ["gpt-4.1-mini"] = new { input = 0.4, output = 1.6 } },
+        }));
+        var agent = await OkAsync(admin.PostAsJsonAsync($"/projects/{p}/ai/agents", new
+        {
+            name = "Vera " + run,
+            definition = new
+            {
+                persona = new { name = "Vera", instructions = "You greet the demo store's customers. " + scope, tone = "friendly", languages = new[] { "es" } },
+                measures = Array.Empty<object>(),
+                tools = new { builtin = Array.Empty<string>(), custom = Array.Empty<object>() },
+                handoff = new { queueId = (long?)null, rules = Array.Empty<object>() },
+                debounceSeconds = 1, maxTurns = 12, temperature = 0.2,
+            },
+        }));
+        var agentId = agent.GetProperty("id").GetInt64();
+        await OkAsync(admin.PostAsync($"/projects/{p}/ai/agents/{agentId}/publish", null));
+        await OkAsync(admin.PostAsJsonAsync($"/projects/{p}/ai/activations", new
+        {
+            agentId, accountId = await AccountIdAsync(admin, p, InstagramAccount), hours = "always", first = "bot", enabled = true,
+        }));
+
+        // A campaign of 150 recipients at 25/s (about 6 s of sends) on an approved marketing template.
+        var template = await OkAsync(supervisor.PostAsJsonAsync($"/projects/{p}/templates", new
+        {
+            accountId = 1, name = "escala_" + run, language = "es", category = "MARKETING",
+            body = new { text = "Hola {{1}}, novedades de la tienda.", examples = new Dictionary<string, string> { ["1"] = "Ana" } },
+        }));
+        var templateId = template.GetProperty("id").GetInt64();
+        await EventuallyAsync(() => supervisor.GetFromJsonAsync<JsonElement>($"/projects/{p}/templates/{templateId}"),
+            t => t.GetProperty("status").GetString() == "APPROVED", "the template is approved");
+        var campaignId = (await OkAsync(supervisor.PostAsJsonAsync($"/projects/{p}/campaigns",
+            new { name = "Escala " + run, accountId = 1, templateId, ratePerSecond = 25 }))).GetProperty("id").GetInt64();
+        var digits = Random.Shared.Next(10_000, 99_999);
+        var csv = new System.Text.StringBuilder("phone,name,1\n");
+        for (var i = 0; i < 150; i++) csv.Append($"+34 6{digits}{i:000},Cliente {i},Cliente {i}\n");
+        var audience = await OkAsync(supervisor.PutAsync($"/projects/{p}/campaigns/{campaignId}/audience",
+            new StringContent(csv.ToString(), System.Text.Encoding.UTF8, "text/csv")));
+        Assert.Equal(150, audience.GetProperty("added").GetInt32());
+        await OkAsync(supervisor.PostAsJsonAsync($"/projects/{p}/campaigns/{campaignId}/submit", new { }));
+        await OkAsync(admin.PostAsJsonAsync($"/projects/{p}/campaigns/{campaignId}/approve", new { note = "ok" }));
+        await OkAsync(supervisor.PostAsJsonAsync($"/projects/{p}/campaigns/{campaignId}/schedule", new { }));
+
+        // While it sends: 10 Messenger customers start the bot, 10 Instagram customers greet the agent; a Worker dies.
+        var botCustomers = Enumerable.Range(0, 10).Select(i => $"scale-psid-{run}-{i}").ToArray();
+        var aiCustomers = Enumerable.Range(0, 10).Select(i => $"scale-igsid-{run}-{i}").ToArray();
+        for (var i = 0; i < 10; i++)
+        {
+            (await meta.PostAsJsonAsync($"/sandbox/pages/{MessengerPage}/messages", new { psid = botCustomers[i], text = "escala" + run })).EnsureSuccessStatusCode();
+            (await meta.PostAsJsonAsync($"/sandbox/pages/{InstagramAccount}/messages", new { psid = aiCustomers[i], text = "hola" })).EnsureSuccessStatusCode();
+            if (i == 4) await platform.Workers.First(w => !w.HasExited).KillAsync();
+            await Task.Delay(150);
+        }
+        Assert.True(platform.Workers.Count(w => !w.HasExited) >= 1);
+
+        // Every recipient sent (and answered by Meta), each exactly once.
+        await EventuallyAsync(async () => (await supervisor.GetFromJsonAsync<JsonElement[]>($"/projects/{p}/campaigns/{campaignId}/recipients?limit=500"))!,
+            rs => rs.Length == 150 && rs.All(r => r.GetProperty("status").GetString() is "sent" or "delivered" or "read"), "every recipient sent");
+        var templates = (await meta.GetFromJsonAsync<JsonElement>("/sandbox/sent?type=template&limit=1000")).GetProperty("items").EnumerateArray()
+            .Where(s => s.GetProperty("template_name").GetString() == "escala_" + run).Select(s => s.GetProperty("to").GetString()!).ToArray();
+        Assert.Equal(150, templates.Length);
+        Assert.Equal(150, templates.Distinct().Count());
+
+        // Every bot customer got the flow's two messages and every AI customer one answer; then, past the leases and
+        // the in-doubt window of anything the dead Worker held, still exactly that (nothing sent twice).
+        try
+        {
+            foreach (var c in botCustomers)
+                await EventuallyAsync(() => SentToAsync(meta, c), t => t.Length >= 2, "the bot's two messages to " + c);
+        }
+        catch (TimeoutException ex)
+        {
+            await using var db = new NpgsqlConnection(platform.ConnectionString);
+            var rows = await db.QueryAsync<string>("""
+                select 's ' || to_jsonb(s)::text from bot.flow_sessions s
+                union all select 'm ' || m.direction || ' ' || m.status || ' ' || coalesce(m.body, '') || ' ' || c.external_id
+                from chat.messages m join chat.conversations v on v.id = m.conversation_id join chat.contacts c on c.id = v.contact_id
+                where c.external_id like 'scale-psid-%'
+                """);
+            throw new TimeoutException(ex.Message[..Math.Min(200, ex.Message.Length)] + "\n" + string.Join("\n", rows), ex);
+        }
+        foreach (var c in aiCustomers)
+            await EventuallyAsync(() => SentToAsync(meta, c), t => t.Length >= 1, "the agent's answer to " + c);
+        await Task.Delay(TimeSpan.FromSeconds(12));
+        foreach (var c in botCustomers) Assert.Equal(["B: hola", "B: ¿qué necesitas?"], (await SentToAsync(meta, c)).Order(StringComparer.Ordinal).ToArray());
+        foreach (var c in aiCustomers) Assert.Equal(["IA: ¡hola! ¿en qué te ayudo?"], await SentToAsync(meta, c));
     }
 }

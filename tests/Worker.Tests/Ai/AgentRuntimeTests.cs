@@ -153,6 +153,30 @@ public sealed partial class AgentRuntimeTests(OpenAiSandboxHost openAi) : IClass
         Assert.Equal("active:started", await StateAsync(s, conversationId));
     }
 
+    /// <summary>A Worker that claims a conversation and dies (no finish, no release) must not strand it: the claim marks
+    /// it due again when its lease ends. Before that fix the customer got no answer until they wrote again (found by
+    /// EndToEnd.Tests/ScaleOutTests with a Worker SIGKILLed).</summary>
+    [Fact]
+    public async Task A_conversation_claimed_by_a_Worker_that_died_is_answered_once_by_another_when_the_lease_ends()
+    {
+        // The setup's Worker runs no AI loop: the claim below is the dead Worker's, with nobody racing it.
+        await using var s = await StartAsync("ai_dead_claim", settings: ("Ai:Enabled", "false"));
+        await AnswerAsync(s, "hola", new { action = "reply", messages = new[] { "¡Hola! ¿En qué te ayudo?" }, confidence = 0.9, measures = new { intent = "other" } });
+        var conversationId = await CustomerWritesAsync(s.Db, "34600100077", "hola");
+        var claimed = await s.Db.QueryAsync<long>("""
+            update bot.ai_conversations set due_at = now() where conversation_id = @conversationId;
+            select conversation_id from bot.claim_ai_conversations('dead-worker', 10, 2);
+            """, new { conversationId });
+        Assert.Equal([conversationId], claimed); // the dead Worker holds it (and will never finish)
+
+        await using var survivor = WorkerHost.Start(s.Db, s.Meta, ("Ai:PollIntervalMs", "50"), ("Ai:RetryBaseMs", "200"));
+        await WaitAsync(s, async () => (await SentToAsync(s, "34600100077")).Count >= 1, TimeSpan.FromSeconds(20), "the survivor answers after the lease");
+        await Task.Delay(2500); // a second answer would have been sent by now (poll 50 ms, lease 2 s)
+        Assert.Equal(["¡Hola! ¿En qué te ayudo?"], (await SentToAsync(s, "34600100077")).Select(x => x.Text));
+        // Finished: not due again (the lease marker is cleared), so nothing runs until the customer writes.
+        Assert.True(await s.Db.ScalarAsync<bool>("select due_at is null from bot.ai_conversations where conversation_id = @conversationId", new { conversationId }));
+    }
+
     [Fact]
     public async Task A_persons_reply_stops_the_agent_at_once_and_the_next_customer_message_is_left_to_people()
     {

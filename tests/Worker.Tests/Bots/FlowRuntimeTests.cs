@@ -273,6 +273,54 @@ public sealed class FlowRuntimeTests
             Assert.Equal(["Hola Lucía", "¿En qué te ayudo?", "¿Tu número de pedido?"], (await SentToAsync(s, c)).Select(x => x.Text));
     }
 
+    /// <summary>A Worker that claims a session and dies with no further customer message must not strand it: the claim
+    /// marks it due again when its lease ends (found by EndToEnd.Tests/ScaleOutTests with a Worker SIGKILLed).</summary>
+    [Fact]
+    public async Task A_session_claimed_by_a_Worker_that_died_is_stepped_once_by_another_when_the_lease_ends_without_the_customer_writing_again()
+    {
+        await using var s = await StartAsync("flow_dead_claim", MenuFlow(), workers: 0);
+        await CustomerWritesAsync(s.Db, "34612000077", "hola");
+        var claimed = await s.Db.QueryAsync<long>("select conversation_id from bot.claim_flow_sessions('dead-worker', 10, 2)");
+        Assert.Single(claimed); // the dead Worker holds the new session (and will never commit)
+
+        s.Workers.Add(WorkerHost.Start(s.Db, s.Meta, ("Bots:PollIntervalMs", "100"), ("Ai:Enabled", "false")));
+        await WaitSentAsync(s, "34612000077", 2, "the welcome and the menu once the dead Worker's lease ran out");
+        await Task.Delay(1000);
+        Assert.Equal(["Hola Lucía", "¿En qué te ayudo?"], (await SentToAsync(s, "34612000077")).Select(x => x.Text));
+    }
+
+    /// <summary>A customer message that arrives while a step runs (after the inputs it was given) wakes the session at its
+    /// commit instead of waiting for the next message or the expiry.</summary>
+    [Fact]
+    public async Task A_message_that_arrives_while_a_step_runs_makes_the_session_due_at_its_commit()
+    {
+        await using var s = await StartAsync("flow_wake_during_step", MenuFlow(), workers: 0);
+        var conversation = await CustomerWritesAsync(s.Db, "34612000078", "hola");
+        var session = (await s.Db.QueryAsync<(long Id, long LastMessageId)>(
+            "select session_id, last_message_id from bot.claim_flow_sessions('worker-a', 10, 30)")).Single();
+        var input = await s.Db.ScalarAsync<long>("select max(id) from chat.messages where conversation_id = @conversation", new { conversation });
+        // Seconds from now until the session is due, after this step's commit.
+        async Task<double> CommitAsync(int seq, long lastMessageId)
+        {
+            Assert.Equal("committed", await s.Db.ScalarAsync<string>("""
+                select (bot.flow_commit(@Id, 'worker-a', @seq, 'menu', 'input', '{}', 0, 2, @lastMessageId, 'active', null, null, null, '[]',
+                                        '{welcome,menu}', @lastMessageId, 1)).outcome
+                """, new { session.Id, seq, lastMessageId }));
+            return await s.Db.ScalarAsync<double>("select extract(epoch from due_at - now())::float8 from bot.flow_sessions where id = @Id", new { session.Id });
+        }
+
+        // Positive control: with nothing new, the waiting session is due only at its expiry.
+        var quiet = await CommitAsync(1, input);
+        Assert.True(quiet > 30 * 60, $"due in {quiet} s");
+
+        // Claimed again; the customer writes while the step runs; the commit (given only the older input) leaves it due now.
+        await s.Db.ExecuteAsync("update bot.flow_sessions set due_at = now() where id = @Id", new { session.Id });
+        Assert.Single(await s.Db.QueryAsync<long>("select session_id from bot.claim_flow_sessions('worker-a', 10, 30)"));
+        await CustomerWritesAsync(s.Db, "34612000078", "¿hola?");
+        var woken = await CommitAsync(2, input);
+        Assert.True(woken <= 0, $"due in {woken} s");
+    }
+
     [Fact]
     public async Task A_keyword_starts_the_flow_and_photos_sent_together_are_one_turn()
     {

@@ -191,4 +191,44 @@ public sealed class ReadReplicaTests(ReplicaCoreHost host) : IClassFixture<Repli
             start();
         }
     }
+
+    /// <summary>Insights: the rules (rollup reads) come from the replica; the AI run the console just asked for comes from the
+    /// primary in the same answer, so the panel shows "pending" at once however far the replica lags.</summary>
+    [Fact]
+    public async Task Insights_rules_read_the_replica_and_the_AI_run_just_requested_reads_the_primary()
+    {
+        var admin = await host.As("admin@demo.local");
+        var p = host.DemoProjectId;
+        var range = $"from={DateTime.UtcNow:yyyy-MM-dd}&to={DateTime.UtcNow:yyyy-MM-dd}";
+        async Task<JsonElement> InsightsAsync() => await admin.GetFromJsonAsync<JsonElement>($"/projects/{p}/dashboards/insights?{range}");
+        static DateTime? Fresh(JsonElement insights) =>
+            insights.GetProperty("freshAt").ValueKind == JsonValueKind.Null ? null : insights.GetProperty("freshAt").GetDateTime().ToUniversalTime();
+        // A provider, so insights can be asked for (no Worker runs here: the run stays pending). How current the rollups
+        // are (ops.dash_cursors, in the answer as freshAt) is the marker that tells which server answered.
+        await host.ScalarAsync<long>("""
+            with i as (insert into bot.ai_providers (project_id, base_url, chat_model) values (@p, 'https://api.openai.example/v1', 'gpt-4.1-mini')
+                       on conflict (project_id) do nothing returning 1) select count(*) from i
+            """, new { p });
+        var replayed = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var lagging = new DateTime(2002, 2, 2, 0, 0, 0, DateTimeKind.Utc);
+        const string SetFresh = "with u as (update ops.dash_cursors set fresh_at = @at returning 1) select count(*) from u";
+
+        // The control: written while the replica replays, the marker is in the answer once replayed.
+        Assert.True(await host.ScalarAsync<long>(SetFresh, new { at = replayed }) > 0);
+        await UntilAsync(async () => Fresh(await InsightsAsync()) == replayed, "insights show the replayed marker");
+
+        // Replay paused: the primary moves on, the answer's rules part does not (it reads the replica) …
+        await host.OnReplicaAsync<object>("select pg_wal_replay_pause()");
+        await UntilAsync(async () => await host.OnReplicaAsync<string>("select pg_get_wal_replay_pause_state()") == "paused", "replay paused");
+        await host.ScalarAsync<long>(SetFresh, new { at = lagging });
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"/projects/{p}/dashboards/insights/ai?{range}", null)).StatusCode);
+        // … while the AI run just requested is in the very same answer (the primary).
+        JsonElement answer = default;
+        await UntilAsync(async () => Fresh(answer = await InsightsAsync()) == replayed, "the rules read the paused replica");
+        Assert.Equal("pending", answer.GetProperty("ai").GetProperty("state").GetString());
+        Assert.Equal(0L, await host.OnReplicaAsync<long>("select count(*) from ops.dash_insight_runs where project_id = @p", new { p }));
+
+        await host.OnReplicaAsync<object>("select pg_wal_replay_resume()");
+        await UntilAsync(async () => Fresh(await InsightsAsync()) == lagging, "the rules catch up once replayed");
+    }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using MultichannelMessages.Contracts.Dashboards;
 using MultichannelMessages.CoreApi.Access;
 using MultichannelMessages.CoreApi.Errors;
+using MultichannelMessages.Platform.Database;
 using MultichannelMessages.Platform.Dashboards;
 using Npgsql;
 
@@ -26,18 +27,23 @@ public static class InsightsApi
 
     private sealed record Context(string TimeZone, DateTime? FreshAt, bool Provider);
 
+    /// <summary>The rules read the rollups, as tiles do, so they may come from the read replica; the AI run is one row read
+    /// from the primary, because the console asks for it (POST) and then shows its state: it must see its own request.</summary>
     public static async Task<Results<Ok<InsightsResult>, ProblemHttpResult>> Insights(long projectId, [AsParameters] TilesApi.FilterQuery query,
-        ProjectScope scope, NpgsqlDataSource db, CancellationToken ct)
+        ProjectScope scope, ReadReplica replica, NpgsqlDataSource db, CancellationToken ct)
     {
         var (filter, refusal) = Filter(query, scope);
         if (filter is null) return refusal!;
+        var (context, rules) = await replica.ReadAsync(async connection =>
+        {
+            var context = await connection.QuerySingleAsync<Context>(new CommandDefinition("""
+                select p.time_zone, ops.dash_fresh_at() as fresh_at,
+                       exists (select 1 from bot.ai_providers a where a.project_id = p.id and a.enabled) as provider
+                from core.projects p where p.id = @projectId
+                """, new { projectId }, cancellationToken: ct));
+            return (context, await InsightRules.ReadAsync(connection, projectId, filter, ct));
+        }, ct);
         await using var connection = await db.OpenConnectionAsync(ct);
-        var context = await connection.QuerySingleAsync<Context>(new CommandDefinition("""
-            select p.time_zone, ops.dash_fresh_at() as fresh_at,
-                   exists (select 1 from bot.ai_providers a where a.project_id = p.id and a.enabled) as provider
-            from core.projects p where p.id = @projectId
-            """, new { projectId }, cancellationToken: ct));
-        var rules = await InsightRules.ReadAsync(connection, projectId, filter, ct);
         var run = await connection.QuerySingleOrDefaultAsync<Run>(new CommandDefinition(
             $"select status, last_error, requested_at, generated_at, insights::text as insights from ops.dash_insight_run({Args})",
             InsightRules.Args(projectId, filter), cancellationToken: ct));

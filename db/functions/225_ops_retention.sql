@@ -42,13 +42,26 @@ $$;
 -- The change feed and cache invalidations are read by live Core API instances right after they are written; a
 -- console that reconnects after longer than the retention reloads its views instead of replaying.
 create or replace function ops.purge_change_feed(p_before timestamptz, p_batch int) returns int
-language sql as $$
-    with doomed as (
-        select id from ops.change_feed where created_at < p_before order by id limit p_batch for update skip locked
+language plpgsql as $$
+declare
+    v_open bigint;
+    v_deleted int;
+begin
+    -- Whole partitions first (migration 0050): no row-by-row delete, no vacuum behind it.
+    perform ops.drop_id_partitions('ops.change_feed', p_before);
+    -- What is past the cut-off in the partition being filled (a quiet installation fills one slowly): its oldest rows,
+    -- a batch at a time in id order, stopping at the first batch that is not all old. Partitions the sequence has moved
+    -- past wait to be dropped whole.
+    select max(lower_id) into v_open from ops.id_partitions('ops.change_feed')
+    where not is_default and lower_id <= (select last_value from ops.change_feed_id_seq);
+    with first as (
+        select id, created_at from ops.change_feed where id >= coalesce(v_open, 0) order by id limit p_batch for update skip locked
     ), gone as (
-        delete from ops.change_feed c using doomed d where c.id = d.id returning 1
+        delete from ops.change_feed c using first f where c.id = f.id and f.created_at < p_before returning 1
     )
-    select count(*)::int from gone
+    select count(*)::int into v_deleted from gone;
+    return v_deleted;
+end
 $$;
 
 create or replace function ops.purge_cache_invalidations(p_before timestamptz, p_batch int) returns int

@@ -9,7 +9,7 @@ namespace MultichannelMessages.Worker.Retention;
 
 /// <summary>
 /// Deletes what has outlived its retention (db/functions/225_ops_retention.sql): raw webhook bodies, sent outbox
-/// rows, change-feed rows, cache invalidations, ended sign-in sessions, command-log rows past their retention (never under a year) and stale
+/// rows, change-feed partitions (and rows of the one being filled; it also makes the partitions ahead), cache invalidations, ended sign-in sessions, command-log rows past their retention (never under a year) and stale
 /// heartbeats. Without it these tables grow with every event
 /// for ever (at 10,000 events/s the raw bodies alone are tens of GB a day). Safe with many Workers: each batch skips
 /// rows another Worker is deleting. Call recordings past their number's retention go too, file and all
@@ -36,6 +36,8 @@ public sealed class RetentionLoop(
         var now = time.GetUtcNow();
         var batch = _options.Batch;
         var total = 0;
+        // Partitions ahead of the id sequences of the tables partitioned by id (migration 0050), before anything is dropped.
+        await ScalarAsync("select coalesce(sum(ops.ensure_id_partitions(parent)), 0)::int from ops.id_partitioned_tables", new { }, ct);
         total += await DrainAsync("select meta.purge_webhook_events(@before, @attentionBefore, @batch)",
             new { before = now.AddDays(-_options.WebhookEventDays), attentionBefore = now.AddDays(-_options.WebhookAttentionDays), batch }, ct);
         total += await DrainAsync("select ops.purge_outbox(@before, @batch)", new { before = now.AddDays(-_options.OutboxDays), batch }, ct);

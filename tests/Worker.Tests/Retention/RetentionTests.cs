@@ -85,4 +85,47 @@ public sealed class RetentionTests
         // A second pass has nothing left to do.
         Assert.Equal(0, await worker.Services.GetRequiredService<RetentionLoop>().PurgeAsync(CancellationToken.None));
     }
+
+    /// <summary>The change feed is partitioned by id (migration 0050): partitions are made ahead of the sequence (rows
+    /// that fell into the default partition meanwhile move into them), and retention drops whole partitions the sequence
+    /// has moved past once their newest row is past the cut-off; in the partition being filled, old rows are deleted.</summary>
+    [Fact]
+    public async Task The_change_feed_is_dropped_a_partition_at_a_time_and_partitions_are_made_ahead_even_after_rows_fell_into_the_default()
+    {
+        var db = await WorkerDatabase.CreateAsync("retention_partitions");
+        // Ten ids a partition from here on; the sequence just below the end of the first partition (ids below 10,000,001).
+        await db.ExecuteAsync("""
+            update ops.id_partitioned_tables set span = 10 where parent = 'ops.change_feed';
+            select setval('ops.change_feed_id_seq', 9999995);
+            insert into ops.change_feed (project_id, kind) select @ProjectId, 'probe ' || g from generate_series(1, 20) g;
+            """, new { db.ProjectId });
+        // Ids 9,999,996 … 10,000,015: the 15 past the last partition went to the default one, and nothing failed.
+        Assert.Equal(15L, await db.ScalarAsync<long>("select count(*) from ops.change_feed_default"));
+
+        Assert.Equal(3, await db.ScalarAsync<int>("select ops.ensure_id_partitions('ops.change_feed')"));
+        Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from ops.change_feed_default"));
+        Assert.Equal(20L, await db.ScalarAsync<long>("select count(distinct id) from ops.change_feed where kind like 'probe %'"));
+        Assert.Equal(0, await db.ScalarAsync<int>("select ops.ensure_id_partitions('ops.change_feed')")); // a whole span ahead already
+        string[] Partitions(IEnumerable<string> names) => [.. names.Select(n => n.Replace("ops.change_feed_", "", StringComparison.Ordinal))];
+        Assert.Equal(["legacy", "p1", "p10000001", "p10000011", "p10000021", "default"],
+            Partitions(await db.QueryAsync<string>("select partition_name from ops.id_partitions('ops.change_feed')")));
+
+        // Everything below 10,000,011 (the seed's changes and the first probes) is two days old; one row of the
+        // partition being filled too.
+        await db.ExecuteAsync("""
+            update ops.change_feed set created_at = now() - interval '2 days' where id < 10000011 or id = 10000011;
+            """);
+        Assert.Equal(1, await db.ScalarAsync<int>("select ops.purge_change_feed(now() - interval '1 day', 100)"));
+
+        // Dropped whole: the (empty) legacy partition, p1 and p10000001. The partition being filled keeps its recent rows
+        // and lost its old one, row by row.
+        Assert.Equal(["p10000011", "p10000021", "default"],
+            Partitions(await db.QueryAsync<string>("select partition_name from ops.id_partitions('ops.change_feed')")));
+        Assert.Equal(new long[] { 10000012, 10000013, 10000014, 10000015 },
+            (await db.QueryAsync<long>("select id from ops.change_feed order by id")).ToArray());
+        // The feed's keyset read is unchanged.
+        Assert.Equal(3L, await db.ScalarAsync<long>("select count(*) from ops.read_change_feed(10000012, 100)"));
+        Assert.Equal(10000015L, await db.ScalarAsync<long>("select ops.change_feed_head()"));
+        Assert.Equal(10000012L, await db.ScalarAsync<long>("select ops.change_feed_tail()"));
+    }
 }

@@ -1,0 +1,94 @@
+-- Tables partitioned by ranges of their id (ops.id_partitioned_tables; migration 0050): partitions are made ahead of the
+-- id sequence, and retention drops a whole partition once the sequence has moved past it and its newest row is past
+-- the cut-off. Called by the Worker's retention loop.
+
+-- A range partition's bounds from its catalog expression ("FOR VALUES FROM ('1') TO ('11')"; MINVALUE is null).
+create or replace function ops.id_partition_bounds(p_partition oid, out lower_id bigint, out upper_id bigint)
+language sql stable as $$
+    select (regexp_match(e, 'FROM \(''?(-?\d+)''?\)'))[1]::bigint, (regexp_match(e, 'TO \(''?(-?\d+)''?\)'))[1]::bigint
+    from (select pg_get_expr(c.relpartbound, c.oid) as e from pg_class c where c.oid = p_partition) x
+$$;
+
+-- The partitions of a registered parent: name, bounds, and whether it is the default one.
+create or replace function ops.id_partitions(p_parent text)
+returns table (partition_name text, lower_id bigint, upper_id bigint, is_default boolean)
+language sql stable as $$
+    select format('%I.%I', n.nspname, c.relname), b.lower_id, b.upper_id, pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'
+    from pg_inherits i
+    join pg_class c on c.oid = i.inhrelid
+    join pg_namespace n on n.oid = c.relnamespace
+    cross join lateral ops.id_partition_bounds(c.oid) b
+    where i.inhparent = p_parent::regclass
+    order by b.upper_id nulls last
+$$;
+
+-- Makes partitions until one whole empty span lies ahead of the sequence's last value; returns how many it made. Rows
+-- that went to the default partition meanwhile (nothing made a partition in time) move into the new one, so the
+-- default stays empty and a new range can always be attached.
+create or replace function ops.ensure_id_partitions(p_parent text) returns int
+-- A lock that cannot be had at once is tried again at the next pass, rather than queueing every reader behind it.
+language plpgsql set lock_timeout = '2s' as $$
+declare
+    v_span bigint;
+    v_last bigint;
+    v_high bigint;
+    v_default text;
+    v_name text;
+    v_stray boolean;
+    v_made int := 0;
+begin
+    select span into v_span from ops.id_partitioned_tables where parent = p_parent;
+    if v_span is null then raise exception 'ops.ensure_id_partitions: % is not in ops.id_partitioned_tables', p_parent; end if;
+    execute format('select last_value from %s', pg_get_serial_sequence(p_parent, 'id')) into v_last;
+    select max(upper_id) filter (where not is_default), max(partition_name) filter (where is_default)
+    into v_high, v_default from ops.id_partitions(p_parent);
+    v_high := coalesce(v_high, 1);
+    while v_high < v_last + v_span loop
+        v_name := format('%s_p%s', p_parent, v_high);
+        v_stray := false;
+        if v_default is not null then
+            execute format('select exists (select 1 from %s where id >= $1 and id < $2)', v_default) into v_stray using v_high, v_high + v_span;
+        end if;
+        -- Made beside the table and then attached, never CREATE ... PARTITION OF: attaching takes a weaker lock on the
+        -- parent, so inserts and the feed's readers go on. Rows the default partition took meanwhile move in first.
+        execute format('create table %s (like %s including all)', v_name, p_parent);
+        if v_stray then
+            execute format('with moved as (delete from %s where id >= $1 and id < $2 returning *) insert into %s select * from moved',
+                           v_default, v_name) using v_high, v_high + v_span;
+        end if;
+        execute format('alter table %s attach partition %s for values from (%s) to (%s)', p_parent, v_name, v_high, v_high + v_span);
+        v_high := v_high + v_span;
+        v_made := v_made + 1;
+    end loop;
+    return v_made;
+end
+$$;
+
+-- Drops the partitions the sequence has moved past whose newest row is older than p_before; returns how many. Each is
+-- locked before it is looked at, so a row inserted into it by a transaction still open (an id taken just before the
+-- sequence moved on) is waited for and seen. The default partition and the one being filled are never dropped.
+create or replace function ops.drop_id_partitions(p_parent text, p_before timestamptz) returns int
+language plpgsql set lock_timeout = '2s' as $$
+declare
+    v_last bigint;
+    v_partition record;
+    v_newest timestamptz;
+    v_dropped int := 0;
+begin
+    execute format('select last_value from %s', pg_get_serial_sequence(p_parent, 'id')) into v_last;
+    for v_partition in select * from ops.id_partitions(p_parent) where not is_default and upper_id <= v_last order by upper_id loop
+        -- A reader holding the partition (a long export, say) makes this wait at most 2 s; the pass then stops and the
+        -- next one tries again.
+        begin
+            execute format('lock table %s in access exclusive mode', v_partition.partition_name);
+        exception when lock_not_available then
+            exit;
+        end;
+        execute format('select created_at from %s order by id desc limit 1', v_partition.partition_name) into v_newest;
+        exit when v_newest >= p_before; -- ids grow with time: the partitions after it are newer still
+        execute format('drop table %s', v_partition.partition_name);
+        v_dropped := v_dropped + 1;
+    end loop;
+    return v_dropped;
+end
+$$;

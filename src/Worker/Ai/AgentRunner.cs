@@ -35,6 +35,20 @@ public sealed partial class AgentRunner(
     public async Task<RunOutcome> RunAsync(AiClaim claim, string worker, CancellationToken ct)
     {
         var run = new RunState(claim, worker, time);
+        if (claim.AttemptCount > _options.MaxAttempts)
+        {
+            // Claimed more often than a run may fail: the Workers of the earlier claims stopped mid-run (their leases ran
+            // out, nothing finished). A run that stops its Worker must not stop every Worker in turn: as after the last
+            // failed attempt, a person takes the conversation, with the customer told, and the model is not called.
+            LogRunAbandoned(logger, claim.ConversationId, claim.AttemptCount);
+            var error = $"abandoned: claimed {claim.AttemptCount} times, every Worker stopped mid-run";
+            run.Agent = claim.Definition is null ? null : JsonSerializer.Deserialize<AgentDefinition>(claim.Definition, Json);
+            if (run.Agent is { } known) run.Context = (await store.RunInputsAsync(claim, known.Tools.Builtin, _options.ThreadMessages)).Context; // the customer's language
+            var outcome = run.Agent is { } agent && run.Context is { LockedByPerson: false }
+                ? await HandOffAsync(run, agent, "ai_unavailable", null, error) : RunOutcome.Failed;
+            await store.FinishAsync(claim.ConversationId, worker, null, null, 0, error, null);
+            return outcome;
+        }
         try
         {
             var outcome = await RunCoreAsync(run, ct);
@@ -438,6 +452,9 @@ public sealed partial class AgentRunner(
 
     [LoggerMessage(700, LogLevel.Warning, "AI run of conversation {ConversationId} failed (attempt {Attempt}): {Error}")]
     private static partial void LogRunFailed(ILogger logger, long conversationId, int attempt, string error);
+
+    [LoggerMessage(703, LogLevel.Error, "AI run of conversation {ConversationId} claimed {Attempts} times without finishing (its Workers stopped mid-run): handed to people")]
+    private static partial void LogRunAbandoned(ILogger logger, long conversationId, int attempts);
 
     [LoggerMessage(701, LogLevel.Information, "AI agent handed conversation {ConversationId} to people: {Reason}")]
     private static partial void LogHandedOff(ILogger logger, long conversationId, string reason);

@@ -48,11 +48,24 @@ public sealed partial class FlowLoop(
             claim => StepAsync(claim, status, stoppingToken), _ => null, stoppingToken, wakeup);
     }
 
+    /// <summary>bot.flow_release fails a session at its fifth attempt; a claim past that means the earlier claims'
+    /// Workers stopped mid-step (their leases ran out, nothing released).</summary>
+    private const int MaxAttempts = 5;
+
     private async Task StepAsync(FlowClaim claim, LoopStatus status, CancellationToken ct)
     {
         status.Started();
         try
         {
+            if (claim.AttemptCount > MaxAttempts)
+            {
+                // A step that stops its Worker (a crash, an out-of-memory kill) must not stop every Worker in turn as
+                // each takes the session over: it fails, for people to take (released at its attempt count = failed).
+                LogAbandoned(logger, claim.SessionId, claim.AttemptCount);
+                await store.ReleaseAsync(claim.SessionId, identity.Id, $"abandoned: claimed {claim.AttemptCount} times, every Worker stopped mid-step",
+                    _options.RetryBaseMs);
+                return;
+            }
             var outcome = await runner.StepAsync(claim, identity.Id, ct);
             if (outcome == "committed") status.CountSent();
             else LogNotCommitted(logger, claim.SessionId, outcome);
@@ -74,6 +87,9 @@ public sealed partial class FlowLoop(
 
     [LoggerMessage(780, LogLevel.Information, "Bot session {SessionId}: step not committed ({Outcome})")]
     private static partial void LogNotCommitted(ILogger logger, long sessionId, string outcome);
+
+    [LoggerMessage(782, LogLevel.Error, "Bot session {SessionId}: claimed {Attempts} times without a step finishing (its Workers stopped mid-step); failed for people to take")]
+    private static partial void LogAbandoned(ILogger logger, long sessionId, int attempts);
 
     [LoggerMessage(781, LogLevel.Error, "Bot session {SessionId}: step failed")]
     private static partial void LogStepFailed(ILogger logger, long sessionId, Exception exception);

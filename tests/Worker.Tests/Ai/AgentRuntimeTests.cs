@@ -177,6 +177,31 @@ public sealed partial class AgentRuntimeTests(OpenAiSandboxHost openAi) : IClass
         Assert.True(await s.Db.ScalarAsync<bool>("select due_at is null from bot.ai_conversations where conversation_id = @conversationId", new { conversationId }));
     }
 
+    /// <summary>The other side of taking over a dead Worker's conversation: a run that stops every Worker that takes it
+    /// (claimed past Ai:MaxAttempts with no finish) is not run again: a person takes it, the customer is told, and
+    /// the model is never called. The test above is its positive control (one dead claim: answered).</summary>
+    [Fact]
+    public async Task A_conversation_whose_runs_keep_stopping_their_Workers_is_handed_to_people_without_calling_the_model()
+    {
+        await using var s = await StartAsync("ai_abandoned", settings: ("Ai:Enabled", "false"));
+        await AnswerAsync(s, "hola", new { action = "reply", messages = new[] { "Nunca." }, confidence = 0.9, measures = new { intent = "other" } });
+        var conversationId = await CustomerWritesAsync(s.Db, "34600100078", "hola");
+        // Four claims (Ai:MaxAttempts) whose Workers all died: leased, never finished, the last lease over.
+        await s.Db.ExecuteAsync("""
+            update bot.ai_conversations set attempt_count = 4, locked_by = 'dead-worker', locked_until = now() - interval '1 second',
+                                            due_at = now() - interval '1 second'
+            where conversation_id = @conversationId
+            """, new { conversationId });
+
+        await using var survivor = WorkerHost.Start(s.Db, s.Meta, ("Ai:PollIntervalMs", "50"), ("Ai:RetryBaseMs", "200"));
+        await WaitAsync(s, async () => await StateAsync(s, conversationId) == "handed_off:ai_unavailable", TimeSpan.FromSeconds(20), "handed to people");
+        await WaitAsync(s, async () => (await SentToAsync(s, "34600100078")).Count >= 1, TimeSpan.FromSeconds(20), "the customer is told (through the outbox)");
+        Assert.Equal(["Te paso con una persona del equipo, que seguirá contigo en breve."], (await SentToAsync(s, "34600100078")).Select(x => x.Text));
+        Assert.Empty(await s.Ai.RequestsAsync(s.Scope, "chat"));
+        Assert.StartsWith("abandoned: claimed 5 times", await s.Db.ScalarAsync<string>(
+            "select last_error from bot.ai_conversations where conversation_id = @conversationId", new { conversationId }));
+    }
+
     [Fact]
     public async Task A_persons_reply_stops_the_agent_at_once_and_the_next_customer_message_is_left_to_people()
     {

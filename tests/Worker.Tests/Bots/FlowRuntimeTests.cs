@@ -289,6 +289,33 @@ public sealed class FlowRuntimeTests
         Assert.Equal(["Hola Lucía", "¿En qué te ayudo?"], (await SentToAsync(s, "34612000077")).Select(x => x.Text));
     }
 
+    /// <summary>The other side: a session claimed past its attempts with no step finishing (every Worker that took it
+    /// stopped mid-step) fails for people to take instead of stopping the next Worker too; nothing is sent. The test
+    /// above is its positive control (one dead claim: stepped).</summary>
+    [Fact]
+    public async Task A_session_whose_steps_keep_stopping_their_Workers_fails_for_people_without_a_step()
+    {
+        await using var s = await StartAsync("flow_abandoned", MenuFlow(), workers: 0);
+        var conversation = await CustomerWritesAsync(s.Db, "34612000079", "hola");
+        // Five claims whose Workers all died: leased, never committed nor released, the last lease over.
+        await s.Db.ExecuteAsync("""
+            update bot.flow_sessions set attempt_count = 5, locked_by = 'dead-worker', locked_until = now() - interval '1 second',
+                                         due_at = now() - interval '1 second'
+            where conversation_id = @conversation
+            """, new { conversation });
+
+        s.Workers.Add(WorkerHost.Start(s.Db, s.Meta, ("Bots:PollIntervalMs", "100"), ("Ai:Enabled", "false")));
+        await Eventually.TrueAsync(async () => await s.Db.ScalarAsync<string>(
+                "select status || ':' || coalesce(reason, '') from bot.flow_sessions where conversation_id = @conversation", new { conversation }) == "failed:error",
+            TimeSpan.FromSeconds(20), "the session fails for people");
+        Assert.StartsWith("abandoned: claimed 6 times", await s.Db.ScalarAsync<string>(
+            "select last_error from bot.flow_sessions where conversation_id = @conversation", new { conversation }));
+        // Nothing was queued (what a step sends is in chat.messages when its step commits), so nothing can reach Meta.
+        Assert.Equal(0L, await s.Db.ScalarAsync<long>("select count(*) from chat.messages where conversation_id = @conversation and direction = 'out'",
+            new { conversation }));
+        Assert.Empty(await SentToAsync(s, "34612000079"));
+    }
+
     /// <summary>A customer message that arrives while a step runs (after the inputs it was given) wakes the session at its
     /// commit instead of waiting for the next message or the expiry.</summary>
     [Fact]

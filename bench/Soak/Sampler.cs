@@ -56,7 +56,9 @@ public sealed class Sampler(Tracking tracking, SampleSources sources, string csv
         foreach (var (name, pid) in sources.Pids) row[$"rss_{name}_mb"] = ProcessMemory.RssMb(pid);
         row["pss_postgres_mb"] = ProcessMemory.PostgresMb(sources.Postmaster);
         row["rss_soak_mb"] = ProcessMemory.RssMb(Environment.ProcessId);
-        // The managed heap after the last GC: tells a managed leak from native or runtime growth when an RSS rises.
+        // The managed heap after the last GC: tells managed growth from native or runtime growth when an RSS rises. It
+        // counts gen2 garbage until a full collection runs, so a slow rise alone is not a leak: a gcdump (which forces
+        // one) tells (bench/RESULTS.md, the soak: live heaps flat while this rose).
         var metrics = new Dictionary<string, Metrics>();
         foreach (var (name, url) in sources.Metrics)
         {

@@ -327,12 +327,6 @@ begin
         due_at = case when v_status <> 'active' then null
                       when p_phase = 'timer' then p_due_at
                       when p_phase = 'run' then now()
-                      -- A customer message that came in while this step ran (after the inputs it was given) is not
-                      -- lost: the session is due at once for it.
-                      when exists (select 1 from chat.messages m
-                                   where m.conversation_id = v_s.conversation_id and m.direction = 'in'
-                                     and m.id > greatest(v_s.last_message_id, p_last_message_id)
-                                     and m.type not in ('reaction', 'system', 'edit', 'unsupported')) then now()
                       else coalesce(p_expires_at, expires_at) end,
         locked_by = null, locked_until = null, attempt_count = 0, last_error = null
     where id = p_session_id;

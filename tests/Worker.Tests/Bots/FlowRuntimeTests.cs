@@ -316,38 +316,6 @@ public sealed class FlowRuntimeTests
         Assert.Empty(await SentToAsync(s, "34612000079"));
     }
 
-    /// <summary>A customer message that arrives while a step runs (after the inputs it was given) wakes the session at its
-    /// commit instead of waiting for the next message or the expiry.</summary>
-    [Fact]
-    public async Task A_message_that_arrives_while_a_step_runs_makes_the_session_due_at_its_commit()
-    {
-        await using var s = await StartAsync("flow_wake_during_step", MenuFlow(), workers: 0);
-        var conversation = await CustomerWritesAsync(s.Db, "34612000078", "hola");
-        var session = (await s.Db.QueryAsync<(long Id, long LastMessageId)>(
-            "select session_id, last_message_id from bot.claim_flow_sessions('worker-a', 10, 30)")).Single();
-        var input = await s.Db.ScalarAsync<long>("select max(id) from chat.messages where conversation_id = @conversation", new { conversation });
-        // Seconds from now until the session is due, after this step's commit.
-        async Task<double> CommitAsync(int seq, long lastMessageId)
-        {
-            Assert.Equal("committed", await s.Db.ScalarAsync<string>("""
-                select (bot.flow_commit(@Id, 'worker-a', @seq, 'menu', 'input', '{}', 0, 2, @lastMessageId, 'active', null, null, null, '[]',
-                                        '{welcome,menu}', @lastMessageId, 1)).outcome
-                """, new { session.Id, seq, lastMessageId }));
-            return await s.Db.ScalarAsync<double>("select extract(epoch from due_at - now())::float8 from bot.flow_sessions where id = @Id", new { session.Id });
-        }
-
-        // Positive control: with nothing new, the waiting session is due only at its expiry.
-        var quiet = await CommitAsync(1, input);
-        Assert.True(quiet > 30 * 60, $"due in {quiet} s");
-
-        // Claimed again; the customer writes while the step runs; the commit (given only the older input) leaves it due now.
-        await s.Db.ExecuteAsync("update bot.flow_sessions set due_at = now() where id = @Id", new { session.Id });
-        Assert.Single(await s.Db.QueryAsync<long>("select session_id from bot.claim_flow_sessions('worker-a', 10, 30)"));
-        await CustomerWritesAsync(s.Db, "34612000078", "¿hola?");
-        var woken = await CommitAsync(2, input);
-        Assert.True(woken <= 0, $"due in {woken} s");
-    }
-
     [Fact]
     public async Task A_keyword_starts_the_flow_and_photos_sent_together_are_one_turn()
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using MultichannelMessages.TestSupport;
+using static MultichannelMessages.EndToEnd.Tests.Calls;
 
 namespace MultichannelMessages.EndToEnd.Tests;
 
@@ -69,20 +70,8 @@ public sealed class AiAgentEndToEndTests(AiPlatformProcesses platform) : IClassF
             + string.Join("\n", platform.OpenAi.Output.Split('\n').TakeLast(15)));
     }
 
-    private static async Task<string[]> SentToAsync(HttpClient meta, string to) =>
-        [.. (await meta.GetFromJsonAsync<JsonElement>($"/sandbox/sent?to={to}")).GetProperty("items").EnumerateArray()
-            .Select(i => i.GetProperty("text").GetString() ?? "")];
-
     private static async Task PostRuleAsync(HttpClient openAi, object rule) =>
         (await openAi.PostAsJsonAsync("/sandbox/rules", rule)).EnsureSuccessStatusCode();
-
-    private static async Task<JsonElement> OkAsync(Task<HttpResponseMessage> call)
-    {
-        using var response = await call;
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
-        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
-    }
 
     [Fact]
     public async Task The_agent_answers_a_risky_tool_runs_after_approval_and_a_persons_reply_turns_the_agent_off()

@@ -14,17 +14,8 @@ namespace MultichannelMessages.EndToEnd.Tests;
 /// </summary>
 public sealed class CampaignEndToEndTests(PlatformProcesses platform) : IClassFixture<PlatformProcesses>
 {
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, PlatformProcesses platform, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            var value = await read();
-            if (done(value)) return value;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not within {seconds} s: {what}\n{platform.Diagnostics()}");
-            await Task.Delay(250);
-        }
-    }
+    private static Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, PlatformProcesses platform) =>
+        Calls.EventuallyAsync(read, done, what, platform.Diagnostics, 60);
 
     [Fact]
     public async Task A_campaign_is_approved_sent_and_answered_by_Meta_with_each_rule_applied_per_recipient()

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
+using static MultichannelMessages.EndToEnd.Tests.Calls;
 
 namespace MultichannelMessages.EndToEnd.Tests;
 
@@ -45,14 +46,6 @@ public sealed class ChatbotEndToEndTests(ChatbotPlatformProcesses platform) : IC
 
     private Task UntilSentAsync(HttpClient meta, string to, int count, string what) =>
         EventuallyAsync(async () => (await SentToAsync(meta, to)).Length >= count, what);
-
-    private static async Task<JsonElement> OkAsync(Task<HttpResponseMessage> call)
-    {
-        using var response = await call;
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
-        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
-    }
 
     private static object Menu(string prefix) => new
     {

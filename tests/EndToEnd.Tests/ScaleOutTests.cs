@@ -11,6 +11,7 @@ using MultichannelMessages.Platform.Secrets;
 using MultichannelMessages.TestSupport;
 using Npgsql;
 using Xunit.Abstractions;
+using static MultichannelMessages.EndToEnd.Tests.Calls;
 
 namespace MultichannelMessages.EndToEnd.Tests;
 
@@ -270,29 +271,8 @@ public sealed class ScaleOutTests(ScaledPlatform platform, ITestOutputHelper out
     private const string MessengerPage = "1000000000001";
     private const string InstagramAccount = "17841400000000001";
 
-    private async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, int seconds = 90)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            var value = await read();
-            if (done(value)) return value;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not within {seconds} s: {what}\n{platform.Diagnostics()}");
-            await Task.Delay(250);
-        }
-    }
-
-    private static async Task<JsonElement> OkAsync(Task<HttpResponseMessage> call)
-    {
-        using var response = await call;
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
-        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
-    }
-
-    private static async Task<string[]> SentToAsync(HttpClient meta, string to) =>
-        [.. (await meta.GetFromJsonAsync<JsonElement>($"/sandbox/sent?to={to}")).GetProperty("items").EnumerateArray()
-            .Select(i => i.GetProperty("text").GetString() ?? "")];
+    private Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) =>
+        Calls.EventuallyAsync(read, done, what, platform.Diagnostics, 90);
 
     private static async Task<long> AccountIdAsync(HttpClient admin, long projectId, string externalId)
     {

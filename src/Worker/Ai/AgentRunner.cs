@@ -43,7 +43,7 @@ public sealed partial class AgentRunner(
             LogRunAbandoned(logger, claim.ConversationId, claim.AttemptCount);
             var error = $"abandoned: claimed {claim.AttemptCount} times, every Worker stopped mid-run";
             run.Agent = claim.Definition is null ? null : JsonSerializer.Deserialize<AgentDefinition>(claim.Definition, Json);
-            if (run.Agent is { } known) run.Context = (await store.RunInputsAsync(claim, known.Tools.Builtin, _options.ThreadMessages)).Context; // the customer's language
+            run.Context = await store.ContextAsync(claim.ConversationId); // the customer's language, and whether a person holds it
             var outcome = run.Agent is { } agent && run.Context is { LockedByPerson: false }
                 ? await HandOffAsync(run, agent, "ai_unavailable", null, error) : RunOutcome.Failed;
             await store.FinishAsync(claim.ConversationId, worker, null, null, 0, error, null);

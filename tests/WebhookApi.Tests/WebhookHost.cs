@@ -12,7 +12,8 @@ namespace MultichannelMessages.WebhookApi.Tests;
 
 /// <summary>
 /// A Webhook API in memory (WebApplicationFactory) on its own migrated database with the demo project seeded:
-/// the demo app (secret <see cref="AppSecret"/>) and a second app whose secret is the pywa test vector's.
+/// the demo app (secret <see cref="AppSecret"/>) and a second app whose secret is the pywa test vector's. Its ack
+/// mode is Normalized unless <see cref="Settings"/> says otherwise.
 /// </summary>
 public class WebhookHost : IAsyncLifetime
 {
@@ -42,6 +43,9 @@ public class WebhookHost : IAsyncLifetime
             b.UseSetting("Database:ConnectionString", ConnectionString);
             b.UseSetting("Secrets:MasterKey", MasterKey);
             b.UseSetting("Management:Port", ManagementPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // These tests read the database right after their POST: the 200 waits for normalization too. The
+            // production mode (Durable: 200 at the raw commit) is covered by TwoStageIngestTests and ProcessTests.
+            b.UseSetting("Ingest:AckMode", "Normalized");
             foreach (var (key, value) in Settings) b.UseSetting(key, value);
         });
         Client = _factory.CreateClient();

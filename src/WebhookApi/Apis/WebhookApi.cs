@@ -48,7 +48,7 @@ public static class WebhookApi
         if (signer is null) return Reject(s, "signature", StatusCodes.Status401Unauthorized);
         s.Secrets.MarkSeen(signer.Id);
 
-        var durable = s.Options.AckMode == AckMode.Durable;
+        var durable = s.Options.AckMode != AckMode.Fast;
         var envelope = new WebhookEnvelope
         {
             Body = body,

@@ -12,7 +12,11 @@ public static class WebhookExtensions
         builder.Services.AddSingleton<IngestMetrics>();
         builder.Services.AddSingleton<RejectionLog>();
         builder.Services.AddSingleton<IngestQueue>();
+        builder.Services.AddSingleton<NormalizeQueue>();
         builder.Services.AddSingleton<StagingWriter>();
+        // The normalizing stage is registered first so it stops last: the host stops services in reverse order, and
+        // the raw stage's shutdown drain hands its last events to it.
+        builder.Services.AddHostedService<IngestNormalizer>();
         builder.Services.AddHostedService<IngestFlusher>();
         builder.Services.AddSingleton<AppSecrets>();
         builder.Services.AddSingleton<Apis.WebhookServices>();

@@ -6,12 +6,15 @@ using Npgsql;
 namespace MultichannelMessages.WebhookApi.Ingestion;
 
 /// <summary>
-/// The single writer: takes batches off the queue (group commit — a batch closes at MaxBatchSize, at the flush
-/// interval, or when the previous flush ends), writes raw + normalized rows by COPY and normalizes them with one
-/// database call, then acknowledges the batch's requests. On graceful shutdown it drains the queue.
+/// The raw stage, the single writer of raw events: takes batches off the queue (group commit — a batch closes at
+/// MaxBatchSize, at the flush interval, or when the previous flush ends), stores their raw events by COPY with one
+/// database call and commits, acknowledges them (Durable mode), and hands the new ones to the normalizing stage
+/// (<see cref="IngestNormalizer"/>), which normalizes them in the next transaction on its own connection while this
+/// stage stores the next batch. On graceful shutdown it drains the queue.
 /// </summary>
 public sealed class IngestFlusher(
     IngestQueue queue,
+    NormalizeQueue normalizeQueue,
     StagingWriter writer,
     NpgsqlDataSource dataSource,
     IngestMetrics metrics,
@@ -19,10 +22,7 @@ public sealed class IngestFlusher(
     ILogger<IngestFlusher> logger) : BackgroundService
 {
     private readonly IngestOptions _options = options.Value;
-    private NpgsqlConnection? _connection;
-    private int _analyzedAtBatchSize;
-    private bool _stagingHoldsRows;
-    private int _resetsSinceVacuum;
+    private readonly StagingConnection _staging = new(dataSource);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -39,7 +39,8 @@ public sealed class IngestFlusher(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
 
         await DrainAsync(batch);
-        if (_connection is not null) await _connection.DisposeAsync();
+        normalizeQueue.Complete();
+        await _staging.DisposeAsync();
     }
 
     private async Task CollectBatchAsync(List<WebhookEnvelope> batch, CancellationToken ct)
@@ -58,24 +59,24 @@ public sealed class IngestFlusher(
         }
     }
 
-    /// <summary>Durable: a failed commit answers 503 to the batch's requests (Meta redelivers). Fast: the events were
-    /// already acknowledged, so the batch is retried with backoff until it commits.</summary>
+    /// <summary>Durable and Normalized: a failed commit answers 503 to the batch's requests (Meta redelivers). Fast:
+    /// the events were already acknowledged, so the batch is retried with backoff until it commits.</summary>
     private async Task FlushUntilDoneAsync(List<WebhookEnvelope> batch, CancellationToken ct)
     {
+        List<(WebhookEnvelope Envelope, long EventId)> stored;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await FlushAsync(batch, ct);
-                foreach (var e in batch) e.Committed?.TrySetResult();
+                stored = await FlushAsync(batch, ct);
                 break;
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
                 metrics.FlushFailed();
                 IngestLog.FlushFailed(logger, batch.Count, attempt, ex);
-                await ResetConnectionAsync();
-                if (_options.AckMode == AckMode.Durable)
+                await _staging.DropAsync();
+                if (_options.AckMode != AckMode.Fast)
                 {
                     foreach (var e in batch) e.Committed?.TrySetException(ex);
                     return;
@@ -84,104 +85,70 @@ public sealed class IngestFlusher(
             }
         }
 
+        // Normalized mode answers an event the normalizing stage takes once it is normalized; everything else now:
+        // its raw event has committed (a duplicate's did before).
+        var handed = new HashSet<WebhookEnvelope>(stored.Select(s => s.Envelope), ReferenceEqualityComparer.Instance);
+        foreach (var e in batch)
+            if (_options.AckMode != AckMode.Normalized || !handed.Contains(e)) e.Committed?.TrySetResult();
+        foreach (var (envelope, eventId) in stored)
+            await normalizeQueue.AddAsync(new PendingEvent(eventId, envelope.ReceivedAt, envelope.AppId, envelope.Parsed,
+                _options.AckMode == AckMode.Normalized ? envelope.Committed : null), ct);
+
         // After the acknowledgements, not before: emptying staging costs a few ms nobody should wait for.
-        try { await ResetStagingAsync(ct); }
+        try { await _staging.EmptyAsync(ct); }
         catch (NpgsqlException ex)
         {
             IngestLog.StagingResetFailed(logger, ex);
-            await ResetConnectionAsync();
+            await _staging.DropAsync();
         }
     }
 
-    private async Task FlushAsync(List<WebhookEnvelope> batch, CancellationToken ct)
+    /// <summary>The batch's new events that have something to normalize, with their ids.</summary>
+    private async Task<List<(WebhookEnvelope Envelope, long EventId)>> FlushAsync(List<WebhookEnvelope> batch, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var result = await WriteAsync(batch, ct);
-            metrics.Flushed(result.EventsInserted, result.EventsDuplicate, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var stored = await WriteAsync(batch, ct);
+            metrics.Flushed(stored.Count, batch.Count - stored.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return stored.Where(s => s.Pending).Select(s => (s.Envelope, s.EventId)).ToList();
         }
         catch (PostgresException ex) when (IsDataError(ex))
         {
-            // One event with rows the database refuses (e.g. a \u0000 inside JSON, which jsonb rejects) must not
-            // hold back the others: store each event on its own, and a refused one raw-only with the reason.
+            // One event with a value the database refuses must not hold back the others: store each event on its own,
+            // and a refused one with the reason only.
             IngestLog.BatchDataError(logger, batch.Count, ex.SqlState, ex.MessageText);
+            var stored = new List<(WebhookEnvelope, long)>();
             foreach (var envelope in batch)
             {
-                try { await WriteAsync([envelope], ct); }
+                List<(WebhookEnvelope Envelope, long EventId, bool Pending)> one;
+                try { one = await WriteAsync([envelope], ct); }
                 catch (PostgresException single) when (IsDataError(single))
                 {
                     envelope.IngestError = $"{single.SqlState}: {single.MessageText}";
-                    await WriteAsync([envelope], ct);
+                    one = await WriteAsync([envelope], ct);
                 }
+                stored.AddRange(one.Where(s => s.Pending).Select(s => (s.Envelope, s.EventId)));
             }
-            metrics.Flushed(batch.Count, 0, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            metrics.Flushed(stored.Count, batch.Count - stored.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return stored;
         }
     }
 
-    private async Task<IngestResult> WriteAsync(IReadOnlyList<WebhookEnvelope> batch, CancellationToken ct)
+    private async Task<List<(WebhookEnvelope Envelope, long EventId, bool Pending)>> WriteAsync(IReadOnlyList<WebhookEnvelope> batch, CancellationToken ct)
     {
-        var connection = await GetConnectionAsync(ct);
-        await ResetStagingAsync(ct);
+        var connection = await _staging.ReadyAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await writer.WriteAsync(connection, batch, ct);
-        var analyze = NeedsFreshStatistics(batch.Count);
-        var result = await connection.QuerySingleAsync<IngestResult>(new CommandDefinition(
-            """
-            select events_inserted as EventsInserted, events_duplicate as EventsDuplicate,
-                   messages_inserted as MessagesInserted, statuses_inserted as StatusesInserted
-            from meta.ingest_staged(@analyze)
-            """, new { analyze }, tx, cancellationToken: ct));
+        await writer.WriteEventsAsync(connection, batch, ct);
+        var rows = await connection.QueryAsync<(int Seq, long EventId, bool Pending)>(new CommandDefinition(
+            "select seq, event_id, pending from meta.ingest_raw_staged()", transaction: tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        if (analyze) _analyzedAtBatchSize = batch.Count;
-        _stagingHoldsRows = true;
-        return result;
+        _staging.Committed();
+        return rows.Select(r => (batch[r.Seq], r.EventId, r.Pending)).ToList();
     }
 
-    /// <summary>Committed batches leave their rows in the staging tables (see db/functions/020_meta_ingest_staging.sql).</summary>
-    private async Task ResetStagingAsync(CancellationToken ct)
-    {
-        if (!_stagingHoldsRows || _connection is null) return;
-        await using var reset = new NpgsqlCommand("select meta.reset_ingest_staging()", _connection);
-        await reset.ExecuteNonQueryAsync(ct);
-        if (++_resetsSinceVacuum >= 50)
-        {
-            // Temp tables are never autovacuumed; without this the deleted rows pile up and every scan slows.
-            await using var vacuum = new NpgsqlCommand(
-                "vacuum stg_events, stg_messages, stg_media, stg_statuses, stg_business, stg_new_events, stg_new_messages, stg_new_statuses",
-                _connection);
-            await vacuum.ExecuteNonQueryAsync(ct);
-            _resetsSinceVacuum = 0;
-        }
-        _stagingHoldsRows = false;
-    }
-
-    /// <summary>Staging statistics are refreshed when the batch size moved by 4x since they were taken: plans then
-    /// follow the load, but are not rebuilt on every batch (see db/functions/100_meta_ingest_staged.sql).</summary>
-    private bool NeedsFreshStatistics(int batchSize) =>
-        _analyzedAtBatchSize == 0 || batchSize >= 4 * _analyzedAtBatchSize || 4 * batchSize <= _analyzedAtBatchSize;
-
-    private static bool IsDataError(PostgresException ex) =>
+    internal static bool IsDataError(PostgresException ex) =>
         ex.SqlState.StartsWith("22", StringComparison.Ordinal) || ex.SqlState.StartsWith("23", StringComparison.Ordinal);
-
-    private async Task<NpgsqlConnection> GetConnectionAsync(CancellationToken ct)
-    {
-        if (_connection is { State: System.Data.ConnectionState.Open }) return _connection;
-        await ResetConnectionAsync();
-        var connection = await dataSource.OpenConnectionAsync(ct);
-        await using (var setup = new NpgsqlCommand("select meta.create_ingest_staging()", connection))
-            await setup.ExecuteNonQueryAsync(ct);
-        return _connection = connection;
-    }
-
-    private async Task ResetConnectionAsync()
-    {
-        if (_connection is null) return;
-        try { await _connection.DisposeAsync(); } catch (NpgsqlException) { }
-        _connection = null;
-        _analyzedAtBatchSize = 0;
-        _stagingHoldsRows = false;
-    }
 
     /// <summary>Graceful shutdown: everything still queued is written before the process exits.</summary>
     private async Task DrainAsync(List<WebhookEnvelope> batch)
@@ -199,6 +166,4 @@ public sealed class IngestFlusher(
         }
         if (drained > 0) IngestLog.Drained(logger, drained);
     }
-
-    private sealed record IngestResult(int EventsInserted, int EventsDuplicate, int MessagesInserted, int StatusesInserted);
 }

@@ -22,4 +22,10 @@ internal static partial class IngestLog
 
     [LoggerMessage(6, LogLevel.Warning, "Durable ack failed; answering 503 so Meta redelivers")]
     public static partial void DurableAckFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(8, LogLevel.Error, "Normalizing {Count} stored events failed (attempt {Attempt}); they stay pending")]
+    public static partial void NormalizeFailed(ILogger logger, int count, int attempt, Exception exception);
+
+    [LoggerMessage(9, LogLevel.Warning, "Normalized {Count} events another pass had left pending (a Webhook API stopped between its two transactions)")]
+    public static partial void OrphansNormalized(ILogger logger, int count);
 }

@@ -5,9 +5,10 @@ using NpgsqlTypes;
 namespace MultichannelMessages.WebhookApi.Ingestion;
 
 /// <summary>
-/// Writes one batch into the stg_* tables by binary COPY. The column lists below are the shapes of the tables
-/// created by meta.create_ingest_staging (db/functions/020_meta_ingest_staging.sql): change both together.
-/// Every row starts with seq, the event's position in the batch, which links it to its raw event.
+/// Writes a batch into the stg_* tables by binary COPY: raw events for the raw stage, claimed events and their parsed
+/// rows for the normalizing stage. The column lists below are the shapes of the tables created by
+/// meta.create_ingest_staging (db/functions/020_meta_ingest_staging.sql): change both together.
+/// Every row starts with seq, the event's position in the batch, which links it to its event.
 /// </summary>
 public sealed class StagingWriter
 {
@@ -95,13 +96,26 @@ public sealed class StagingWriter
         new("payload", NpgsqlDbType.Text, b => b.PayloadJson),
     ];
 
-    public async Task WriteAsync(NpgsqlConnection connection, IReadOnlyList<WebhookEnvelope> batch, CancellationToken ct)
+    private static readonly Column<PendingEvent>[] NewEventColumns =
+    [
+        new("event_id", NpgsqlDbType.Bigint, e => e.EventId),
+        new("received_at", NpgsqlDbType.TimestampTz, e => e.ReceivedAt),
+        new("app_id", NpgsqlDbType.Bigint, e => e.AppId),
+    ];
+
+    /// <summary>The raw stage: the batch's raw events (meta.ingest_raw_staged stores them).</summary>
+    public Task WriteEventsAsync(NpgsqlConnection connection, IReadOnlyList<WebhookEnvelope> batch, CancellationToken ct) =>
+        CopyAsync(connection, "stg_events", EventColumns, batch.Select((e, seq) => (seq, e)), ct);
+
+    /// <summary>The normalizing stage: the claimed events with their ids, and their parsed rows
+    /// (meta.normalize_staged normalizes them).</summary>
+    public async Task WriteParsedAsync(NpgsqlConnection connection, IReadOnlyList<PendingEvent> events, CancellationToken ct)
     {
-        await CopyAsync(connection, "stg_events", EventColumns, batch.Select((e, seq) => (seq, e)), ct);
-        await CopyAsync(connection, "stg_messages", MessageColumns, Rows(batch, p => p.Messages), ct);
-        await CopyAsync(connection, "stg_media", MediaColumns, Rows(batch, p => p.Media), ct);
-        await CopyAsync(connection, "stg_statuses", StatusColumns, Rows(batch, p => p.Statuses), ct);
-        await CopyAsync(connection, "stg_business", BusinessColumns, Rows(batch, p => p.BusinessEvents), ct);
+        await CopyAsync(connection, "stg_new_events", NewEventColumns, events.Select((e, seq) => (seq, e)), ct);
+        await CopyAsync(connection, "stg_messages", MessageColumns, Rows(events, p => p.Messages), ct);
+        await CopyAsync(connection, "stg_media", MediaColumns, Rows(events, p => p.Media), ct);
+        await CopyAsync(connection, "stg_statuses", StatusColumns, Rows(events, p => p.Statuses), ct);
+        await CopyAsync(connection, "stg_business", BusinessColumns, Rows(events, p => p.BusinessEvents), ct);
     }
 
     internal static (string Status, string? Error) ParseStatus(WebhookEnvelope e) => e switch
@@ -112,14 +126,10 @@ public sealed class StagingWriter
         _ => ("normalized", null),
     };
 
-    /// <summary>Normalized rows of the batch; an envelope whose rows were refused once (IngestError) is stored raw-only.</summary>
-    private static IEnumerable<(int Seq, T Row)> Rows<T>(IReadOnlyList<WebhookEnvelope> batch, Func<ParsedWebhook, List<T>> select)
+    private static IEnumerable<(int Seq, T Row)> Rows<T>(IReadOnlyList<PendingEvent> events, Func<ParsedWebhook, List<T>> select)
     {
-        for (var seq = 0; seq < batch.Count; seq++)
-        {
-            if (batch[seq].IngestError is not null) continue;
-            foreach (var row in select(batch[seq].Parsed)) yield return (seq, row);
-        }
+        for (var seq = 0; seq < events.Count; seq++)
+            foreach (var row in select(events[seq].Parsed)) yield return (seq, row);
     }
 
     private static async Task CopyAsync<T>(NpgsqlConnection connection, string table, Column<T>[] columns,

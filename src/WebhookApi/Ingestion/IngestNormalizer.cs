@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using Dapper;
+using Microsoft.Extensions.Options;
+using MultichannelMessages.Platform.Meta.Parsing;
+using Npgsql;
+
+namespace MultichannelMessages.WebhookApi.Ingestion;
+
+/// <summary>
+/// The normalizing stage: takes the events the raw stage stored (up to Ingest:NormalizeBatchSize at a time, so a
+/// backlog is worked off in larger, cheaper transactions), claims them, COPYs their parsed rows and normalizes them
+/// with one database call, on its own connection. Every Ingest:OrphanAfterSeconds it also takes the events any Webhook
+/// API left pending that long (one that died between its two transactions) and normalizes them from their raw bodies.
+/// A claim deletes the event's pending row inside the normalizing transaction, so each event is normalized once.
+/// </summary>
+public sealed class IngestNormalizer(
+    NormalizeQueue queue,
+    StagingWriter writer,
+    NpgsqlDataSource dataSource,
+    IngestMetrics metrics,
+    IOptions<IngestOptions> options,
+    ILogger<IngestNormalizer> logger) : BackgroundService
+{
+    private readonly IngestOptions _options = options.Value;
+    private readonly StagingConnection _staging = new(dataSource);
+    private long _nextOrphanPass;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<PendingEvent>(_options.NormalizeBatchSize);
+        // Runs until the raw stage completes the queue (after its own drain on shutdown), so what it handed over is
+        // normalized before the process exits; a crash leaves the rest pending for the orphan pass.
+        while (true)
+        {
+            var open = await WaitForWorkAsync(stoppingToken.IsCancellationRequested);
+            while (batch.Count < _options.NormalizeBatchSize && queue.Reader.TryRead(out var next)) batch.Add(next);
+            if (batch.Count > 0)
+            {
+                await NormalizeHandedAsync(batch);
+                batch.Clear();
+            }
+            if (!stoppingToken.IsCancellationRequested && Stopwatch.GetTimestamp() >= _nextOrphanPass)
+                await NormalizeOrphansAsync(stoppingToken);
+            if (!open && queue.Depth == 0) break;
+        }
+        await _staging.DisposeAsync();
+    }
+
+    /// <summary>Waits until events are handed over or the next orphan pass is due; false once the queue is completed.</summary>
+    private async Task<bool> WaitForWorkAsync(bool stopping)
+    {
+        if (stopping) return await queue.Reader.WaitToReadAsync(); // no orphan passes any more: the raw stage's drain
+        var untilOrphans = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _nextOrphanPass);
+        if (untilOrphans <= TimeSpan.Zero) return !queue.Reader.Completion.IsCompleted;
+        using var wait = new CancellationTokenSource(untilOrphans);
+        try { return await queue.Reader.WaitToReadAsync(wait.Token); }
+        catch (OperationCanceledException) { return true; }
+    }
+
+    /// <summary>Events this process stored: normalized now, or retried with backoff while the database is away (the
+    /// raw events are safe; Normalized-mode requests are answered 503 at the first failure, and Meta redelivers).</summary>
+    private async Task NormalizeHandedAsync(List<PendingEvent> batch)
+    {
+        using var stopping = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await NormalizeAsync(batch, claimed: null, stopping.Token);
+                foreach (var e in batch) e.Normalized?.TrySetResult();
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !stopping.IsCancellationRequested)
+            {
+                metrics.NormalizeFailed();
+                IngestLog.NormalizeFailed(logger, batch.Count, attempt, ex);
+                await _staging.DropAsync();
+                foreach (var e in batch) e.Normalized?.TrySetException(ex);
+                if (attempt >= 5) return; // left pending: the orphan pass of this or another Webhook API takes them
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt)));
+            }
+        }
+    }
+
+    private async Task NormalizeOrphansAsync(CancellationToken ct)
+    {
+        _nextOrphanPass = Stopwatch.GetTimestamp() + (long)(_options.OrphanAfterSeconds / 2.0 * Stopwatch.Frequency);
+        try
+        {
+            int found;
+            do
+            {
+                var connection = await _staging.ReadyAsync(ct);
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                var rows = (await connection.QueryAsync<(long EventId, long? AppId, DateTime ReceivedAt, byte[] Body)>(new CommandDefinition(
+                    "select event_id, app_id, received_at, body from meta.claim_orphaned_events(@age, @limit)",
+                    new { age = _options.OrphanAfterSeconds, limit = _options.NormalizeBatchSize }, tx, cancellationToken: ct))).ToList();
+                found = rows.Count;
+                if (found == 0) return;
+                var events = rows.Select(r => new PendingEvent(r.EventId, new DateTimeOffset(r.ReceivedAt, TimeSpan.Zero), r.AppId,
+                    WebhookParser.Parse(r.Body))).ToList();
+                try
+                {
+                    await NormalizeAsync(events, tx, ct);
+                }
+                catch (PostgresException ex) when (IngestFlusher.IsDataError(ex))
+                {
+                    await tx.RollbackAsync(ct); // the claim too: each event is taken again on its own below
+                    await NormalizeOneByOneAsync(events, ct);
+                }
+                IngestLog.OrphansNormalized(logger, found);
+            } while (found == _options.NormalizeBatchSize && !ct.IsCancellationRequested);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !ct.IsCancellationRequested)
+        {
+            IngestLog.NormalizeFailed(logger, 0, 1, ex);
+            await _staging.DropAsync();
+        }
+    }
+
+    /// <summary>Claims (unless <paramref name="claimed"/>: the orphan pass claimed in that transaction), COPYs and
+    /// normalizes the events, and commits; a batch the database refuses as data goes event by event.</summary>
+    private async Task NormalizeAsync(List<PendingEvent> events, NpgsqlTransaction? claimed, CancellationToken ct)
+    {
+        if (claimed is not null)
+        {
+            await ApplyAsync(claimed.Connection!, events, claimed, ct);
+            await claimed.CommitAsync(ct);
+            _staging.Committed();
+            return;
+        }
+        try
+        {
+            await ClaimAndApplyAsync(events, ct);
+        }
+        catch (PostgresException ex) when (IngestFlusher.IsDataError(ex))
+        {
+            IngestLog.BatchDataError(logger, events.Count, ex.SqlState, ex.MessageText);
+            await _staging.DropAsync();
+            await NormalizeOneByOneAsync(events, ct);
+        }
+    }
+
+    private async Task ClaimAndApplyAsync(List<PendingEvent> events, CancellationToken ct)
+    {
+        var connection = await _staging.ReadyAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var ids = events.Select(e => e.EventId).ToArray();
+        var mine = (await connection.QueryAsync<long>(new CommandDefinition(
+            "select meta.claim_pending_events(@ids)", new { ids }, tx, cancellationToken: ct))).ToHashSet();
+        // An orphan pass elsewhere may have taken some (this process fell far behind): those are normalized there.
+        var claimedEvents = mine.Count == events.Count ? events : events.Where(e => mine.Contains(e.EventId)).ToList();
+        if (claimedEvents.Count > 0) await ApplyAsync(connection, claimedEvents, tx, ct);
+        await tx.CommitAsync(ct);
+        _staging.Committed();
+    }
+
+    private async Task ApplyAsync(NpgsqlConnection connection, List<PendingEvent> events, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await writer.WriteParsedAsync(connection, events, ct);
+        var analyze = _staging.NeedsFreshStatistics(events.Count);
+        await connection.ExecuteAsync(new CommandDefinition("select meta.normalize_staged(@analyze)", new { analyze }, tx, cancellationToken: ct));
+        if (analyze) _staging.Analyzed(events.Count);
+        metrics.Normalized(events.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>One event whose rows the database refuses (e.g. a \u0000 inside JSON, which jsonb rejects) must not
+    /// hold back the others: each is normalized on its own, and a refused one is kept raw with the reason.</summary>
+    private async Task NormalizeOneByOneAsync(List<PendingEvent> events, CancellationToken ct)
+    {
+        foreach (var e in events)
+        {
+            try { await ClaimAndApplyAsync([e], ct); }
+            catch (PostgresException single) when (IngestFlusher.IsDataError(single))
+            {
+                await _staging.DropAsync();
+                var connection = await _staging.ReadyAsync(ct);
+                await connection.ExecuteAsync(new CommandDefinition("select meta.fail_pending_event(@id, @error)",
+                    new { id = e.EventId, error = $"{single.SqlState}: {single.MessageText}" }, cancellationToken: ct));
+            }
+        }
+    }
+}

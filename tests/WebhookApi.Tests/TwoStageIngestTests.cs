@@ -1,0 +1,143 @@
+using System.Net;
+using System.Text;
+using Dapper;
+using MultichannelMessages.TestSupport;
+using Npgsql;
+
+namespace MultichannelMessages.WebhookApi.Tests;
+
+/// <summary>The production ack mode: 200 once the raw event has committed, normalization in the next transaction, and
+/// an orphan pass that normalizes what a Webhook API left pending.</summary>
+public sealed class DurableHost : WebhookHost
+{
+    protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+    {
+        ["Ingest:AckMode"] = "Durable",
+        ["Ingest:OrphanAfterSeconds"] = "2",
+    };
+}
+
+public sealed class TwoStageIngestTests(DurableHost host) : IClassFixture<DurableHost>
+{
+    private static byte[] Body(string wamid, string from, string text) => Encoding.UTF8.GetBytes(Payloads.Text(wamid, from, text));
+
+    private async Task UntilAsync(string sql, object args, long expected, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        long seen;
+        while ((seen = await host.ScalarAsync<long>(sql, args)) != expected)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{what}: {seen}, expected {expected}");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task The_200_means_the_raw_event_has_committed_and_the_message_follows_with_nothing_left_pending()
+    {
+        var body = Body("wamid.two-1", "34699000001", "hola");
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(body)).StatusCode);
+        // Read at once: the acknowledgement is the raw commit.
+        Assert.Equal(1L, await host.ScalarAsync<long>("select count(*) from meta.webhook_events where event_hash = sha256(@body)", new { body }));
+
+        await UntilAsync("select count(*) from chat.messages where provider_message_id = 'wamid.two-1'", new { }, 1, "messages");
+        await UntilAsync("""
+            select count(*) from meta.ingest_pending p join meta.webhook_events e on e.id = p.event_id where e.event_hash = sha256(@body)
+            """, new { body }, 0, "still pending");
+
+        // Meta's redelivery: acknowledged, nothing stored twice.
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(body)).StatusCode);
+        Assert.Equal(1L, await host.ScalarAsync<long>("select count(*) from meta.webhook_events where event_hash = sha256(@body)", new { body }));
+        Assert.Equal(1L, await host.ScalarAsync<long>("select count(*) from chat.messages where provider_message_id = 'wamid.two-1'"));
+    }
+
+    [Fact]
+    public async Task An_event_left_pending_by_a_Webhook_API_that_died_is_normalized_from_its_raw_body_and_a_recent_one_is_left_alone()
+    {
+        // What a crash between the two transactions leaves: raw events with pending rows and no message. One has been
+        // pending an hour; the other's row is not old enough for the orphan pass (its own Webhook API would take it).
+        var orphan = Body("wamid.two-orphan", "34699000002", "lost?");
+        var recent = Body("wamid.two-recent", "34699000003", "mine");
+        await using (var connection = new NpgsqlConnection(host.ConnectionString))
+            await connection.ExecuteAsync("""
+                with e as (
+                    insert into meta.webhook_events (event_hash, app_id, received_at, body, object_kind, parse_status)
+                    select sha256(b.body), (select id from meta.apps where meta_app_id = @app), now(), b.body, 'whatsapp_business_account', 'normalized'
+                    from (values (@orphan, now() - interval '1 hour'), (@recent, now() + interval '1 hour')) b(body, since)
+                    returning id, body
+                )
+                insert into meta.ingest_pending (event_id, pending_since)
+                select e.id, case when e.body = @orphan then now() - interval '1 hour' else now() + interval '1 hour' end from e
+                """, new { orphan, recent, app = WebhookHost.DemoAppId });
+
+        await UntilAsync("select count(*) from chat.messages where provider_message_id = 'wamid.two-orphan'", new { }, 1, "orphan normalized");
+        Assert.Equal(0L, await host.ScalarAsync<long>("""
+            select count(*) from meta.ingest_pending p join meta.webhook_events e on e.id = p.event_id where e.event_hash = sha256(@orphan)
+            """, new { orphan }));
+        // The pass that took the orphan took everything old enough: the recent one is still pending, not normalized.
+        Assert.Equal(1L, await host.ScalarAsync<long>("""
+            select count(*) from meta.ingest_pending p join meta.webhook_events e on e.id = p.event_id where e.event_hash = sha256(@recent)
+            """, new { recent }));
+        Assert.Equal(0L, await host.ScalarAsync<long>("select count(*) from chat.messages where provider_message_id = 'wamid.two-recent'"));
+
+        // Redelivered while already stored: acknowledged, one raw event, one message.
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(orphan)).StatusCode);
+        Assert.Equal(1L, await host.ScalarAsync<long>("select count(*) from meta.webhook_events where event_hash = sha256(@orphan)", new { orphan }));
+        Assert.Equal(1L, await host.ScalarAsync<long>("select count(*) from chat.messages where provider_message_id = 'wamid.two-orphan'"));
+    }
+
+    [Fact]
+    public async Task An_event_whose_rows_the_database_refuses_is_kept_raw_with_the_reason_and_its_neighbours_are_normalized()
+    {
+        // jsonb refuses \u0000: the normalizing transaction fails, and the stage goes event by event.
+        var bad = Body("wamid.two-nul", "34699000004", "nul \\u0000 inside");
+        var good = Body("wamid.two-fine", "34699000005", "fine");
+        var responses = await Task.WhenAll(host.PostAsync(bad), host.PostAsync(good));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+
+        await UntilAsync("select count(*) from meta.webhook_events where event_hash = sha256(@bad) and parse_status = 'ingest_error'",
+            new { bad }, 1, "refused event marked");
+        await UntilAsync("select count(*) from chat.messages where provider_message_id = 'wamid.two-fine'", new { }, 1, "neighbour normalized");
+        Assert.StartsWith("22", await host.ScalarAsync<string>("select parse_error from meta.webhook_events where event_hash = sha256(@bad)", new { bad }));
+        Assert.Equal(0L, await host.ScalarAsync<long>("""
+            select count(*) from meta.ingest_pending p join meta.webhook_events e on e.id = p.event_id
+            where e.event_hash in (sha256(@bad), sha256(@good))
+            """, new { bad, good }));
+    }
+}
+
+/// <summary>The claim that makes each stored event normalized once, between a Webhook API's normalizing stage and any
+/// orphan pass, on a database no Webhook API runs against.</summary>
+public sealed class PendingClaimTests
+{
+    [Fact]
+    public async Task Events_a_normalizing_stage_holds_are_skipped_by_the_orphan_pass_and_taken_by_it_once_released()
+    {
+        var cs = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("pending_claim");
+        await using var stage = new NpgsqlConnection(cs);
+        await using var orphans = new NpgsqlConnection(cs);
+        await stage.OpenAsync();
+        await orphans.OpenAsync();
+        var ids = (await stage.QueryAsync<long>("""
+            with e as (
+                insert into meta.webhook_events (event_hash, received_at, body, parse_status)
+                select sha256(convert_to('claim-' || i, 'UTF8')), now(), convert_to('{}', 'UTF8'), 'normalized' from generate_series(1, 3) i
+                returning id
+            )
+            insert into meta.ingest_pending (event_id, pending_since) select id, now() - interval '1 hour' from e returning event_id
+            """)).Order().ToArray();
+
+        await using (var tx = await stage.BeginTransactionAsync())
+        {
+            Assert.Equal(ids[..2], (await stage.QueryAsync<long>("select meta.claim_pending_events(@ids)", new { ids = ids[..2] }, tx)).Order());
+            // While the stage's transaction runs, the orphan pass sees only the event the stage did not take.
+            Assert.Equal([ids[2]], await orphans.QueryAsync<long>("select event_id from meta.claim_orphaned_events(0, 10)"));
+            await tx.RollbackAsync(); // the stage failed: its events are pending again
+        }
+        Assert.Equal(ids[..2], (await orphans.QueryAsync<long>("select event_id from meta.claim_orphaned_events(0, 10)")).Order());
+
+        // Claimed and committed: nobody claims them again.
+        Assert.Empty(await stage.QueryAsync<long>("select meta.claim_pending_events(@ids)", new { ids }));
+        Assert.Empty(await orphans.QueryAsync<long>("select event_id from meta.claim_orphaned_events(0, 10)"));
+    }
+}

@@ -1,4 +1,5 @@
 using Dapper;
+using MultichannelMessages.Worker.Outbox;
 using MultichannelMessages.Worker.Tests.Support;
 using Npgsql;
 using static MultichannelMessages.Worker.Tests.Deadlocks.Interleaving;
@@ -74,5 +75,93 @@ public sealed class IngestionDeadlockTests
         await batch.CommitAsync();
 
         Assert.Equal(2, await snapshot);
+    }
+
+    /// <summary>An approved template, a sending campaign with one recipient, claimed and started by <paramref name="worker"/>
+    /// (mass.claim_recipients, mass.start_recipient_send): its message is written and has no Meta id yet.</summary>
+    private static async Task<(long RecipientId, long MessageId, string WaId)> CampaignSendStartedAsync(WorkerDatabase db, string worker, string waId)
+    {
+        var campaignId = await db.ScalarAsync<long>("""
+            with a as (select id, project_id, waba_id from meta.accounts where external_id = @account),
+            t as (insert into meta.templates (project_id, account_id, waba_id, name, language, category, components, status)
+                  select a.project_id, a.id, a.waba_id, 'deadlock_' || @waId, 'en', 'MARKETING', '[{"type":"BODY","text":"Spring sale"}]', 'APPROVED'
+                  from a returning id, project_id, account_id),
+            c as (insert into mass.campaigns (project_id, account_id, template_id, name, status, started_at)
+                  select project_id, account_id, id, 'Deadlock ' || @waId, 'sending', now() from t returning id, project_id, template_id)
+            insert into mass.recipients (campaign_id, project_id, source, phone_raw, wa_id, template_id, status)
+            select c.id, c.project_id, 'csv', '+' || @waId, @waId, c.template_id, 'pending' from c
+            returning campaign_id
+            """, new { account = WorkerDatabase.WhatsApp, waId });
+        var recipientId = await db.ScalarAsync<long>("select recipient_id from mass.claim_recipients(@worker, @campaignId, 10, 300)",
+            new { worker, campaignId });
+        var started = (await db.QueryAsync<(string Outcome, long MessageId)>(
+            "select outcome, message_id from mass.start_recipient_send(@recipientId, @worker)", new { recipientId, worker })).Single();
+        Assert.Equal("send", started.Outcome);
+        return (recipientId, started.MessageId, waId);
+    }
+
+    /// <summary>The adoption of a status that beat the send's answer, interleaved with the Worker recording that answer:
+    /// the adoption's first write (the message, held here on its own) before the Worker starts, the rest of the batch
+    /// (the message again, then the outbox row or the recipient) while the Worker waits.</summary>
+    private static async Task<T> RecordWhileAdoptingAsync<T>(WorkerDatabase db, long messageId, string wamid, string customer,
+        Func<Task<T>> record)
+    {
+        await using var ingestion = await OpenAsync(db);
+        await using var batch = await ingestion.BeginTransactionAsync();
+        await ingestion.ExecuteAsync("select 1 from chat.messages where id = @messageId for no key update", new { messageId }, batch);
+
+        var recorded = record();
+        Assert.True(await WaitsForALockAsync(db.ConnectionString, recorded), "the Worker did not wait for the message the adoption holds");
+        await IngestStatusesAsync(ingestion, batch, new Status(WorkerDatabase.WhatsApp, wamid, "sent", customer, messageId));
+        await batch.CommitAsync();
+        return await recorded;
+    }
+
+    [Theory]
+    [InlineData("complete")]
+    [InlineData("fail")]
+    public async Task Recording_a_campaign_send_and_adopting_its_early_status_do_not_deadlock(string outcome)
+    {
+        var db = await DatabaseAsync("dl_mass_" + outcome);
+        var (recipientId, messageId, waId) = await CampaignSendStartedAsync(db, "w1", "3469910" + outcome.Length);
+        var wamid = "wamid.mass-" + outcome;
+        await using var worker = await OpenAsync(db);
+
+        var recorded = await RecordWhileAdoptingAsync(db, messageId, wamid, waId, () => outcome == "complete"
+            ? worker.ExecuteScalarAsync<bool>("select mass.complete_recipient(@recipientId, 'w1', @wamid, 'accepted')", new { recipientId, wamid })
+            : worker.ExecuteScalarAsync<bool>("select mass.fail_recipient(@recipientId, 'w1', 131000, 'Something went wrong', null, 'permanent', null)",
+                new { recipientId }));
+
+        // The status confirmed the send first: recording its answer is success, a late failure finds it done.
+        Assert.Equal(outcome == "complete", recorded);
+        var recipient = (await db.QueryAsync<(string Status, string ProviderMessageId)>(
+            "select status, provider_message_id from mass.recipients where id = @recipientId", new { recipientId })).Single();
+        Assert.Equal(("sent", wamid), recipient);
+        Assert.Equal(wamid, await db.ScalarAsync<string>("select provider_message_id from chat.messages where id = @messageId", new { messageId }));
+    }
+
+    [Theory]
+    [InlineData("complete")]
+    [InlineData("fail")]
+    public async Task Recording_an_outbox_send_and_adopting_its_early_status_do_not_deadlock(string outcome)
+    {
+        var db = await DatabaseAsync("dl_outbox_" + outcome);
+        var queued = (await db.QueueTextsAsync(WorkerDatabase.WhatsApp, 1, "3469920" + outcome.Length))[0];
+        await using var dataSource = db.CreateDataSource();
+        var store = new OutboxStore(dataSource);
+        var item = Assert.Single(await store.ClaimAsync("w1", 10, 300, CancellationToken.None));
+        Assert.True(await store.StartSendAsync(item.OutboxId, "w1", CancellationToken.None));
+        var wamid = "wamid.outbox-" + outcome;
+
+        var recorded = await RecordWhileAdoptingAsync(db, queued.MessageId, wamid, queued.Recipient, () => outcome == "complete"
+            ? store.CompleteAsync(item.OutboxId, "w1", wamid, CancellationToken.None)
+            : store.FailAsync(item.OutboxId, "w1", 131000, "Something went wrong", null, "permanent", CancellationToken.None));
+
+        Assert.Equal(outcome == "complete", recorded);
+        var message = (await db.QueryAsync<(string Status, string ProviderMessageId)>(
+            "select status, provider_message_id from chat.messages where id = @id", new { id = queued.MessageId })).Single();
+        Assert.Equal(("sent", wamid), message);
+        Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from ops.outbox where completed_at is null"));
+        Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from ops.dead_letters"));
     }
 }

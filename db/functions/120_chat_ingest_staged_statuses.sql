@@ -31,6 +31,9 @@ begin
     --     message adopts Meta's id (step 2 then applies the best status), its outbox row is completed, and an
     --     in-doubt dead letter is marked resolved. Only an outbound message still without a provider id, sent to the
     --     customer the status names, qualifies; the raw payload is searched before any JSON is read.
+    --     Lock order: chat.messages, then ops.outbox and mass.recipients. The Worker's completions and failures of the
+    --     same sends (ops.complete_outbox, ops.fail_outbox, mass.complete_recipient, mass.fail_recipient) lock the
+    --     message first too: the two sides in opposite orders deadlocked in the soak (bench/RESULTS.md, issue 19).
     if exists (select 1 from stg_statuses where strpos(payload, 'biz_opaque_callback_data') > 0) then
         with candidates as (
             select distinct on (message_id) *

@@ -97,6 +97,14 @@ language plpgsql as $$
 declare
     v_message_id bigint;
 begin
+    -- The message first, then the outbox row: ingestion's order (chat.ingest_staged_statuses adopts an early status by
+    -- updating chat.messages and then ops.outbox, batched), so that Meta's "sent", arriving before this answer is
+    -- recorded, cannot deadlock with it (outbox-then-message did: bench/RESULTS.md, Soak, issue 19). Ordering the
+    -- batch the other way would lock outbox rows on every status batch for a race of one send in thousands. The lease
+    -- is ours, so the message_id read unlocked here is the one the update below returns.
+    perform 1 from chat.messages
+    where id = (select o.message_id from ops.outbox o where o.id = p_outbox_id and o.locked_by = p_worker and o.completed_at is null)
+    for no key update;
     update ops.outbox set completed_at = now(), locked_until = null, last_error = null
     where id = p_outbox_id and locked_by = p_worker and completed_at is null
     returning message_id into v_message_id;
@@ -171,6 +179,10 @@ language plpgsql as $$
 declare
     v_row ops.outbox;
 begin
+    -- The message before the outbox row, as in ops.complete_outbox (ingestion's order).
+    perform 1 from chat.messages
+    where id = (select o.message_id from ops.outbox o where o.id = p_outbox_id and o.locked_by = p_worker and o.completed_at is null)
+    for no key update;
     update ops.outbox set completed_at = now(), locked_until = null, last_error = p_reason
     where id = p_outbox_id and locked_by = p_worker and completed_at is null
     returning * into v_row;

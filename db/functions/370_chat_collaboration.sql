@@ -166,7 +166,9 @@ begin
               and not exists (select 1 from bot.ai_conversations a where a.conversation_id = cv.id and a.state in ('active', 'waiting'))
             order by coalesce(cv.last_inbound_at, cv.created_at), cv.id
             limit p_limit - v_assigned
-            for update skip locked
+            -- NO KEY: chat.assign changes only the assignee. FOR UPDATE would also conflict with the FOR KEY SHARE an
+            -- ingestion batch takes on a conversation it adds messages to, and hold it off for the whole pass.
+            for no key update skip locked
         loop
             v_user := null;
             select qm.user_id into v_user

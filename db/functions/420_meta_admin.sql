@@ -203,7 +203,9 @@ language sql as $$
     where a.id in (select id from meta.accounts
                    where ((validation_status = 'pending' and status = 'active' and access_token_enc is not null) or status = 'disconnecting')
                      and (validation_locked_until is null or validation_locked_until < now())
-                   order by id for update skip locked limit p_limit)
+                   -- NO KEY: only the lease columns change; FOR UPDATE would also skip an account any ingestion
+                   -- batch holds by a foreign-key check (FOR KEY SHARE).
+                   order by id for no key update skip locked limit p_limit)
     returning a.id, a.project_id, a.channel, a.external_id, a.waba_id, a.access_token_enc, a.validation_attempts, a.status = 'disconnecting',
               exists (select 1 from meta.accounts o
                       where o.id <> a.id and o.status = 'active' and o.app_id is not distinct from a.app_id

@@ -284,6 +284,13 @@ declare
     r mass.recipients;
     m chat.messages;
 begin
+    -- The message first, then the recipient: ingestion's order (chat.ingest_staged_statuses adopts an early status by
+    -- updating chat.messages and then mass.recipients, batched), so that Meta's "sent", arriving before this answer
+    -- is recorded, cannot deadlock with it (recipient-then-message did: bench/RESULTS.md, Soak, issue 19). The lease
+    -- is ours, so the recipient's message_id read unlocked here is the one the update below finds.
+    perform 1 from chat.messages
+    where id = (select x.message_id from mass.recipients x where x.id = p_recipient_id and x.locked_by = p_worker and x.status = 'sending')
+    for no key update;
     update mass.recipients set locked_by = null, locked_until = null, last_error = null
     where id = p_recipient_id and locked_by = p_worker and status = 'sending'
     returning * into r;
@@ -343,6 +350,11 @@ language plpgsql as $$
 declare
     r mass.recipients;
 begin
+    -- The message before the recipient, as in mass.complete_recipient (ingestion's order).
+    perform 1 from chat.messages
+    where id = (select x.message_id from mass.recipients x
+                where x.id = p_recipient_id and x.locked_by = p_worker and x.status in ('pending', 'sending'))
+    for no key update;
     select * into r from mass.recipients where id = p_recipient_id and locked_by = p_worker and status in ('pending', 'sending') for update;
     if r.id is null then return false; end if;
     if r.message_id is not null then

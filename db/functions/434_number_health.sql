@@ -217,7 +217,12 @@ declare
     h record;
     v_reason text;
 begin
-    select * into a from meta.accounts where id = p_account_id and channel = 'whatsapp' for update;
+    -- FOR NO KEY UPDATE, not FOR UPDATE: only health_* columns are written, and FOR UPDATE conflicts with the FOR KEY
+    -- SHARE every ingestion batch takes on its accounts through foreign keys (statuses, messages). The periodic pass
+    -- (ops.snapshot_due_numbers) holds up to 200 of these locks in one transaction while the batch takes its key
+    -- shares in its own order: a deadlock once per hour of the soak (bench/RESULTS.md, Soak, issue 19). Writers of the
+    -- same row (another snapshot, a business webhook's update) still queue behind it.
+    select * into a from meta.accounts where id = p_account_id and channel = 'whatsapp' for no key update;
     if a.id is null then return null; end if;
     select * into h from ops.number_health(p_account_id);
     insert into ops.number_health_snapshots (project_id, account_id, score, level, breakdown, trigger)

@@ -67,7 +67,9 @@ language sql as $$
                      and x.access_token_enc is not null
                      and coalesce(x.limits_checked_at, '-infinity') < now() - make_interval(secs => p_interval_seconds)
                    order by x.limits_checked_at nulls first, x.id
-                   for update skip locked
+                   -- NO KEY: only limits_checked_at changes. FOR UPDATE also conflicts with the FOR KEY SHARE every
+                   -- ingestion batch takes on its accounts, so busy numbers were skipped batch after batch.
+                   for no key update skip locked
                    limit p_limit)
     returning a.id, a.project_id, a.external_id, a.access_token_enc
 $$;
@@ -82,7 +84,9 @@ declare
     v_before meta.accounts;
     v_after meta.accounts;
 begin
-    select * into v_before from meta.accounts where id = p_account_id and status = 'active' for update;
+    -- NO KEY: only non-key columns change; FOR UPDATE would queue behind (and block) ingestion's foreign-key checks
+    -- on the account, as the number-health snapshot's did (bench/RESULTS.md, Soak, issue 19).
+    select * into v_before from meta.accounts where id = p_account_id and status = 'active' for no key update;
     if v_before.id is null then return false; end if;
     update meta.accounts
     set quality_rating = coalesce(upper(p_quality_rating), quality_rating),

@@ -121,7 +121,9 @@ declare
 begin
     select call_id into v_call_id from calls.actions where id = p_action_id and locked_by = p_worker and state = 'pending' for update;
     if not found then return false; end if;
-    select state into v_state from calls.calls where id = v_call_id for update;
+    -- NO KEY: only the state and its times change; FOR UPDATE would also wait for (and block) ingestion's foreign-key
+    -- checks on the call (calls.call_events).
+    select state into v_state from calls.calls where id = v_call_id for no key update;
     if v_state = 'ended' then
         perform calls.queue_terminate(v_call_id);
     else
@@ -244,7 +246,9 @@ begin
           and ((c.direction = 'in' and c.state in ('ringing', 'accepting')) or (c.direction = 'out' and c.state = 'connecting'))
           and c.ringing_at < now() - make_interval(secs => p_ring_seconds)
         order by c.id
-        for update skip locked
+        -- NO KEY: only the state and outcome change, and FOR UPDATE would also block ingestion's foreign-key checks
+        -- on these calls (calls.call_events) for the whole sweep.
+        for no key update skip locked
         limit p_limit
     loop
         update calls.calls

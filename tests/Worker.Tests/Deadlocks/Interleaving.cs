@@ -1,0 +1,58 @@
+using Dapper;
+using Npgsql;
+
+namespace MultichannelMessages.Worker.Tests.Deadlocks;
+
+/// <summary>
+/// What the deadlock tests need to replay an interleaving on real connections: a status batch through the real
+/// meta.ingest_staged left uncommitted (its locks held), and a way to see another connection's statement either
+/// finish or wait for a lock — a state PostgreSQL reports (pg_locks), not a timing.
+/// </summary>
+internal static class Interleaving
+{
+    public sealed record Status(string AccountExternalId, string ProviderMessageId, string Value, string Customer, long? CallbackMessageId = null);
+
+    /// <summary>One batch of status webhooks, staged by hand as the Webhook API's flusher stages them (StagingWriter)
+    /// and normalized by meta.ingest_staged in the caller's transaction, which the caller commits. A status's
+    /// CallbackMessageId is the biz_opaque_callback_data the Worker sets on its sends (our message id).</summary>
+    public static async Task IngestStatusesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, params Status[] statuses)
+    {
+        await connection.ExecuteAsync("select meta.create_ingest_staging(); select meta.reset_ingest_staging();", transaction: tx);
+        var seq = 0;
+        foreach (var s in statuses)
+        {
+            var payload = s.CallbackMessageId is { } id ? $$"""{"biz_opaque_callback_data":"{{id}}"}""" : "{}";
+            await connection.ExecuteAsync("""
+                insert into stg_events (seq, event_hash, app_id, received_at, body, object_kind, parse_status)
+                select @seq, sha256(convert_to(gen_random_uuid()::text, 'UTF8')), a.app_id, now(), convert_to(@payload, 'UTF8'),
+                       'whatsapp_business_account', 'normalized'
+                from meta.accounts a where a.channel = 'whatsapp' and a.external_id = @account;
+                insert into stg_statuses (seq, channel, account_external_id, waba_id, provider_message_id, status, customer_external_id,
+                                          occurred_at, payload)
+                select @seq, 'whatsapp', a.external_id, a.waba_id, @providerMessageId, @value, @customer, now(), @payload
+                from meta.accounts a where a.channel = 'whatsapp' and a.external_id = @account;
+                """, new { seq = ++seq, account = s.AccountExternalId, s.ProviderMessageId, s.Value, s.Customer, payload }, tx);
+        }
+        await connection.ExecuteAsync("select meta.ingest_staged(false)", transaction: tx);
+    }
+
+    /// <summary>Returns once <paramref name="work"/> has finished (false) or some connection to the database waits for a
+    /// lock (true): the test's own connections are the only ones, so that is the work waiting for the other side.</summary>
+    public static async Task<bool> WaitsForALockAsync(string connectionString, Task work)
+    {
+        await using var observer = new NpgsqlConnection(connectionString);
+        await observer.OpenAsync();
+        var guard = DateTime.UtcNow.AddMinutes(1); // against a hang only; nothing is asserted on time
+        while (!work.IsCompleted)
+        {
+            if (await observer.ExecuteScalarAsync<bool>("""
+                    select exists (select 1 from pg_locks l join pg_stat_activity a on a.pid = l.pid
+                                   where not l.granted and a.datname = current_database())
+                    """))
+                return true;
+            if (DateTime.UtcNow > guard) throw new TimeoutException("the work neither finished nor waited for a lock");
+            await Task.Delay(10);
+        }
+        return false;
+    }
+}

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Durable ingest, side by side (issue 19): this tree's Webhook API against a baseline commit's, in one run, alternating.
 #
-#   bench/ingest-compare.sh [baseline-ref]     default: 811163f (the last commit before the two-stage ingest)
+#   bench/ingest-compare.sh [baseline-ref [current-ref]]
+#       baseline-ref: default 811163f (the last commit before the two-stage ingest); current-ref: default HEAD.
+#       Both are built in their own worktrees under .local/, so the working tree can be rebuilt meanwhile.
 #
 # For each of MM_BENCH_ROUNDS rounds (3) and each build (baseline, current), on a fresh database: a closed loop (256
 # workers back to back, MM_BENCH_DURATION s) and an open loop at 1,000 events/s, both in Durable mode (the current
@@ -15,18 +17,23 @@ export MM_PGDATA="$ROOT/.local/bench-pg/data"
 . "$ROOT/mm"
 
 BASE_REF="${1:-811163f}"
+CURRENT_REF="$(git -C "$ROOT" rev-parse "${2:-HEAD}")"
 ROUNDS="${MM_BENCH_ROUNDS:-3}"
 DURATION="${MM_BENCH_DURATION:-15}"
 WARMUP="${MM_BENCH_WARMUP:-3}"
 OUT="$ROOT/.local/bench/ingest-$(date -u +%Y%m%dT%H%M%SZ)"
 BASE="$ROOT/.local/bench-baseline"
+CURRENT="$ROOT/.local/bench-current"
 mkdir -p "$OUT"
 
 ensure_dependencies
 load_secrets
-if [ ! -d "$BASE" ]; then git -C "$ROOT" worktree add --detach "$BASE" "$BASE_REF" >/dev/null; fi
-git -C "$BASE" checkout -q --detach "$BASE_REF"
-for tree in "$BASE" "$ROOT"; do
+for pair in "$BASE:$BASE_REF" "$CURRENT:$CURRENT_REF"; do
+  tree="${pair%%:*}"; ref="${pair#*:}"
+  if [ ! -d "$tree" ]; then git -C "$ROOT" worktree add --detach "$tree" "$ref" >/dev/null; fi
+  git -C "$tree" checkout -q --detach "$ref"
+done
+for tree in "$BASE" "$CURRENT"; do
   log "building Release in ${tree#$ROOT/}"
   for p in src/WebhookApi src/Migrator; do dotnet build "$tree/$p" -c Release -v quiet -nologo -clp:ErrorsOnly >/dev/null; done
 done
@@ -60,9 +67,8 @@ stop_api() { kill -TERM "$API_PID"; wait "$API_PID" 2>/dev/null || true; API_PID
 # Seconds from the end of the load until every stored event is normalized (0 for a build without the pending table).
 drain_seconds() {
   local start; start=$(date +%s.%N)
-  while [ "$("${PSQL[@]}" -d mm -tA -c "select case when to_regclass('meta.ingest_pending') is null then 0 else (select count(*) from meta.ingest_pending) end")" != 0 ]; do
-    sleep 0.1
-  done
+  [ "$("${PSQL[@]}" -d mm -tA -c "select to_regclass('meta.ingest_pending') is not null")" = t ] || { echo 0; return; }
+  while [ "$("${PSQL[@]}" -d mm -tA -c "select count(*) from meta.ingest_pending")" != 0 ]; do sleep 0.1; done
   echo "$(date +%s.%N) - $start" | bc
 }
 
@@ -81,7 +87,7 @@ field() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(eva
 printf 'round\tbuild\tclosed_acked_per_s\tclosed_p99_ms\tclosed_drain_s\tclosed_missing\tclosed_dup\tr1000_p50_ms\tr1000_p99_ms\tr1000_drain_s\tr1000_missing\tr1000_dup\n' > "$OUT/results.tsv"
 for round in $(seq 1 "$ROUNDS"); do
   for build in baseline current; do
-    tree="$ROOT"; [ "$build" = baseline ] && tree="$BASE"
+    tree="$CURRENT"; [ "$build" = baseline ] && tree="$BASE"
     log "round $round: $build"
     fresh_database "$tree"
     start_api "$tree" "$build-$round"

@@ -16,7 +16,7 @@ begin
         customer_external_id text not null, customer_bsuid text, customer_name text, direction text not null,
         is_echo boolean not null, provider_message_id text, type text not null, body text, reply_to text,
         payload text not null, occurred_at timestamptz, error_code int, error_title text,
-        -- resolved by meta.ingest_staged, step by step
+        -- resolved by meta.normalize_staged, step by step
         event_id bigint, received_at timestamptz, project_id bigint, account_id bigint, contact_id bigint,
         conversation_id bigint
     );
@@ -38,7 +38,7 @@ begin
         event text, template_id text, template_name text, language text, reason text,
         display_phone_number text, current_limit text, customer_external_id text, occurred_at timestamptz, payload text not null
     );
-    -- work tables of meta.ingest_staged
+    -- work tables of meta.normalize_staged (stg_new_events: the claimed events, COPYed by the normalizing stage)
     -- app_id: the app whose secret signed the event; accounts are matched within that app only.
     create temp table if not exists stg_new_events (seq int not null, event_id bigint not null, received_at timestamptz not null,
                                                     app_id bigint);

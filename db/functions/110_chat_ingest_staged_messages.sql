@@ -1,5 +1,5 @@
--- Part of meta.ingest_staged: contacts, conversations, messages, media and the conversations' latest-message
--- fields, from stg_messages rows whose ids step 2 of meta.ingest_staged resolved. Returns the messages inserted
+-- Part of meta.normalize_staged: contacts, conversations, messages, media and the conversations' latest-message
+-- fields, from stg_messages rows whose ids step 2 of meta.normalize_staged resolved. Returns the messages inserted
 -- (also left in stg_new_messages for the status step).
 create or replace function chat.ingest_staged_messages(p_analyze boolean) returns int
 language plpgsql as $$

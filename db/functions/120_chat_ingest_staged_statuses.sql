@@ -1,4 +1,4 @@
--- Part of meta.ingest_staged: status history, status application (forward only), deletions and Messenger
+-- Part of meta.normalize_staged: status history, status application (forward only), deletions and Messenger
 -- watermarks. Returns the statuses inserted into the history.
 create or replace function chat.ingest_staged_statuses(p_analyze boolean) returns int
 language plpgsql as $$

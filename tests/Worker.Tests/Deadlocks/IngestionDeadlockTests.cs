@@ -8,7 +8,7 @@ namespace MultichannelMessages.Worker.Tests.Deadlocks;
 
 /// <summary>
 /// The deadlocks between the Webhook API's ingestion and the Worker found by the soak (bench/RESULTS.md, Soak, issue 19),
-/// replayed on two real connections: the ingestion batch (the real meta.ingest_staged) holds its locks in an open
+/// replayed on two real connections: the ingestion batch (the real meta.ingest_raw_staged and meta.normalize_staged) holds its locks in an open
 /// transaction while the Worker's function runs on the other connection. With the old lock orders PostgreSQL broke
 /// each of these with 40P01 (deadlock detected), which fails the test.
 /// </summary>

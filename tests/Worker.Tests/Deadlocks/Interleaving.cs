@@ -5,7 +5,7 @@ namespace MultichannelMessages.Worker.Tests.Deadlocks;
 
 /// <summary>
 /// What the deadlock tests need to replay an interleaving on real connections: a status batch through the real
-/// meta.ingest_staged left uncommitted (its locks held), and a way to see another connection's statement either
+/// meta.ingest_raw_staged and meta.normalize_staged left uncommitted (its locks held), and a way to see another connection's statement either
 /// finish or wait for a lock — a state PostgreSQL reports (pg_locks), not a timing.
 /// </summary>
 internal static class Interleaving
@@ -13,7 +13,7 @@ internal static class Interleaving
     public sealed record Status(string AccountExternalId, string ProviderMessageId, string Value, string Customer, long? CallbackMessageId = null);
 
     /// <summary>One batch of status webhooks, staged by hand as the Webhook API's flusher stages them (StagingWriter)
-    /// and normalized by meta.ingest_staged in the caller's transaction, which the caller commits. A status's
+    /// and stored and normalized by meta.ingest_raw_staged and meta.normalize_staged in the caller's transaction, which the caller commits. A status's
     /// CallbackMessageId is the biz_opaque_callback_data the Worker sets on its sends (our message id).</summary>
     public static async Task IngestStatusesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, params Status[] statuses)
     {
@@ -33,7 +33,14 @@ internal static class Interleaving
                 from meta.accounts a where a.channel = 'whatsapp' and a.external_id = @account;
                 """, new { seq = ++seq, account = s.AccountExternalId, s.ProviderMessageId, s.Value, s.Customer, payload }, tx);
         }
-        await connection.ExecuteAsync("select meta.ingest_staged(false)", transaction: tx);
+        // The Webhook API's two stages, here in one transaction so the test holds the normalization's locks: the raw
+        // stage stores the events, the normalizing stage claims them and normalizes their rows.
+        await connection.ExecuteAsync("""
+            insert into stg_new_events (seq, event_id, received_at, app_id)
+            select r.seq, r.event_id, s.received_at, s.app_id from meta.ingest_raw_staged() r join stg_events s on s.seq = r.seq;
+            select meta.claim_pending_events(array(select event_id from stg_new_events));
+            select meta.normalize_staged(false);
+            """, transaction: tx);
     }
 
     /// <summary>Returns once <paramref name="work"/> has finished (false) or some connection to the database waits for a

@@ -139,7 +139,7 @@ public sealed class UpgradeTests
         return new Seed(projectId, appId, userId, conversationId, replyId);
     }
 
-    /// <summary>One batch through meta.ingest_staged, as the Webhook API's flusher sends it: one raw event per message and
+    /// <summary>One batch through the era's ingestion functions, as the Webhook API sends it: one raw event per message and
     /// a status for a message not (yet) known, which the status history keeps.</summary>
     private static async Task<int> IngestAsync(NpgsqlConnection db, long appId, int firstSeq,
         params (string ProviderId, string Customer, string Name, string Body)[] messages)
@@ -167,7 +167,18 @@ public sealed class UpgradeTests
                                       occurred_at, payload)
             values (@seq, 'whatsapp', '1555000111', 'waba-up', 'wamid.out.' || @seq, 'delivered', '34600000001', now(), '{}');
             """, new { seq, appId }, tx);
-        var inserted = await db.ExecuteScalarAsync<int>("select messages_inserted from meta.ingest_staged(false)", transaction: tx);
+        // Today's ingestion runs in two stages (raw events, then normalization of the claimed ones); earlier eras in one.
+        int inserted;
+        if (await db.ExecuteScalarAsync<bool>("select to_regproc('meta.normalize_staged') is not null", transaction: tx))
+        {
+            await db.ExecuteAsync("""
+                insert into stg_new_events (seq, event_id, received_at, app_id)
+                select r.seq, r.event_id, s.received_at, s.app_id from meta.ingest_raw_staged() r join stg_events s on s.seq = r.seq;
+                select meta.claim_pending_events(array(select event_id from stg_new_events));
+                """, transaction: tx);
+            inserted = await db.ExecuteScalarAsync<int>("select messages_inserted from meta.normalize_staged(false)", transaction: tx);
+        }
+        else inserted = await db.ExecuteScalarAsync<int>("select messages_inserted from meta.ingest_staged(false)", transaction: tx);
         await db.ExecuteAsync("select meta.reset_ingest_staging()", transaction: tx);
         await tx.CommitAsync();
         return inserted;

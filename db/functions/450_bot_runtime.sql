@@ -33,7 +33,10 @@ $$;
 -- Part of chat.ingest_staged_messages: the customer's new messages (p_message_ids) wake the sessions waiting for an
 -- answer — at once for text, 2 s after the last one when media arrive (an album is several messages: one turn) — and
 -- start a session where no session, AI agent or person holds the conversation and an activation of its account
--- matches (keyword, then referral, then out of hours, then new conversation; docs/chatbots.md). p_new_conversations:
+-- matches (keyword, then referral, then out of hours, then new conversation; docs/chatbots.md). The wake-up is also
+-- kept as wake_at, for a session a Worker is stepping: its step read the inputs before these messages committed, and
+-- its commit would otherwise write due_at over the wake-up (the message waited for the customer's next one, or the
+-- expiry). p_new_conversations:
 -- created in this batch (with the ones reopened in this transaction, they are "new"). Notifies 'bot' so a Worker
 -- claims at once.
 create or replace function bot.flow_on_messages(p_message_ids bigint[], p_new_conversations bigint[]) returns void
@@ -45,13 +48,20 @@ begin
     if p_message_ids is null or cardinality(p_message_ids) = 0 then return; end if;
 
     with turn as (
-        select m.conversation_id, bool_or(m.type in ('image', 'video', 'audio', 'document', 'sticker')) as media
+        select m.conversation_id,
+               case when bool_or(m.type in ('image', 'video', 'audio', 'document', 'sticker')) then interval '2 seconds'
+                    else interval '0 seconds' end as debounce
         from chat.messages m where m.id = any(p_message_ids) group by m.conversation_id
     )
+    -- wake_at on every active session, whatever its phase (a first step runs in phase run) and whether leased or not:
+    -- a condition on what the claim or the commit change could be read from a snapshot older than their lock, and skip
+    -- the session. The claim clears wake_at and reads the inputs after, so one set at the commit is for messages the
+    -- step was not given.
     update bot.flow_sessions s
-    set due_at = now() + case when turn.media then interval '2 seconds' else interval '0 seconds' end
+    set due_at = case when s.phase = 'input' then now() + turn.debounce else s.due_at end,
+        wake_at = now() + turn.debounce
     from turn
-    where s.conversation_id = turn.conversation_id and s.status = 'active' and s.phase = 'input';
+    where s.conversation_id = turn.conversation_id and s.status = 'active';
     get diagnostics v_woken = row_count;
 
     with candidate as (
@@ -154,6 +164,10 @@ $$;
 -- leased for p_lease_seconds, with everything one step needs in the same round trip: the version's definition, the
 -- customer's messages not yet answered (with the reply they tapped), the conversation's context and the bot's sends
 -- in the last minute (the loop guard). A session whose Worker died is claimed again when its lease ends.
+-- Two statements, so the inputs are read with a snapshot taken after the sessions are locked: ingestion that committed
+-- before the lock is in the inputs; ingestion that commits after it waited for the lock and set wake_at (cleared here)
+-- for the commit. One statement read the inputs with a snapshot taken before the lock, and could miss the messages of
+-- a wake-up it had just consumed.
 create or replace function bot.claim_flow_sessions(p_worker text, p_limit int, p_lease_seconds int)
 returns table (session_id bigint, conversation_id bigint, project_id bigint, flow_id bigint, version_id bigint, definition jsonb,
                node_id text, phase text, variables jsonb, retries int, seq int, last_message_id bigint, expires_at timestamptz,
@@ -161,8 +175,9 @@ returns table (session_id bigint, conversation_id bigint, project_id bigint, flo
                in_hours boolean, inputs jsonb, sent_last_minute int)
 language plpgsql as $$
 #variable_conflict use_column
+declare
+    v_ids bigint[];
 begin
-    return query
     with due as (
         select s.id from bot.flow_sessions s
         where s.status = 'active' and s.due_at <= now() and (s.locked_until is null or s.locked_until < now())
@@ -174,10 +189,14 @@ begin
         -- Due again when the lease ends: a Worker that dies mid-step (SIGKILL, no release) leaves the session to the
         -- next claim instead of stranding it until the customer writes again. Every commit and release sets due_at.
         set locked_by = p_worker, locked_until = now() + make_interval(secs => p_lease_seconds),
-            due_at = now() + make_interval(secs => p_lease_seconds), attempt_count = s.attempt_count + 1
+            due_at = now() + make_interval(secs => p_lease_seconds), attempt_count = s.attempt_count + 1, wake_at = null
         from due where s.id = due.id
-        returning s.*
+        returning s.id
     )
+    select array_agg(id) into v_ids from claimed;
+    if v_ids is null then return; end if;
+
+    return query
     select s.id, s.conversation_id, s.project_id, s.flow_id, s.version_id, v.definition, s.node_id, s.phase, s.variables, s.retries,
            s.seq, s.last_message_id, s.expires_at, s.attempt_count, c.channel, ct.display_name, ct.phone, ct.attributes,
            coalesce(ct.language, p.default_language, 'en'), core.in_business_hours(s.project_id, now()),
@@ -188,11 +207,12 @@ begin
                        and m.type not in ('reaction', 'system', 'edit', 'unsupported')), '[]'::jsonb),
            (select count(*)::int from chat.messages m
             where m.conversation_id = s.conversation_id and m.sent_by_flow_id is not null and m.occurred_at > now() - interval '1 minute')
-    from claimed s
+    from bot.flow_sessions s
     join bot.flow_versions v on v.id = s.version_id
     join chat.conversations c on c.id = s.conversation_id
     join chat.contacts ct on ct.id = c.contact_id
-    join core.projects p on p.id = s.project_id;
+    join core.projects p on p.id = s.project_id
+    where s.id = any(v_ids);
 end
 $$;
 
@@ -327,8 +347,11 @@ begin
         due_at = case when v_status <> 'active' then null
                       when p_phase = 'timer' then p_due_at
                       when p_phase = 'run' then now()
+                      -- Customer messages came in while this step ran (after the claim gave it its inputs): due for
+                      -- them, not at the expiry. A trigger or an input is never one of them (the claim cleared wake_at).
+                      when v_s.wake_at is not null then v_s.wake_at
                       else coalesce(p_expires_at, expires_at) end,
-        locked_by = null, locked_until = null, attempt_count = 0, last_error = null
+        wake_at = null, locked_by = null, locked_until = null, attempt_count = 0, last_error = null
     where id = p_session_id;
 
     -- A wake-up that did nothing (a reaction, an edit) leaves no step.
@@ -424,7 +447,7 @@ begin
         last_message_id = coalesce((select max(m.id) from chat.messages m
                                     where m.conversation_id = p_conversation_id and m.direction = 'in'), v_s.last_message_id),
         expires_at = now() + make_interval(mins => coalesce((v_definition ->> 'expiryMinutes')::int, 240)),
-        due_at = now(), locked_by = null, locked_until = null, attempt_count = 0, last_error = null
+        due_at = now(), wake_at = null, locked_by = null, locked_until = null, attempt_count = 0, last_error = null
     where id = v_s.id;
     perform ops.emit_change(v_s.project_id, 'bot_changed', p_conversation_id, null,
                             jsonb_build_object('status', 'active', 'reason', 'handed_back', 'userId', p_user_id, 'sessionId', v_s.id));

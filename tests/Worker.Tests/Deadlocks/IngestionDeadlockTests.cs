@@ -48,7 +48,7 @@ public sealed class IngestionDeadlockTests
         await using var worker = await OpenAsync(db);
         var snapshot = worker.ExecuteScalarAsync<int>("select ops.snapshot_due_numbers(60)");
         // FOR UPDATE on the other number waited here for the batch's key share, holding the US number...
-        var waited = await WaitsForALockAsync(db.ConnectionString, snapshot);
+        var waited = await WaitsForALockAsync(db.ConnectionString, snapshot, worker.ProcessID);
         // ...which the next batch of the same transaction references: 40P01.
         await IngestStatusesAsync(ingestion, batch, new Status(WorkerDatabase.WhatsApp, "wamid.health-2", "delivered", "34600000002"));
         await batch.CommitAsync();
@@ -71,7 +71,7 @@ public sealed class IngestionDeadlockTests
 
         await using var worker = await OpenAsync(db);
         var snapshot = worker.ExecuteScalarAsync<int>("select ops.snapshot_due_numbers(60)");
-        Assert.True(await WaitsForALockAsync(db.ConnectionString, snapshot), "the snapshot did not wait for the batch writing the number");
+        Assert.True(await WaitsForALockAsync(db.ConnectionString, snapshot, worker.ProcessID), "the snapshot did not wait for the batch writing the number");
         await batch.CommitAsync();
 
         Assert.Equal(2, await snapshot);

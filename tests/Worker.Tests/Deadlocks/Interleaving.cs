@@ -43,9 +43,12 @@ internal static class Interleaving
             """, transaction: tx);
     }
 
-    /// <summary>Returns once <paramref name="work"/> has finished (false) or some connection to the database waits for a
-    /// lock (true): the test's own connections are the only ones, so that is the work waiting for the other side.</summary>
-    public static async Task<bool> WaitsForALockAsync(string connectionString, Task work)
+    /// <summary>Returns once <paramref name="work"/> has finished (false) or a client connection to the database waits
+    /// for a row lock (true): the backend <paramref name="pid"/> when given, else any (the test's own connections are the
+    /// only clients, so that is the work waiting for the other side). Row locks are what both sides of these deadlocks
+    /// wait for (the holder's transaction id, and the tuple lock that queues waiters); a moment's wait for a relation
+    /// extension lock, or autovacuum's work, is not a conflict between the two sides.</summary>
+    public static async Task<bool> WaitsForALockAsync(string connectionString, Task work, int? pid = null)
     {
         await using var observer = new NpgsqlConnection(connectionString);
         await observer.OpenAsync();
@@ -54,8 +57,10 @@ internal static class Interleaving
         {
             if (await observer.ExecuteScalarAsync<bool>("""
                     select exists (select 1 from pg_locks l join pg_stat_activity a on a.pid = l.pid
-                                   where not l.granted and a.datname = current_database())
-                    """))
+                                   where not l.granted and l.locktype in ('transactionid', 'tuple')
+                                     and a.datname = current_database() and a.backend_type = 'client backend'
+                                     and (@pid::int is null or a.pid = @pid))
+                    """, new { pid }))
                 return true;
             if (DateTime.UtcNow > guard) throw new TimeoutException("the work neither finished nor waited for a lock");
             await Task.Delay(10);

@@ -70,7 +70,9 @@ public sealed class IngestNormalizer(
                 foreach (var e in batch) e.Normalized?.TrySetResult();
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !stopping.IsCancellationRequested)
+            // Anything, not only the database's errors: the raw events are safe whatever failed here, and this stage must
+            // outlive a bad batch (which, after five tries, is left to the orphan pass) rather than stop the process.
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
             {
                 metrics.NormalizeFailed();
                 IngestLog.NormalizeFailed(logger, batch.Count, attempt, ex);
@@ -111,8 +113,9 @@ public sealed class IngestNormalizer(
                 IngestLog.OrphansNormalized(logger, found);
             } while (found == _options.NormalizeBatchSize && !ct.IsCancellationRequested);
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !ct.IsCancellationRequested)
+        catch (Exception ex) when (!ct.IsCancellationRequested)
         {
+            metrics.NormalizeFailed();
             IngestLog.NormalizeFailed(logger, 0, 1, ex);
             await _staging.DropAsync();
         }

@@ -7,10 +7,10 @@ using Npgsql;
 namespace MultichannelMessages.WebhookApi.Ingestion;
 
 /// <summary>
-/// The normalizing stage: takes the events the raw stage stored (up to Ingest:NormalizeBatchSize at a time, so a
-/// backlog is worked off in larger, cheaper transactions), claims them, COPYs their parsed rows and normalizes them
-/// with one database call, on its own connection. Every Ingest:OrphanAfterSeconds it also takes the events any Webhook
-/// API left pending that long (one that died between its two transactions) and normalizes them from their raw bodies.
+/// The normalizing stage: takes the events the raw stage stored (up to Ingest:NormalizeBatchSize at a time), claims
+/// them, COPYs their parsed rows and normalizes them with one database call, on its own connection. Every
+/// Ingest:OrphanAfterSeconds / 2 it also takes the events any Webhook API left pending longer than Ingest:OrphanAfterSeconds
+/// (one that died between its two transactions) and normalizes them from their raw bodies.
 /// A claim deletes the event's pending row inside the normalizing transaction, so each event is normalized once.
 /// </summary>
 public sealed class IngestNormalizer(

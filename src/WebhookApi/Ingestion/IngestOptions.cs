@@ -42,13 +42,14 @@ public sealed class IngestOptions
 
     /// <summary>Events stored but not yet normalized that one Webhook API holds before its acknowledgements wait for
     /// normalization: a burst above what normalization sustains is acknowledged at the raw stage's speed up to this
-    /// many events (at ~3,500 normalized/s on two cores, 50,000 is about 15 s of lag), then no faster than it.</summary>
+    /// many events (at ~3,000 normalized/s on two cores, 50,000 is about 17 s of lag), then no faster than it.</summary>
     [Range(100, 1_000_000)]
     public int MaxNormalizeBacklog { get; set; } = 50_000;
 
-    /// <summary>Most events normalized in one transaction: a backlog is worked off in fewer, larger transactions.</summary>
+    /// <summary>Most events normalized in one transaction. Larger is not faster: measured with bench/ingest-compare.sh, a
+    /// backlog drained at ~1,800 events/s in batches of 500 and ~3,000/s in batches of 50–100.</summary>
     [Range(1, 10_000)]
-    public int NormalizeBatchSize { get; set; } = 500;
+    public int NormalizeBatchSize { get; set; } = 100;
 
     /// <summary>A raw event still waiting for normalization this long is taken by any Webhook API's orphan pass and
     /// normalized from its body (its own Webhook API died between the two transactions, or fell that far behind).</summary>

@@ -21,6 +21,12 @@ public sealed class TwoStageIngestTests(DurableHost host) : IClassFixture<Durabl
 {
     private static byte[] Body(string wamid, string from, string text) => Encoding.UTF8.GetBytes(Payloads.Text(wamid, from, text));
 
+    /// <summary>How many of the given bodies' raw events are still waiting for normalization.</summary>
+    private const string PendingOf = """
+        select count(*) from meta.ingest_pending p join meta.webhook_events e on e.id = p.event_id
+        where e.event_hash = any(array[sha256(@a), sha256(@b)])
+        """;
+
     private async Task UntilAsync(string sql, object args, long expected, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -41,9 +47,7 @@ public sealed class TwoStageIngestTests(DurableHost host) : IClassFixture<Durabl
         Assert.Equal(1L, await host.ScalarAsync<long>("select count(*) from meta.webhook_events where event_hash = sha256(@body)", new { body }));
 
         await UntilAsync("select count(*) from chat.messages where provider_message_id = 'wamid.two-1'", new { }, 1, "messages");
-        await UntilAsync("""
-            select count(*) from meta.ingest_pending p join meta.webhook_events e on e.id = p.event_id where e.event_hash = sha256(@body)
-            """, new { body }, 0, "still pending");
+        await UntilAsync(PendingOf, new { a = body, b = body }, 0, "still pending");
 
         // Meta's redelivery: acknowledged, nothing stored twice.
         Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(body)).StatusCode);
@@ -71,13 +75,9 @@ public sealed class TwoStageIngestTests(DurableHost host) : IClassFixture<Durabl
                 """, new { orphan, recent, app = WebhookHost.DemoAppId });
 
         await UntilAsync("select count(*) from chat.messages where provider_message_id = 'wamid.two-orphan'", new { }, 1, "orphan normalized");
-        Assert.Equal(0L, await host.ScalarAsync<long>("""
-            select count(*) from meta.ingest_pending p join meta.webhook_events e on e.id = p.event_id where e.event_hash = sha256(@orphan)
-            """, new { orphan }));
+        Assert.Equal(0L, await host.ScalarAsync<long>(PendingOf, new { a = orphan, b = orphan }));
         // The pass that took the orphan took everything old enough: the recent one is still pending, not normalized.
-        Assert.Equal(1L, await host.ScalarAsync<long>("""
-            select count(*) from meta.ingest_pending p join meta.webhook_events e on e.id = p.event_id where e.event_hash = sha256(@recent)
-            """, new { recent }));
+        Assert.Equal(1L, await host.ScalarAsync<long>(PendingOf, new { a = recent, b = recent }));
         Assert.Equal(0L, await host.ScalarAsync<long>("select count(*) from chat.messages where provider_message_id = 'wamid.two-recent'"));
 
         // Redelivered while already stored: acknowledged, one raw event, one message.
@@ -99,10 +99,7 @@ public sealed class TwoStageIngestTests(DurableHost host) : IClassFixture<Durabl
             new { bad }, 1, "refused event marked");
         await UntilAsync("select count(*) from chat.messages where provider_message_id = 'wamid.two-fine'", new { }, 1, "neighbour normalized");
         Assert.StartsWith("22", await host.ScalarAsync<string>("select parse_error from meta.webhook_events where event_hash = sha256(@bad)", new { bad }));
-        Assert.Equal(0L, await host.ScalarAsync<long>("""
-            select count(*) from meta.ingest_pending p join meta.webhook_events e on e.id = p.event_id
-            where e.event_hash in (sha256(@bad), sha256(@good))
-            """, new { bad, good }));
+        Assert.Equal(0L, await host.ScalarAsync<long>(PendingOf, new { a = bad, b = good }));
     }
 }
 

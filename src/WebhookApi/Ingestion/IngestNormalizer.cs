@@ -66,7 +66,7 @@ public sealed class IngestNormalizer(
         {
             try
             {
-                await NormalizeAsync(batch, claimed: null, stopping.Token);
+                await NormalizeAsync(batch, stopping.Token);
                 foreach (var e in batch) e.Normalized?.TrySetResult();
                 return;
             }
@@ -103,7 +103,9 @@ public sealed class IngestNormalizer(
                     WebhookParser.Parse(r.Body))).ToList();
                 try
                 {
-                    await NormalizeAsync(events, tx, ct);
+                    await ApplyAsync(connection, events, tx, ct);
+                    await tx.CommitAsync(ct);
+                    _staging.Committed();
                 }
                 catch (PostgresException ex) when (IngestFlusher.IsDataError(ex))
                 {
@@ -121,17 +123,10 @@ public sealed class IngestNormalizer(
         }
     }
 
-    /// <summary>Claims (unless <paramref name="claimed"/>: the orphan pass claimed in that transaction), COPYs and
-    /// normalizes the events, and commits; a batch the database refuses as data goes event by event.</summary>
-    private async Task NormalizeAsync(List<PendingEvent> events, NpgsqlTransaction? claimed, CancellationToken ct)
+    /// <summary>Claims, COPYs and normalizes the events, and commits; a batch the database refuses as data goes event
+    /// by event.</summary>
+    private async Task NormalizeAsync(List<PendingEvent> events, CancellationToken ct)
     {
-        if (claimed is not null)
-        {
-            await ApplyAsync(claimed.Connection!, events, claimed, ct);
-            await claimed.CommitAsync(ct);
-            _staging.Committed();
-            return;
-        }
         try
         {
             await ClaimAndApplyAsync(events, ct);

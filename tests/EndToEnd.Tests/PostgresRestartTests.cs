@@ -136,8 +136,19 @@ public sealed class PostgresRestartTests(RestartablePlatform platform, ITestOutp
         await using var db = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(platform.ConnectionString) { Pooling = false }.ConnectionString);
         var acked = probes.Where(p => p.Status == HttpStatusCode.OK).Select(p => p.Wamid).ToArray();
         Assert.True(acked.Length > 20, $"only {acked.Length} probes acknowledged");
-        var stored = (await db.QueryAsync<string>("select provider_message_id from chat.messages where provider_message_id = any(@acked)",
-            new { acked })).ToList();
+        // A 200 means the raw event is committed (the Durable ack): each acknowledged body is stored at once...
+        var rawStored = (await db.QueryAsync<string>("""
+            select a.wamid from unnest(@acked) a(wamid)
+            where exists (select 1 from meta.webhook_events e where position(convert_to(a.wamid, 'UTF8') in e.body) > 0)
+            """, new { acked })).ToList();
+        Assert.Equal(acked.Order(), rawStored.Order());
+        // ...and normalized into one message each by the next transaction, or by the orphan pass if the crash came between.
+        var stored = await EventuallyAsync(async () =>
+        {
+            var ids = (await db.QueryAsync<string>("select provider_message_id from chat.messages where provider_message_id = any(@acked)",
+                new { acked })).ToList();
+            return ids.Count >= acked.Length ? ids : null;
+        }, TimeSpan.FromSeconds(90), $"the {acked.Length} acknowledged probes as messages");
         Assert.Equal(acked.Order(), stored.Order());
         var texts = written.ToArray();
         var arrived = await EventuallyAsync(async () =>

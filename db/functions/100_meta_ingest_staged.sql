@@ -14,7 +14,9 @@ drop function if exists meta.ingest_staged();
 drop function if exists meta.ingest_staged(boolean);
 
 -- The raw stage: the batch's events not stored before, with their ids. The first copy of a body within the batch wins;
--- copies already stored are duplicates and are not returned.
+-- copies already stored are duplicates and are not returned. The unique event hash is claimed first in the narrow
+-- meta.webhook_event_hashes (migration 0053: a partitioned table cannot hold a unique key without its partition key),
+-- with the id the raw event then takes: a concurrent batch with the same body waits on that hash and then skips it.
 -- An event the parser could not read, or whose rows were refused before (parse_error, ingest_error), has nothing to
 -- normalize: it is stored, not pending (pending = false).
 create or replace function meta.ingest_raw_staged() returns table (seq int, event_id bigint, pending boolean)
@@ -23,10 +25,15 @@ begin
     return query
     with firsts as (
         select distinct on (s.event_hash) * from stg_events s order by s.event_hash, s.seq
+    ), fresh as (
+        insert into meta.webhook_event_hashes (event_hash, event_id, received_at)
+        select f.event_hash, nextval('meta.webhook_events_id_seq'), f.received_at from firsts f
+        on conflict (event_hash) do nothing
+        returning webhook_event_hashes.event_hash, webhook_event_hashes.event_id
     ), ins as (
-        insert into meta.webhook_events (event_hash, app_id, received_at, body, object_kind, parse_status, parse_error)
-        select f.event_hash, f.app_id, f.received_at, f.body, f.object_kind, f.parse_status, f.parse_error from firsts f
-        on conflict on constraint webhook_events_event_hash_key do nothing
+        insert into meta.webhook_events (id, event_hash, app_id, received_at, body, object_kind, parse_status, parse_error)
+        select n.event_id, f.event_hash, f.app_id, f.received_at, f.body, f.object_kind, f.parse_status, f.parse_error
+        from fresh n join firsts f on f.event_hash = n.event_hash
         returning id, webhook_events.event_hash, webhook_events.parse_status not in ('parse_error', 'ingest_error') as is_pending
     ), queued as (
         insert into meta.ingest_pending (event_id) select ins.id from ins where ins.is_pending

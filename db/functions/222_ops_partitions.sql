@@ -64,30 +64,48 @@ begin
 end
 $$;
 
--- Drops the partitions the sequence has moved past whose newest row is older than p_before; returns how many. Each is
--- locked before it is looked at, so a row inserted into it by a transaction still open (an id taken just before the
--- sequence moved on) is waited for and seen. The default partition and the one being filled are never dropped.
-create or replace function ops.drop_id_partitions(p_parent text, p_before timestamptz) returns int
-language plpgsql set lock_timeout = '2s' as $$
+-- Drops the partitions the sequence has moved past whose newest row (by the table's time column) is older than
+-- p_before; returns how many. The rows of a dropped partition matching p_keep (a condition on its columns, e.g. the raw
+-- events that still need attention) are put back into the table first, where the default partition takes them: their
+-- range belongs to no partition any more.
+-- Locks: a lock that cannot be had within the function's lock timeout (a long reader; a writer that locked every
+-- partition through the parent) ends the pass, and the next one tries again, rather than queueing every reader and
+-- writer behind a waiting drop. The timeout is below deadlock_timeout (1 s), so in a lock cycle this gives way first.
+drop function if exists ops.drop_id_partitions(text, timestamptz);
+create or replace function ops.drop_id_partitions(p_parent text, p_before timestamptz, p_keep text default null) returns int
+language plpgsql set lock_timeout = '500ms' as $$
 declare
     v_last bigint;
+    v_time_column text;
     v_partition record;
     v_newest timestamptz;
     v_dropped int := 0;
 begin
+    select time_column into v_time_column from ops.id_partitioned_tables where parent = p_parent;
+    if v_time_column is null then raise exception 'ops.drop_id_partitions: % is not in ops.id_partitioned_tables', p_parent; end if;
     execute format('select last_value from %s', pg_get_serial_sequence(p_parent, 'id')) into v_last;
     for v_partition in select * from ops.id_partitions(p_parent) where not is_default and upper_id <= v_last order by upper_id loop
-        -- A reader holding the partition (a long export, say) makes this wait at most 2 s; the pass then stops and the
-        -- next one tries again.
         begin
+            -- Share-locked before it is looked at, so a row inserted by a transaction still open (an id taken just before
+            -- the sequence moved on) is waited for and seen; readers are not held up by it.
+            execute format('lock table %s in share mode', v_partition.partition_name);
+            execute format('select %I from %s order by id desc limit 1', v_time_column, v_partition.partition_name) into v_newest;
+            exit when v_newest >= p_before; -- ids grow with time: the partitions after it are newer still
+            -- Only now the parent, exclusively (a drop needs it): for the few milliseconds of the drop.
+            execute format('lock table %s in access exclusive mode', p_parent);
             execute format('lock table %s in access exclusive mode', v_partition.partition_name);
+            if p_keep is not null then
+                execute format('create temp table id_partition_kept as select * from %s where %s', v_partition.partition_name, p_keep);
+            end if;
+            execute format('drop table %s', v_partition.partition_name);
+            if p_keep is not null then
+                execute format('insert into %s select * from id_partition_kept', p_parent);
+                drop table id_partition_kept;
+            end if;
+            v_dropped := v_dropped + 1;
         exception when lock_not_available then
             exit;
         end;
-        execute format('select created_at from %s order by id desc limit 1', v_partition.partition_name) into v_newest;
-        exit when v_newest >= p_before; -- ids grow with time: the partitions after it are newer still
-        execute format('drop table %s', v_partition.partition_name);
-        v_dropped := v_dropped + 1;
     end loop;
     return v_dropped;
 end

@@ -6,21 +6,51 @@
 -- Raw webhook bodies. Deduplication on redelivery is on the event hash, and Meta redelivers for at most 7 days, so a
 -- cut-off of weeks loses no deduplication (normalized rows deduplicate on the provider message id regardless).
 -- Normalized rows point at raw events without a foreign key on purpose: they outlive the bodies. An event that needs
--- attention (not fully normalized, or for an account no project owned) is kept for the longer p_attention_before.
+-- attention (not fully normalized, or for an account no project owned) is kept for the longer p_attention_before, and
+-- so is one still waiting for normalization.
+-- The table is partitioned by id (migration 0053): whole partitions go first, the events they still keep moving into
+-- the default partition; then, row by row, what is past the cut-off in the partition being filled (a quiet
+-- installation fills one slowly) and in the default one; then the hashes of everything past the cut-off. Partitions
+-- the sequence has moved past wait to be dropped whole. Returns the larger of the rows and hashes deleted, so the
+-- retention loop calls again while either was a full batch.
 create or replace function meta.purge_webhook_events(p_before timestamptz, p_attention_before timestamptz, p_batch int)
 returns int
-language sql as $$
+language plpgsql as $$
+declare
+    v_open bigint;
+    v_oldest bigint;
+    v_events int;
+    v_hashes int;
+begin
+    perform ops.drop_id_partitions('meta.webhook_events', p_before, format(
+        '(received_at >= %L and (parse_status <> ''normalized'' or is_unowned)) or id in (select event_id from meta.ingest_pending)',
+        p_attention_before));
+    select max(lower_id) filter (where lower_id <= (select last_value from meta.webhook_events_id_seq)),
+           min(coalesce(lower_id, -9223372036854775808))
+    into v_open, v_oldest
+    from ops.id_partitions('meta.webhook_events') where not is_default;
     with doomed as (
         select id from meta.webhook_events
-        where received_at < p_before
+        where (id >= coalesce(v_open, 0) or id < v_oldest)
+          and received_at < p_before
           and (received_at < p_attention_before or (parse_status = 'normalized' and not is_unowned))
+          and not exists (select 1 from meta.ingest_pending p where p.event_id = webhook_events.id)
         order by id
         limit p_batch
         for update skip locked
     ), gone as (
         delete from meta.webhook_events w using doomed d where w.id = d.id returning 1
     )
-    select count(*)::int from gone
+    select count(*)::int into v_events from gone;
+    -- Hashes in id order, a batch at a time, stopping at the first batch that is not all past the cut-off.
+    with first as (
+        select event_hash, received_at from meta.webhook_event_hashes order by event_id limit p_batch for update skip locked
+    ), gone as (
+        delete from meta.webhook_event_hashes h using first f where h.event_hash = f.event_hash and f.received_at < p_before returning 1
+    )
+    select count(*)::int into v_hashes from gone;
+    return greatest(v_events, v_hashes);
+end
 $$;
 
 -- Sent outbox rows. A row a dead letter points at stays as long as its dead letter (the operator's evidence).

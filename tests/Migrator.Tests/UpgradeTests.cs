@@ -95,6 +95,10 @@ public sealed class UpgradeTests
         Assert.Equal(2L, await db.ExecuteScalarAsync<long>(
             "select count(*) from ops.change_feed where id > @feedBefore and kind = 'message_created'", new { feedBefore }));
         Assert.Equal(3L, await db.ExecuteScalarAsync<long>("select count(*) from chat.conversations"));
+        // A redelivery of a body the old era stored is still a duplicate (its hash moved to meta.webhook_event_hashes, 0053).
+        Assert.Equal(0, await IngestAsync(db, seed.AppId, 1, ("wamid.up.1", "34600000001", "Ana", "Hola, ¿50% off?")));
+        Assert.Equal(1L, await db.ExecuteScalarAsync<long>(
+            "select count(*) from meta.webhook_events where event_hash = sha256(convert_to('wamid.up.1', 'UTF8'))"));
     }
 
     private sealed record Seed(long ProjectId, long AppId, long UserId, long ConversationId, long ReplyId);

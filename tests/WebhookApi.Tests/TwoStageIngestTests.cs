@@ -58,7 +58,7 @@ public sealed class TwoStageIngestTests(DurableHost host) : IClassFixture<Durabl
     [Fact]
     public async Task An_event_left_pending_by_a_Webhook_API_that_died_is_normalized_from_its_raw_body_and_a_recent_one_is_left_alone()
     {
-        // What a crash between the two transactions leaves: raw events with pending rows and no message. One has been
+        // What a crash between the two transactions leaves: raw events (and their hashes) with pending rows and no message. One has been
         // pending an hour; the other's row is not old enough for the orphan pass (its own Webhook API would take it).
         var orphan = Body("wamid.two-orphan", "34699000002", "lost?");
         var recent = Body("wamid.two-recent", "34699000003", "mine");
@@ -68,7 +68,9 @@ public sealed class TwoStageIngestTests(DurableHost host) : IClassFixture<Durabl
                     insert into meta.webhook_events (event_hash, app_id, received_at, body, object_kind, parse_status)
                     select sha256(b.body), (select id from meta.apps where meta_app_id = @app), now(), b.body, 'whatsapp_business_account', 'normalized'
                     from (values (@orphan, now() - interval '1 hour'), (@recent, now() + interval '1 hour')) b(body, since)
-                    returning id, body
+                    returning id, event_hash, received_at, body
+                ), hashes as (
+                    insert into meta.webhook_event_hashes (event_hash, event_id, received_at) select event_hash, id, received_at from e
                 )
                 insert into meta.ingest_pending (event_id, pending_since)
                 select e.id, case when e.body = @orphan then now() - interval '1 hour' else now() + interval '1 hour' end from e

@@ -1,6 +1,8 @@
+using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using MultichannelMessages.Worker.Retention;
 using MultichannelMessages.Worker.Tests.Support;
+using Npgsql;
 
 namespace MultichannelMessages.Worker.Tests.Retention;
 
@@ -127,5 +129,90 @@ public sealed class RetentionTests
         Assert.Equal(3L, await db.ScalarAsync<long>("select count(*) from ops.read_change_feed(10000012, 100)"));
         Assert.Equal(10000015L, await db.ScalarAsync<long>("select ops.change_feed_head()"));
         Assert.Equal(10000012L, await db.ScalarAsync<long>("select ops.change_feed_tail()"));
+    }
+
+    /// <summary>The raw webhook events are partitioned by id too (migration 0053). A redelivered body is a duplicate
+    /// whatever partition its first copy went to (the narrow hash table deduplicates); retention drops a whole partition
+    /// once its newest event is past the cut-off, putting back (into the default partition) the events that still need
+    /// attention or normalization; in the partition being filled old events go row by row; hashes past the cut-off go.</summary>
+    [Fact]
+    public async Task Raw_events_are_dropped_a_partition_at_a_time_keeping_what_needs_attention_and_deduplicating_across_partitions()
+    {
+        var db = await WorkerDatabase.CreateAsync("retention_raw_partitions");
+        await using var connection = new NpgsqlConnection(db.ConnectionString);
+        await connection.OpenAsync();
+        await connection.ExecuteAsync("select meta.create_ingest_staging()");
+        // The raw stage's own function, one body at a time (so each takes the next id): the ids it gave, none for a duplicate.
+        async Task<long[]> StoreAsync(string label, int daysAgo, string status = "normalized")
+        {
+            await connection.ExecuteAsync("""
+                delete from stg_events;
+                insert into stg_events (seq, event_hash, received_at, body, object_kind, parse_status)
+                values (0, sha256(convert_to(@label, 'UTF8')), now() - make_interval(days => @daysAgo), convert_to(@label, 'UTF8'),
+                        'whatsapp_business_account', @status);
+                """, new { label, daysAgo, status });
+            return [.. await connection.QueryAsync<long>("select event_id from meta.ingest_raw_staged()")];
+        }
+        string[] Labels(string where) => [.. connection.Query<string>(
+            $"select convert_from(body, 'UTF8') from meta.webhook_events where {where}").Order(StringComparer.Ordinal)];
+
+        // Twenty ids a partition from here on; the next id six below the end of the partition being filled.
+        var end = await connection.ExecuteScalarAsync<long>(
+            "select max(upper_id) from ops.id_partitions('meta.webhook_events') where not is_default");
+        await connection.ExecuteAsync("""
+            update ops.id_partitioned_tables set span = 20 where parent = 'meta.webhook_events';
+            select setval('meta.webhook_events_id_seq', @at);
+            """, new { at = end - 7 });
+        // 40 days old: an event failed 100 days ago and old-1 … old-5 fill the partition; old-6 … old-12 go past it, into
+        // the default partition (nothing made one ahead yet), and nothing fails.
+        Assert.Single(await StoreAsync("ancient", 100, "parse_error"));
+        Assert.Single(await StoreAsync("old-1", 40, "parse_error"));
+        for (var i = 2; i <= 12; i++) Assert.Single(await StoreAsync($"old-{i}", 40, i == 8 ? "parse_error" : "normalized"));
+        Assert.Equal(Enumerable.Range(6, 7).Select(i => $"old-{i}").Order(StringComparer.Ordinal),
+            Labels("tableoid = 'meta.webhook_events_default'::regclass"));
+        // old-2 named an account no project owns; old-3 still waits for normalization; the rest were normalized.
+        await connection.ExecuteAsync("""
+            update meta.webhook_events set is_unowned = true where body = convert_to('old-2', 'UTF8');
+            delete from meta.ingest_pending p using meta.webhook_events e
+            where e.id = p.event_id and e.body <> convert_to('old-3', 'UTF8');
+            """);
+
+        // Partitions ahead: the seven move out of the default one.
+        Assert.Equal(2, await connection.ExecuteScalarAsync<int>("select ops.ensure_id_partitions('meta.webhook_events')"));
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("select count(*) from meta.webhook_events_default"));
+        Assert.Equal(Enumerable.Range(6, 7).Select(i => $"old-{i}").Order(StringComparer.Ordinal),
+            Labels($"tableoid = 'meta.webhook_events_p{end}'::regclass"));
+        // Redelivered: a body whose first copy is in the previous partition is still a duplicate (positive control: a
+        // new body is stored); three recent events.
+        Assert.Empty(await StoreAsync("old-1", 0, "parse_error"));
+        Assert.Empty(await StoreAsync("old-11", 0));
+        foreach (var recent in new[] { "recent-1", "recent-2", "recent-3" }) Assert.Single(await StoreAsync(recent, 1));
+        await connection.ExecuteAsync("delete from meta.ingest_pending p using meta.webhook_events e where e.id = p.event_id and e.body <> convert_to('old-3', 'UTF8')");
+
+        // Retention at 30 days (90 for what needs attention).
+        const string Purge = "select meta.purge_webhook_events(now() - interval '30 days', now() - interval '90 days', 100)";
+        var purged = await connection.ExecuteScalarAsync<int>(Purge);
+        Assert.Equal(13, purged); // the 13 hashes past the cut-off (more than the 6 events deleted row by row)
+        // The partition the sequence moved past went whole (and the empty legacy one); the one being filled stays.
+        string[] Partitions() => [.. connection.Query<string>("select partition_name from ops.id_partitions('meta.webhook_events')")
+            .Select(n => n.Replace("meta.webhook_events_", "", StringComparison.Ordinal))];
+        Assert.Equal([$"p{end}", $"p{end + 20}", "default"], Partitions());
+        // Kept: from the dropped partition, the failed, unowned and pending events (now in the default partition); in the
+        // partition being filled, the failed old-8 and the recent ones. Gone: the one failed 100 days ago, every normalized
+        // event past 30 days.
+        Assert.Equal(["old-1", "old-2", "old-3"], Labels("tableoid = 'meta.webhook_events_default'::regclass"));
+        Assert.Equal(["old-1", "old-2", "old-3", "old-8", "recent-1", "recent-2", "recent-3"], Labels("true"));
+        Assert.Equal(["recent-1", "recent-2", "recent-3"], [.. (await connection.QueryAsync<string>("""
+            select convert_from(e.body, 'UTF8') from meta.webhook_event_hashes h join meta.webhook_events e on e.id = h.event_id
+            """)).Order(StringComparer.Ordinal)]);
+        // What still waits for normalization is found where it went, body and all.
+        Assert.Equal(["old-3"], [.. await connection.QueryAsync<string>(
+            "select convert_from(body, 'UTF8') from meta.claim_orphaned_events(0, 10)")]);
+        // Normalized now (its pending row claimed), it goes at the next pass like the others; then nothing is left, and a
+        // body a hash still guards stays a duplicate.
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>(Purge));
+        Assert.Equal(["old-1", "old-2"], Labels("tableoid = 'meta.webhook_events_default'::regclass"));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>(Purge));
+        Assert.Empty(await StoreAsync("recent-2", 1));
     }
 }

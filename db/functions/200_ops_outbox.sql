@@ -91,6 +91,22 @@ begin
 end
 $$;
 
+-- Locks the messages of several outbox rows in ascending id order, first thing in a transaction that completes or
+-- fails them together (OutboxStore.WriteAsync batches the Worker's answers in the order Meta returned them). Each of
+-- ops.complete_outbox and ops.fail_outbox locks its own message first, so one send is safe; two in one transaction
+-- took their messages in arrival order while ingestion's adoption of their early statuses took them in id order, and
+-- each side held one message waiting for the other (40P01, IngestionDeadlockTests). Taken here, in id order and
+-- before any outbox row, the Worker only ever waits for a message while holding messages of lower ids. A row already
+-- finished is left alone: nothing in the batch writes its message.
+create or replace function ops.lock_outbox_messages(p_outbox_ids bigint[]) returns int
+language sql as $$
+    select count(*)::int from (
+        select 1 from chat.messages m
+        where m.id in (select o.message_id from ops.outbox o where o.id = any(p_outbox_ids) and o.completed_at is null)
+        order by m.id
+        for no key update of m) locked
+$$;
+
 create or replace function ops.complete_outbox(p_outbox_id bigint, p_worker text, p_provider_message_id text)
 returns boolean
 language plpgsql as $$

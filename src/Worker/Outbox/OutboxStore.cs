@@ -26,8 +26,11 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var batch = new NpgsqlBatch(connection);
+        var messageLocks = LockMessagesInIdOrder(writes);
+        if (messageLocks is not null) batch.BatchCommands.Add(messageLocks);
         foreach (var write in writes) batch.BatchCommands.Add(write.ToCommand());
         await using var reader = await batch.ExecuteReaderAsync(ct);
+        if (messageLocks is not null) await reader.NextResultAsync(ct);
         var results = new bool[writes.Count];
         for (var i = 0; i < results.Length; i++)
         {
@@ -35,6 +38,19 @@ public sealed class OutboxStore(NpgsqlDataSource dataSource)
             results[i] = await reader.ReadAsync(ct) && reader.GetBoolean(0);
         }
         return results;
+    }
+
+    /// <summary>Two completions or failures in one transaction would lock their messages in the order Meta answered,
+    /// and ingestion's adoption of their early statuses locks them in id order: each side held one message waiting for
+    /// the other (40P01). So the batch takes all its messages first, in id order (ops.lock_outbox_messages).</summary>
+    private static NpgsqlBatchCommand? LockMessagesInIdOrder(IReadOnlyList<OutboxWrite> writes)
+    {
+        var outboxIds = writes.Where(w => w.WritesMessage).Select(w => w.OutboxId).ToArray();
+        if (outboxIds.Length < 2) return null; // one write locks its own message first
+        return new NpgsqlBatchCommand("select ops.lock_outbox_messages($1)")
+        {
+            Parameters = { new NpgsqlParameter<long[]> { TypedValue = outboxIds } },
+        };
     }
 
     public async Task<bool> WriteAsync(OutboxWrite write, CancellationToken ct) => (await WriteAsync([write], ct))[0];

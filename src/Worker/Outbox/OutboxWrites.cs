@@ -12,6 +12,9 @@ public abstract record OutboxWrite(long OutboxId, string Worker)
 {
     internal abstract NpgsqlBatchCommand ToCommand();
 
+    /// <summary>Whether the write changes the row's chat.messages row too (which it locks before the outbox row).</summary>
+    internal virtual bool WritesMessage => false;
+
     protected NpgsqlBatchCommand Command(string sql, params object?[] more)
     {
         var command = new NpgsqlBatchCommand(sql);
@@ -39,6 +42,8 @@ public sealed record StartSend(long OutboxId, string Worker) : OutboxWrite(Outbo
 
 public sealed record CompleteSend(long OutboxId, string Worker, string ProviderMessageId) : OutboxWrite(OutboxId, Worker)
 {
+    internal override bool WritesMessage => true;
+
     internal override NpgsqlBatchCommand ToCommand() =>
         Command("select coalesce(ops.complete_outbox($1, $2, $3), false)", ProviderMessageId);
 }
@@ -70,6 +75,8 @@ public sealed record DeferSend(long OutboxId, string Worker, TimeSpan Delay) : O
 public sealed record FailSend(long OutboxId, string Worker, int? ErrorCode, string? ErrorTitle, string? ErrorDetails, string Reason)
     : OutboxWrite(OutboxId, Worker)
 {
+    internal override bool WritesMessage => true;
+
     internal override NpgsqlBatchCommand ToCommand()
     {
         var command = Command("select coalesce(ops.fail_outbox($1, $2, $3, $4, $5, $6), false)");

@@ -164,4 +164,48 @@ public sealed class IngestionDeadlockTests
         Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from ops.outbox where completed_at is null"));
         Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from ops.dead_letters"));
     }
+
+    [Theory]
+    [InlineData("complete")]
+    [InlineData("fail")]
+    public async Task Recording_two_sends_in_one_batch_and_adopting_their_early_statuses_in_the_other_order_do_not_deadlock(string outcome)
+    {
+        // The outbox's outcome lane writes the answers that have gathered in one transaction, in the order Meta
+        // returned them (OutboxWriteQueue): here the later message's first. Ingestion adopts both sends' early
+        // statuses in id order, replayed as two batches in one transaction: the first holds the earlier message while
+        // the Worker writes, the second reaches for the later one. Before the Worker took its batch's messages in id
+        // order (ops.lock_outbox_messages), it held the later message waiting for the earlier one: 40P01.
+        var db = await DatabaseAsync("dl_outbox_pair_" + outcome);
+        var (first, second) = (await db.QueueTextsAsync(WorkerDatabase.WhatsApp, 2, "3469930" + outcome.Length)) switch
+        { [var a, var b] => (a, b), _ => throw new InvalidOperationException("two messages queued") };
+        Assert.True(first.MessageId < second.MessageId);
+        await using var dataSource = db.CreateDataSource();
+        var store = new OutboxStore(dataSource);
+        var items = (await store.ClaimAsync("w1", 10, 300, CancellationToken.None)).ToDictionary(i => i.MessageId);
+        foreach (var item in items.Values) Assert.True(await store.StartSendAsync(item.OutboxId, "w1", CancellationToken.None));
+        var (firstWamid, secondWamid) = ("wamid.pair-1-" + outcome, "wamid.pair-2-" + outcome);
+        OutboxWrite secondWrite = outcome == "complete"
+            ? new CompleteSend(items[second.MessageId].OutboxId, "w1", secondWamid)
+            : new FailSend(items[second.MessageId].OutboxId, "w1", 131000, "Something went wrong", null, "permanent");
+
+        await using var ingestion = await OpenAsync(db);
+        await using var batch = await ingestion.BeginTransactionAsync();
+        await IngestStatusesAsync(ingestion, batch, new Status(WorkerDatabase.WhatsApp, firstWamid, "sent", first.Recipient, first.MessageId));
+
+        var recorded = store.WriteAsync([secondWrite, new CompleteSend(items[first.MessageId].OutboxId, "w1", firstWamid)], CancellationToken.None);
+        Assert.True(await WaitsForALockAsync(db.ConnectionString, recorded), "the Worker did not wait for the message the adoption holds");
+        await IngestStatusesAsync(ingestion, batch, new Status(WorkerDatabase.WhatsApp, secondWamid, "sent", second.Recipient, second.MessageId));
+        await batch.CommitAsync();
+
+        // The statuses confirmed both sends first: a complete is success, a late failure finds its send done.
+        Assert.Equal([outcome == "complete", true], await recorded);
+        var messages = await db.QueryAsync<(long Id, string Status, string ProviderMessageId)>(
+            "select id, status, provider_message_id from chat.messages where id = any(@ids) order by id",
+            new { ids = new[] { first.MessageId, second.MessageId } });
+        Assert.Equal([(first.MessageId, "sent", firstWamid), (second.MessageId, "sent", secondWamid)], messages);
+        Assert.Equal(2L, await db.ScalarAsync<long>("select count(*) from chat.message_status_events where provider_message_id = any(@wamids)",
+            new { wamids = new[] { firstWamid, secondWamid } }));
+        Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from ops.outbox where completed_at is null"));
+        Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from ops.dead_letters"));
+    }
 }

@@ -71,6 +71,8 @@ $$;
 create or replace function meta.normalize_staged(p_analyze boolean,
     out messages_inserted int, out statuses_inserted int)
 language plpgsql as $$
+declare
+    v_keys bigint[];
 begin
     if p_analyze then analyze stg_new_events, stg_messages, stg_statuses, stg_media, stg_business; end if;
 
@@ -97,10 +99,12 @@ begin
     --    conversations and the messages in them) and per message (account, provider id: the message and its statuses).
     --    Row locks alone cannot do it: a status and its message arriving in two concurrent batches each read the
     --    other's rows before they commit, so the message kept "sent" with "delivered" in its history, and a
-    --    conversation's latest message was compared with a version another batch was replacing. Taken in key order, in
-    --    one statement, before any shared row is written, so two batches never wait for each other in a circle; about
-    --    two locks per event (200 for a batch of 100), released at commit.
-    perform pg_advisory_xact_lock(k.key)
+    --    conversation's latest message was compared with a version another batch was replacing. Taken in key order
+    --    before any shared row is written, so two batches never wait for each other in a circle; about two locks per
+    --    event, released at commit. A batch with more keys than the lock table should hold for one transaction
+    --    (max_locks_per_transaction is 64 by default, shared by all) takes the whole ingestion alone instead: every
+    --    batch holds the ingestion lock shared while it takes its keys.
+    select array_agg(k.key order by k.key) into v_keys
     from (select hashtextextended('c:' || project_id || ':' || channel || ':' || customer_external_id, 19) as key
           from stg_messages where project_id is not null
           union
@@ -111,8 +115,13 @@ begin
           from stg_messages where account_id is not null and provider_message_id is not null
           union
           select hashtextextended('m:' || account_id || ':' || provider_message_id, 19)
-          from stg_statuses where account_id is not null and provider_message_id is not null
-          order by 1) k;
+          from stg_statuses where account_id is not null and provider_message_id is not null) k;
+    if cardinality(v_keys) > 2000 then
+        perform pg_advisory_xact_lock(hashtextextended('meta.normalize_staged', 19));
+    elsif v_keys is not null then
+        perform pg_advisory_xact_lock_shared(hashtextextended('meta.normalize_staged', 19));
+        perform pg_advisory_xact_lock(k) from unnest(v_keys) k; -- unnest keeps the array's order
+    end if;
 
     -- Readiness: the first webhook each account received. Once every account has one, the guard is a probe of an
     -- empty partial index (accounts_awaiting_first_webhook) and the batch writes nothing more. Rows locked in id order:

@@ -144,31 +144,55 @@ public sealed class NormalizeKeyLockTests
         Assert.Equal(0L, await check.ExecuteScalarAsync<long>("select count(*) from meta.ingest_pending"));
     }
 
-    /// <summary>A stored raw event with its pending row, and a connection with staging tables to normalize it on.</summary>
-    private static async Task<StagedEvent> StageAsync(string cs, string json)
+    [Fact]
+    public async Task A_batch_with_more_keys_than_a_transaction_should_lock_takes_the_ingestion_alone_with_one_lock()
+    {
+        var cs = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("key_lock_large");
+        await WebhookHost.SeedAsync(cs);
+        // 1,001 messages from as many customers: 2,002 keys, over the 2,000 one transaction takes.
+        await using var large = await StageAsync(cs, Enumerable.Range(0, 1_001)
+            .Select(i => Payloads.Text($"wamid.large-{i}", $"3469930{i:D4}", "hi")).ToArray());
+        var tx = await large.Connection.BeginTransactionAsync();
+        await large.NormalizeAsync(tx);
+
+        await using var check = new NpgsqlConnection(cs);
+        Assert.Equal(("ExclusiveLock", 1L), await check.QuerySingleAsync<(string, long)>(
+            "select min(mode), count(*) from pg_locks where locktype = 'advisory' and pid = @pid", new { pid = large.Connection.ProcessID }));
+        await tx.CommitAsync();
+        Assert.Equal(1_001L, await check.ExecuteScalarAsync<long>("select count(*) from chat.messages where provider_message_id like 'wamid.large-%'"));
+        Assert.Equal(0L, await check.ExecuteScalarAsync<long>("select count(*) from meta.ingest_pending"));
+    }
+
+    /// <summary>Stored raw events with their pending rows, and a connection with staging tables to normalize them on.</summary>
+    private static async Task<StagedEvents> StageAsync(string cs, params string[] json)
     {
         var connection = new NpgsqlConnection(cs);
         await connection.OpenAsync();
         await connection.ExecuteAsync("select meta.create_ingest_staging()");
-        var body = Encoding.UTF8.GetBytes(json);
-        var (id, appId) = await connection.QuerySingleAsync<(long, long)>("""
-            with e as (
-                insert into meta.webhook_events (event_hash, app_id, received_at, body, object_kind, parse_status)
-                select sha256(@body), a.id, now(), @body, 'whatsapp_business_account', 'normalized' from meta.apps a where a.meta_app_id = @app
-                returning id, app_id
-            ), p as (insert into meta.ingest_pending (event_id) select id from e)
-            select id, app_id from e
-            """, new { body, app = WebhookHost.DemoAppId });
-        return new StagedEvent(connection, new PendingEvent(id, DateTimeOffset.UtcNow, appId, WebhookParser.Parse(body)));
+        var events = new List<PendingEvent>();
+        foreach (var body in json.Select(Encoding.UTF8.GetBytes))
+        {
+            var (id, appId) = await connection.QuerySingleAsync<(long, long)>("""
+                with e as (
+                    insert into meta.webhook_events (event_hash, app_id, received_at, body, object_kind, parse_status)
+                    select sha256(@body), a.id, now(), @body, 'whatsapp_business_account', 'normalized' from meta.apps a where a.meta_app_id = @app
+                    returning id, app_id
+                ), p as (insert into meta.ingest_pending (event_id) select id from e)
+                select id, app_id from e
+                """, new { body, app = WebhookHost.DemoAppId });
+            events.Add(new PendingEvent(id, DateTimeOffset.UtcNow, appId, WebhookParser.Parse(body)));
+        }
+        return new StagedEvents(connection, events);
     }
 
-    private sealed record StagedEvent(NpgsqlConnection Connection, PendingEvent Event) : IAsyncDisposable
+    private sealed record StagedEvents(NpgsqlConnection Connection, List<PendingEvent> Events) : IAsyncDisposable
     {
         /// <summary>What a normalizing stage does in its transaction, up to the commit.</summary>
         public async Task NormalizeAsync(NpgsqlTransaction tx)
         {
-            Assert.Equal([Event.EventId], await Connection.QueryAsync<long>("select meta.claim_pending_events(@ids)", new { ids = new[] { Event.EventId } }, tx));
-            await new StagingWriter().WriteParsedAsync(Connection, [Event], CancellationToken.None);
+            var ids = Events.Select(e => e.EventId).ToArray();
+            Assert.Equal(ids, (await Connection.QueryAsync<long>("select meta.claim_pending_events(@ids)", new { ids }, tx)).Order());
+            await new StagingWriter().WriteParsedAsync(Connection, Events, CancellationToken.None);
             await Connection.ExecuteAsync("select meta.normalize_staged(true)", transaction: tx);
         }
 

@@ -78,9 +78,9 @@ public sealed class IngestNormalizer(
                 foreach (var e in batch) e.Normalized?.TrySetResult();
                 return;
             }
-            // Stages' batches lock the rows they share in one order (meta.normalize_staged), but other writers (the
-            // Worker, another Webhook API's orphan pass) need not: the database rolled the whole batch back and the
-            // connection is fine, so it is taken again at once, without failing its waiters or dropping the staging.
+            // Normalizing batches take what they share in one order (meta.normalize_staged), but other writers (the
+            // Worker's sends and campaigns) need not: the database rolled the whole batch back and the connection is
+            // fine, so it is taken again at once, without failing its waiters or dropping the staging.
             catch (PostgresException ex) when (IsConflict(ex) && conflicts < MaxConflictRetries && !stopping.IsCancellationRequested)
             {
                 conflicts++;

@@ -58,7 +58,7 @@ fresh_database() { # tree
   dotnet "$1/src/Migrator/bin/Release/net10.0/Migrator.dll" seed-demo >/dev/null
 }
 start_api() { # tree name [normalizers]
-  ${3:+env MM_Ingest__Normalizers=$3} MM_Ingest__AckMode=Durable MM_Logging__Json=false ASPNETCORE_ENVIRONMENT=Production \
+  env ${3:+MM_Ingest__Normalizers=$3} MM_Ingest__AckMode=Durable MM_Logging__Json=false ASPNETCORE_ENVIRONMENT=Production \
     dotnet "$1/src/WebhookApi/bin/Release/net10.0/WebhookApi.dll" --urls "http://127.0.0.1:$PORT" \
     --contentRoot "$1/src/WebhookApi/bin/Release/net10.0" > "$OUT/api-$2.log" 2>&1 &
   API_PID=$!

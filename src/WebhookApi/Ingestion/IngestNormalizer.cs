@@ -10,7 +10,8 @@ namespace MultichannelMessages.WebhookApi.Ingestion;
 /// One normalizing stage: takes the events the raw stage stored (up to Ingest:NormalizeBatchSize at a time), claims
 /// them, COPYs their parsed rows and normalizes them with one database call, on its own connection. Ingest:Normalizers
 /// stages run side by side (<see cref="NormalizingStages"/>), all taking from the one <see cref="NormalizeQueue"/>.
-/// The first one also, every Ingest:OrphanAfterSeconds / 2, takes the events any Webhook API left pending longer than
+/// The first one takes whatever is waiting; the others only a whole batch, so they join when the first falls behind.
+/// The first also, every Ingest:OrphanAfterSeconds / 2, takes the events any Webhook API left pending longer than
 /// Ingest:OrphanAfterSeconds (one that died between its two transactions) and normalizes them from their raw bodies.
 /// A claim deletes the event's pending row inside the normalizing transaction, so each event is normalized once.
 /// </summary>
@@ -21,11 +22,14 @@ public sealed class IngestNormalizer(
     IngestMetrics metrics,
     IOptions<IngestOptions> options,
     ILogger<IngestNormalizer> logger,
-    bool runsOrphanPass)
+    bool isFirst)
 {
     /// <summary>A batch rolled back because another stage's batch held rows it needed (a deadlock, or a serialization
     /// failure) is taken again at once, this many times, before it counts as a failure.</summary>
     private const int MaxConflictRetries = 10;
+
+    /// <summary>How often a stage other than the first looks whether a whole batch is waiting.</summary>
+    private static readonly TimeSpan JoinPoll = TimeSpan.FromMilliseconds(10);
 
     private readonly IngestOptions _options = options.Value;
     private readonly StagingConnection _staging = new(dataSource);
@@ -39,13 +43,21 @@ public sealed class IngestNormalizer(
         while (true)
         {
             var open = await WaitForWorkAsync(stoppingToken.IsCancellationRequested);
+            // Below what the first stage sustains, its batches grow by themselves while it works, as with one stage;
+            // the others taking what arrived meanwhile made more, smaller transactions, whose commits and fixed costs
+            // slowed the raw stage (p99 at 1,000/s 23–42 ms against 15–18 ms with one stage; bench/RESULTS.md).
+            if (!isFirst && open && queue.Depth < _options.NormalizeBatchSize)
+            {
+                await Task.Delay(JoinPoll);
+                continue;
+            }
             while (batch.Count < _options.NormalizeBatchSize && queue.Reader.TryRead(out var next)) batch.Add(next);
             if (batch.Count > 0)
             {
                 await NormalizeHandedAsync(batch);
                 batch.Clear();
             }
-            if (runsOrphanPass && !stoppingToken.IsCancellationRequested && Stopwatch.GetTimestamp() >= _nextOrphanPass)
+            if (isFirst && !stoppingToken.IsCancellationRequested && Stopwatch.GetTimestamp() >= _nextOrphanPass)
                 await NormalizeOrphansAsync(stoppingToken);
             if (!open && queue.Depth == 0) break;
         }
@@ -56,7 +68,7 @@ public sealed class IngestNormalizer(
     private async Task<bool> WaitForWorkAsync(bool stopping)
     {
         // No orphan passes (any more): handed events only, until the raw stage's drain completes the queue.
-        if (stopping || !runsOrphanPass) return await queue.Reader.WaitToReadAsync();
+        if (stopping || !isFirst) return await queue.Reader.WaitToReadAsync();
         var untilOrphans = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _nextOrphanPass);
         if (untilOrphans <= TimeSpan.Zero) return !queue.Reader.Completion.IsCompleted;
         using var wait = new CancellationTokenSource(untilOrphans);

@@ -52,8 +52,9 @@ public sealed class IngestOptions
     public int NormalizeBatchSize { get; set; } = 100;
 
     /// <summary>Normalizing stages running side by side, each on its own connection, taking batches from the one
-    /// backlog. One stage bounded the durable closed loop; batches of different stages that touch the same customer or
-    /// message take turns (meta.normalize_staged), so any number is safe, but each holds a connection.</summary>
+    /// backlog. One stage bounded the durable closed loop; on two cores two measured best (a third took CPU from the
+    /// acknowledgements: bench/RESULTS.md). Batches of different stages that touch the same customer or message take
+    /// turns (meta.normalize_staged), so any number is safe, but each holds a connection.</summary>
     [Range(1, 16)]
     public int Normalizers { get; set; } = 2;
 

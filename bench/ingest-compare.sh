@@ -10,6 +10,8 @@
 # build acknowledges at the raw commit; the baseline after normalization). After each load the script waits until
 # nothing is left to normalize, records how long that took, and checks that every acknowledged wamid is in
 # chat.messages exactly once. Prints a TSV and the medians; raw reports go to .local/bench/.
+# MM_BENCH_NORMALIZERS="1 2 3": the current build runs once per value of Ingest:Normalizers in every round (builds
+# current-n1, current-n2…), so each is compared with the baseline of the same run; unset, with its default.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export MM_PGDATA="$ROOT/.local/bench-pg/data"
@@ -21,6 +23,7 @@ CURRENT_REF="$(git -C "$ROOT" rev-parse "${2:-HEAD}")"
 ROUNDS="${MM_BENCH_ROUNDS:-3}"
 DURATION="${MM_BENCH_DURATION:-15}"
 WARMUP="${MM_BENCH_WARMUP:-3}"
+NORMALIZERS="${MM_BENCH_NORMALIZERS:-}"
 OUT="$ROOT/.local/bench/ingest-$(date -u +%Y%m%dT%H%M%SZ)"
 BASE="$ROOT/.local/bench-baseline"
 CURRENT="$ROOT/.local/bench-current"
@@ -54,8 +57,8 @@ fresh_database() { # tree
   dotnet "$1/src/Migrator/bin/Release/net10.0/Migrator.dll" migrate >/dev/null
   dotnet "$1/src/Migrator/bin/Release/net10.0/Migrator.dll" seed-demo >/dev/null
 }
-start_api() { # tree name
-  MM_Ingest__AckMode=Durable MM_Logging__Json=false ASPNETCORE_ENVIRONMENT=Production \
+start_api() { # tree name [normalizers]
+  env ${3:+MM_Ingest__Normalizers=$3} MM_Ingest__AckMode=Durable MM_Logging__Json=false ASPNETCORE_ENVIRONMENT=Production \
     dotnet "$1/src/WebhookApi/bin/Release/net10.0/WebhookApi.dll" --urls "http://127.0.0.1:$PORT" \
     --contentRoot "$1/src/WebhookApi/bin/Release/net10.0" > "$OUT/api-$2.log" 2>&1 &
   API_PID=$!
@@ -86,11 +89,14 @@ field() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(eva
 
 printf 'round\tbuild\tclosed_acked_per_s\tclosed_p99_ms\tclosed_drain_s\tclosed_missing\tclosed_dup\tr1000_p50_ms\tr1000_p99_ms\tr1000_drain_s\tr1000_missing\tr1000_dup\n' > "$OUT/results.tsv"
 for round in $(seq 1 "$ROUNDS"); do
-  for build in baseline current; do
+  builds="baseline current"
+  [ -n "$NORMALIZERS" ] && builds="baseline$(printf ' current-n%s' $NORMALIZERS)"
+  for build in $builds; do
     tree="$CURRENT"; [ "$build" = baseline ] && tree="$BASE"
+    normalizers=""; [[ "$build" == current-n* ]] && normalizers="${build#current-n}"
     log "round $round: $build"
     fresh_database "$tree"
-    start_api "$tree" "$build-$round"
+    start_api "$tree" "$build-$round" "$normalizers"
     name="max$build$round"
     dotnet "$LOAD" --secret "$MM_DEMO_APP_SECRET" --run-id "$name" --duration "$DURATION" --warmup "$WARMUP" \
       --url "http://127.0.0.1:$PORT/webhook" --rate 0 --concurrency 256 --json "$OUT/$name.json" --acked-file "$OUT/$name.acked" > "$OUT/$name.txt"
@@ -110,10 +116,11 @@ done
 python3 - "$OUT/results.tsv" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter='\t'))
-for build in ('baseline', 'current'):
+base = statistics.median(float(x['closed_acked_per_s']) for x in rows if x['build'] == 'baseline')
+for build in dict.fromkeys(x['build'] for x in rows):
     r = [x for x in rows if x['build'] == build]
     med = lambda k: statistics.median(float(x[k]) for x in r)
-    print(f"{build:9} closed loop {med('closed_acked_per_s'):8.0f}/s acked (p99 {med('closed_p99_ms'):.1f} ms, drained {med('closed_drain_s'):.1f} s after)"
+    print(f"{build:10} closed loop {med('closed_acked_per_s'):8.0f}/s acked ({med('closed_acked_per_s') / base:.2f}x; p99 {med('closed_p99_ms'):.1f} ms, drained {med('closed_drain_s'):.1f} s after)"
           f" | 1,000/s p50 {med('r1000_p50_ms'):.2f} ms p99 {med('r1000_p99_ms'):.2f} ms"
           f" | missing {sum(int(x['closed_missing'])+int(x['r1000_missing']) for x in r)} duplicates {sum(int(x['closed_dup'])+int(x['r1000_dup']) for x in r)}")
 PY

@@ -78,6 +78,8 @@ $$;
 create or replace function meta.normalize_staged(p_analyze boolean,
     out messages_inserted int, out statuses_inserted int)
 language plpgsql as $$
+declare
+    v_keys bigint[];
 begin
     if p_analyze then analyze stg_new_events, stg_messages, stg_statuses, stg_media, stg_business; end if;
 
@@ -99,13 +101,46 @@ begin
     from meta.accounts a, stg_new_events n
     where n.seq = md.seq and a.channel = md.channel and a.external_id = md.account_external_id and a.app_id = n.app_id;
 
+    -- 3. Batches normalized side by side (Ingest:Normalizers stages, and every other Webhook API's) take turns on what
+    --    they share: one transaction-scoped lock per customer (project, channel, customer id: their contact, their
+    --    conversations and the messages in them) and per message (account, provider id: the message and its statuses).
+    --    Row locks alone cannot do it: a status and its message arriving in two concurrent batches each read the
+    --    other's rows before they commit, so the message kept "sent" with "delivered" in its history, and a
+    --    conversation's latest message was compared with a version another batch was replacing. Taken in key order
+    --    before any shared row is written, so two batches never wait for each other in a circle; about two locks per
+    --    event, released at commit. A batch with more keys than the lock table should hold for one transaction
+    --    (max_locks_per_transaction is 64 by default, shared by all) takes the whole ingestion alone instead: every
+    --    batch holds the ingestion lock shared while it takes its keys.
+    select array_agg(k.key order by k.key) into v_keys
+    from (select hashtextextended('c:' || project_id || ':' || channel || ':' || customer_external_id, 19) as key
+          from stg_messages where project_id is not null
+          union
+          select hashtextextended('c:' || project_id || ':' || channel || ':' || customer_external_id, 19)
+          from stg_statuses where project_id is not null and customer_external_id is not null
+          union
+          select hashtextextended('m:' || account_id || ':' || provider_message_id, 19)
+          from stg_messages where account_id is not null and provider_message_id is not null
+          union
+          select hashtextextended('m:' || account_id || ':' || provider_message_id, 19)
+          from stg_statuses where account_id is not null and provider_message_id is not null) k;
+    if cardinality(v_keys) > 2000 then
+        perform pg_advisory_xact_lock(hashtextextended('meta.normalize_staged', 19));
+    elsif v_keys is not null then
+        perform pg_advisory_xact_lock_shared(hashtextextended('meta.normalize_staged', 19));
+        perform pg_advisory_xact_lock(k) from unnest(v_keys) k; -- unnest keeps the array's order
+    end if;
+
     -- Readiness: the first webhook each account received. Once every account has one, the guard is a probe of an
-    -- empty partial index (accounts_awaiting_first_webhook) and the batch writes nothing more.
+    -- empty partial index (accounts_awaiting_first_webhook) and the batch writes nothing more. Rows locked in id order:
+    -- two batches naming the same new accounts must not lock them in opposite orders.
     if exists (select 1 from meta.accounts where first_webhook_at is null) then
         update meta.accounts a set first_webhook_at = now()
-        where a.first_webhook_at is null
-          and a.id in (select account_id from stg_messages where account_id is not null
-                       union select account_id from stg_statuses where account_id is not null);
+        from (select id from meta.accounts
+              where first_webhook_at is null
+                and id in (select account_id from stg_messages where account_id is not null
+                           union select account_id from stg_statuses where account_id is not null)
+              order by id for update) l
+        where a.id = l.id;
     end if;
 
     -- Flag events that name an account no project owns under the signing app (none at all, or another app's):

@@ -17,6 +17,7 @@ begin
     from stg_new_statuses s join meta.accounts a on a.id = s.account_id and a.channel = 'whatsapp'
     where s.provider_message_id is not null and s.status in ('sent', 'delivered', 'read', 'failed')
     group by 1, 2
+    order by 1, 2 -- rows locked in account order: batches normalized side by side share these counters
     on conflict (account_id, hour) do update
     set sent = h.sent + excluded.sent, delivered = h.delivered + excluded.delivered, read = h.read + excluded.read,
         failed = h.failed + excluded.failed;
@@ -29,6 +30,7 @@ begin
         join chat.messages m on m.account_id = s.account_id and m.provider_message_id = s.provider_message_id
         where s.status = 'failed'
         group by 1, 2, 3
+        order by 1, 2, 3
         on conflict (account_id, hour, code) do update set n = f.n + excluded.n;
 
         -- Meta limiting the number for spam is a signal on its own: the snapshot (and the pause) happen now.

@@ -14,9 +14,9 @@ public static class WebhookExtensions
         builder.Services.AddSingleton<IngestQueue>();
         builder.Services.AddSingleton<NormalizeQueue>();
         builder.Services.AddSingleton<StagingWriter>();
-        // The normalizing stage is registered first so it stops last: the host stops services in reverse order, and
-        // the raw stage's shutdown drain hands its last events to it.
-        builder.Services.AddHostedService<IngestNormalizer>();
+        // The normalizing stages are registered first so they stop last: the host stops services in reverse order, and
+        // the raw stage's shutdown drain hands its last events to them.
+        builder.Services.AddHostedService<NormalizingStages>();
         builder.Services.AddHostedService<IngestFlusher>();
         builder.Services.AddSingleton<AppSecrets>();
         builder.Services.AddSingleton<Apis.WebhookServices>();

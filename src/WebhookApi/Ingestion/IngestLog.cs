@@ -28,4 +28,7 @@ internal static partial class IngestLog
 
     [LoggerMessage(9, LogLevel.Warning, "Normalized {Count} events another pass had left pending (a Webhook API stopped between its two transactions)")]
     public static partial void OrphansNormalized(ILogger logger, int count);
+
+    [LoggerMessage(10, LogLevel.Information, "Normalizing {Count} stored events was rolled back by a conflict with another transaction ({SqlState}, conflict {Conflict}); taking them again")]
+    public static partial void NormalizeConflict(ILogger logger, int count, string sqlState, int conflict);
 }

@@ -16,6 +16,7 @@ public sealed class IngestMetrics
     private readonly Histogram<int> _batchSize;
     private readonly Counter<long> _normalized;
     private readonly Counter<long> _normalizeFailures;
+    private readonly Counter<long> _normalizeConflicts;
     private readonly Histogram<double> _normalizeLatency;
 
     public IngestMetrics(IMeterFactory meterFactory, IngestQueue queue, NormalizeQueue normalizeQueue)
@@ -31,6 +32,7 @@ public sealed class IngestMetrics
         meter.CreateObservableGauge("webhook.queue.depth", () => queue.Depth, "{event}", "Events waiting for the flusher");
         _normalized = meter.CreateCounter<long>("webhook.normalized", "{event}", "Stored events normalized");
         _normalizeFailures = meter.CreateCounter<long>("webhook.normalize.failures", "{batch}", "Normalizing transactions that failed");
+        _normalizeConflicts = meter.CreateCounter<long>("webhook.normalize.conflicts", "{batch}", "Normalizing transactions rolled back by a deadlock or serialization failure, and taken again");
         _normalizeLatency = meter.CreateHistogram<double>("webhook.normalize.duration", "ms", "Time to COPY and normalize one batch of stored events");
         meter.CreateObservableGauge("webhook.normalize.backlog", () => normalizeQueue.Depth, "{event}", "Stored events waiting for normalization in this process");
     }
@@ -51,4 +53,5 @@ public sealed class IngestMetrics
         _normalizeLatency.Record(milliseconds);
     }
     public void NormalizeFailed() => _normalizeFailures.Add(1);
+    public void NormalizeConflict() => _normalizeConflicts.Add(1);
 }

@@ -7,10 +7,12 @@ using Npgsql;
 namespace MultichannelMessages.WebhookApi.Ingestion;
 
 /// <summary>
-/// The normalizing stage: takes the events the raw stage stored (up to Ingest:NormalizeBatchSize at a time), claims
-/// them, COPYs their parsed rows and normalizes them with one database call, on its own connection. Every
-/// Ingest:OrphanAfterSeconds / 2 it also takes the events any Webhook API left pending longer than Ingest:OrphanAfterSeconds
-/// (one that died between its two transactions) and normalizes them from their raw bodies.
+/// One normalizing stage: takes the events the raw stage stored (up to Ingest:NormalizeBatchSize at a time), claims
+/// them, COPYs their parsed rows and normalizes them with one database call, on its own connection. Ingest:Normalizers
+/// stages run side by side (<see cref="NormalizingStages"/>), all taking from the one <see cref="NormalizeQueue"/>.
+/// The first one takes whatever is waiting; the others only a whole batch, so they join when the first falls behind.
+/// The first also, every Ingest:OrphanAfterSeconds / 2, takes the events any Webhook API left pending longer than
+/// Ingest:OrphanAfterSeconds (one that died between its two transactions) and normalizes them from their raw bodies.
 /// A claim deletes the event's pending row inside the normalizing transaction, so each event is normalized once.
 /// </summary>
 public sealed class IngestNormalizer(
@@ -19,13 +21,21 @@ public sealed class IngestNormalizer(
     NpgsqlDataSource dataSource,
     IngestMetrics metrics,
     IOptions<IngestOptions> options,
-    ILogger<IngestNormalizer> logger) : BackgroundService
+    ILogger<IngestNormalizer> logger,
+    bool isFirst)
 {
+    /// <summary>A batch rolled back because another stage's batch held rows it needed (a deadlock, or a serialization
+    /// failure) is taken again at once, this many times, before it counts as a failure.</summary>
+    private const int MaxConflictRetries = 10;
+
+    /// <summary>How often a stage other than the first looks whether a whole batch is waiting.</summary>
+    private static readonly TimeSpan JoinPoll = TimeSpan.FromMilliseconds(10);
+
     private readonly IngestOptions _options = options.Value;
     private readonly StagingConnection _staging = new(dataSource);
     private long _nextOrphanPass;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task RunAsync(CancellationToken stoppingToken)
     {
         var batch = new List<PendingEvent>(_options.NormalizeBatchSize);
         // Runs until the raw stage completes the queue (after its own drain on shutdown), so what it handed over is
@@ -33,13 +43,21 @@ public sealed class IngestNormalizer(
         while (true)
         {
             var open = await WaitForWorkAsync(stoppingToken.IsCancellationRequested);
+            // Below what the first stage sustains, its batches grow by themselves while it works, as with one stage;
+            // the others taking what arrived meanwhile made more, smaller transactions, whose commits and fixed costs
+            // slowed the raw stage (p99 at 1,000/s 23–42 ms against 15–18 ms with one stage; bench/RESULTS.md).
+            if (!isFirst && open && queue.Depth < _options.NormalizeBatchSize)
+            {
+                await Task.Delay(JoinPoll);
+                continue;
+            }
             while (batch.Count < _options.NormalizeBatchSize && queue.Reader.TryRead(out var next)) batch.Add(next);
             if (batch.Count > 0)
             {
                 await NormalizeHandedAsync(batch);
                 batch.Clear();
             }
-            if (!stoppingToken.IsCancellationRequested && Stopwatch.GetTimestamp() >= _nextOrphanPass)
+            if (isFirst && !stoppingToken.IsCancellationRequested && Stopwatch.GetTimestamp() >= _nextOrphanPass)
                 await NormalizeOrphansAsync(stoppingToken);
             if (!open && queue.Depth == 0) break;
         }
@@ -49,7 +67,8 @@ public sealed class IngestNormalizer(
     /// <summary>Waits until events are handed over or the next orphan pass is due; false once the queue is completed.</summary>
     private async Task<bool> WaitForWorkAsync(bool stopping)
     {
-        if (stopping) return await queue.Reader.WaitToReadAsync(); // no orphan passes any more: the raw stage's drain
+        // No orphan passes (any more): handed events only, until the raw stage's drain completes the queue.
+        if (stopping || !isFirst) return await queue.Reader.WaitToReadAsync();
         var untilOrphans = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _nextOrphanPass);
         if (untilOrphans <= TimeSpan.Zero) return !queue.Reader.Completion.IsCompleted;
         using var wait = new CancellationTokenSource(untilOrphans);
@@ -62,6 +81,7 @@ public sealed class IngestNormalizer(
     private async Task NormalizeHandedAsync(List<PendingEvent> batch)
     {
         using var stopping = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var conflicts = 0;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -69,6 +89,17 @@ public sealed class IngestNormalizer(
                 await NormalizeAsync(batch, stopping.Token);
                 foreach (var e in batch) e.Normalized?.TrySetResult();
                 return;
+            }
+            // Normalizing batches take what they share in one order (meta.normalize_staged), but other writers (the
+            // Worker's sends and campaigns) need not: the database rolled the whole batch back and the connection is
+            // fine, so it is taken again at once, without failing its waiters or dropping the staging.
+            catch (PostgresException ex) when (IsConflict(ex) && conflicts < MaxConflictRetries && !stopping.IsCancellationRequested)
+            {
+                conflicts++;
+                attempt--;
+                metrics.NormalizeConflict();
+                IngestLog.NormalizeConflict(logger, batch.Count, ex.SqlState, conflicts);
+                await Task.Delay(Random.Shared.Next(5, 50));
             }
             // Anything, not only the database's errors: the raw events are safe whatever failed here, and this stage must
             // outlive a bad batch (which, after five tries, is left to the orphan pass) rather than stop the process.
@@ -83,6 +114,9 @@ public sealed class IngestNormalizer(
             }
         }
     }
+
+    private static bool IsConflict(PostgresException ex) =>
+        ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
 
     private async Task NormalizeOrphansAsync(CancellationToken ct)
     {

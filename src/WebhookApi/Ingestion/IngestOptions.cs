@@ -51,6 +51,13 @@ public sealed class IngestOptions
     [Range(1, 10_000)]
     public int NormalizeBatchSize { get; set; } = 100;
 
+    /// <summary>Normalizing stages running side by side, each on its own connection, taking batches from the one
+    /// backlog. One stage bounded the durable closed loop; on two cores two measured best (a third took CPU from the
+    /// acknowledgements: bench/RESULTS.md). Batches of different stages that touch the same customer or message take
+    /// turns (meta.normalize_staged), so any number is safe, but each holds a connection.</summary>
+    [Range(1, 16)]
+    public int Normalizers { get; set; } = 2;
+
     /// <summary>A raw event still waiting for normalization this long is taken by any Webhook API's orphan pass and
     /// normalized from its body (its own Webhook API died between the two transactions, or fell that far behind).</summary>
     [Range(1, 3_600)]

@@ -73,6 +73,24 @@ language sql as $$
     delete from meta.ingest_pending where event_id = p_event_id;
 $$;
 
+-- A failure to normalize one event on its own that was not the database refusing its data (a defect, an exception in
+-- the parser, a lock that keeps timing out): counted on its pending row (committed, unlike the failed attempt). At
+-- p_max_attempts it is kept raw with ingest_error and the last reason, and no longer pending; true then.
+create or replace function meta.note_normalize_failure(p_event_id bigint, p_error text, p_max_attempts int) returns boolean
+language plpgsql as $$
+declare
+    v_attempts int;
+begin
+    update meta.ingest_pending set attempts = attempts + 1, last_error = p_error where event_id = p_event_id
+    returning attempts into v_attempts;
+    if v_attempts >= p_max_attempts then
+        perform meta.fail_pending_event(p_event_id, format('gave up after %s attempts: %s', v_attempts, p_error));
+        return true;
+    end if;
+    return false;
+end
+$$;
+
 -- The normalizing stage: stg_new_events holds the claimed events (seq, id, received_at, signing app), the other stg_*
 -- tables their parsed rows by seq.
 create or replace function meta.normalize_staged(p_analyze boolean,

@@ -14,6 +14,7 @@ public sealed class DurableHost : WebhookHost
     {
         ["Ingest:AckMode"] = "Durable",
         ["Ingest:OrphanAfterSeconds"] = "2",
+        ["Ingest:NormalizeMaxAttempts"] = "3",
     };
 }
 
@@ -27,9 +28,9 @@ public sealed class TwoStageIngestTests(DurableHost host) : IClassFixture<Durabl
         where e.event_hash = any(array[sha256(@a), sha256(@b)])
         """;
 
-    private async Task UntilAsync(string sql, object args, long expected, string what)
+    private async Task UntilAsync(string sql, object args, long expected, string what, int seconds = 20)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
         long seen;
         while ((seen = await host.ScalarAsync<long>(sql, args)) != expected)
         {
@@ -102,6 +103,42 @@ public sealed class TwoStageIngestTests(DurableHost host) : IClassFixture<Durabl
         await UntilAsync("select count(*) from chat.messages where provider_message_id = 'wamid.two-fine'", new { }, 1, "neighbour normalized");
         Assert.StartsWith("22", await host.ScalarAsync<string>("select parse_error from meta.webhook_events where event_hash = sha256(@bad)", new { bad }));
         Assert.Equal(0L, await host.ScalarAsync<long>(PendingOf, new { a = bad, b = good }));
+    }
+
+    [Fact]
+    public async Task An_event_that_keeps_failing_for_another_reason_is_given_up_after_the_attempts_and_its_neighbour_is_normalized()
+    {
+        // A defect, not the data: a trigger refuses one message with a non-data error (P0001) every time. The stage
+        // retries its batch, leaves it to the orphan pass, which takes each event on its own: the neighbour goes in, the
+        // poisoned one fails three times (Ingest:NormalizeMaxAttempts here) and is then kept raw with the last reason.
+        var poison = Body("wamid.two-poison", "34699000006", "poisoned");
+        var good = Body("wamid.two-unlucky", "34699000007", "next to it");
+        await using var connection = new NpgsqlConnection(host.ConnectionString);
+        await connection.ExecuteAsync("""
+            create function public.test_poison_message() returns trigger language plpgsql as $$
+            begin
+                if new.provider_message_id = 'wamid.two-poison' then raise exception 'poisoned on purpose' using errcode = 'P0001'; end if;
+                return new;
+            end $$;
+            create trigger test_poison_message before insert on chat.messages for each row execute function public.test_poison_message();
+            """);
+        try
+        {
+            var responses = await Task.WhenAll(host.PostAsync(poison), host.PostAsync(good));
+            Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+
+            await UntilAsync("select count(*) from chat.messages where provider_message_id = 'wamid.two-unlucky'", new { }, 1, "neighbour normalized", 90);
+            await UntilAsync("select count(*) from meta.webhook_events where event_hash = sha256(@poison) and parse_status = 'ingest_error'",
+                new { poison }, 1, "poisoned event given up", 90);
+            Assert.Equal("gave up after 3 attempts: P0001: poisoned on purpose",
+                await host.ScalarAsync<string>("select parse_error from meta.webhook_events where event_hash = sha256(@poison)", new { poison }));
+            Assert.Equal(0L, await host.ScalarAsync<long>(PendingOf, new { a = poison, b = good }));
+            Assert.Equal(0L, await host.ScalarAsync<long>("select count(*) from chat.messages where provider_message_id = 'wamid.two-poison'"));
+        }
+        finally
+        {
+            await connection.ExecuteAsync("drop trigger test_poison_message on chat.messages; drop function public.test_poison_message()");
+        }
     }
 }
 

@@ -31,4 +31,7 @@ internal static partial class IngestLog
 
     [LoggerMessage(10, LogLevel.Information, "Normalizing {Count} stored events was rolled back by a conflict with another transaction ({SqlState}, conflict {Conflict}); taking them again")]
     public static partial void NormalizeConflict(ILogger logger, int count, string sqlState, int conflict);
+
+    [LoggerMessage(11, LogLevel.Error, "Normalizing stored event {EventId} on its own failed (given up, kept raw with ingest_error: {GaveUp})")]
+    public static partial void NormalizeEventFailed(ILogger logger, long eventId, bool gaveUp, Exception exception);
 }

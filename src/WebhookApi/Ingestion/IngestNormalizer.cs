@@ -141,10 +141,16 @@ public sealed class IngestNormalizer(
                     await tx.CommitAsync(ct);
                     _staging.Committed();
                 }
-                catch (PostgresException ex) when (IngestFlusher.IsDataError(ex))
+                // Any failure, not only data: an event that fails on its own for another reason (a defect, a lock that
+                // keeps timing out) would otherwise be claimed again every pass, for ever, and hold back the orphans
+                // claimed with it. Each is taken again on its own below, and such a failure is counted on its pending row.
+                catch (Exception ex) when (!ct.IsCancellationRequested)
                 {
-                    await tx.RollbackAsync(ct); // the claim too: each event is taken again on its own below
-                    await NormalizeOneByOneAsync(events, ct);
+                    if (ex is not PostgresException data || !IngestFlusher.IsDataError(data)) IngestLog.NormalizeFailed(logger, found, 1, ex);
+                    try { await tx.RollbackAsync(ct); } // the claim too
+                    catch (NpgsqlException) { } // a broken connection rolled it back already
+                    await _staging.DropAsync();
+                    await NormalizeOneByOneAsync(events, ct, countOtherFailures: true);
                 }
                 IngestLog.OrphansNormalized(logger, found);
             } while (found == _options.NormalizeBatchSize && !ct.IsCancellationRequested);
@@ -198,8 +204,11 @@ public sealed class IngestNormalizer(
     }
 
     /// <summary>One event whose rows the database refuses (e.g. a \u0000 inside JSON, which jsonb rejects) must not
-    /// hold back the others: each is normalized on its own, and a refused one is kept raw with the reason.</summary>
-    private async Task NormalizeOneByOneAsync(List<PendingEvent> events, CancellationToken ct)
+    /// hold back the others: each is normalized on its own, and a refused one is kept raw with the reason. For the
+    /// orphan pass (countOtherFailures), an event failing on its own for any other reason has the failure counted on its
+    /// pending row, and is kept raw with ingest_error once it failed Ingest:NormalizeMaxAttempts times. If the database
+    /// itself is away, the count cannot be written either: nothing is counted, and the pass ends.</summary>
+    private async Task NormalizeOneByOneAsync(List<PendingEvent> events, CancellationToken ct, bool countOtherFailures = false)
     {
         foreach (var e in events)
         {
@@ -210,6 +219,17 @@ public sealed class IngestNormalizer(
                 var connection = await _staging.ReadyAsync(ct);
                 await connection.ExecuteAsync(new CommandDefinition("select meta.fail_pending_event(@id, @error)",
                     new { id = e.EventId, error = $"{single.SqlState}: {single.MessageText}" }, cancellationToken: ct));
+            }
+            catch (Exception other) when (countOtherFailures && !ct.IsCancellationRequested)
+            {
+                await _staging.DropAsync();
+                var connection = await _staging.ReadyAsync(ct);
+                var error = other is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : $"{other.GetType().Name}: {other.Message}";
+                var gaveUp = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                    "select meta.note_normalize_failure(@id, @error, @max)",
+                    new { id = e.EventId, error, max = _options.NormalizeMaxAttempts }, cancellationToken: ct));
+                metrics.NormalizeFailed();
+                IngestLog.NormalizeEventFailed(logger, e.EventId, gaveUp, other);
             }
         }
     }

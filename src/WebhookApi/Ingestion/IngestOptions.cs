@@ -63,5 +63,10 @@ public sealed class IngestOptions
     [Range(1, 3_600)]
     public int OrphanAfterSeconds { get; set; } = 30;
 
+    /// <summary>Times the orphan pass tries an event that fails on its own for a reason other than its data (which is
+    /// refused at once) before it keeps it raw with ingest_error and the last reason (meta.note_normalize_failure).</summary>
+    [Range(1, 1_000)]
+    public int NormalizeMaxAttempts { get; set; } = 5;
+
     public TimeSpan FlushInterval => TimeSpan.FromMilliseconds(FlushIntervalMs ?? (AckMode == AckMode.Fast ? 5_000 : 0));
 }

@@ -18,6 +18,16 @@ public sealed partial class ConsoleTests
         await Conversation(agent, name).ClickAsync();
         await Expect(agent.GetByTestId("thread-title")).ToHaveTextAsync(name);
         var conversationId = long.Parse((await Conversation(agent, name).GetAttributeAsync("data-conversation-id"))!);
+        // The platform finishes with the new conversation first (routing, the Worker's follow-ups): a change pushed for it
+        // after the lock row below would make the console reload the lock before the send, and there would be nothing
+        // to refuse (seen once on a loaded CI machine). Settled = no new change-feed row for it in 1.5 s.
+        var (lastChange, quietSince) = (-1L, DateTime.UtcNow);
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < deadline; await Task.Delay(250))
+        {
+            var head = await DbAsync<long>("select coalesce(max(id), 0) from ops.change_feed where conversation_id = @conversationId", new { conversationId });
+            if (head != lastChange) (lastChange, quietSince) = (head, DateTime.UtcNow);
+            else if (DateTime.UtcNow - quietSince > TimeSpan.FromSeconds(1.5)) break;
+        }
         var text = Unique("Ya lo miro");
         await agent.GetByTestId("composer-text").FillAsync(text);
         await Expect(agent.GetByTestId("composer-text")).ToBeEnabledAsync();

@@ -95,6 +95,8 @@ begin
     group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
     on conflict (project_id, day, account_id, queue_id, sender_kind, user_id, ai_agent_id, flow_id, campaign_id)
     do update set messages = d.messages + excluded.messages;
+    -- and to the cube (466_dashboards_cube.sql)
+    perform ops.dash_cube_add_messages('(select b.*, b.n as messages from dash_batch_hours b) b', null);
 end
 $$;
 
@@ -102,15 +104,21 @@ $$;
 create or replace function ops.dash_apply_statuses() returns void
 language plpgsql as $$
 begin
-    insert into ops.dash_status_hours as h (project_id, hour, account_id, channel, status, error_code, n)
+    create temp table if not exists dash_batch_statuses (project_id bigint, hour timestamptz, account_id bigint, channel text,
+        status text, error_code int, n bigint) on commit delete rows;
+    truncate dash_batch_statuses;
+    insert into dash_batch_statuses
     select s.project_id, date_trunc('hour', s.occurred_at at time zone p.time_zone) at time zone p.time_zone, s.account_id,
            a.channel, s.status, case when s.status = 'failed' then s.error_code end, count(*)
     from dash_ids i
     join chat.message_status_events s on s.id = i.id
     join meta.accounts a on a.id = s.account_id
     join core.projects p on p.id = s.project_id
-    group by 1, 2, 3, 4, 5, 6
+    group by 1, 2, 3, 4, 5, 6;
+    insert into ops.dash_status_hours as h (project_id, hour, account_id, channel, status, error_code, n)
+    select * from dash_batch_statuses
     on conflict (project_id, hour, account_id, status, error_code) do update set n = h.n + excluded.n;
+    perform ops.dash_cube_add_statuses('dash_batch_statuses', null);
 end
 $$;
 
@@ -179,6 +187,7 @@ declare
 begin
     if not pg_try_advisory_xact_lock(hashtext('ops.dash_roll')) then return 0; end if;
     perform ops.dash_temp_tables();
+    if exists (select 1 from ops.dash_cube_pending) then perform ops.dash_cube_catch_up(); end if;
 
     v_n := ops.dash_take('messages', p_limit);
     if v_n > 0 then

@@ -24,7 +24,12 @@ begin
     left join lateral (select x.opened_at, x.seq from ops.dash_episodes x where x.conversation_id = c.id
                        order by x.seq desc limit 1) e on true;
     perform ops.dash_count_episode_days(-1);
-    delete from ops.dash_episodes e using dash_anchor a where e.conversation_id = a.conversation_id and e.seq > a.seq_base;
+    -- the episodes as they were, taken out of the cube below with the new ones put back (what did not move cancels)
+    create temp table if not exists dash_episodes_old (like ops.dash_episodes) on commit delete rows;
+    truncate dash_episodes_old;
+    with gone as (delete from ops.dash_episodes e using dash_anchor a where e.conversation_id = a.conversation_id and e.seq > a.seq_base
+                  returning e.*)
+    insert into dash_episodes_old select * from gone;
 
     insert into ops.dash_episodes (project_id, conversation_id, seq, account_id, channel, queue_id, opened_at, reopened,
         customer_at, first_response_at, first_response_kind, first_response_user_id, first_response_seconds,
@@ -113,6 +118,10 @@ begin
                        order by l.created_at desc, l.id desc limit 1) h on true;
     get diagnostics v_count = row_count;
     perform ops.dash_count_episode_days(1);
+    perform ops.dash_cube_add_episodes('select o.*, -1 as sign from dash_episodes_old o
+                                        union all
+                                        select e.*, 1 from dash_anchor a join ops.dash_episodes e
+                                            on e.conversation_id = a.conversation_id and e.seq > a.seq_base');
     return v_count;
 end
 $$;

@@ -27,6 +27,11 @@ begin
                                ((e.resolved_at at time zone p.time_zone)::date, 0, 0, 1)) x(day, opened, reopened, resolved)
     where (p_project_id is null or e.project_id = p_project_id) and x.day is not null
     group by 1, 2, 3, 4, 5, 6, 7, 8;
+    -- The cube the same way: the messages' and statuses' parts empty (the chunks count them again), the episodes' from
+    -- the facts as they are.
+    delete from ops.dash_cube c where p_project_id is null or c.project_id = p_project_id;
+    perform ops.dash_cube_derive(p.id, array['episodes']) from core.projects p where p_project_id is null or p.id = p_project_id;
+    delete from ops.dash_cube_pending c where p_project_id is null or c.project_id = p_project_id;
     return query
     select c.source, c.watermark,
            coalesce((select range_agg(int8range(g.lo, g.hi, '[]')) from ops.dash_gaps g where g.source = c.source), '{}')::text

@@ -26,7 +26,7 @@ $$;
 
 -- ── Data ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 
-create or replace function ops.dash_tile_conversations(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_conversations(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (day text, opened bigint, resolved bigint, reopened bigint)
 language sql stable set jit = off as $$
@@ -58,7 +58,7 @@ language sql stable set jit = off as $$
     order by g.d
 $$;
 
-create or replace function ops.dash_tile_messages(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_messages(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (day text, channel text, sender_kind text, messages bigint)
 language sql stable set jit = off as $$
@@ -71,7 +71,7 @@ language sql stable set jit = off as $$
     order by 1, 2, 3
 $$;
 
-create or replace function ops.dash_tile_messages_by_hour(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_messages_by_hour(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (weekday int, hour int, messages bigint)
 language sql stable set jit = off as $$
@@ -90,7 +90,7 @@ language sql stable set jit = off as $$
 $$;
 
 -- Now, whatever the dates: open conversations per queue (a queue with none shows zeros).
-create or replace function ops.dash_tile_backlog(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_backlog(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (queue_id bigint, queue text, open bigint, unassigned bigint, unread bigint, oldest_waiting_seconds int)
 language sql stable set jit = off as $$
@@ -113,7 +113,7 @@ $$;
 
 -- ── Information ──────────────────────────────────────────────────────────────────────────────────────────────────
 
-create or replace function ops.dash_tile_first_response(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_first_response(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (median_seconds double precision, p90_seconds double precision, median_wall_seconds double precision,
                p90_wall_seconds double precision, answered bigint)
@@ -128,7 +128,7 @@ language sql stable set jit = off as $$
                                   p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
 $$;
 
-create or replace function ops.dash_tile_resolution(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_resolution(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (median_seconds double precision, p90_seconds double precision, median_wall_seconds double precision,
                p90_wall_seconds double precision, resolved bigint)
@@ -143,7 +143,7 @@ language sql stable set jit = off as $$
                                   p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
 $$;
 
-create or replace function ops.dash_tile_response_times(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_response_times(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (day text, first_response_median double precision, first_response_p90 double precision,
                resolution_median double precision, resolution_p90 double precision)
@@ -174,7 +174,7 @@ $$;
 
 -- Episodes whose customer wrote in the period, per queue: answered within the queue's target (business seconds), of
 -- those answered plus those still unanswered past it.
-create or replace function ops.dash_tile_sla(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_sla(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (queue_id bigint, queue text, target_seconds int, answered bigint, within_target bigint, attainment double precision)
 language sql stable set jit = off as $$
@@ -198,7 +198,7 @@ language sql stable set jit = off as $$
     order by q.name nulls last, x.queue_id
 $$;
 
-create or replace function ops.dash_tile_window_expiries(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_window_expiries(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (day text, expiries bigint)
 language sql stable set jit = off as $$
@@ -217,7 +217,7 @@ language sql stable set jit = off as $$
 $$;
 
 -- Per channel: outbound messages written (person, AI, bot, campaign), and the statuses Meta reported in the period.
-create or replace function ops.dash_tile_delivery(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_delivery(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (channel text, sent bigint, delivered bigint, read bigint, failed bigint, delivered_pct double precision,
                read_pct double precision, failed_pct double precision)
@@ -241,7 +241,7 @@ language sql stable set jit = off as $$
     order by ch
 $$;
 
-create or replace function ops.dash_tile_failures(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_failures(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (reason text, failed bigint)
 language sql stable set jit = off as $$
@@ -253,10 +253,28 @@ language sql stable set jit = off as $$
     order by 2 desc, 1
 $$;
 
+-- Each project member's seconds online and away inside [p_from, p_to) (presence is the person's, not the project's; an
+-- open interval of a console unseen for 2 minutes ends there).
+create or replace function ops.dash_presence_seconds(p_project_id bigint, p_from timestamptz, p_to timestamptz)
+returns table (uid bigint, online numeric, away numeric)
+language sql stable as $$
+    select i.user_id,
+           sum(extract(epoch from least(coalesce(i.ended_at, least(now(), cp.last_seen_at + interval '2 minutes')), p_to)
+                                 - greatest(i.started_at, p_from))) filter (where i.status = 'online'),
+           sum(extract(epoch from least(coalesce(i.ended_at, least(now(), cp.last_seen_at + interval '2 minutes')), p_to)
+                                 - greatest(i.started_at, p_from))) filter (where i.status = 'away')
+    from core.project_members pm
+    join core.presence_intervals i on i.user_id = pm.user_id and i.started_at < p_to and (i.ended_at is null or i.ended_at > p_from)
+    left join core.presence cp on cp.user_id = i.user_id
+    where pm.project_id = p_project_id
+      and least(coalesce(i.ended_at, least(now(), cp.last_seen_at + interval '2 minutes')), p_to) > greatest(i.started_at, p_from)
+    group by 1
+$$;
+
 -- Each member of the project: episodes they wrote in (opened in the period), their replies, the median of their first
 -- responses (business seconds), and their time online and away in the period (presence is the person's, not the
 -- project's; an open interval of a console unseen for 2 minutes ends there).
-create or replace function ops.dash_tile_agents(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_agents(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (user_id bigint, agent text, handled bigint, replies bigint, median_first_response_seconds double precision,
                online_seconds bigint, away_seconds bigint)
@@ -280,18 +298,7 @@ language sql stable set jit = off as $$
              and ops.dash_filter_match(e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id,
                                   p_account_id, p_channel, p_queue_id, null, p_campaign_id, p_flow_id, p_ai_agent_id)
            group by 1),
-    pr as (select i.user_id as uid,
-                  sum(extract(epoch from least(coalesce(i.ended_at, least(now(), cp.last_seen_at + interval '2 minutes')), s.to_ts)
-                                        - greatest(i.started_at, s.from_ts))) filter (where i.status = 'online') as online,
-                  sum(extract(epoch from least(coalesce(i.ended_at, least(now(), cp.last_seen_at + interval '2 minutes')), s.to_ts)
-                                        - greatest(i.started_at, s.from_ts))) filter (where i.status = 'away') as away
-           from s
-           join core.project_members pm on pm.project_id = p_project_id
-           join core.presence_intervals i on i.user_id = pm.user_id and i.started_at < s.to_ts
-                and (i.ended_at is null or i.ended_at > s.from_ts)
-           left join core.presence cp on cp.user_id = i.user_id
-           where least(coalesce(i.ended_at, least(now(), cp.last_seen_at + interval '2 minutes')), s.to_ts) > greatest(i.started_at, s.from_ts)
-           group by 1)
+    pr as (select x.* from s, ops.dash_presence_seconds(p_project_id, s.from_ts, s.to_ts) x)
     select u.id, u.display_name, coalesce(hd.n, 0), coalesce(rp.n, 0), fr.m,
            coalesce(pr.online, 0)::bigint, coalesce(pr.away, 0)::bigint
     from core.project_members pm
@@ -303,7 +310,7 @@ $$;
 
 -- AI agents and bots: episodes they took part in (opened in the period), and of those resolved in the period, the ones
 -- no person wrote in or resolved (contained).
-create or replace function ops.dash_tile_containment(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_containment(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (handled_by text, episodes bigint, resolved bigint, contained bigint, containment_pct double precision)
 language sql stable set jit = off as $$
@@ -325,7 +332,7 @@ language sql stable set jit = off as $$
     order by k.kind
 $$;
 
-create or replace function ops.dash_tile_handoff_reasons(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_handoff_reasons(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (reason text, handoffs bigint)
 language sql stable set jit = off as $$

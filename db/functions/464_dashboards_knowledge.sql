@@ -30,7 +30,7 @@ $$;
 
 -- Conversations with an episode opened in the period, counted at each stage they reached in order (a conversation
 -- counts at a stage only if it reached every stage before it).
-create or replace function ops.dash_tile_funnel(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_funnel(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (stage_key text, stage text, conversations bigint, conversion_pct double precision, overall_pct double precision)
 language sql stable set jit = off as $$
@@ -78,7 +78,7 @@ language sql stable set jit = off as $$
     order by ord
 $$;
 
-create or replace function ops.dash_tile_channels(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_channels(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (channel text, opened bigint, resolved bigint, messages_in bigint, messages_out bigint,
                first_response_median double precision, resolution_median double precision, delivered_pct double precision)
@@ -122,7 +122,7 @@ language sql stable set jit = off as $$
 $$;
 
 -- Each number's score and level at the end of each day (its day's last snapshot).
-create or replace function ops.dash_tile_number_health(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+create or replace function ops.dash_facts_number_health(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (day text, account_id bigint, account text, score int, level text)
 language sql stable set jit = off as $$

@@ -80,6 +80,7 @@ begin
     select sla_first_response_seconds into v_before from core.queues where id = p_queue_id and project_id = p_project_id for update;
     if not found then return 'unknown_queue'; end if;
     update core.queues set sla_first_response_seconds = p_seconds where id = p_queue_id;
+    perform ops.dash_cube_recount_sla(p_queue_id);
     perform ops.record_command(p_project_id, p_user_id, 'dashboard.set_queue_sla', 'queue', p_queue_id::text,
                                jsonb_build_object('slaFirstResponseSeconds', v_before), jsonb_build_object('slaFirstResponseSeconds', p_seconds));
     return null;

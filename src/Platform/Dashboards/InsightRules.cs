@@ -6,7 +6,7 @@ using Npgsql;
 namespace MultichannelMessages.Platform.Dashboards;
 
 /// <summary>
-/// The rules' insights for a filter (ops.dash_insights, 466_dashboards_insights.sql): read by the Core API for the
+/// The rules' insights for a filter (ops.dash_insights, 467_dashboards_insights.sql): read by the Core API for the
 /// console and by the Worker as the figures it offers the AI provider, so both see the same insights.
 /// </summary>
 public static class InsightRules

@@ -122,8 +122,31 @@ public sealed class DashboardHistory(WorkerDatabase db)
             e.resolved_at, e.resolved_by_user_id, e.resolution_seconds, e.resolution_business_seconds, e.user_ids, e.ai_agent_id, e.flow_id,
             e.campaign_id, e.handoff_reason, e.handoff_source, e.messages_in, e.messages_out, e.person_messages, e.window_expiries))::text
         from ops.dash_episodes e where project_id = @ProjectId
+        union all select 'c ' || (c.*)::text from ops.dash_cube c where project_id = @ProjectId and (n, total) <> (0, 0)
         order by 1
         """, new { db.ProjectId });
+
+    /// <summary>
+    /// Every tile that reads the cube, for no filter and each single filter given, read from the cube
+    /// (<c>ops.dash_tile_*</c>) and from the facts (<c>ops.dash_facts_*</c>): the rows that differ, as "tile filter: cube ≠ facts".
+    /// </summary>
+    public async Task<List<string>> CubeDifferencesAsync(DateOnly from, DateOnly to, params string[] filters)
+    {
+        string[] tiles = ["conversations", "messages", "messages_by_hour", "first_response", "resolution", "response_times", "sla",
+            "window_expiries", "delivery", "failures", "agents", "containment", "handoff_reasons", "channels"];
+        var differences = new List<string>();
+        foreach (var tile in tiles)
+            foreach (var filter in (string[])["null, null, null, null, null, null, null", .. filters])
+            {
+                var rows = await db.QueryAsync<(string? Cube, string? Facts)>($"""
+                    select (select string_agg(x::text, ' ; ' order by x::text) from ops.dash_tile_{tile}(@ProjectId, @from::date, @to::date, {filter}) x),
+                           (select string_agg(x::text, ' ; ' order by x::text) from ops.dash_facts_{tile}(@ProjectId, @from::date, @to::date, {filter}) x)
+                    """, new { db.ProjectId, from = from.ToDateTime(TimeOnly.MinValue), to = to.ToDateTime(TimeOnly.MinValue) });
+                var (cube, facts) = rows.Single();
+                if (cube != facts) differences.Add($"{tile} ({filter}): {cube} ≠ {facts}");
+            }
+        return differences;
+    }
 }
 
 public static class DashboardHistoryExtensions

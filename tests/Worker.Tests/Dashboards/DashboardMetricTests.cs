@@ -153,11 +153,34 @@ public sealed class DashboardMetricTests
         // The queue filter.
         Assert.Equal(["600|840|600|840|3"], await h.TileAsync("first_response", Day1, Day3, queueId: sales));
 
+        // The figures above were read from the cube (no filter or one); the facts give the same rows for every tile and
+        // single filter (the percentiles too: here each histogram bucket holds one value).
+        string[] singleFilters = [$"{wa}, null, null, null, null, null, null", "null, 'messenger', null, null, null, null, null",
+            $"null, null, {sales}, null, null, null, null", $"null, null, null, {u1}, null, null, null",
+            $"null, null, null, null, {campaign}, null, null", $"null, null, null, null, null, {flow}, null",
+            $"null, null, null, null, null, null, {ai}"];
+        Assert.Empty(await h.CubeDifferencesAsync(Day1, Day3, singleFilters));
+        // Two filters read the facts.
+        Assert.Equal(["2026-03-02|whatsapp|person|3"], await h.TileAsync("messages", Day1, Day3, queueId: sales, userId: u1));
+
         var live = await h.SnapshotAsync();
+        Assert.Contains(live, row => row.StartsWith("c ", StringComparison.Ordinal));
+        // The cube derived from the rollups and facts (an upgraded installation's first pass) is the one kept live.
+        await db.ExecuteAsync("select ops.dash_cube_derive(@ProjectId, array['messages', 'statuses', 'episodes'])", new { db.ProjectId });
+        Assert.Equal(live, await h.SnapshotAsync());
         await using var source = db.CreateDataSource();
         await RebuildRollupsCommand.RebuildAsync(source, db.ProjectId, TextWriter.Null, CancellationToken.None);
         Assert.Equal(live, await h.SnapshotAsync());
         await RebuildRollupsCommand.RebuildAsync(source, db.ProjectId, TextWriter.Null, CancellationToken.None);
         Assert.Equal(live, await h.SnapshotAsync());
+
+        // A queue's SLA target changes: its within-target counts are recounted. Sales at 5 min: only B (60 s) within, and
+        // A's unanswered second episode past it: 1 of 4.
+        Assert.Equal([null], await db.QueryAsync<string?>("select ops.dash_set_queue_sla(@ProjectId, @sales, 300, @u1)", new { db.ProjectId, sales, u1 }));
+        Assert.Equal([$"{sales}|Sales|300|3|1|25", $"{support}|Support|3600|1|1|50"], await h.TileAsync("sla", Day1, Day3));
+        Assert.Empty(await h.CubeDifferencesAsync(Day1, Day3, singleFilters));
+        var recounted = await h.SnapshotAsync();
+        await RebuildRollupsCommand.RebuildAsync(source, db.ProjectId, TextWriter.Null, CancellationToken.None);
+        Assert.Equal(recounted, await h.SnapshotAsync());
     }
 }

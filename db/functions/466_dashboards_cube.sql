@@ -1,0 +1,789 @@
+-- The dashboard cube (ops.dash_cube, migration 0055; docs/dashboards.md "What each tile reads"): every tile figure per
+-- local day, for the whole project (dim 0) and for each single filter value (1 account, 2 channel, 3 queue, 4 agent,
+-- 5 campaign, 6 flow, 7 AI agent). It is kept by the same passes that keep the rollups and the episode facts, in their
+-- transactions: messages and statuses are added as they are counted; an episode's figures are taken out and put back
+-- when it is recomputed (identical facts cancel before they are written, so a pass writes only what moved). A read with
+-- no filter or one filter sums a few rows a day; two filters or more read the facts (ops.dash_facts_*), as before.
+--
+-- Metrics (metric, key; n = count; histograms also keep total = the sum of the values, bucket = ops.dash_bucket(value)):
+--   m  <channel>:<sender kind>  messages (occurred_at day)     h  <local hour>  customers' messages that hour (heat map)
+--   rp <user>  a person's messages                            st <channel>:<status>  statuses;  fl <code|unknown>  failures
+--   op, ro, rs <channel>  episodes opened, reopened (opened day), resolved (resolved day)
+--   frb, frw  first response, business / wall seconds (first response day); rsb, rsw  resolution (resolved day); key ''
+--   frp <user>  first responses by that person (business seconds);  hd <user>  episodes opened in which they wrote
+--   ai_ep, bot_ep (opened day), ai_rs, bot_rs, ai_ct, bot_ct (resolved day: resolved, contained); key ''
+--   ho <source>:<reason>  handoffs (opened day);  ex  window expiries (the expiry's day, future ones included)
+--   sc, sa, si <queue|0>  episodes the customer wrote in, answered, answered within the queue's target (the day of the
+--             customer's first message)
+-- Histograms are not split by channel (a period's percentile reads one row per bucket and day); the channels tile reads
+-- each channel's slice (dim 2) instead.
+
+-- The histogram bucket of a duration in seconds: the second itself below 120 s, then buckets 2 % wide (about 640 of them up
+-- to a year). A percentile is read from the buckets' means (total / n), so it is exact whenever the values that fall in
+-- one bucket are equal, and within the bucket's width (2 %) otherwise.
+create or replace function ops.dash_bucket(p_seconds int) returns int
+language sql immutable parallel safe as $$
+    select case when p_seconds < 120 then p_seconds else 120 + floor(ln(p_seconds / 120.0) / ln(1.02))::int end
+$$;
+
+create or replace function ops.dash_channel_code(p_channel text) returns bigint
+language sql immutable parallel safe as $$
+    select case p_channel when 'whatsapp' then 1 when 'messenger' then 2 when 'instagram' then 3 end::bigint
+$$;
+
+-- Which slice of the cube a filter reads: (0, 0) without a filter, the filter's dimension and value with one, null with
+-- two or more (the facts are read then).
+create or replace function ops.dash_dim(p_account_id bigint, p_channel text, p_queue_id bigint, p_user_id bigint,
+    p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint, out dim smallint, out val bigint)
+language sql immutable as $$
+    select case n when 0 then 0::smallint when 1 then
+                case when p_account_id is not null then 1 when p_channel is not null then 2 when p_queue_id is not null then 3
+                     when p_user_id is not null then 4 when p_campaign_id is not null then 5 when p_flow_id is not null then 6
+                     else 7 end::smallint end,
+           case n when 0 then 0::bigint when 1 then
+                coalesce(p_account_id, ops.dash_channel_code(p_channel), p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id) end
+    from (select (p_account_id is not null)::int + (p_channel is not null)::int + (p_queue_id is not null)::int
+               + (p_user_id is not null)::int + (p_campaign_id is not null)::int + (p_flow_id is not null)::int
+               + (p_ai_agent_id is not null)::int as n) x
+$$;
+
+-- percentile_cont(p) over a histogram: the values of ranks floor and ceil of p × (N − 1), each its bucket's mean,
+-- interpolated as percentile_cont does. p_n and p_total are in bucket order; empty buckets may be there.
+create or replace function ops.dash_pct(p_n bigint[], p_total bigint[], p double precision) returns double precision
+language plpgsql immutable as $$
+declare
+    v_count bigint := 0;
+    v_pos double precision;
+    v_lo bigint;
+    v_hi bigint;
+    v_seen bigint := 0;
+    v_lo_value double precision;
+    v_hi_value double precision;
+begin
+    for i in 1 .. coalesce(cardinality(p_n), 0) loop v_count := v_count + greatest(p_n[i], 0); end loop;
+    if v_count = 0 then return null; end if;
+    v_pos := p * (v_count - 1);
+    v_lo := floor(v_pos)::bigint;
+    v_hi := ceil(v_pos)::bigint;
+    for i in 1 .. cardinality(p_n) loop
+        continue when p_n[i] <= 0;
+        if v_lo_value is null and v_lo < v_seen + p_n[i] then v_lo_value := p_total[i]::double precision / p_n[i]; end if;
+        if v_hi < v_seen + p_n[i] then v_hi_value := p_total[i]::double precision / p_n[i]; exit; end if;
+        v_seen := v_seen + p_n[i];
+    end loop;
+    return v_lo_value + (v_pos - v_lo) * (v_hi_value - v_lo_value);
+end
+$$;
+
+-- ── Keeping it ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+-- Adds the rows of p_source (shaped like ops.dash_message_hours: the pass's batch, or the rollup itself when the cube
+-- is derived) to the message metrics. p_project_id null: every project in the source.
+create or replace function ops.dash_cube_add_messages(p_source text, p_project_id bigint) returns void
+language plpgsql as $$
+begin
+    execute format($q$
+        insert into ops.dash_cube as c (project_id, dim, val, metric, day, key, bucket, n, total)
+        select h.project_id, d.dim, d.val, x.metric, (h.hour at time zone p.time_zone)::date, x.key, 0, sum(h.messages), 0
+        from (select project_id, hour, account_id, channel, queue_id, sender_kind, user_id, ai_agent_id, flow_id, campaign_id,
+                     messages from %s) h
+        join core.projects p on p.id = h.project_id
+        cross join lateral (values ('m', h.channel || ':' || h.sender_kind),
+                                   (case when h.sender_kind = 'customer' then 'h' end,
+                                    extract(hour from h.hour at time zone p.time_zone)::int::text),
+                                   (case when h.sender_kind = 'person' and h.user_id is not null then 'rp' end, h.user_id::text)) x(metric, key)
+        cross join lateral (values (0::smallint, 0::bigint), (1, h.account_id), (2, ops.dash_channel_code(h.channel)),
+                                   (3, h.queue_id), (4, h.user_id), (5, h.campaign_id), (6, h.flow_id), (7, h.ai_agent_id)) d(dim, val)
+        where x.metric is not null and d.val is not null and ($1 is null or h.project_id = $1)
+        group by 1, 2, 3, 4, 5, 6
+        on conflict (project_id, dim, val, metric, day, key, bucket) do update set n = c.n + excluded.n
+        $q$, p_source) using p_project_id;
+end
+$$;
+
+-- The same for statuses (p_source shaped like ops.dash_status_hours); they filter by account and channel only.
+create or replace function ops.dash_cube_add_statuses(p_source text, p_project_id bigint) returns void
+language plpgsql as $$
+begin
+    execute format($q$
+        insert into ops.dash_cube as c (project_id, dim, val, metric, day, key, bucket, n, total)
+        select h.project_id, d.dim, d.val, x.metric, (h.hour at time zone p.time_zone)::date, x.key, 0, sum(h.n), 0
+        from (select project_id, hour, account_id, channel, status, error_code, n from %s) h
+        join core.projects p on p.id = h.project_id
+        cross join lateral (values ('st', h.channel || ':' || h.status),
+                                   (case when h.status = 'failed' then 'fl' end, coalesce(h.error_code::text, 'unknown'))) x(metric, key)
+        cross join lateral (values (0::smallint, 0::bigint), (1, h.account_id), (2, ops.dash_channel_code(h.channel))) d(dim, val)
+        where x.metric is not null and ($1 is null or h.project_id = $1)
+        group by 1, 2, 3, 4, 5, 6
+        on conflict (project_id, dim, val, metric, day, key, bucket) do update set n = c.n + excluded.n
+        $q$, p_source) using p_project_id;
+end
+$$;
+
+-- Adds each episode of p_source (a query of ops.dash_episodes-shaped rows with a column sign: +1 to add, −1 to take
+-- out) to the episode metrics. The facts of each episode are listed first, with its dimensions as columns; a fact taken
+-- out and put back unchanged cancels there, and only what is left is spread over the dimensions and written. The SLA's
+-- target is the queue's now: ops.dash_set_queue_sla recounts a queue's si: rows when it changes.
+create or replace function ops.dash_cube_add_episodes(p_source text) returns void
+language plpgsql as $$
+begin
+    execute format($q$
+        with e as (select * from (%s) s),
+        facts as (
+            select e.project_id, e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id,
+                   f.metric, f.key, (f.at at time zone p.time_zone)::date as day, f.value, e.sign
+            from e
+            join core.projects p on p.id = e.project_id
+            left join core.queues q on q.id = e.queue_id
+            cross join lateral (
+                select 'op', e.channel, e.opened_at, null::int
+                union all select 'ro', e.channel, e.opened_at, null where e.reopened
+                union all select 'rs', e.channel, e.resolved_at, null where e.resolved_at is not null
+                union all select 'frb', '', e.first_response_at, e.first_response_business_seconds where e.first_response_at is not null
+                union all select 'frw', '', e.first_response_at, e.first_response_seconds where e.first_response_at is not null
+                union all select 'rsb', '', e.resolved_at, e.resolution_business_seconds where e.resolved_at is not null
+                union all select 'rsw', '', e.resolved_at, e.resolution_seconds where e.resolved_at is not null
+                union all select 'frp', e.first_response_user_id::text, e.first_response_at, e.first_response_business_seconds
+                          where e.first_response_kind = 'person' and e.first_response_user_id is not null
+                union all select 'hd', u::text, e.opened_at, null from unnest(e.user_ids) u
+                union all select 'ai_ep', '', e.opened_at, null where e.ai_agent_id is not null
+                union all select 'ai_rs', '', e.resolved_at, null where e.ai_agent_id is not null and e.resolved_at is not null
+                union all select 'ai_ct', '', e.resolved_at, null where e.ai_agent_id is not null and e.resolved_at is not null
+                                                                   and e.person_messages = 0 and e.resolved_by_user_id is null
+                union all select 'bot_ep', '', e.opened_at, null where e.flow_id is not null
+                union all select 'bot_rs', '', e.resolved_at, null where e.flow_id is not null and e.resolved_at is not null
+                union all select 'bot_ct', '', e.resolved_at, null where e.flow_id is not null and e.resolved_at is not null
+                                                                   and e.person_messages = 0 and e.resolved_by_user_id is null
+                union all select 'ho', e.handoff_source || ':' || e.handoff_reason, e.opened_at, null where e.handoff_reason is not null
+                union all select 'ex', '', x, null from unnest(e.window_expiries) x
+                union all select 'sc', coalesce(e.queue_id, 0)::text, e.customer_at, null where e.customer_at is not null
+                union all select 'sa', coalesce(e.queue_id, 0)::text, e.customer_at, null
+                          where e.customer_at is not null and e.first_response_at is not null
+                union all select 'si', coalesce(e.queue_id, 0)::text, e.customer_at, null
+                          where e.customer_at is not null and e.first_response_at is not null
+                            and e.first_response_business_seconds <= coalesce(q.sla_first_response_seconds, 3600)
+            ) f(metric, key, at, value)),
+        moved as (
+            select project_id, account_id, channel, queue_id, user_ids, campaign_id, flow_id, ai_agent_id, metric, key, day, value,
+                   sum(sign) as n
+            from facts
+            group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
+            having sum(sign) <> 0)
+        insert into ops.dash_cube as c (project_id, dim, val, metric, day, key, bucket, n, total)
+        select m.project_id, d.dim, d.val, m.metric, m.day, m.key, coalesce(ops.dash_bucket(m.value), 0), sum(m.n),
+               coalesce(sum(m.n * m.value), 0)
+        from moved m
+        cross join lateral (select 0::smallint, 0::bigint
+                            union all select 1, m.account_id union all select 2, ops.dash_channel_code(m.channel)
+                            union all select 3, m.queue_id where m.queue_id is not null
+                            union all select 4, u from unnest(m.user_ids) u
+                            union all select 5, m.campaign_id where m.campaign_id is not null
+                            union all select 6, m.flow_id where m.flow_id is not null
+                            union all select 7, m.ai_agent_id where m.ai_agent_id is not null) d(dim, val)
+        group by 1, 2, 3, 4, 5, 6, 7
+        on conflict (project_id, dim, val, metric, day, key, bucket) do update set n = c.n + excluded.n, total = c.total + excluded.total
+        $q$, p_source);
+end
+$$;
+
+-- The project's cube from its rollups and episode facts as they are (an upgraded installation's first pass, and the
+-- rebuild's start for the episodes). The caller holds the roll lock; the episodes' lock is taken here.
+create or replace function ops.dash_cube_derive(p_project_id bigint, p_parts text[]) returns void
+language plpgsql as $$
+begin
+    perform pg_advisory_xact_lock(hashtext('ops.dash_episodes'));
+    if 'messages' = any(p_parts) then
+        delete from ops.dash_cube c where c.project_id = p_project_id and c.metric in ('m', 'h', 'rp');
+        perform ops.dash_cube_add_messages('ops.dash_message_hours', p_project_id);
+    end if;
+    if 'statuses' = any(p_parts) then
+        delete from ops.dash_cube c where c.project_id = p_project_id and c.metric in ('st', 'fl');
+        perform ops.dash_cube_add_statuses('ops.dash_status_hours', p_project_id);
+    end if;
+    if 'episodes' = any(p_parts) then
+        delete from ops.dash_cube c where c.project_id = p_project_id and c.metric not in ('m', 'h', 'rp', 'st', 'fl');
+        perform ops.dash_cube_add_episodes(format('select e.*, 1 as sign from ops.dash_episodes e where e.project_id = %s', p_project_id));
+    end if;
+end
+$$;
+
+-- Projects marked by the migration (history from before the cube): derived once, by the rollup pass that holds the lock.
+create or replace function ops.dash_cube_catch_up() returns void
+language plpgsql as $$
+declare
+    v_project_id bigint;
+begin
+    for v_project_id in select project_id from ops.dash_cube_pending order by project_id loop
+        perform ops.dash_cube_derive(v_project_id, array['messages', 'statuses', 'episodes']);
+        delete from ops.dash_cube_pending where project_id = v_project_id;
+    end loop;
+end
+$$;
+
+-- A queue's SLA target changed: its within-target counts are recounted from the episode facts with the new target.
+create or replace function ops.dash_cube_recount_sla(p_queue_id bigint) returns void
+language plpgsql as $$
+declare
+    v_project_id bigint;
+begin
+    perform pg_advisory_xact_lock(hashtext('ops.dash_episodes'));
+    select project_id into v_project_id from core.queues where id = p_queue_id;
+    delete from ops.dash_cube c where c.project_id = v_project_id and c.metric = 'si' and c.key = p_queue_id::text;
+    insert into ops.dash_cube (project_id, dim, val, metric, day, key, bucket, n, total)
+    select e.project_id, d.dim, d.val, 'si', (e.customer_at at time zone p.time_zone)::date, p_queue_id::text, 0, count(*), 0
+    from ops.dash_episodes e
+    join core.projects p on p.id = e.project_id
+    join core.queues q on q.id = e.queue_id
+    cross join lateral (select 0::smallint, 0::bigint
+                        union all select 1, e.account_id union all select 2, ops.dash_channel_code(e.channel)
+                        union all select 3, e.queue_id
+                        union all select 4, u from unnest(e.user_ids) u
+                        union all select 5, e.campaign_id where e.campaign_id is not null
+                        union all select 6, e.flow_id where e.flow_id is not null
+                        union all select 7, e.ai_agent_id where e.ai_agent_id is not null) d(dim, val)
+    where e.project_id = v_project_id and e.queue_id = p_queue_id and e.customer_at is not null and e.first_response_at is not null
+      and e.first_response_business_seconds <= coalesce(q.sla_first_response_seconds, 3600)
+    group by 1, 2, 3, 5;
+end
+$$;
+
+-- ── Reading it ───────────────────────────────────────────────────────────────────────────────────────────────────
+-- ops.dash_cube_<tile>(project, from, to, dim, val): the tile's rows from the cube slice, the same rows and columns as
+-- ops.dash_facts_<tile> for the same filter (a test holds them equal). ops.dash_tile_<tile> picks one or the other.
+
+create or replace function ops.dash_cube_conversations(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint)
+returns table (day text, opened bigint, resolved bigint, reopened bigint)
+language sql stable as $$
+    with c as (select c.day, c.metric, sum(c.n) as n from ops.dash_cube c
+               where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric in ('op', 'ro', 'rs')
+                 and c.day between p_from and p_to
+               group by 1, 2)
+    select to_char(g.d, 'YYYY-MM-DD'), coalesce(sum(c.n) filter (where c.metric = 'op'), 0)::bigint,
+           coalesce(sum(c.n) filter (where c.metric = 'rs'), 0)::bigint, coalesce(sum(c.n) filter (where c.metric = 'ro'), 0)::bigint
+    from generate_series(p_from, p_to, interval '1 day') g(d) left join c on c.day = g.d::date
+    group by g.d
+    order by g.d
+$$;
+
+create or replace function ops.dash_cube_messages(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint)
+returns table (day text, channel text, sender_kind text, messages bigint)
+language sql stable as $$
+    select to_char(c.day, 'YYYY-MM-DD'), split_part(c.key, ':', 1), split_part(c.key, ':', 2), sum(c.n)::bigint
+    from ops.dash_cube c
+    where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric = 'm' and c.day between p_from and p_to
+    group by 1, 2, 3
+    having sum(c.n) > 0
+    order by 1, 2, 3
+$$;
+
+create or replace function ops.dash_cube_messages_by_hour(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint)
+returns table (weekday int, hour int, messages bigint)
+language sql stable as $$
+    with m as (select extract(isodow from c.day)::int as wd, c.key::int as hr, sum(c.n)::bigint as n
+               from ops.dash_cube c
+               where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric = 'h' and c.day between p_from and p_to
+               group by 1, 2)
+    select w.d, hh.h, coalesce(m.n, 0)
+    from generate_series(1, 7) w(d) cross join generate_series(0, 23) hh(h)
+    left join m on m.wd = w.d and m.hr = hh.h
+    order by w.d, hh.h
+$$;
+
+-- A histogram metric over the period, merged across days: one row per bucket.
+create or replace function ops.dash_cube_histogram(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint,
+    p_metric text, p_key text)
+returns table (n bigint[], total bigint[], count bigint)
+language sql stable as $$
+    select array_agg(b.n order by b.bucket), array_agg(b.t order by b.bucket), coalesce(sum(b.n), 0)::bigint
+    from (select c.bucket, sum(c.n)::bigint as n, sum(c.total)::bigint as t from ops.dash_cube c
+          where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric = p_metric and c.day between p_from and p_to
+            and c.key = p_key
+          group by 1 having sum(c.n) > 0) b
+$$;
+
+create or replace function ops.dash_cube_first_response(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint)
+returns table (median_seconds double precision, p90_seconds double precision, median_wall_seconds double precision,
+               p90_wall_seconds double precision, answered bigint)
+language sql stable as $$
+    select ops.dash_pct(b.n, b.total, 0.5), ops.dash_pct(b.n, b.total, 0.9), ops.dash_pct(w.n, w.total, 0.5),
+           ops.dash_pct(w.n, w.total, 0.9), b.count
+    from ops.dash_cube_histogram(p_project_id, p_from, p_to, p_dim, p_val, 'frb', '') b,
+         ops.dash_cube_histogram(p_project_id, p_from, p_to, p_dim, p_val, 'frw', '') w
+$$;
+
+create or replace function ops.dash_cube_resolution(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint)
+returns table (median_seconds double precision, p90_seconds double precision, median_wall_seconds double precision,
+               p90_wall_seconds double precision, resolved bigint)
+language sql stable as $$
+    select ops.dash_pct(b.n, b.total, 0.5), ops.dash_pct(b.n, b.total, 0.9), ops.dash_pct(w.n, w.total, 0.5),
+           ops.dash_pct(w.n, w.total, 0.9), b.count
+    from ops.dash_cube_histogram(p_project_id, p_from, p_to, p_dim, p_val, 'rsb', '') b,
+         ops.dash_cube_histogram(p_project_id, p_from, p_to, p_dim, p_val, 'rsw', '') w
+$$;
+
+create or replace function ops.dash_cube_response_times(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint)
+returns table (day text, first_response_median double precision, first_response_p90 double precision,
+               resolution_median double precision, resolution_p90 double precision)
+language sql stable as $$
+    with h as (select c.day, c.metric, array_agg(c.n order by c.bucket) as n, array_agg(c.total order by c.bucket) as t
+               from ops.dash_cube c
+               where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric in ('frb', 'rsb')
+                 and c.day between p_from and p_to and c.n > 0
+               group by 1, 2)
+    select to_char(g.d, 'YYYY-MM-DD'), ops.dash_pct(f.n, f.t, 0.5), ops.dash_pct(f.n, f.t, 0.9),
+           ops.dash_pct(r.n, r.t, 0.5), ops.dash_pct(r.n, r.t, 0.9)
+    from generate_series(p_from, p_to, interval '1 day') g(d)
+    left join h f on f.day = g.d::date and f.metric = 'frb'
+    left join h r on r.day = g.d::date and r.metric = 'rsb'
+    order by g.d
+$$;
+
+-- Answered and within-target counts from the cube; the unanswered episodes already past the target from the facts
+-- (their number depends on now), through the partial index of unanswered episodes.
+create or replace function ops.dash_cube_sla(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint,
+    p_account_id bigint, p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (queue_id bigint, queue text, target_seconds int, answered bigint, within_target bigint, attainment double precision)
+language sql stable as $$
+    with c as (select nullif(c.key::bigint, 0) as qid, sum(c.n) filter (where c.metric = 'sc') as sc,
+                      coalesce(sum(c.n) filter (where c.metric = 'sa'), 0)::bigint as sa,
+                      coalesce(sum(c.n) filter (where c.metric = 'si'), 0)::bigint as si
+               from ops.dash_cube c
+               where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric in ('sa', 'sc', 'si')
+                 and c.day between p_from and p_to
+               group by 1 having sum(c.n) filter (where c.metric = 'sc') > 0),
+    u as (select e.queue_id as qid, count(*) as breached
+          from ops.dash_span(p_project_id, p_from, p_to) s
+          join core.projects p on p.id = p_project_id
+          join ops.dash_episodes e on e.project_id = p_project_id and e.customer_at >= s.from_ts and e.customer_at < s.to_ts
+               and e.customer_at is not null and e.first_response_at is null
+          left join core.queues q on q.id = e.queue_id
+          where ops.dash_filter_match(e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id,
+                                  p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
+            and core.business_seconds(p.business_hours, p.time_zone, e.customer_at, now()) > coalesce(q.sla_first_response_seconds, 3600)
+          group by 1)
+    select c.qid, q.name, coalesce(q.sla_first_response_seconds, 3600), c.sa, c.si,
+           100.0 * c.si / nullif(c.sa + coalesce(u.breached, 0), 0)
+    from c left join core.queues q on q.id = c.qid
+    left join u on u.qid is not distinct from c.qid
+    order by q.name nulls last, c.qid
+$$;
+
+-- Days that ended before today from the cube (every expiry in them is past); today and later from the facts.
+create or replace function ops.dash_cube_window_expiries(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint,
+    p_account_id bigint, p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (day text, expiries bigint)
+language sql stable as $$
+    with t as (select (now() at time zone p.time_zone)::date as today from core.projects p where p.id = p_project_id),
+    c as (select c.day, sum(c.n)::bigint as n from t, ops.dash_cube c
+          where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric = 'ex'
+            and c.day between p_from and least(p_to, t.today - 1)
+          group by 1)
+    select to_char(g.d, 'YYYY-MM-DD'), coalesce(c.n, 0)
+    from t, generate_series(p_from, least(p_to, t.today - 1), interval '1 day') g(d) left join c on c.day = g.d::date
+    union all
+    select f.* from t, ops.dash_facts_window_expiries(p_project_id, greatest(p_from, t.today), p_to, p_account_id, p_channel,
+                                                      p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id) f
+    where p_to >= t.today
+    order by 1
+$$;
+
+-- Filters: account and channel only.
+create or replace function ops.dash_cube_delivery(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint)
+returns table (channel text, sent bigint, delivered bigint, read bigint, failed bigint, delivered_pct double precision,
+               read_pct double precision, failed_pct double precision)
+language sql stable as $$
+    with o as (select split_part(c.key, ':', 1) as channel, sum(c.n)::bigint as n from ops.dash_cube c
+               where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric = 'm' and c.day between p_from and p_to
+                 and split_part(c.key, ':', 2) <> 'customer'
+               group by 1 having sum(c.n) > 0),
+    st as (select split_part(c.key, ':', 1) as channel,
+                  sum(c.n) filter (where split_part(c.key, ':', 2) = 'delivered')::bigint as delivered,
+                  sum(c.n) filter (where split_part(c.key, ':', 2) = 'read')::bigint as read,
+                  sum(c.n) filter (where split_part(c.key, ':', 2) = 'failed')::bigint as failed
+           from ops.dash_cube c
+           where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric = 'st' and c.day between p_from and p_to
+           group by 1 having sum(c.n) > 0)
+    select ch, coalesce(o.n, 0), coalesce(st.delivered, 0), coalesce(st.read, 0), coalesce(st.failed, 0),
+           100.0 * coalesce(st.delivered, 0) / nullif(o.n, 0), 100.0 * coalesce(st.read, 0) / nullif(o.n, 0),
+           100.0 * coalesce(st.failed, 0) / nullif(o.n, 0)
+    from (select channel as ch from o union select channel from st) c
+    left join o on o.channel = c.ch left join st on st.channel = c.ch
+    order by ch
+$$;
+
+create or replace function ops.dash_cube_failures(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint)
+returns table (reason text, failed bigint)
+language sql stable as $$
+    select c.key, sum(c.n)::bigint
+    from ops.dash_cube c
+    where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric = 'fl' and c.day between p_from and p_to
+    group by 1 having sum(c.n) > 0
+    order by 2 desc, 1
+$$;
+
+-- The slice is the filter other than the agent's; p_user_id narrows the rows to that person (handled, replies and
+-- first responses keyed by the person give their own figures).
+create or replace function ops.dash_cube_agents(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint, p_user_id bigint)
+returns table (user_id bigint, agent text, handled bigint, replies bigint, median_first_response_seconds double precision,
+               online_seconds bigint, away_seconds bigint)
+language sql stable as $$
+    with s as (select * from ops.dash_span(p_project_id, p_from, p_to)),
+    k as (select c.metric, c.key::bigint as uid, sum(c.n)::bigint as n from ops.dash_cube c
+          where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric in ('hd', 'rp') and c.day between p_from and p_to
+            and (p_user_id is null or c.key = p_user_id::text)
+          group by 1, 2),
+    fr as (select b.uid, ops.dash_pct(array_agg(b.n order by b.bucket), array_agg(b.t order by b.bucket), 0.5) as m
+           from (select c.key::bigint as uid, c.bucket, sum(c.n)::bigint as n, sum(c.total)::bigint as t from ops.dash_cube c
+                 where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric = 'frp'
+                   and c.day between p_from and p_to and (p_user_id is null or c.key = p_user_id::text)
+                 group by 1, 2 having sum(c.n) > 0) b
+           group by 1),
+    pr as (select x.* from s, ops.dash_presence_seconds(p_project_id, s.from_ts, s.to_ts) x)
+    select u.id, u.display_name, coalesce(hd.n, 0), coalesce(rp.n, 0), fr.m,
+           coalesce(pr.online, 0)::bigint, coalesce(pr.away, 0)::bigint
+    from core.project_members pm
+    join core.users u on u.id = pm.user_id
+    left join k hd on hd.uid = u.id and hd.metric = 'hd' left join k rp on rp.uid = u.id and rp.metric = 'rp'
+    left join fr on fr.uid = u.id left join pr on pr.uid = u.id
+    where pm.project_id = p_project_id and (p_user_id is null or u.id = p_user_id)
+    order by u.display_name, u.id
+$$;
+
+create or replace function ops.dash_cube_containment(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint)
+returns table (handled_by text, episodes bigint, resolved bigint, contained bigint, containment_pct double precision)
+language sql stable as $$
+    with c as (select c.metric, sum(c.n)::bigint as n from ops.dash_cube c
+               where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val
+                 and c.metric in ('ai_ep', 'ai_rs', 'ai_ct', 'bot_ep', 'bot_rs', 'bot_ct') and c.day between p_from and p_to
+               group by 1)
+    select k.kind, coalesce(sum(c.n) filter (where c.metric = k.kind || '_ep'), 0)::bigint,
+           coalesce(sum(c.n) filter (where c.metric = k.kind || '_rs'), 0)::bigint,
+           coalesce(sum(c.n) filter (where c.metric = k.kind || '_ct'), 0)::bigint,
+           100.0 * coalesce(sum(c.n) filter (where c.metric = k.kind || '_ct'), 0)
+               / nullif(sum(c.n) filter (where c.metric = k.kind || '_rs'), 0)
+    from (values ('ai'), ('bot')) k(kind) left join c on c.metric like k.kind || '\_%'
+    group by k.kind
+    order by k.kind
+$$;
+
+create or replace function ops.dash_cube_handoff_reasons(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint)
+returns table (reason text, handoffs bigint)
+language sql stable as $$
+    select c.key, sum(c.n)::bigint
+    from ops.dash_cube c
+    where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric = 'ho' and c.day between p_from and p_to
+    group by 1 having sum(c.n) > 0
+    order by 2 desc, 1
+$$;
+
+-- No filter, or the account's or the channel's: each channel's medians come from its own slice (histograms are not
+-- split by channel within a slice); an account has one channel.
+create or replace function ops.dash_cube_channels(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint, p_channel text)
+returns table (channel text, opened bigint, resolved bigint, messages_in bigint, messages_out bigint,
+               first_response_median double precision, resolution_median double precision, delivered_pct double precision)
+language sql stable as $$
+    with ch as (select x.ch, case when p_dim = 0 then 2::smallint else p_dim end as hdim,
+                       case when p_dim = 0 then ops.dash_channel_code(x.ch) else p_val end as hval,
+                       p_dim = 0 or (p_dim = 1 and a.channel = x.ch) or (p_dim = 2 and ops.dash_channel_code(x.ch) = p_val) as has
+                from unnest(array['whatsapp', 'messenger', 'instagram']) x(ch)
+                left join meta.accounts a on p_dim = 1 and a.id = p_val),
+    k as (select c.metric, case when c.metric = 'm' then split_part(c.key, ':', 1) else c.key end as channel,
+                 sum(c.n) filter (where c.metric <> 'm' or split_part(c.key, ':', 2) = 'customer')::bigint as n,
+                 sum(c.n) filter (where c.metric = 'm' and split_part(c.key, ':', 2) <> 'customer')::bigint as o
+          from ops.dash_cube c
+          where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric in ('op', 'rs', 'm')
+            and c.day between p_from and p_to
+          group by 1, 2),
+    dl as (select split_part(c.key, ':', 1) as channel, sum(c.n)::bigint as d from ops.dash_cube c
+           where c.project_id = p_project_id and c.dim = case when p_dim = 1 then 1 else 0 end and c.val = case when p_dim = 1 then p_val else 0 end
+             and c.metric = 'st' and c.day between p_from and p_to and split_part(c.key, ':', 2) = 'delivered'
+           group by 1)
+    select ch.ch, coalesce(op.n, 0), coalesce(rs.n, 0), coalesce(m.n, 0), coalesce(m.o, 0),
+           case when ch.has then (select ops.dash_pct(h.n, h.total, 0.5)
+                                  from ops.dash_cube_histogram(p_project_id, p_from, p_to, ch.hdim, ch.hval, 'frb', '') h) end,
+           case when ch.has then (select ops.dash_pct(h.n, h.total, 0.5)
+                                  from ops.dash_cube_histogram(p_project_id, p_from, p_to, ch.hdim, ch.hval, 'rsb', '') h) end,
+           100.0 * coalesce(dl.d, 0) / nullif(m.o, 0)
+    from ch
+    left join k op on op.metric = 'op' and op.channel = ch.ch left join k rs on rs.metric = 'rs' and rs.channel = ch.ch
+    left join k m on m.metric = 'm' and m.channel = ch.ch left join dl on dl.channel = ch.ch
+    where p_channel is null or ch.ch = p_channel
+    order by ch.ch
+$$;
+
+-- ── The tiles (TilesApi and the insights call ops.dash_tile_<key>) ─────────────────────────────────────────────────
+-- The cube when the filters a tile applies name at most one dimension (the channels tile: none, account or channel);
+-- else, and for the tiles that read the present (backlog, number health) or per-conversation stages (funnel), the facts.
+
+create or replace function ops.dash_tile_conversations(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (day text, opened bigint, resolved bigint, reopened bigint)
+language plpgsql stable set jit = off as $$
+declare
+    v record;
+begin
+    select * into v from ops.dash_dim(p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    if v.dim is null then
+        return query select * from ops.dash_facts_conversations(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    else
+        -- planned with the values (the cube's functions are inlined): a generic plan of a slice's read guesses one row
+        return query execute 'select * from ops.dash_cube_conversations($1, $2, $3, $4, $5)'
+            using p_project_id, p_from, p_to, v.dim, v.val, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id;
+    end if;
+end
+$$;
+
+create or replace function ops.dash_tile_messages(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (day text, channel text, sender_kind text, messages bigint)
+language plpgsql stable set jit = off as $$
+declare
+    v record;
+begin
+    select * into v from ops.dash_dim(p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    if v.dim is null then
+        return query select * from ops.dash_facts_messages(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    else
+        -- planned with the values (the cube's functions are inlined): a generic plan of a slice's read guesses one row
+        return query execute 'select * from ops.dash_cube_messages($1, $2, $3, $4, $5)'
+            using p_project_id, p_from, p_to, v.dim, v.val, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id;
+    end if;
+end
+$$;
+
+create or replace function ops.dash_tile_messages_by_hour(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (weekday int, hour int, messages bigint)
+language plpgsql stable set jit = off as $$
+declare
+    v record;
+begin
+    select * into v from ops.dash_dim(p_account_id, p_channel, p_queue_id, null, p_campaign_id, p_flow_id, p_ai_agent_id);
+    if v.dim is null then
+        return query select * from ops.dash_facts_messages_by_hour(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    else
+        -- planned with the values (the cube's functions are inlined): a generic plan of a slice's read guesses one row
+        return query execute 'select * from ops.dash_cube_messages_by_hour($1, $2, $3, $4, $5)'
+            using p_project_id, p_from, p_to, v.dim, v.val, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id;
+    end if;
+end
+$$;
+
+create or replace function ops.dash_tile_backlog(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (queue_id bigint, queue text, open bigint, unassigned bigint, unread bigint, oldest_waiting_seconds int)
+language sql stable set jit = off as $$
+    select * from ops.dash_facts_backlog(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
+$$;
+
+create or replace function ops.dash_tile_first_response(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (median_seconds double precision, p90_seconds double precision, median_wall_seconds double precision, p90_wall_seconds double precision, answered bigint)
+language plpgsql stable set jit = off as $$
+declare
+    v record;
+begin
+    select * into v from ops.dash_dim(p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    if v.dim is null then
+        return query select * from ops.dash_facts_first_response(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    else
+        -- planned with the values (the cube's functions are inlined): a generic plan of a slice's read guesses one row
+        return query execute 'select * from ops.dash_cube_first_response($1, $2, $3, $4, $5)'
+            using p_project_id, p_from, p_to, v.dim, v.val, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id;
+    end if;
+end
+$$;
+
+create or replace function ops.dash_tile_resolution(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (median_seconds double precision, p90_seconds double precision, median_wall_seconds double precision, p90_wall_seconds double precision, resolved bigint)
+language plpgsql stable set jit = off as $$
+declare
+    v record;
+begin
+    select * into v from ops.dash_dim(p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    if v.dim is null then
+        return query select * from ops.dash_facts_resolution(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    else
+        -- planned with the values (the cube's functions are inlined): a generic plan of a slice's read guesses one row
+        return query execute 'select * from ops.dash_cube_resolution($1, $2, $3, $4, $5)'
+            using p_project_id, p_from, p_to, v.dim, v.val, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id;
+    end if;
+end
+$$;
+
+create or replace function ops.dash_tile_response_times(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (day text, first_response_median double precision, first_response_p90 double precision, resolution_median double precision, resolution_p90 double precision)
+language plpgsql stable set jit = off as $$
+declare
+    v record;
+begin
+    select * into v from ops.dash_dim(p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    if v.dim is null then
+        return query select * from ops.dash_facts_response_times(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    else
+        -- planned with the values (the cube's functions are inlined): a generic plan of a slice's read guesses one row
+        return query execute 'select * from ops.dash_cube_response_times($1, $2, $3, $4, $5)'
+            using p_project_id, p_from, p_to, v.dim, v.val, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id;
+    end if;
+end
+$$;
+
+create or replace function ops.dash_tile_sla(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (queue_id bigint, queue text, target_seconds int, answered bigint, within_target bigint, attainment double precision)
+language plpgsql stable set jit = off as $$
+declare
+    v record;
+begin
+    select * into v from ops.dash_dim(p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    if v.dim is null then
+        return query select * from ops.dash_facts_sla(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    else
+        -- planned with the values (the cube's functions are inlined): a generic plan of a slice's read guesses one row
+        return query execute 'select * from ops.dash_cube_sla($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)'
+            using p_project_id, p_from, p_to, v.dim, v.val, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id;
+    end if;
+end
+$$;
+
+create or replace function ops.dash_tile_window_expiries(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (day text, expiries bigint)
+language plpgsql stable set jit = off as $$
+declare
+    v record;
+begin
+    select * into v from ops.dash_dim(p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    if v.dim is null then
+        return query select * from ops.dash_facts_window_expiries(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    else
+        -- planned with the values (the cube's functions are inlined): a generic plan of a slice's read guesses one row
+        return query execute 'select * from ops.dash_cube_window_expiries($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)'
+            using p_project_id, p_from, p_to, v.dim, v.val, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id;
+    end if;
+end
+$$;
+
+create or replace function ops.dash_tile_delivery(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (channel text, sent bigint, delivered bigint, read bigint, failed bigint, delivered_pct double precision, read_pct double precision, failed_pct double precision)
+language plpgsql stable set jit = off as $$
+declare
+    v record;
+begin
+    select * into v from ops.dash_dim(p_account_id, p_channel, null, null, null, null, null);
+    if v.dim is null then
+        return query select * from ops.dash_facts_delivery(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    else
+        -- planned with the values (the cube's functions are inlined): a generic plan of a slice's read guesses one row
+        return query execute 'select * from ops.dash_cube_delivery($1, $2, $3, $4, $5)'
+            using p_project_id, p_from, p_to, v.dim, v.val, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id;
+    end if;
+end
+$$;
+
+create or replace function ops.dash_tile_failures(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (reason text, failed bigint)
+language plpgsql stable set jit = off as $$
+declare
+    v record;
+begin
+    select * into v from ops.dash_dim(p_account_id, p_channel, null, null, null, null, null);
+    if v.dim is null then
+        return query select * from ops.dash_facts_failures(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    else
+        -- planned with the values (the cube's functions are inlined): a generic plan of a slice's read guesses one row
+        return query execute 'select * from ops.dash_cube_failures($1, $2, $3, $4, $5)'
+            using p_project_id, p_from, p_to, v.dim, v.val, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id;
+    end if;
+end
+$$;
+
+create or replace function ops.dash_tile_agents(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (user_id bigint, agent text, handled bigint, replies bigint, median_first_response_seconds double precision, online_seconds bigint, away_seconds bigint)
+language plpgsql stable set jit = off as $$
+declare
+    v record;
+begin
+    select * into v from ops.dash_dim(p_account_id, p_channel, p_queue_id, null, p_campaign_id, p_flow_id, p_ai_agent_id);
+    if v.dim is null then
+        return query select * from ops.dash_facts_agents(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    else
+        -- planned with the values (the cube's functions are inlined): a generic plan of a slice's read guesses one row
+        return query execute 'select * from ops.dash_cube_agents($1, $2, $3, $4, $5, $9)'
+            using p_project_id, p_from, p_to, v.dim, v.val, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id;
+    end if;
+end
+$$;
+
+create or replace function ops.dash_tile_containment(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (handled_by text, episodes bigint, resolved bigint, contained bigint, containment_pct double precision)
+language plpgsql stable set jit = off as $$
+declare
+    v record;
+begin
+    select * into v from ops.dash_dim(p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    if v.dim is null then
+        return query select * from ops.dash_facts_containment(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    else
+        -- planned with the values (the cube's functions are inlined): a generic plan of a slice's read guesses one row
+        return query execute 'select * from ops.dash_cube_containment($1, $2, $3, $4, $5)'
+            using p_project_id, p_from, p_to, v.dim, v.val, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id;
+    end if;
+end
+$$;
+
+create or replace function ops.dash_tile_handoff_reasons(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (reason text, handoffs bigint)
+language plpgsql stable set jit = off as $$
+declare
+    v record;
+begin
+    select * into v from ops.dash_dim(p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    if v.dim is null then
+        return query select * from ops.dash_facts_handoff_reasons(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    else
+        -- planned with the values (the cube's functions are inlined): a generic plan of a slice's read guesses one row
+        return query execute 'select * from ops.dash_cube_handoff_reasons($1, $2, $3, $4, $5)'
+            using p_project_id, p_from, p_to, v.dim, v.val, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id;
+    end if;
+end
+$$;
+
+create or replace function ops.dash_tile_funnel(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (stage_key text, stage text, conversations bigint, conversion_pct double precision, overall_pct double precision)
+language sql stable set jit = off as $$
+    select * from ops.dash_facts_funnel(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
+$$;
+
+create or replace function ops.dash_tile_channels(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (channel text, opened bigint, resolved bigint, messages_in bigint, messages_out bigint, first_response_median double precision, resolution_median double precision, delivered_pct double precision)
+language plpgsql stable set jit = off as $$
+declare
+    v record;
+begin
+    select * into v from ops.dash_dim(p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    if v.dim is null or v.dim > 2 then
+        return query select * from ops.dash_facts_channels(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    else
+        -- planned with the values (the cube's functions are inlined): a generic plan of a slice's read guesses one row
+        return query execute 'select * from ops.dash_cube_channels($1, $2, $3, $4, $5, $7)'
+            using p_project_id, p_from, p_to, v.dim, v.val, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id;
+    end if;
+end
+$$;
+
+create or replace function ops.dash_tile_number_health(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
+    p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (day text, account_id bigint, account text, score int, level text)
+language sql stable set jit = off as $$
+    select * from ops.dash_facts_number_health(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
+$$;

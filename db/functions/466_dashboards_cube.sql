@@ -15,8 +15,7 @@
 --   ho <source>:<reason>  handoffs (opened day);  ex  window expiries (the expiry's day, future ones included)
 --   sc, sa, si <queue|0>  episodes the customer wrote in, answered, answered within the queue's target (the day of the
 --             customer's first message)
--- Histograms are not split by channel (a period's percentile reads one row per bucket and day); the channels tile reads
--- each channel's slice (dim 2) instead.
+--   frc, rsc <channel>  the business-seconds histograms again, by channel (the channels tile, whatever the slice)
 
 -- The histogram bucket of a duration in seconds: the second itself below 120 s, then buckets 2 % wide (about 640 of them up
 -- to a year). A percentile is read from the buckets' means (total / n), so it is exact whenever the values that fall in
@@ -143,6 +142,9 @@ begin
                 union all select 'frw', '', e.first_response_at, e.first_response_seconds where e.first_response_at is not null
                 union all select 'rsb', '', e.resolved_at, e.resolution_business_seconds where e.resolved_at is not null
                 union all select 'rsw', '', e.resolved_at, e.resolution_seconds where e.resolved_at is not null
+                union all select 'frc', e.channel, e.first_response_at, e.first_response_business_seconds
+                          where e.first_response_at is not null
+                union all select 'rsc', e.channel, e.resolved_at, e.resolution_business_seconds where e.resolved_at is not null
                 union all select 'frp', e.first_response_user_id::text, e.first_response_at, e.first_response_business_seconds
                           where e.first_response_kind = 'person' and e.first_response_user_id is not null
                 union all select 'hd', u::text, e.opened_at, null from unnest(e.user_ids) u
@@ -476,43 +478,42 @@ language sql stable as $$
     order by 2 desc, 1
 $$;
 
--- No filter, or the account's or the channel's: each channel's medians come from its own slice (histograms are not
--- split by channel within a slice); an account has one channel.
-create or replace function ops.dash_cube_channels(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint, p_channel text)
+create or replace function ops.dash_cube_channels(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint,
+    p_account_id bigint, p_channel text)
 returns table (channel text, opened bigint, resolved bigint, messages_in bigint, messages_out bigint,
                first_response_median double precision, resolution_median double precision, delivered_pct double precision)
 language sql stable as $$
-    with ch as (select x.ch, case when p_dim = 0 then 2::smallint else p_dim end as hdim,
-                       case when p_dim = 0 then ops.dash_channel_code(x.ch) else p_val end as hval,
-                       p_dim = 0 or (p_dim = 1 and a.channel = x.ch) or (p_dim = 2 and ops.dash_channel_code(x.ch) = p_val) as has
-                from unnest(array['whatsapp', 'messenger', 'instagram']) x(ch)
-                left join meta.accounts a on p_dim = 1 and a.id = p_val),
-    k as (select c.metric, case when c.metric = 'm' then split_part(c.key, ':', 1) else c.key end as channel,
+    with k as (select c.metric, case when c.metric = 'm' then split_part(c.key, ':', 1) else c.key end as channel,
                  sum(c.n) filter (where c.metric <> 'm' or split_part(c.key, ':', 2) = 'customer')::bigint as n,
                  sum(c.n) filter (where c.metric = 'm' and split_part(c.key, ':', 2) <> 'customer')::bigint as o
           from ops.dash_cube c
           where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric in ('op', 'rs', 'm')
             and c.day between p_from and p_to
           group by 1, 2),
+    h as (select b.metric, b.channel, ops.dash_pct(array_agg(b.n order by b.bucket), array_agg(b.t order by b.bucket), 0.5) as m
+          from (select c.metric, c.key as channel, c.bucket, sum(c.n)::bigint as n, sum(c.total)::bigint as t from ops.dash_cube c
+                where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric in ('frc', 'rsc')
+                  and c.day between p_from and p_to
+                group by 1, 2, 3 having sum(c.n) > 0) b
+          group by 1, 2),
+    -- delivered: statuses filter by account only
     dl as (select split_part(c.key, ':', 1) as channel, sum(c.n)::bigint as d from ops.dash_cube c
-           where c.project_id = p_project_id and c.dim = case when p_dim = 1 then 1 else 0 end and c.val = case when p_dim = 1 then p_val else 0 end
-             and c.metric = 'st' and c.day between p_from and p_to and split_part(c.key, ':', 2) = 'delivered'
+           where c.project_id = p_project_id and c.dim = case when p_account_id is null then 0 else 1 end
+             and c.val = coalesce(p_account_id, 0) and c.metric = 'st' and c.day between p_from and p_to
+             and split_part(c.key, ':', 2) = 'delivered'
            group by 1)
-    select ch.ch, coalesce(op.n, 0), coalesce(rs.n, 0), coalesce(m.n, 0), coalesce(m.o, 0),
-           case when ch.has then (select ops.dash_pct(h.n, h.total, 0.5)
-                                  from ops.dash_cube_histogram(p_project_id, p_from, p_to, ch.hdim, ch.hval, 'frb', '') h) end,
-           case when ch.has then (select ops.dash_pct(h.n, h.total, 0.5)
-                                  from ops.dash_cube_histogram(p_project_id, p_from, p_to, ch.hdim, ch.hval, 'rsb', '') h) end,
+    select ch.ch, coalesce(op.n, 0), coalesce(rs.n, 0), coalesce(m.n, 0), coalesce(m.o, 0), fr.m, rm.m,
            100.0 * coalesce(dl.d, 0) / nullif(m.o, 0)
-    from ch
+    from unnest(array['whatsapp', 'messenger', 'instagram']) ch(ch)
     left join k op on op.metric = 'op' and op.channel = ch.ch left join k rs on rs.metric = 'rs' and rs.channel = ch.ch
     left join k m on m.metric = 'm' and m.channel = ch.ch left join dl on dl.channel = ch.ch
+    left join h fr on fr.metric = 'frc' and fr.channel = ch.ch left join h rm on rm.metric = 'rsc' and rm.channel = ch.ch
     where p_channel is null or ch.ch = p_channel
     order by ch.ch
 $$;
 
 -- ── The tiles (TilesApi and the insights call ops.dash_tile_<key>) ─────────────────────────────────────────────────
--- The cube when the filters a tile applies name at most one dimension (the channels tile: none, account or channel);
+-- The cube when the filters a tile applies name at most one dimension;
 -- else, and for the tiles that read the present (backlog, number health) or per-conversation stages (funnel), the facts.
 
 create or replace function ops.dash_tile_conversations(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
@@ -771,11 +772,11 @@ declare
     v record;
 begin
     select * into v from ops.dash_dim(p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
-    if v.dim is null or v.dim > 2 then
+    if v.dim is null then
         return query select * from ops.dash_facts_channels(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
     else
         -- planned with the values (the cube's functions are inlined): a generic plan of a slice's read guesses one row
-        return query execute 'select * from ops.dash_cube_channels($1, $2, $3, $4, $5, $7)'
+        return query execute 'select * from ops.dash_cube_channels($1, $2, $3, $4, $5, $6, $7)'
             using p_project_id, p_from, p_to, v.dim, v.val, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id;
     end if;
 end

@@ -122,8 +122,10 @@ $$;
 -- Adds each episode of p_source (a query of ops.dash_episodes-shaped rows with a column sign: +1 to add, −1 to take
 -- out) to the episode metrics. The facts of each episode are listed first, with its dimensions as columns; a fact taken
 -- out and put back unchanged cancels there, and only what is left is spread over the dimensions and written. The SLA's
--- target is the queue's now: ops.dash_set_queue_sla recounts a queue's si: rows when it changes.
-create or replace function ops.dash_cube_add_episodes(p_source text) returns void
+-- target is the queue's now: ops.dash_set_queue_sla recounts a queue's si rows when it changes (p_metric: that metric only).
+-- (A first version took only p_source: dropped, or a one-argument call would match both.)
+drop function if exists ops.dash_cube_add_episodes(text);
+create or replace function ops.dash_cube_add_episodes(p_source text, p_metric text default null) returns void
 language plpgsql as $$
 begin
     execute format($q$
@@ -164,7 +166,8 @@ begin
                 union all select 'si', coalesce(e.queue_id, 0)::text, e.customer_at, null
                           where e.customer_at is not null and e.first_response_at is not null
                             and e.first_response_business_seconds <= coalesce(q.sla_first_response_seconds, 3600)
-            ) f(metric, key, at, value)),
+            ) f(metric, key, at, value)
+            where $1 is null or f.metric = $1),
         moved as (
             select project_id, account_id, channel, queue_id, user_ids, campaign_id, flow_id, ai_agent_id, metric, key, day, value,
                    sum(sign) as n
@@ -184,7 +187,7 @@ begin
                             union all select 7, m.ai_agent_id where m.ai_agent_id is not null) d(dim, val)
         group by 1, 2, 3, 4, 5, 6, 7
         on conflict (project_id, dim, val, metric, day, key, bucket) do update set n = c.n + excluded.n, total = c.total + excluded.total
-        $q$, p_source);
+        $q$, p_source) using p_metric;
 end
 $$;
 
@@ -231,21 +234,8 @@ begin
     perform pg_advisory_xact_lock(hashtext('ops.dash_episodes'));
     select project_id into v_project_id from core.queues where id = p_queue_id;
     delete from ops.dash_cube c where c.project_id = v_project_id and c.metric = 'si' and c.key = p_queue_id::text;
-    insert into ops.dash_cube (project_id, dim, val, metric, day, key, bucket, n, total)
-    select e.project_id, d.dim, d.val, 'si', (e.customer_at at time zone p.time_zone)::date, p_queue_id::text, 0, count(*), 0
-    from ops.dash_episodes e
-    join core.projects p on p.id = e.project_id
-    join core.queues q on q.id = e.queue_id
-    cross join lateral (select 0::smallint, 0::bigint
-                        union all select 1, e.account_id union all select 2, ops.dash_channel_code(e.channel)
-                        union all select 3, e.queue_id
-                        union all select 4, u from unnest(e.user_ids) u
-                        union all select 5, e.campaign_id where e.campaign_id is not null
-                        union all select 6, e.flow_id where e.flow_id is not null
-                        union all select 7, e.ai_agent_id where e.ai_agent_id is not null) d(dim, val)
-    where e.project_id = v_project_id and e.queue_id = p_queue_id and e.customer_at is not null and e.first_response_at is not null
-      and e.first_response_business_seconds <= coalesce(q.sla_first_response_seconds, 3600)
-    group by 1, 2, 3, 5;
+    perform ops.dash_cube_add_episodes(
+        format('select e.*, 1 as sign from ops.dash_episodes e where e.project_id = %s and e.queue_id = %s', v_project_id, p_queue_id), 'si');
 end
 $$;
 

@@ -391,6 +391,7 @@ declare
     v_stops jsonb;
     v_stop jsonb;
     v_pushed bigint;
+    v_reopen bigint[];
 begin
     if not exists (select 1 from mass.campaigns where started_at > now() - interval '30 days') then return; end if;
     with seen as (
@@ -423,7 +424,8 @@ begin
             error_title = case when x.status = 'failed' then x.error_title else r.error_title end
         from seen x, mass.campaigns c
         where r.message_id = x.message_id and c.id = r.campaign_id and r.status not in ('excluded', 'skipped')
-        returning r.campaign_id, c.account_id, r.template_id, x.status, x.error_code, x.error_title
+        returning r.campaign_id, c.account_id, r.template_id, x.status, x.error_code, x.error_title,
+                  (x.status = 'failed' and x.error_code = 131049 and c.marketing_limit_policy = 'reschedule') as rescheduled
     ), progressed as (
         -- The consoles showing a campaign re-read its counts: at most one push a second per campaign, so a campaign's
         -- thousands of statuses a minute are not thousands of change-feed rows.
@@ -437,8 +439,22 @@ begin
                 'code', error_code, 'title', error_title))
             from moved where status = 'failed' and error_code in (131048, 132015, 132016, 368, 131031)),
            (select count(ops.emit_change(p.project_id, 'campaign_changed', null, null,
-                                         jsonb_build_object('campaignId', p.id, 'progress', true))) from progressed p)
-    into v_stops, v_pushed;
+                                         jsonb_build_object('campaignId', p.id, 'progress', true))) from progressed p),
+           (select array_agg(distinct campaign_id) from moved where rescheduled)
+    into v_stops, v_pushed, v_reopen;
+
+    -- A campaign completes once every recipient was accepted by Meta, but a marketing-limit failure (131049) can
+    -- arrive after that: its recipient is pending again, a day later, so the campaign is sending again until then
+    -- (left completed, that recipient would never be sent).
+    if v_reopen is not null then
+        with reopened as (
+            update mass.campaigns c set status = 'sending', completed_at = null, updated_at = now()
+            where c.id = any(v_reopen) and c.status = 'completed'
+            returning c.id, c.project_id
+        )
+        select count(ops.emit_change(o.project_id, 'campaign_changed', null, null,
+                                     jsonb_build_object('campaignId', o.id, 'status', 'sending'))) into v_pushed from reopened o;
+    end if;
 
     for v_stop in select value from jsonb_array_elements(coalesce(v_stops, '[]')) loop
         perform mass.auto_stop(array[(v_stop ->> 'account')::bigint], (v_stop ->> 'template')::bigint, 'meta_' || (v_stop ->> 'code'),

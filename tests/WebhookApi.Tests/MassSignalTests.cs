@@ -62,6 +62,35 @@ public sealed class MassSignalTests(WebhookHost host) : IClassFixture<WebhookHos
     }
 
     [Fact]
+    public async Task A_131049_after_the_campaign_completed_makes_it_sending_again_until_the_rescheduled_send()
+    {
+        // Every recipient accepted: the planner completed the campaign before Meta's verdict on the sends came back.
+        var capped = await SentRecipientAsync(Payloads.PhoneNumberId, "34611000021", "wamid.mass-late-capped");
+        var delivered = await SentRecipientAsync(Payloads.PhoneNumberId, "34611000022", "wamid.mass-late-delivered");
+        foreach (var recipient in new[] { capped, delivered })
+            await host.ScalarAsync<int>("""
+                with u as (update mass.campaigns c set status = 'completed', completed_at = now() from mass.recipients r
+                           where r.id = @recipient and c.id = r.campaign_id returning 1) select count(*)::int from u
+                """, new { recipient });
+
+        // Control: a delivered status leaves a completed campaign completed.
+        await host.PostAsync(Payloads.Status("wamid.mass-late-delivered", "delivered", "34611000022"));
+        Assert.Equal("delivered", await host.ScalarAsync<string>("select status from mass.recipients where id = @delivered", new { delivered }));
+        Assert.Equal("completed", await CampaignStatusAsync(delivered));
+
+        await host.PostAsync(Payloads.Status("wamid.mass-late-capped", "failed", "34611000021",
+            errorsJson: """[{"code":131049,"title":"This message was not delivered to maintain healthy ecosystem engagement."}]"""));
+        Assert.Equal("pending", await host.ScalarAsync<string>("select status from mass.recipients where id = @capped", new { capped }));
+        var campaign = await host.RowAsync("""
+            select c.status, c.completed_at, (select count(*) from ops.change_feed f where f.kind = 'campaign_changed'
+                and (f.payload ->> 'campaignId')::bigint = c.id and f.payload ->> 'status' = 'sending') as pushed
+            from mass.campaigns c join mass.recipients r on r.campaign_id = c.id where r.id = @capped
+            """, new { capped });
+        Assert.Equal(("sending", 1L), ((string)campaign!.status, (long)campaign.pushed));
+        Assert.Null(campaign.completed_at);
+    }
+
+    [Fact]
     public async Task Statuses_tell_the_consoles_a_campaigns_counts_moved_at_most_once_a_second()
     {
         var recipient = await SentRecipientAsync(Payloads.PhoneNumberId, "34611000010", "wamid.mass-progress");

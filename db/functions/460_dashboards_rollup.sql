@@ -184,6 +184,7 @@ language plpgsql as $$
 declare
     v_done int := 0;
     v_n int;
+    v_funnel bigint[] := '{}';
 begin
     if not pg_try_advisory_xact_lock(hashtext('ops.dash_roll')) then return 0; end if;
     perform ops.dash_temp_tables();
@@ -210,10 +211,14 @@ begin
     v_done := v_done + v_n;
 
     perform ops.dash_recompute_episodes(array(select conversation_id from dash_touched), false);
+    if exists (select 1 from ops.dash_funnel_dirty) or exists (select 1 from ops.dash_funnels where revision <> counted_revision) then
+        v_funnel := ops.dash_funnel_catch_up();
+    end if;
     -- Live dashboards: every console of a project whose figures moved refetches its tiles (one row per project and
     -- pass, so at most one a second; the NOTIFY it sends wakes this loop once more, to find nothing).
     perform ops.emit_changes(array_agg(x.project_id order by x.project_id), 'dashboards_updated', array_agg(null::bigint))
-    from (select distinct c.project_id from dash_touched t join chat.conversations c on c.id = t.conversation_id) x;
+    from (select c.project_id from dash_touched t join chat.conversations c on c.id = t.conversation_id
+          union select unnest(v_funnel)) x;
     return v_done;
 end
 $$;

@@ -122,6 +122,30 @@ begin
                                         union all
                                         select e.*, 1 from dash_anchor a join ops.dash_episodes e
                                             on e.conversation_id = a.conversation_id and e.seq > a.seq_base');
+    -- The funnel's counts of the conversations that have a reach: the replaced episodes' go and the new ones' come, with
+    -- the episodes before them giving the days before. The conversations whose reach can move with their episodes are
+    -- marked, and the pass recomputes them (ops.dash_funnel_catch_up): those without a reach yet, and those whose first
+    -- missed stage is replied or resolved (the other stages read other facts, and these two only become true).
+    if exists (select 1 from dash_anchor a join chat.conversations c on c.id = a.conversation_id
+               join ops.dash_funnel_reaches r on r.project_id = c.project_id and r.conversation_id = a.conversation_id) then
+        perform ops.dash_cube_add_funnel('select e.*, r.reach as funnel_reach, -1 as sign, false as emit
+                                          from dash_anchor a join ops.dash_episodes e on e.conversation_id = a.conversation_id and e.seq <= a.seq_base
+                                          join ops.dash_funnel_reaches r on r.project_id = e.project_id and r.conversation_id = e.conversation_id
+                                          union all
+                                          select o.*, r.reach, -1, true from dash_episodes_old o
+                                          join ops.dash_funnel_reaches r on r.project_id = o.project_id and r.conversation_id = o.conversation_id
+                                          union all
+                                          select e.*, r.reach, 1, e.seq > a.seq_base
+                                          from dash_anchor a join ops.dash_episodes e on e.conversation_id = a.conversation_id
+                                          join ops.dash_funnel_reaches r on r.project_id = e.project_id and r.conversation_id = e.conversation_id');
+    end if;
+    insert into ops.dash_funnel_dirty (project_id, conversation_id)
+    select c.project_id, a.conversation_id
+    from dash_anchor a join chat.conversations c on c.id = a.conversation_id
+    join ops.dash_funnels f on f.project_id = c.project_id
+    left join ops.dash_funnel_reaches r on r.project_id = c.project_id and r.conversation_id = a.conversation_id
+    where p_full or r.reach is null or f.stages -> r.reach ->> 'kind' in ('replied', 'resolved')
+    on conflict (project_id, conversation_id) do update set marked_at = now();
     return v_count;
 end
 $$;

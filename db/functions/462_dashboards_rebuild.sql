@@ -78,6 +78,8 @@ begin
           order by c.id limit p_limit) x;
     if v_ids is null then return null; end if;
     perform ops.dash_recompute_episodes(v_ids, true);
+    -- their funnel reaches too, so a rebuilt chunk is whole without waiting for the live pass
+    perform ops.dash_funnel_catch_up();
     return v_ids[cardinality(v_ids)];
 end
 $$;

@@ -46,6 +46,20 @@ language sql immutable as $$
                + (p_ai_agent_id is not null)::int as n) x
 $$;
 
+-- The slices a fact is counted in: the whole project (dim 0) and each single filter value it carries.
+create or replace function ops.dash_slices(p_account_id bigint, p_channel text, p_queue_id bigint, p_user_ids bigint[],
+    p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
+returns table (dim smallint, val bigint)
+language sql immutable as $$
+    select 0::smallint, 0::bigint
+    union all select 1, p_account_id union all select 2, ops.dash_channel_code(p_channel)
+    union all select 3, p_queue_id where p_queue_id is not null
+    union all select 4, u from unnest(p_user_ids) u
+    union all select 5, p_campaign_id where p_campaign_id is not null
+    union all select 6, p_flow_id where p_flow_id is not null
+    union all select 7, p_ai_agent_id where p_ai_agent_id is not null
+$$;
+
 -- percentile_cont(p) over a histogram: the values of ranks floor and ceil of p × (N − 1), each its bucket's mean,
 -- interpolated as percentile_cont does. p_n and p_total are in bucket order; empty buckets may be there.
 create or replace function ops.dash_pct(p_n bigint[], p_total bigint[], p double precision) returns double precision
@@ -178,21 +192,130 @@ begin
         select m.project_id, d.dim, d.val, m.metric, m.day, m.key, coalesce(ops.dash_bucket(m.value), 0), sum(m.n),
                coalesce(sum(m.n * m.value), 0)
         from moved m
-        cross join lateral (select 0::smallint, 0::bigint
-                            union all select 1, m.account_id union all select 2, ops.dash_channel_code(m.channel)
-                            union all select 3, m.queue_id where m.queue_id is not null
-                            union all select 4, u from unnest(m.user_ids) u
-                            union all select 5, m.campaign_id where m.campaign_id is not null
-                            union all select 6, m.flow_id where m.flow_id is not null
-                            union all select 7, m.ai_agent_id where m.ai_agent_id is not null) d(dim, val)
+        cross join lateral ops.dash_slices(m.account_id, m.channel, m.queue_id, m.user_ids, m.campaign_id, m.flow_id, m.ai_agent_id) d
         group by 1, 2, 3, 4, 5, 6, 7
         on conflict (project_id, dim, val, metric, day, key, bucket) do update set n = c.n + excluded.n, total = c.total + excluded.total
         $q$, p_source) using p_metric;
 end
 $$;
 
+-- The funnel's counts (metric 'fu'): each episode of a conversation with a reach, in each slice, keyed by the reach and
+-- with bucket = the local day of the conversation's previous episode in that slice (days since 2000-01-01; -1: none).
+-- A period counts a conversation once, by its first episode in the period: the one whose previous day is before it.
+-- p_source: rows of ops.dash_episodes plus funnel_reach (the conversation's reach), sign and emit. A conversation's rows
+-- of one sign are its history up to the rows counted (emit false: earlier episodes that only give the previous days).
+create or replace function ops.dash_cube_add_funnel(p_source text) returns void
+language plpgsql as $$
+begin
+    execute format($q$
+        with e as (select s.project_id, s.conversation_id, s.seq, s.account_id, s.channel, s.queue_id, s.user_ids, s.campaign_id,
+                          s.flow_id, s.ai_agent_id, s.funnel_reach, s.sign, s.emit, (s.opened_at at time zone p.time_zone)::date as day
+                   from (%s) s join core.projects p on p.id = s.project_id),
+        sliced as (select e.*, d.dim, d.val, lag(e.day) over (partition by e.conversation_id, e.sign, d.dim, d.val order by e.seq) as prev_day
+                   from e cross join lateral ops.dash_slices(e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id,
+                                                             e.ai_agent_id) d)
+        insert into ops.dash_cube as c (project_id, dim, val, metric, day, key, bucket, n, total)
+        select project_id, dim, val, 'fu', day, funnel_reach::text, coalesce(prev_day - date '2000-01-01', -1), sum(sign), 0
+        from sliced
+        where emit and funnel_reach > 0
+        group by 1, 2, 3, 4, 5, 6, 7
+        having sum(sign) <> 0
+        on conflict (project_id, dim, val, metric, day, key, bucket) do update set n = c.n + excluded.n
+        $q$, p_source);
+end
+$$;
+
+-- Marks conversations whose reach may have moved, when the project has a funnel (with a stage of p_kind; null: any).
+create or replace function ops.dash_funnel_mark(p_project_id bigint, p_conversation_ids bigint[], p_kind text) returns void
+language sql as $$
+    insert into ops.dash_funnel_dirty as d (project_id, conversation_id)
+    select distinct p_project_id, x from unnest(p_conversation_ids) x
+    where exists (select 1 from ops.dash_funnels f where f.project_id = p_project_id
+                  and (p_kind is null or f.stages @> jsonb_build_array(jsonb_build_object('kind', p_kind))))
+    -- an update, not nothing: it waits for a pass taking the row, so the pass that recomputes it sees this change
+    on conflict (project_id, conversation_id) do update set marked_at = now()
+$$;
+
+create or replace function ops.dash_funnel_fact_changed() returns trigger
+language plpgsql as $$
+begin
+    if tg_table_name = 'conversation_tags' then
+        perform ops.dash_funnel_mark(c.project_id, array[c.id], 'tag') from chat.conversations c
+        where c.id = case when tg_op = 'DELETE' then old.conversation_id else new.conversation_id end;
+    elsif tg_table_name = 'contacts' then
+        perform ops.dash_funnel_mark(new.project_id, array(select c.id from chat.conversations c where c.contact_id = new.id), 'attribute');
+    elsif tg_table_name = 'recipients' then
+        perform ops.dash_funnel_mark(new.project_id, array[new.conversation_id], 'campaign_reply');
+    elsif tg_table_name = 'flow_sessions' then
+        perform ops.dash_funnel_mark(new.project_id, array[new.conversation_id], 'bot_outcome');
+    end if;
+    return null;
+end
+$$;
+
+create or replace trigger conversation_tags_funnel after insert or delete on chat.conversation_tags
+    for each row execute function ops.dash_funnel_fact_changed();
+create or replace trigger contacts_funnel after update of attributes on chat.contacts
+    for each row when (old.attributes is distinct from new.attributes) execute function ops.dash_funnel_fact_changed();
+create or replace trigger recipients_funnel after update of replied_at on mass.recipients
+    for each row when (new.replied_at is not null and old.replied_at is null and new.conversation_id is not null)
+    execute function ops.dash_funnel_fact_changed();
+create or replace trigger flow_sessions_funnel after insert or update of status, reason, node_id on bot.flow_sessions
+    for each row execute function ops.dash_funnel_fact_changed();
+
+-- The rollup pass's part for the funnel, under the episodes' lock: a funnel saved (or not counted yet) has every reach
+-- of its project recomputed and recounted; else the marked conversations whose reach moved move their counts. Returns
+-- the projects whose figures moved.
+create or replace function ops.dash_funnel_catch_up() returns bigint[]
+language plpgsql as $$
+declare
+    v_funnel record;
+    v_projects bigint[] := '{}';
+begin
+    perform pg_advisory_xact_lock(hashtext('ops.dash_episodes'));
+    for v_funnel in select project_id, revision from ops.dash_funnels where revision <> counted_revision order by project_id loop
+        -- every conversation of the project at once (505 k: sorts of ~100 MB, on disk with the default)
+        perform set_config('work_mem', '256MB', true);
+        delete from ops.dash_funnel_dirty where project_id = v_funnel.project_id;
+        delete from ops.dash_funnel_reaches where project_id = v_funnel.project_id;
+        insert into ops.dash_funnel_reaches (project_id, conversation_id, reach)
+        select r.project_id, r.conversation_id, r.reach from ops.dash_funnel_reach(v_funnel.project_id, null) r where r.reach > 0;
+        perform ops.dash_cube_derive(v_funnel.project_id, array['funnel']);
+        update ops.dash_funnels set counted_revision = v_funnel.revision where project_id = v_funnel.project_id;
+        v_projects := v_projects || v_funnel.project_id;
+    end loop;
+
+    create temp table if not exists dash_funnel_work (project_id bigint, conversation_id bigint, old_reach int, new_reach int,
+                                                      primary key (project_id, conversation_id)) on commit delete rows;
+    truncate dash_funnel_work;
+    -- taken first, computed in the statements after (each sees what the marking transactions committed)
+    with taken as (delete from ops.dash_funnel_dirty returning project_id, conversation_id)
+    insert into dash_funnel_work (project_id, conversation_id) select distinct project_id, conversation_id from taken;
+    if not found then return v_projects; end if;
+    update dash_funnel_work w set old_reach = coalesce(r.reach, 0), new_reach = coalesce(n.reach, 0)
+    from dash_funnel_work x
+    left join ops.dash_funnel_reaches r on r.project_id = x.project_id and r.conversation_id = x.conversation_id
+    left join ops.dash_funnel_reach(null, array(select conversation_id from dash_funnel_work)) n on n.conversation_id = x.conversation_id
+    where (w.project_id, w.conversation_id) = (x.project_id, x.conversation_id);
+    delete from dash_funnel_work where old_reach = new_reach;
+    if not exists (select 1 from dash_funnel_work) then return v_projects; end if;
+    perform ops.dash_cube_add_funnel('select e.*, w.old_reach as funnel_reach, -1 as sign, true as emit
+                                      from dash_funnel_work w join ops.dash_episodes e on e.conversation_id = w.conversation_id
+                                      union all
+                                      select e.*, w.new_reach, 1, true
+                                      from dash_funnel_work w join ops.dash_episodes e on e.conversation_id = w.conversation_id');
+    delete from ops.dash_funnel_reaches r using dash_funnel_work w
+    where r.project_id = w.project_id and r.conversation_id = w.conversation_id and w.new_reach = 0;
+    insert into ops.dash_funnel_reaches (project_id, conversation_id, reach)
+    select project_id, conversation_id, new_reach from dash_funnel_work where new_reach > 0
+    on conflict (project_id, conversation_id) do update set reach = excluded.reach;
+    return v_projects || array(select distinct project_id from dash_funnel_work);
+end
+$$;
+
 -- The project's cube from its rollups and episode facts as they are (an upgraded installation's first pass, and the
--- rebuild's start for the episodes). The caller holds the roll lock; the episodes' lock is taken here.
+-- rebuild's start for the episodes; 'funnel': the funnel's counts from the reaches kept, part of 'episodes'). The
+-- caller holds the roll lock; the episodes' lock is taken here.
 create or replace function ops.dash_cube_derive(p_project_id bigint, p_parts text[]) returns void
 language plpgsql as $$
 begin
@@ -205,8 +328,14 @@ begin
         delete from ops.dash_cube c where c.project_id = p_project_id and c.metric in ('st', 'fl');
         perform ops.dash_cube_add_statuses('ops.dash_status_hours', p_project_id);
     end if;
+    if 'episodes' = any(p_parts) or 'funnel' = any(p_parts) then
+        delete from ops.dash_cube c where c.project_id = p_project_id and c.metric = 'fu';
+        perform ops.dash_cube_add_funnel(format('select e.*, r.reach as funnel_reach, 1 as sign, true as emit from ops.dash_episodes e
+                                                 join ops.dash_funnel_reaches r on r.project_id = e.project_id and r.conversation_id = e.conversation_id
+                                                 where e.project_id = %s', p_project_id));
+    end if;
     if 'episodes' = any(p_parts) then
-        delete from ops.dash_cube c where c.project_id = p_project_id and c.metric not in ('m', 'h', 'rp', 'st', 'fl');
+        delete from ops.dash_cube c where c.project_id = p_project_id and c.metric not in ('m', 'h', 'rp', 'st', 'fl', 'fu');
         perform ops.dash_cube_add_episodes(format('select e.*, 1 as sign from ops.dash_episodes e where e.project_id = %s', p_project_id));
     end if;
 end
@@ -468,6 +597,18 @@ language sql stable as $$
     order by 2 desc, 1
 $$;
 
+create or replace function ops.dash_cube_funnel(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint)
+returns table (stage_key text, stage text, conversations bigint, conversion_pct double precision, overall_pct double precision)
+language sql stable as $$
+    with c as (select c.key::int as reach, sum(c.n) as n from ops.dash_cube c
+               where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric = 'fu'
+                 and c.day between p_from and p_to and c.bucket < p_from - date '2000-01-01'
+               group by 1)
+    select * from ops.dash_funnel_rows(p_project_id,
+        (select coalesce(jsonb_object_agg(k, (select coalesce(sum(c.n), 0) from c where c.reach >= k)), '{}')
+         from ops.dash_funnels f, generate_series(1, jsonb_array_length(f.stages)) k where f.project_id = p_project_id))
+$$;
+
 create or replace function ops.dash_cube_channels(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint,
     p_account_id bigint, p_channel text)
 returns table (channel text, opened bigint, resolved bigint, messages_in bigint, messages_out bigint,
@@ -504,7 +645,7 @@ $$;
 
 -- ── The tiles (TilesApi and the insights call ops.dash_tile_<key>) ─────────────────────────────────────────────────
 -- The cube when the filters a tile applies name at most one dimension;
--- else, and for the tiles that read the present (backlog, number health) or per-conversation stages (funnel), the facts.
+-- else, and for the tiles that read the present (backlog, number health), the facts.
 
 create or replace function ops.dash_tile_conversations(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
@@ -750,8 +891,18 @@ $$;
 create or replace function ops.dash_tile_funnel(p_project_id bigint, p_from date, p_to date, p_account_id bigint,
     p_channel text, p_queue_id bigint, p_user_id bigint, p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint)
 returns table (stage_key text, stage text, conversations bigint, conversion_pct double precision, overall_pct double precision)
-language sql stable set jit = off as $$
-    select * from ops.dash_facts_funnel(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
+language plpgsql stable set jit = off as $$
+declare
+    v record;
+begin
+    select * into v from ops.dash_dim(p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    -- the cube holds the counts of the funnel's counted revision only
+    if v.dim is null or not exists (select 1 from ops.dash_funnels f where f.project_id = p_project_id and f.revision = f.counted_revision) then
+        return query select * from ops.dash_facts_funnel(p_project_id, p_from, p_to, p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id);
+    else
+        return query execute 'select * from ops.dash_cube_funnel($1, $2, $3, $4, $5)' using p_project_id, p_from, p_to, v.dim, v.val;
+    end if;
+end
 $$;
 
 create or replace function ops.dash_tile_channels(p_project_id bigint, p_from date, p_to date, p_account_id bigint,

@@ -123,6 +123,7 @@ public sealed class DashboardHistory(WorkerDatabase db)
             e.campaign_id, e.handoff_reason, e.handoff_source, e.messages_in, e.messages_out, e.person_messages, e.window_expiries))::text
         from ops.dash_episodes e where project_id = @ProjectId
         union all select 'c ' || (c.*)::text from ops.dash_cube c where project_id = @ProjectId and (n, total) <> (0, 0)
+        union all select 'r ' || (r.*)::text from ops.dash_funnel_reaches r where project_id = @ProjectId
         order by 1
         """, new { db.ProjectId });
 
@@ -133,7 +134,7 @@ public sealed class DashboardHistory(WorkerDatabase db)
     public async Task<List<string>> CubeDifferencesAsync(DateOnly from, DateOnly to, params string[] filters)
     {
         string[] tiles = ["conversations", "messages", "messages_by_hour", "first_response", "resolution", "response_times", "sla",
-            "window_expiries", "delivery", "failures", "agents", "containment", "handoff_reasons", "channels"];
+            "window_expiries", "delivery", "failures", "agents", "containment", "handoff_reasons", "channels", "funnel"];
         var differences = new List<string>();
         foreach (var tile in tiles)
             foreach (var filter in (string[])["null, null, null, null, null, null, null", .. filters])
@@ -147,6 +148,27 @@ public sealed class DashboardHistory(WorkerDatabase db)
             }
         return differences;
     }
+
+    /// <summary>The funnel from the facts with every reach computed from the stages' facts (as while a funnel's revision
+    /// is not counted yet), rows as text, for comparing with the reaches kept.</summary>
+    public async Task<string[]> FunnelRecomputedAsync(DateOnly from, DateOnly to, string filter = NoFilter)
+    {
+        await using var connection = new NpgsqlConnection(db.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("update ops.dash_funnels set counted_revision = -1 where project_id = @ProjectId", new { db.ProjectId }, transaction);
+        var rows = await connection.QueryAsync<string>($"select x::text from ops.dash_facts_funnel(@ProjectId, @from::date, @to::date, {filter}) x",
+            new { db.ProjectId, from = from.ToDateTime(TimeOnly.MinValue), to = to.ToDateTime(TimeOnly.MinValue) }, transaction);
+        await transaction.RollbackAsync();
+        return [.. rows];
+    }
+
+    /// <summary>The funnel as the tile gives it (from the cube with no filter or one), rows as text.</summary>
+    public async Task<string[]> FunnelAsync(DateOnly from, DateOnly to, string filter = NoFilter) =>
+        [.. await db.QueryAsync<string>($"select x::text from ops.dash_tile_funnel(@ProjectId, @from::date, @to::date, {filter}) x",
+            new { db.ProjectId, from = from.ToDateTime(TimeOnly.MinValue), to = to.ToDateTime(TimeOnly.MinValue) })];
+
+    public const string NoFilter = "null, null, null, null, null, null, null";
 }
 
 public static class DashboardHistoryExtensions

@@ -146,7 +146,7 @@ begin
         with e as (select * from (%s) s),
         facts as (
             select e.project_id, e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id,
-                   f.metric, f.key, (f.at at time zone p.time_zone)::date as day, f.value, e.sign
+                   g.metric, f.key, g.day, f.value, e.sign
             from e
             join core.projects p on p.id = e.project_id
             left join core.queues q on q.id = e.queue_id
@@ -181,6 +181,12 @@ begin
                           where e.customer_at is not null and e.first_response_at is not null
                             and e.first_response_business_seconds <= coalesce(q.sla_first_response_seconds, 3600)
             ) f(metric, key, at, value)
+            -- the histograms read over whole periods (an agent's, a channel's) are kept per month too: a 90-day read
+            -- sums two month rows and the days around them per bucket, not 90 day rows (ops.dash_cube_rows)
+            cross join lateral (select f.metric, (f.at at time zone p.time_zone)::date
+                                union all
+                                select f.metric || '.m', date_trunc('month', f.at at time zone p.time_zone)::date
+                                where f.metric in ('frp', 'frc', 'rsc')) g(metric, day)
             where $1 is null or f.metric = $1),
         moved as (
             select project_id, account_id, channel, queue_id, user_ids, campaign_id, flow_id, ai_agent_id, metric, key, day, value,
@@ -544,6 +550,37 @@ $$;
 
 -- The slice is the filter other than the agent's; p_user_id narrows the rows to that person (handled, replies and
 -- first responses keyed by the person give their own figures).
+-- The first whole month of a period starting p_from (its first day), and the end of the last one of a period ending p_to
+-- (the first day after it): the months in [lo, hi) are whole.
+create or replace function ops.dash_month_lo(p_from date) returns date
+language sql immutable as $$
+    select case when extract(day from p_from) = 1 then p_from else (date_trunc('month', p_from::timestamp) + interval '1 month')::date end
+$$;
+create or replace function ops.dash_month_hi(p_to date) returns date
+language sql immutable as $$
+    select date_trunc('month', (p_to + 1)::timestamp)::date
+$$;
+
+-- A period's rows of some metrics in a slice, the metric's month rows (metric.m, day = the month's first day) for the
+-- whole months inside the period and its day rows for the days around them: the same sums as the day rows alone.
+create or replace function ops.dash_cube_rows(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint, p_metrics text[])
+returns table (metric text, key text, bucket int, n bigint, total bigint)
+language sql stable as $$
+    -- whole months: [lo, hi); the bounds are expressions of the arguments, so each branch is one index range
+    select c.metric, c.key, c.bucket, c.n, c.total from ops.dash_cube c
+    where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric = any(p_metrics) and c.day >= p_from
+      and c.day < case when ops.dash_month_lo(p_from) < ops.dash_month_hi(p_to) then ops.dash_month_lo(p_from) else p_to + 1 end
+    union all
+    select c.metric, c.key, c.bucket, c.n, c.total from ops.dash_cube c
+    where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric = any(p_metrics)
+      and ops.dash_month_lo(p_from) < ops.dash_month_hi(p_to) and c.day >= ops.dash_month_hi(p_to) and c.day <= p_to
+    union all
+    select left(c.metric, -2), c.key, c.bucket, c.n, c.total from ops.dash_cube c
+    where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val
+      and c.metric = any(array(select x || '.m' from unnest(p_metrics) x))
+      and c.day >= ops.dash_month_lo(p_from) and c.day < ops.dash_month_hi(p_to)
+$$;
+
 create or replace function ops.dash_cube_agents(p_project_id bigint, p_from date, p_to date, p_dim smallint, p_val bigint, p_user_id bigint)
 returns table (user_id bigint, agent text, handled bigint, replies bigint, median_first_response_seconds double precision,
                online_seconds bigint, away_seconds bigint)
@@ -554,9 +591,9 @@ language sql stable as $$
             and (p_user_id is null or c.key = p_user_id::text)
           group by 1, 2),
     fr as (select b.uid, ops.dash_pct(array_agg(b.n order by b.bucket), array_agg(b.t order by b.bucket), 0.5) as m
-           from (select c.key::bigint as uid, c.bucket, sum(c.n)::bigint as n, sum(c.total)::bigint as t from ops.dash_cube c
-                 where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric = 'frp'
-                   and c.day between p_from and p_to and (p_user_id is null or c.key = p_user_id::text)
+           from (select c.key::bigint as uid, c.bucket, sum(c.n)::bigint as n, sum(c.total)::bigint as t
+                 from ops.dash_cube_rows(p_project_id, p_from, p_to, p_dim, p_val, array['frp']) c
+                 where p_user_id is null or c.key = p_user_id::text
                  group by 1, 2 having sum(c.n) > 0) b
            group by 1),
     pr as (select x.* from s, ops.dash_presence_seconds(p_project_id, s.from_ts, s.to_ts) x)
@@ -622,9 +659,8 @@ language sql stable as $$
             and c.day between p_from and p_to
           group by 1, 2),
     h as (select b.metric, b.channel, ops.dash_pct(array_agg(b.n order by b.bucket), array_agg(b.t order by b.bucket), 0.5) as m
-          from (select c.metric, c.key as channel, c.bucket, sum(c.n)::bigint as n, sum(c.total)::bigint as t from ops.dash_cube c
-                where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric in ('frc', 'rsc')
-                  and c.day between p_from and p_to
+          from (select c.metric, c.key as channel, c.bucket, sum(c.n)::bigint as n, sum(c.total)::bigint as t
+                from ops.dash_cube_rows(p_project_id, p_from, p_to, p_dim, p_val, array['frc', 'rsc']) c
                 group by 1, 2, 3 having sum(c.n) > 0) b
           group by 1, 2),
     -- delivered: statuses filter by account only

@@ -1,0 +1,55 @@
+using MultichannelMessages.Worker.Tests.Support;
+
+namespace MultichannelMessages.Worker.Tests.Dashboards;
+
+/// <summary>
+/// The histograms read over whole periods (an agent's median first response, each channel's medians) come from month
+/// rows for the whole months inside a period and day rows around them (ops.dash_cube_rows): the same figures as the
+/// facts for periods with no whole month, one, two, and one exactly.
+/// </summary>
+public sealed class DashboardCubeMonthTests
+{
+    private static DateTimeOffset At(DateOnly day, int hour, int minute = 0) => new(day.ToDateTime(new TimeOnly(hour, minute)), TimeSpan.Zero);
+
+    [Fact]
+    public async Task Periods_with_whole_months_read_the_month_rows_and_give_the_facts_figures()
+    {
+        var db = await WorkerDatabase.CreateAsync("dashmonths");
+        await db.ExecuteAsync("update core.projects set time_zone = 'UTC', business_hours = null where id = @ProjectId", new { db.ProjectId });
+        var h = new DashboardHistory(db);
+        var (wa, ms) = (await h.AccountAsync("whatsapp"), await h.AccountAsync("messenger"));
+        var (u1, u2) = (await h.UserAsync("m1@dash.local"), await h.UserAsync("m2@dash.local"));
+        // A conversation every 4 days from 20 Feb to 10 Apr, on either channel, answered by either person after a delay
+        // that grows with the day (so each month's median differs), resolved an hour later.
+        var day = new DateOnly(2026, 2, 20);
+        for (var i = 0; day <= new DateOnly(2026, 4, 10); i++, day = day.AddDays(4))
+        {
+            var c = await h.ConversationAsync(i % 3 == 0 ? ms : wa, null, At(day, 9));
+            await h.InAsync(c, At(day, 9));
+            await h.OutAsync(c, At(day, 9, 1 + i * 2), userId: i % 2 == 0 ? u1 : u2);
+            await h.ResolveAsync(c, At(day, 10 + i % 5), i % 2 == 0 ? u1 : u2);
+        }
+        await h.RollAsync();
+        Assert.True(await db.ScalarAsync<long>("select count(*) from ops.dash_cube where project_id = @ProjectId and metric in ('frp.m', 'frc.m', 'rsc.m') and n > 0",
+            new { db.ProjectId }) > 0);
+
+        string[] filters = [$"{wa}, null, null, null, null, null, null", "null, 'messenger', null, null, null, null, null",
+            $"null, null, null, {u1}, null, null, null"];
+        (DateOnly From, DateOnly To)[] periods = [
+            (new(2026, 2, 25), new(2026, 4, 3)),   // March whole, days around it
+            (new(2026, 3, 1), new(2026, 3, 31)),   // March exactly
+            (new(2026, 2, 1), new(2026, 4, 30)),   // three whole months
+            (new(2026, 2, 28), new(2026, 3, 30)),  // no whole month
+            (new(2026, 3, 2), new(2026, 4, 1)),    // none either, across two months
+        ];
+        foreach (var (from, to) in periods)
+            Assert.Empty(await h.CubeDifferencesAsync(from, to, filters));
+
+        // The month rows are what those periods read: a wrong March row shows in a period holding March, and not in one
+        // that only crosses it.
+        await db.ExecuteAsync("update ops.dash_cube set total = total + 1000 * n where project_id = @ProjectId and metric = 'frp.m' and day = '2026-03-01'",
+            new { db.ProjectId });
+        Assert.NotEmpty(await h.CubeDifferencesAsync(periods[0].From, periods[0].To));
+        Assert.Empty(await h.CubeDifferencesAsync(periods[3].From, periods[3].To));
+    }
+}

@@ -214,6 +214,7 @@ begin
     if exists (select 1 from ops.dash_funnel_dirty) or exists (select 1 from ops.dash_funnels where revision <> counted_revision) then
         v_funnel := ops.dash_funnel_catch_up();
     end if;
+    perform ops.dash_cube_pcts_catch_up();
     -- Live dashboards: every console of a project whose figures moved refetches its tiles (one row per project and
     -- pass, so at most one a second; the NOTIFY it sends wakes this loop once more, to find nothing).
     perform ops.emit_changes(array_agg(x.project_id order by x.project_id), 'dashboards_updated', array_agg(null::bigint))

@@ -193,16 +193,44 @@ begin
                    sum(sign) as n
             from facts
             group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
-            having sum(sign) <> 0)
-        insert into ops.dash_cube as c (project_id, dim, val, metric, day, key, bucket, n, total)
-        select m.project_id, d.dim, d.val, m.metric, m.day, m.key, coalesce(ops.dash_bucket(m.value), 0), sum(m.n),
-               coalesce(sum(m.n * m.value), 0)
-        from moved m
-        cross join lateral ops.dash_slices(m.account_id, m.channel, m.queue_id, m.user_ids, m.campaign_id, m.flow_id, m.ai_agent_id) d
-        group by 1, 2, 3, 4, 5, 6, 7
-        on conflict (project_id, dim, val, metric, day, key, bucket) do update set n = c.n + excluded.n, total = c.total + excluded.total
+            having sum(sign) <> 0),
+        spread as (
+            select m.project_id, d.dim, d.val, m.metric, m.day, m.key, coalesce(ops.dash_bucket(m.value), 0) as bucket, sum(m.n) as n,
+                   coalesce(sum(m.n * m.value), 0) as total
+            from moved m
+            cross join lateral ops.dash_slices(m.account_id, m.channel, m.queue_id, m.user_ids, m.campaign_id, m.flow_id, m.ai_agent_id) d
+            group by 1, 2, 3, 4, 5, 6, 7),
+        added as (
+            insert into ops.dash_cube as c (project_id, dim, val, metric, day, key, bucket, n, total)
+            select * from spread
+            on conflict (project_id, dim, val, metric, day, key, bucket) do update set n = c.n + excluded.n, total = c.total + excluded.total),
+        -- the day medians and p90s these histograms had are no longer theirs: recomputed once the day is over
+        -- (ops.dash_cube_pcts_catch_up)
+        moved_days as (select distinct project_id, dim, val, metric, day from spread where metric in ('frb', 'rsb')),
+        stale as (delete from ops.dash_cube_pcts x using moved_days k
+                  where (x.project_id, x.dim, x.val, x.metric, x.day) = (k.project_id, k.dim, k.val, k.metric, k.day))
+        insert into ops.dash_cube_pcts_dirty (project_id, dim, val, metric, day)
+        select * from moved_days
+        on conflict do nothing
         $q$, p_source) using p_metric;
 end
+$$;
+
+-- The day medians and p90s of the response-time histograms (ops.dash_cube_pcts), for the days that are over and
+-- whose histograms moved: a 90-day response-times series reads 180 kept figures, not ~31 k histogram entries.
+create or replace function ops.dash_cube_pcts_catch_up() returns void
+language sql as $$
+    with due as (
+        delete from ops.dash_cube_pcts_dirty d using core.projects p
+        where p.id = d.project_id and d.day < (now() at time zone p.time_zone)::date
+        returning d.*)
+    insert into ops.dash_cube_pcts (project_id, dim, val, metric, day, p50, p90)
+    select d.project_id, d.dim, d.val, d.metric, d.day, ops.dash_pct(h.n, h.t, 0.5), ops.dash_pct(h.n, h.t, 0.9)
+    from due d
+    cross join lateral (select array_agg(c.n order by c.bucket) as n, array_agg(c.total order by c.bucket) as t from ops.dash_cube c
+                        where (c.project_id, c.dim, c.val, c.metric, c.day) = (d.project_id, d.dim, d.val, d.metric, d.day) and c.n > 0) h
+    where h.n is not null
+    on conflict (project_id, dim, val, metric, day) do update set p50 = excluded.p50, p90 = excluded.p90
 $$;
 
 -- The funnel's counts (metric 'fu'): each episode of a conversation with a reach, in each slice, keyed by the reach and
@@ -342,6 +370,8 @@ begin
     end if;
     if 'episodes' = any(p_parts) then
         delete from ops.dash_cube c where c.project_id = p_project_id and c.metric not in ('m', 'h', 'rp', 'st', 'fl', 'fu');
+        -- their day figures too: counted again below, they are marked and recomputed by the next pass
+        delete from ops.dash_cube_pcts x where x.project_id = p_project_id;
         perform ops.dash_cube_add_episodes(format('select e.*, 1 as sign from ops.dash_episodes e where e.project_id = %s', p_project_id));
     end if;
 end
@@ -452,16 +482,23 @@ create or replace function ops.dash_cube_response_times(p_project_id bigint, p_f
 returns table (day text, first_response_median double precision, first_response_p90 double precision,
                resolution_median double precision, resolution_p90 double precision)
 language sql stable as $$
-    with h as (select c.day, c.metric, array_agg(c.n order by c.bucket) as n, array_agg(c.total order by c.bucket) as t
-               from ops.dash_cube c
-               where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric in ('frb', 'rsb')
-                 and c.day between p_from and p_to and c.n > 0
-               group by 1, 2)
-    select to_char(g.d, 'YYYY-MM-DD'), ops.dash_pct(f.n, f.t, 0.5), ops.dash_pct(f.n, f.t, 0.9),
-           ops.dash_pct(r.n, r.t, 0.5), ops.dash_pct(r.n, r.t, 0.9)
+    -- the days that are over: their kept figures; the others (today, a day whose histogram just moved): the histograms
+    with kept as (select x.day, x.metric, x.p50, x.p90 from ops.dash_cube_pcts x
+                  where x.project_id = p_project_id and x.dim = p_dim and x.val = p_val and x.metric in ('frb', 'rsb')
+                    and x.day between p_from and p_to),
+    missing as (select g.d::date as day, m.metric from generate_series(p_from, p_to, interval '1 day') g(d), unnest(array['frb', 'rsb']) m(metric)
+                where not exists (select 1 from kept k where k.day = g.d::date and k.metric = m.metric)),
+    h as (select x.day, x.metric, ops.dash_pct(b.n, b.t, 0.5) as p50, ops.dash_pct(b.n, b.t, 0.9) as p90
+          from missing x
+          cross join lateral (select array_agg(c.n order by c.bucket) as n, array_agg(c.total order by c.bucket) as t from ops.dash_cube c
+                              where c.project_id = p_project_id and c.dim = p_dim and c.val = p_val and c.metric = x.metric
+                                and c.day = x.day and c.n > 0) b
+          where b.n is not null),
+    f as (select * from kept union all select * from h)
+    select to_char(g.d, 'YYYY-MM-DD'), fr.p50, fr.p90, rs.p50, rs.p90
     from generate_series(p_from, p_to, interval '1 day') g(d)
-    left join h f on f.day = g.d::date and f.metric = 'frb'
-    left join h r on r.day = g.d::date and r.metric = 'rsb'
+    left join f fr on fr.day = g.d::date and fr.metric = 'frb'
+    left join f rs on rs.day = g.d::date and rs.metric = 'rsb'
     order by g.d
 $$;
 

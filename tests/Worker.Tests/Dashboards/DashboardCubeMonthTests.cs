@@ -52,4 +52,44 @@ public sealed class DashboardCubeMonthTests
         Assert.NotEmpty(await h.CubeDifferencesAsync(periods[0].From, periods[0].To));
         Assert.Empty(await h.CubeDifferencesAsync(periods[3].From, periods[3].To));
     }
+
+    [Fact]
+    public async Task A_day_that_is_over_keeps_its_medians_today_is_computed_and_a_late_change_recomputes_the_day()
+    {
+        var db = await WorkerDatabase.CreateAsync("dashdaypcts");
+        await db.ExecuteAsync("update core.projects set time_zone = 'UTC', business_hours = null where id = @ProjectId", new { db.ProjectId });
+        var h = new DashboardHistory(db);
+        var wa = await h.AccountAsync("whatsapp");
+        var u = await h.UserAsync("d1@dash.local");
+        var day = new DateOnly(2026, 3, 2);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var now = new DateTimeOffset(today.ToDateTime(new TimeOnly(0, 10, 30)), TimeSpan.Zero); // today's, whatever the hour
+        var a = await h.ConversationAsync(wa, null, At(day, 9));
+        await h.InAsync(a, At(day, 9));
+        await h.OutAsync(a, At(day, 9, 10), userId: u);           // 600 s
+        var b = await h.ConversationAsync(wa, null, now.AddMinutes(-10));
+        await h.InAsync(b, now.AddMinutes(-10));
+        await h.OutAsync(b, now.AddMinutes(-8), userId: u);       // 120 s, today
+        await h.RollAsync();
+
+        const string Kept = "select p50 from ops.dash_cube_pcts where project_id = @ProjectId and dim = 0 and metric = 'frb' and day = @d";
+        Assert.Equal([600.0], await db.QueryAsync<double>(Kept, new { db.ProjectId, d = day.ToDateTime(TimeOnly.MinValue) }));
+        Assert.Empty(await db.QueryAsync<double>(Kept, new { db.ProjectId, d = today.ToDateTime(TimeOnly.MinValue) }));
+        var series = await h.TileAsync("response_times", day, today);
+        Assert.StartsWith("2026-03-02|600|600|", series[0]);
+        Assert.StartsWith($"{today:yyyy-MM-dd}|120|120|", series[^1]);
+        Assert.Empty(await h.CubeDifferencesAsync(day, today));
+
+        // A late first response on the day that is over: its figures are computed again by the pass.
+        var c = await h.ConversationAsync(wa, null, At(day, 11));
+        await h.InAsync(c, At(day, 11));
+        await h.OutAsync(c, At(day, 11, 30), userId: u);          // 1800 s
+        await h.RollAsync();
+        Assert.Equal([1200.0], await db.QueryAsync<double>(Kept, new { db.ProjectId, d = day.ToDateTime(TimeOnly.MinValue) }));
+        Assert.Empty(await h.CubeDifferencesAsync(day, today));
+
+        // What the tile reads for that day is the kept figure: a wrong one shows.
+        await db.ExecuteAsync("update ops.dash_cube_pcts set p50 = 999 where project_id = @ProjectId and dim = 0 and metric = 'frb'", new { db.ProjectId });
+        Assert.StartsWith("2026-03-02|999|", (await h.TileAsync("response_times", day, day))[0]);
+    }
 }

@@ -21,6 +21,47 @@ language sql stable as $$
     end
 $$;
 
+-- The last instant at which [p_from, instant) holds at most p_seconds of business hours (core.business_seconds): past
+-- it, an unanswered episode is over its target. Read the hours of the day p_from is in, then each next day, until
+-- the seconds are spent; 'infinity' when the hours have no opening in a week.
+create or replace function core.business_due(p_hours jsonb, p_tz text, p_from timestamptz, p_seconds int) returns timestamptz
+language plpgsql stable as $$
+declare
+    v_left double precision := p_seconds;
+    v_day timestamp := (p_from at time zone p_tz)::date::timestamp;
+    v_open timestamptz;
+    v_close timestamptz;
+    v_range jsonb;
+begin
+    if p_from is null or p_seconds is null then return null; end if;
+    if p_hours is null then return p_from + make_interval(secs => p_seconds); end if;
+    for i in 0 .. 7 * 53 loop
+        for v_range in select r from jsonb_array_elements(
+                p_hours -> (array['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'])[extract(dow from v_day)::int + 1]) r
+                order by r ->> 0 loop
+            v_open := greatest(p_from, (v_day + (v_range ->> 0)::time) at time zone p_tz);
+            v_close := (v_day + (v_range ->> 1)::time) at time zone p_tz;
+            continue when v_close <= v_open;
+            -- strictly less: spent exactly at a close, the target is only passed once the next opening starts
+            if v_left < extract(epoch from v_close - v_open) then return v_open + make_interval(secs => v_left); end if;
+            v_left := v_left - extract(epoch from v_close - v_open);
+        end loop;
+        exit when i >= 7 and v_left = p_seconds;  -- a week without an opening: never
+        v_day := v_day + interval '1 day';
+    end loop;
+    return 'infinity';
+end
+$$;
+
+-- Whether an unanswered episode is past its queue's target now: its due instant, or before the first pass after the
+-- upgrade that keeps them (ops.dash_sla_due_catch_up), the business seconds since the customer wrote.
+create or replace function ops.dash_sla_breached(p_due_at timestamptz, p_hours jsonb, p_tz text, p_customer_at timestamptz,
+                                                 p_target int) returns boolean
+language sql stable as $$
+    select case when p_due_at is not null then p_due_at < now()
+                else core.business_seconds(p_hours, p_tz, p_customer_at, now()) > coalesce(p_target, 3600) end
+$$;
+
 -- Who wrote a message, as the dashboards count it: customer, ai, bot, campaign, or person (an agent in the console,
 -- or the business's phone app: an echo).
 create or replace function ops.dash_sender_kind(p_direction text, p_ai_agent_id bigint, p_flow_id bigint, p_client_id text) returns text
@@ -215,6 +256,7 @@ begin
         v_funnel := ops.dash_funnel_catch_up();
     end if;
     perform ops.dash_cube_pcts_catch_up();
+    if exists (select 1 from ops.dash_sla_due_pending) then perform ops.dash_sla_due_catch_up(); end if;
     -- Live dashboards: every console of a project whose figures moved refetches its tiles (one row per project and
     -- pass, so at most one a second; the NOTIFY it sends wakes this loop once more, to find nothing).
     perform ops.emit_changes(array_agg(x.project_id order by x.project_id), 'dashboards_updated', array_agg(null::bigint))

@@ -35,7 +35,7 @@ begin
         customer_at, first_response_at, first_response_kind, first_response_user_id, first_response_seconds,
         first_response_business_seconds, resolved_at, resolved_by_user_id, resolution_seconds, resolution_business_seconds,
         user_ids, ai_agent_id, flow_id, campaign_id, handoff_reason, handoff_source, messages_in, messages_out, person_messages,
-        window_expiries)
+        window_expiries, sla_due_at)
     with timeline as (
         select a.conversation_id, a.seq_base, m.created_at as at, 0 as ord, m.id, 'message' as kind, m.direction,
                ops.dash_sender_kind(m.direction, m.sent_by_ai_agent_id, m.sent_by_flow_id, m.client_message_id) as sender,
@@ -108,10 +108,14 @@ begin
            extract(epoch from e.resolved_at - e.opened_at)::int,
            core.business_seconds(p.business_hours, p.time_zone, e.opened_at, e.resolved_at),
            e.user_ids, e.ai_agent_id, e.flow_id, e.campaign_id, h.reason, h.source,
-           e.messages_in, e.messages_out, e.person_messages, e.window_expiries
+           e.messages_in, e.messages_out, e.person_messages, e.window_expiries,
+           -- unanswered: when it passes its queue's target (the SLA tile compares it with now)
+           case when e.customer_at is not null and e.first_response_at is null
+                then core.business_due(p.business_hours, p.time_zone, e.customer_at, coalesce(sq.sla_first_response_seconds, 3600)) end
     from episodes e
     join chat.conversations c on c.id = e.conversation_id
     join core.projects p on p.id = c.project_id
+    left join core.queues sq on sq.id = coalesce(e.resolved_queue_id, c.queue_id)
     left join lateral (select l.reason, l.source from ops.handoff_log l
                        where l.conversation_id = e.conversation_id and l.created_at >= e.opened_at
                          and (e.resolved_at is null or l.created_at <= e.resolved_at)

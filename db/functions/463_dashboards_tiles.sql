@@ -181,7 +181,7 @@ language sql stable set jit = off as $$
     with x as (
         select e.queue_id, coalesce(q.sla_first_response_seconds, 3600) as target, e.first_response_business_seconds as frs,
                e.first_response_at is null
-                   and core.business_seconds(p.business_hours, p.time_zone, e.customer_at, now()) > coalesce(q.sla_first_response_seconds, 3600)
+                   and ops.dash_sla_breached(e.sla_due_at, p.business_hours, p.time_zone, e.customer_at, q.sla_first_response_seconds)
                    as breached_unanswered
         from ops.dash_span(p_project_id, p_from, p_to) s
         join core.projects p on p.id = p_project_id

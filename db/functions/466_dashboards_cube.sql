@@ -390,6 +390,34 @@ begin
 end
 $$;
 
+-- The unanswered episodes' due instants (ops.dash_episodes.sla_due_at) of a project, or of one of its queues (a target
+-- changed), with the business hours and targets as they are now.
+create or replace function ops.dash_sla_due_recount(p_project_id bigint, p_queue_id bigint) returns void
+language sql as $$
+    update ops.dash_episodes e
+    set sla_due_at = core.business_due(p.business_hours, p.time_zone, e.customer_at, coalesce(q.sla_first_response_seconds, 3600))
+    from core.projects p
+    left join core.queues q on q.id = p_queue_id
+    where p.id = p_project_id and e.project_id = p_project_id and e.customer_at is not null and e.first_response_at is null
+      and (p_queue_id is null or e.queue_id = p_queue_id)
+      and (p_queue_id is not null or e.sla_due_at is null)
+$$;
+
+-- Projects upgraded with unanswered episodes from before their due instants were kept: given theirs once.
+create or replace function ops.dash_sla_due_catch_up() returns void
+language plpgsql as $$
+declare
+    v_project_id bigint;
+begin
+    for v_project_id in select project_id from ops.dash_sla_due_pending order by project_id loop
+        -- every queue's own target: the episodes by queue, then those without one
+        perform ops.dash_sla_due_recount(v_project_id, q.id) from core.queues q where q.project_id = v_project_id;
+        perform ops.dash_sla_due_recount(v_project_id, null);
+        delete from ops.dash_sla_due_pending where project_id = v_project_id;
+    end loop;
+end
+$$;
+
 -- A queue's SLA target changed: its within-target counts are recounted from the episode facts with the new target.
 create or replace function ops.dash_cube_recount_sla(p_queue_id bigint) returns void
 language plpgsql as $$
@@ -399,6 +427,7 @@ begin
     perform pg_advisory_xact_lock(hashtext('ops.dash_episodes'));
     select project_id into v_project_id from core.queues where id = p_queue_id;
     delete from ops.dash_cube c where c.project_id = v_project_id and c.metric = 'si' and c.key = p_queue_id::text;
+    perform ops.dash_sla_due_recount(v_project_id, p_queue_id);
     perform ops.dash_cube_add_episodes(
         format('select e.*, 1 as sign from ops.dash_episodes e where e.project_id = %s and e.queue_id = %s', v_project_id, p_queue_id), 'si');
 end
@@ -523,7 +552,7 @@ language sql stable as $$
           left join core.queues q on q.id = e.queue_id
           where ops.dash_filter_match(e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id,
                                   p_account_id, p_channel, p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id)
-            and core.business_seconds(p.business_hours, p.time_zone, e.customer_at, now()) > coalesce(q.sla_first_response_seconds, 3600)
+            and ops.dash_sla_breached(e.sla_due_at, p.business_hours, p.time_zone, e.customer_at, q.sla_first_response_seconds)
           group by 1)
     select c.qid, q.name, coalesce(q.sla_first_response_seconds, 3600), c.sa, c.si,
            100.0 * c.si / nullif(c.sa + coalesce(u.breached, 0), 0)

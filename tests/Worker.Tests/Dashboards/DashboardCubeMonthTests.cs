@@ -93,3 +93,30 @@ public sealed class DashboardCubeMonthTests
         Assert.StartsWith("2026-03-02|999|", (await h.TileAsync("response_times", day, day))[0]);
     }
 }
+
+/// <summary>The instant an unanswered episode passes its target (core.business_due), against core.business_seconds.</summary>
+public sealed class BusinessDueTests
+{
+    [Fact]
+    public async Task The_due_instant_is_the_last_one_with_at_most_the_target_in_business_seconds()
+    {
+        var db = await WorkerDatabase.CreateAsync("dashdue");
+        // Split days, a Saturday morning, Sunday closed, a DST change (29 March in Madrid), targets up to 25 business hours;
+        // 400 whole-second instants, the same on every run.
+        var wrong = await db.QueryAsync<string>("""
+            with h as (select '{"mon":[["09:00","18:00"]],"tue":[["09:00","13:00"],["14:00","18:00"]],"wed":[["09:00","18:00"]],
+                                "thu":[["09:00","18:00"]],"fri":[["09:00","15:00"]],"sat":[["10:00","12:00"]]}'::jsonb as hours),
+            x as (select timestamptz '2026-03-20 00:00+00' + ((hashint4(i) & 2147483647) % (20 * 86400)) * interval '1 second' as f,
+                         (hashint4(i + 100000) & 2147483647) % 90000 as t
+                  from generate_series(1, 400) i),
+            d as (select x.f, x.t, core.business_due(h.hours, 'Europe/Madrid', x.f, x.t) as due, h.hours from x, h)
+            select f || ' + ' || t || ' s -> ' || due from d
+            where not (core.business_seconds(hours, 'Europe/Madrid', f, due) = t
+                       and core.business_seconds(hours, 'Europe/Madrid', f, due + interval '1 second') > t)
+            """);
+        Assert.Empty(wrong);
+        // No opening in the week: never due; no hours: always open.
+        Assert.Equal("infinity", await db.ScalarAsync<string>("select core.business_due('{}', 'UTC', now(), 60)::text"));
+        Assert.True(await db.ScalarAsync<bool>("select core.business_due(null, 'UTC', timestamptz '2026-03-02 10:00+00', 90) = timestamptz '2026-03-02 10:01:30+00'"));
+    }
+}

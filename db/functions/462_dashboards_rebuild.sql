@@ -54,6 +54,7 @@ begin
         insert into dash_ids select m.id from chat.messages m
         where m.id between p_lo and p_hi and (p_project_id is null or m.project_id = p_project_id) and not m.id <@ p_gaps;
         get diagnostics v_n = row_count;
+        perform ops.dash_take_messages();
         perform ops.dash_apply_messages();
     else
         insert into dash_ids select s.id from chat.message_status_events s

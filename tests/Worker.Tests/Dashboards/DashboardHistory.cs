@@ -79,18 +79,23 @@ public sealed class DashboardHistory(WorkerDatabase db)
     /// <summary>Passes of the rollup until nothing is left. Each pass first waits for the rollup's lock: a running Worker's
     /// own pass holds it, and ops.dash_roll alone would then return 0 before that pass has committed what it took (the
     /// cause of a CI flake: the insights were read before the rollup they depend on). The lock is re-entrant in one
-    /// session, so the pass inside takes it too.</summary>
-    public async Task RollAsync()
+    /// session, so the pass inside takes it too. Returns how many passes added messages to kept episodes
+    /// (ops.dash_append_episodes ran: counted by the transaction's own function statistics).</summary>
+    public async Task<int> RollAsync()
     {
         await using var connection = new NpgsqlConnection(db.ConnectionString);
         await connection.OpenAsync();
+        var appending = 0;
         while (true)
         {
             await using var tx = await connection.BeginTransactionAsync();
-            await connection.ExecuteAsync("select pg_advisory_xact_lock(hashtext('ops.dash_roll'))", transaction: tx);
+            await connection.ExecuteAsync("select pg_advisory_xact_lock(hashtext('ops.dash_roll')); set local track_functions = 'pl'", transaction: tx);
             var done = await connection.ExecuteScalarAsync<int>("select ops.dash_roll(1000)", transaction: tx);
+            appending += await connection.ExecuteScalarAsync<int>("""
+                select count(*) from pg_stat_xact_user_functions where schemaname = 'ops' and funcname = 'dash_append_episodes'
+                """, transaction: tx);
             await tx.CommitAsync();
-            if (done == 0) return;
+            if (done == 0) return appending;
         }
     }
 
@@ -120,7 +125,8 @@ public sealed class DashboardHistory(WorkerDatabase db)
         union all select 'e ' || (row(e.conversation_id, e.seq, e.account_id, e.channel, e.queue_id, e.opened_at, e.reopened, e.customer_at,
             e.first_response_at, e.first_response_kind, e.first_response_user_id, e.first_response_seconds, e.first_response_business_seconds,
             e.resolved_at, e.resolved_by_user_id, e.resolution_seconds, e.resolution_business_seconds, e.user_ids, e.ai_agent_id, e.flow_id,
-            e.campaign_id, e.handoff_reason, e.handoff_source, e.messages_in, e.messages_out, e.person_messages, e.window_expiries))::text
+            e.campaign_id, e.handoff_reason, e.handoff_source, e.messages_in, e.messages_out, e.person_messages, e.window_expiries,
+            e.sla_due_at, e.last_at, e.open_expiry_at))::text
         from ops.dash_episodes e where project_id = @ProjectId
         union all select 'c ' || (c.*)::text from ops.dash_cube c where project_id = @ProjectId and (n, total) <> (0, 0)
         union all select 'r ' || (r.*)::text from ops.dash_funnel_reaches r where project_id = @ProjectId

@@ -24,34 +24,35 @@ begin
     if coalesce(cardinality(p_conversation_ids), 0) = 0 then return 0; end if;
     perform pg_advisory_xact_lock(hashtext('ops.dash_episodes'));
     perform set_config('client_min_messages', 'warning', true);
-    create temp table if not exists dash_anchor (conversation_id bigint primary key, opened_at timestamptz, seq_base int)
-        on commit delete rows;
+    -- seq_base and opened_at: where the recompute starts; the rest (the episode found, and the first instants the pass
+    -- took for the conversation) decide whether it can append instead
+    create temp table if not exists dash_anchor (conversation_id bigint primary key, opened_at timestamptz, seq_base int,
+        message_at timestamptz, reshaped_at timestamptz, e_seq int, e_opened_at timestamptz, e_resolved_at timestamptz,
+        e_last_at timestamptz, e_customer_at timestamptz, e_first_response_at timestamptz) on commit delete rows;
     truncate dash_anchor;
     perform ops.dash_temp_tables();
     -- From the last episode, or from the one a message or event the pass took belongs to (one that committed late, with
     -- an instant before the last episode opened), or from the start when it is older than every episode.
     insert into dash_anchor
-    select c.id, case when not p_full then e.opened_at end, case when p_full then 0 else coalesce(e.seq - 1, 0) end
+    select c.id, case when not p_full then e.opened_at end, case when p_full then 0 else coalesce(e.seq - 1, 0) end,
+           f.message_at, f.reshaped_at, e.seq, e.opened_at, e.resolved_at, e.last_at, e.customer_at, e.first_response_at
     from (select distinct unnest(p_conversation_ids) as id) c
-    left join lateral (select least((select min(x.created_at) from dash_appended x where x.conversation_id = c.id and not x.call),
-                                    (select r.first_at from dash_reshaped r where r.conversation_id = c.id)) as first_at
+    left join lateral (select (select min(x.created_at) from dash_appended x where x.conversation_id = c.id and not x.call) as message_at,
+                              (select r.first_at from dash_reshaped r where r.conversation_id = c.id) as reshaped_at
                        where not p_full) f on true
-    left join lateral (select x.opened_at, x.seq from ops.dash_episodes x where x.conversation_id = c.id
-                         and (f.first_at is null or x.opened_at <= f.first_at)
+    left join lateral (select x.opened_at, x.seq, x.resolved_at, x.last_at, x.customer_at, x.first_response_at
+                       from ops.dash_episodes x where x.conversation_id = c.id
+                         and (least(f.message_at, f.reshaped_at) is null or x.opened_at <= least(f.message_at, f.reshaped_at))
                        order by x.seq desc limit 1) e on true;
     create temp table if not exists dash_append (conversation_id bigint primary key, seq int, opened_at timestamptz,
         customer_at timestamptz, first_response_at timestamptz, cube_moved boolean, funnel_moved boolean) on commit delete rows;
     truncate dash_append;
     if not p_full then
+        -- the episode found is the last one here (an earlier one ended with a resolve)
         insert into dash_append
-        select a.conversation_id, e.seq, e.opened_at, e.customer_at, e.first_response_at, true, true
+        select a.conversation_id, a.e_seq, a.e_opened_at, a.e_customer_at, a.e_first_response_at, true, true
         from dash_anchor a
-        -- lateral with a limit: one index probe per conversation, whatever the estimates (temp tables have none)
-        cross join lateral (select x.* from ops.dash_episodes x where x.conversation_id = a.conversation_id and x.seq = a.seq_base + 1
-                            limit 1) e
-        where e.resolved_at is null and e.last_at is not null
-          and not exists (select 1 from dash_reshaped r where r.conversation_id = a.conversation_id)
-          and (select min(x.created_at) from dash_appended x where x.conversation_id = a.conversation_id and not x.call) > e.last_at;
+        where a.e_resolved_at is null and a.e_last_at is not null and a.reshaped_at is null and a.message_at > a.e_last_at;
     end if;
     perform ops.dash_count_episode_days(-1);
     -- the episodes as they were, taken out of the cube below with the new ones put back (what did not move cancels)
@@ -61,7 +62,6 @@ begin
                     and not exists (select 1 from dash_append p where p.conversation_id = a.conversation_id)
                   returning e.*)
     insert into dash_episodes_old select * from gone;
-    insert into dash_episodes_old select e.* from dash_append p join ops.dash_episodes e on e.conversation_id = p.conversation_id and e.seq = p.seq;
 
     insert into ops.dash_episodes (project_id, conversation_id, seq, account_id, channel, queue_id, opened_at, reopened,
         customer_at, first_response_at, first_response_kind, first_response_user_id, first_response_seconds,
@@ -162,24 +162,10 @@ begin
                        order by l.created_at desc, l.id desc limit 1) h on true;
     get diagnostics v_count = row_count;
     if exists (select 1 from dash_append) then
-        v_count := v_count + ops.dash_append_episodes();
         -- An appended episode whose cube facts are the same (most of them: a count grew, the last expiry moved within
-        -- its day) is left out of the cube's and the funnel's moves below, which would cancel anyway.
-        update dash_append p
-        set funnel_moved = (o.account_id, o.channel, o.queue_id, o.user_ids, o.campaign_id, o.flow_id, o.ai_agent_id)
-                           is distinct from (e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id),
-            cube_moved = (o.account_id, o.channel, o.queue_id, o.user_ids, o.campaign_id, o.flow_id, o.ai_agent_id, o.customer_at,
-                          o.first_response_at, o.first_response_seconds, o.first_response_business_seconds, o.first_response_kind,
-                          o.first_response_user_id, o.handoff_source, o.handoff_reason)
-                         is distinct from (e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id,
-                          e.customer_at, e.first_response_at, e.first_response_seconds, e.first_response_business_seconds,
-                          e.first_response_kind, e.first_response_user_id, e.handoff_source, e.handoff_reason)
-                         or array(select (x at time zone pr.time_zone)::date from unnest(o.window_expiries) x order by 1)
-                            is distinct from array(select (x at time zone pr.time_zone)::date from unnest(e.window_expiries) x order by 1)
-        from dash_episodes_old o
-        join ops.dash_episodes e on e.conversation_id = o.conversation_id and e.seq = o.seq
-        join core.projects pr on pr.id = e.project_id
-        where o.conversation_id = p.conversation_id and o.seq = p.seq;
+        -- its day) is left out of the cube's, the funnel's and the day counts' moves below, which would cancel anyway;
+        -- the others' rows as they were are in dash_episodes_old.
+        v_count := v_count + ops.dash_append_episodes();
         insert into ops.dash_episode_days as d (project_id, day, account_id, channel, queue_id, campaign_id, flow_id, ai_agent_id,
                                                 opened, reopened, resolved)
         select e.project_id, (e.opened_at at time zone pr.time_zone)::date, e.account_id, e.channel, e.queue_id, e.campaign_id,
@@ -221,13 +207,16 @@ begin
                                           from a join ops.dash_episodes e on e.conversation_id = a.conversation_id
                                           join ops.dash_funnel_reaches r on r.project_id = e.project_id and r.conversation_id = e.conversation_id');
     end if;
+    -- An appended episode was not resolved, and one whose customer wrote has met replied already: neither can move.
     insert into ops.dash_funnel_dirty (project_id, conversation_id)
     select c.project_id, a.conversation_id
-    from dash_anchor a join chat.conversations c on c.id = a.conversation_id
+    from (select a.* from dash_anchor a
+          where not exists (select 1 from dash_append x where x.conversation_id = a.conversation_id and x.customer_at is not null)
+          offset 0) a
+    join chat.conversations c on c.id = a.conversation_id
     join ops.dash_funnels f on f.project_id = c.project_id
     left join ops.dash_funnel_reaches r on r.project_id = c.project_id and r.conversation_id = a.conversation_id
     where p_full or r.reach is null or f.stages -> r.reach ->> 'kind' = 'replied'
-       -- an appended episode was not resolved
        or f.stages -> r.reach ->> 'kind' = 'resolved' and not exists (select 1 from dash_append x where x.conversation_id = a.conversation_id)
     on conflict (project_id, conversation_id) do update set marked_at = now();
     return v_count;
@@ -282,7 +271,7 @@ begin
         from w group by w.conversation_id, w.seq
     ),
     v as (
-        select k.conversation_id, k.seq, c.project_id, c.account_id, c.channel, c.queue_id, ns.customer_at,
+        select k as kept, k.conversation_id, k.seq, c.project_id, c.account_id, c.channel, c.queue_id, ns.customer_at,
                coalesce(k.first_response_at, ns.fr_at) as first_response_at,
                case when k.first_response_at is null then ns.fr_kind else k.first_response_kind end as first_response_kind,
                case when k.first_response_at is null then ns.fr_user_id else k.first_response_user_id end as first_response_user_id,
@@ -313,18 +302,44 @@ begin
         left join lateral (select l.reason, l.source from ops.handoff_log l
                            where l.conversation_id = k.conversation_id and l.created_at >= k.opened_at
                            order by l.created_at desc, l.id desc limit 1) h on true
+    ),
+    -- what the cube and the funnel read of it moved (the cube counts the expiries per local day)
+    moved as (
+        select v.*,
+               ((v.kept).account_id, (v.kept).channel, (v.kept).queue_id, (v.kept).user_ids, (v.kept).campaign_id, (v.kept).flow_id,
+                (v.kept).ai_agent_id)
+               is distinct from (v.account_id, v.channel, v.queue_id, v.user_ids, v.campaign_id, v.flow_id, v.ai_agent_id) as funnel_moved,
+               ((v.kept).account_id, (v.kept).channel, (v.kept).queue_id, (v.kept).user_ids, (v.kept).campaign_id, (v.kept).flow_id,
+                (v.kept).ai_agent_id, (v.kept).customer_at, (v.kept).first_response_at, (v.kept).first_response_seconds,
+                (v.kept).first_response_business_seconds, (v.kept).first_response_kind, (v.kept).first_response_user_id,
+                (v.kept).handoff_source, (v.kept).handoff_reason)
+               is distinct from (v.account_id, v.channel, v.queue_id, v.user_ids, v.campaign_id, v.flow_id, v.ai_agent_id,
+                v.customer_at, v.first_response_at, v.first_response_seconds, v.first_response_business_seconds,
+                v.first_response_kind, v.first_response_user_id, v.handoff_source, v.handoff_reason)
+               or array(select (x at time zone pr.time_zone)::date from unnest((v.kept).window_expiries) x order by 1)
+                  is distinct from array(select (x at time zone pr.time_zone)::date from unnest(v.window_expiries) x order by 1)
+                   as cube_moved
+        from v join core.projects pr on pr.id = v.project_id
+    ),
+    written as (
+        update ops.dash_episodes e
+        set (project_id, account_id, channel, queue_id, customer_at, first_response_at, first_response_kind, first_response_user_id,
+             first_response_seconds, first_response_business_seconds, user_ids, ai_agent_id, flow_id, campaign_id, handoff_reason,
+             handoff_source, messages_in, messages_out, person_messages, window_expiries, sla_due_at, last_at, open_expiry_at)
+          = (v.project_id, v.account_id, v.channel, v.queue_id, v.customer_at, v.first_response_at, v.first_response_kind,
+             v.first_response_user_id, v.first_response_seconds, v.first_response_business_seconds, v.user_ids, v.ai_agent_id, v.flow_id,
+             v.campaign_id, v.handoff_reason, v.handoff_source, v.messages_in, v.messages_out, v.person_messages, v.window_expiries,
+             v.sla_due_at, v.last_at, v.open_expiry_at)
+        from moved v
+        where e.conversation_id = v.conversation_id and e.seq = v.seq
+        returning v.conversation_id, v.kept, v.funnel_moved, v.cube_moved
+    ),
+    flagged as (
+        update dash_append p set funnel_moved = w.funnel_moved, cube_moved = w.cube_moved
+        from written w where p.conversation_id = w.conversation_id
     )
-    update ops.dash_episodes e
-    set (project_id, account_id, channel, queue_id, customer_at, first_response_at, first_response_kind, first_response_user_id,
-         first_response_seconds, first_response_business_seconds, user_ids, ai_agent_id, flow_id, campaign_id, handoff_reason,
-         handoff_source, messages_in, messages_out, person_messages, window_expiries, sla_due_at, last_at, open_expiry_at)
-      = (v.project_id, v.account_id, v.channel, v.queue_id, v.customer_at, v.first_response_at, v.first_response_kind,
-         v.first_response_user_id, v.first_response_seconds, v.first_response_business_seconds, v.user_ids, v.ai_agent_id, v.flow_id,
-         v.campaign_id, v.handoff_reason, v.handoff_source, v.messages_in, v.messages_out, v.person_messages, v.window_expiries,
-         v.sla_due_at, v.last_at, v.open_expiry_at)
-    from v
-    where e.conversation_id = v.conversation_id and e.seq = v.seq;
-    get diagnostics v_count = row_count;
+    insert into dash_episodes_old select (w.kept).* from written w where w.cube_moved;
+    select count(*) into v_count from dash_append;
     return v_count;
 end
 $$;

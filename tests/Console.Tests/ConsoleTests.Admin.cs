@@ -107,6 +107,13 @@ public sealed partial class ConsoleTests
 
         var name = Unique("Routed");
         await platform.CustomerWritesAsync("3464440" + Random.Shared.Next(100000, 999999), name, $"Quiero un {word} de mi compra");
+        // The sandbox posts its webhooks from one queue shared by every test of the platform, and under a full suite's
+        // load it lagged past the list's 30 s once (CI, 2026-12-06). Routing is what this test is about (live arrival is
+        // tested elsewhere): wait for the conversation to be stored, then open the list.
+        for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline; await Task.Delay(250))
+            if (await DbAsync<long>(
+                    "select count(*) from chat.conversations cv join chat.contacts c on c.id = cv.contact_id where c.display_name = @name",
+                    new { name }) > 0) break;
         await supervisor.GetByTestId("nav-chats").ClickAsync();
         await Expect(Conversation(supervisor, name).GetByTestId("queue-chip")).ToHaveTextAsync(queue);
         var conversationId = long.Parse((await Conversation(supervisor, name).GetAttributeAsync("data-conversation-id"))!);

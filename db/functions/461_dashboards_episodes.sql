@@ -27,7 +27,7 @@ begin
     -- seq_base and opened_at: where the recompute starts; the rest (the episode found, and the first instants the pass
     -- took for the conversation) decide whether it can append instead
     create temp table if not exists dash_anchor (conversation_id bigint primary key, opened_at timestamptz, seq_base int,
-        message_at timestamptz, reshaped_at timestamptz, e_seq int, e_opened_at timestamptz, e_resolved_at timestamptz,
+        message_at timestamptz, reshaped_at timestamptz, e_seq int, e_resolved_at timestamptz,
         e_last_at timestamptz, e_customer_at timestamptz, e_first_response_at timestamptz) on commit delete rows;
     truncate dash_anchor;
     perform ops.dash_temp_tables();
@@ -35,7 +35,7 @@ begin
     -- an instant before the last episode opened), or from the start when it is older than every episode.
     insert into dash_anchor
     select c.id, case when not p_full then e.opened_at end, case when p_full then 0 else coalesce(e.seq - 1, 0) end,
-           f.message_at, f.reshaped_at, e.seq, e.opened_at, e.resolved_at, e.last_at, e.customer_at, e.first_response_at
+           f.message_at, f.reshaped_at, e.seq, e.resolved_at, e.last_at, e.customer_at, e.first_response_at
     from (select distinct unnest(p_conversation_ids) as id) c
     left join lateral (select (select min(x.created_at) from dash_appended x where x.conversation_id = c.id and not x.call) as message_at,
                               (select r.first_at from dash_reshaped r where r.conversation_id = c.id) as reshaped_at
@@ -44,13 +44,13 @@ begin
                        from ops.dash_episodes x where x.conversation_id = c.id
                          and (least(f.message_at, f.reshaped_at) is null or x.opened_at <= least(f.message_at, f.reshaped_at))
                        order by x.seq desc limit 1) e on true;
-    create temp table if not exists dash_append (conversation_id bigint primary key, seq int, opened_at timestamptz,
+    create temp table if not exists dash_append (conversation_id bigint primary key, seq int,
         customer_at timestamptz, first_response_at timestamptz, cube_moved boolean, funnel_moved boolean) on commit delete rows;
     truncate dash_append;
     if not p_full then
         -- the episode found is the last one here (an earlier one ended with a resolve)
         insert into dash_append
-        select a.conversation_id, a.e_seq, a.e_opened_at, a.e_customer_at, a.e_first_response_at, true, true
+        select a.conversation_id, a.e_seq, a.e_customer_at, a.e_first_response_at, true, true
         from dash_anchor a
         where a.e_resolved_at is null and a.e_last_at is not null and a.reshaped_at is null and a.message_at > a.e_last_at;
     end if;

@@ -46,7 +46,7 @@ begin
         from stg_messages m
         where m.conversation_id is not null
         order by m.seq
-        on conflict (account_id, provider_message_id) where provider_message_id is not null do nothing
+        -- A message already stored (Meta's id taken: chat.message_provider_ids) is skipped by its insert trigger.
         returning id, project_id, conversation_id, account_id, provider_message_id, direction, type, body, occurred_at
     )
     insert into stg_new_messages select * from ins;

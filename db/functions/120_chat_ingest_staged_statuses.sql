@@ -18,7 +18,7 @@ begin
             from stg_statuses s
             where s.account_id is not null
             order by s.seq
-            on conflict (account_id, provider_message_id, status) where provider_message_id is not null do nothing
+            -- A status already kept (chat.message_status_keys) is skipped by its insert trigger.
             returning project_id, account_id, provider_message_id, status, customer_external_id, watermark, occurred_at
         )
         insert into stg_new_statuses select * from ins;

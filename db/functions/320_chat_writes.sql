@@ -42,7 +42,7 @@ begin
                                occurred_at, client_message_id, sent_by_user_id, payload)
     values (v_conversation.project_id, v_conversation.id, v_conversation.account_id, 'out', p_type, p_body, 'queued',
             chat.status_rank('queued'), now(), p_client_message_id, p_user_id, v_payload)
-    on conflict (conversation_id, client_message_id) where client_message_id is not null do nothing
+    -- A retry's key already taken (chat.message_client_ids) is skipped by the insert trigger.
     returning id into message_id;
 
     created := message_id is not null;

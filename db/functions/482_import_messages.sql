@@ -8,7 +8,6 @@ create or replace function legacy.import_messages(p_run bigint, p_project bigint
 language plpgsql as $$
 declare
     v_seq regclass := pg_get_serial_sequence('chat.messages', 'id')::regclass;
-    v_inserted int;
 begin
     perform legacy.import_mark_present(p_project, p_system, 'message', 'stg_imp_messages');
     -- One pass resolves every reference and draws every id: probes per distinct conversation and agent (a batch holds
@@ -52,6 +51,18 @@ begin
     perform 1 from core.users where id in (select agent_id from stg_imp_messages where outcome is null and new_id is not null)
         order by id for key share;
     perform 1 from core.projects where id = p_project for key share;
+    -- Meta's ids are claimed before the insert (it runs without triggers when the role may: chat.claim_message_keys
+    -- does not fire). A key a webhook took between our look-up and here maps the row to that webhook's message; the
+    -- second statement's fresh snapshot sees a claim the first one waited for.
+    insert into chat.message_provider_ids (account_id, provider_message_id, message_id)
+    select account_id, provider_message_id, new_id from stg_imp_messages
+    where outcome is null and new_id is not null and provider_message_id is not null
+    order by account_id, provider_message_id
+    on conflict do nothing;
+    update stg_imp_messages s set new_id = k.message_id, outcome = 'matched'
+    from chat.message_provider_ids k
+    where s.outcome is null and s.provider_message_id is not null
+      and k.account_id = s.account_id and k.provider_message_id = s.provider_message_id and k.message_id <> s.new_id;
     perform legacy.import_fast_insert(true);
     insert into chat.messages (id, project_id, conversation_id, account_id, direction, provider_message_id, type, body,
                                reply_to_provider_id, payload, status, status_rank, status_at, error_code, error_title,
@@ -64,15 +75,7 @@ begin
     where s.outcome is null and s.new_id is not null
     order by s.new_id
     on conflict do nothing;
-    get diagnostics v_inserted = row_count;
     perform legacy.import_fast_insert(false);
-    -- A webhook that stored the same Meta message between our look-up and our insert: map to its row instead.
-    if v_inserted < (select count(*) from stg_imp_messages where outcome is null and new_id is not null) then
-        update stg_imp_messages s set new_id = m.id, outcome = 'matched'
-        from chat.messages m
-        where s.outcome is null and not exists (select 1 from chat.messages x where x.id = s.new_id)
-          and m.account_id = s.account_id and m.provider_message_id = s.provider_message_id;
-    end if;
     update stg_imp_messages set outcome = 'new' where outcome is null and new_id is not null;
 
     -- Files by URL join the Worker's download queue like a Messenger attachment: fetched through the SSRF-safe

@@ -25,9 +25,48 @@ $$;
 -- Makes partitions until one whole empty span lies ahead of the sequence's last value; returns how many it made. Rows
 -- that went to the default partition meanwhile (nothing made a partition in time) move into the new one, so the
 -- default stays empty and a new range can always be attached.
+--
+-- Locks. Attaching a partition of a table with foreign keys takes SHARE ROW EXCLUSIVE on every table on either end of
+-- them (for messages: conversations, accounts, projects, users, agents, flows, and the outbox, media, calls… that
+-- point at messages), which conflicts with every write to them. Taken one by one while the product writes, that
+-- deadlocked (found by the Worker's tests: an AI media claim holding a row of ai_media_jobs and reading messages). So
+-- all of them are taken first, at once and without waiting (NOWAIT), a few times a few milliseconds apart; if they
+-- cannot all be had, this pass makes nothing and the next pass tries again (the default partition takes rows meanwhile,
+-- and they move in when the partition is made). Holding nothing while waiting, the pass can never be part of a
+-- deadlock; holding them, it only creates and attaches an empty table (milliseconds).
+-- The columns a row can be copied by (generated ones, like messages' search_vector, are computed again on insert).
+create or replace function ops.insertable_columns(p_table text) returns text
+language sql stable as $$
+    select string_agg(quote_ident(attname), ', ' order by attnum)
+    from pg_attribute where attrelid = p_table::regclass and attnum > 0 and not attisdropped and attgenerated = ''
+$$;
+
+create or replace function ops.lock_for_attach(p_parent text) returns boolean
+language plpgsql as $$
+declare
+    v_related text := (select string_agg(distinct t::regclass::text, ', ')
+                       from (select conrelid as t from pg_constraint where contype = 'f' and confrelid = p_parent::regclass and conparentid = 0
+                             union
+                             select confrelid from pg_constraint where contype = 'f' and conrelid = p_parent::regclass) x
+                       where t <> p_parent::regclass);
+    v_default text := (select partition_name from ops.id_partitions(p_parent) where is_default);
+begin
+    for attempt in 1 .. 20 loop
+        begin
+            execute format('lock table %s in share update exclusive mode nowait', p_parent);
+            if v_default is not null then execute format('lock table %s in access exclusive mode nowait', v_default); end if;
+            if v_related is not null then execute format('lock table %s in share row exclusive mode nowait', v_related); end if;
+            return true;
+        exception when lock_not_available then
+            perform pg_sleep(0.005 * attempt);
+        end;
+    end loop;
+    return false;
+end
+$$;
+
 create or replace function ops.ensure_id_partitions(p_parent text) returns int
--- A lock that cannot be had at once is tried again at the next pass, rather than queueing every reader behind it.
-language plpgsql set lock_timeout = '2s' as $$
+language plpgsql as $$
 declare
     v_span bigint;
     v_last bigint;
@@ -35,6 +74,8 @@ declare
     v_default text;
     v_name text;
     v_stray boolean;
+    v_movable boolean;
+    v_after bigint;
     v_made int := 0;
 begin
     select span into v_span from ops.id_partitioned_tables where parent = p_parent;
@@ -43,18 +84,30 @@ begin
     select max(upper_id) filter (where not is_default), max(partition_name) filter (where is_default)
     into v_high, v_default from ops.id_partitions(p_parent);
     v_high := coalesce(v_high, 1);
+    if v_high >= v_last + v_span then return 0; end if;
+    if not ops.lock_for_attach(p_parent) then return 0; end if;
+    -- A row can move out of the default partition only where nothing else reacts to its delete: a table other rows
+    -- point at (messages: the outbox, media…) would see them vanish, and a table with row triggers (messages' and
+    -- statuses' key tables) would release their keys. There the rows stay in the default partition, still found and
+    -- still unique, and the next partition starts after the last of them.
+    v_movable := not exists (select 1 from pg_constraint where contype = 'f' and confrelid = p_parent::regclass)
+                 and not exists (select 1 from pg_trigger where tgrelid = p_parent::regclass and not tgisinternal);
+    if v_default is not null and not v_movable then
+        execute format('select max(id) + 1 from %s where id >= $1', v_default) into v_after using v_high;
+        v_high := greatest(v_high, coalesce(v_after, v_high));
+    end if;
     while v_high < v_last + v_span loop
         v_name := format('%s_p%s', p_parent, v_high);
         v_stray := false;
-        if v_default is not null then
+        if v_default is not null and v_movable then
             execute format('select exists (select 1 from %s where id >= $1 and id < $2)', v_default) into v_stray using v_high, v_high + v_span;
         end if;
         -- Made beside the table and then attached, never CREATE ... PARTITION OF: attaching takes a weaker lock on the
         -- parent, so inserts and the feed's readers go on. Rows the default partition took meanwhile move in first.
         execute format('create table %s (like %s including all)', v_name, p_parent);
         if v_stray then
-            execute format('with moved as (delete from %s where id >= $1 and id < $2 returning *) insert into %s select * from moved',
-                           v_default, v_name) using v_high, v_high + v_span;
+            execute format('with moved as (delete from %s where id >= $1 and id < $2 returning *) insert into %s (%s) select %3$s from moved',
+                           v_default, v_name, ops.insertable_columns(p_parent)) using v_high, v_high + v_span;
         end if;
         execute format('alter table %s attach partition %s for values from (%s) to (%s)', p_parent, v_name, v_high, v_high + v_span);
         v_high := v_high + v_span;
@@ -99,7 +152,7 @@ begin
             end if;
             execute format('drop table %s', v_partition.partition_name);
             if p_keep is not null then
-                execute format('insert into %s select * from id_partition_kept', p_parent);
+                execute format('insert into %s (%s) select %2$s from id_partition_kept', p_parent, ops.insertable_columns(p_parent));
                 drop table id_partition_kept;
             end if;
             v_dropped := v_dropped + 1;

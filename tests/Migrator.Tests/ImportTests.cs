@@ -100,6 +100,38 @@ public sealed class ImportTests
     }
 
     [Fact]
+    public async Task An_imported_Meta_id_is_claimed_so_a_live_copy_of_that_message_is_the_same_message()
+    {
+        // The import inserts without row triggers when it may (session_replication_role = replica, like foreign keys),
+        // so it claims Meta's ids itself (legacy.import_messages): the key table must hold the imported wamid.
+        var (_, db, project) = await ProjectAsync("import_claims_keys");
+        await using var _db = db;
+        await AssertReconciledAsync(await ImportAsync(db, project, ImportFiles.Write(ImportFiles.EveryEntity(Now))));
+        await using var c = await db.OpenConnectionAsync();
+        var imported = await c.QuerySingleAsync<(long Id, long AccountId)>(
+            "select id, account_id from chat.messages where provider_message_id = 'wamid.import-1' and project_id = @project", new { project });
+        Assert.Equal(imported.Id, await c.ExecuteScalarAsync<long>(
+            "select message_id from chat.message_provider_ids where account_id = @account and provider_message_id = 'wamid.import-1'",
+            new { account = imported.AccountId }));
+
+        // A webhook's copy of the imported message is skipped; a new Meta id is stored (positive control).
+        const string Live = """
+            insert into chat.messages (project_id, conversation_id, account_id, direction, provider_message_id, type, body, status, status_rank, occurred_at)
+            select project_id, conversation_id, account_id, 'in', @wamid, 'text', 'live copy', 'received', 0, now()
+            from chat.messages where id = @id
+            returning id
+            """;
+        Assert.Empty(await c.QueryAsync<long>(Live, new { wamid = "wamid.import-1", id = imported.Id }));
+        Assert.Single(await c.QueryAsync<long>(Live, new { wamid = "wamid.live-2", id = imported.Id }));
+        Assert.Equal(1L, await c.ExecuteScalarAsync<long>("select count(*) from chat.messages where provider_message_id = 'wamid.import-1'"));
+
+        // Imported again: the message stored live since is matched, not duplicated.
+        var again = await ImportAsync(db, project, ImportFiles.Write(ImportFiles.EveryEntity(Now)));
+        Assert.Equal(0, Row(again, "message").New);
+        Assert.Equal(1L, await c.ExecuteScalarAsync<long>("select count(*) from chat.messages where provider_message_id = 'wamid.import-1'"));
+    }
+
+    [Fact]
     public async Task A_conversation_window_follows_the_real_timestamps_of_the_imported_history()
     {
         var (_, db, project) = await ProjectAsync("import_window");

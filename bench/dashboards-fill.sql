@@ -78,9 +78,16 @@ set session_replication_role = replica;
 drop index if exists chat.messages_search_idx;
 drop index if exists chat.messages_project_recent_idx;
 drop index if exists chat.messages_thread_idx;
-drop index if exists chat.messages_provider_id_key;
-drop index if exists chat.messages_client_id_key;
-drop index if exists chat.message_status_events_key;
+drop index if exists chat.messages_provider_id_idx;
+drop index if exists chat.messages_client_id_idx;
+drop index if exists chat.message_status_events_message_idx;
+-- Partitions for the rows about to come, as the Worker's retention loop makes them a span ahead (migration 0061): the
+-- sequences are moved past the fill, partitions made, and moved back.
+select last_value as msg_last from chat.messages_id_seq \gset
+select last_value as st_last from chat.message_status_events_id_seq \gset
+select setval('chat.messages_id_seq', :msg_last + 2 * :n), setval('chat.message_status_events_id_seq', :st_last + 3 * :n);
+select ops.ensure_id_partitions('chat.messages'), ops.ensure_id_partitions('chat.message_status_events');
+select setval('chat.messages_id_seq', :msg_last), setval('chat.message_status_events_id_seq', :st_last);
 
 insert into chat.contacts (project_id, channel, external_id, display_name, phone)
 select 1, p.channel, 'dash' || p.g, 'Customer ' || p.g, case when p.channel = 'whatsapp' then '3470' || lpad(p.g::text, 7, '0') end
@@ -191,4 +198,12 @@ order by 3;
 insert into ops.number_health_snapshots (project_id, account_id, taken_at, score, level, breakdown, trigger)
 select 1, a, h, 60 + (extract(epoch from h)::bigint / 3600 + a) % 40, 'healthy', '{}', 'scheduled'
 from dims, unnest(dims.accounts) a, generate_series(now() - interval '90 days', now(), interval '1 hour') h;
+
+-- The unique keys the row triggers would have claimed (db/functions/012_chat_message_keys.sql; no triggers above).
+insert into chat.message_provider_ids (account_id, provider_message_id, message_id)
+select account_id, provider_message_id, id from chat.messages where provider_message_id like 'wamid.dash%'
+on conflict do nothing;
+insert into chat.message_status_keys (account_id, provider_message_id, status)
+select account_id, provider_message_id, status from chat.message_status_events where provider_message_id like 'wamid.dash%'
+on conflict do nothing;
 set session_replication_role = origin;

@@ -72,9 +72,9 @@ set max_parallel_maintenance_workers = 2;
 create index messages_search_idx on chat.messages using gin (search_vector);
 create index messages_project_recent_idx on chat.messages (project_id, occurred_at desc);
 create index messages_thread_idx on chat.messages (conversation_id, occurred_at, id);
-create unique index messages_provider_id_key on chat.messages (account_id, provider_message_id) where provider_message_id is not null;
-create unique index messages_client_id_key on chat.messages (conversation_id, client_message_id) where client_message_id is not null;
-create unique index message_status_events_key on chat.message_status_events (account_id, provider_message_id, status)
+create index messages_provider_id_idx on chat.messages (account_id, provider_message_id) where provider_message_id is not null;
+create index messages_client_id_idx on chat.messages (conversation_id, client_message_id) where client_message_id is not null;
+create index message_status_events_message_idx on chat.message_status_events (account_id, provider_message_id, status)
     where provider_message_id is not null;
 vacuum analyze;
 SQL

@@ -48,7 +48,11 @@ select array_agg(w) as words from unnest(string_to_array(
   ' ')) w;
 alter table chat.messages drop constraint if exists messages_conversation_id_fkey;
 drop index chat.messages_search_idx; drop index chat.messages_project_recent_idx; drop index chat.messages_thread_idx;
-drop index chat.messages_provider_id_key;
+drop index chat.messages_provider_id_idx;
+-- Partitions for the rows about to come, as the Worker's retention loop makes them a span ahead (migration 0061).
+select setval('chat.messages_id_seq', $N + 1000000);
+select ops.ensure_id_partitions('chat.messages');
+select setval('chat.messages_id_seq', (select coalesce(max(id), 0) + 1 from chat.messages), false);
 insert into chat.contacts (project_id, channel, external_id, display_name, phone)
 select 1, 'whatsapp', '3460' || lpad(g::text, 7, '0'), 'Customer ' || g, '3460' || lpad(g::text, 7, '0') from generate_series(1, $M) g;
 insert into chat.conversations (project_id, account_id, contact_id, channel, queue_id, last_message_at, last_inbound_at)

@@ -33,24 +33,44 @@ begin
     from chat.conversations cv
     where cv.account_id = m.account_id and cv.contact_id = m.contact_id;
 
-    -- 2. Messages.
-    with ins as (
-        insert into chat.messages (project_id, conversation_id, account_id, direction, is_echo, provider_message_id,
+    -- 2. Messages. Meta's ids are claimed for the whole batch in one statement (chat.message_provider_ids; migration
+    --    0061), in key order, before the messages go in: a message already stored, or twice in this batch, is not
+    --    inserted again, and the batch skips the per-row trigger that claims them for every other writer
+    --    (mm.keys_claimed; db/functions/012_chat_message_keys.sql), which cost a third of a batch's time. The ids are
+    --    drawn in arrival order first, so the key can name its message.
+    perform set_config('mm.keys_claimed', 'on', true);
+    with numbered as materialized (
+        select nextval('chat.messages_id_seq') as id, x.*
+        from (select m.project_id, m.conversation_id, m.account_id, m.direction, m.is_echo, m.provider_message_id, m.type,
+                     m.body, m.reply_to, m.payload, m.occurred_at, m.received_at, m.error_code, m.error_title, m.event_id
+              from stg_messages m
+              where m.conversation_id is not null
+              order by m.seq) x
+    ), claimed as (
+        insert into chat.message_provider_ids (account_id, provider_message_id, message_id)
+        select distinct on (n.account_id, n.provider_message_id) n.account_id, n.provider_message_id, n.id
+        from numbered n
+        where n.provider_message_id is not null
+        order by n.account_id, n.provider_message_id, n.id
+        on conflict do nothing
+        returning message_id
+    ), ins as (
+        insert into chat.messages (id, project_id, conversation_id, account_id, direction, is_echo, provider_message_id,
                                    type, body, reply_to_provider_id, payload, status, status_rank, occurred_at,
                                    error_code, error_title, event_id)
-        select m.project_id, m.conversation_id, m.account_id, m.direction, m.is_echo, m.provider_message_id,
-               m.type, m.body, m.reply_to, m.payload::jsonb,
-               case when m.direction = 'in' then 'received' else 'sent' end,
-               chat.status_rank(case when m.direction = 'in' then 'received' else 'sent' end),
-               coalesce(m.occurred_at, m.received_at), m.error_code, m.error_title, m.event_id
-        from stg_messages m
-        where m.conversation_id is not null
-        order by m.seq
-        -- A message already stored (Meta's id taken: chat.message_provider_ids) is skipped by its insert trigger.
+        select n.id, n.project_id, n.conversation_id, n.account_id, n.direction, n.is_echo, n.provider_message_id,
+               n.type, n.body, n.reply_to, n.payload::jsonb,
+               case when n.direction = 'in' then 'received' else 'sent' end,
+               chat.status_rank(case when n.direction = 'in' then 'received' else 'sent' end),
+               coalesce(n.occurred_at, n.received_at), n.error_code, n.error_title, n.event_id
+        from numbered n
+        where n.provider_message_id is null or n.id in (select message_id from claimed)
+        order by n.id
         returning id, project_id, conversation_id, account_id, provider_message_id, direction, type, body, occurred_at
     )
     insert into stg_new_messages select * from ins;
     get diagnostics inserted = row_count;
+    perform set_config('mm.keys_claimed', 'off', true); -- what the batch writes next (bot replies…) claims by trigger
     if p_analyze then analyze stg_new_messages; end if;
 
     -- What the consoles must see; the Core API pushes it (one set-based insert and one NOTIFY per batch).

@@ -7,22 +7,39 @@ declare
     v_pushed int;
 begin
     if exists (select 1 from stg_statuses where account_id is not null) then
-        -- 1. Status history: every status kept, even before its message exists.
-        with ins as (
+        -- 1. Status history: every status kept, even before its message exists. Once per (account, Meta's id, status):
+        --    the batch claims its keys in one statement, in key order (chat.message_status_keys; migration 0061), and
+        --    keeps the first copy of each key it claimed; the per-row trigger other writers go through is skipped.
+        perform set_config('mm.keys_claimed', 'on', true);
+        with claimed as (
+            insert into chat.message_status_keys (account_id, provider_message_id, status)
+            select distinct s.account_id, s.provider_message_id, s.status
+            from stg_statuses s
+            where s.account_id is not null and s.provider_message_id is not null
+            order by 1, 2, 3
+            on conflict do nothing
+            returning account_id, provider_message_id, status
+        ), kept as (
+            (select distinct on (s.account_id, s.provider_message_id, s.status) s.*
+             from stg_statuses s
+             join claimed c on c.account_id = s.account_id and c.provider_message_id = s.provider_message_id and c.status = s.status
+             order by s.account_id, s.provider_message_id, s.status, s.seq)
+            union all
+            select s.* from stg_statuses s where s.account_id is not null and s.provider_message_id is null
+        ), ins as (
             insert into chat.message_status_events (project_id, account_id, event_id, provider_message_id, status,
                                                     customer_external_id, watermark, occurred_at, error_code, error_title,
                                                     error_details, pricing, conversation, payload)
             select s.project_id, s.account_id, s.event_id, s.provider_message_id, s.status, s.customer_external_id, s.watermark,
                    coalesce(s.occurred_at, s.received_at), s.error_code, s.error_title, s.error_details,
                    s.pricing::jsonb, s.conversation::jsonb, s.payload::jsonb
-            from stg_statuses s
-            where s.account_id is not null
+            from kept s
             order by s.seq
-            -- A status already kept (chat.message_status_keys) is skipped by its insert trigger.
             returning project_id, account_id, provider_message_id, status, customer_external_id, watermark, occurred_at
         )
         insert into stg_new_statuses select * from ins;
         get diagnostics inserted = row_count;
+        perform set_config('mm.keys_claimed', 'off', true);
         if p_analyze then analyze stg_new_statuses; end if;
     end if;
 

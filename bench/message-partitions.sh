@@ -5,6 +5,8 @@
 #   e.g. createdb -T mm_dash mm_part, then migrate mm_part (the migration's time at that size is the upgrade's cost)
 # AFTER also gets chat.messages_split (once; kept for the next run): the same messages in partitions of 2 million ids,
 # what a busy installation holds after months (the upgrade itself leaves one "legacy" partition and one ahead).
+# The search indexes' GIN pending lists are merged on both sides first (rolled-back inserts, including this script's,
+# leave entries there until a vacuum; a scan reads the whole list, which skewed a first run by 3×).
 # Then pgbench (prepared, one client, 5 s each, three rounds interleaved) on the reads the product makes at 10 M
 # messages: a thread's newest page and an older one (chat.thread_page), a search (chat.search) for a frequent and a rare
 # word, a message by Meta's id (every status webhook), by id, a project's newest, a message's statuses; and the write
@@ -53,6 +55,7 @@ alter table chat.messages_split add primary key (id);
 create index on chat.messages_split (conversation_id, occurred_at, id);
 create index on chat.messages_split (project_id, occurred_at desc);
 create index on chat.messages_split using gin (search_vector);
+create index on chat.messages_split using gin (to_tsvector('chat.mm_search'::regconfig, ai_text)) where ai_text is not null;
 create index on chat.messages_split (account_id, provider_message_id) where provider_message_id is not null;
 vacuum analyze chat.messages_split;
 SQL
@@ -64,12 +67,15 @@ fi
 # tenth, the project, an older page's cursor.
 read -r CONV PROJECT <<<"$("${PSQL[@]}" -d "$BEFORE" -tAF' ' -c "select conversation_id, project_id from chat.messages where id > (select max(id) - 200000 from chat.messages) group by 1, 2 order by count(*) desc limit 1")"
 read -r ACCOUNT WAMID MID <<<"$("${PSQL[@]}" -d "$BEFORE" -tAF' ' -c "select account_id, provider_message_id, id from chat.messages where provider_message_id is not null order by id desc offset 100000 limit 1")"
-read -r OLD_AT OLD_ID <<<"$("${PSQL[@]}" -d "$BEFORE" -tAF'|' -c "select occurred_at, id from chat.messages where conversation_id = $CONV order by occurred_at desc, id desc offset 500 limit 1" | tr '|' ' ')"
+OLD_ID="$("${PSQL[@]}" -d "$BEFORE" -tAc "select id from chat.messages where conversation_id = $CONV order by occurred_at desc, id desc offset 500 limit 1")"
 OLD_AT_Q="$("${PSQL[@]}" -d "$BEFORE" -tAc "select occurred_at from chat.messages where id = $OLD_ID")"
 RARE="$("${PSQL[@]}" -d "$BEFORE" -tAc "select split_part(body, ' ', 3) from chat.messages where body like 'Bench message %' order by id desc offset 300000 limit 1")"
 USER_ID="$("${PSQL[@]}" -d "$BEFORE" -tAc "select id from core.users order by id limit 1")"
 echo "conversation $CONV, project $PROJECT, account $ACCOUNT, message $MID, rare word '$RARE'"
 
+for db in "$BEFORE" "$AFTER"; do
+  "${PSQL[@]}" -d "$db" -tAc "select sum(gin_clean_pending_list(indexrelid::regclass)) from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am a on a.oid = c.relam where a.amname = 'gin' and i.indrelid in (select oid from pg_class where relname like 'messages%' and relnamespace = 'chat'::regnamespace and relkind = 'r')" >/dev/null
+done
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 q() { printf '%s\n' "$2" > "$WORK/$1.sql"; }

@@ -1,6 +1,7 @@
 -- The unique keys of messages and status events (migration 0061 says why they live in narrow tables, not in unique
--- indexes of the partitioned tables). Row triggers keep them for every writer: ingestion, the console's sends, mass
--- sends, calls, the AI agents and chatbots, tests.
+-- indexes of the partitioned tables). Row triggers keep them for every writer: the console's sends, mass sends, calls,
+-- the AI agents and chatbots, tests. Ingestion claims a batch's keys itself in one statement (110, 120; see the WHEN
+-- clauses below).
 --   chat.message_provider_ids  (account, Meta's id)            -> the message
 --   chat.message_client_ids    (conversation, console's key)   -> the message
 --   chat.message_status_keys   (account, Meta's id, status)

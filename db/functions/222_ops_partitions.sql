@@ -22,18 +22,6 @@ language sql stable as $$
     order by b.upper_id nulls last
 $$;
 
--- Makes partitions until one whole empty span lies ahead of the sequence's last value; returns how many it made. Rows
--- that went to the default partition meanwhile (nothing made a partition in time) move into the new one, so the
--- default stays empty and a new range can always be attached.
---
--- Locks. Attaching a partition of a table with foreign keys takes SHARE ROW EXCLUSIVE on every table on either end of
--- them (for messages: conversations, accounts, projects, users, agents, flows, and the outbox, media, calls… that
--- point at messages), which conflicts with every write to them. Taken one by one while the product writes, that
--- deadlocked (found by the Worker's tests: an AI media claim holding a row of ai_media_jobs and reading messages). So
--- all of them are taken first, at once and without waiting (NOWAIT), a few times a few milliseconds apart; if they
--- cannot all be had, this pass makes nothing and the next pass tries again (the default partition takes rows meanwhile,
--- and they move in when the partition is made). Holding nothing while waiting, the pass can never be part of a
--- deadlock; holding them, it only creates and attaches an empty table (milliseconds).
 -- The columns a row can be copied by (generated ones, like messages' search_vector, are computed again on insert).
 create or replace function ops.insertable_columns(p_table text) returns text
 language sql stable as $$
@@ -41,6 +29,8 @@ language sql stable as $$
     from pg_attribute where attrelid = p_table::regclass and attnum > 0 and not attisdropped and attgenerated = ''
 $$;
 
+-- Every lock that attaching a partition of p_parent takes, taken together without waiting, retried for about a second
+-- (ops.ensure_id_partitions says why); false when they could not all be had.
 create or replace function ops.lock_for_attach(p_parent text) returns boolean
 language plpgsql as $$
 declare
@@ -65,6 +55,18 @@ begin
 end
 $$;
 
+-- Makes partitions until one whole empty span lies ahead of the sequence's last value; returns how many it made. Rows
+-- that went to the default partition meanwhile (nothing made a partition in time) move into the new one where nothing
+-- points at them, so the default stays empty; elsewhere they stay and the new range starts after them (below).
+--
+-- Locks. Attaching a partition of a table with foreign keys takes SHARE ROW EXCLUSIVE on every table on either end of
+-- them (for messages: conversations, accounts, projects, users, agents, flows, and the outbox, media, calls… that
+-- point at messages), which conflicts with every write to them. Taken one by one while the product writes, that
+-- deadlocked (found by the Worker's tests: an AI media claim holding a row of ai_media_jobs and reading messages). So
+-- all of them are taken first, at once and without waiting (NOWAIT), a few times a few milliseconds apart; if they
+-- cannot all be had, this pass makes nothing and the next pass tries again (the default partition takes rows
+-- meanwhile). Holding nothing while waiting, the pass can never be part of a deadlock; holding them, it only creates
+-- and attaches an empty table (milliseconds).
 create or replace function ops.ensure_id_partitions(p_parent text) returns int
 language plpgsql as $$
 declare

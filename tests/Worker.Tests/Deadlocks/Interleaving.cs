@@ -33,15 +33,38 @@ internal static class Interleaving
                 from meta.accounts a where a.channel = 'whatsapp' and a.external_id = @account;
                 """, new { seq = ++seq, account = s.AccountExternalId, s.ProviderMessageId, s.Value, s.Customer, payload }, tx);
         }
-        // The Webhook API's two stages, here in one transaction so the test holds the normalization's locks: the raw
-        // stage stores the events, the normalizing stage claims them and normalizes their rows.
-        await connection.ExecuteAsync("""
+        await StoreAndNormalizeAsync(connection, tx);
+    }
+
+    /// <summary>One batch of customer text messages on a WhatsApp account, staged and normalized the same way.</summary>
+    public static async Task IngestMessagesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string accountExternalId,
+                                                 string customer, params (string Wamid, string Body)[] messages)
+    {
+        await connection.ExecuteAsync("select meta.create_ingest_staging(); select meta.reset_ingest_staging();", transaction: tx);
+        var seq = 0;
+        foreach (var (wamid, body) in messages)
+            await connection.ExecuteAsync("""
+                insert into stg_events (seq, event_hash, app_id, received_at, body, object_kind, parse_status)
+                select @seq, sha256(convert_to(gen_random_uuid()::text, 'UTF8')), a.app_id, now(), convert_to('{}', 'UTF8'),
+                       'whatsapp_business_account', 'normalized'
+                from meta.accounts a where a.channel = 'whatsapp' and a.external_id = @account;
+                insert into stg_messages (seq, channel, account_external_id, waba_id, customer_external_id, customer_name, direction,
+                                          is_echo, provider_message_id, type, body, payload, occurred_at)
+                select @seq, 'whatsapp', a.external_id, a.waba_id, @customer, 'María', 'in', false, @wamid, 'text', @body, '{}', now()
+                from meta.accounts a where a.channel = 'whatsapp' and a.external_id = @account;
+                """, new { seq = ++seq, account = accountExternalId, customer, wamid, body }, tx);
+        await StoreAndNormalizeAsync(connection, tx);
+    }
+
+    /// <summary>The Webhook API's two stages, here in the caller's transaction so a test can hold the normalization's
+    /// locks: the raw stage stores the staged events, the normalizing stage claims them and normalizes their rows.</summary>
+    private static Task StoreAndNormalizeAsync(NpgsqlConnection connection, NpgsqlTransaction tx) =>
+        connection.ExecuteAsync("""
             insert into stg_new_events (seq, event_id, received_at, app_id)
             select r.seq, r.event_id, s.received_at, s.app_id from meta.ingest_raw_staged() r join stg_events s on s.seq = r.seq;
             select meta.claim_pending_events(array(select event_id from stg_new_events));
             select meta.normalize_staged(false);
             """, transaction: tx);
-    }
 
     /// <summary>Returns once <paramref name="work"/> has finished (false) or a client connection to the database waits
     /// for a row lock (true): the backend <paramref name="pid"/> when given, else any (the test's own connections are the

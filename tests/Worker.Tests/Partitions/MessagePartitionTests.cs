@@ -1,6 +1,7 @@
 using Dapper;
 using MultichannelMessages.Worker.Tests.Support;
 using Npgsql;
+using MultichannelMessages.Worker.Tests.Deadlocks;
 using static MultichannelMessages.Worker.Tests.Deadlocks.Interleaving;
 
 namespace MultichannelMessages.Worker.Tests.Partitions;
@@ -28,31 +29,12 @@ public sealed class MessagePartitionTests
     }
 
     /// <summary>One webhook batch of customer text messages through the real meta.ingest_raw_staged and
-    /// meta.normalize_staged, as the Webhook API's two stages run them.</summary>
+    /// meta.normalize_staged, committed.</summary>
     private static async Task IngestMessagesAsync(WorkerDatabase db, params (string Wamid, string Body)[] messages)
     {
-        await using var connection = new NpgsqlConnection(db.ConnectionString);
-        await connection.OpenAsync();
+        await using var connection = await OpenAsync(db);
         await using var tx = await connection.BeginTransactionAsync();
-        await connection.ExecuteAsync("select meta.create_ingest_staging(); select meta.reset_ingest_staging();", transaction: tx);
-        var seq = 0;
-        foreach (var (wamid, body) in messages)
-            await connection.ExecuteAsync("""
-                insert into stg_events (seq, event_hash, app_id, received_at, body, object_kind, parse_status)
-                select @seq, sha256(convert_to(gen_random_uuid()::text, 'UTF8')), a.app_id, now(), convert_to('{}', 'UTF8'),
-                       'whatsapp_business_account', 'normalized'
-                from meta.accounts a where a.channel = 'whatsapp' and a.external_id = @account;
-                insert into stg_messages (seq, channel, account_external_id, waba_id, customer_external_id, customer_name, direction,
-                                          is_echo, provider_message_id, type, body, payload, occurred_at)
-                select @seq, 'whatsapp', a.external_id, a.waba_id, @customer, 'María', 'in', false, @wamid, 'text', @body, '{}', now()
-                from meta.accounts a where a.channel = 'whatsapp' and a.external_id = @account;
-                """, new { seq = ++seq, account = WorkerDatabase.WhatsApp, customer = Customer, wamid, body }, tx);
-        await connection.ExecuteAsync("""
-            insert into stg_new_events (seq, event_id, received_at, app_id)
-            select r.seq, r.event_id, s.received_at, s.app_id from meta.ingest_raw_staged() r join stg_events s on s.seq = r.seq;
-            select meta.claim_pending_events(array(select event_id from stg_new_events));
-            select meta.normalize_staged(false);
-            """, transaction: tx);
+        await Interleaving.IngestMessagesAsync(connection, tx, WorkerDatabase.WhatsApp, Customer, messages);
         await tx.CommitAsync();
     }
 

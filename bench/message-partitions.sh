@@ -24,6 +24,9 @@ ROUNDS="${ROUNDS:-3}"
 SECONDS_EACH="${SECONDS_EACH:-5}"
 ensure_dependencies
 start_postgres
+# The platform's databases run with jit = off (migration 0062); these copies may predate it, so every connection here
+# turns it off the same way on both sides (compiling a search's plan cost 40-150 ms a call, more with partitions).
+export PGOPTIONS="${PGOPTIONS:-} -c jit=off"
 PSQL=("$(pg_bin)/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -q -v ON_ERROR_STOP=1)
 
 if [ "$("${PSQL[@]}" -d "$AFTER" -tAc "select to_regclass('chat.messages_split') is not null")" != t ]; then

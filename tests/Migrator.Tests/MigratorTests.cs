@@ -43,6 +43,21 @@ public sealed class MigratorTests
     }
 
     [Fact]
+    public async Task Migrating_turns_jit_off_for_the_database()
+    {
+        var cs = await (await PostgresServer.GetAsync()).CreateEmptyDatabaseAsync("jit");
+        async Task<string?> ShowJitAsync()
+        {
+            await using var connection = new NpgsqlConnection(cs + ";Pooling=false");
+            return await connection.ExecuteScalarAsync<string>("show jit");
+        }
+        Assert.Equal("on", await ShowJitAsync()); // the control: PostgreSQL's default before the migration
+
+        await DatabaseMigrator.MigrateAsync(cs, DbFolder);
+        Assert.Equal("off", await ShowJitAsync()); // a session opened after it (migration 0062)
+    }
+
+    [Fact]
     public async Task Concurrent_migrators_apply_each_migration_once()
     {
         var cs = await (await PostgresServer.GetAsync()).CreateEmptyDatabaseAsync("concurrent");

@@ -116,6 +116,7 @@ public static class DatabaseExtensions
             var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
             builder.ConnectionStringBuilder.ApplicationName ??= AppDomain.CurrentDomain.FriendlyName;
+            WithoutJit(builder.ConnectionStringBuilder);
             return builder.Build();
         });
         services.AddSingleton(sp =>
@@ -126,10 +127,26 @@ public static class DatabaseExtensions
             if (options.ReadOnlyConnectionString.Length == 0) return new ReadReplica(primary, null, time);
             var builder = new NpgsqlDataSourceBuilder(options.ReadOnlyConnectionString);
             builder.ConnectionStringBuilder.ApplicationName ??= AppDomain.CurrentDomain.FriendlyName + " (replica)";
+            WithoutJit(builder.ConnectionStringBuilder);
             // A replica that is down should fail fast: the read falls back to the primary (ReadReplica).
             if (new NpgsqlConnectionStringBuilder(options.ReadOnlyConnectionString).Timeout == 15) builder.ConnectionStringBuilder.Timeout = 3;
             return new ReadReplica(primary, builder.Build(), time);
         });
         return services;
+    }
+
+    /// <summary>
+    /// Every service connection runs with <c>jit = off</c> (docs/operations.md, "PostgreSQL settings"): the platform's statements are
+    /// index reads, keyset pages and small batches, which JIT never speeds up, but whose row estimates (prefix searches,
+    /// generic plans of functions, temp tables without statistics) often cross <c>jit_above_cost</c>, and then each call
+    /// pays 40-350 ms of compilation: the search for a rare word took 46-153 ms with it and 6-10 ms without. The
+    /// database carries the same default (migration 0062) for psql and the Migrator; this covers databases made from a
+    /// template, which do not copy it. An operator who sets <c>jit</c> in the connection string's Options keeps theirs.
+    /// </summary>
+    public static void WithoutJit(NpgsqlConnectionStringBuilder connection)
+    {
+        var options = connection.Options ?? "";
+        if (options.Contains("jit", StringComparison.OrdinalIgnoreCase)) return;
+        connection.Options = (options + " -c jit=off").Trim();
     }
 }

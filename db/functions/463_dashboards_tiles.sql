@@ -205,7 +205,9 @@ language sql stable set jit = off as $$
     with s as (select * from ops.dash_span(p_project_id, p_from, p_to)),
     x as (select (t.at at time zone s.tz)::date as d, count(*) as n
           from s, ops.dash_episodes e, unnest(e.window_expiries) t(at)
-          where e.project_id = p_project_id and e.window_expiries <> '{}'
+          -- dash_episodes_expiry_day_idx gives the episodes whose last expiry's day (UTC) is the period's first or later
+          -- (indexed by the day, not the instant, so an appended message leaves the index as it was: migration 0063)
+          where e.project_id = p_project_id and e.last_expiry_day >= date_trunc('day', s.from_ts at time zone 'UTC')
             and e.window_expiries[cardinality(e.window_expiries)] >= s.from_ts
             and t.at >= s.from_ts and t.at < s.to_ts and t.at <= now()
             and ops.dash_filter_match(e.account_id, e.channel, e.queue_id, e.user_ids, e.campaign_id, e.flow_id, e.ai_agent_id,

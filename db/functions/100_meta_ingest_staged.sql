@@ -51,9 +51,16 @@ $$;
 
 -- Events left pending longer than p_min_age_seconds (their Webhook API died between its two transactions, or fell
 -- far behind): claimed oldest first, skipping rows another normalizer holds, with what is needed to parse them again.
+-- The claimed ids are gathered first and the bodies then read by id: joined to the claim's CTE instead, the function's
+-- generic plan merge-joined the claim with the raw events' whole primary key from its first id, reading every raw
+-- event kept to reach the newest (3 s and 3.5 GB a call for 6.6 M raw events: a recovery after a crash at scale would
+-- have crawled at ~150 events/s). plpgsql, so the read is planned with the array and not as one statement.
 create or replace function meta.claim_orphaned_events(p_min_age_seconds int, p_limit int)
 returns table (event_id bigint, app_id bigint, received_at timestamptz, body bytea)
-language sql as $$
+language plpgsql as $$
+declare
+    v_ids bigint[];
+begin
     with claimed as (
         delete from meta.ingest_pending p
         where p.event_id in (select q.event_id from meta.ingest_pending q
@@ -61,8 +68,11 @@ language sql as $$
                              order by q.event_id limit p_limit for update skip locked)
         returning p.event_id
     )
-    select e.id, e.app_id, e.received_at, e.body from meta.webhook_events e join claimed c on c.event_id = e.id
-    order by e.id;
+    select array_agg(c.event_id) into v_ids from claimed c;
+    if v_ids is null then return; end if;
+    return query
+    select e.id, e.app_id, e.received_at, e.body from meta.webhook_events e where e.id = any(v_ids) order by e.id;
+end
 $$;
 
 -- An event whose normalized rows the database refused (e.g. a \u0000 inside JSON, which jsonb rejects): kept raw with

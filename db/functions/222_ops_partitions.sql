@@ -119,6 +119,30 @@ begin
 end
 $$;
 
+-- The statistics of the tables partitioned by id as a whole, which autovacuum never gathers (it analyzes each partition,
+-- never the parent): each parent not analyzed within p_older_than is analyzed now (ANALYZE of a parent on PostgreSQL 15
+-- also samples each partition again: ~30,000 rows each, seconds at tens of millions of rows; a lock that only other
+-- ANALYZEs and schema changes wait for). A parent another Worker is analyzing is skipped. Returns how many it analyzed.
+create or replace function ops.analyze_id_partitioned(p_older_than interval) returns int
+language plpgsql as $$
+declare
+    v_parent text;
+    v_done int := 0;
+begin
+    for v_parent in
+        select parent from ops.id_partitioned_tables
+        where analyzed_at is null or analyzed_at < now() - p_older_than
+        order by parent
+        for update skip locked
+    loop
+        execute format('analyze %s', v_parent);
+        update ops.id_partitioned_tables set analyzed_at = now() where parent = v_parent;
+        v_done := v_done + 1;
+    end loop;
+    return v_done;
+end
+$$;
+
 -- Drops the partitions the sequence has moved past whose newest row (by the table's time column) is older than
 -- p_before; returns how many. The rows of a dropped partition matching p_keep (a condition on its columns, e.g. the raw
 -- events that still need attention) are put back into the table first, where the default partition takes them: their

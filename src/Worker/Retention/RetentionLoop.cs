@@ -38,6 +38,8 @@ public sealed class RetentionLoop(
         var total = 0;
         // Partitions ahead of the id sequences of the tables partitioned by id (migration 0050), before anything is dropped.
         await ScalarAsync("select coalesce(sum(ops.ensure_id_partitions(parent)), 0)::int from ops.id_partitioned_tables", new { }, ct);
+        // Their statistics as a whole, which autovacuum never gathers for a partitioned table (migration 0064).
+        await ScalarAsync("select ops.analyze_id_partitioned(make_interval(hours => @hours))", new { hours = _options.AnalyzeParentsHours }, ct);
         total += await DrainAsync("select meta.purge_webhook_events(@before, @attentionBefore, @batch)",
             new { before = now.AddDays(-_options.WebhookEventDays), attentionBefore = now.AddDays(-_options.WebhookAttentionDays), batch }, ct);
         total += await DrainAsync("select ops.purge_outbox(@before, @batch)", new { before = now.AddDays(-_options.OutboxDays), batch }, ct);

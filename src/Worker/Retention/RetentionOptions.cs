@@ -51,4 +51,9 @@ public sealed class RetentionOptions
 
     [Range(1, 3_650)]
     public int HeartbeatDays { get; set; } = 7;
+
+    /// <summary>How old the statistics of a partitioned table as a whole (messages, status events, raw events, the
+    /// change feed) may get before the retention pass analyzes it again: autovacuum never does it for a parent.</summary>
+    [Range(1, 24 * 365)]
+    public int AnalyzeParentsHours { get; set; } = 24;
 }

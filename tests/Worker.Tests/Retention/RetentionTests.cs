@@ -84,8 +84,36 @@ public sealed class RetentionTests
             join core.refresh_tokens t on t.token_hash = sha256(w.label::bytea) order by 1
             """)).ToArray());
         Assert.Equal(2L, await db.ScalarAsync<long>("select count(*) from core.sessions s join core.users u on u.id = s.user_id where u.email = 'retention@demo.local'"));
+        // The partitioned tables were analyzed as a whole (autovacuum never does it for a parent; migration 0064).
+        Assert.Equal(0L, await db.ScalarAsync<long>("select count(*) from ops.id_partitioned_tables where analyzed_at is null"));
         // A second pass has nothing left to do.
         Assert.Equal(0, await worker.Services.GetRequiredService<RetentionLoop>().PurgeAsync(CancellationToken.None));
+    }
+
+    /// <summary>Each table partitioned by id gets statistics as a whole (the planner's estimates over all its
+    /// partitions), which autovacuum never gathers for a parent: analyzed when older than the interval, and only then.</summary>
+    [Fact]
+    public async Task The_partitioned_tables_are_analyzed_as_a_whole_when_their_statistics_are_older_than_the_interval()
+    {
+        var db = await WorkerDatabase.CreateAsync("retention_analyze");
+        await using (var connection = new Npgsql.NpgsqlConnection(db.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            await Deadlocks.Interleaving.IngestMessagesAsync(connection, tx, WorkerDatabase.WhatsApp, "34600777111",
+                [("wamid.analyze.1", "one"), ("wamid.analyze.2", "two"), ("wamid.analyze.3", "three")]);
+            await tx.CommitAsync();
+        }
+        const string ParentStats = "select count(*) from pg_stats where schemaname = 'chat' and tablename = 'messages' and inherited";
+        Assert.Equal(0L, await db.ScalarAsync<long>(ParentStats)); // the control: none before, though the rows are there
+
+        Assert.Equal(4, await db.ScalarAsync<int>("select ops.analyze_id_partitioned(interval '24 hours')"));
+        Assert.True(await db.ScalarAsync<long>(ParentStats) > 0, "chat.messages has statistics as a whole");
+        Assert.Equal(0, await db.ScalarAsync<int>("select ops.analyze_id_partitioned(interval '24 hours')")); // fresh: none again
+
+        await db.ExecuteAsync("update ops.id_partitioned_tables set analyzed_at = now() - interval '25 hours' where parent = 'chat.messages'");
+        Assert.Equal(1, await db.ScalarAsync<int>("select ops.analyze_id_partitioned(interval '24 hours')"));
+        Assert.True(await db.ScalarAsync<bool>("select analyzed_at > now() - interval '1 minute' from ops.id_partitioned_tables where parent = 'chat.messages'"));
     }
 
     /// <summary>The change feed is partitioned by id (migration 0050): partitions are made ahead of the sequence (rows

@@ -4,6 +4,7 @@
 #   IMPORT_BATCH=10000 bench/import.sh             lines per batch (the Migrator's --batch; default 5000)
 #   IMPORT_MAX_RATE=4000 bench/import.sh           the import capped at that many messages/s (--max-rate)
 #   IMPORT_SECONDS=10                              pgbench seconds for the idle baseline of the inbox's first page
+#   IMPORT_JIT=on                                  the database with jit = on (the default before migration 0062)
 # A fresh database with the real schema and the demo project; a generated generic-format file (one WhatsApp number,
 # M customers and conversations, N text messages half inbound, half outbound with statuses and a Meta id); then
 #   1. the inbox's first page (chat.list_conversations as the Core API calls it, 50 rows, an admin) alone: p50/p99;
@@ -40,6 +41,8 @@ CS="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=mm_import"
 "${PSQL[@]}" -d postgres -c "drop database if exists mm_import with (force)" -c "create database mm_import"
 MM_Database__ConnectionString="$CS" dotnet "$ROOT/src/Migrator/bin/Release/net10.0/Migrator.dll" migrate >/dev/null
 MM_Database__ConnectionString="$CS" dotnet "$ROOT/src/Migrator/bin/Release/net10.0/Migrator.dll" seed-demo >/dev/null
+# IMPORT_JIT=on: the database with PostgreSQL's default jit = on, as it was before migration 0062 (JIT's cost, side by side)
+if [ "${IMPORT_JIT:-}" = on ]; then "${PSQL[@]}" -d postgres -c "alter database mm_import set jit = on"; fi
 
 FILE="$ROOT/.local/bench-import/import-$N-$M.jsonl"
 if [ ! -s "$FILE" ]; then

@@ -104,6 +104,8 @@ MM_Database__ConnectionString="$CS" dotnet "$ROOT/src/Migrator/bin/Release/net10
   --source generic --file "$FILE" --system bench --batch "$BATCH" "${RATE_ARGS[@]}" > "$OUT/report1.txt" 2> "$OUT/progress1.txt"
 END=$(date +%s.%N)
 pkill -INT -f "pgbench.*mm_import" || true
+# A background job of a script run in the background ignores SIGINT: then TERM ends it (its log lines are written).
+sleep 1; pkill -TERM -f "pgbench.*mm_import" || true
 wait "$PGB" 2>/dev/null || true
 read -r DUR50 DUR99 DURN <<< "$(percentiles "$OUT/during")"
 log "inbox first page after the import, idle again, ${IDLE_SECONDS}s (the same data, nothing running)"

@@ -92,14 +92,7 @@ public sealed class ConsolePlatform : IAsyncLifetime
         Directory.CreateDirectory(ScreenshotFolder);
     }
 
-    private static int FreePort()
-    {
-        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
+    private static int FreePort() => MultichannelMessages.TestSupport.ServiceProcess.FreePort();
 
     private async Task<ServiceProcess> StartAsync(string project, IReadOnlyDictionary<string, string> env, int? port = null)
     {

@@ -198,12 +198,7 @@ public sealed class PostgresCluster : IDisposable
             ?? throw new InvalidOperationException("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin; install postgresql-15 or set MM_TEST_POSTGRES.");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => ServiceProcess.FreePort();
 
     private static void Run(string file, string arguments, string? asUser)
     {

@@ -127,11 +127,32 @@ public sealed class ServiceProcess : IAsyncDisposable
         await _process.WaitForExitAsync(cts.Token);
     }
 
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A port for a process started later (a service, a sandbox, PostgreSQL), chosen below the kernel's ephemeral range
+    /// (32768–60999 on Debian) and never the same twice in this test process. A port from the ephemeral range (what
+    /// listening on port 0 gives) could be taken in the second before the child binds it: by another test's FreePort,
+    /// which the kernel may hand the same released port, or as the local port of any outgoing connection (seen in CI: a
+    /// Webhook API failed to bind while another test's service answered on its port).
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (HandedOut)
+        {
+            while (true)
+            {
+                var port = Random.Shared.Next(20_000, 32_000);
+                if (!HandedOut.Add(port)) continue;
+                try
+                {
+                    using var listener = new TcpListener(IPAddress.Loopback, port);
+                    listener.Start();
+                    return port;
+                }
+                catch (SocketException) { } // in use by another process: try another
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -52,7 +52,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => service.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await service.WaitHealthyAsync(TimeSpan.FromSeconds(60));
+        // Two minutes: under the full suite's load (load average 50 on two cores in CI) a Core API restarted by a console
+        // test took 34 s to listen and was not healthy 26 s later; a healthy start takes seconds, so this only waits longer
+        // where it would otherwise fail.
+        await service.WaitHealthyAsync(TimeSpan.FromSeconds(120));
         return service;
     }
 

@@ -55,7 +55,15 @@ public sealed class ServiceProcess : IAsyncDisposable
         // Two minutes: under the full suite's load (load average 50 on two cores in CI) a Core API restarted by a console
         // test took 34 s to listen and was not healthy 26 s later; a healthy start takes seconds, so this only waits longer
         // where it would otherwise fail.
-        await service.WaitHealthyAsync(TimeSpan.FromSeconds(120));
+        try
+        {
+            await service.WaitHealthyAsync(TimeSpan.FromSeconds(120));
+        }
+        catch
+        {
+            await service.DisposeAsync(); // a start that failed must not leave its process running (one outlived a CI run)
+            throw;
+        }
         return service;
     }
 

@@ -60,7 +60,7 @@ public sealed class ConsolePlatform : IAsyncLifetime
         for (var i = 0; i < DemoSeeder.Accounts.Length; i++) sandboxEnv[$"MM_Sandbox__Accounts__{i}__AccessToken"] = AccessToken;
         Sandbox = await StartAsync("MetaSandbox", sandboxEnv);
         // Invitation links point at the console: its port is chosen before the Core API starts.
-        var frontPort = FreePort();
+        var frontPort = ServiceProcess.FreePort();
         _common["MM_People__ConsoleUrl"] = $"http://127.0.0.1:{frontPort}";
         CoreApi = await StartAsync("CoreApi", _common);
         OpenAi = await StartAsync("OpenAiSandbox", new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
@@ -91,8 +91,6 @@ public sealed class ConsolePlatform : IAsyncLifetime
         Assertions.SetDefaultExpectTimeout(30_000);
         Directory.CreateDirectory(ScreenshotFolder);
     }
-
-    private static int FreePort() => MultichannelMessages.TestSupport.ServiceProcess.FreePort();
 
     private async Task<ServiceProcess> StartAsync(string project, IReadOnlyDictionary<string, string> env, int? port = null)
     {

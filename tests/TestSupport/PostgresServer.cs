@@ -121,7 +121,7 @@ public sealed class PostgresCluster : IDisposable
             // A streaming replica: a base backup of the primary, with -R writing standby.signal and primary_conninfo
             // (initdb's pg_hba.conf trusts replication connections from 127.0.0.1).
             Run(Path.Combine(_bin, "pg_basebackup"), $"-h 127.0.0.1 -p {primary.Port} -U postgres -D {_data} -R -X stream --no-sync", _asUser);
-        Port = FreePort();
+        Port = ServiceProcess.FreePort();
     }
 
     /// <summary>A streaming replica of <paramref name="primary"/>, started (read-only; hot standby).</summary>
@@ -197,8 +197,6 @@ public sealed class PostgresCluster : IDisposable
         return candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
             ?? throw new InvalidOperationException("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin; install postgresql-15 or set MM_TEST_POSTGRES.");
     }
-
-    private static int FreePort() => ServiceProcess.FreePort();
 
     private static void Run(string file, string arguments, string? asUser)
     {

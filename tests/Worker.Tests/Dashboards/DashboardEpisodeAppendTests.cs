@@ -176,31 +176,6 @@ public sealed class DashboardEpisodeAppendTests
         AssertSame(live, await h.SnapshotAsync());
     }
 
-    /// <summary>One rollup pass (until nothing is left), and how many of its updates of ops.dash_episodes stayed on their
-    /// page. The transaction's counters also hold earlier transactions' counts not yet reported, so each is read before
-    /// and after the pass, inside its transaction.</summary>
-    private static async Task<(long Updated, long Hot)> RollCountingUpdatesAsync(WorkerDatabase db)
-    {
-        const string Counts = """
-            select pg_stat_get_xact_tuples_updated('ops.dash_episodes'::regclass), pg_stat_get_xact_tuples_hot_updated('ops.dash_episodes'::regclass)
-            """;
-        await using var connection = new Npgsql.NpgsqlConnection(db.ConnectionString);
-        await connection.OpenAsync();
-        var (updated, hot) = (0L, 0L);
-        while (true)
-        {
-            await using var tx = await connection.BeginTransactionAsync();
-            await Dapper.SqlMapper.ExecuteAsync(connection, "select pg_advisory_xact_lock(hashtext('ops.dash_roll'))", transaction: tx);
-            var before = await Dapper.SqlMapper.QuerySingleAsync<(long, long)>(connection, Counts, transaction: tx);
-            var done = await Dapper.SqlMapper.ExecuteScalarAsync<int>(connection, "select ops.dash_roll(1000)", transaction: tx);
-            var after = await Dapper.SqlMapper.QuerySingleAsync<(long, long)>(connection, Counts, transaction: tx);
-            updated += after.Item1 - before.Item1;
-            hot += after.Item2 - before.Item2;
-            await tx.CommitAsync();
-            if (done == 0) return (updated, hot);
-        }
-    }
-
     [Fact]
     public async Task An_appended_message_rewrites_its_episode_in_place_unless_an_indexed_figure_moves()
     {
@@ -210,21 +185,21 @@ public sealed class DashboardEpisodeAppendTests
         await h.InAsync(c, Start);
         var agent = await h.UserAsync("hot@append.local");
         await h.OutAsync(c, Start.AddMinutes(1), userId: agent);
-        await RollCountingUpdatesAsync(db);
+        await h.RollAsync();
 
         // The customer writes after the reply: the episode gets an open window's expiry (its day is indexed).
         await h.InAsync(c, Start.AddMinutes(5));
-        await RollCountingUpdatesAsync(db);
+        await h.RollAsync();
         // The customer writes again: that expiry moves by minutes, within the same day, so no indexed column changes
         // and the update stays on its page (before migration 0063 the last expiry itself was indexed).
         await h.InAsync(c, Start.AddMinutes(10));
-        var (updated, hot) = await RollCountingUpdatesAsync(db);
+        var (_, updated, hot) = await h.RollMeasuredAsync();
         Assert.Equal(3, await MessagesInAsync(db, c, 1));
         Assert.True(updated >= 1 && hot == updated, $"{hot} of {updated} updates HOT");
 
         // The control: a message whose 24-hour expiry falls on the next day moves the indexed day, so not in place.
         await h.InAsync(c, Start.AddHours(17));
-        (updated, hot) = await RollCountingUpdatesAsync(db);
+        (_, updated, hot) = await h.RollMeasuredAsync();
         Assert.Equal(4, await MessagesInAsync(db, c, 1));
         Assert.True(updated >= 1 && hot < updated, $"{hot} of {updated} updates HOT");
 

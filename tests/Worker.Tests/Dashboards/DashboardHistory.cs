@@ -81,21 +81,35 @@ public sealed class DashboardHistory(WorkerDatabase db)
     /// cause of a CI flake: the insights were read before the rollup they depend on). The lock is re-entrant in one
     /// session, so the pass inside takes it too. Returns how many passes added messages to kept episodes
     /// (ops.dash_append_episodes ran: counted by the transaction's own function statistics).</summary>
-    public async Task<int> RollAsync()
+    public async Task<int> RollAsync() => (await RollMeasuredAsync()).Appending;
+
+    /// <summary>
+    /// The rollup pass until nothing is left, as the Worker runs it: how many of its transactions appended to kept
+    /// episodes (ops.dash_append_episodes ran), and how many updates of ops.dash_episodes it made, and of those how many
+    /// stayed on their page (HOT). A transaction's counters also hold earlier transactions' counts not yet reported to
+    /// the statistics, so each is read before and after the pass, inside its transaction.
+    /// </summary>
+    public async Task<(int Appending, long Updated, long Hot)> RollMeasuredAsync()
     {
+        const string Counters = """
+            select coalesce((select calls from pg_stat_xact_user_functions where schemaname = 'ops' and funcname = 'dash_append_episodes'), 0),
+                   pg_stat_get_xact_tuples_updated('ops.dash_episodes'::regclass), pg_stat_get_xact_tuples_hot_updated('ops.dash_episodes'::regclass)
+            """;
         await using var connection = new NpgsqlConnection(db.ConnectionString);
         await connection.OpenAsync();
-        var appending = 0;
+        var (appending, updated, hot) = (0, 0L, 0L);
         while (true)
         {
             await using var tx = await connection.BeginTransactionAsync();
             await connection.ExecuteAsync("select pg_advisory_xact_lock(hashtext('ops.dash_roll')); set local track_functions = 'pl'", transaction: tx);
+            var before = await connection.QuerySingleAsync<(long Calls, long Updated, long Hot)>(Counters, transaction: tx);
             var done = await connection.ExecuteScalarAsync<int>("select ops.dash_roll(1000)", transaction: tx);
-            appending += await connection.ExecuteScalarAsync<int>("""
-                select count(*) from pg_stat_xact_user_functions where schemaname = 'ops' and funcname = 'dash_append_episodes'
-                """, transaction: tx);
+            var after = await connection.QuerySingleAsync<(long Calls, long Updated, long Hot)>(Counters, transaction: tx);
+            if (after.Calls > before.Calls) appending++;
+            updated += after.Updated - before.Updated;
+            hot += after.Hot - before.Hot;
             await tx.CommitAsync();
-            if (done == 0) return appending;
+            if (done == 0) return (appending, updated, hot);
         }
     }
 

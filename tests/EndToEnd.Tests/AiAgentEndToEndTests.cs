@@ -56,17 +56,16 @@ public sealed class AiPlatformProcesses : PlatformProcesses
 public sealed class AiAgentEndToEndTests(AiPlatformProcesses platform) : IClassFixture<AiPlatformProcesses>
 {
     private const string Account = "1122334455667";
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(40);
 
     private async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what)
     {
-        var deadline = DateTime.UtcNow + Patience;
+        var deadline = DateTime.UtcNow + Calls.Patience;
         while (DateTime.UtcNow < deadline)
         {
             if (await probe() is { } found) return found;
             await Task.Delay(200);
         }
-        throw new TimeoutException($"not within {Patience.TotalSeconds} s: {what}\n{platform.Diagnostics()}\n--- OpenAI sandbox\n"
+        throw new TimeoutException($"not within {Calls.Patience.TotalSeconds} s: {what}\n{platform.Diagnostics()}\n--- OpenAI sandbox\n"
             + string.Join("\n", platform.OpenAi.Output.Split('\n').TakeLast(15)));
     }
 

@@ -15,7 +15,7 @@ namespace MultichannelMessages.EndToEnd.Tests;
 public sealed class CampaignEndToEndTests(PlatformProcesses platform) : IClassFixture<PlatformProcesses>
 {
     private static Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, PlatformProcesses platform) =>
-        Calls.EventuallyAsync(read, done, what, platform.Diagnostics, 60);
+        Calls.EventuallyAsync(read, done, what, platform.Diagnostics, (int)Calls.Patience.TotalSeconds);
 
     [Fact]
     public async Task A_campaign_is_approved_sent_and_answered_by_Meta_with_each_rule_applied_per_recipient()

@@ -27,17 +27,16 @@ public sealed class ChatbotEndToEndTests(ChatbotPlatformProcesses platform) : IC
     private const string WhatsApp = "1122334455667";
     private const string Page = "1000000000001";
     private const string Instagram = "17841400000000001";
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(40);
 
     private async Task EventuallyAsync(Func<Task<bool>> probe, string what)
     {
-        var deadline = DateTime.UtcNow + Patience;
+        var deadline = DateTime.UtcNow + Calls.Patience;
         while (DateTime.UtcNow < deadline)
         {
             if (await probe()) return;
             await Task.Delay(150);
         }
-        throw new TimeoutException($"not within {Patience.TotalSeconds} s: {what}\n{platform.Diagnostics()}");
+        throw new TimeoutException($"not within {Calls.Patience.TotalSeconds} s: {what}\n{platform.Diagnostics()}");
     }
 
     private static async Task<string[]> SentToAsync(HttpClient meta, string to) =>

@@ -10,19 +10,8 @@ public sealed class ReceiveReplyDeliverTests(PlatformProcesses platform) : IClas
     private sealed record Change(long Id, string Kind, long? ConversationId, long? MessageId, string? MessageStatus,
         string? MessageDirection, string? MessageBody);
 
-    private async Task<Change> NextAsync(ChannelReader<Change> changes, Func<Change, bool> match, string what)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            while (true)
-            {
-                var change = await changes.ReadAsync(timeout.Token);
-                if (match(change)) return change;
-            }
-        }
-        catch (OperationCanceledException) { throw new TimeoutException($"no push within 30 s: {what}\n{platform.Diagnostics()}"); }
-    }
+    private Task<Change> NextAsync(ChannelReader<Change> changes, Func<Change, bool> match, string what) =>
+        Calls.NextAsync(changes, match, what, platform.Diagnostics);
 
     /// <summary>The demo agent signed in, with a console connection that has joined the project.</summary>
     private async Task<(HttpClient Agent, HubConnection Console, ChannelReader<Change> Changes)> AgentWatchingAsync()

@@ -15,19 +15,8 @@ public sealed class TemplateLifecycleTests(PlatformProcesses platform) : IClassF
     private sealed record Change(long Id, string Kind, long? ConversationId, long? MessageId, string? MessageStatus,
         string? MessageDirection, string? MessageBody, JsonElement? Details);
 
-    private async Task<Change> NextAsync(ChannelReader<Change> changes, Func<Change, bool> match, string what)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            while (true)
-            {
-                var change = await changes.ReadAsync(timeout.Token);
-                if (match(change)) return change;
-            }
-        }
-        catch (OperationCanceledException) { throw new TimeoutException($"no push within 30 s: {what}\n{platform.Diagnostics()}"); }
-    }
+    private Task<Change> NextAsync(ChannelReader<Change> changes, Func<Change, bool> match, string what) =>
+        Calls.NextAsync(changes, match, what, platform.Diagnostics);
 
     private static bool TemplateIs(Change c, long id, string status) =>
         c.Kind == "template_changed" && c.Details is { } d && d.GetProperty("templateId").GetInt64() == id && d.GetProperty("status").GetString() == status;

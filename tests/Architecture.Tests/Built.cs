@@ -57,7 +57,7 @@ public static class Built
         return seen;
     }
 
-    private static string RepoRoot()
+    public static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(System.IO.Path.Combine(dir.FullName, "MultichannelMessages.sln"))) return dir.FullName;

@@ -100,6 +100,34 @@ public sealed class ImportTests
     }
 
     [Fact]
+    public async Task Staged_rows_an_earlier_user_left_in_a_pooled_session_are_never_imported()
+    {
+        // The services' pools keep sessions across uses (no DISCARD ALL: DatabaseExtensions.WithoutResetOnClose). One
+        // pooled connection here, so the import gets the very session that holds a stale staged contact.
+        var (cs, plain, project) = await ProjectAsync("import_pooled_session");
+        await plain.DisposeAsync();
+        await using var db = NpgsqlDataSource.Create(cs + ";No Reset On Close=true;Maximum Pool Size=1");
+        int session;
+        await using (var c = await db.OpenConnectionAsync())
+        {
+            await c.ExecuteAsync("""
+                select ops.create_import_staging();
+                insert into stg_imp_contacts (line, source_id, channel, external_id) values (1, 'stale', 'whatsapp', '34999000111');
+                """);
+            session = await c.ExecuteScalarAsync<int>("select pg_backend_pid()");
+        }
+
+        var result = await ImportAsync(db, project, ImportFiles.Write(ImportFiles.EveryEntity(Now)));
+
+        await AssertReconciledAsync(result);
+        Assert.Equal((2L, 2L), (Row(result, "contact").Source, Row(result, "contact").New));
+        await using var after = await db.OpenConnectionAsync();
+        Assert.Equal(session, await after.ExecuteScalarAsync<int>("select pg_backend_pid()")); // the import ran in that session
+        Assert.Equal(0, await after.ExecuteScalarAsync<long>("select count(*) from chat.contacts where external_id = '34999000111'"));
+        Assert.Equal(2, await after.ExecuteScalarAsync<long>("select count(*) from chat.contacts where project_id = @project", new { project }));
+    }
+
+    [Fact]
     public async Task An_imported_Meta_id_is_claimed_so_a_live_copy_of_that_message_is_the_same_message()
     {
         // The import inserts without row triggers when it may (session_replication_role = replica, like foreign keys),

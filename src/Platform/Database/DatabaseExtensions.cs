@@ -117,6 +117,7 @@ public static class DatabaseExtensions
             var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
             builder.ConnectionStringBuilder.ApplicationName ??= AppDomain.CurrentDomain.FriendlyName;
             WithoutJit(builder.ConnectionStringBuilder);
+            WithoutResetOnClose(builder.ConnectionStringBuilder, options.ConnectionString);
             return builder.Build();
         });
         services.AddSingleton(sp =>
@@ -128,6 +129,7 @@ public static class DatabaseExtensions
             var builder = new NpgsqlDataSourceBuilder(options.ReadOnlyConnectionString);
             builder.ConnectionStringBuilder.ApplicationName ??= AppDomain.CurrentDomain.FriendlyName + " (replica)";
             WithoutJit(builder.ConnectionStringBuilder);
+            WithoutResetOnClose(builder.ConnectionStringBuilder, options.ReadOnlyConnectionString);
             // A replica that is down should fail fast: the read falls back to the primary (ReadReplica).
             if (new NpgsqlConnectionStringBuilder(options.ReadOnlyConnectionString).Timeout == 15) builder.ConnectionStringBuilder.Timeout = 3;
             return new ReadReplica(primary, builder.Build(), time);
@@ -148,5 +150,23 @@ public static class DatabaseExtensions
         var options = connection.Options ?? "";
         if (options.Contains("jit", StringComparison.OrdinalIgnoreCase)) return;
         connection.Options = (options + " -c jit=off").Trim();
+    }
+
+    /// <summary>
+    /// Service connections go back to the pool without Npgsql's <c>DISCARD ALL</c> (docs/operations.md, "PostgreSQL
+    /// settings"). That reset runs on the next use of every pooled connection, and besides its own cost it invalidates
+    /// the session's cached plans: every PL/pgSQL function — and the platform reads and writes through functions —
+    /// re-parsed and re-planned each statement on each request, and the staging and rollup temp tables were dropped and
+    /// created again on each use (catalog churn). Nothing the services do leaves session state for a later user: their
+    /// settings are <c>set local</c> / <c>set_config(…, true)</c>; session locks are released where they are taken
+    /// (the import's run lock); LISTEN connections unlisten before going back (<see cref="NotificationListener"/>); and
+    /// the temp-table users start a fresh session of theirs with <c>discard temp</c> (ingestion's stages, the import).
+    /// The Architecture tests keep it that way. An operator who names the setting keeps theirs.
+    /// </summary>
+    public static void WithoutResetOnClose(NpgsqlConnectionStringBuilder connection, string configured)
+    {
+        var named = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = configured }.Keys.Cast<string>()
+            .Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("NoResetOnClose", StringComparison.OrdinalIgnoreCase));
+        if (!named) connection.NoResetOnClose = true;
     }
 }

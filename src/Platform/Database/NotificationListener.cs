@@ -18,9 +18,18 @@ public static partial class NotificationListener
             {
                 await using var connection = await db.OpenConnectionAsync(ct);
                 connection.Notification += (_, _) => onNotify();
-                await using (var listen = new NpgsqlCommand($"listen {channel}", connection)) await listen.ExecuteNonQueryAsync(ct);
-                onNotify(); // whatever happened while not listening is read now
-                while (!ct.IsCancellationRequested) await connection.WaitAsync(ct);
+                try
+                {
+                    await using (var listen = new NpgsqlCommand($"listen {channel}", connection)) await listen.ExecuteNonQueryAsync(ct);
+                    onNotify(); // whatever happened while not listening is read now
+                    while (!ct.IsCancellationRequested) await connection.WaitAsync(ct);
+                }
+                finally
+                {
+                    // The pool does not reset sessions (DatabaseExtensions.WithoutResetOnClose): a session still
+                    // listening would go on receiving notifications nobody reads.
+                    await UnlistenAsync(connection);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
@@ -29,6 +38,17 @@ public static partial class NotificationListener
                 try { await Task.Delay(TimeSpan.FromSeconds(1), ct); } catch (OperationCanceledException) { return; }
             }
         }
+    }
+
+    private static async Task UnlistenAsync(NpgsqlConnection connection)
+    {
+        if (connection.State != System.Data.ConnectionState.Open) return;
+        try
+        {
+            await using var unlisten = new NpgsqlCommand("unlisten *", connection);
+            await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException) { } // a broken session is not pooled
     }
 
     [LoggerMessage(300, LogLevel.Warning, "LISTEN {Channel} connection lost; reconnecting (readers keep polling meanwhile)")]

@@ -50,7 +50,9 @@ public static class ImportEngine
         await using var connection = await db.OpenConnectionAsync(ct);
         if (await connection.ExecuteScalarAsync<long?>("select id from core.projects where id = @ProjectId", new { options.ProjectId }) is null)
             throw new InvalidOperationException($"Project {options.ProjectId} does not exist.");
-        await connection.ExecuteAsync("select ops.create_import_staging()");
+        // A pooled session is not reset on close (DatabaseExtensions.WithoutResetOnClose): an earlier import's staged
+        // rows (its emptying failed) must never be applied to this run, so the session's temp tables go first.
+        await connection.ExecuteAsync("discard temp; select ops.create_import_staging()");
         var run = await connection.QuerySingleAsync<(long RunId, long CursorLine, long CursorOffset, bool Resumed)>(
             "select run_id, cursor_line, cursor_offset, resumed from ops.import_begin(@ProjectId, @Source, @SourceSystem, @File, @sha, @fileBytes)",
             new { options.ProjectId, options.Source, options.SourceSystem, File = options.DisplayName ?? Path.GetFileName(options.File), sha, fileBytes });

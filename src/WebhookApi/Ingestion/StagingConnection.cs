@@ -21,7 +21,10 @@ internal sealed class StagingConnection(NpgsqlDataSource dataSource) : IAsyncDis
         {
             await DropAsync();
             var connection = await dataSource.OpenConnectionAsync(ct);
-            await using (var setup = new NpgsqlCommand("select meta.create_ingest_staging()", connection))
+            // A pooled session is not reset on close (DatabaseExtensions.WithoutResetOnClose): whatever temp tables an
+            // earlier user left go first — staged rows of a batch whose emptying failed, or another loop's ON COMMIT
+            // DELETE ROWS tables, which every commit here would then truncate.
+            await using (var setup = new NpgsqlCommand("discard temp; select meta.create_ingest_staging()", connection))
                 await setup.ExecuteNonQueryAsync(ct);
             _connection = connection;
         }

@@ -17,7 +17,8 @@ public sealed class JitOffTests
         return await connection.ExecuteScalarAsync<string>("show jit") ?? "";
     }
 
-    private static NpgsqlDataSource ServiceDataSource(string connectionString, string readOnly = "")
+    /// <summary>The primary data source a service builds from these connection strings (AddPlatformDatabase).</summary>
+    internal static NpgsqlDataSource ServiceDataSource(string connectionString, string readOnly = "")
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {

@@ -6,6 +6,7 @@ language plpgsql as $$
 declare
     inserted int;
     new_conversations bigint[];
+    v_route bigint[];
 begin
     -- 1. Contacts and conversations, found or created per project, account and customer.
     --    The contact rule is chat.upsert_contacts (105), shared with call ingestion; rows in arrival order.
@@ -92,8 +93,13 @@ begin
     end if;
 
     -- New conversations are routed to a queue (rules, else the account's default) once their messages exist, so
-    -- keyword rules can read them; a resolved conversation the customer writes to again reopens.
-    if new_conversations is not null then perform chat.route_conversations(new_conversations); end if;
+    -- keyword rules can read them; so is one a campaign opened (mass.start_recipient_send leaves it unrouted) once its
+    -- customer writes. A resolved conversation the customer writes to again reopens.
+    v_route := array(select unnest(new_conversations)
+                     union
+                     select n.conversation_id from stg_new_messages n join chat.conversations cv on cv.id = n.conversation_id
+                     where n.direction = 'in' and cv.queue_id is null);
+    if cardinality(v_route) > 0 then perform chat.route_conversations(v_route); end if;
     with reopened as (
         update chat.conversations cv set status = 'open', resolved_at = null
         from (select distinct conversation_id from stg_new_messages where direction = 'in') n

@@ -82,7 +82,12 @@ begin
         elsif v_type = 'BODY' then
             v_body := v_comp ->> 'text';
             v_params := '[]';
-            for v_var in select key from meta.template_variables(jsonb_build_array(v_comp), t.parameter_format) where component = 'body' loop
+            -- The body's keys as meta.template_variables orders them (positional by number, named by first appearance),
+            -- read here directly: that function, inlined, was planned again on every send (a campaign renders once per
+            -- recipient).
+            for v_var in select u.v from unnest(meta.template_text_variables(v_body)) with ordinality u(v, n)
+                         where t.parameter_format = 'named' or u.v ~ '^[0-9]+$'
+                         order by case when t.parameter_format = 'named' then u.n else u.v::bigint end loop
                 v_value := nullif(btrim(p_parameters ->> v_var), '');
                 if v_value is null then missing := v_var; return; end if;
                 v_body := replace(v_body, '{{' || v_var || '}}', v_value);
@@ -96,8 +101,10 @@ begin
         elsif v_type = 'FOOTER' then
             v_footer := v_comp ->> 'text';
         elsif v_type = 'BUTTONS' then
-            for v_button in select key, (substr(key, 8))::int as index from meta.template_variables(jsonb_build_array(v_comp), t.parameter_format)
-                            where component = 'button' loop
+            for v_button in select 'button.' || (b.n - 1) as key, (b.n - 1)::int as index
+                            from jsonb_array_elements(v_comp -> 'buttons') with ordinality as b(btn, n)
+                            where upper(b.btn ->> 'type') = 'URL' and b.btn ->> 'url' like '%{{%}}%'
+                            order by b.n loop
                 v_value := nullif(btrim(p_parameters ->> v_button.key), '');
                 if v_value is null then missing := v_button.key; return; end if;
                 v_components := v_components || jsonb_build_object('type', 'button', 'sub_type', 'url', 'index', v_button.index::text,

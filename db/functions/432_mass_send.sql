@@ -170,7 +170,6 @@ declare
     t meta.templates;
     v_contact_id bigint;
     v_conversation_id bigint;
-    v_new boolean := false;
     v_consent record;
     v_rendered record;
     v_window record;
@@ -227,12 +226,13 @@ begin
         values (c.project_id, a.id, v_contact_id, 'whatsapp')
         on conflict (account_id, contact_id) do nothing
         returning cv.id into v_conversation_id;
-        v_new := v_conversation_id is not null;
-        if not v_new then
+        if v_conversation_id is null then
             select cv.id into v_conversation_id from chat.conversations cv where cv.account_id = a.id and cv.contact_id = v_contact_id;
         end if;
     end if;
-    if v_new then perform chat.route_conversations(array[v_conversation_id]); end if;
+    -- A conversation the campaign opens is not routed: it joins a queue, and reaches an agent, when the customer
+    -- replies (chat.ingest_staged_messages routes it then). Routed here, every recipient of a 100,000-recipient
+    -- campaign would be an open conversation waiting in a queue, auto-assigned to agents, before anyone wrote back.
 
     -- An earlier attempt's message that never reached Meta (its send was retried as certainly not sent) is reused.
     select m.id into message_id from chat.messages m
@@ -281,34 +281,39 @@ create or replace function mass.complete_recipient(p_recipient_id bigint, p_work
 returns boolean
 language plpgsql as $$
 declare
-    r mass.recipients;
+    v_message_id bigint;
     m chat.messages;
 begin
     -- The message first, then the recipient: ingestion's order (chat.ingest_staged_statuses adopts an early status by
     -- updating chat.messages and then mass.recipients, batched), so that Meta's "sent", arriving before this answer
     -- is recorded, cannot deadlock with it (recipient-then-message did: bench/RESULTS.md, Soak, issue 19). The lease
-    -- is ours, so the recipient's message_id read unlocked here is the one the update below finds.
-    perform 1 from chat.messages
-    where id = (select x.message_id from mass.recipients x where x.id = p_recipient_id and x.locked_by = p_worker and x.status = 'sending')
+    -- is ours, so the recipient's message_id read unlocked here is the one locked below. The message id is read
+    -- first, into a variable, so the lock's plan names one partition of chat.messages instead of all of them.
+    select x.message_id into v_message_id from mass.recipients x
+    where x.id = p_recipient_id and x.locked_by = p_worker and x.status = 'sending';
+    perform 1 from chat.messages where id = v_message_id for no key update;
+    -- Still ours once the message is locked (a status webhook carrying our callback data may have confirmed this very
+    -- send first). Locked, not updated, here: the one update below then is the transaction's only write of the row
+    -- (a second update of a row this transaction wrote checks its foreign keys again: the campaign's row, shared by
+    -- every send, locked once more per recipient).
+    perform 1 from mass.recipients x
+    where x.id = p_recipient_id and x.locked_by = p_worker and x.status = 'sending' and x.message_id = v_message_id
     for no key update;
-    update mass.recipients set locked_by = null, locked_until = null, last_error = null
-    where id = p_recipient_id and locked_by = p_worker and status = 'sending'
-    returning * into r;
-    if r.id is null then
-        -- A status webhook carrying our callback data may have confirmed this very send first.
+    if not found then
         return exists (select 1 from mass.recipients x where x.id = p_recipient_id and x.provider_message_id = p_provider_message_id);
     end if;
-    perform chat.adopt_provider_id(r.message_id, p_provider_message_id);
-    select * into m from chat.messages where id = r.message_id;
+    perform chat.adopt_provider_id(v_message_id, p_provider_message_id);
+    select * into m from chat.messages where id = v_message_id;
     update mass.recipients
-    set provider_message_id = p_provider_message_id,
+    set locked_by = null, locked_until = null, last_error = null,
+        provider_message_id = p_provider_message_id,
         status = case when m.status in ('delivered', 'read', 'failed', 'sent') then m.status
                       when p_message_status = 'held_for_quality_assessment' then 'held' else 'accepted' end,
         sent_at = case when m.status <> 'failed' then coalesce(sent_at, now()) end,
         delivered_at = case when m.status in ('delivered', 'read') then coalesce(delivered_at, m.status_at) end,
         read_at = case when m.status = 'read' then coalesce(read_at, m.status_at) end,
         error_code = m.error_code, error_title = m.error_title
-    where id = r.id;
+    where id = p_recipient_id;
     return true;
 end
 $$;

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Dapper;
+using Npgsql;
 
 namespace MultichannelMessages.EndToEnd.Tests;
 
@@ -83,8 +85,13 @@ public sealed class CampaignEndToEndTests(PlatformProcesses platform) : IClassFi
         Assert.Equal(10, sent.Distinct().Count());
         Assert.DoesNotContain("34611099000", sent);
 
+        // The conversations the campaign opened wait in no queue: nobody has written back yet.
+        var delivered = live.Where(r => r.GetProperty("status").GetString() is "delivered" or "read")
+            .Select(r => r.GetProperty("waId").GetString()!).ToArray();
+        var (replier, silent) = (delivered[0], delivered[1]);
+        Assert.Equal((false, false), (await RoutedAsync(replier), await RoutedAsync(silent)));
+
         // 6. A delivered customer replies: the reply counts for the campaign.
-        var replier = live.First(r => r.GetProperty("status").GetString() is "delivered" or "read").GetProperty("waId").GetString()!;
         (await sandbox.PostAsJsonAsync("/sandbox/customers/1122334455667/messages", new { from = replier, name = "Cliente", text = "¡Me interesa!" }))
             .EnsureSuccessStatusCode();
         var item = await EventuallyAsync(() => supervisor.GetFromJsonAsync<JsonElement>($"/projects/{p}/campaigns/{id}"),
@@ -95,5 +102,22 @@ public sealed class CampaignEndToEndTests(PlatformProcesses platform) : IClassFi
         Assert.True(funnel.GetProperty("delivered").GetInt64() >= 7);
         // The rescheduled recipient keeps the campaign open, and the planner says nothing is due before then.
         Assert.Equal("sending", item.GetProperty("status").GetString());
+        // The reply routed its conversation to the account's default queue (so an agent can take it); the customer
+        // who did not answer is still in none.
+        Assert.Equal((true, false), (await RoutedAsync(replier), await RoutedAsync(silent)));
+
+        async Task<bool> RoutedAsync(string waId)
+        {
+            await using var connection = new NpgsqlConnection(platform.ConnectionString);
+            return await connection.ExecuteScalarAsync<bool>(
+                """
+                select cv.queue_id is not distinct from a.default_queue_id and a.default_queue_id is not null
+                       and exists (select 1 from chat.conversation_events e where e.conversation_id = cv.id and e.action = 'routed')
+                from mass.recipients r
+                join chat.conversations cv on cv.id = r.conversation_id
+                join meta.accounts a on a.id = cv.account_id
+                where r.campaign_id = @id and r.wa_id = @waId
+                """, new { id, waId });
+        }
     }
 }

@@ -98,15 +98,15 @@ public sealed class SendPacerTests
         Assert.Equal(TimeSpan.FromSeconds(6), pacer.Reserve(1, "phone-1", null, "whatsapp", "34600").Wait);
         Assert.Equal(TimeSpan.Zero, pacer.Reserve(1, "phone-1", null, "whatsapp", "34601").Wait);
 
-        // At 80/s, a lone 130429 (and a second one) is a burst: the number's other replies go on at once…
-        pacer.Throttled(1, "34601", RetryClass.Throughput, TimeSpan.FromSeconds(1));
-        pacer.Throttled(1, "34601", RetryClass.Throughput, TimeSpan.FromSeconds(1));
+        // At 80/s, refusals within one second, however many, are a burst: the number's other replies go on at once…
+        for (var i = 0; i < 6; i++) pacer.Throttled(1, "34601", RetryClass.Throughput, TimeSpan.FromSeconds(1));
         Assert.Equal(TimeSpan.Zero, pacer.Reserve(1, "phone-1", null, "whatsapp", "34602").Wait);
-        // …the fourth within a second (5 % of 80/s) means the number takes less than planned: it pauses.
-        _clock.Advance(Ms(500));
+        // …four more (5 % of 80/s) in the next second mean the number takes less than planned: it pauses.
+        _clock.Advance(Ms(1_100));
+        for (var i = 0; i < 3; i++) pacer.Throttled(1, "34601", RetryClass.Throughput, TimeSpan.FromSeconds(1));
+        Assert.Equal(TimeSpan.Zero, pacer.Reserve(1, "phone-1", null, "whatsapp", "34603").Wait);
         pacer.Throttled(1, "34601", RetryClass.Throughput, TimeSpan.FromSeconds(1));
-        pacer.Throttled(1, "34601", RetryClass.Throughput, TimeSpan.FromSeconds(1));
-        Assert.Equal(TimeSpan.FromSeconds(1), pacer.Reserve(1, "phone-1", null, "whatsapp", "34603").Wait);
+        Assert.Equal(TimeSpan.FromSeconds(1), pacer.Reserve(1, "phone-1", null, "whatsapp", "34604").Wait);
     }
 
     [Fact]

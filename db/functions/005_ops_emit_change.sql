@@ -1,6 +1,21 @@
 -- The one way a database function tells the consoles that something changed: a durable ops.change_feed row (the Core
 -- API reads rows after the last id it pushed, so a lost notification loses nothing) and a wake-up on 'change_feed'.
 -- PostgreSQL folds identical notifications of one transaction into one, so calling this per row costs one NOTIFY.
+--
+-- A bulk writer's transaction sends no wake-up (ops.quiet_changes): every transaction that NOTIFYs takes one
+-- database-wide lock from its commit's start to its end, WAL flush included (PostgreSQL queues notifications in commit
+-- order), so a campaign's 72 sends and 72 answers a second made every committing backend wait for that lock in turn
+-- (bench/RESULTS.md, "Campaign rate on a busy machine"). Its rows are read by the readers' next poll (the Core API's
+-- every second) or by the next wake-up anyone else sends; ingestion's batches send one several times a second.
+create or replace function ops.quiet_changes() returns void
+language sql as $$ select set_config('mm.quiet_changes', 'on', true) $$;
+
+create or replace function ops.wake_change_readers() returns void
+language plpgsql as $$
+begin
+    if current_setting('mm.quiet_changes', true) is distinct from 'on' then perform pg_notify('change_feed', ''); end if;
+end
+$$;
 create or replace function ops.emit_change(
     p_project_id bigint,
     p_kind text,
@@ -16,7 +31,7 @@ begin
     insert into ops.change_feed (project_id, kind, conversation_id, message_id, payload, recipient_user_ids)
     values (p_project_id, p_kind, p_conversation_id, p_message_id, p_payload, p_recipient_user_ids)
     returning id into v_id;
-    perform pg_notify('change_feed', '');
+    perform ops.wake_change_readers();
     return v_id;
 end
 $$;
@@ -46,7 +61,7 @@ begin
          with ordinality as r (project_id, conversation_id, message_id, payload, n)
     order by r.n;
     get diagnostics v_count = row_count;
-    perform pg_notify('change_feed', '');
+    perform ops.wake_change_readers();
     return v_count;
 end
 $$;

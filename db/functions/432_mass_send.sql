@@ -174,6 +174,7 @@ declare
     v_rendered record;
     v_window record;
 begin
+    perform ops.quiet_changes(); -- a campaign's messages wake no reader: they are read by the next poll (ops.emit_change)
     select * into r from mass.recipients x
     where x.id = p_recipient_id and x.locked_by = p_worker and x.locked_until > now() and x.status in ('pending', 'sending')
     for update;
@@ -284,6 +285,7 @@ declare
     v_message_id bigint;
     m chat.messages;
 begin
+    perform ops.quiet_changes(); -- as mass.start_recipient_send
     -- The message first, then the recipient: ingestion's order (chat.ingest_staged_statuses adopts an early status by
     -- updating chat.messages and then mass.recipients, batched), so that Meta's "sent", arriving before this answer
     -- is recorded, cannot deadlock with it (recipient-then-message did: bench/RESULTS.md, Soak, issue 19). The lease

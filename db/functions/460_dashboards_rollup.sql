@@ -297,7 +297,7 @@ begin
     perform ops.dash_cube_pcts_catch_up();
     if exists (select 1 from ops.dash_sla_due_pending) then perform ops.dash_sla_due_catch_up(); end if;
     -- Live dashboards: every console of a project whose figures moved refetches its tiles (one row per project and
-    -- pass, so at most one a second; the NOTIFY it sends wakes this loop once more, to find nothing).
+    -- pass, so at most one per pass, 5 s apart by default; the NOTIFY it sends wakes this loop once more, to find nothing).
     perform ops.emit_changes(array_agg(x.project_id order by x.project_id), 'dashboards_updated', array_agg(null::bigint))
     from (select c.project_id from dash_touched t
           cross join lateral (select x.project_id from chat.conversations x where x.id = t.conversation_id limit 1) c

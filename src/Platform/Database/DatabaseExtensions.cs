@@ -118,6 +118,7 @@ public static class DatabaseExtensions
             builder.ConnectionStringBuilder.ApplicationName ??= AppDomain.CurrentDomain.FriendlyName;
             WithoutJit(builder.ConnectionStringBuilder);
             WithoutResetOnClose(builder.ConnectionStringBuilder, options.ConnectionString);
+            WithLongIdleLifetime(builder.ConnectionStringBuilder, options.ConnectionString);
             return builder.Build();
         });
         services.AddSingleton(sp =>
@@ -130,6 +131,7 @@ public static class DatabaseExtensions
             builder.ConnectionStringBuilder.ApplicationName ??= AppDomain.CurrentDomain.FriendlyName + " (replica)";
             WithoutJit(builder.ConnectionStringBuilder);
             WithoutResetOnClose(builder.ConnectionStringBuilder, options.ReadOnlyConnectionString);
+            WithLongIdleLifetime(builder.ConnectionStringBuilder, options.ReadOnlyConnectionString);
             // A replica that is down should fail fast: the read falls back to the primary (ReadReplica).
             if (new NpgsqlConnectionStringBuilder(options.ReadOnlyConnectionString).Timeout == 15) builder.ConnectionStringBuilder.Timeout = 3;
             return new ReadReplica(primary, builder.Build(), time);
@@ -165,8 +167,24 @@ public static class DatabaseExtensions
     /// </summary>
     public static void WithoutResetOnClose(NpgsqlConnectionStringBuilder connection, string configured)
     {
-        var named = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = configured }.Keys.Cast<string>()
-            .Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("NoResetOnClose", StringComparison.OrdinalIgnoreCase));
-        if (!named) connection.NoResetOnClose = true;
+        if (!Names(configured, "NoResetOnClose")) connection.NoResetOnClose = true;
     }
+
+    /// <summary>Idle connections are closed after an hour (<see cref="IdleLifetimeSeconds"/>), not Npgsql's 5 minutes
+    /// (docs/operations.md, "PostgreSQL settings"). Npgsql's pruning closes, every idle lifetime, as many connections as
+    /// were idle at the median of its samples, and a busy pool always has some idle between bursts: during a campaign the
+    /// Worker's pool lost ~25 of its ~50 connections every 5 minutes, and the next burst opened them again at once. A new
+    /// backend warms its catalog caches and compiles the functions it calls; 25 of them on two cores stalled every
+    /// service for 4–5 s and cost the campaign 6 % of that minute's sends (bench/RESULTS.md). An operator who names the
+    /// setting keeps theirs.</summary>
+    public static void WithLongIdleLifetime(NpgsqlConnectionStringBuilder connection, string configured)
+    {
+        if (!Names(configured, "ConnectionIdleLifetime")) connection.ConnectionIdleLifetime = IdleLifetimeSeconds;
+    }
+
+    public const int IdleLifetimeSeconds = 3_600;
+
+    private static bool Names(string configured, string key) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = configured }.Keys.Cast<string>()
+            .Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals(key, StringComparison.OrdinalIgnoreCase));
 }

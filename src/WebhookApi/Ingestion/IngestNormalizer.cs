@@ -34,6 +34,7 @@ public sealed class IngestNormalizer(
     private readonly IngestOptions _options = options.Value;
     private readonly StagingConnection _staging = new(dataSource);
     private long _nextOrphanPass;
+    private long _lastBatchStart;
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -51,9 +52,11 @@ public sealed class IngestNormalizer(
                 await Task.Delay(JoinPoll);
                 continue;
             }
+            if (open) await SpaceAsync();
             while (batch.Count < _options.NormalizeBatchSize && queue.Reader.TryRead(out var next)) batch.Add(next);
             if (batch.Count > 0)
             {
+                _lastBatchStart = Stopwatch.GetTimestamp();
                 await NormalizeHandedAsync(batch);
                 batch.Clear();
             }
@@ -62,6 +65,15 @@ public sealed class IngestNormalizer(
             if (!open && queue.Depth == 0) break;
         }
         await _staging.DisposeAsync();
+    }
+
+    /// <summary>Ingest:NormalizeMinSpacingMs: a batch that is not whole waits until that long after the previous batch
+    /// started, so a steady stream makes fewer, larger transactions; an idle stage's first event goes at once.</summary>
+    private async Task SpaceAsync()
+    {
+        if (_options.NormalizeMinSpacing <= TimeSpan.Zero || queue.Depth >= _options.NormalizeBatchSize) return;
+        var wait = _options.NormalizeMinSpacing - Stopwatch.GetElapsedTime(_lastBatchStart);
+        if (wait > TimeSpan.Zero) await Task.Delay(wait);
     }
 
     /// <summary>Waits until events are handed over or the next orphan pass is due; false once the queue is completed.</summary>

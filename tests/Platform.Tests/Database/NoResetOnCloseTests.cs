@@ -52,4 +52,23 @@ public sealed class NoResetOnCloseTests
         DatabaseExtensions.WithoutResetOnClose(builder, configured);
         Assert.Equal(expected, builder.NoResetOnClose);
     }
+
+    [Theory]
+    [InlineData("Host=db", DatabaseExtensions.IdleLifetimeSeconds)]
+    [InlineData("Host=db;Connection Idle Lifetime=60", 60)]
+    [InlineData("Host=db;connectionidlelifetime=120", 120)]
+    public void Idle_connections_live_an_hour_unless_the_operator_names_the_lifetime(string configured, int expected)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(configured);
+        DatabaseExtensions.WithLongIdleLifetime(builder, configured);
+        Assert.Equal(expected, builder.ConnectionIdleLifetime);
+    }
+
+    [Fact]
+    public async Task A_service_pool_keeps_idle_connections_an_hour_where_a_plain_one_prunes_them_after_five_minutes()
+    {
+        Assert.Equal(300, new NpgsqlConnectionStringBuilder("Host=db").ConnectionIdleLifetime); // Npgsql's default: the control
+        await using var service = JitOffTests.ServiceDataSource("Host=db");
+        Assert.Equal(DatabaseExtensions.IdleLifetimeSeconds, new NpgsqlConnectionStringBuilder(service.ConnectionString).ConnectionIdleLifetime);
+    }
 }

@@ -14,7 +14,8 @@
 # master key), a published agent answering first on the demo WhatsApp number (debounce 1 s) and a manual.
 # The bench's triggers stamp, with clock_timestamp(), each AI claim (bench.ai_claims), each media download's end
 # (bench.media_stamps) and each transcript's arrival (bench.ai_text_stamps). Needs opusenc (opus-tools) for voice.
-# Env: AI_LATENCY_MS (500, overhead's second phase); AI_EMBEDDING_MS (unset: the provider has no embedding model; set:
+# Env: AI_WARMUP (600: turns at the rate before overhead's first phase; a cold Worker spends its first ~20 s at 20/s
+# JIT-compiling, bench/RESULTS.md); AI_LATENCY_MS (500, overhead's second phase); AI_EMBEDDING_MS (unset: the provider has no embedding model; set:
 # it has one, the manual is embedded and the sandbox holds every embedding that long, the manual's query included).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -104,7 +105,7 @@ run_overhead() {
   # Side by side in one run: no model latency, then a model's.
   machine
   # shellcheck disable=SC2046
-  "${BENCH[@]}" overhead $(common) --count "$n" --rate "$rate" --latency-ms 0 --warmup 40 --prefix 3461
+  "${BENCH[@]}" overhead $(common) --count "$n" --rate "$rate" --latency-ms 0 --warmup "${AI_WARMUP:-600}" --prefix 3461
   machine
   # shellcheck disable=SC2046
   "${BENCH[@]}" overhead $(common) --count "$n" --rate "$rate" --latency-ms "${AI_LATENCY_MS:-500}" --prefix 3462

@@ -145,6 +145,10 @@ returns table (conversation_id bigint, project_id bigint, agent_id bigint, versi
 language plpgsql as $$
 #variable_conflict use_column
 begin
+    -- As the run's own writes (bot.ai_record_turn): the claim does not wait for its WAL flush. A claim lost to a server
+    -- crash leaves the conversation due, and the run it started is redone by the next claim without sending twice
+    -- (docs/ai-agents.md, "What limits a turn").
+    set local synchronous_commit = off;
     -- plpgsql: bot.ai_media_pending (444_ai_media.sql) is created after this file.
     return query
     with due as (
@@ -170,6 +174,19 @@ begin
            c.episode_started_at, c.turns, c.measures, c.last_answered_message_id, c.attempt_count
     from claimed c left join bot.ai_agent_versions v on v.id = c.version_id;
 end
+$$;
+
+-- How long until the next conversation falls due (a debounce ending, a lease running out), in milliseconds; null when
+-- none is waiting. The AI loop sleeps that long instead of its whole poll interval, so a conversation is claimed when
+-- its debounce ends, alone, not with every other that fell due during the interval (docs/ai-agents.md). Read in the
+-- claim's transaction: "not yet due" is the claim's own cutoff (now(), the transaction's start), so a conversation that
+-- fell due while the claim ran comes back as due (a negative wait: the loop claims again at once), never as "none".
+create or replace function bot.ai_next_due_in_ms()
+returns double precision
+language sql stable as $$
+    select extract(epoch from min(a.due_at) - clock_timestamp()) * 1000
+    from bot.ai_conversations a
+    where a.due_at > now() and a.state in ('active', 'waiting')
 $$;
 
 -- What the agent knows of the conversation: the channel, the customer, the queue, the window; the episode's messages

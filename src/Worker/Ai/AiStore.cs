@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using MultichannelMessages.Worker.Loops;
 
 namespace MultichannelMessages.Worker.Ai;
 
@@ -41,14 +42,20 @@ public sealed class AiStore(NpgsqlDataSource db)
 {
     private static CommandDefinition Sql(string sql, object? args, CancellationToken ct = default) => new(sql, args, cancellationToken: ct);
 
-    public async Task<IReadOnlyList<AiClaim>> ClaimAsync(string worker, int limit, int leaseSeconds, CancellationToken ct)
+    /// <summary>Claims the conversations due now and, in the same round trip and transaction (one batch: one implicit
+    /// transaction), reads how long until the next one falls due (<see cref="ClaimBatch{T}.NextDueIn"/>).</summary>
+    public async Task<ClaimBatch<AiClaim>> ClaimAsync(string worker, int limit, int leaseSeconds, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        return (await connection.QueryAsync<AiClaim>(Sql("""
+        await using var grid = await connection.QueryMultipleAsync(Sql("""
             select conversation_id, project_id, agent_id, version_id, definition::text as definition, state, state_reason,
                    episode_started_at, turns, measures::text as measures, last_answered_message_id, attempt_count
-            from bot.claim_ai_conversations(@worker, @limit, @leaseSeconds)
-            """, new { worker, limit, leaseSeconds }, ct))).ToList();
+            from bot.claim_ai_conversations(@worker, @limit, @leaseSeconds);
+            select bot.ai_next_due_in_ms();
+            """, new { worker, limit, leaseSeconds }, ct));
+        var claimed = (await grid.ReadAsync<AiClaim>()).ToList();
+        var nextDueMs = await grid.ReadSingleAsync<double?>();
+        return new(claimed, nextDueMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
     }
 
     private const string ProviderSql = """

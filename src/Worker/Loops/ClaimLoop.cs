@@ -17,8 +17,17 @@ public static partial class ClaimLoop
     /// <param name="work">Works one claimed row; it records its own outcome and must not throw for a row's failure.</param>
     /// <param name="queuedAt">When a row became due, for the heartbeat's queue lag; null when unknown.</param>
     /// <param name="wakeup">Ends the idle wait early (a NOTIFY on the loop's channel); null: the poll alone.</param>
-    public static async Task RunAsync<T>(LoopStatus status, TimeProvider time, ILogger logger, int maxParallel, int batchSize, TimeSpan poll,
+    public static Task RunAsync<T>(LoopStatus status, TimeProvider time, ILogger logger, int maxParallel, int batchSize, TimeSpan poll,
         Func<int, Task<IReadOnlyList<T>>> claim, Func<T, Task> work, Func<T, DateTime?> queuedAt, CancellationToken stoppingToken,
+        Wakeup? wakeup = null) =>
+        RunAsync(status, time, logger, maxParallel, batchSize, poll, async room => new ClaimBatch<T>(await claim(room), null), work, queuedAt,
+            stoppingToken, wakeup);
+
+    /// <summary>As above, for a queue that knows when its next row falls due (<see cref="ClaimBatch{T}.NextDueIn"/>):
+    /// the idle wait ends then, when that is sooner than the poll, so a row due in 40 ms is claimed in 40 ms, alone,
+    /// instead of with the others that fell due during a whole poll interval.</summary>
+    public static async Task RunAsync<T>(LoopStatus status, TimeProvider time, ILogger logger, int maxParallel, int batchSize, TimeSpan poll,
+        Func<int, Task<ClaimBatch<T>>> claim, Func<T, Task> work, Func<T, DateTime?> queuedAt, CancellationToken stoppingToken,
         Wakeup? wakeup = null)
     {
         var running = new List<Task>();
@@ -36,9 +45,10 @@ public static partial class ClaimLoop
                     continue;
                 }
                 IReadOnlyList<T> claimed;
+                TimeSpan? nextDueIn;
                 try
                 {
-                    claimed = await claim(Math.Min(room, batchSize));
+                    (claimed, nextDueIn) = await claim(Math.Min(room, batchSize));
                 }
                 catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
                 {
@@ -52,14 +62,24 @@ public static partial class ClaimLoop
                 status.Claimed(now, claimed.Count, oldest is { } o ? now - new DateTimeOffset(DateTime.SpecifyKind(o, DateTimeKind.Utc)) : null);
                 foreach (var row in claimed) running.Add(work(row));
                 if (claimed.Count >= room) continue;
-                if (wakeup is null) await Task.Delay(poll, time, stoppingToken);
-                else await wakeup.WaitAsync(poll, stoppingToken);
+                var wait = IdleWait(poll, nextDueIn);
+                if (wakeup is null) await Task.Delay(wait, time, stoppingToken);
+                else await wakeup.WaitAsync(wait, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
         await Task.WhenAll(running);
     }
 
+    /// <summary>The poll, or less when the next row falls due sooner (at least a millisecond: never a busy loop).</summary>
+    public static TimeSpan IdleWait(TimeSpan poll, TimeSpan? nextDueIn) =>
+        nextDueIn is { } due && due < poll ? (due < MinimumWait ? MinimumWait : due) : poll;
+
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(1);
+
     [LoggerMessage(730, LogLevel.Warning, "{Loop}: claiming failed: {Error}")]
     private static partial void LogClaimFailed(ILogger logger, string loop, string error);
 }
+
+/// <summary>What a claim took, and how long until the queue's next row falls due (null: unknown or none; the loop polls).</summary>
+public sealed record ClaimBatch<T>(IReadOnlyList<T> Rows, TimeSpan? NextDueIn);

@@ -1,3 +1,4 @@
+using Dapper;
 using System.Net;
 using System.Text.Json;
 using MultichannelMessages.Platform.Secrets;
@@ -152,6 +153,42 @@ public sealed partial class AgentRuntimeTests(OpenAiSandboxHost openAi) : IClass
         Assert.Contains("order_status", await s.Db.ScalarAsync<string>("select measures::text from bot.ai_conversations where conversation_id = @conversationId", new { conversationId }));
         Assert.Equal("active:started", await StateAsync(s, conversationId));
     }
+
+    /// <summary>bot.ai_next_due_in_ms, read with every claim: how long until the next conversation's debounce (or lease)
+    /// ends, so the loop sleeps that long instead of its whole poll. Conversations already due (the claim takes them) and
+    /// those no agent runs any more are not waited for.</summary>
+    [Fact]
+    public async Task The_loop_learns_when_the_next_conversation_falls_due()
+    {
+        await using var s = await StartAsync("ai_next_due", settings: ("Ai:Enabled", "false"));
+        Assert.Null(await NextDueInMsAsync(s)); // nothing waits
+
+        var first = await CustomerWritesAsync(s.Db, "34600100011", "hola"); // debounce 1 s
+        var dueIn = await NextDueInMsAsync(s);
+        Assert.True(dueIn is > 0 and <= 1000, $"due in {dueIn} ms");
+
+        var second = await CustomerWritesAsync(s.Db, "34600100012", "hola");
+        await s.Db.ExecuteAsync("update bot.ai_conversations set due_at = now() + interval '30 seconds' where conversation_id = @second", new { second });
+        await s.Db.ExecuteAsync("update bot.ai_conversations set state = 'handed_off' where conversation_id = @first", new { first });
+        dueIn = await NextDueInMsAsync(s);
+        Assert.True(dueIn is > 25_000 and <= 30_000, $"the handed-off one is not waited for: due in {dueIn} ms");
+
+        await s.Db.ExecuteAsync("update bot.ai_conversations set due_at = now() - interval '1 second' where conversation_id = @second", new { second });
+        Assert.Null(await NextDueInMsAsync(s)); // due already: the claim's, not the wait's
+
+        // Due after the claim's cutoff (its transaction's start) but before the wait is read: reported as overdue, so
+        // the loop claims again at once instead of sleeping a whole poll.
+        await using var connection = new Npgsql.NpgsqlConnection(s.Db.ConnectionString);
+        await connection.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("update bot.ai_conversations set due_at = clock_timestamp() + interval '50 milliseconds' where conversation_id = @second",
+            new { second }, tx);
+        await Task.Delay(200);
+        var overdue = await connection.ExecuteScalarAsync<double?>("select bot.ai_next_due_in_ms()", transaction: tx);
+        Assert.True(overdue is < 0, $"due in {overdue} ms");
+    }
+
+    private static async Task<double?> NextDueInMsAsync(Setup s) => (await s.Db.QueryAsync<double?>("select bot.ai_next_due_in_ms()")).Single();
 
     /// <summary>A Worker that claims a conversation and dies (no finish, no release) must not strand it: the claim marks
     /// it due again when its lease ends. Before that fix the customer got no answer until they wrote again (found by

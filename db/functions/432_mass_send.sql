@@ -246,10 +246,15 @@ begin
                 'mass:' || r.id || ':' || r.send_count,
                 jsonb_build_object('template', v_rendered.payload, 'template_id', t.id, 'campaign_id', c.id))
         returning id into message_id;
+        -- The inbox lists conversations with a latest message. One the campaign opened (no queue, nobody assigned, the
+        -- customer never wrote) stays out of every agent's list until the customer replies: that reply becomes its
+        -- latest message and routes it (chat.ingest_staged_messages). Listed here, a 100,000-recipient campaign would
+        -- put 100,000 conversations at the top of every console's list, and every send would reload each of them.
         update chat.conversations
         set last_message_id = message_id, last_message_at = now(), last_message_direction = 'out', last_message_type = 'template',
             last_message_preview = left(coalesce(nullif(v_rendered.body, ''), '[template]'), 280)
-        where id = v_conversation_id;
+        where id = v_conversation_id
+          and (queue_id is not null or assigned_user_id is not null or last_inbound_at is not null);
         perform ops.emit_change(c.project_id, 'message_created', v_conversation_id, message_id);
     end if;
 

@@ -90,6 +90,8 @@ public sealed class CampaignEndToEndTests(PlatformProcesses platform) : IClassFi
             .Select(r => r.GetProperty("waId").GetString()!).ToArray();
         var (replier, silent) = (delivered[0], delivered[1]);
         Assert.Equal((false, false), (await RoutedAsync(replier), await RoutedAsync(silent)));
+        // Nor in anyone's list: a supervisor, who sees every queue, does not find them among the conversations.
+        Assert.Equal((false, false), (await ListedAsync(replier), await ListedAsync(silent)));
 
         // 6. A delivered customer replies: the reply counts for the campaign.
         (await sandbox.PostAsJsonAsync("/sandbox/customers/1122334455667/messages", new { from = replier, name = "Cliente", text = "¡Me interesa!" }))
@@ -105,6 +107,17 @@ public sealed class CampaignEndToEndTests(PlatformProcesses platform) : IClassFi
         // The reply routed its conversation to the account's default queue (so an agent can take it); the customer
         // who did not answer is still in none.
         Assert.Equal((true, false), (await RoutedAsync(replier), await RoutedAsync(silent)));
+        // And it is listed, its latest message the reply; the silent customer's is still in no list.
+        Assert.Equal((true, false), (await ListedAsync(replier), await ListedAsync(silent)));
+
+        async Task<bool> ListedAsync(string waId)
+        {
+            await using var connection = new NpgsqlConnection(platform.ConnectionString);
+            var conversationId = await connection.ExecuteScalarAsync<long>(
+                "select conversation_id from mass.recipients where campaign_id = @id and wa_id = @waId", new { id, waId });
+            var page = await supervisor.GetFromJsonAsync<JsonElement>($"/projects/{p}/conversations?limit=200");
+            return page.GetProperty("items").EnumerateArray().Any(c => c.GetProperty("id").GetInt64() == conversationId);
+        }
 
         async Task<bool> RoutedAsync(string waId)
         {

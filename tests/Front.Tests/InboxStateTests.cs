@@ -59,6 +59,16 @@ public sealed class InboxStateTests
         Assert.False(state.Apply(Status(11, 98, 101, "read")).ReloadList);
     }
 
+    /// <summary>A campaign's send to a conversation nobody wrote in leaves it without a latest message, so in no list
+    /// (mass.start_recipient_send): its push must not reload every console's list at the campaign's rate.</summary>
+    [Fact]
+    public void A_message_in_a_conversation_that_no_list_holds_does_not_reload_the_list()
+    {
+        var state = WithList(Item(1, 5));
+        Assert.False(state.Apply(Created(10, 99, 100, "out", "Oferta", 9) with { LastMessageAt = null, LastMessagePreview = null }).ReloadList);
+        Assert.True(state.Apply(Created(11, 99, 101, "in", "¡Me interesa!", 10)).ReloadList); // the reply lists it
+    }
+
     [Fact]
     public void Pinned_conversations_stay_on_top_unless_a_filter_narrows_the_list()
     {

@@ -83,7 +83,9 @@ public sealed class InboxState
                 : i.WindowExpiresAt,
         });
         Items.Sort((a, b) => b.LastMessageAt.CompareTo(a.LastMessageAt));
-        var reload = !known && created && SearchResults is null;
+        // A conversation with no latest message is in no list (a campaign's, before the customer replies): nothing to
+        // reload for it, at the campaign's rate.
+        var reload = !known && created && change.LastMessageAt is not null && SearchResults is null;
         if (Selected?.Id != conversationId) return new ChangeOutcome(reload, false);
         // The Worker stored (or gave up on) a file, or wrote what AI made of it (message_updated): the push says which
         // message, the thread reads it again.

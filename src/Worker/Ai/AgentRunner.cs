@@ -52,7 +52,6 @@ public sealed partial class AgentRunner(
         try
         {
             var outcome = await RunCoreAsync(run, ct);
-            await run.FlushTurnAsync();
             await store.FinishAsync(claim.ConversationId, worker, run.Answered, run.NewMeasures.Count > 0 ? AgentPrompt.MeasuresJson(run.NewMeasures) : null,
                 run.Turns, null, run.RetryMs);
             return outcome;
@@ -61,7 +60,6 @@ public sealed partial class AgentRunner(
         {
             // The provider failed (429, 5xx, a timeout), or this run did: the conversation comes back with backoff; after
             // the last attempt a person takes it, with the customer told. Never an endless retry.
-            await run.SettleTurnAsync();
             var error = Describe(ex);
             LogRunFailed(logger, claim.ConversationId, claim.AttemptCount, error);
             if (claim.AttemptCount >= _options.MaxAttempts)
@@ -100,11 +98,9 @@ public sealed partial class AgentRunner(
                 await store.DefaultLanguageAsync(test.ProjectId), true, false);
             run.Answered = thread.LastOrDefault()?.MessageId;
             await AnswerAsync(run, agent, thread, [], unanswered: true, ct);
-            await run.FlushTurnAsync();
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && ex is not OutOfMemoryException)
         {
-            await run.SettleTurnAsync();
             status = "failed";
             error = Describe(ex);
         }
@@ -207,7 +203,6 @@ public sealed partial class AgentRunner(
             if (completion.FinishReason == ChatFinishReason.ToolCalls && completion.ToolCalls.Count > 0 && round < _options.MaxToolRounds)
             {
                 messages.Add(new AssistantChatMessage(completion));
-                await run.FlushTurnAsync(); // a tool that asks for approval links the request to this call's audit row
                 foreach (var call in completion.ToolCalls)
                 {
                     var record = await toolbox.CallAsync(agent, Scope(run, run.LastTurnId), call.FunctionName, call.FunctionArguments.ToString(),
@@ -385,7 +380,6 @@ public sealed partial class AgentRunner(
     private async Task<ChatCompletion> CompleteAsync(RunState run, AiProvider provider, ChatClient chat, List<ChatMessage> messages,
         ChatCompletionOptions chatOptions, CancellationToken ct)
     {
-        await run.FlushTurnAsync(); // the previous call's audit row first: a run's rows in order
         var overhead = (int)run.OverheadSoFar();
         var startedAt = time.GetTimestamp();
         ClientResult<ChatCompletion> result;
@@ -404,10 +398,7 @@ public sealed partial class AgentRunner(
         run.ModelMs += modelMs;
         run.TokensIn += completion.Usage?.InputTokenCount ?? 0;
         run.TokensOut += completion.Usage?.OutputTokenCount ?? 0;
-        // Not awaited here: the run goes on (parses the answer, sends the reply) while the audit row is written on another
-        // pooled connection, one round trip less before the customer's answer. Awaited before anything that needs the
-        // row's id (a tool's approval request, the action's record) and before the run finishes (RunState.FlushTurnAsync).
-        run.TurnWrite = RecordTurnAsync(run, provider, completion.Model ?? provider.Row.ChatModel, completion.Usage?.InputTokenCount ?? 0,
+        await RecordTurnAsync(run, provider, completion.Model ?? provider.Row.ChatModel, completion.Usage?.InputTokenCount ?? 0,
             completion.Usage?.OutputTokenCount ?? 0, modelMs, overhead, completion, null);
         return completion;
     }
@@ -433,7 +424,6 @@ public sealed partial class AgentRunner(
     private async Task RecordActionAsync(RunState run, string action, string? error = null)
     {
         run.OverheadMs = (int)run.OverheadSoFar();
-        await run.FlushTurnAsync();
         run.Action = action;
         if (run.Test) return; // the test run's own row holds the outcome (bot.finish_ai_test_run)
         await store.RecordActionAsync(run.LastTurnId, run.Claim, action, run.Envelope is { } e ? (decimal)e.Confidence : null,
@@ -485,24 +475,6 @@ public sealed partial class AgentRunner(
         public string Key { get; set; } = "m";
         public int Turns { get; set; }
         public long? LastTurnId { get; set; }
-
-        /// <summary>The last model call's audit write, when it is still in flight (<see cref="CompleteAsync"/>).</summary>
-        public Task? TurnWrite { get; set; }
-
-        /// <summary>Waits for the last model call's audit row (and so <see cref="LastTurnId"/>); its failure is the run's.</summary>
-        public async Task FlushTurnAsync()
-        {
-            if (TurnWrite is not { } write) return;
-            TurnWrite = null;
-            await write;
-        }
-
-        /// <summary>On a failed run: waits for the audit write in flight, whose own failure is not the one reported.</summary>
-        public async Task SettleTurnAsync()
-        {
-            try { await FlushTurnAsync(); }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException) { }
-        }
         public List<long> MessageIds { get; } = [];
         public List<ToolCallRecord> ToolCalls { get; } = [];
         public Dictionary<string, string> NewMeasures { get; } = [];

@@ -176,14 +176,14 @@ public sealed partial class AgentRuntimeTests(OpenAiSandboxHost openAi) : IClass
         await s.Db.ExecuteAsync("update bot.ai_conversations set due_at = now() - interval '1 second' where conversation_id = @second", new { second });
         Assert.Null(await NextDueInMsAsync(s)); // due already: the claim's, not the wait's
 
-        // Due after the claim's cutoff (its transaction's start) but before the wait is read: reported as overdue, so
-        // the loop claims again at once instead of sleeping a whole poll.
+        // Due after the claim's cutoff (its transaction's start) but before the wait is read (a microsecond after the
+        // transaction began, and the read is a round trip later): reported as overdue, so the loop claims again at once
+        // instead of sleeping a whole poll.
         await using var connection = new Npgsql.NpgsqlConnection(s.Db.ConnectionString);
         await connection.OpenAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        await connection.ExecuteAsync("update bot.ai_conversations set due_at = clock_timestamp() + interval '50 milliseconds' where conversation_id = @second",
+        await connection.ExecuteAsync("update bot.ai_conversations set due_at = now() + interval '1 microsecond' where conversation_id = @second",
             new { second }, tx);
-        await Task.Delay(200);
         var overdue = await connection.ExecuteScalarAsync<double?>("select bot.ai_next_due_in_ms()", transaction: tx);
         Assert.True(overdue is < 0, $"due in {overdue} ms");
     }

@@ -10,6 +10,7 @@ namespace MultichannelMessages.Worker.Heartbeats;
 public sealed class LoopStatus(string name, DateTimeOffset registeredAt)
 {
     private long _iteratedAt;
+    private long _idleUntil;
     private long _lastClaimAt;
     private long _lastClaimCount;
     private long _queueLagMs = -1;
@@ -18,14 +19,28 @@ public sealed class LoopStatus(string name, DateTimeOffset registeredAt)
 
     public string Name => name;
     public DateTimeOffset? IteratedAt => Read(ref _iteratedAt);
+    /// <summary>Until when the loop sleeps on purpose between passes (a scheduled job with an interval longer than the
+    /// staleness window); null when it never said.</summary>
+    public DateTimeOffset? IdleUntil => Read(ref _idleUntil);
     public long Sent => Interlocked.Read(ref _sent);
     public long InFlight => Interlocked.Read(ref _inFlight);
 
     /// <summary>Stale when it has not iterated within <paramref name="staleAfter"/> (counted from registration
-    /// until its first iteration).</summary>
-    public bool IsStale(DateTimeOffset now, TimeSpan staleAfter) => now - (IteratedAt ?? registeredAt) > staleAfter;
+    /// until its first iteration) of its last pass or of the end of the sleep it announced, whichever is later: a
+    /// retention job that runs hourly is alive while it waits for its hour, and dead a window after its pass should
+    /// have ended.</summary>
+    public bool IsStale(DateTimeOffset now, TimeSpan staleAfter)
+    {
+        var last = IteratedAt ?? registeredAt;
+        if (IdleUntil is { } idle && idle > last) last = idle;
+        return now - last > staleAfter;
+    }
 
     public void Iterated(DateTimeOffset now) => Interlocked.Exchange(ref _iteratedAt, now.UtcTicks);
+
+    /// <summary>The loop is about to sleep until <paramref name="until"/>; call again with the time it woke when
+    /// woken early, so a pass that then hangs is seen a staleness window later, not a window after the planned wake.</summary>
+    public void Idle(DateTimeOffset until) => Interlocked.Exchange(ref _idleUntil, until.UtcTicks);
 
     public void Claimed(DateTimeOffset now, int count, TimeSpan? queueLag)
     {
@@ -50,6 +65,7 @@ public sealed class LoopStatus(string name, DateTimeOffset registeredAt)
         {
             ["alive"] = !IsStale(now, staleAfter),
             ["iterated_at"] = IteratedAt,
+            ["idle_until"] = IdleUntil,
             ["last_claim_at"] = Read(ref _lastClaimAt),
             ["last_claim_count"] = Interlocked.Read(ref _lastClaimCount),
             ["queue_lag_ms"] = Interlocked.Read(ref _queueLagMs) is >= 0 and var lag ? lag : null,

@@ -34,8 +34,11 @@ public static partial class PeriodicLoop
             }
             try
             {
+                // Announce the sleep: an hourly job waiting for its hour is alive, not stale (Heartbeats:StaleAfter).
+                status.Idle(time.GetUtcNow() + interval);
                 if (wake is null) await Task.Delay(interval, time, ct);
                 else await wake.WaitAsync(interval, ct); // wake-ups while the pass ran collapse into one
+                status.Idle(time.GetUtcNow());
             }
             catch (OperationCanceledException) { return; }
         }

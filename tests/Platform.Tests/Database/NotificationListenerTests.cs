@@ -83,6 +83,12 @@ public sealed class NotificationListenerTests
         foreach (var c in new[] { "alpha", "beta", "gamma" }) heard.Drain(c);
 
         Assert.Equal(1, await SessionsAsync(cs, app)); // one session listens for all three (it was one per channel)
+        await using (var admin = new NpgsqlConnection(cs))
+        {
+            // Its last statement names every channel it listens on (what an operator sees in pg_stat_activity).
+            var query = await admin.ExecuteScalarAsync<string>("select query from pg_stat_activity where application_name = @app", new { app });
+            Assert.All(new[] { "alpha", "beta", "gamma" }, c => Assert.Contains($"listen {c};", query));
+        }
 
         var before = (heard.Count("alpha"), heard.Count("gamma"));
         await NotifyAsync(cs, "beta");

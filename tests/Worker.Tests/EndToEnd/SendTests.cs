@@ -47,7 +47,7 @@ public sealed class SendTests
         await using var worker = WorkerHost.Start(db, sandbox, ("Outbox:PollIntervalMs", "60000"));
         Assert.Equal(0L, await db.WaitForOutboxDrainedAsync(TimeSpan.FromSeconds(10)));
         await Eventually.TrueAsync(async () => await db.ScalarAsync<long>(
-            "select count(*) from pg_stat_activity where datname = current_database() and query = 'listen outbox'") > 0,
+            "select count(*) from pg_stat_activity where datname = current_database() and query like '%listen outbox;%'") > 0,
             TimeSpan.FromSeconds(10), "the Worker listens on 'outbox'");
         await Task.Delay(300); // the pump is now in its 60 s idle wait
 

@@ -113,9 +113,9 @@ public static partial class NotificationListener
                             var gone = listened.Where(c => !wanted.Contains(c)).ToList();
                             if (fresh.Count > 0 || gone.Count > 0)
                             {
-                                // Every wanted channel again (LISTEN on a channel already listened is a no-op): the
-                                // session's last statement names all it listens on (pg_stat_activity.query).
-                                var sql = string.Concat(wanted.Select(c => $"listen {c};").Concat(gone.Select(c => $"unlisten {c};")));
+                                // Every wanted channel again (LISTEN on a channel already listened is a no-op), in one
+                                // statement: the session's pg_stat_activity.query names every channel it listens on.
+                                var sql = "do $$ begin " + string.Concat(wanted.Select(c => $"listen {c}; ").Concat(gone.Select(c => $"unlisten {c}; "))) + "end $$";
                                 await using (var command = new NpgsqlCommand(sql, connection)) await command.ExecuteNonQueryAsync(ct);
                                 listened.UnionWith(fresh);
                                 listened.ExceptWith(gone);

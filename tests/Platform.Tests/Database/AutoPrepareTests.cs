@@ -1,6 +1,4 @@
 using Dapper;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using MultichannelMessages.Platform.Database;
 using MultichannelMessages.TestSupport;
 using Npgsql;
@@ -11,15 +9,6 @@ namespace MultichannelMessages.Platform.Tests.Database;
 /// nothing is; an operator who names Max Auto Prepare in the connection string keeps theirs.</summary>
 public sealed class AutoPrepareTests
 {
-    private static NpgsqlDataSource Source(string connectionString, int? maxAutoPrepare)
-    {
-        var values = new Dictionary<string, string?> { ["Database:ConnectionString"] = connectionString };
-        if (maxAutoPrepare is { } max) values["Database:MaxAutoPrepare"] = max.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        return new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddPlatformDatabase().BuildServiceProvider()
-            .GetRequiredService<NpgsqlDataSource>();
-    }
-
     /// <summary>Runs one statement ten times on the pooled connection, then counts that session's prepared statements
     /// naming it.</summary>
     private static async Task<int> PreparedAfterTenCallsAsync(NpgsqlDataSource source)
@@ -35,11 +24,11 @@ public sealed class AutoPrepareTests
     public async Task A_service_that_sets_it_prepares_its_repeated_statements_and_one_that_does_not_prepares_none()
     {
         var cs = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("autoprepare");
-        await using var plain = Source(cs, null);
+        await using var plain = JitOffTests.ServiceDataSource(cs);
         Assert.Equal(0, await PreparedAfterTenCallsAsync(plain));
-        await using var worker = Source(cs, 128);
+        await using var worker = JitOffTests.ServiceDataSource(cs, maxAutoPrepare: 128);
         Assert.Equal(1, await PreparedAfterTenCallsAsync(worker));
-        await using var chosen = Source(cs + ";Max Auto Prepare=0", 128); // the operator turned it off
+        await using var chosen = JitOffTests.ServiceDataSource(cs + ";Max Auto Prepare=0", maxAutoPrepare: 128); // the operator turned it off
         Assert.Equal(0, await PreparedAfterTenCallsAsync(chosen));
     }
 

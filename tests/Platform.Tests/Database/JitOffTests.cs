@@ -18,12 +18,13 @@ public sealed class JitOffTests
     }
 
     /// <summary>The primary data source a service builds from these connection strings (AddPlatformDatabase).</summary>
-    internal static NpgsqlDataSource ServiceDataSource(string connectionString, string readOnly = "")
+    internal static NpgsqlDataSource ServiceDataSource(string connectionString, string readOnly = "", int maxAutoPrepare = 0)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Database:ConnectionString"] = connectionString,
             ["Database:ReadOnlyConnectionString"] = readOnly,
+            ["Database:MaxAutoPrepare"] = maxAutoPrepare.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddPlatformDatabase().BuildServiceProvider();
         return services.GetRequiredService<NpgsqlDataSource>();

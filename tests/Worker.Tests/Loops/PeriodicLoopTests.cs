@@ -24,7 +24,7 @@ public sealed class PeriodicLoopTests
         var loop = PeriodicLoop.RunAsync(loops, clock, NullLogger.Instance, "retention", TimeSpan.FromHours(1), null,
             _ => { Interlocked.Increment(ref passes); return Task.FromResult(0); }, stop.Token);
         var status = loops.All.Single();
-        await Until(() => status.IdleUntil is not null);
+        await Eventually.TrueAsync(() => Task.FromResult(status.IdleUntil is not null), TimeSpan.FromSeconds(10), "the loop reaches its wait");
 
         clock.Advance(TimeSpan.FromMinutes(30));
         Assert.Equal(HealthStatus.Healthy, await Health(loops, clock)); // half-way through its hour it waits, alive
@@ -61,7 +61,7 @@ public sealed class PeriodicLoopTests
                 return 0;
             }, stop.Token);
         var status = loops.All.Single();
-        await Until(() => status.IdleUntil is not null);
+        await Eventually.TrueAsync(() => Task.FromResult(status.IdleUntil is not null), TimeSpan.FromSeconds(10), "the loop reaches its wait");
 
         clock.Advance(TimeSpan.FromMinutes(10));
         wake.Signal();
@@ -80,14 +80,4 @@ public sealed class PeriodicLoopTests
     private static async Task<HealthStatus> Health(WorkerLoops loops, TimeProvider clock) =>
         (await new LoopHealthCheck(loops, new GraphCircuits(clock), clock, Options.Create(new HeartbeatOptions()))
             .CheckHealthAsync(new HealthCheckContext())).Status;
-
-    private static async Task Until(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the loop never reached its wait");
-            await Task.Delay(5);
-        }
-    }
 }

@@ -10,7 +10,8 @@
 # throughput (80/s, as Meta), and the Worker(s). The sandbox's portfolio messaging limit (TIER_250 by default) is off
 # and the demo number's tier unlimited (in the sandbox too: the Worker reads it from Graph every 15 min), so 100,000 new customers can be reached; everything else is the defaults.
 # 72/s is the highest rate the loop honours on a standard 80/s number: it keeps Mass:OneToOneReserve (10 %) for replies.
-# Env: MASS_REPLY_RATE (5), MASS_IDLE_SECONDS (120), MASS_CONFIRMATION_SECONDS (kill's Mass:ConfirmationWindowSeconds, 30),
+# Env: MASS_REPLY_RATE (5), MASS_IDLE_SECONDS (120), MASS_WARMUP_SECONDS (60: replies before the first idle phase, not
+# counted, so both idle phases measure a warm Worker), MASS_CONFIRMATION_SECONDS (kill's Mass:ConfirmationWindowSeconds, 30),
 # MASS_ENFORCE_THROUGHPUT (true: the sandbox refuses the 81st send in any second with 130429, as Meta).
 # Every send the sandbox received is written to .local/bench-mass-sends.csv (received_at, type, to, text).
 set -euo pipefail
@@ -83,7 +84,8 @@ run_rate() {
   machine
   "${BENCH[@]}" rate --db "$MM_Database__ConnectionString" --sandbox "http://127.0.0.1:$SANDBOX" --worker "http://127.0.0.1:$worker" \
     --csv "$ROOT/.local/bench-mass-sends.csv" \
-    --count "$n" --rate "$rate" --reply-rate "${MASS_REPLY_RATE:-5}" --idle-seconds "${MASS_IDLE_SECONDS:-120}"
+    --count "$n" --rate "$rate" --reply-rate "${MASS_REPLY_RATE:-5}" --idle-seconds "${MASS_IDLE_SECONDS:-120}" \
+    --warmup-seconds "${MASS_WARMUP_SECONDS:-60}"
   echo "sandbox refusals:"; refusals
   machine
 }

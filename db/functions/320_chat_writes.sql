@@ -8,10 +8,16 @@
 -- is refused while the customer-service window is closed at p_now (SQLSTATE MM002, chat.window_state). A send that
 -- is only possible through the HUMAN_AGENT tag (Messenger/Instagram, day 2 to 7) carries the tag in its payload,
 -- which the Worker puts on the request. p_now is the caller's clock (the Core API's TimeProvider), so the boundary
--- is testable; callers with five arguments get the database's.
+-- is testable; callers with five arguments get the database's. The HUMAN_AGENT tag is for a person's reply only:
+-- automation (no p_user_id: an AI agent, a chatbot flow) is refused there as in any closed window (Meta: "automated
+-- messages are not permitted" under the tag). An AI agent's or a flow's send names itself (p_ai_agent_id, p_flow_id)
+-- and what goes beside the text (p_payload: reply buttons, quick replies) in the insert itself, not in a second write.
 drop function if exists chat.queue_outbound(bigint, bigint, text, text, text);
+drop function if exists chat.queue_outbound(bigint, bigint, text, text, text, timestamptz);
 create or replace function chat.queue_outbound(p_conversation_id bigint, p_user_id bigint, p_client_message_id text,
                                                p_type text, p_body text, p_now timestamptz default now(),
+                                               p_ai_agent_id bigint default null, p_flow_id bigint default null,
+                                               p_payload jsonb default null,
                                                out message_id bigint, out created boolean)
 language plpgsql as $$
 declare
@@ -30,7 +36,7 @@ begin
     if p_user_id is not null then perform bot.person_took_over(p_conversation_id, p_user_id, 'person_replied'); end if;
     if p_type <> 'template' then
         select * into v_window from chat.window_state(p_conversation_id, p_now);
-        if not coalesce(v_window.is_open, false) then
+        if not coalesce(v_window.is_open, false) or (v_window.via_human_agent and p_user_id is null) then
             raise exception using errcode = 'MM002', message = 'window_closed',
                 detail = coalesce('closed since ' || v_window.closed_since, 'the customer never wrote');
         end if;
@@ -39,9 +45,10 @@ begin
     select * into v_conversation from chat.conversations where id = p_conversation_id;
 
     insert into chat.messages (project_id, conversation_id, account_id, direction, type, body, status, status_rank,
-                               occurred_at, client_message_id, sent_by_user_id, payload)
+                               occurred_at, client_message_id, sent_by_user_id, sent_by_ai_agent_id, sent_by_flow_id, payload)
     values (v_conversation.project_id, v_conversation.id, v_conversation.account_id, 'out', p_type, p_body, 'queued',
-            chat.status_rank('queued'), now(), p_client_message_id, p_user_id, v_payload)
+            chat.status_rank('queued'), now(), p_client_message_id, p_user_id, p_ai_agent_id, p_flow_id,
+            coalesce(p_payload, v_payload))
     -- A retry's key already taken (chat.message_client_ids) is skipped by the insert trigger.
     returning id into message_id;
 

@@ -190,14 +190,14 @@ language sql stable as $$
 $$;
 
 -- What the agent knows of the conversation: the channel, the customer, the queue, the window; the episode's messages
--- come from bot.ai_thread.
+-- come from bot.ai_thread. The window is the standard one: the HUMAN_AGENT tag's days are a person's (chat.queue_outbound).
 create or replace function bot.ai_conversation_context(p_conversation_id bigint)
 returns table (project_id bigint, account_id bigint, channel text, status text, queue_id bigint, queue_name text,
                contact_name text, contact_language text, contact_attributes jsonb, default_language text, window_open boolean,
                locked_by_person boolean)
 language sql stable as $$
     select c.project_id, c.account_id, c.channel, c.status, c.queue_id, q.name, ct.display_name, ct.language, ct.attributes,
-           p.default_language, coalesce((select w.is_open from chat.window_state(c.id, now()) w), false),
+           p.default_language, coalesce((select w.is_open and not w.via_human_agent from chat.window_state(c.id, now()) w), false),
            exists (select 1 from chat.conversation_locks l where l.conversation_id = c.id and l.expires_at > now())
     from chat.conversations c
     join chat.contacts ct on ct.id = c.contact_id
@@ -265,17 +265,13 @@ begin
     if outcome is not null then return; end if;
     begin
         select q.message_id, q.created into message_id, v_created
-        from chat.queue_outbound(p_conversation_id, null, p_client_message_id, p_type, p_body) q;
+        from chat.queue_outbound(p_conversation_id, null, p_client_message_id, p_type, p_body,
+                                 p_ai_agent_id => p_agent_id, p_payload => p_payload) q;
     exception when sqlstate 'MM002' then
         outcome := 'window_closed';
         return;
     end;
-    if v_created then
-        update chat.messages set sent_by_ai_agent_id = p_agent_id, payload = coalesce(p_payload, payload) where id = message_id;
-        outcome := 'sent';
-    else
-        outcome := 'duplicate';
-    end if;
+    outcome := case when v_created then 'sent' else 'duplicate' end;
 end
 $$;
 

@@ -262,13 +262,12 @@ begin
             begin
                 select q.message_id, q.created into v_message, v_created
                 from chat.queue_outbound(v_s.conversation_id, null, 'flow:' || p_session_id || ':' || p_seq || ':' || v_n,
-                                         v_action ->> 'type', v_action ->> 'body') q;
+                                         v_action ->> 'type', v_action ->> 'body',
+                                         p_flow_id => v_s.flow_id, p_payload => v_action -> 'payload') q;
             exception when sqlstate 'MM002' then
                 v_status := 'failed'; v_reason := 'window_closed';
                 exit;
             end;
-            update chat.messages set sent_by_flow_id = v_s.flow_id, payload = coalesce(v_action -> 'payload', payload)
-            where id = v_message and v_created;
             message_ids := message_ids || v_message;
         when 'template' then
             select t.id into v_template

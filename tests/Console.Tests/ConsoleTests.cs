@@ -255,7 +255,9 @@ public sealed partial class ConsoleTests(ConsolePlatform platform) : IClassFixtu
         await page.Keyboard.PressAsync("ArrowDown");
         await Expect(page.GetByTestId("thread-title")).ToHaveTextAsync(newer);
         await page.Keyboard.PressAsync("Alt+2");
-        var text = Unique("Desde el teclado");
+        // Long enough that, typed at full speed, the browser runs keystrokes ahead of the server's answers: what is sent
+        // must be every character typed (Composer.razor: the server never renders the text back while it is typed).
+        var text = Unique("Desde el teclado, sin tocar el ratón: la lista, el hilo y el compositor, todo con atajos");
         await page.Keyboard.TypeAsync(text);
         await page.Keyboard.PressAsync("Enter");
         await Expect(Bubble(page, text)).ToBeVisibleAsync();

@@ -113,6 +113,31 @@ public sealed class WindowTests(CoreHost host) : IClassFixture<CoreHost>, IAsync
     }
 
     [Fact]
+    public async Task Automation_is_refused_in_the_days_only_the_human_agent_tag_opens()
+    {
+        // An AI agent's or a chatbot's send is chat.queue_outbound with no person (Meta: the tag is for a person's reply).
+        const string Automated = "select message_id from chat.queue_outbound(@conversation, null, @client, 'text', 'automated', @now)";
+        var conversation = await host.ConversationAsync(await AccountAsync("messenger"), "psid-win-4", "hello", host.GeneralQueueId, at: T);
+        await host.ScalarAsync<int>("select 1 from core.set_human_agent_tag(@p, true)", new { p = host.DemoProjectId });
+        try
+        {
+            Assert.True(await host.ScalarAsync<long>(Automated, new { conversation, client = "auto-hour-2", now = T.AddHours(2) }) > 0);
+
+            var day6 = await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+                host.ScalarAsync<long>(Automated, new { conversation, client = "auto-day-6", now = T.AddDays(6) }));
+            Assert.Equal("MM002", day6.SqlState);
+            Assert.Equal(0L, await host.ScalarAsync<long>(
+                "select count(*) from chat.messages where conversation_id = @conversation and client_message_id = 'auto-day-6'", new { conversation }));
+            // A person still may, the same day.
+            Assert.Equal(HttpStatusCode.Created, (await SendAsync(conversation, TimeSpan.FromDays(6), "a person follows up")).StatusCode);
+        }
+        finally
+        {
+            await host.ScalarAsync<int>("select 1 from core.set_human_agent_tag(@p, false)", new { p = host.DemoProjectId });
+        }
+    }
+
+    [Fact]
     public async Task WhatsApp_ignores_the_human_agent_tag()
     {
         var conversation = await host.ConversationAsync(host.DemoAccountId, "34940000004", "hello", host.GeneralQueueId, at: T);

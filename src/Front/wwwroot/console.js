@@ -17,6 +17,10 @@ window.mm = {
     bubble.classList.add("highlight");
     setTimeout(() => bubble.classList.remove("highlight"), 2500);
   },
+  // The composer's text, when the server changed it (the browser owns it otherwise: Composer.razor).
+  setComposer: (textarea, text) => {
+    if (textarea && textarea.value !== text) textarea.value = text;
+  },
   scrollThread: () => {
     const thread = document.getElementById("thread-messages");
     if (thread) thread.scrollTop = thread.scrollHeight;

@@ -52,7 +52,6 @@ public sealed partial class AgentRunner(
         try
         {
             var outcome = await RunCoreAsync(run, ct);
-            await FlushTurnAsync(run);
             await store.FinishAsync(claim.ConversationId, worker, run.Answered, run.NewMeasures.Count > 0 ? AgentPrompt.MeasuresJson(run.NewMeasures) : null,
                 run.Turns, null, run.RetryMs);
             return outcome;
@@ -61,7 +60,6 @@ public sealed partial class AgentRunner(
         {
             // The provider failed (429, 5xx, a timeout), or this run did: the conversation comes back with backoff; after
             // the last attempt a person takes it, with the customer told. Never an endless retry.
-            await ObserveTurnAsync(run);
             var error = Describe(ex);
             LogRunFailed(logger, claim.ConversationId, claim.AttemptCount, error);
             if (claim.AttemptCount >= _options.MaxAttempts)
@@ -100,11 +98,9 @@ public sealed partial class AgentRunner(
                 await store.DefaultLanguageAsync(test.ProjectId), true, false);
             run.Answered = thread.LastOrDefault()?.MessageId;
             await AnswerAsync(run, agent, thread, [], unanswered: true, ct);
-            await FlushTurnAsync(run);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && ex is not OutOfMemoryException)
         {
-            await ObserveTurnAsync(run);
             status = "failed";
             error = Describe(ex);
         }
@@ -384,7 +380,6 @@ public sealed partial class AgentRunner(
     private async Task<ChatCompletion> CompleteAsync(RunState run, AiProvider provider, ChatClient chat, List<ChatMessage> messages,
         ChatCompletionOptions chatOptions, CancellationToken ct)
     {
-        await FlushTurnAsync(run); // the previous call's row first: the run's last turn is the last one written
         var overhead = (int)run.OverheadSoFar();
         var startedAt = time.GetTimestamp();
         ClientResult<ChatCompletion> result;
@@ -403,30 +398,9 @@ public sealed partial class AgentRunner(
         run.ModelMs += modelMs;
         run.TokensIn += completion.Usage?.InputTokenCount ?? 0;
         run.TokensOut += completion.Usage?.OutputTokenCount ?? 0;
-        var record = RecordTurnAsync(run, provider, completion.Model ?? provider.Row.ChatModel, completion.Usage?.InputTokenCount ?? 0,
+        await RecordTurnAsync(run, provider, completion.Model ?? provider.Row.ChatModel, completion.Usage?.InputTokenCount ?? 0,
             completion.Usage?.OutputTokenCount ?? 0, modelMs, overhead, completion, null);
-        // A tool call's row comes first: the tools it runs name their turn. An answer's row is written while the answer
-        // is checked and sent, on its own connection: the customer's reply does not wait on the audit's round trip, and
-        // the action's row (RecordActionAsync), which names the turn, waits for it. A Worker that stops in between
-        // loses that row with the run, which is claimed again and redone (its client ids keep it from sending twice).
-        if (completion.FinishReason == ChatFinishReason.ToolCalls) await record;
-        else run.PendingTurn = record;
         return completion;
-    }
-
-    /// <summary>Waits for the last model call's audit row when it is still being written (<see cref="CompleteAsync"/>).</summary>
-    private static async Task FlushTurnAsync(RunState run)
-    {
-        if (run.PendingTurn is not { } pending) return;
-        run.PendingTurn = null;
-        await pending;
-    }
-
-    /// <summary>A failed run still waits for its audit row, and reports its own failure rather than the row's.</summary>
-    private static async Task ObserveTurnAsync(RunState run)
-    {
-        try { await FlushTurnAsync(run); }
-        catch (Exception) { /* the run's error is the one recorded and logged */ }
     }
 
     private async Task RecordTurnAsync(RunState run, AiProvider provider, string model, int tokensIn, int tokensOut, int modelMs, int overheadMs,
@@ -449,7 +423,6 @@ public sealed partial class AgentRunner(
     /// the citations and the messages sent (model time 0: no model was called for it).</summary>
     private async Task RecordActionAsync(RunState run, string action, string? error = null)
     {
-        await FlushTurnAsync(run);
         run.OverheadMs = (int)run.OverheadSoFar();
         run.Action = action;
         if (run.Test) return; // the test run's own row holds the outcome (bot.finish_ai_test_run)
@@ -502,8 +475,6 @@ public sealed partial class AgentRunner(
         public string Key { get; set; } = "m";
         public int Turns { get; set; }
         public long? LastTurnId { get; set; }
-        /// <summary>The last model call's audit row while it is being written beside the send.</summary>
-        public Task? PendingTurn { get; set; }
         public List<long> MessageIds { get; } = [];
         public List<ToolCallRecord> ToolCalls { get; } = [];
         public Dictionary<string, string> NewMeasures { get; } = [];

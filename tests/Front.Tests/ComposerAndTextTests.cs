@@ -24,6 +24,29 @@ public sealed class ComposerTests : ComponentTest
     }
 
     [Fact]
+    public void The_server_writes_the_textarea_only_when_the_draft_changed_on_its_side()
+    {
+        // Typing is the browser's: the text is never rendered back (a render answering an earlier keystroke would put
+        // older text back under load), so the textarea has no value attribute and typing writes nothing.
+        string? draft = null;
+        var cut = Render<Composer>(p => p.Add(c => c.DraftChanged, EventCallback.Factory.Create<string>(this, t => draft = t)));
+        var writes = () => JSInterop.Invocations["mm.setComposer"].Select(i => (string)i.Arguments[1]!).ToList();
+        Assert.Equal([""], writes()); // the first render sets the (empty) draft
+        cut.Find("[data-testid=composer-text]").Input("Desde el");
+        cut.Find("[data-testid=composer-text]").Input("Desde el teclado");
+        Assert.Equal("Desde el teclado", draft);
+        Assert.False(cut.Find("[data-testid=composer-text]").HasAttribute("value"));
+        Assert.Equal([""], writes());
+        // The parent handing back the same text (its re-render after DraftChanged) writes nothing either.
+        cut.Render(p => p.Add(c => c.Draft, "Desde el teclado"));
+        Assert.Equal([""], writes());
+        // Positive controls: a draft changed on the server's side (another conversation, a sent message) is written.
+        cut.Render(p => p.Add(c => c.Draft, "the other conversation's draft"));
+        cut.Render(p => p.Add(c => c.Draft, (string?)null));
+        Assert.Equal(["", "the other conversation's draft", ""], writes());
+    }
+
+    [Fact]
     public void A_role_that_cannot_reply_gets_a_disabled_composer_saying_why()
     {
         var cut = Render<Composer>(p => p.Add(c => c.Disabled, "Your role cannot reply in this project."));

@@ -321,6 +321,8 @@ public sealed partial class AgentRuntimeTests(OpenAiSandboxHost openAi) : IClass
         Assert.Equal("Un asesor te atiende ahora.", (await SentToAsync(s, "34600100006")).Single().Text);
         // One model call in all: the control's.
         Assert.Single(await s.Ai.RequestsAsync(s.Scope, "chat"));
+        // The run's audit row is written after the hand-off commits (AgentRunner.HandOffAsync, then RecordActionAsync).
+        await ActionRecordedAsync(s, keyword);
         Assert.Equal("rules", await s.Db.ScalarAsync<string>("select model from bot.ai_turns where conversation_id = @keyword", new { keyword }));
     }
 

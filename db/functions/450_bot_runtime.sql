@@ -235,7 +235,6 @@ declare
     v_action jsonb;
     v_n int := 0;
     v_message bigint;
-    v_created boolean;
     v_template bigint;
     v_status text := p_status;
     v_reason text := p_reason;
@@ -260,7 +259,7 @@ begin
         case v_action ->> 'kind'
         when 'send' then
             begin
-                select q.message_id, q.created into v_message, v_created
+                select q.message_id into v_message
                 from chat.queue_outbound(v_s.conversation_id, null, 'flow:' || p_session_id || ':' || p_seq || ':' || v_n,
                                          v_action ->> 'type', v_action ->> 'body',
                                          p_flow_id => v_s.flow_id, p_payload => v_action -> 'payload') q;

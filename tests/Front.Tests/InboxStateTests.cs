@@ -40,6 +40,25 @@ public sealed class InboxStateTests
         Assert.InRange(state.Visible.Single(i => i.Id == 2).WindowExpiresAt!.Value, DateTime.UtcNow.AddSeconds(-30), DateTime.UtcNow);
     }
 
+    private static MessageItem Text(long id, string direction, string body) =>
+        new(id, direction, "text", body, direction == "in" ? "received" : "queued", T0, null, null, null, null, null, null, "[]");
+
+    [Fact]
+    public void A_thread_page_goes_above_what_was_sent_while_it_loaded_and_shows_a_message_once()
+    {
+        var state = new InboxState();
+        // Sent while the first page loaded; the Core API stored it as 12, and the page read it back.
+        var sent = Bubble.Optimistic("sent meanwhile", "c1");
+        state.Bubbles.Add(sent);
+        state.Accepted(sent, 12);
+        state.AddOlder([Text(10, "in", "hello"), Text(11, "out", "hi"), Text(12, "out", "sent meanwhile")]);
+        Assert.Equal([10L, 11L, 12L], state.Bubbles.Select(b => b.Id));
+        Assert.Same(sent, state.Bubbles[^1]);
+        // Control: an older page adds every message it has, above.
+        state.AddOlder([Text(8, "in", "earlier"), Text(9, "out", "earlier reply")]);
+        Assert.Equal([8L, 9L, 10L, 11L, 12L], state.Bubbles.Select(b => b.Id));
+    }
+
     [Fact]
     public void A_new_message_moves_its_conversation_to_the_top_with_preview_and_unread_count()
     {

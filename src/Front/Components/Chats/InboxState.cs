@@ -98,6 +98,12 @@ public sealed class InboxState
         return new ChangeOutcome(reload, created && change.MessageDirection == "in", reread);
     }
 
+    /// <summary>A page of the thread, older than what it shows: it goes above, without the messages already shown. A
+    /// conversation's first page too: what was sent or pushed while it loaded is newer (a send the page read back
+    /// after it was stored is shown once).</summary>
+    public void AddOlder(IEnumerable<MessageItem> page) =>
+        Bubbles.InsertRange(0, page.Where(m => Bubbles.All(b => b.Id != m.Id)).Select(Bubble.From).ToList());
+
     /// <summary>A message read again: its bubble takes the new media references and status.</summary>
     public void Reread(MessageItem message)
     {

@@ -5,11 +5,15 @@
 #   IMPORT_MAX_RATE=4000 bench/import.sh           the import capped at that many messages/s (--max-rate)
 #   IMPORT_SECONDS=10                              pgbench seconds for the idle baseline of the inbox's first page
 #   IMPORT_JIT=on                                  the database with jit = on (the default before migration 0062)
+#   IMPORT_CONNECTIONS=1                           the Migrator's --connections (default 2: two batches in flight)
+#   IMPORT_READER_RATE=0                           the first page's reads during the import, per second (default 50: fifty
+#                                                  agents opening their inbox every second; 0 = one client back to back,
+#                                                  which takes a core of its own, as this bench did before 2026-12-07)
 # A fresh database with the real schema and the demo project; a generated generic-format file (one WhatsApp number,
 # M customers and conversations, N text messages half inbound, half outbound with statuses and a Meta id); then
 #   1. the inbox's first page (chat.list_conversations as the Core API calls it, 50 rows, an admin) alone: p50/p99;
-#   2. the import, with the same pgbench running beside it for the whole import: messages/s (the Migrator's own meter,
-#      from the first batch to the last) and the first page's p50/p99 during it;
+#   2. the import, with the same pgbench running beside it for the whole import (IMPORT_READER_RATE reads a second):
+#      messages/s (the Migrator's own meter, from the first batch to the last) and the first page's p50/p99 during it;
 #   3. the inbox's first page again, idle, on the data after the import (what the import itself costs the reads is the
 #      difference between 2 and this, not between 1 and 2: the project holds M more conversations now);
 #   4. the same file again (everything present): lines/s.
@@ -25,6 +29,8 @@ export MM_PGDATA="$ROOT/.local/bench-pg/data"
 N="${1:-1000000}"
 M="${2:-20000}"
 BATCH="${IMPORT_BATCH:-5000}"
+CONNECTIONS="${IMPORT_CONNECTIONS:-2}"
+READER_RATE="${IMPORT_READER_RATE:-50}"
 RATE_ARGS=()
 [ -n "${IMPORT_MAX_RATE:-}" ] && RATE_ARGS=(--max-rate "$IMPORT_MAX_RATE")
 IDLE_SECONDS="${IMPORT_SECONDS:-10}"
@@ -86,9 +92,11 @@ percentiles() { # pgbench logs in $1 → "p50 p99 n" in ms
   cat "$1"/pgbench_log.* | awk '{print $3/1000}' | sort -n | awk '{a[NR]=$1} END {
     i = int(NR * 0.99); if (i < NR * 0.99) i++; printf "%.2f %.2f %d", a[int(NR * 0.5) + 1], a[i], NR }'
 }
-inbox() { # folder seconds
+inbox() { # folder seconds [reads per second]
   mkdir -p "$1"
-  (cd "$1" && "$(pg_bin)/pgbench" -h 127.0.0.1 -p "$PGPORT" -U postgres -n -c 1 -j 1 -T "$2" -f "$OUT/inbox.sql" -l \
+  local rate=()
+  [ "${3:-0}" -gt 0 ] && rate=(-R "$3")
+  (cd "$1" && "$(pg_bin)/pgbench" -h 127.0.0.1 -p "$PGPORT" -U postgres -n -c 1 -j 1 -T "$2" "${rate[@]}" -f "$OUT/inbox.sql" -l \
      --log-prefix=pgbench_log mm_import > pgbench.out 2>&1)
 }
 
@@ -98,10 +106,10 @@ read -r IDLE50 IDLE99 IDLEN <<< "$(percentiles "$OUT/idle")"
 
 log "import: $N messages (batch $BATCH), the inbox's first page timed beside it"
 PROJECT=1
-( inbox "$OUT/during" 100000 ) & PGB=$!
+( inbox "$OUT/during" 100000 "$READER_RATE" ) & PGB=$!
 START=$(date +%s.%N)
 MM_Database__ConnectionString="$CS" dotnet "$ROOT/src/Migrator/bin/Release/net10.0/Migrator.dll" import --project "$PROJECT" \
-  --source generic --file "$FILE" --system bench --batch "$BATCH" "${RATE_ARGS[@]}" > "$OUT/report1.txt" 2> "$OUT/progress1.txt"
+  --source generic --file "$FILE" --system bench --batch "$BATCH" --connections "$CONNECTIONS" "${RATE_ARGS[@]}" > "$OUT/report1.txt" 2> "$OUT/progress1.txt"
 END=$(date +%s.%N)
 pkill -INT -f "pgbench.*mm_import" || true
 # A background job of a script run in the background ignores SIGINT: then TERM ends it (its log lines are written).
@@ -121,7 +129,7 @@ END2=$(date +%s.%N)
 LINES=$(grep -c '' "$FILE")
 
 {
-  echo "### Import bench $(date -u +%Y-%m-%dT%H:%MZ): $N messages / $M conversations, batch $BATCH${IMPORT_MAX_RATE:+, capped at $IMPORT_MAX_RATE/s}"
+  echo "### Import bench $(date -u +%Y-%m-%dT%H:%MZ): $N messages / $M conversations, batch $BATCH, $CONNECTIONS connection(s)${IMPORT_MAX_RATE:+, capped at $IMPORT_MAX_RATE/s}"
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
@@ -130,7 +138,7 @@ LINES=$(grep -c '' "$FILE")
   echo "| import, messages/s (the Migrator's meter, first batch to last) | $RATE1 |"
   echo "| import, wall time including start-up and hashing | $(echo "$END - $START" | bc | xargs printf '%.1f') s |"
   echo "| inbox first page, idle: p50 / p99 (n) | $IDLE50 / $IDLE99 ms ($IDLEN) |"
-  echo "| inbox first page, during the import: p50 / p99 (n) | $DUR50 / $DUR99 ms ($DURN) |"
+  echo "| inbox first page, during the import ($([ "$READER_RATE" -gt 0 ] && echo "$READER_RATE reads/s" || echo "back to back")): p50 / p99 (n) | $DUR50 / $DUR99 ms ($DURN) |"
   echo "| inbox first page, after the import (idle, the imported conversations in the project): p50 / p99 (n) | $AFTER50 / $AFTER99 ms ($AFTERN) |"
   echo "| the same file again (all present), lines/s | $(echo "$LINES / ($END2 - $START2)" | bc) |"
   echo

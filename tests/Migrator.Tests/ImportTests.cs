@@ -24,8 +24,10 @@ public sealed class ImportTests
         return (cs, db, project);
     }
 
-    private static Task<ImportResult> ImportAsync(NpgsqlDataSource db, long project, string file, int batch = 5_000, int? stopAfter = null) =>
-        ImportEngine.RunAsync(db, new ImportOptions(project, file, "acme", BatchSize: batch) { StopAfterBatches = stopAfter }, TextWriter.Null, CancellationToken.None);
+    private static Task<ImportResult> ImportAsync(NpgsqlDataSource db, long project, string file, int batch = 5_000, int? stopAfter = null,
+        int connections = 1) =>
+        ImportEngine.RunAsync(db, new ImportOptions(project, file, "acme", BatchSize: batch) { StopAfterBatches = stopAfter, Connections = connections },
+            TextWriter.Null, CancellationToken.None);
 
     private static ImportReportRow Row(ImportResult result, string entity) => result.Report.Single(r => r.Entity == entity);
 
@@ -272,6 +274,97 @@ public sealed class ImportTests
             """;
         await using var s = await straightDb.OpenConnectionAsync();
         Assert.Equal(await s.ExecuteScalarAsync<string>(Thread), await c.ExecuteScalarAsync<string>(Thread));
+    }
+
+    /// <summary>A file for two batches in flight: the accounts, contacts and conversations first, then messages that
+    /// take turns between the conversations (so neighbouring batches share threads), a Meta id a webhook stored before
+    /// the import, one Meta id on lines of neighbouring batches, one twice in a batch, and notes.</summary>
+    private static List<string> Interleaved()
+    {
+        var lines = new List<string>
+        {
+            ImportFiles.Line(new { type = "account", v = 1, id = "acc", channel = "whatsapp", externalId = "1065558888", wabaId = "waba-8", name = "Bulk" }),
+            ImportFiles.Line(new { type = "agent", v = 1, id = "ag", email = "two.connections@example.com", name = "Ana" }),
+        };
+        for (var c = 0; c < 5; c++)
+        {
+            lines.Add(ImportFiles.Line(new { type = "contact", v = 1, id = $"c{c}", channel = "whatsapp", externalId = $"3461100{c:D4}" }));
+            lines.Add(ImportFiles.Line(new { type = "conversation", v = 1, id = $"cv{c}", account = "acc", contact = $"c{c}" }));
+        }
+        for (var m = 0; m < 120; m++)
+        {
+            var wamid = m switch { 3 => "wamid.live", 44 or 51 => "wamid.neighbours", 70 or 72 => "wamid.twice", _ => $"wamid.i{m}" };
+            lines.Add(ImportFiles.Line(new { type = "message", v = 1, id = $"m{m}", conversation = $"cv{m % 5}", direction = m % 3 == 0 ? "out" : "in",
+                                             kind = "text", text = $"mensaje {m}", occurredAt = ImportFiles.Iso(Now.AddHours(-200 + m)),
+                                             providerMessageId = wamid, agent = m % 3 == 0 ? "ag" : null }));
+            if (m % 17 == 0)
+                lines.Add(ImportFiles.Line(new { type = "note", v = 1, id = $"n{m}", conversation = $"cv{m % 5}", author = "ag", body = $"nota {m}",
+                                                 createdAt = ImportFiles.Iso(Now.AddHours(-200 + m)) }));
+        }
+        return lines;
+    }
+
+    private const string EndState = """
+        select (select string_agg(concat_ws('|', m.kind, m.source_id, x.direction, x.body, x.occurred_at, x.provider_message_id, x.sent_by_user_id is not null), ';'
+                                  order by m.kind, m.source_id)
+                from legacy.id_maps m left join chat.messages x on m.kind = 'message' and x.id = m.new_id)
+            || '#' || (select string_agg(concat_ws('|', m.source_id, cv.unread_count, cv.last_message_preview, cv.last_message_at, cv.last_inbound_at), ';' order by m.source_id)
+                       from legacy.id_maps m join chat.conversations cv on cv.id = m.new_id where m.kind = 'conversation')
+            || '#' || (select count(*) from chat.messages) || '/' || (select count(*) from chat.notes) || '/' || (select count(*) from chat.message_provider_ids)
+        """;
+
+    private static async Task StoreLiveMessageAsync(NpgsqlDataSource db, long project)
+    {
+        // A webhook's message with the Meta id line 3 of the file carries, stored before the import (in a conversation
+        // of its own: the import must map line 3 to it, not store it twice).
+        await using var c = await db.OpenConnectionAsync();
+        await c.ExecuteAsync("""
+            with a as (insert into meta.accounts (project_id, channel, external_id, waba_id, name) values (@project, 'whatsapp', '1065558888', 'waba-8', 'Bulk') returning id),
+                 k as (insert into chat.contacts (project_id, channel, external_id) values (@project, 'whatsapp', '34699999999') returning id),
+                 cv as (insert into chat.conversations (project_id, account_id, contact_id, channel, status)
+                        select @project, a.id, k.id, 'whatsapp', 'open' from a, k returning id, account_id)
+            insert into chat.messages (project_id, conversation_id, account_id, direction, provider_message_id, type, body, status, status_rank, occurred_at)
+            select @project, cv.id, cv.account_id, 'in', 'wamid.live', 'text', 'stored live', 'received', 0, '2026-01-01T00:00:00Z'::timestamptz from cv
+            """, new { project });
+    }
+
+    [Fact]
+    public async Task Two_connections_import_what_one_does_and_resume_the_same()
+    {
+        var file = ImportFiles.Write(Interleaved());
+        var ends = new List<string>();
+        var reports = new List<ImportResult>();
+        foreach (var (label, connections) in new[] { ("import_one_connection", 1), ("import_two_connections", 2) })
+        {
+            var (_, db, project) = await ProjectAsync(label);
+            await using var _db = db;
+            await StoreLiveMessageAsync(db, project);
+            var result = await ImportAsync(db, project, file, batch: 8, connections: connections);
+            await AssertReconciledAsync(result);
+            reports.Add(result);
+            await using var c = await db.OpenConnectionAsync();
+            ends.Add(await c.ExecuteScalarAsync<string>(EndState) ?? "");
+        }
+        Assert.Equal(ends[0], ends[1]);
+        Assert.Equal(reports[0].Report, reports[1].Report, new ReportComparer());
+        // The webhook's message, the neighbours' and the batch's repeated Meta ids: matched, each stored once.
+        Assert.Equal(3, Row(reports[1], "message").Matched);
+        Assert.Equal(120 - 3 + 1, long.Parse(ends[1].Split('#')[2].Split('/')[0])); // 117 stored + the live one
+
+        // Interrupted after a few batches (one in flight rolls back) and resumed, two connections both times: the same.
+        var (_, resumedDb, resumedProject) = await ProjectAsync("import_two_connections_resumed");
+        await using var _r = resumedDb;
+        await StoreLiveMessageAsync(resumedDb, resumedProject);
+        var stopped = await ImportAsync(resumedDb, resumedProject, file, batch: 8, stopAfter: 6, connections: 2);
+        Assert.Equal("interrupted", stopped.Status);
+        await using var rc = await resumedDb.OpenConnectionAsync();
+        Assert.Equal(48L, await rc.ExecuteScalarAsync<long>("select cursor_line from ops.import_runs where id = @RunId", new { stopped.RunId }));
+        Assert.True(await rc.ExecuteScalarAsync<long>("select count(*) from legacy.id_maps where kind = 'message'") < 48);
+        var resumed = await ImportAsync(resumedDb, resumedProject, file, batch: 8, connections: 2);
+        Assert.True(resumed.Resumed);
+        await AssertReconciledAsync(resumed);
+        Assert.Equal(reports[1].Report, resumed.Report, new ReportComparer());
+        Assert.Equal(ends[1], await rc.ExecuteScalarAsync<string>(EndState));
     }
 
     private sealed class ReportComparer : IEqualityComparer<ImportReportRow>

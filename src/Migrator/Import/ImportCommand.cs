@@ -13,6 +13,7 @@ public static class ImportCommand
 {
     private const string Usage = """
         Usage: import --project N --source generic --file PATH [--system NAME] [--batch LINES] [--max-rate MESSAGES_PER_SECOND]
+                      [--connections 1|2]
                import --project N --source whatsapp_export --file CHAT.txt|.zip --phone-number-id ID [--waba-id ID] --customer-phone +E164
                       --business-names "NAME[,NAME]" --time-zone IANA [--date-order DMY|MDY] [--system NAME]
                import --project N --source chatwoot --connection "Host=…;Database=chatwoot;…" --chatwoot-account N [--system NAME]
@@ -27,7 +28,8 @@ public static class ImportCommand
             || source is not ("generic" or "whatsapp_export" or "chatwoot")
             || (source != "chatwoot" && given.GetValueOrDefault("file") is not { Length: > 0 })
             || !int.TryParse(given.GetValueOrDefault("batch", "5000"), out var batch) || batch is < 1 or > 100_000
-            || !int.TryParse(given.GetValueOrDefault("max-rate", "0"), out var maxRate) || maxRate < 0)
+            || !int.TryParse(given.GetValueOrDefault("max-rate", "0"), out var maxRate) || maxRate < 0
+            || !int.TryParse(given.GetValueOrDefault("connections", "2"), out var connections) || connections is < 1 or > 2)
         {
             await stderr.WriteLineAsync(Usage);
             return 2;
@@ -44,7 +46,7 @@ public static class ImportCommand
         try
         {
             var importSource = Source(source, given);
-            var options = new ImportOptions(project, file ?? "", system, BatchSize: batch) { MaxMessagesPerSecond = maxRate > 0 ? maxRate : null };
+            var options = new ImportOptions(project, file ?? "", system, BatchSize: batch) { MaxMessagesPerSecond = maxRate > 0 ? maxRate : null, Connections = connections };
             if (importSource is null) result = await ImportEngine.RunAsync(db, options, stderr, ct);
             else
             {

@@ -21,6 +21,11 @@ public sealed record ImportOptions(long ProjectId, string File, string SourceSys
     /// traffic takes both cores of a small machine; a cap keeps the inbox's reads within their target meanwhile.</summary>
     public int? MaxMessagesPerSecond { get; init; }
 
+    /// <summary>Connections applying batches at once (1 or 2). With 2, a batch of messages and notes only is applied
+    /// beside the one before it and committed after it, so the cursor still moves in file order; any other batch, or one
+    /// sharing a Meta id with the batch before it, waits for that batch's commit first (docs/import.md, "Speed").</summary>
+    public int Connections { get; init; } = 1;
+
     /// <summary>Called after each committed batch; false stops the run as an interruption (a cancelled console job, a lost
     /// lease), and the next start of the same file resumes at its cursor.</summary>
     public Func<ImportProgress, CancellationToken, Task<bool>>? OnBatch { get; init; }
@@ -105,6 +110,10 @@ public static class ImportEngine
         var meter = new ProgressMeter(progress, fileBytes, run.CursorOffset);
         var batches = 0;
         Task<ImportBatch>? readAhead = null;
+        // The second connection, when there is one: its own staging tables, no run lock (the first session holds it).
+        await using var second = options.Connections > 1 ? await db.OpenConnectionAsync(ct) : null;
+        if (second is not null) await second.ExecuteAsync("discard temp; select ops.create_import_staging()");
+        InFlight? previous = null, current = null;
         try
         {
             using var reader = JsonLinesReader.Open(options.File, run.CursorOffset, run.CursorLine);
@@ -123,6 +132,19 @@ public static class ImportEngine
                 batch.EndOffset = reader.Offset;
                 return batch;
             }
+
+            // After a batch's commit, in file order: the meter, the pace, the console's callback, the tests' stop.
+            async Task<string?> CommittedAsync(ImportBatch batch)
+            {
+                batches++;
+                var now = meter.Batch(batch.EndOffset, batch.Messages.Count, batch.Lines);
+                if (options.MaxMessagesPerSecond is > 0 and var cap)
+                    await meter.PaceAsync(cap, ct);
+                return options.StopAfterBatches is { } stop && batches >= stop ? $"stopped after {batches} batch(es)"
+                    : options.OnBatch is { } onBatch && !await onBatch(now with { RunId = run.RunId }, ct) ? "stopped by the console"
+                    : null;
+            }
+
             readAhead = Task.Run(Read, ct);
             try
             {
@@ -133,29 +155,65 @@ public static class ImportEngine
                     readAhead = null;
                     if (batch.Lines == 0) break;
                     readAhead = Task.Run(Read, ct);
-                    await ApplyAsync(connection, run.RunId, batch, batch.EndLine, batch.EndOffset, ct);
-                    batches++;
-                    var now = meter.Batch(batch.EndOffset, batch.Messages.Count, batch.Lines);
-                    if (options.MaxMessagesPerSecond is > 0 and var cap)
-                        await meter.PaceAsync(cap, ct);
-                    var stopped = options.StopAfterBatches is { } stop && batches >= stop ? $"stopped after {batches} batch(es)"
-                        : options.OnBatch is { } onBatch && !await onBatch(now with { RunId = run.RunId }, ct) ? "stopped by the console"
-                        : null;
-                    if (stopped is not null)
+                    // Alone: one connection, a batch that creates what later lines refer to (or follows one), or one sharing a
+                    // Meta id with the batch in flight (its claim would wait for that batch, which must never wait for it).
+                    if (previous is not null && (second is null || previous.Barrier || InFlight.IsBarrier(batch) || previous.SharesMetaIds(batch)))
                     {
-                        await connection.ExecuteAsync("select ops.import_interrupt(@RunId, @error)", new { run.RunId, error = stopped });
-                        return new ImportResult(run.RunId, "interrupted", run.Resumed, await ImportReport.ReadAsync(connection, run.RunId));
+                        var stopped = await FinishAsync(previous, allow: true);
+                        previous = null;
+                        if (stopped is not null) return await InterruptedAsync(stopped);
                     }
+                    current = new InFlight(batch, previous is null || previous.Connection == second ? connection : second!);
+                    // The batch in flight holds its lock (ops.import_batch_key) before this one starts, so this one's wait
+                    // for it cannot come first.
+                    if (previous is not null) await Task.WhenAny(previous.Started.Task, previous.Done);
+                    current.Done = ApplyAsync(current.Connection, run.RunId, batch, previous?.Batch.EndLine, current.Started,
+                        current.MayCommit.Task, ct);
+                    if (previous is not null)
+                    {
+                        var stopped = await FinishAsync(previous, allow: true);
+                        if (stopped is not null)
+                        {
+                            await FinishAsync(current, allow: false);
+                            return await InterruptedAsync(stopped);
+                        }
+                    }
+                    previous = current;
+                }
+                if (previous is not null)
+                {
+                    var stopped = await FinishAsync(previous, allow: true);
+                    previous = null;
+                    if (stopped is not null) return await InterruptedAsync(stopped);
                 }
             }
             finally
             {
+                // Whatever ended the loop: a batch still in flight rolls back, and the read-ahead is done with the
+                // reader before the reader is closed.
+                await AbandonAsync(previous);
+                await AbandonAsync(current);
                 await DrainAsync(readAhead);
+            }
+
+            // Lets a batch commit (or roll back) once the one before it has committed, and waits for it; a batch that
+            // failed is rethrown after the other one in flight has rolled back.
+            async Task<string?> FinishAsync(InFlight f, bool allow)
+            {
+                f.MayCommit.TrySetResult(allow);
+                await f.Done;
+                return allow ? await CommittedAsync(f.Batch) : null;
+            }
+
+            async Task<ImportResult> InterruptedAsync(string why)
+            {
+                await connection.ExecuteAsync("select ops.import_interrupt(@RunId, @error)", new { run.RunId, error = why });
+                return new ImportResult(run.RunId, "interrupted", run.Resumed, await ImportReport.ReadAsync(connection, run.RunId));
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or NpgsqlException or IOException)
         {
-            // The batch in flight rolled back; what committed stays, and the next start of this file resumes after it.
+            // The batches in flight rolled back; what committed stays, and the next start of this file resumes after it.
             await using var stopped = await db.OpenConnectionAsync(CancellationToken.None);
             await stopped.ExecuteAsync("select ops.import_interrupt(@RunId, @error)", new { run.RunId, error = ex.Message });
             throw;
@@ -163,6 +221,38 @@ public static class ImportEngine
         await connection.ExecuteAsync("select ops.import_finish(@RunId)", new { run.RunId });
         meter.Done();
         return new ImportResult(run.RunId, "completed", run.Resumed, await ImportReport.ReadAsync(connection, run.RunId));
+    }
+
+    /// <summary>A batch applied on one of the run's connections, committed only when the loop allows it (after the batch
+    /// before it committed).</summary>
+    private sealed class InFlight(ImportBatch batch, NpgsqlConnection connection)
+    {
+        public ImportBatch Batch { get; } = batch;
+        public NpgsqlConnection Connection { get; } = connection;
+        public TaskCompletionSource<bool> MayCommit { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Task Done { get; set; } = Task.CompletedTask;
+        public bool Barrier { get; } = IsBarrier(batch);
+        private HashSet<string>? _metaIds;
+
+        /// <summary>Anything but messages, notes and rejects: what later lines refer to, committed before they are read.</summary>
+        public static bool IsBarrier(ImportBatch b) =>
+            b.Accounts.Count + b.Agents.Count + b.Tags.Count + b.Templates.Count + b.Contacts.Count + b.Conversations.Count > 0;
+
+        public bool SharesMetaIds(ImportBatch next)
+        {
+            _metaIds ??= Batch.Messages.Where(m => m.ProviderMessageId is not null).Select(m => m.ProviderMessageId!).ToHashSet(StringComparer.Ordinal);
+            return _metaIds.Count > 0 && next.Messages.Any(m => m.ProviderMessageId is not null && _metaIds.Contains(m.ProviderMessageId));
+        }
+    }
+
+    /// <summary>A batch still in flight when the run stops: rolled back (never committed), and waited for, whatever ended it.</summary>
+    private static async Task AbandonAsync(InFlight? f)
+    {
+        if (f is null) return;
+        f.MayCommit.TrySetResult(false);
+        try { await f.Done; }
+        catch (Exception) { /* leaving already: its transaction is rolled back either way */ }
     }
 
     /// <summary>The read-ahead is done with the reader before the reader is closed; what it read is not applied (the
@@ -174,15 +264,32 @@ public static class ImportEngine
         catch (Exception) { /* leaving already: the batch being read is dropped, whatever stopped its read */ }
     }
 
-    private static async Task ApplyAsync(NpgsqlConnection connection, long runId, ImportBatch batch, long cursorLine, long cursorOffset, CancellationToken ct)
+    /// <summary>One batch in one transaction, committed when <paramref name="mayCommit"/> says so (the batch before it
+    /// has committed), else rolled back: its staged rows go with it (temp table rows are transactional).</summary>
+    private static async Task ApplyAsync(NpgsqlConnection connection, long runId, ImportBatch batch, long? afterLine,
+        TaskCompletionSource started, Task<bool> mayCommit, CancellationToken ct)
     {
         await using var tx = await connection.BeginTransactionAsync(ct);
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(ops.import_batch_key(@runId, @line))",
+                new { runId, line = batch.EndLine }, tx, cancellationToken: ct));
+        }
+        finally
+        {
+            started.TrySetResult();
+        }
         await ImportBatchWriter.WriteAsync(connection, batch, ct);
-        await connection.ExecuteAsync(new CommandDefinition("select count(*) from ops.import_apply_batch(@runId, @cursorLine, @cursorOffset)",
-            new { runId, cursorLine, cursorOffset }, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition("select count(*) from ops.import_apply_batch(@runId, @cursorLine, @cursorOffset, @afterLine)",
+            new { runId, cursorLine = batch.EndLine, cursorOffset = batch.EndOffset, afterLine }, tx, cancellationToken: ct));
         if (batch.DroppedFields.Count > 0)
             await connection.ExecuteAsync(new CommandDefinition("select ops.import_add_dropped_fields(@runId, @fields::jsonb)",
                 new { runId, fields = JsonSerializer.Serialize(batch.DroppedFields) }, tx, cancellationToken: ct));
+        if (!await mayCommit)
+        {
+            await tx.RollbackAsync(CancellationToken.None);
+            return;
+        }
         await tx.CommitAsync(ct);
         await connection.ExecuteAsync("select ops.reset_import_staging()");
     }

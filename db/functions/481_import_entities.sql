@@ -14,6 +14,11 @@ create or replace function legacy.import_mark_present(p_project bigint, p_system
 returns void
 language plpgsql as $$
 begin
+    -- The project's first run of this source system (ops.import_apply_batch sets it): nothing can be present but what
+    -- this run mapped, and the reader refuses those lines as duplicates.
+    if current_setting('mm.import_first_run', true) = 'on' then
+        return;
+    end if;
     execute format('update %1$s s set new_id = x.new_id, outcome = ''present''
                     from (select st.line, (select m.new_id from legacy.id_maps m
                                            where m.project_id = $1 and m.source_system = $2 and m.kind = $3

@@ -93,6 +93,11 @@ begin
     end if;
 
     perform set_config('mm.import_after', coalesce(ops.import_batch_key(p_run, p_after_line)::text, ''), true);
+    -- No other run ever imported into this project from this source system (legacy.import_mark_present): no look-up
+    -- of every staged id in the maps (5 % of a first import's time). Any other run, even a later one, turns it off.
+    perform set_config('mm.import_first_run', case when exists (
+        select from ops.import_runs r where r.project_id = v_run.project_id and r.source_system = v_run.source_system and r.id <> p_run)
+        then 'off' else 'on' end, true);
     -- Fresh statistics for the staged rows (a few ms): the joins to id maps and history are planned on real sizes.
     analyze stg_imp_contacts, stg_imp_conversations, stg_imp_messages, stg_imp_notes;
     -- In dependency order. An entity this batch has no line of is skipped: its statements would still be planned and

@@ -196,8 +196,8 @@ public static class ImportEngine
                 await DrainAsync(readAhead);
             }
 
-            // Lets a batch commit (or roll back) once the one before it has committed, and waits for it; a batch that
-            // failed is rethrown after the other one in flight has rolled back.
+            // Lets a batch commit (or roll back) once the one before it has committed, and waits for it. A batch that
+            // failed throws here; the finally above then rolls back the other one in flight.
             async Task<string?> FinishAsync(InFlight f, bool allow)
             {
                 f.MayCommit.TrySetResult(allow);

@@ -88,6 +88,9 @@ public sealed partial class ImportJobRunner(NpgsqlDataSource db, IMediaStore sto
         {
             DisplayName = job.FileName,
             MaxMessagesPerSecond = options.Value.MaxMessagesPerSecond > 0 ? options.Value.MaxMessagesPerSecond : null,
+            // One connection (ImportOptions.Connections' default): the cap paces whole batches, and two connections would
+            // take both cores while each applies, slowing the inbox's reads past their target (bench/RESULTS.md).
+            Connections = 1,
             OnBatch = async (progress, token) =>
             {
                 var now = time.GetUtcNow();

@@ -6,6 +6,8 @@
 #   DASH_PHASES       which phases run, default "verify fill rebuild tiles ingest"
 #   DASH_VERIFY_SIZE  the equality check's history, default "200000 10000"
 #   DASH_SECONDS      pgbench seconds per tile and filter (default 2), DASH_CLIENTS clients (default 2)
+#   DASH_FIRST_CALLS=1  count each client's first call (its fresh backend's) in the p50/p99; by default they are
+#                     reported apart, as the Core API's pooled connections pay them once an hour, not per request
 #   DASH_INGEST_DURATION  seconds per ingest run (default 15), DASH_INGEST_PAIRS  A/B pairs (default 2: ABAB)
 #   DASH_TILES        the tiles timed (default: all 17)
 #   DASH_NO_BUILD=1   use the Release builds already there (a build takes minutes on a busy machine)
@@ -174,9 +176,15 @@ SQL
         rm -f "$OUT"/pgbench_log.*
         (cd "$OUT" && "$(pg_bin)/pgbench" -h 127.0.0.1 -p "$PGPORT" -U postgres -n -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER" \
           -f q.sql -l --log-prefix=pgbench_log mm_dash > pgbench.out 2>&1) || { cat "$OUT/pgbench.out"; die "pgbench failed on $tile"; }
-        read -r p50 p99 n <<< "$(cat "$OUT"/pgbench_log.* | awk '{print $3/1000}' | sort -n | awk '{a[NR]=$1} END {
+        # A pgbench client's first call is its backend's first: it loads the catalog caches and compiles the functions.
+        # The Core API's pooled connections live an hour and keep their sessions (DatabaseExtensions), so a request
+        # pays that once per connection, not per call: the first calls are reported apart (DASH_FIRST_CALLS=1 counts
+        # them in, as before).
+        keep='$2 > 1'; [ "${DASH_FIRST_CALLS:-0}" = 1 ] && keep=1
+        read -r p50 p99 n <<< "$(cat "$OUT"/pgbench_log.* | awk "$keep"' {print $3/1000}' | sort -n | awk '{a[NR]=$1} END {
           i = int(NR * 0.99); if (i < NR * 0.99) i++; printf "%.1f %.1f %d", a[int(NR * 0.5) + 1], a[i], NR }')"
-        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$tile" "$f" "$days" "$p50" "$p99" "$n" >> "$OUT/tiles.tsv"
+        first="$(cat "$OUT"/pgbench_log.* | awk '$2 == 1 {print $3/1000}' | sort -n | tail -1)"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tile" "$f" "$days" "$p50" "$p99" "$n" "$first" >> "$OUT/tiles.tsv"
         row="$row $p50 | $p99 |"
       done
       echo "$row" | tee -a "$OUT/tiles.md"
@@ -186,6 +194,8 @@ SQL
   sort -t$'\t' -k5 -g -r "$OUT/tiles.tsv" | head -1 | awk -F'\t' '{ printf "worst: %s, %s filter, %s days: p99 %s ms (n=%s)\n", $1, $2, $3, $5, $6 }' | tee -a "$SUMMARY"
   awk -F'\t' '$5 > 50 { n++; s = s sprintf("  %s/%s/%sd p99 %s ms\n", $1, $2, $3, $5) } END {
     printf "target p99 <= 50 ms: %s (%d of %d cases over)\n%s", n ? "NOT MET" : "met", n, NR, s }' "$OUT/tiles.tsv" | tee -a "$SUMMARY"
+  awk -F'\t' '$7 > m { m = $7; w = sprintf("%s/%s/%sd", $1, $2, $3) } $7 > 50 { n++ } END {
+    printf "first call of a fresh connection (not in the p99 above): slowest %s ms (%s), %d of %d cases over 50 ms\n", m, w, n, NR }' "$OUT/tiles.tsv" | tee -a "$SUMMARY"
 fi
 
 if has ingest; then

@@ -1,3 +1,5 @@
+using Dapper;
+using Npgsql;
 using MultichannelMessages.Migrator;
 using MultichannelMessages.Worker.Tests.Support;
 
@@ -210,5 +212,56 @@ public sealed class DashboardEpisodeAppendTests
         string[] expected = ["2026-03-02|0", "2026-03-03|0", "2026-03-04|1", "2026-03-05|0"];
         Assert.Equal(expected, await h.TileAsync("window_expiries", from, to, userId: agent, channel: "whatsapp"));
         Assert.Equal(expected, await h.TileAsync("window_expiries", from, to));
+    }
+
+    [Fact]
+    public async Task The_expiries_read_from_the_facts_reads_only_the_episodes_whose_last_expiry_is_in_the_period()
+    {
+        var (db, h) = await HistoryAsync("dash_expiry_read");
+        var wa = await h.AccountAsync("whatsapp");
+        var c = await h.ConversationAsync(wa, null, Start);
+        await h.InAsync(c, Start);
+        await h.RollAsync();
+        // 3,000 episodes whose window expired 40 days before (copies of the one above, under other numbers).
+        await db.ExecuteAsync("""
+            insert into ops.dash_episodes (project_id, conversation_id, seq, account_id, channel, opened_at, reopened,
+                                           messages_in, messages_out, person_messages, window_expiries)
+            select e.project_id, e.conversation_id, 100 + i, e.account_id, e.channel, e.opened_at - interval '41 days', false, 1, 0, 0,
+                   case when i % 20 = 0 then array[e.opened_at - interval '40 days'] else '{}' end
+            from ops.dash_episodes e, generate_series(1, 400000) i where e.conversation_id = @c and e.seq = 1;
+            analyze ops.dash_episodes;
+            """, new { c });
+        const string Fetched = """
+            select coalesce(sum(pg_stat_get_xact_blocks_fetched(r.oid)), 0)::bigint from pg_class r
+            where r.oid = 'ops.dash_episodes'::regclass or r.oid in (select x.indexrelid from pg_index x where x.indrelid = 'ops.dash_episodes'::regclass)
+            """;
+        await using var connection = new NpgsqlConnection(db.ConnectionString);
+        await connection.OpenAsync();
+        async Task<(string[] Days, long Fetched)> ReadAsync(DateOnly from, DateOnly to)
+        {
+            await using var tx = await connection.BeginTransactionAsync();
+            var before = await connection.ExecuteScalarAsync<long>(Fetched, transaction: tx);
+            // Two filters at once: no slice of the cube, so the facts are read for the whole period.
+            var days = (await connection.QueryAsync<string>("""
+                select day || '|' || expiries
+                from ops.dash_tile_window_expiries(@ProjectId, @from::date, @to::date, @wa, 'whatsapp', null, null, null, null, null)
+                """, new { db.ProjectId, from = from.ToDateTime(TimeOnly.MinValue), to = to.ToDateTime(TimeOnly.MinValue), wa },
+                transaction: tx)).ToArray();
+            var fetched = await connection.ExecuteScalarAsync<long>(Fetched, transaction: tx) - before;
+            await tx.RollbackAsync();
+            return (days, fetched);
+        }
+
+        var day = DateOnly.FromDateTime(Start.UtcDateTime);
+        var (recent, recentFetched) = await ReadAsync(day, day.AddDays(2));
+        Assert.Equal(["2026-03-02|0", "2026-03-03|1", "2026-03-04|0"], recent);
+        // The 20,000 old episodes are left in their pages: before the fix, every episode with an expiry was read.
+        Assert.True(recentFetched < 30, $"{recentFetched} pages of episodes and their indexes read for one episode in the period");
+
+        // The control: a period holding the old expiries reads them, and counts each.
+        var old = day.AddDays(-40);
+        var (older, olderFetched) = await ReadAsync(old, old.AddDays(1));
+        Assert.Equal([$"{old:yyyy-MM-dd}|20000", $"{old.AddDays(1):yyyy-MM-dd}|0"], older);
+        Assert.True(olderFetched > 30, $"{olderFetched} pages read for 20,000 episodes");
     }
 }

@@ -39,18 +39,22 @@ public sealed class DashboardCubeMonthTests
             (new(2026, 2, 25), new(2026, 4, 3)),   // March whole, days around it
             (new(2026, 3, 1), new(2026, 3, 31)),   // March exactly
             (new(2026, 2, 1), new(2026, 4, 30)),   // three whole months
-            (new(2026, 2, 28), new(2026, 3, 30)),  // no whole month
-            (new(2026, 3, 2), new(2026, 4, 1)),    // none either, across two months
+            (new(2026, 2, 28), new(2026, 3, 30)),  // no whole month: March less its last day
+            (new(2026, 3, 2), new(2026, 4, 1)),    // none either, across two months: March less its first day
+            (new(2026, 2, 20), new(2026, 3, 5)),   // a few days of each month
+            (new(2026, 3, 10), new(2026, 3, 20)),  // inside one month
         ];
         foreach (var (from, to) in periods)
             Assert.Empty(await h.CubeDifferencesAsync(from, to, filters));
 
-        // The month rows are what those periods read: a wrong March row shows in a period holding March, and not in one
-        // that only crosses it.
+        // The month rows are what those periods read: a wrong March row shows in a period holding March, and in one
+        // holding all of March but its last day (read as March less 31 March), and not in one holding five days of it
+        // (read from those days).
         await db.ExecuteAsync("update ops.dash_cube set total = total + 1000 * n where project_id = @ProjectId and metric = 'frp.m' and day = '2026-03-01'",
             new { db.ProjectId });
         Assert.NotEmpty(await h.CubeDifferencesAsync(periods[0].From, periods[0].To));
-        Assert.Empty(await h.CubeDifferencesAsync(periods[3].From, periods[3].To));
+        Assert.NotEmpty(await h.CubeDifferencesAsync(periods[3].From, periods[3].To));
+        Assert.Empty(await h.CubeDifferencesAsync(new(2026, 2, 20), new(2026, 3, 5)));
     }
 
     [Fact]

@@ -145,7 +145,7 @@ SQL
   started=$(date +%s.%N)
   migrator mm_dash rebuild-rollups > "$OUT/rebuild.log"
   ended=$(date +%s.%N)
-  "${PSQL[@]}" -d mm_dash -c "vacuum analyze ops.dash_message_hours, ops.dash_status_hours, ops.dash_episodes"
+  "${PSQL[@]}" -d mm_dash -c "vacuum analyze ops.dash_message_hours, ops.dash_status_hours, ops.dash_episodes, ops.dash_cube"
   read -r msgs sts convs eps hrs <<< "$("${PSQL[@]}" -d mm_dash -tA -F' ' -c "select (select count(*) from chat.messages), (select count(*) from chat.message_status_events), (select count(*) from chat.conversations), (select count(*) from ops.dash_episodes), (select count(*) from ops.dash_message_hours)")"
   awk -v s="$started" -v e="$ended" -v m="$msgs" -v st="$sts" -v c="$convs" -v ep="$eps" -v h="$hrs" 'BEGIN {
     t = e - s; printf "rebuild-rollups: %.0f s for %d messages + %d status events (%.0f rows/s) and %d conversations (%.0f/s) -> %d episodes, %d message-hour rows\n", t, m, st, (m + st) / t, c, c / t, ep, h }' | tee -a "$SUMMARY"

@@ -31,19 +31,25 @@ language sql immutable parallel safe as $$
 $$;
 
 -- Which slice of the cube a filter reads: (0, 0) without a filter, the filter's dimension and value with one, null with
--- two or more (the facts are read then).
+-- two or more (the facts are read then). An account and a channel together are one filter: an account is on one
+-- channel, so naming its own channel narrows nothing (the account's slice), and naming another leaves nothing (a channel
+-- slice no fact is counted in: code 0).
 create or replace function ops.dash_dim(p_account_id bigint, p_channel text, p_queue_id bigint, p_user_id bigint,
     p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint, out dim smallint, out val bigint)
-language sql immutable as $$
+language sql stable as $$
     select case n when 0 then 0::smallint when 1 then
-                case when p_account_id is not null then 1 when p_channel is not null then 2 when p_queue_id is not null then 3
+                case when p_account_id is not null and p_channel is not null and not same then 2
+                     when p_account_id is not null then 1 when p_channel is not null then 2 when p_queue_id is not null then 3
                      when p_user_id is not null then 4 when p_campaign_id is not null then 5 when p_flow_id is not null then 6
                      else 7 end::smallint end,
            case n when 0 then 0::bigint when 1 then
-                coalesce(p_account_id, ops.dash_channel_code(p_channel), p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id) end
+                case when p_account_id is not null and p_channel is not null and not same then 0::bigint
+                     else coalesce(p_account_id, ops.dash_channel_code(p_channel), p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id) end end
     from (select (p_account_id is not null)::int + (p_channel is not null)::int + (p_queue_id is not null)::int
                + (p_user_id is not null)::int + (p_campaign_id is not null)::int + (p_flow_id is not null)::int
-               + (p_ai_agent_id is not null)::int as n) x
+               + (p_ai_agent_id is not null)::int
+               - (p_account_id is not null and p_channel is not null)::int as n,
+                 coalesce((select a.channel = p_channel from meta.accounts a where a.id = p_account_id), false) as same) x
 $$;
 
 -- The slices a fact is counted in: the whole project (dim 0) and each single filter value it carries.

@@ -241,11 +241,11 @@ public sealed class DashboardEpisodeAppendTests
         {
             await using var tx = await connection.BeginTransactionAsync();
             var before = await connection.ExecuteScalarAsync<long>(Fetched, transaction: tx);
-            // Two filters at once: no slice of the cube, so the facts are read for the whole period.
+            // The facts, as two filters at once read them for the whole period (and every filter for today).
             var days = (await connection.QueryAsync<string>("""
                 select day || '|' || expiries
-                from ops.dash_tile_window_expiries(@ProjectId, @from::date, @to::date, @wa, 'whatsapp', null, null, null, null, null)
-                """, new { db.ProjectId, from = from.ToDateTime(TimeOnly.MinValue), to = to.ToDateTime(TimeOnly.MinValue), wa },
+                from ops.dash_facts_window_expiries(@ProjectId, @from::date, @to::date, null, null, null, null, null, null, null)
+                """, new { db.ProjectId, from = from.ToDateTime(TimeOnly.MinValue), to = to.ToDateTime(TimeOnly.MinValue) },
                 transaction: tx)).ToArray();
             var fetched = await connection.ExecuteScalarAsync<long>(Fetched, transaction: tx) - before;
             await tx.RollbackAsync();

@@ -158,8 +158,15 @@ public sealed class DashboardMetricTests
         string[] singleFilters = [$"{wa}, null, null, null, null, null, null", "null, 'messenger', null, null, null, null, null",
             $"null, null, {sales}, null, null, null, null", $"null, null, null, {u1}, null, null, null",
             $"null, null, null, null, {campaign}, null, null", $"null, null, null, null, null, {flow}, null",
-            $"null, null, null, null, null, null, {ai}"];
+            $"null, null, null, null, null, null, {ai}",
+            // an account with its own channel is the account's slice; with another channel, a slice that holds nothing
+            $"{wa}, 'whatsapp', null, null, null, null, null", $"{wa}, 'messenger', null, null, null, null, null"];
         Assert.Empty(await h.CubeDifferencesAsync(Day1, Day3, singleFilters));
+        Assert.Equal([$"(1,{wa})", "(2,0)", "(,)"], await db.QueryAsync<string>("""
+            select ops.dash_dim(@wa, 'whatsapp', null, null, null, null, null)::text union all
+            select ops.dash_dim(@wa, 'messenger', null, null, null, null, null)::text union all
+            select ops.dash_dim(@wa, 'whatsapp', @sales, null, null, null, null)::text
+            """, new { wa, sales }));
         // Two filters read the facts.
         Assert.Equal(["2026-03-02|whatsapp|person|3"], await h.TileAsync("messages", Day1, Day3, queueId: sales, userId: u1));
 

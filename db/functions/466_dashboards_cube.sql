@@ -38,18 +38,20 @@ create or replace function ops.dash_dim(p_account_id bigint, p_channel text, p_q
     p_campaign_id bigint, p_flow_id bigint, p_ai_agent_id bigint, out dim smallint, out val bigint)
 language sql stable as $$
     select case n when 0 then 0::smallint when 1 then
-                case when p_account_id is not null and p_channel is not null and not same then 2
+                case when elsewhere then 2
                      when p_account_id is not null then 1 when p_channel is not null then 2 when p_queue_id is not null then 3
                      when p_user_id is not null then 4 when p_campaign_id is not null then 5 when p_flow_id is not null then 6
                      else 7 end::smallint end,
            case n when 0 then 0::bigint when 1 then
-                case when p_account_id is not null and p_channel is not null and not same then 0::bigint
+                case when elsewhere then 0::bigint
                      else coalesce(p_account_id, ops.dash_channel_code(p_channel), p_queue_id, p_user_id, p_campaign_id, p_flow_id, p_ai_agent_id) end end
     from (select (p_account_id is not null)::int + (p_channel is not null)::int + (p_queue_id is not null)::int
                + (p_user_id is not null)::int + (p_campaign_id is not null)::int + (p_flow_id is not null)::int
                + (p_ai_agent_id is not null)::int
                - (p_account_id is not null and p_channel is not null)::int as n,
-                 coalesce((select a.channel = p_channel from meta.accounts a where a.id = p_account_id), false) as same) x
+                 -- the account is not on the channel named with it (or does not exist)
+                 p_account_id is not null and p_channel is not null
+                 and not coalesce((select a.channel = p_channel from meta.accounts a where a.id = p_account_id), false) as elsewhere) x
 $$;
 
 -- The slices a fact is counted in: the whole project (dim 0) and each single filter value it carries.
@@ -644,9 +646,8 @@ begin
     loop
         v_end := (v_part.m + interval '1 month')::date;
         v_outside := (v_part.lo - v_part.m) + greatest(0, least(v_end, current_date + 2) - v_part.hi);
-        if v_part.lo = v_part.m and v_part.hi = v_end then
-            return query select true, 1, v_part.m, v_end;
-        elsif v_outside + 3 < v_part.hi - v_part.lo then
+        -- a whole month has no day outside: its month row alone
+        if v_outside + 3 < v_part.hi - v_part.lo then
             return query select true, 1, v_part.m, v_end;
             return query select false, -1, v_part.m, v_part.lo where v_part.lo > v_part.m;
             return query select false, -1, v_part.hi, v_end where v_part.hi < v_end;

@@ -222,7 +222,8 @@ public sealed class DashboardEpisodeAppendTests
         var c = await h.ConversationAsync(wa, null, Start);
         await h.InAsync(c, Start);
         await h.RollAsync();
-        // 3,000 episodes whose window expired 40 days before (copies of the one above, under other numbers).
+        // 400,000 older episodes (copies of the one above, under other numbers), one in 20 with a window that expired 40
+        // days before: 20,000 with an expiry, spread over the table's pages as at 10 M messages.
         await db.ExecuteAsync("""
             insert into ops.dash_episodes (project_id, conversation_id, seq, account_id, channel, opened_at, reopened,
                                            messages_in, messages_out, person_messages, window_expiries)

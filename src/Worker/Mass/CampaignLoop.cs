@@ -80,6 +80,10 @@ public sealed partial class CampaignLoop(
             _workers = Math.Max(1, await store.LiveWorkersAsync(ct));
             _workersCheckedAt = now;
         }
+        // Read before the database counts: a send that starts in between is then counted twice (planning a little
+        // less), never by neither (planning past the cap).
+        var unstarted = _pacers.ToDictionary(p => p.Key, p => p.Value.Unstarted);
+        var unstartedAll = unstarted.Values.Sum();
         var campaigns = await store.ActiveAsync(ct);
         foreach (var gone in _pacers.Keys.Except(campaigns.Select(c => c.CampaignId))) _pacers.TryRemove(gone, out _);
         var claimedTotal = 0;
@@ -100,15 +104,21 @@ public sealed partial class CampaignLoop(
             var want = Math.Min(pacer.Room(_options.PlanAhead),
                 Math.Max(1, (int)Math.Ceiling(rate * _options.PlanAhead.TotalSeconds * 2)) - pacer.Waiting);
             string? note = null;
-            if (campaign.DailyLeft is { } daily && daily < want)
+            // The database counts sends that started; recipients this Worker claimed whose send has not started yet
+            // will count too, so they are spent already (without this, each plan of a capped campaign claimed again
+            // what the previous plans' unstarted recipients were about to use, and the cap was overshot by them).
+            // The portfolio's budget is shared by every campaign of the business: all of this Worker's are taken off,
+            // and what this plan claimed for the campaigns before this one.
+            if (campaign.DailyLeft is { } dailyLeft && Math.Max(0, dailyLeft - unstarted.GetValueOrDefault(campaign.CampaignId)) is var daily
+                && daily < want)
             {
                 want = daily;
-                if (daily == 0) note = "daily_cap: the campaign's daily cap is reached; it goes on tomorrow";
+                if (daily == 0 && dailyLeft == 0) note = "daily_cap: the campaign's daily cap is reached; it goes on tomorrow";
             }
-            if (campaign.BudgetLeft is { } budget && budget < want)
+            if (campaign.BudgetLeft is { } budgetLeft && Math.Max(0, budgetLeft - unstartedAll - claimedTotal) is var budget && budget < want)
             {
                 want = budget;
-                if (budget == 0) note = "messaging_limit: the portfolio's messaging limit is used up for the moving 24 h";
+                if (budget == 0 && budgetLeft == 0) note = "messaging_limit: the portfolio's messaging limit is used up for the moving 24 h";
             }
             if (want <= 0)
             {
@@ -143,6 +153,13 @@ public sealed partial class CampaignLoop(
         CancellationToken stopping)
     {
         status.Started();
+        var unstarted = true;
+        void Started()
+        {
+            if (!unstarted) return;
+            unstarted = false;
+            pacer.Started();
+        }
         try
         {
             try { if (delay > TimeSpan.Zero) await Task.Delay(delay, time, stopping); }
@@ -151,7 +168,7 @@ public sealed partial class CampaignLoop(
                 await RecordAsync("select mass.retry_recipient(@id, @worker, null, 0, true)", recipient, new { });
                 return;
             }
-            await SendCoreAsync(campaign, recipient, status);
+            await SendCoreAsync(campaign, recipient, status, Started);
         }
         catch (Exception ex)
         {
@@ -162,12 +179,13 @@ public sealed partial class CampaignLoop(
         }
         finally
         {
+            Started(); // never started (in doubt, no token, a failure): no longer about to count either
             pacer.Done();
             status.Finished();
         }
     }
 
-    private async Task SendCoreAsync(ActiveCampaign campaign, ClaimedRecipient recipient, LoopStatus status)
+    private async Task SendCoreAsync(ActiveCampaign campaign, ClaimedRecipient recipient, LoopStatus status, Action started)
     {
         if (recipient.InDoubt && !await SettleInDoubtAsync(recipient)) return;
         if (!AccessTokens.TryDecrypt(protector, campaign.AccessTokenEnc, campaign.AccountId, out var token, out var problem))
@@ -181,8 +199,9 @@ public sealed partial class CampaignLoop(
         GraphSendResult result;
         try
         {
-            var started = await store.StartAsync(recipient.RecipientId, identity.Id);
-            switch (started.Outcome)
+            var start = await store.StartAsync(recipient.RecipientId, identity.Id);
+            started();
+            switch (start.Outcome)
             {
                 case "send": break;
                 case "campaign_not_sending" or "number_not_sending":
@@ -192,7 +211,7 @@ public sealed partial class CampaignLoop(
                 default: return; // lost_lease, skipped (opted out), failed (a variable went missing): recorded in SQL
             }
             var message = new OutboundMessage(Channels.WhatsApp, campaign.AccountExternalId, recipient.WaId, "template", null,
-                "{\"template\":" + started.Payload + "}", started.MessageId!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                "{\"template\":" + start.Payload + "}", start.MessageId!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
             // The request itself is spaced too: sends that the database held up arrive here together, and would reach
             // Meta as one burst past the number's throughput (130429) if they went at once.
             if (_pacers.TryGetValue(campaign.CampaignId, out var gate) && gate.Release() is { } wait && wait > TimeSpan.Zero)
@@ -326,10 +345,23 @@ public sealed class CampaignPacer(TimeProvider time)
     private readonly Pacing.RefusalWindow _refusals = new();
     private TimeSpan _released;
 
+    private int _unstarted;
+
     /// <summary>Recipients claimed by this Worker whose send has not finished.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
 
-    public void Claimed() => Interlocked.Increment(ref _waiting);
+    /// <summary>Recipients claimed by this Worker whose send has not started: the database does not count them against
+    /// the daily cap or the messaging limit yet.</summary>
+    public int Unstarted => Volatile.Read(ref _unstarted);
+
+    public void Claimed()
+    {
+        Interlocked.Increment(ref _waiting);
+        Interlocked.Increment(ref _unstarted);
+    }
+
+    /// <summary>The recipient's send started (or will not: handed back, skipped, failed). Once per claim.</summary>
+    public void Started() => Interlocked.Decrement(ref _unstarted);
 
     public void Done() => Interlocked.Decrement(ref _waiting);
 

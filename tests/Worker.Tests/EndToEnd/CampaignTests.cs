@@ -35,6 +35,11 @@ public sealed class CampaignTests
         (await db.QueryAsync<string?>("select mass.transition_campaign(@campaignId, project_id, @action, null, null, null, @acknowledge) from mass.campaigns where id = @campaignId",
             new { campaignId, action, acknowledge })).Single();
 
+    /// <summary>Waits until the planner's note on the campaign says <paramref name="note"/>.</summary>
+    private static Task PlannerNoteAsync(WorkerDatabase db, long campaignId, string note, string because) =>
+        Eventually.TrueAsync(async () => (await db.QueryAsync<string?>("select planner_note from mass.campaigns where id = @campaignId",
+            new { campaignId })).Single() == note, TimeSpan.FromSeconds(20), because);
+
     private static Task<long> SentCount(WorkerDatabase db, long campaignId) => db.ScalarAsync<long>(
         "select count(*) from mass.recipients where campaign_id = @campaignId and provider_message_id is not null", new { campaignId });
 
@@ -164,11 +169,70 @@ public sealed class CampaignTests
         await using var sandbox = await SandboxHost.StartInMemoryAsync();
         await using var worker = WorkerHost.Start(db, sandbox);
         // While it sends (a note says what holds the campaign now, so it is cleared when nothing does).
-        await Eventually.TrueAsync(async () => (await db.QueryAsync<string?>("select planner_note from mass.campaigns where id = @campaignId", new { campaignId }))
-                .Single() == "reserve: sending at 72/s, 10% of the number's 80/s is kept for agents' replies",
-            TimeSpan.FromSeconds(20), "the planner says what it keeps for replies");
+        await PlannerNoteAsync(db, campaignId, "reserve: sending at 72/s, 10% of the number's 80/s is kept for agents' replies", "the planner says what it keeps for replies");
         await Eventually.TrueAsync(async () => await db.ScalarAsync<string>("select status from mass.campaigns where id = @campaignId", new { campaignId }) == "completed",
             TimeSpan.FromSeconds(60), "the campaign completes");
         await AssertEachSentOnceAsync(sandbox, db, campaignId, "3475000", 300);
+    }
+
+    [Fact]
+    public async Task A_campaign_sends_up_to_its_daily_cap_and_no_further_and_says_why()
+    {
+        var db = await WorkerDatabase.CreateAsync("campaign_daily_cap");
+        var campaignId = await CampaignAsync(db, 10, "3476000", 20);
+        await db.ExecuteAsync("update mass.campaigns set daily_cap = 4 where id = @campaignId", new { campaignId });
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await using var worker = WorkerHost.Start(db, sandbox);
+        await PlannerNoteAsync(db, campaignId, "daily_cap: the campaign's daily cap is reached; it goes on tomorrow", "the planner says the daily cap holds the campaign");
+        await Eventually.TrueAsync(async () => await SentCount(db, campaignId) == 4, TimeSpan.FromSeconds(10), "the four sends are answered");
+        // Still the cap's worth after ten more plans (200 ms apart), and nobody else was claimed.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(4, await SentCount(db, campaignId));
+        Assert.Equal(4, (await sandbox.SentAsync()).Count(s => s.To.StartsWith("3476000", StringComparison.Ordinal)));
+        Assert.Equal(6, await db.ScalarAsync<long>("select count(*) from mass.recipients where campaign_id = @campaignId and status = 'pending' and attempt_count = 0",
+            new { campaignId }));
+    }
+
+    [Fact]
+    public async Task A_campaign_sends_only_what_the_portfolios_messaging_limit_leaves_and_says_why()
+    {
+        var db = await WorkerDatabase.CreateAsync("campaign_portfolio_limit");
+        // The sandbox's tier (TIER_1K), 990 unique recipients already reached by the portfolio in the moving 24 h, and
+        // 3 more reached two days ago (they no longer count): 10 left.
+        await db.ExecuteAsync("""
+            update meta.accounts set messaging_limit = 'TIER_1K' where channel = 'whatsapp';
+            insert into mass.limit_recipients (portfolio, wa_id, last_at)
+            select mass.portfolio_of(a), 'earlier' || g, case when g <= 990 then now() - interval '1 hour' else now() - interval '2 days' end
+            from meta.accounts a, generate_series(1, 993) g where a.external_id = @account;
+            """, new { account = WorkerDatabase.WhatsApp });
+        Assert.Equal(10, await db.ScalarAsync<int>("select remaining from meta.accounts a cross join lateral mass.portfolio_budget(a.id) where a.external_id = @account",
+            new { account = WorkerDatabase.WhatsApp }));
+        var campaignId = await CampaignAsync(db, 25, "3477000", 20);
+        await using var sandbox = await SandboxHost.StartInMemoryAsync();
+        await using var worker = WorkerHost.Start(db, sandbox);
+        await PlannerNoteAsync(db, campaignId, "messaging_limit: the portfolio's messaging limit is used up for the moving 24 h", "the planner says the messaging limit holds the campaign");
+        // The note comes when the tenth send has started; its answer from Meta may still be on its way.
+        await Eventually.TrueAsync(async () => await SentCount(db, campaignId) == 10, TimeSpan.FromSeconds(10), "the ten sends are answered");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(10, (await sandbox.SentAsync()).Count(s => s.To.StartsWith("3477000", StringComparison.Ordinal)));
+        Assert.Equal(15, await db.ScalarAsync<long>("select count(*) from mass.recipients where campaign_id = @campaignId and status = 'pending' and attempt_count = 0",
+            new { campaignId }));
+        await worker.DisposeAsync(); // its number-limits pass must not write the tier back below
+
+        // The planner counts the portfolio's use only as far as the limit, and not at all without one; what is left is
+        // the exact count's. Five more reached: 1,005 used of 1,000.
+        await db.ExecuteAsync("""
+            insert into mass.limit_recipients (portfolio, wa_id, last_at)
+            select mass.portfolio_of(a), 'later' || g, now() from meta.accounts a, generate_series(1, 5) g where a.external_id = @account
+            """, new { account = WorkerDatabase.WhatsApp });
+        const string Budgets = """
+            select e.used, e.remaining, p.used, p.remaining from meta.accounts a cross join lateral mass.portfolio_budget(a.id) e
+            cross join lateral mass.portfolio_budget(a.id, false) p where a.external_id = @account
+            """;
+        Assert.Equal(((int?)1005, (int?)0, (int?)1000, (int?)0),
+            (await db.QueryAsync<(int?, int?, int?, int?)>(Budgets, new { account = WorkerDatabase.WhatsApp })).Single());
+        await db.ExecuteAsync("update meta.accounts set messaging_limit = 'TIER_UNLIMITED' where channel = 'whatsapp'");
+        Assert.Equal(((int?)1005, (int?)null, (int?)null, (int?)null),
+            (await db.QueryAsync<(int?, int?, int?, int?)>(Budgets, new { account = WorkerDatabase.WhatsApp })).Single());
     }
 }

@@ -79,6 +79,7 @@ declare
     v_movable boolean;
     v_after bigint;
     v_made int := 0;
+    v_column record;
 begin
     select span into v_span from ops.id_partitioned_tables where parent = p_parent;
     if v_span is null then raise exception 'ops.ensure_id_partitions: % is not in ops.id_partitioned_tables', p_parent; end if;
@@ -107,6 +108,11 @@ begin
         -- Made beside the table and then attached, never CREATE ... PARTITION OF: attaching takes a weaker lock on the
         -- parent, so inserts and the feed's readers go on. Rows the default partition took meanwhile move in first.
         execute format('create table %s (like %s including all)', v_name, p_parent);
+        -- LIKE does not copy the columns' statistics targets (migration 0067 turns some off)
+        for v_column in select a.attname, a.attstattarget from pg_attribute a
+                        where a.attrelid = p_parent::regclass and a.attnum > 0 and not a.attisdropped and a.attstattarget >= 0 loop
+            execute format('alter table %s alter column %I set statistics %s', v_name, v_column.attname, v_column.attstattarget);
+        end loop;
         if v_stray then
             execute format('with moved as (delete from %s where id >= $1 and id < $2 returning *) insert into %s (%s) select %3$s from moved',
                            v_default, v_name, ops.insertable_columns(p_parent)) using v_high, v_high + v_span;

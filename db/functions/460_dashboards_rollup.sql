@@ -114,7 +114,9 @@ begin
            ops.dash_sender_kind(m.direction, m.sent_by_ai_agent_id, m.sent_by_flow_id, m.client_message_id),
            m.sent_by_user_id, m.sent_by_ai_agent_id, m.sent_by_flow_id,
            case when m.client_message_id like 'mass:%' then (m.payload ->> 'campaign_id')::bigint end
-    from dash_ids i join chat.messages m on m.id = i.id;
+    -- The ids as an array, not a join: dash_ids has no statistics, and joined, the planner guessed it 2,260 rows and
+    -- read a young messages table whole to hash it (33 ms a pass at 22,000 messages, against 1 ms by the primary key).
+    from chat.messages m where m.id = any(array(select d.id from dash_ids d));
 end
 $$;
 
@@ -181,10 +183,10 @@ begin
     insert into dash_batch_statuses
     select s.project_id, date_trunc('hour', s.occurred_at at time zone p.time_zone) at time zone p.time_zone, s.account_id,
            a.channel, s.status, case when s.status = 'failed' then s.error_code end, count(*)
-    from dash_ids i
-    join chat.message_status_events s on s.id = i.id
+    from chat.message_status_events s
     join meta.accounts a on a.id = s.account_id
     join core.projects p on p.id = s.project_id
+    where s.id = any(array(select d.id from dash_ids d)) -- as ops.dash_take_messages
     group by 1, 2, 3, 4, 5, 6;
     insert into ops.dash_status_hours as h (project_id, hour, account_id, channel, status, error_code, n)
     select * from dash_batch_statuses

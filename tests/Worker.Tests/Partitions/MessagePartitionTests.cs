@@ -117,6 +117,28 @@ public sealed class MessagePartitionTests
     }
 
     [Fact]
+    public async Task A_new_partition_keeps_the_statistics_its_parent_turns_off()
+    {
+        var db = await DatabaseAsync("partition_statistics");
+        const string Targets = """
+            select c.relname || '.' || a.attname || '=' || a.attstattarget
+            from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_attribute a on a.attrelid = c.oid
+            where i.inhparent = 'chat.message_status_events'::regclass and a.attname in ('payload', 'conversation', 'status')
+            order by c.oid desc, a.attname limit 3
+            """;
+        // The newest partition, made by ops.ensure_id_partitions: no statistics for the JSON it stores, the default for
+        // the status (positive control).
+        var newest = await db.QueryAsync<string>(Targets);
+        Assert.Equal(3, newest.Count);
+        Assert.All(newest, t => Assert.EndsWith(t.Contains(".status=", StringComparison.Ordinal) ? "=-1" : "=0", t));
+        // And statistics are gathered for the status, not for the payload.
+        await IngestMessagesAsync(db, ("wamid.s-1", "s 1"));
+        await db.ExecuteAsync("analyze chat.messages");
+        var stats = await db.QueryAsync<string>("select distinct attname from pg_stats where schemaname = 'chat' and tablename like 'messages_p%' and attname in ('payload', 'direction')");
+        Assert.Equal(new[] { "direction" }, stats);
+    }
+
+    [Fact]
     public async Task A_retried_send_returns_the_first_message_from_an_older_partition()
     {
         var db = await DatabaseAsync("partition_client_key");

@@ -17,6 +17,10 @@ returns table (outbox_id bigint, attempt_count int, project_id bigint, message_i
 language plpgsql as $$
 #variable_conflict use_column
 begin
+    -- The claim's commit does not wait for its WAL to reach the disk: a claim lost in a crash only hands its rows back,
+    -- and a send needs ops.start_outbox_send first, which checks the lease and commits synchronously (so its flush
+    -- carries this claim's WAL with it). One flush less between a reply's claim and its request.
+    set local synchronous_commit = off;
     return query
     with claimed as (
         update ops.outbox o

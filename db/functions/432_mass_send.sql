@@ -136,6 +136,9 @@ $$;
 create or replace function mass.claim_recipients(p_worker text, p_campaign_id bigint, p_limit int, p_lease_seconds int)
 returns table (recipient_id bigint, attempt_count int, wa_id text, message_id bigint, in_doubt boolean, in_doubt_age_ms bigint)
 language sql as $$
+    -- As ops.claim_outbox: the claim's commit does not wait for the disk; mass.start_recipient_send, which checks the
+    -- lease before every send, commits synchronously.
+    select set_config('synchronous_commit', 'off', true);
     with c as (select c.*, p.time_zone as project_zone from mass.campaigns c join core.projects p on p.id = c.project_id
                where c.id = p_campaign_id and c.status = 'sending'),
     claimed as (

@@ -36,7 +36,11 @@ public sealed class OutboxWriteQueue : IAsyncDisposable
 
     private sealed class Lane
     {
-        private readonly Channel<Pending> _channel = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+        // Synchronous continuations: a write queued while the lane waits starts on the caller's thread at once, rather
+        // than after a hop through the thread pool (on a busy machine, a wait for a core, on a reply's way to Meta).
+        // The lane's loop runs only until its write is on the wire; the caller's own continuation stays asynchronous.
+        private readonly Channel<Pending> _channel = Channel.CreateUnbounded<Pending>(
+            new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
         private readonly OutboxWriteQueue _owner;
         private readonly Task _loop;
 

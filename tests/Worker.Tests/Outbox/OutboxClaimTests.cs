@@ -56,6 +56,30 @@ public sealed class OutboxClaimTests
     }
 
     [Fact]
+    public async Task A_claim_commits_without_waiting_for_the_disk_and_the_start_of_a_send_waits_for_it()
+    {
+        var db = await WorkerDatabase.CreateAsync("claimsync");
+        await db.QueueTextsAsync(WorkerDatabase.WhatsApp, 1, "34612");
+        await using var dataSource = db.CreateDataSource();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        // Each in a transaction of its own, as the Worker sends them; the setting is read before the commit.
+        async Task<string> CommitsAsync(string call)
+        {
+            await using var tx = await connection.BeginTransactionAsync();
+            await using (var command = new Npgsql.NpgsqlCommand(call, connection, tx)) await command.ExecuteNonQueryAsync();
+            await using var show = new Npgsql.NpgsqlCommand("show synchronous_commit", connection, tx);
+            var setting = (string)(await show.ExecuteScalarAsync())!;
+            await tx.CommitAsync();
+            return setting;
+        }
+        // A lost claim only hands its row back; the start of the send is what must survive a crash, and its flush
+        // carries the claim's WAL.
+        Assert.Equal("off", await CommitsAsync("select * from ops.claim_outbox('w1', 10, 30)"));
+        Assert.Equal("on", await CommitsAsync("select ops.start_outbox_send((select id from ops.outbox), 'w1')"));
+        Assert.NotNull(await db.ScalarAsync<DateTime?>("select send_started_at from ops.outbox"));
+    }
+
+    [Fact]
     public async Task An_expired_lease_is_taken_over_by_another_worker()
     {
         var db = await WorkerDatabase.CreateAsync("takeover");

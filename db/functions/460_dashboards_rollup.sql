@@ -284,11 +284,12 @@ begin
 
     v_n := ops.dash_take('events', p_limit);
     if v_n > 0 then
-        insert into dash_touched select distinct e.conversation_id from dash_ids i join chat.conversation_events e on e.id = i.id
-        where e.action in ('resolved', 'reopened', 'routed', 'transferred')
+        -- the ids as an array, as ops.dash_take_messages says why
+        insert into dash_touched select distinct e.conversation_id from chat.conversation_events e
+        where e.id = any(array(select d.id from dash_ids d)) and e.action in ('resolved', 'reopened', 'routed', 'transferred')
         on conflict do nothing;
-        insert into dash_reshaped select e.conversation_id, min(e.created_at) from dash_ids i join chat.conversation_events e on e.id = i.id
-        where e.action in ('resolved', 'reopened') group by 1;
+        insert into dash_reshaped select e.conversation_id, min(e.created_at) from chat.conversation_events e
+        where e.id = any(array(select d.id from dash_ids d)) and e.action in ('resolved', 'reopened') group by 1;
     end if;
     v_done := v_done + v_n;
 

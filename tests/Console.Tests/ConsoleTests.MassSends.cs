@@ -73,9 +73,10 @@ public sealed partial class ConsoleTests
         await Expect(author.GetByTestId("preview-item")).ToHaveCountAsync(5);
         await Expect(author.GetByTestId("preview-text").First).ToHaveTextAsync("Hi Ana, we have not heard from you in a while. Can we help with anything?");
 
-        // 4. Rate: one a second, slow enough to watch; 5. review, submit.
+        // 4. Rate: one every two seconds, slow enough to watch and to pause before the last is sent even on a busy
+        // machine (at one a second, CI's click on Pause once came after the campaign had completed); 5. review, submit.
         await author.GetByTestId("wizard-next-3").ClickAsync();
-        await author.GetByTestId("wizard-rate-input").FillAsync("1");
+        await author.GetByTestId("wizard-rate-input").FillAsync("0.5");
         await author.GetByTestId("wizard-next-4").ClickAsync();
         await Expect(author.GetByTestId("estimate").GetByTestId("estimate-recipients").Or(author.GetByTestId("estimate-unavailable"))).ToBeVisibleAsync();
         await author.GetByTestId("wizard-submit").ClickAsync();
@@ -94,15 +95,16 @@ public sealed partial class ConsoleTests
         await Expect(reviewer.GetByTestId("campaign-status")).ToHaveAttributeAsync("data-status", "approved");
         await Expect(detail.GetByTestId("campaign-status")).ToHaveAttributeAsync("data-status", "approved");
 
-        // Scheduled now, the Worker sends to the sandbox; the counts move without a reload.
+        // Scheduled now, the Worker sends to the sandbox; paused while it sends, then resumed; the counts move without
+        // a reload.
         await detail.GetByTestId("campaign-schedule").ClickAsync();
         await Expect(detail.GetByTestId("campaign-status")).ToHaveAttributeAsync("data-status", "sending", new() { Timeout = 20_000 });
-        await Expect(detail.GetByTestId("funnel-sent")).Not.ToHaveAttributeAsync("data-count", "0", new() { Timeout = 20_000 });
         await detail.GetByTestId("campaign-pause").ClickAsync();
         await Expect(detail.GetByTestId("campaign-status")).ToHaveAttributeAsync("data-status", "paused");
         await Expect(reviewer.GetByTestId("campaign-status")).ToHaveAttributeAsync("data-status", "paused");
         await detail.GetByTestId("campaign-resume").ClickAsync();
-        await Expect(detail.GetByTestId("campaign-status")).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = 30_000 });
+        await Expect(detail.GetByTestId("funnel-sent")).Not.ToHaveAttributeAsync("data-count", "0", new() { Timeout = 20_000 });
+        await Expect(detail.GetByTestId("campaign-status")).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = 60_000 });
         await Expect(detail.GetByTestId("funnel-sent")).ToHaveAttributeAsync("data-count", "8", new() { Timeout = 20_000 });
         await Expect(detail.GetByTestId("funnel-delivered")).ToHaveAttributeAsync("data-count", "8", new() { Timeout = 20_000 });
         await Expect(detail.GetByTestId("funnel-chart")).ToBeVisibleAsync();

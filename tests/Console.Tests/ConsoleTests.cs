@@ -265,7 +265,14 @@ public sealed partial class ConsoleTests(ConsolePlatform platform) : IClassFixtu
         // Search by customer name narrows the list; clearing brings the list back.
         await page.GetByTestId("search").FillAsync(older);
         await page.GetByTestId("search").PressAsync("Enter");
-        await Expect(page.GetByTestId("conversation")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("clear-search")).ToBeVisibleAsync();
+        try { await Expect(page.GetByTestId("conversation")).ToHaveCountAsync(1); }
+        catch (PlaywrightException ex)
+        {
+            // What the list showed instead, to tell a search that was not applied from one that matched too much.
+            var rows = await page.GetByTestId("conversation").AllInnerTextsAsync();
+            throw new Xunit.Sdk.XunitException($"{ex.Message}\nsearched \"{older}\"; the list showed:\n{string.Join("\n--\n", rows)}\n{platform.Diagnostics()}");
+        }
         await page.GetByTestId("clear-search").ClickAsync();
         await Expect(Conversation(page, newer)).ToBeVisibleAsync();
         // P in the list unpins the selected conversation (the pin mark is mouse-only: no control nests in an option).

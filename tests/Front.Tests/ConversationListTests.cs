@@ -58,6 +58,20 @@ public sealed class ConversationListTests : ComponentTest
     }
 
     [Fact]
+    public void The_search_submits_what_the_box_holds_even_before_its_change_reached_the_server()
+    {
+        var searched = new List<string>();
+        var box = JSInterop.Setup<string?>("mm.valueOf", _ => true);
+        var cut = Render<ConversationList>(p => p.Add(l => l.Items, new[] { Item(1, Now) })
+            .Add(l => l.OnSearch, EventCallback.Factory.Create<string>(this, text => searched.Add(text))));
+        // Enter submitted before the box's change event arrived: the browser's value is searched, not the stale "".
+        box.SetResult("Older 3fa2b1");
+        cut.Find("[data-testid=search-form]").Submit();
+        cut.WaitForAssertion(() => Assert.Equal(["Older 3fa2b1"], searched));
+        Assert.Equal("Older 3fa2b1", cut.Find("[data-testid=search]").GetAttribute("value"));
+    }
+
+    [Fact]
     public void Pinning_does_not_open_the_conversation()
     {
         long? selected = null, pinned = null;

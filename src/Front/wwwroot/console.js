@@ -21,6 +21,8 @@ window.mm = {
   setComposer: (textarea, text) => {
     if (textarea && textarea.value !== text) textarea.value = text;
   },
+  // An input's value as the browser holds it now (the search box's submit reads it: ConversationList.razor).
+  valueOf: (input) => (input ? input.value : null),
   scrollThread: () => {
     const thread = document.getElementById("thread-messages");
     if (thread) thread.scrollTop = thread.scrollHeight;

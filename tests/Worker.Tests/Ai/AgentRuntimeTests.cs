@@ -154,6 +154,42 @@ public sealed partial class AgentRuntimeTests(OpenAiSandboxHost openAi) : IClass
         Assert.Equal("active:started", await StateAsync(s, conversationId));
     }
 
+    /// <summary>The model call's audit row is written beside the reply's send, not before it (AgentRunner.RecordTurnAsync).
+    /// When that write fails, the run still fails and comes back: the retry calls the model again, its send is the
+    /// same message (the client id is fixed), so the customer gets the answer once, and the audit holds the call that
+    /// was written. The failure is real: the first insert into bot.ai_turns raises (a sequence counts, outside the
+    /// rolled-back transaction), and the model's second request shows the run was retried.</summary>
+    [Fact]
+    public async Task A_model_call_whose_audit_row_cannot_be_written_fails_the_run_and_the_retry_answers_once()
+    {
+        await using var s = await StartAsync("ai_turn_write_fails");
+        await s.Db.ExecuteAsync("""
+            create sequence public.turn_writes;
+            create function public.fail_first_turn() returns trigger language plpgsql as $$
+            begin
+                if nextval('public.turn_writes') = 1 then raise exception 'the audit is down'; end if;
+                return new;
+            end $$;
+            create trigger fail_first_turn before insert on bot.ai_turns for each row execute function public.fail_first_turn();
+            """);
+        await AnswerAsync(s, "pedido", new { action = "reply", messages = new[] { "Tu pedido sale hoy." }, confidence = 0.9, measures = new { intent = "order_status" } });
+
+        var conversationId = await CustomerWritesAsync(s.Db, "34600100091", "¿dónde está mi pedido?");
+        await ActionRecordedAsync(s, conversationId);
+        await Task.Delay(2500); // a third run, or a second send, would have happened by now (retry 200 ms, poll 50 ms)
+
+        Assert.Equal(2, (await s.Ai.RequestsAsync(s.Scope, "chat")).Count()); // the failed write's run, and its retry
+        Assert.Equal(["Tu pedido sale hoy."], (await SentToAsync(s, "34600100091")).Select(x => x.Text));
+        Assert.Equal(1L, await s.Db.ScalarAsync<long>(
+            "select count(*) from chat.messages where conversation_id = @conversationId and direction = 'out'", new { conversationId }));
+        var turn = Assert.Single(await s.Db.QueryAsync<(string? Action, int TokensIn, string? Error)>(
+            "select action, tokens_in, error from bot.ai_turns where conversation_id = @conversationId", new { conversationId }));
+        Assert.Equal("reply", turn.Action);
+        Assert.True(turn.TokensIn > 0, $"{turn}");
+        Assert.Null(turn.Error);
+        Assert.Equal("active:started", await StateAsync(s, conversationId));
+    }
+
     /// <summary>bot.ai_next_due_in_ms, read with every claim: how long until the next conversation's debounce (or lease)
     /// ends, so the loop sleeps that long instead of its whole poll. Conversations already due (the claim takes them) and
     /// those no agent runs any more are not waited for.</summary>

@@ -23,6 +23,7 @@ public sealed class PagingAndMediaTests : ComponentTest
             .On("/projects/3/search?q=kiwi", $$"""{"items":[{{Hit(1, "kiwi")}},{{Hit(2, "kiwi")}}],"next":"c1"}""")
             .On("/projects/3/search?q=kiwi&after=c1", $$"""{"items":[{{Hit(3, "kiwi")}}],"next":null}""");
         api.Register(Services);
+        JSInterop.Setup<string?>("mm.valueOf", _ => true).SetResult("kiwi"); // what the browser's box holds at the submit
         var cut = Render<SearchPanel>(p => p.Add(s => s.ProjectId, 3));
 
         cut.Find("[data-testid=gsearch]").Change("kiwi");
@@ -43,6 +44,7 @@ public sealed class PagingAndMediaTests : ComponentTest
     {
         using var spanish = new SpanishContext();
         new FakeCoreApi().On("/projects/3/search?q=kiwi", $$"""{"items":[{{Hit(1, "kiwi")}}],"next":"c1"}""").Register(spanish.Services);
+        spanish.JSInterop.Setup<string?>("mm.valueOf", _ => true).SetResult("kiwi");
         var cut = spanish.Render<SearchPanel>(p => p.Add(s => s.ProjectId, 3));
         cut.Find("[data-testid=gsearch]").Change("kiwi");
         cut.Find("[data-testid=gsearch-form]").Submit();

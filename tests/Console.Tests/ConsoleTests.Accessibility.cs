@@ -26,7 +26,7 @@ public sealed partial class ConsoleTests
             .ToList();
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task Every_screen_passes_axe_WCAG_2_1_AA_in_both_themes()
     {
         var page = await platform.SignInAsync("admin@demo.local");
@@ -114,7 +114,7 @@ public sealed partial class ConsoleTests
         Assert.True(violations.Count == 0, "axe found WCAG 2.1 AA violations:\n" + string.Join("\n", violations));
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task The_axe_gate_catches_a_violation_put_into_a_screen()
     {
         // Control for the gate above: the same scan on the same page fails once a real violation is there.

@@ -9,7 +9,7 @@ namespace MultichannelMessages.Console.Tests;
 /// sending, and customer attributes that change live in another console.</summary>
 public sealed partial class ConsoleTests
 {
-    [Fact]
+    [BrowserFact]
     public Task A_lock_taken_after_the_agent_typed_refuses_the_send_in_their_language_and_stores_nothing() => Diagnosed(async () =>
     {
         var agent = await platform.SignInAsync("agent@demo.local", "es-ES");
@@ -60,7 +60,7 @@ public sealed partial class ConsoleTests
         await agent.Context.CloseAsync();
     });
 
-    [Fact]
+    [BrowserFact]
     public Task A_supervisor_creates_a_queue_with_a_member_and_a_keyword_rule_and_a_new_customer_with_that_word_lands_in_it() => Diagnosed(async () =>
     {
         var supervisor = await platform.SignInAsync("supervisor@demo.local");
@@ -121,7 +121,7 @@ public sealed partial class ConsoleTests
         await supervisor.Context.CloseAsync();
     });
 
-    [Fact]
+    [BrowserFact]
     public Task A_customer_attribute_set_in_one_console_shows_in_the_other_without_reload() => Diagnosed(async () =>
     {
         var agent = await platform.SignInAsync("agent@demo.local");
@@ -142,7 +142,7 @@ public sealed partial class ConsoleTests
         await supervisor.Context.CloseAsync();
     });
 
-    [Fact]
+    [BrowserFact]
     public Task An_admin_switches_a_module_and_the_navigation_follows_with_its_readiness_shown() => Diagnosed(async () =>
     {
         // Calls off to start with (the calls tests turn the module on).

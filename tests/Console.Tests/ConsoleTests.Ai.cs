@@ -10,7 +10,7 @@ namespace MultichannelMessages.Console.Tests;
 /// by the Worker through the OpenAI sandbox process without sending anything.</summary>
 public sealed partial class ConsoleTests
 {
-    [Fact]
+    [BrowserFact]
     public async Task Ai_agents_an_admin_configures_the_provider_writes_publishes_and_activates_an_agent_and_gives_it_a_manual()
     {
         try { await AdminWritesAnAgentAsync(); }
@@ -23,7 +23,7 @@ public sealed partial class ConsoleTests
         }
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task Ai_test_chat_an_admin_tries_a_draft_in_the_editor_and_the_worker_answers_it_through_the_openai_sandbox_sending_nothing()
     {
         await Diagnosed(async () =>

@@ -44,7 +44,7 @@ public sealed partial class ConsoleTests
         return (conversationId, agentName, approvalId, voiceNoteId);
     }
 
-    [Fact]
+    [BrowserFact]
     public Task The_ai_rail_shows_the_agent_and_a_transcript_live_a_supervisor_approves_the_risky_tool_and_turning_the_ai_off_shows_live() => Diagnosed(async () =>
     {
         var agent = await platform.SignInAsync("agent@demo.local");

@@ -12,7 +12,7 @@ public sealed partial class ConsoleTests
     private const string ButtonsLimitEn = "WhatsApp shows at most 3 reply buttons: use a list (up to 10) or fewer choices.";
     private const string ButtonsLimitEs = "WhatsApp muestra como máximo 3 botones: usa una lista (hasta 10) o menos opciones.";
 
-    [Fact]
+    [BrowserFact]
     public async Task Chatbots_an_admin_draws_a_flow_by_keyboard_is_refused_a_fourth_whatsapp_button_on_its_node_fixes_it_publishes_tests_and_activates_it()
     {
         try { await AdminDrawsAFlowAsync(); }
@@ -275,7 +275,7 @@ public sealed partial class ConsoleTests
         await supervisor.Context.CloseAsync();
     });
 
-    [Fact]
+    [BrowserFact]
     public Task The_bot_rail_shows_the_session_a_flow_runs_a_supervisor_stops_it_and_hands_it_back_and_the_agent_sees_it_live() => Diagnosed(async () =>
     {
         // A published flow started by a keyword on the demo WhatsApp number (seeded as the Core API would leave it).

@@ -117,7 +117,7 @@ public sealed partial class ConsoleTests
     private static Task<long> AgentReceivedAsync(IPage page, long callId) =>
         page.EvaluateAsync<long>("async id => (await mmCalls.stats(id))?.received ?? 0", callId.ToString());
 
-    [Fact]
+    [BrowserFact]
     public Task Calls_a_customer_calls_two_agents_ring_one_answers_audio_flows_both_ways_and_the_thread_keeps_the_call_with_its_recording() => Diagnosed(async () =>
     {
         await CallingOnAsync();
@@ -202,7 +202,7 @@ public sealed partial class ConsoleTests
         }
     });
 
-    [Fact]
+    [BrowserFact]
     public Task Calls_an_outbound_call_is_refused_without_permission_asks_for_it_and_once_granted_connects_with_audio() => Diagnosed(async () =>
     {
         await CallingOnAsync();
@@ -288,7 +288,7 @@ public sealed partial class ConsoleTests
         }
     });
 
-    [Fact]
+    [BrowserFact]
     public Task Calls_the_switchboard_shows_a_ringing_call_live_to_an_admin_is_refused_to_an_agent_and_settings_save_call_hours_to_Meta() => Diagnosed(async () =>
     {
         await CallingOnAsync();

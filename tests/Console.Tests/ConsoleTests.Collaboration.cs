@@ -35,7 +35,7 @@ public sealed partial class ConsoleTests
         return (await Conversation(pages[0], customer).GetAttributeAsync("data-conversation-id"))!;
     }
 
-    [Fact]
+    [BrowserFact]
     public Task The_agent_takes_the_lock_and_the_supervisor_sees_it_held_live_with_the_composer_blocked_and_the_api_refusing() => Diagnosed(async () =>
     {
         var agent = await platform.SignInAsync("agent@demo.local");
@@ -85,7 +85,7 @@ public sealed partial class ConsoleTests
         await supervisor.Context.CloseAsync();
     });
 
-    [Fact]
+    [BrowserFact]
     public Task A_tag_and_a_note_added_in_one_console_show_live_in_the_other() => Diagnosed(async () =>
     {
         var agent = await platform.SignInAsync("agent@demo.local");
@@ -117,7 +117,7 @@ public sealed partial class ConsoleTests
         await supervisor.Context.CloseAsync();
     });
 
-    [Fact]
+    [BrowserFact]
     public Task Searching_a_word_of_a_customer_message_finds_it_and_opens_the_conversation() => Diagnosed(async () =>
     {
         var page = await platform.SignInAsync("agent@demo.local");
@@ -138,7 +138,7 @@ public sealed partial class ConsoleTests
         await page.Context.CloseAsync();
     });
 
-    [Fact]
+    [BrowserFact]
     public Task An_internal_message_with_a_conversation_card_arrives_live_and_the_card_opens_the_conversation() => Diagnosed(async () =>
     {
         var agent = await platform.SignInAsync("agent@demo.local");

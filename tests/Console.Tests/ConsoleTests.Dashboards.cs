@@ -21,7 +21,7 @@ public sealed partial class ConsoleTests
         await Expect(DashTile(page, key)).ToHaveCountAsync(1);
     }
 
-    [Fact]
+    [BrowserFact]
     public Task Dashboard_a_supervisor_filters_draws_a_tile_as_bars_and_reads_its_table_view_as_figures_arrive_live() => Diagnosed(async () =>
     {
         await DbAsync<object>("select core.set_feature(@ProjectId, 'dashboard', true)", new { platform.ProjectId });

@@ -10,7 +10,7 @@ namespace MultichannelMessages.Console.Tests;
 /// with its line and reason, and the field the format does not have.</summary>
 public sealed partial class ConsoleTests
 {
-    [Fact]
+    [BrowserFact]
     public Task An_admin_imports_an_export_from_the_console_and_reads_its_reconciliation_report() => Diagnosed(async () =>
     {
         var admin = await platform.SignInAsync("admin@demo.local");

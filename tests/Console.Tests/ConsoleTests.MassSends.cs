@@ -27,7 +27,7 @@ public sealed partial class ConsoleTests
         throw new TimeoutException("follow_up was not approved by the sandbox.");
     }
 
-    [Fact]
+    [BrowserFact]
     public Task MassSends_a_campaign_goes_from_the_wizard_through_a_second_persons_approval_to_live_progress_with_pause_and_resume() => Diagnosed(async () =>
     {
         await ApprovedMarketingTemplateAsync();
@@ -123,7 +123,7 @@ public sealed partial class ConsoleTests
             """, new { name }));
     });
 
-    [Fact]
+    [BrowserFact]
     public Task MassSends_number_health_shows_for_every_role_and_the_module_renders_in_Spanish_in_both_themes() => Diagnosed(async () =>
     {
         // An agent reads number health but not campaigns.

@@ -31,7 +31,7 @@ public sealed partial class ConsoleTests
         await page.GetByTestId("login-submit").ClickAsync();
     }
 
-    [Fact]
+    [BrowserFact]
     public Task An_operator_makes_a_project_whose_admin_and_agent_join_by_link_and_see_only_their_project() => Diagnosed(async () =>
     {
         // The first operator, as `./mm operator add` makes one (core.add_operator), with a password we know.
@@ -194,7 +194,7 @@ public sealed partial class ConsoleTests
             + "account.connect,account.token", actions);
     });
 
-    [Fact]
+    [BrowserFact]
     public Task A_user_changes_their_password_in_My_account_and_their_other_browser_is_signed_out() => Diagnosed(async () =>
     {
         // Its own user: the demo's users are shared with other tests.
@@ -229,7 +229,7 @@ public sealed partial class ConsoleTests
 
 public sealed partial class ConsoleTests
 {
-    [Fact]
+    [BrowserFact]
     public Task An_admin_registers_a_Meta_app_and_connects_a_number_which_the_Worker_validates_and_a_refused_token_shows_needs_attention() => Diagnosed(async () =>
     {
         // A number Meta (the sandbox) knows, with its token: what a business copies from Meta's WhatsApp → API setup.
@@ -317,7 +317,7 @@ public sealed partial class ConsoleTests
 
 public sealed partial class ConsoleTests
 {
-    [Fact]
+    [BrowserFact]
     public Task A_dev_sends_a_dead_letter_again_from_Ops_and_the_command_log_shows_it() => Diagnosed(async () =>
     {
         // A Messenger customer writes; Meta (the sandbox) refuses the agent's reply for good once (551): a dead letter.

@@ -29,7 +29,7 @@ public sealed partial class ConsoleTests
         return context;
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task Signed_out_session_cookie_replayed_in_a_new_browser_is_refused()
     {
         var original = await ContextAsync();

@@ -7,7 +7,7 @@ namespace MultichannelMessages.Console.Tests;
 /// the customer's language set in the rail is the one the new-conversation pre-flight checks a template against.</summary>
 public sealed partial class ConsoleTests
 {
-    [Fact]
+    [BrowserFact]
     public Task An_admin_adds_an_opt_out_keyword_and_a_customer_writing_it_is_opted_out_in_the_rail() => Diagnosed(async () =>
     {
         var admin = await platform.SignInAsync("admin@demo.local");
@@ -37,7 +37,7 @@ public sealed partial class ConsoleTests
         await admin.Context.CloseAsync();
     });
 
-    [Fact]
+    [BrowserFact]
     public Task The_customers_language_set_in_the_rail_decides_the_template_language_check_of_a_new_conversation() => Diagnosed(async () =>
     {
         var page = await platform.SignInAsync("agent@demo.local");

@@ -7,7 +7,7 @@ namespace MultichannelMessages.Console.Tests;
 /// sandbox's review and seen live, then sent from the composer's template mode with autofilled variables.</summary>
 public sealed partial class ConsoleTests
 {
-    [Fact]
+    [BrowserFact]
     public Task A_template_written_in_the_console_is_approved_live_and_sent_from_the_composer() => Diagnosed(async () =>
     {
         var page = await platform.SignInAsync("supervisor@demo.local");

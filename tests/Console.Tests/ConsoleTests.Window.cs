@@ -30,7 +30,7 @@ public sealed partial class ConsoleTests
         return text;
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task A_closed_window_shows_closed_in_the_list_and_leaves_the_composer_template_only()
     {
         var page = await platform.SignInAsync("agent@demo.local");
@@ -49,7 +49,7 @@ public sealed partial class ConsoleTests
         await platform.ScreenshotAsync(page, "window-template-only");
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task Meta_refusing_a_reply_with_131047_says_so_in_plain_words_and_turns_the_composer_template_only()
     {
         var page = await platform.SignInAsync("agent@demo.local");
@@ -72,7 +72,7 @@ public sealed partial class ConsoleTests
         await Expect(Conversation(page, name).GetByTestId("window")).ToHaveTextAsync("Window closed");
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task A_new_conversation_shows_the_failing_opt_in_then_passes_once_it_is_recorded_and_sends_the_template()
     {
         var page = await platform.SignInAsync("agent@demo.local");

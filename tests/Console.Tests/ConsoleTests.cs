@@ -23,7 +23,7 @@ public sealed partial class ConsoleTests(ConsolePlatform platform) : IClassFixtu
     private static ILocator Bubble(IPage page, string text) =>
         page.GetByTestId("bubble").Filter(new() { HasText = text });
 
-    [Fact]
+    [BrowserFact]
     public async Task A_wrong_password_is_refused_in_words_and_a_right_one_opens_the_console_until_sign_out()
     {
         var context = await platform.Browser.NewContextAsync(new() { BaseURL = platform.Front.BaseAddress.ToString() });
@@ -62,7 +62,7 @@ public sealed partial class ConsoleTests(ConsolePlatform platform) : IClassFixtu
         await context.CloseAsync();
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task A_customer_message_arrives_live_in_the_list_and_in_the_open_thread_and_a_reply_ticks_to_read()
     {
         var page = await platform.SignInAsync("agent@demo.local");
@@ -102,7 +102,7 @@ public sealed partial class ConsoleTests(ConsolePlatform platform) : IClassFixtu
         await platform.ScreenshotAsync(page, "console-dark");
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task A_customers_photo_is_downloaded_by_the_worker_and_shown_in_the_thread()
     {
         var page = await platform.SignInAsync("agent@demo.local");
@@ -139,7 +139,7 @@ public sealed partial class ConsoleTests(ConsolePlatform platform) : IClassFixtu
         Assert.Contains("/login", refused.Headers["location"]);
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task A_send_meta_fails_shows_metas_reason_and_retry_sends_it_again()
     {
         var page = await platform.SignInAsync("supervisor@demo.local");
@@ -166,7 +166,7 @@ public sealed partial class ConsoleTests(ConsolePlatform platform) : IClassFixtu
         await Expect(Bubble(page, text).Last.GetByTestId("tick")).ToHaveAttributeAsync("data-status", "read");
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task A_lost_core_api_shows_a_banner_keeps_what_was_typed_and_catches_up_after_reconnect()
     {
         var page = await platform.SignInAsync("admin@demo.local");
@@ -199,7 +199,7 @@ public sealed partial class ConsoleTests(ConsolePlatform platform) : IClassFixtu
         await Expect(refused.GetByTestId("tick")).ToHaveAttributeAsync("data-status", "read");
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task Modules_are_gated_by_flag_and_role_and_language_and_theme_switch_per_user()
     {
         // Calls off (the calls tests turn the module on): the switch is what gates it.
@@ -232,7 +232,7 @@ public sealed partial class ConsoleTests(ConsolePlatform platform) : IClassFixtu
         await platform.ScreenshotAsync(page, "console-light");
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task The_list_searches_pins_to_top_and_is_worked_from_the_keyboard()
     {
         var page = await platform.SignInAsync("agent@demo.local");

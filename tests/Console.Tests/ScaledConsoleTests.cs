@@ -144,7 +144,7 @@ public sealed class ScaledConsoleTests(ScaledConsolePlatform platform) : IClassF
 
     private static ILocator Bubble(IPage page, string text) => page.GetByTestId("bubble").Filter(new() { HasText = text });
 
-    [Fact]
+    [BrowserFact]
     public async Task Browsers_on_different_fronts_see_each_others_sends_live_and_a_killed_front_moves_its_agent_to_the_other_still_signed_in()
     {
         try { await RunAsync(); }
